@@ -1,0 +1,146 @@
+/**
+ * InferenceBackend over onnxruntime-web, for the perception worker.
+ *
+ * Bundle choice (see README "Why these onnxruntime-web imports"): we never import the package root (JSEP build,
+ * 28 MB wasm). When WebGPU is worth trying we load `onnxruntime-web/webgpu` (native WebGPU EP, 27 MB asyncify wasm,
+ * which also carries the CPU/wasm EP for the fallback); when only WASM can run we load `onnxruntime-web/wasm`
+ * (14 MB). Both are dynamic imports, so a browser downloads exactly one of them.
+ */
+import type { InferenceBackend, InferenceSession, SessionOptions, TensorData } from '../../src/pipeline/backend.ts';
+import { RunQueue } from './run-queue.ts';
+import { planProviders, type ProviderName, type ProviderPreference } from './provider-plan.ts';
+
+type Ort = typeof import('onnxruntime-web');
+
+export interface OrtWebBackend extends InferenceBackend {
+  readonly provider: ProviderName;
+  /** Why the backend is not on WebGPU (null when it is). */
+  readonly fallbackReason: string | null;
+  /** Called once if the WebGPU device is lost (driver reset, tab in background on some GPUs…). */
+  onDeviceLost(listener: (reason: string) => void): void;
+}
+
+export interface CreateOrtWebBackendOptions {
+  readonly preference: ProviderPreference;
+  /** A small model used to find out which EP really works (its session is kept and reused). */
+  readonly probeModel: Uint8Array;
+  /** Injected for tests and for hosts without `navigator.gpu`. */
+  readonly hasWebGpuApi?: boolean;
+}
+
+async function loadOrt(withWebGpu: boolean): Promise<Ort> {
+  const ort: Ort = withWebGpu ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
+  // One thread: multi-thread wasm needs cross-origin isolation and gives nothing on small machines; the worker is
+  // already off the main thread, so ORT's own proxy worker would only add a copy.
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = 'error';
+  return ort;
+}
+
+function toOrtTensor(ort: Ort, t: TensorData): import('onnxruntime-web').Tensor {
+  return new ort.Tensor(t.type, t.data as never, t.dims as number[]);
+}
+
+function fromOrtTensor(t: import('onnxruntime-web').Tensor): TensorData {
+  return { type: t.type as TensorData['type'], dims: [...t.dims], data: t.data as TensorData['data'] };
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+class OrtWebSession implements InferenceSession {
+  private readonly queue = new RunQueue();
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+
+  constructor(private readonly ort: Ort, private readonly session: import('onnxruntime-web').InferenceSession) {
+    this.inputNames = session.inputNames;
+    this.outputNames = session.outputNames;
+  }
+
+  run(feeds: Readonly<Record<string, TensorData>>, fetches?: readonly string[]): Promise<Record<string, TensorData>> {
+    return this.queue.push(async () => {
+      const ortFeeds: Record<string, import('onnxruntime-web').Tensor> = {};
+      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(this.ort, t);
+      const out = fetches ? await this.session.run(ortFeeds, [...fetches]) : await this.session.run(ortFeeds);
+      const result: Record<string, TensorData> = {};
+      for (const [name, t] of Object.entries(out)) {
+        result[name] = fromOrtTensor(t);
+        t.dispose?.();
+      }
+      return result;
+    });
+  }
+
+  release(): Promise<void> {
+    return this.queue.push(() => this.session.release());
+  }
+}
+
+/**
+ * Finds a working EP (WebGPU alone first, then WASM) by creating a session for `probeModel`, and returns a backend
+ * locked to that EP. Throws only when no EP can load the probe model (then the model bytes are the likely culprit,
+ * and the error says so).
+ */
+export async function createOrtWebBackend(options: CreateOrtWebBackendOptions): Promise<OrtWebBackend> {
+  const hasWebGpuApi = options.hasWebGpuApi ?? (typeof navigator !== 'undefined' && !!(navigator as { gpu?: unknown }).gpu);
+  const plan = planProviders(options.preference, hasWebGpuApi);
+  const ort = await loadOrt(plan.attempts.includes('webgpu'));
+  let fallbackReason = plan.skippedWebGpuReason;
+  const failures: string[] = [];
+
+  for (const provider of plan.attempts) {
+    try {
+      const probe = await ort.InferenceSession.create(options.probeModel, { executionProviders: [provider] });
+      if (provider === 'wasm' && plan.attempts.length > 1 && fallbackReason === null) {
+        fallbackReason = `WebGPU failed: ${failures[0] ?? 'unknown error'}`;
+      }
+      return makeBackend(ort, provider, fallbackReason, options.probeModel, new OrtWebSession(ort, probe));
+    } catch (err) {
+      failures.push(`${provider}: ${describe(err)}`);
+    }
+  }
+  throw new Error(`no execution provider could load the model (${failures.join('; ')})`);
+}
+
+function makeBackend(ort: Ort, provider: ProviderName, fallbackReason: string | null, probeBytes: Uint8Array,
+  probeSession: OrtWebSession): OrtWebBackend {
+  const lostListeners: ((reason: string) => void)[] = [];
+  let probeHandedOut = false;
+  if (provider === 'webgpu') watchDeviceLoss(ort, (reason) => lostListeners.splice(0).forEach((l) => l(reason)));
+
+  return {
+    provider,
+    fallbackReason,
+    onDeviceLost(listener) { lostListeners.push(listener); },
+    async createSession(model: Uint8Array, sessionOptions?: SessionOptions): Promise<InferenceSession> {
+      // The probe already compiled this exact graph: hand it out once instead of building it twice.
+      if (!probeHandedOut && model === probeBytes && !sessionOptions?.externalData?.length) {
+        probeHandedOut = true;
+        return probeSession;
+      }
+      const session = await ort.InferenceSession.create(model, {
+        executionProviders: [provider],
+        externalData: sessionOptions?.externalData?.map((d) => ({ path: d.path, data: d.data })),
+      });
+      return new OrtWebSession(ort, session);
+    },
+  };
+}
+
+/** The part of WebGPU's GPUDevice we use (the DOM lib of TypeScript 5.9 has no WebGPU types). */
+interface LosableDevice { readonly lost?: Promise<{ readonly message: string; readonly reason?: string }> }
+
+/** ORT exposes the GPUDevice it created on `env.webgpu.device` (a value or a promise, depending on the build). */
+function watchDeviceLoss(ort: Ort, onLost: (reason: string) => void): void {
+  try {
+    const device = (ort.env.webgpu as { device?: LosableDevice | Promise<LosableDevice> } | undefined)?.device;
+    if (!device) return;
+    void Promise.resolve(device).then((d) => d?.lost?.then((info) => onLost(info.message || info.reason || 'device lost')))
+      .catch(() => undefined);
+  } catch {
+    // Older/newer builds may throw on access before init; device loss then surfaces as a run error instead.
+  }
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { planProviders, providerFromUrl } from './provider-plan.ts';
+
+describe('planProviders', () => {
+  it('tries WebGPU alone before WASM when the browser has WebGPU', () => {
+    expect(planProviders('auto', true)).toEqual({ attempts: ['webgpu', 'wasm'], skippedWebGpuReason: null });
+  });
+  it('goes straight to WASM, with a reason, when navigator.gpu is missing', () => {
+    const plan = planProviders('auto', false);
+    expect(plan.attempts).toEqual(['wasm']);
+    expect(plan.skippedWebGpuReason).toMatch(/no WebGPU/);
+  });
+  it('honours a forced WASM setting even when WebGPU exists', () => {
+    const plan = planProviders('wasm', true);
+    expect(plan.attempts).toEqual(['wasm']);
+    expect(plan.skippedWebGpuReason).toMatch(/chosen/);
+  });
+  it('says that a forced WebGPU could not be honoured', () => {
+    expect(planProviders('webgpu', false).skippedWebGpuReason).toMatch(/requested/);
+  });
+});
+
+describe('providerFromUrl', () => {
+  it('reads ?ep=', () => {
+    expect(providerFromUrl('?ep=wasm')).toBe('wasm');
+    expect(providerFromUrl('?x=1&ep=webgpu')).toBe('webgpu');
+  });
+  it('ignores unknown or missing values', () => {
+    expect(providerFromUrl('?ep=cuda')).toBeNull();
+    expect(providerFromUrl('')).toBeNull();
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * Which execution providers to try, in order, and why. Pure so that the policy is unit-tested without a browser.
+ *
+ * Policy (ENVIRONMENT.md): ORT-web's `['webgpu', 'wasm']` falls back *silently*, so we try `['webgpu']` alone
+ * first — then we know which EP we got — and only then `['wasm']`, recording the reason for the fallback.
+ */
+export type ProviderPreference = 'auto' | 'webgpu' | 'wasm';
+export type ProviderName = 'webgpu' | 'wasm';
+
+export interface ProviderPlan {
+  /** Providers to try in order; the first that creates a session wins. */
+  readonly attempts: readonly ProviderName[];
+  /** Why WebGPU is not attempted at all (null when it is attempted). */
+  readonly skippedWebGpuReason: string | null;
+}
+
+export function planProviders(preference: ProviderPreference, hasWebGpuApi: boolean): ProviderPlan {
+  if (preference === 'wasm') return { attempts: ['wasm'], skippedWebGpuReason: 'WASM was chosen in the settings' };
+  if (!hasWebGpuApi) {
+    const reason = 'this browser has no WebGPU (navigator.gpu is missing)';
+    // A forced WebGPU that cannot exist still falls back: a working app beats an honoured but useless setting.
+    return { attempts: ['wasm'], skippedWebGpuReason: preference === 'webgpu' ? `WebGPU was requested but ${reason}` : reason };
+  }
+  // When WebGPU is forced we still keep WASM as a last resort, but the UI shows that the forced EP failed.
+  return { attempts: ['webgpu', 'wasm'], skippedWebGpuReason: null };
+}
+
+/** Reads `?ep=webgpu|wasm` (anything else → null, so the stored setting applies). */
+export function providerFromUrl(search: string): ProviderPreference | null {
+  const ep = new URLSearchParams(search).get('ep');
+  return ep === 'webgpu' || ep === 'wasm' || ep === 'auto' ? ep : null;
+}
