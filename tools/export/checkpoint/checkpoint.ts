@@ -1,0 +1,207 @@
+/**
+ * Opens a `torch.save` zip checkpoint without loading it: the zip directory and `data.pkl` are read at open time;
+ * each tensor's bytes are read only when its `read()` is called. The optimizer state is walked (it is part of the
+ * pickle) but its tensors stay lazy references that nobody reads.
+ */
+import { open, stat } from 'node:fs/promises';
+import { CheckpointError } from './errors.ts';
+import { PickleError, PyDict, unpickle, type PyValue, type StorageDtype, type TensorDesc } from './pickle.ts';
+import { CountingReader, entryDataOffset, readZipDirectory, type ZipEntry } from './zip.ts';
+
+export type TensorDtype = StorageDtype;
+
+export interface TensorRef {
+  /** state_dict key with a leading `module.` stripped. */
+  readonly key: string;
+  readonly dtype: TensorDtype;
+  readonly shape: number[];
+  readonly numel: number;
+  /** Storage record name; tensors that share a storage (aliases) share this. */
+  readonly storageKey: string;
+  /** Element offset into the storage. */
+  readonly storageOffset: number;
+  /** Reads only this tensor's bytes from the file; float16/bfloat16/float64 are converted to float32. */
+  read(): Promise<Float32Array>;
+}
+
+export interface Checkpoint {
+  readonly path: string;
+  /** File size in bytes. */
+  readonly size: number;
+  /** Top-level `step` (training iteration + 1) when the file has one. */
+  readonly step?: number;
+  /** Keys of the top-level dict (`['state_dict']`-less files: the state_dict's own keys are not listed here). */
+  readonly topLevelKeys: string[];
+  /** state_dict entries, keys with a leading `module.` stripped, in file order. */
+  readonly tensors: Map<string, TensorRef>;
+  /** Bytes and read calls made on the file so far (zip directory, data.pkl and tensor reads). */
+  readStats(): { bytesRead: number; reads: number };
+  close(): Promise<void>;
+}
+
+const ELEMENT_SIZE: Record<TensorDtype, number> = {
+  float32: 4, float16: 2, float64: 8, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
+};
+
+const isTensor = (v: PyValue | undefined): v is TensorDesc =>
+  typeof v === 'object' && v !== null && (v as TensorDesc).kind === 'tensor';
+
+/** float16 → float32, exact (subnormals, infinities and NaN included). */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+function isContiguous(shape: number[], stride: number[]): boolean {
+  let expected = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i]! !== 1 && stride[i]! !== expected) return false;
+    expected *= shape[i]!;
+  }
+  return true;
+}
+
+/** Finds the single `<folder>/data.pkl`; the folder is named after the saved file, so it is never hard-coded. */
+function findArchivePrefix(entries: Map<string, ZipEntry>, file: string): string {
+  const pkls = [...entries.keys()].filter((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
+  // torch puts data.pkl one level deep; prefer that over a nested one (e.g. a checkpoint zipped inside a folder).
+  pkls.sort((a, b) => a.split('/').length - b.split('/').length);
+  const pkl = pkls[0];
+  if (!pkl) throw new CheckpointError('not_torch', file, 'zip has no data.pkl: not a torch checkpoint');
+  return pkl.slice(0, pkl.length - 'data.pkl'.length);
+}
+
+export interface OpenOptions {
+  /** Refuse files whose data.pkl is larger than this (default 512 MiB); it is the only record read whole. */
+  readonly maxPickleBytes?: number;
+}
+
+export async function openCheckpoint(path: string, options: OpenOptions = {}): Promise<Checkpoint> {
+  let size: number;
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new CheckpointError('not_found', path, 'not a regular file');
+    size = s.size;
+  } catch (e) {
+    if (e instanceof CheckpointError) throw e;
+    throw new CheckpointError('not_found', path, `cannot open checkpoint: ${(e as Error).message}`);
+  }
+  const fh = await open(path, 'r');
+  try {
+    return await readCheckpoint(path, size, new CountingReader(fh, path, size), options);
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+}
+
+async function readCheckpoint(path: string, size: number, reader: CountingReader, options: OpenOptions): Promise<Checkpoint> {
+  const entries = await readZipDirectory(reader);
+  const prefix = findArchivePrefix(entries, path);
+
+  const record = (name: string): ZipEntry | undefined => entries.get(prefix + name);
+  const readRecord = async (entry: ZipEntry): Promise<Uint8Array> => {
+    if (entry.method !== 0) throw new CheckpointError('compressed', path, `record ${entry.name} is compressed (method ${entry.method}); torch writes stored records`);
+    return reader.readAt(await entryDataOffset(reader, entry), entry.size);
+  };
+
+  const byteorder = record('byteorder');
+  if (byteorder) {
+    const order = new TextDecoder().decode(await readRecord(byteorder)).trim();
+    if (order !== 'little') throw new CheckpointError('big_endian', path, `byte order "${order}" is not supported`);
+  }
+
+  const pklEntry = record('data.pkl')!;
+  const maxPickle = options.maxPickleBytes ?? 512 * 1024 * 1024;
+  if (pklEntry.size > maxPickle) throw new CheckpointError('bad_pickle', path, `data.pkl is ${pklEntry.size} bytes, over the ${maxPickle}-byte limit`);
+  let root: PyValue;
+  try {
+    root = unpickle(await readRecord(pklEntry));
+  } catch (e) {
+    if (e instanceof PickleError) throw new CheckpointError(e.code, path, `${e.message} in ${pklEntry.name}`);
+    throw e;
+  }
+
+  if (!(root instanceof PyDict)) throw new CheckpointError('no_state_dict', path, 'top level of the checkpoint is not a dict');
+  const nested = root.get('state_dict');
+  const stateDict = nested instanceof PyDict ? nested : root;
+  const topLevelKeys = [...root.items.keys()].map(String);
+  const stepValue = nested instanceof PyDict ? root.get('step') : undefined;
+  const step = typeof stepValue === 'number' ? stepValue : typeof stepValue === 'bigint' ? Number(stepValue) : undefined;
+
+  const dataOffsets = new Map<string, Promise<number>>();
+  const dataOffset = (entry: ZipEntry): Promise<number> => {
+    // One local-header read per storage, shared by aliases, done on first use.
+    let p = dataOffsets.get(entry.name);
+    if (!p) { p = entryDataOffset(reader, entry); dataOffsets.set(entry.name, p); }
+    return p;
+  };
+  let closed = false;
+
+  const tensors = new Map<string, TensorRef>();
+  for (const [rawKey, value] of stateDict.items) {
+    if (typeof rawKey !== 'string' || !isTensor(value)) continue;
+    const key = rawKey.startsWith('module.') ? rawKey.slice('module.'.length) : rawKey;
+    const { storage, storageOffset, shape, stride } = value;
+    const entry = record(`data/${storage.key}`);
+    if (!entry) throw new CheckpointError('storage_missing', path, `storage record data/${storage.key} of tensor ${rawKey} is missing`);
+    if (entry.method !== 0) throw new CheckpointError('compressed', path, `record ${entry.name} is compressed (method ${entry.method})`);
+    const elem = ELEMENT_SIZE[storage.dtype];
+    const numel = shape.reduce((a, b) => a * b, 1);
+    if (entry.size < storage.numel * elem) {
+      throw new CheckpointError('truncated', path, `storage ${entry.name} holds ${entry.size} bytes, fewer than its ${storage.numel} ${storage.dtype} elements`);
+    }
+    const contiguous = isContiguous(shape, stride);
+    if (contiguous && numel > 0 && (storageOffset + numel) * elem > entry.size) {
+      throw new CheckpointError('truncated', path, `tensor ${rawKey} extends beyond its storage record ${entry.name}`);
+    }
+    const dtype = storage.dtype;
+    tensors.set(key, {
+      key, dtype, shape, numel, storageKey: storage.key, storageOffset,
+      async read(): Promise<Float32Array> {
+        if (closed) throw new CheckpointError('closed', path, `checkpoint is closed; cannot read ${key}`);
+        if (!contiguous) {
+          throw new CheckpointError('non_contiguous', path, `tensor ${key} is a non-contiguous view (shape [${shape}], stride [${stride}]); only contiguous tensors are supported`);
+        }
+        if (dtype !== 'float32' && dtype !== 'float16' && dtype !== 'float64' && dtype !== 'bfloat16') {
+          throw new CheckpointError('unsupported_dtype', path, `tensor ${key} has dtype ${dtype}; only floating-point tensors can be read as float32`);
+        }
+        const pos = (await dataOffset(entry)) + storageOffset * elem;
+        if (dtype === 'float32') {
+          const out = new Float32Array(numel);
+          await reader.readAt(pos, numel * 4, new Uint8Array(out.buffer));
+          return out;
+        }
+        const raw = await reader.readAt(pos, numel * elem);
+        const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+        const out = new Float32Array(numel);
+        if (dtype === 'float64') for (let i = 0; i < numel; i++) out[i] = view.getFloat64(i * 8, true);
+        else if (dtype === 'float16') for (let i = 0; i < numel; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
+        else for (let i = 0; i < numel; i++) out[i] = bf16(view.getUint16(i * 2, true));
+        return out;
+      },
+    });
+  }
+  if (tensors.size === 0) throw new CheckpointError('no_state_dict', path, 'no tensors found in the state_dict');
+
+  return {
+    path, size, step, topLevelKeys, tensors,
+    readStats: () => ({ bytesRead: reader.bytesRead, reads: reader.reads }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await reader.fh.close();
+    },
+  };
+}
+
+const bfScratch = new DataView(new ArrayBuffer(4));
+/** bfloat16 is the top half of a float32. */
+function bf16(bits: number): number {
+  bfScratch.setUint32(0, bits << 16, false);
+  return bfScratch.getFloat32(0, false);
+}

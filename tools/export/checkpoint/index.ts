@@ -1,0 +1,3 @@
+export { openCheckpoint, type Checkpoint, type TensorRef, type TensorDtype, type OpenOptions } from './checkpoint.ts';
+export { CheckpointError, type CheckpointErrorCode } from './errors.ts';
+export { WHITELIST } from './pickle.ts';
