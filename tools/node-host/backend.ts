@@ -1,0 +1,56 @@
+/**
+ * InferenceBackend over onnxruntime-node (CPU execution provider) for the CLI, benchmarks and Node tests.
+ * Runs are serialised per session so callers can fire concurrent detect() calls safely, as in the browser worker.
+ */
+import * as ort from 'onnxruntime-node';
+import type { InferenceBackend, InferenceSession, SessionOptions, TensorData } from '../../src/pipeline/backend.ts';
+
+function toOrt(t: TensorData): ort.Tensor {
+  return new ort.Tensor(t.type, t.data as ort.Tensor['data'] & Float32Array, t.dims as number[]);
+}
+
+function fromOrt(t: ort.Tensor): TensorData {
+  return { type: t.type as TensorData['type'], dims: [...t.dims], data: t.data as TensorData['data'] };
+}
+
+export interface NodeBackendOptions {
+  /** Intra-op threads per session. Default 1: the CLI and tests share few cores, and BlazeFace is tiny. */
+  readonly threads?: number;
+}
+
+export function createNodeBackend(options: NodeBackendOptions = {}): InferenceBackend {
+  const threads = options.threads ?? 1;
+  return {
+    provider: 'cpu',
+    async createSession(model: Uint8Array, sessionOptions?: SessionOptions): Promise<InferenceSession> {
+      const session = await ort.InferenceSession.create(model, {
+        executionProviders: ['cpu'],
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        logSeverityLevel: 3, // the BlazeFace exports carry unused initialisers; ORT warns about each one
+        ...(sessionOptions?.externalData ? { externalData: sessionOptions.externalData.map((e) => ({ path: e.path, data: e.data })) } : {}),
+      });
+      let queue: Promise<unknown> = Promise.resolve();
+      return {
+        inputNames: session.inputNames,
+        outputNames: session.outputNames,
+        run(feeds, fetches) {
+          const run = queue.then(async () => {
+            const ortFeeds: Record<string, ort.Tensor> = {};
+            for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(t);
+            const out = fetches ? await session.run(ortFeeds, [...fetches]) : await session.run(ortFeeds);
+            const result: Record<string, TensorData> = {};
+            for (const [name, t] of Object.entries(out)) result[name] = fromOrt(t);
+            return result;
+          });
+          queue = run.catch(() => undefined);
+          return run;
+        },
+        async release() {
+          await queue;
+          await session.release();
+        },
+      };
+    },
+  };
+}

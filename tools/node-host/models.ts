@@ -1,0 +1,27 @@
+/** Reads the BlazeFace detector files installed by `npm run setup:models` (tools/setup/install-models.mjs). */
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BLAZEFACE } from '../../src/core/detect/blazeface.ts';
+import { ModelLoadError } from '../../src/pipeline/errors.ts';
+import type { DetectorModelBytes } from '../../src/pipeline/detector.ts';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DEFAULT_BLAZEFACE_DIR = join(REPO_ROOT, 'public', 'models', 'blazeface');
+
+async function readModel(dir: string, file: string): Promise<Uint8Array> {
+  const path = join(dir, file);
+  try {
+    return await readFile(path);
+  } catch (err) {
+    const shown = relative(process.cwd(), path) || path;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ModelLoadError(shown, code === 'ENOENT' ? 'the file is missing' : (err as Error).message, undefined, { cause: err });
+  }
+}
+
+/** Both detector models (front 128 and back 256). */
+export async function loadBlazeFaceModels(dir = DEFAULT_BLAZEFACE_DIR): Promise<Required<DetectorModelBytes>> {
+  const [front, back] = await Promise.all([readModel(dir, BLAZEFACE.front.file), readModel(dir, BLAZEFACE.back.file)]);
+  return { front, back };
+}
