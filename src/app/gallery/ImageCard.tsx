@@ -1,0 +1,47 @@
+/** One analysed image: the photo with its overlay, face count, downscale note, timings, JSON export. */
+import { memo } from 'react';
+import { useGallery, type GalleryItem } from '../../state/gallery.ts';
+import { OverlayCanvas } from '../overlay/OverlayCanvas.tsx';
+import { Timings } from '../layout/Timings.tsx';
+import { jsonFileName, toAnalyzeJson } from './export-json.ts';
+
+function download(name: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export const ImageCard = memo(function ImageCard({ item }: { item: GalleryItem }) {
+  const { analysis } = item;
+  return (
+    <figure className="card" data-testid="gallery-item" data-state={item.state} data-name={item.name}>
+      <div className="stage">
+        {item.state !== 'error' && item.url && <img src={item.url} alt={item.name} decoding="async" />}
+        {analysis && <OverlayCanvas width={analysis.width} height={analysis.height} faces={analysis.faces} testId="gallery-overlay" />}
+      </div>
+      <figcaption>
+        <strong title={item.name}>{item.name}</strong>
+        {item.state === 'analysing' && <span data-testid="gallery-busy">analysing…</span>}
+        {item.state === 'error' && <span className="error" role="alert" data-testid="gallery-error">{item.error}</span>}
+        {analysis && (
+          <>
+            <span data-testid="gallery-face-count" data-count={analysis.faces.length}>
+              {analysis.faces.length === 0 ? 'no face found' : `${analysis.faces.length} face${analysis.faces.length === 1 ? '' : 's'}`}
+            </span>
+            <span data-testid="gallery-size">
+              {analysis.width}×{analysis.height}
+              {analysis.scale < 1 && ` — analysed downscaled ×${analysis.scale.toFixed(3)}`}
+            </span>
+            <span>{analysis.provider} · BlazeFace {analysis.detectorModel === 'back' ? '256' : '128'}</span>
+            <Timings timings={analysis.timings} />
+            <button type="button" data-testid="gallery-export" onClick={() => download(jsonFileName(item.name), JSON.stringify(toAnalyzeJson(item.name, analysis), null, 2))}>
+              Export JSON
+            </button>
+          </>
+        )}
+        <button type="button" className="link" onClick={() => useGallery.getState().remove(item.id)}>Remove</button>
+      </figcaption>
+    </figure>
+  );
+});

@@ -1,0 +1,96 @@
+/**
+ * Webcam lifecycle + the live detection loop. One frame at a time: a frame is grabbed (createImageBitmap, then
+ * transferred to the worker) only while the worker is idle; frames arriving while it is busy are skipped, so the
+ * overlay always shows the newest analysed frame and latency never builds up.
+ */
+import * as Comlink from 'comlink';
+import { useCallback, useEffect, useRef, type RefObject } from 'react';
+import { useEngine } from '../../state/engine.ts';
+import { useLive } from '../../state/live.ts';
+import { useSettings } from '../../state/settings.ts';
+import { useEngineClient } from '../engine/EngineProvider.tsx';
+import { errorMessage } from '../engine/client.ts';
+import { cameraErrorMessage } from './camera-errors.ts';
+import { FrameGate } from './frame-gate.ts';
+
+type VideoWithFrameCallback = HTMLVideoElement & { requestVideoFrameCallback?: (cb: () => void) => number };
+
+export function useCamera(videoRef: RefObject<HTMLVideoElement | null>) {
+  const client = useEngineClient();
+  const streamRef = useRef<MediaStream | null>(null);
+  const runRef = useRef(0); // generation counter: a stopped loop must not touch state of a newer start
+
+  const stop = useCallback(() => {
+    runRef.current++;
+    streamRef.current?.getTracks().forEach((t) => t.stop());
+    streamRef.current = null;
+    if (videoRef.current) videoRef.current.srcObject = null;
+    useLive.getState().set({ camera: 'off', latest: null, fps: 0 });
+  }, [videoRef]);
+
+  const start = useCallback(async (deviceId?: string) => {
+    stop();
+    const run = runRef.current;
+    const live = useLive.getState();
+    live.set({ camera: 'starting', error: null, framesAnalysed: 0, framesSkipped: 0 });
+    try {
+      if (!navigator.mediaDevices?.getUserMedia) throw Object.assign(new Error('no mediaDevices'), { name: 'NoMediaDevices' });
+      const stream = await navigator.mediaDevices.getUserMedia({
+        audio: false,
+        video: deviceId ? { deviceId: { exact: deviceId } } : { width: { ideal: 640 }, height: { ideal: 480 } },
+      });
+      if (run !== runRef.current) { stream.getTracks().forEach((t) => t.stop()); return; }
+      streamRef.current = stream;
+      const video = videoRef.current;
+      if (!video) throw new Error('the video element is missing');
+      video.srcObject = stream;
+      await video.play();
+      const devices = (await navigator.mediaDevices.enumerateDevices())
+        .filter((d) => d.kind === 'videoinput')
+        .map((d, i) => ({ deviceId: d.deviceId, label: d.label || `Camera ${i + 1}` }));
+      const activeId = stream.getVideoTracks()[0]?.getSettings().deviceId ?? deviceId ?? null;
+      useLive.getState().set({ camera: 'on', devices, deviceId: activeId });
+      loop(video, run);
+    } catch (err) {
+      if (run !== runRef.current) return;
+      streamRef.current?.getTracks().forEach((t) => t.stop());
+      streamRef.current = null;
+      useLive.getState().set({ camera: 'error', error: cameraErrorMessage(err) });
+    }
+  }, [stop, videoRef]);
+
+  function loop(video: VideoWithFrameCallback, run: number) {
+    const gate = new FrameGate();
+    const next = () => {
+      if (run !== runRef.current) return;
+      if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(onFrame);
+      else requestAnimationFrame(onFrame);
+    };
+    const onFrame = () => {
+      next();
+      if (useEngine.getState().phase !== 'ready' || video.videoWidth === 0) return;
+      if (!gate.offer()) {
+        useLive.getState().set({ framesSkipped: gate.skipped });
+        return;
+      }
+      void analyse();
+    };
+    const analyse = async () => {
+      try {
+        const bitmap = await createImageBitmap(video);
+        const minScore = useSettings.getState().minScore;
+        const result = await client.api.analyzeFrame(Comlink.transfer(bitmap, [bitmap]), { minScore });
+        gate.done(performance.now());
+        if (run !== runRef.current) return;
+        useLive.getState().set({ latest: result, fps: gate.fps(), framesAnalysed: gate.analysed, error: null });
+      } catch (err) {
+        gate.abort();
+        if (run === runRef.current) useLive.getState().set({ error: `A frame could not be analysed: ${errorMessage(err)}` });
+      }
+    };
+    next();
+  }
+
+  useEffect(() => stop, [stop]);
+  return { start, stop };
+}

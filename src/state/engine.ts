@@ -1,0 +1,28 @@
+/** Where the perception engine stands: loading, ready (on which EP, and why not WebGPU), or failed. */
+import { create } from 'zustand';
+import type { EngineStatus } from '../../workers/perception-api.ts';
+
+export type EnginePhase = 'loading' | 'ready' | 'error';
+
+interface EngineStore {
+  readonly phase: EnginePhase;
+  readonly status: EngineStatus | null;
+  readonly error: string | null;
+  /** Latest runtime notice, e.g. "the WebGPU device was lost; now running on WASM". */
+  readonly notice: string | null;
+  loading(): void;
+  ready(status: EngineStatus): void;
+  failed(message: string): void;
+  changed(status: EngineStatus, notice: string): void;
+}
+
+export const useEngine = create<EngineStore>()((set) => ({
+  phase: 'loading',
+  status: null,
+  error: null,
+  notice: null,
+  loading: () => set({ phase: 'loading', error: null }),
+  ready: (status) => set({ phase: 'ready', status, error: null }),
+  failed: (message) => set({ phase: 'error', error: message }),
+  changed: (status, notice) => set({ phase: 'ready', status, notice }),
+}));

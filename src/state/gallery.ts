@@ -1,0 +1,42 @@
+/**
+ * Dropped/picked images and their analyses. Each item fails or succeeds on its own: one bad file never touches
+ * the others. Issue 4 hangs per-face Faceptor results off `analysis.faces`.
+ */
+import { create } from 'zustand';
+import type { ImageAnalysis } from '../../workers/perception-api.ts';
+
+export type GalleryItemState = 'analysing' | 'done' | 'error';
+
+export interface GalleryItem {
+  readonly id: string;
+  readonly name: string;
+  readonly size: number;
+  /** Object URL for display; null for files the browser cannot show. */
+  readonly url: string | null;
+  readonly state: GalleryItemState;
+  readonly analysis: ImageAnalysis | null;
+  readonly error: string | null;
+}
+
+interface GalleryStore {
+  readonly items: readonly GalleryItem[];
+  add(item: GalleryItem): void;
+  update(id: string, patch: Partial<GalleryItem>): void;
+  remove(id: string): void;
+  clear(): void;
+}
+
+export const useGallery = create<GalleryStore>()((set, get) => ({
+  items: [],
+  add: (item) => set({ items: [item, ...get().items] }),
+  update: (id, patch) => set({ items: get().items.map((it) => (it.id === id ? { ...it, ...patch } : it)) }),
+  remove: (id) => {
+    const item = get().items.find((it) => it.id === id);
+    if (item?.url) URL.revokeObjectURL(item.url);
+    set({ items: get().items.filter((it) => it.id !== id) });
+  },
+  clear: () => {
+    for (const it of get().items) if (it.url) URL.revokeObjectURL(it.url);
+    set({ items: [] });
+  },
+}));

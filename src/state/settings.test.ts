@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { initialSettings } from './settings.ts';
+
+describe('initialSettings', () => {
+  it('lets ?ep= override the stored provider and says so', () => {
+    expect(initialSettings('?ep=wasm', { provider: 'webgpu' })).toMatchObject({ provider: 'wasm', providerFromUrl: true });
+  });
+  it('uses the stored provider without a URL parameter', () => {
+    expect(initialSettings('', { provider: 'webgpu' })).toMatchObject({ provider: 'webgpu', providerFromUrl: false });
+  });
+  it('falls back to defaults on garbage in storage', () => {
+    expect(initialSettings('', { provider: 'cuda' as never, imageDetector: 'huge' as never, minScore: 7 }))
+      .toEqual({ provider: 'auto', imageDetector: 'auto', minScore: 0.5, providerFromUrl: false });
+  });
+});

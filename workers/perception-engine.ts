@@ -1,0 +1,150 @@
+/**
+ * The worker's engine: loads the detector on the best EP, turns frames and files into RGBA, runs the shared
+ * pipeline and maps results back to source pixels. Only runtime glue lives here; detection logic is in the pipeline.
+ */
+import type { RgbaImage } from '../src/core/types.ts';
+import { createFaceDetector, type FaceDetector } from '../src/pipeline/detector.ts';
+import { createOrtWebBackend, type OrtWebBackend } from './ort-web/backend.ts';
+import { fitWithin, toSourcePixels } from './frame-size.ts';
+import { DETECTOR_FILES, fetchModelFile, ModelFileError } from './model-files.ts';
+import type {
+  AnalysisOptions, EngineInit, EngineListener, EngineStatus, ImageAnalysis, PerceptionApi,
+} from './perception-api.ts';
+
+interface Loaded {
+  readonly backend: OrtWebBackend;
+  readonly detector: FaceDetector;
+  readonly status: EngineStatus;
+}
+
+const now = () => performance.now();
+
+export class PerceptionEngine implements PerceptionApi {
+  private loading: Promise<Loaded> | null = null;
+  private loadedPreference: EngineInit['preference'] | null = null;
+  private options: EngineInit | null = null;
+  private listener: EngineListener | undefined;
+  private canvas: OffscreenCanvas | null = null;
+
+  async init(options: EngineInit, listener?: EngineListener): Promise<EngineStatus> {
+    if (listener) this.listener = listener;
+    if (this.loading && this.loadedPreference === options.preference && this.options?.baseUrl === options.baseUrl) {
+      return (await this.loading).status;
+    }
+    this.options = options;
+    this.loadedPreference = options.preference;
+    this.loading = this.load(options, null);
+    // A failed load must not stick: after `npm run setup:models` a retry has to work without reloading the worker.
+    this.loading.catch(() => { if (this.loadedPreference === options.preference) this.loading = null; });
+    return (await this.loading).status;
+  }
+
+  async analyzeFrame(frame: ImageBitmap, options: AnalysisOptions = {}): Promise<ImageAnalysis> {
+    const t0 = now();
+    try {
+      const { image, scale } = this.toRgba(frame);
+      return await this.detect(image, frame.width, frame.height, scale, { model: 'front', ...options }, now() - t0);
+    } finally {
+      frame.close();
+    }
+  }
+
+  async analyzeImage(file: Blob, options: AnalysisOptions = {}): Promise<ImageAnalysis> {
+    const t0 = now();
+    const name = (file as File).name ? `"${(file as File).name}"` : 'the file';
+    let bitmap: ImageBitmap;
+    try {
+      bitmap = await createImageBitmap(file);
+    } catch {
+      throw new Error(`${name} is not an image this browser can decode (type: ${file.type || 'unknown'}, ${file.size} bytes)`);
+    }
+    try {
+      const { image, scale } = this.toRgba(bitmap);
+      return await this.detect(image, bitmap.width, bitmap.height, scale, { model: 'auto', ...options }, now() - t0);
+    } finally {
+      bitmap.close();
+    }
+  }
+
+  private async detect(image: RgbaImage, width: number, height: number, scale: number, options: AnalysisOptions,
+    decodeMs: number, retried = false): Promise<ImageAnalysis> {
+    if (!this.loading) throw new Error('the engine is not initialised (call init first)');
+    const loaded = await this.loading;
+    const model = options.model === 'back' && !loaded.status.detectorModels.includes('back') ? 'front' : options.model;
+    const t0 = now();
+    try {
+      const result = await loaded.detector.detect(image, { ...options, model });
+      const totalMs = decodeMs + (now() - t0);
+      return {
+        width, height, scale,
+        faces: toSourcePixels(result.faces, scale),
+        detectorModel: result.model,
+        provider: loaded.status.provider,
+        timings: { decodeMs, ...result.timings, totalMs },
+      };
+    } catch (err) {
+      // A WebGPU run that fails (device lost, driver reset) falls back to WASM once; WASM errors are real errors.
+      if (loaded.status.provider !== 'webgpu' || retried) throw err;
+      await this.fallBackToWasm(`WebGPU failed while running (${err instanceof Error ? err.message : String(err)})`);
+      return this.detect(image, width, height, scale, options, decodeMs, true);
+    }
+  }
+
+  private async fallBackToWasm(reason: string): Promise<void> {
+    if (!this.options) return;
+    this.loadedPreference = 'wasm';
+    this.loading = this.load({ ...this.options, preference: 'wasm' }, reason);
+    const { status } = await this.loading;
+    this.listener?.(status, `${reason}; now running on WASM`);
+  }
+
+  private async load(options: EngineInit, forcedReason: string | null): Promise<Loaded> {
+    const front = await fetchModelFile(options.baseUrl, DETECTOR_FILES.front);
+    const warnings: string[] = [];
+    const back = await fetchModelFile(options.baseUrl, DETECTOR_FILES.back).catch((err: Error) => {
+      warnings.push(`${err.message} Until then photos use the 128 model, which misses small faces.`);
+      return undefined;
+    });
+    let backend: OrtWebBackend;
+    try {
+      backend = await createOrtWebBackend({ preference: options.preference, probeModel: front });
+    } catch (err) {
+      throw new ModelFileError(DETECTOR_FILES.front, `could not be loaded (${err instanceof Error ? err.message : String(err)})`);
+    }
+    let detector: FaceDetector;
+    try {
+      detector = await createFaceDetector(backend, back ? { front, back } : { front });
+    } catch (err) {
+      // The 256 model is optional: without it, photos use the 128 model. The 128 model failing is fatal.
+      if (!back) throw err;
+      warnings.push(`${err instanceof Error ? err.message : String(err)} Until then photos use the 128 model.`);
+      detector = await createFaceDetector(backend, { front });
+    }
+    const status: EngineStatus = {
+      provider: backend.provider,
+      fallbackReason: forcedReason ?? backend.fallbackReason,
+      detectorModels: detector.models,
+      warnings,
+    };
+    if (backend.provider === 'webgpu') {
+      backend.onDeviceLost((reason) => { void this.fallBackToWasm(`the WebGPU device was lost (${reason})`); });
+    }
+    return { backend, detector, status };
+  }
+
+  /** Copies a bitmap into RGBA pixels, downscaling very large images (see frame-size.ts). */
+  private toRgba(bitmap: ImageBitmap): { image: RgbaImage; scale: number } {
+    const size = fitWithin(bitmap.width, bitmap.height);
+    if (!this.canvas) this.canvas = new OffscreenCanvas(size.width, size.height);
+    const canvas = this.canvas;
+    if (canvas.width !== size.width || canvas.height !== size.height) {
+      canvas.width = size.width;
+      canvas.height = size.height;
+    }
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    if (!ctx) throw new Error('this browser cannot create a 2D OffscreenCanvas in a worker');
+    ctx.drawImage(bitmap, 0, 0, size.width, size.height);
+    const data = ctx.getImageData(0, 0, size.width, size.height).data;
+    return { image: { width: size.width, height: size.height, data }, scale: size.scale };
+  }
+}

@@ -1,0 +1,9 @@
+/// <reference lib="webworker" />
+/**
+ * The perception worker: all model work happens here, off the UI thread. The UI reaches it through comlink
+ * (see src/app/engine/client.ts); the contract is perception-api.ts.
+ */
+import * as Comlink from 'comlink';
+import { PerceptionEngine } from './perception-engine.ts';
+
+Comlink.expose(new PerceptionEngine());
