@@ -187,7 +187,7 @@ export function unpickle(data: Uint8Array): PyValue {
   const bytes = (n: number): Uint8Array => { need(n); const b = data.subarray(pos, pos + n); pos += n; return b; };
   const line = (): string => {
     const end = data.indexOf(0x0a, pos);
-    if (end < 0) throw new PickleError('bad_pickle', 'unterminated text line');
+    if (end < 0) throw new PickleError('bad_pickle', 'pickle ends in the middle of an opcode (unterminated text line)');
     const s = latin1.decode(data.subarray(pos, end));
     pos = end + 1;
     return s;
