@@ -1,0 +1,223 @@
+/**
+ * The model-package manifest (`faceptor.json`) contract, shared by the exporter (writes it), the app and the CLI
+ * (load packages through `parseManifest`). Pure TypeScript: no Node or DOM imports.
+ *
+ * A package folder holds this manifest, one ONNX graph per encoder input size and per task, and ONE external
+ * weights file shared by all graphs. Task labels and decoding are NOT copied here: they come from the task
+ * registry (tasks.ts) by task name.
+ */
+import { TASKS, isTaskName, type InputGroup, type TaskName, type TaskType, type Variant } from './tasks.ts';
+
+export const MANIFEST_FORMAT = 'faceptor-web-model';
+/** Bump when a reader of the previous version could misread a new package. */
+export const MANIFEST_VERSION = 1;
+export const MANIFEST_FILE = 'faceptor.json';
+
+export type Precision = 'fp32' | 'fp16';
+export type Dim = number | string;
+
+export interface TensorIO { readonly name: string; readonly dims: readonly Dim[] }
+
+export interface EncoderGraph {
+  readonly group: InputGroup;
+  readonly file: string;
+  /** `image` [N, 3, group, group], normalised as NORMALISATION[group] says. */
+  readonly input: TensorIO;
+  /** `feat_<block>` [N, C, S, S] for the blocks the group's tasks need. */
+  readonly outputs: readonly TensorIO[];
+}
+
+export interface TaskGraph {
+  readonly name: TaskName;
+  readonly type: TaskType;
+  readonly group: InputGroup;
+  /** Raw outputs: queries / classes / points, or the embedding width for recognition. */
+  readonly queries: number;
+  readonly file: string;
+  /** Encoder outputs to feed, by name (same names as the encoder graph's outputs). */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly TensorIO[];
+}
+
+export interface PackageFile { readonly path: string; readonly size: number; readonly sha256: string }
+
+export interface Provenance {
+  readonly sourceFile: string;
+  readonly sourceSize: number;
+  readonly sourceSha256: string;
+  /** Training step stored in the checkpoint, when present. */
+  readonly step: number | null;
+  readonly exporter: string;
+  readonly exporterVersion: string;
+  readonly exportedAt: string;
+  /** Random or otherwise untrained weights (test fixtures): outputs are meaningless. */
+  readonly untrained: boolean;
+}
+
+export interface ModelDims {
+  readonly vitWidth: number;
+  readonly vitLayers: number;
+  readonly vitHeads: number;
+  readonly patch: number;
+  readonly decoderWidth?: number;
+  readonly decoderHeads?: number;
+  readonly decoderLayers?: number;
+  readonly decoderLevels?: number;
+  readonly recogEmbedding: number;
+}
+
+export interface FaceptorManifest {
+  readonly format: typeof MANIFEST_FORMAT;
+  readonly formatVersion: number;
+  readonly label: string;
+  readonly variant: Variant;
+  readonly precision: Precision;
+  readonly provenance: Provenance;
+  readonly dims: ModelDims;
+  /** Parameter count stored in the weights file (folded constants included). */
+  readonly parameters: number;
+  /** The single external-data file every graph refers to. */
+  readonly weights: string;
+  readonly encoders: readonly EncoderGraph[];
+  readonly tasks: readonly TaskGraph[];
+  /** What the exporter fused or folded, in words (e.g. "BatchNorm folded into Linear"). */
+  readonly fused: readonly string[];
+  readonly files: readonly PackageFile[];
+}
+
+export class ManifestError extends Error {
+  constructor(message: string) { super(message); this.name = 'ManifestError'; }
+}
+
+const VARIANTS: readonly Variant[] = ['naive', 'base', 'full', 'layer_attention'];
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function field<T>(o: Obj, key: string, where: string, check: (v: unknown) => v is T, what: string): T {
+  const v = o[key];
+  if (v === undefined) throw new ManifestError(`${where}: missing field '${key}'`);
+  if (!check(v)) throw new ManifestError(`${where}: field '${key}' must be ${what}`);
+  return v;
+}
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isArr = (v: unknown): v is unknown[] => Array.isArray(v);
+
+function parseIO(v: unknown, where: string): TensorIO {
+  if (!isObj(v)) throw new ManifestError(`${where}: must be an object`);
+  const name = field(v, 'name', where, isStr, 'a string');
+  const dims = field(v, 'dims', where, isArr, 'an array');
+  if (!dims.every((d) => isNum(d) || isStr(d))) throw new ManifestError(`${where}: dims must be numbers or names`);
+  return { name, dims: dims as Dim[] };
+}
+
+/**
+ * Validates a parsed `faceptor.json`. Throws ManifestError saying what is wrong: not a Faceptor manifest, a newer
+ * format version than this reader knows, or the first missing/ill-typed field.
+ */
+export function parseManifest(json: unknown): FaceptorManifest {
+  if (!isObj(json) || json.format !== MANIFEST_FORMAT) {
+    throw new ManifestError(`not a Faceptor model manifest (expected format '${MANIFEST_FORMAT}')`);
+  }
+  const version = field(json, 'formatVersion', 'manifest', isNum, 'a number');
+  if (version > MANIFEST_VERSION) {
+    throw new ManifestError(`manifest format version ${version} is newer than this app supports (${MANIFEST_VERSION}): update the app`);
+  }
+  const variant = field(json, 'variant', 'manifest', isStr, 'a string');
+  if (!(VARIANTS as readonly string[]).includes(variant)) throw new ManifestError(`manifest: unknown variant '${variant}'`);
+  const precision = field(json, 'precision', 'manifest', isStr, 'a string');
+  if (precision !== 'fp32' && precision !== 'fp16') throw new ManifestError(`manifest: precision must be fp32 or fp16, got '${precision}'`);
+
+  const p = field(json, 'provenance', 'manifest', isObj, 'an object');
+  const provenance: Provenance = {
+    sourceFile: field(p, 'sourceFile', 'provenance', isStr, 'a string'),
+    sourceSize: field(p, 'sourceSize', 'provenance', isNum, 'a number'),
+    sourceSha256: field(p, 'sourceSha256', 'provenance', isStr, 'a string'),
+    step: p.step === null ? null : field(p, 'step', 'provenance', isNum, 'a number or null'),
+    exporter: field(p, 'exporter', 'provenance', isStr, 'a string'),
+    exporterVersion: field(p, 'exporterVersion', 'provenance', isStr, 'a string'),
+    exportedAt: field(p, 'exportedAt', 'provenance', isStr, 'a string'),
+    untrained: field(p, 'untrained', 'provenance', isBool, 'a boolean'),
+  };
+  const d = field(json, 'dims', 'manifest', isObj, 'an object');
+  const optNum = (k: string) => (d[k] === undefined ? undefined : field(d, k, 'dims', isNum, 'a number'));
+  const dims: ModelDims = {
+    vitWidth: field(d, 'vitWidth', 'dims', isNum, 'a number'),
+    vitLayers: field(d, 'vitLayers', 'dims', isNum, 'a number'),
+    vitHeads: field(d, 'vitHeads', 'dims', isNum, 'a number'),
+    patch: field(d, 'patch', 'dims', isNum, 'a number'),
+    decoderWidth: optNum('decoderWidth'),
+    decoderHeads: optNum('decoderHeads'),
+    decoderLayers: optNum('decoderLayers'),
+    decoderLevels: optNum('decoderLevels'),
+    recogEmbedding: field(d, 'recogEmbedding', 'dims', isNum, 'a number'),
+  };
+
+  const encoders = field(json, 'encoders', 'manifest', isArr, 'an array').map((e, i): EncoderGraph => {
+    const w = `encoders[${i}]`;
+    if (!isObj(e)) throw new ManifestError(`${w}: must be an object`);
+    const group = field(e, 'group', w, isNum, 'a number');
+    if (group !== 112 && group !== 512) throw new ManifestError(`${w}: group must be 112 or 512`);
+    return {
+      group, file: field(e, 'file', w, isStr, 'a string'), input: parseIO(e.input, `${w}.input`),
+      outputs: field(e, 'outputs', w, isArr, 'an array').map((o, j) => parseIO(o, `${w}.outputs[${j}]`)),
+    };
+  });
+  const tasks = field(json, 'tasks', 'manifest', isArr, 'an array').map((t, i): TaskGraph => {
+    const w = `tasks[${i}]`;
+    if (!isObj(t)) throw new ManifestError(`${w}: must be an object`);
+    const name = field(t, 'name', w, isStr, 'a string');
+    if (!isTaskName(name)) throw new ManifestError(`${w}: unknown task '${name}'`);
+    const inputs = field(t, 'inputs', w, isArr, 'an array');
+    if (!inputs.every(isStr)) throw new ManifestError(`${w}: inputs must be names`);
+    const group = field(t, 'group', w, isNum, 'a number');
+    if (group !== TASKS[name].group) throw new ManifestError(`${w}: ${name} belongs to group ${TASKS[name].group}, not ${group}`);
+    return {
+      name, type: TASKS[name].type, group, queries: field(t, 'queries', w, isNum, 'a number'),
+      file: field(t, 'file', w, isStr, 'a string'), inputs: inputs as string[],
+      outputs: field(t, 'outputs', w, isArr, 'an array').map((o, j) => parseIO(o, `${w}.outputs[${j}]`)),
+    };
+  });
+  for (const t of tasks) {
+    const enc = encoders.find((e) => e.group === t.group);
+    if (!enc) throw new ManifestError(`task ${t.name} needs the ${t.group} encoder, which the package lacks`);
+    const missing = t.inputs.filter((n) => !enc.outputs.some((o) => o.name === n));
+    if (missing.length) throw new ManifestError(`task ${t.name} needs ${missing.join(', ')} from the ${t.group} encoder, which does not output it`);
+  }
+  const files = field(json, 'files', 'manifest', isArr, 'an array').map((f, i): PackageFile => {
+    const w = `files[${i}]`;
+    if (!isObj(f)) throw new ManifestError(`${w}: must be an object`);
+    const sha256 = field(f, 'sha256', w, isStr, 'a string');
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new ManifestError(`${w}: sha256 must be 64 lowercase hex digits`);
+    return { path: field(f, 'path', w, isStr, 'a string'), size: field(f, 'size', w, isNum, 'a number'), sha256 };
+  });
+  const weights = field(json, 'weights', 'manifest', isStr, 'a string');
+  const listed = new Set(files.map((f) => f.path));
+  for (const need of [weights, ...encoders.map((e) => e.file), ...tasks.map((t) => t.file)]) {
+    if (!listed.has(need)) throw new ManifestError(`manifest: file '${need}' is used but not listed in files`);
+  }
+  const fused = field(json, 'fused', 'manifest', isArr, 'an array');
+  if (!fused.every(isStr)) throw new ManifestError('manifest: fused must be a list of strings');
+
+  return {
+    format: MANIFEST_FORMAT, formatVersion: version, label: field(json, 'label', 'manifest', isStr, 'a string'),
+    variant: variant as Variant, precision, provenance, dims,
+    parameters: field(json, 'parameters', 'manifest', isNum, 'a number'), weights, encoders, tasks,
+    fused: fused as string[], files,
+  };
+}
+
+/** `public/models/index.json`: the installed packages the app can offer. */
+export interface ModelIndexEntry {
+  /** Folder name under public/models/. */
+  readonly name: string;
+  readonly label: string;
+  readonly variant: Variant;
+  readonly precision: Precision;
+  readonly untrained: boolean;
+  /** Manifest path relative to index.json. */
+  readonly manifest: string;
+}
+export interface ModelIndex { readonly format: 'faceptor-web-model-index'; readonly packages: readonly ModelIndexEntry[] }

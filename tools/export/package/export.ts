@@ -1,0 +1,264 @@
+/**
+ * Checkpoint → model package. Streams weights (read → fold → append to weights.bin → drop), builds one encoder
+ * graph per input group and one graph per task, hashes every file and writes `faceptor.json`. The package is
+ * written to a temporary folder beside `outDir` and renamed into place at the very end, so a failure never
+ * leaves a partial package behind.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { LAYER_ATTENTION_BLOCKS, TASKS, type InputGroup, type TaskName, type Variant } from '../../../src/core/faceptor/tasks.ts';
+import {
+  MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, parseManifest,
+  type EncoderGraph, type FaceptorManifest, type ModelIndex, type ModelIndexEntry, type PackageFile, type TaskGraph as TaskEntry,
+} from '../../../src/core/faceptor/manifest.ts';
+import { openCheckpoint, type Checkpoint } from '../checkpoint/index.ts';
+import { planExport, type ExportPlan, type ExportPlanOptions } from '../plan/index.ts';
+import type { Graph } from '../onnx/graph.ts';
+import { buildEncoder, featName } from '../graphs/encoder.ts';
+import { buildFaceptorTask, type TaskGraph } from '../graphs/faceptor.ts';
+import { buildNaiveTask } from '../graphs/naive.ts';
+import { Params, type TensorSource } from '../graphs/params.ts';
+import { WEIGHTS_FILE, WeightStore, type Precision } from './weights.ts';
+
+export const EXPORTER = 'faceptor-web exporter';
+export const EXPORTER_VERSION = '1.0.0';
+
+export interface ExportOptions extends ExportPlanOptions {
+  readonly precision?: Precision;
+  readonly label?: string;
+  readonly untrained?: boolean;
+  /** Progress callback: (done, total, what). */
+  readonly onProgress?: (done: number, total: number, what: string) => void;
+}
+
+export interface ExportResult {
+  readonly outDir: string;
+  readonly manifest: FaceptorManifest;
+  readonly plan: ExportPlan;
+  /** Node count per graph file. */
+  readonly nodeCounts: Record<string, number>;
+}
+
+export class ExportError extends Error {
+  constructor(message: string) { super(message); this.name = 'ExportError'; }
+}
+
+/** Which backbone blocks a task's head reads (§4 "Which outputs are used"). */
+export function blocksForTask(variant: Variant, task: TaskName): number[] {
+  const type = TASKS[task].type;
+  if (type === 'recog') return [11];
+  if (variant === 'naive') return TASKS[task].group === 112 ? [5, 7, 9, 11] : [3, 5, 7, 11];
+  return variant === 'layer_attention' ? [...LAYER_ATTENTION_BLOCKS] : [11];
+}
+
+function sourceOf(ckpt: Checkpoint): TensorSource {
+  return {
+    shape: (key) => ckpt.tensors.get(key)?.shape,
+    read: async (key) => {
+      const t = ckpt.tensors.get(key);
+      if (!t) throw new ExportError(`checkpoint has no tensor '${key}'`);
+      return t.read();
+    },
+  };
+}
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 22 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** Fails early, with a clear message, when the folder that will receive the package cannot be written. */
+async function makeTempBeside(outDir: string): Promise<string> {
+  const parent = dirname(outDir);
+  try {
+    await mkdir(parent, { recursive: true });
+  } catch (e) {
+    throw new ExportError(`cannot create output folder ${parent}: ${(e as Error).message}`);
+  }
+  const tmp = join(parent, `.${basename(outDir)}.partial-${process.pid}-${Date.now()}`);
+  try {
+    await mkdir(tmp);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ExportError(code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+      ? `output folder ${parent} is not writable (${code})` : `cannot write into ${parent}: ${(e as Error).message}`);
+  }
+  return tmp;
+}
+
+export async function exportPackage(checkpointPath: string, outDir: string, options: ExportOptions = {}): Promise<ExportResult> {
+  const precision = options.precision ?? 'fp32';
+  if (precision !== 'fp32' && precision !== 'fp16') throw new ExportError(`precision must be fp32 or fp16, got '${precision}'`);
+  const out = resolve(outDir);
+  const ckpt = await openCheckpoint(checkpointPath);
+  let tmp: string | undefined;
+  try {
+    const plan = planExport(ckpt.tensors, options);
+    tmp = await makeTempBeside(out);
+    const built = await writeGraphs(ckpt, plan, tmp, precision, options);
+    const files: PackageFile[] = [];
+    for (const f of built.files) files.push({ path: f, size: (await stat(join(tmp, f))).size, sha256: f === WEIGHTS_FILE ? built.weightsSha : await sha256File(join(tmp, f)) });
+    const source = await stat(checkpointPath);
+    const manifest: FaceptorManifest = {
+      format: MANIFEST_FORMAT,
+      formatVersion: MANIFEST_VERSION,
+      label: options.label ?? `${basename(checkpointPath)} (${plan.variant}, ${precision})`,
+      variant: plan.variant,
+      precision,
+      provenance: {
+        sourceFile: basename(checkpointPath), sourceSize: source.size, sourceSha256: await sha256File(checkpointPath),
+        step: ckpt.step ?? null, exporter: EXPORTER, exporterVersion: EXPORTER_VERSION,
+        exportedAt: new Date().toISOString(), untrained: options.untrained ?? false,
+      },
+      dims: {
+        vitWidth: plan.dims.vit.width, vitLayers: plan.dims.vit.layers, vitHeads: plan.dims.vit.heads, patch: plan.dims.vit.patch,
+        decoderWidth: plan.dims.decoder?.hidden, decoderHeads: plan.dims.decoder?.heads,
+        decoderLayers: plan.dims.decoder?.layers, decoderLevels: plan.dims.decoder?.levels,
+        recogEmbedding: plan.dims.recogEmbedding,
+      },
+      parameters: built.parameters,
+      weights: WEIGHTS_FILE,
+      encoders: built.encoders,
+      tasks: built.tasks,
+      fused: built.fused,
+      files,
+    };
+    parseManifest(JSON.parse(JSON.stringify(manifest))); // the writer must satisfy its own reader
+    await writeFile(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+    await swapIntoPlace(tmp, out);
+    tmp = undefined;
+    await updateModelIndex(out, manifest);
+    return { outDir: out, manifest, plan, nodeCounts: built.nodeCounts };
+  } finally {
+    await ckpt.close();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function swapIntoPlace(tmp: string, out: string): Promise<void> {
+  const old = `${tmp}.old`;
+  let hadOld = false;
+  try {
+    await rename(out, old);
+    hadOld = true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new ExportError(`cannot replace ${out}: ${(e as Error).message}`);
+  }
+  try {
+    await rename(tmp, out);
+  } catch (e) {
+    if (hadOld) await rename(old, out).catch(() => undefined);
+    throw new ExportError(`cannot move the package into ${out}: ${(e as Error).message}`);
+  }
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}
+
+/**
+ * Keeps `public/models/index.json` in step when the package lands in a `public/models/<name>` folder: the entry
+ * for <name> is replaced (re-export) or added; entries whose folder no longer has a manifest are dropped.
+ */
+export async function updateModelIndex(out: string, manifest: FaceptorManifest): Promise<void> {
+  const modelsDir = dirname(out);
+  if (basename(modelsDir) !== 'models' || basename(dirname(modelsDir)) !== 'public') return;
+  const indexPath = join(modelsDir, 'index.json');
+  let packages: ModelIndexEntry[] = [];
+  try {
+    const old = JSON.parse(await readFile(indexPath, 'utf8')) as Partial<ModelIndex>;
+    if (Array.isArray(old.packages)) packages = old.packages.filter((p) => p && typeof p.name === 'string');
+  } catch { /* no index yet, or unreadable: rebuild it */ }
+  const name = basename(out);
+  const entry: ModelIndexEntry = {
+    name, label: manifest.label, variant: manifest.variant, precision: manifest.precision,
+    untrained: manifest.provenance.untrained, manifest: `${name}/${MANIFEST_FILE}`,
+  };
+  const kept: ModelIndexEntry[] = [];
+  for (const p of packages) {
+    if (p.name === name) continue;
+    try { await stat(join(modelsDir, p.name, MANIFEST_FILE)); kept.push(p); } catch { /* folder gone */ }
+  }
+  const index: ModelIndex = { format: 'faceptor-web-model-index', packages: [...kept, entry].sort((a, b) => a.name.localeCompare(b.name)) };
+  const tmp = `${indexPath}.tmp-${process.pid}`;
+  await writeFile(tmp, JSON.stringify(index, null, 2) + '\n');
+  await rename(tmp, indexPath);
+}
+
+interface Built {
+  encoders: EncoderGraph[];
+  tasks: TaskEntry[];
+  files: string[];
+  fused: string[];
+  parameters: number;
+  weightsSha: string;
+  nodeCounts: Record<string, number>;
+}
+
+async function writeGraphs(ckpt: Checkpoint, plan: ExportPlan, dir: string, precision: Precision, options: ExportOptions): Promise<Built> {
+  const store = new WeightStore(join(dir, WEIGHTS_FILE), precision);
+  let closed = false;
+  try {
+    const P = new Params(sourceOf(ckpt), store);
+    const groups = ([112, 512] as InputGroup[]).filter((gr) => plan.tasks.some((t) => TASKS[t].group === gr));
+    const total = groups.length + plan.tasks.length;
+    let done = 0;
+    const producer = { name: EXPORTER, version: EXPORTER_VERSION };
+    const files: string[] = [];
+    const ops = new Set<string>();
+    const nodeCounts: Record<string, number> = {};
+    const save = async (file: string, g: Graph) => {
+      await writeFile(join(dir, file), g.toBytes(producer));
+      files.push(file);
+      nodeCounts[file] = g.nodeCount;
+      for (const op of g.opsUsed) ops.add(op);
+      options.onProgress?.(++done, total, file);
+    };
+
+    const encoders: EncoderGraph[] = [];
+    for (const group of groups) {
+      const blocks = [...new Set(plan.tasks.filter((t) => TASKS[t].group === group).flatMap((t) => blocksForTask(plan.variant, t)))].sort((a, b) => a - b);
+      const g = await buildEncoder(P, { inputSize: group, blocks, heads: plan.dims.vit.heads });
+      const file = `encoder_${group}.onnx`;
+      await save(file, g);
+      const S = group / plan.dims.vit.patch;
+      encoders.push({
+        group, file, input: { name: 'image', dims: ['N', 3, group, group] },
+        outputs: blocks.map((b) => ({ name: featName(b), dims: ['N', plan.dims.vit.width, S, S] })),
+      });
+    }
+
+    const tasks: TaskEntry[] = [];
+    for (const task of plan.tasks) {
+      const group = TASKS[task].group;
+      const S = group / plan.dims.vit.patch;
+      const tg: TaskGraph = plan.variant === 'naive'
+        ? await buildNaiveTask(P, { task, S })
+        : await buildFaceptorTask(P, { task, S, levels: blocksForTask(plan.variant, task), decoderHeads: plan.dims.decoder!.heads });
+      const file = `${task}.onnx`;
+      await save(file, tg.graph);
+      tasks.push({ name: task, type: TASKS[task].type, group, queries: plan.dims.outputs[task] ?? 0, file, inputs: [...tg.inputs], outputs: tg.outputs.map((o) => ({ name: o.name, dims: [...o.dims] })) });
+    }
+    const parameters = store.values;
+    const { sha256 } = store.close();
+    closed = true;
+    return { encoders, tasks, files: [WEIGHTS_FILE, ...files], fused: describeFusions(ops, precision), parameters, weightsSha: sha256, nodeCounts };
+  } finally {
+    if (!closed) store.close();
+  }
+}
+
+function describeFusions(ops: Set<string>, precision: Precision): string[] {
+  const out = [
+    'LayerNormalization: every LayerNorm (ViT, decoder, feature_v2) and Norm2d (channels-last) as one op',
+    'attention: q/k/v split from in_proj at export, 1/sqrt(head_dim) folded into the q projection',
+    'BatchNorm (eval statistics) folded into the preceding Linear/Conv/ConvTranspose',
+    'ViT position table resized to each grid at export (bicubic, PyTorch semantics) with the class token folded in',
+    'decoder anchor position embeddings A_S + level_embed precomputed per grid and level',
+    'landmark soft-argmax inside the align graphs',
+  ];
+  if (ops.has('com.microsoft.QuickGelu')) out.push('QuickGELU as com.microsoft.QuickGelu');
+  if (ops.has('com.microsoft.Gelu')) out.push('exact GELU as com.microsoft.Gelu');
+  if (precision === 'fp16') out.push('weights stored float16 and Cast to float32 on load; all arithmetic float32');
+  return out;
+}
