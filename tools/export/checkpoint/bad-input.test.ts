@@ -213,6 +213,34 @@ describe('hand-built checkpoints', () => {
   });
 });
 
+describe('tensor wrappers torch may write', () => {
+  it('_rebuild_parameter and _rebuild_from_type_v2 (Tensor, Parameter) give the wrapped tensor', async () => {
+    const args = { storageType: 'FloatStorage', key: '0', numel: 3, shape: [3], stride: [1] };
+    const w = new PickleWriter();
+    w.global('collections', 'OrderedDict').emptyTuple().reduce();
+    w.str('p').parameter(args).setitem();
+    w.str('t').tensorFromType(args, ['torch', 'Tensor']).setitem();
+    w.str('q').tensorFromType(args, ['torch.nn.parameter', 'Parameter']).setitem();
+    const p = join(dir, 'wrapped.pth');
+    await writeZip(p, [{ name: 'wrapped/data.pkl', data: w.stop() }, { name: 'wrapped/data/0', data: f32([7, 8, 9]) }]);
+    const c = await openCheckpoint(p);
+    try {
+      for (const k of ['p', 't', 'q']) expect(Array.from(await c.tensors.get(k)!.read())).toEqual([7, 8, 9]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('_rebuild_from_type_v2 with a type outside the whitelist is refused by name', async () => {
+    const w = new PickleWriter();
+    w.global('collections', 'OrderedDict').emptyTuple().reduce();
+    w.str('x').tensorFromType({ storageType: 'FloatStorage', key: '0', numel: 1, shape: [1], stride: [1] }, ['mylib', 'Evil']).setitem();
+    const p = join(dir, 'wrapped-evil.pth');
+    await writeZip(p, [{ name: 'w/data.pkl', data: w.stop() }, { name: 'w/data/0', data: f32([1]) }]);
+    await expectError(p, 'forbidden_global', /forbidden global mylib\.Evil/);
+  });
+});
+
 describe('file handles', () => {
   it('a failed open leaves no descriptor behind', async () => {
     const p = join(dir, 'fd.pth.tar');

@@ -71,6 +71,11 @@ export const WHITELIST: ReadonlySet<string> = new Set([
   'torch._utils _rebuild_tensor_v2',
   'torch._utils _rebuild_tensor',
   'torch._utils _rebuild_parameter',
+  'torch._utils _rebuild_parameter_with_state',
+  // torch ≥ 1.12 wraps tensors that carry Python attributes: _rebuild_from_type_v2(func, type, args, state).
+  'torch._tensor _rebuild_from_type_v2',
+  'torch Tensor',
+  'torch.nn.parameter Parameter',
   ...Object.keys(STORAGE_DTYPES).map((s) => `torch ${s}`),
 ]);
 
@@ -147,9 +152,21 @@ function reduce(fn: PyValue, args: PyValue): PyValue {
       if (strides.length !== shape.length) throw new PickleError('bad_pickle', `${qual}: size and stride differ in length`);
       return { kind: 'tensor', storage, storageOffset: toInt(offset!, `${qual} offset`), shape, stride: strides };
     }
-    case 'torch._utils._rebuild_parameter': {
+    case 'torch._utils._rebuild_parameter':
+    case 'torch._utils._rebuild_parameter_with_state': {
       const data = a[0];
-      if (!isTensor(data)) throw new PickleError('bad_pickle', '_rebuild_parameter: data is not a tensor');
+      if (!isTensor(data)) throw new PickleError('bad_pickle', `${fn.name}: data is not a tensor`);
+      return data;
+    }
+    case 'torch._tensor._rebuild_from_type_v2': {
+      // Only the values matter; the Python type (Tensor/Parameter) and attribute state are ignored.
+      const [inner, type, innerArgs] = a;
+      if (!isGlobal(type) || !['torch.Tensor', 'torch.nn.parameter.Parameter'].includes(`${type.module}.${type.name}`)) {
+        throw new PickleError('bad_pickle', '_rebuild_from_type_v2: unsupported tensor type');
+      }
+      if (isGlobal(inner) && inner.module === 'torch._tensor') throw new PickleError('bad_pickle', '_rebuild_from_type_v2 cannot nest');
+      const data = reduce(inner!, innerArgs!);
+      if (!isTensor(data)) throw new PickleError('bad_pickle', '_rebuild_from_type_v2 did not rebuild a tensor');
       return data;
     }
     default:

@@ -2,6 +2,8 @@
  * Test-only pickle (protocol 2) emitter for hand-built checkpoints: each helper appends the exact opcodes
  * CPython's pickler / torch.save would write, so tests can state the expected values independently of the reader.
  */
+export interface TensorArgs { storageType: string; key: string; numel: number; offset?: number; shape: number[]; stride: number[] }
+
 export class PickleWriter {
   private parts: number[] = [0x80, 2];
   private u32(n: number): number[] { return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff]; }
@@ -20,10 +22,27 @@ export class PickleWriter {
   setitem(): this { return this.op(0x73); }
   intTuple(values: number[]): this { this.mark(); for (const v of values) this.int(v); return this.tuple(); }
   /** `_rebuild_tensor_v2(('storage', torch.<type>, key, 'cpu', numel), offset, size, stride, False, OrderedDict())`. */
-  tensor(t: { storageType: string; key: string; numel: number; offset?: number; shape: number[]; stride: number[] }): this {
-    this.global('torch._utils', '_rebuild_tensor_v2').mark();
+  tensor(t: TensorArgs): this {
+    this.global('torch._utils', '_rebuild_tensor_v2');
+    return this.tensorArgs(t).reduce();
+  }
+  /** The argument tuple of `_rebuild_tensor_v2`. */
+  tensorArgs(t: TensorArgs): this {
+    this.mark();
     this.mark().str('storage').global('torch', t.storageType).str(t.key).str('cpu').int(t.numel).tuple().op(0x51); // BINPERSID
     this.int(t.offset ?? 0).intTuple(t.shape).intTuple(t.stride).op(0x89); // NEWFALSE
+    this.global('collections', 'OrderedDict').emptyTuple().reduce();
+    return this.tuple();
+  }
+  /** `_rebuild_from_type_v2(_rebuild_tensor_v2, <type>, (args...), {})`: a tensor carrying Python attributes. */
+  tensorFromType(t: TensorArgs, type: [string, string]): this {
+    this.global('torch._tensor', '_rebuild_from_type_v2').mark();
+    this.global('torch._utils', '_rebuild_tensor_v2').global(type[0], type[1]).tensorArgs(t).emptyDict();
+    return this.tuple().reduce();
+  }
+  /** `_rebuild_parameter(<tensor>, True, OrderedDict())`. */
+  parameter(t: TensorArgs): this {
+    this.global('torch._utils', '_rebuild_parameter').mark().tensor(t).op(0x88);
     this.global('collections', 'OrderedDict').emptyTuple().reduce();
     return this.tuple().reduce();
   }
