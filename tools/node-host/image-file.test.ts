@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { deflateSync, crc32 } from 'node:zlib';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeImageBytes, loadImageFile, ImageFileError } from './image-file.ts';
+
+/** A minimal PNG built by hand (IHDR [+ PLTE] + one IDAT + IEND), so each colour type is exercised exactly. */
+function makePng(width: number, height: number, colorType: number, bitDepth: number, rows: number[][], plte?: number[]): Uint8Array {
+  const chunk = (type: string, data: Uint8Array) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'ascii');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, 'ascii'), data])) >>> 0, 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([bitDepth, colorType, 0, 0, 0], 8);
+  const raw = Buffer.from(rows.flatMap((r) => [0, ...r])); // filter type 0 per row
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    ...(plte ? [chunk('PLTE', Buffer.from(plte))] : []),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+const pixels = (img: { data: ArrayLike<number> }) => Array.from(img.data);
+
+describe('decodeImageBytes (PNG colour types → 8-bit RGBA)', () => {
+  it('grey', () => {
+    const img = decodeImageBytes(makePng(2, 1, 0, 8, [[0, 200]]));
+    expect(pixels(img)).toEqual([0, 0, 0, 255, 200, 200, 200, 255]);
+  });
+  it('grey + alpha', () => {
+    const img = decodeImageBytes(makePng(2, 1, 4, 8, [[10, 20, 30, 40]]));
+    expect(pixels(img)).toEqual([10, 10, 10, 20, 30, 30, 30, 40]);
+  });
+  it('palette', () => {
+    const img = decodeImageBytes(makePng(3, 1, 3, 8, [[2, 0, 1]], [255, 0, 0, 0, 255, 0, 0, 0, 255]));
+    expect(pixels(img)).toEqual([0, 0, 255, 255, 255, 0, 0, 255, 0, 255, 0, 255]);
+  });
+  it('16-bit RGB scales to 8 bits', () => {
+    // 0xFFFF → 255, 0x0000 → 0, 0x8080 → 128
+    const img = decodeImageBytes(makePng(1, 1, 2, 16, [[0xff, 0xff, 0x00, 0x00, 0x80, 0x80]]));
+    expect(pixels(img)).toEqual([255, 0, 128, 255]);
+  });
+  it('the shared grey photo decodes to R = G = B', async () => {
+    const img = await loadImageFile(join(import.meta.dirname, '../../../shared/faces/camera.png'));
+    expect([img.width, img.height]).toEqual([512, 512]);
+    for (let i = 0; i < img.data.length; i += 4 * 997) expect(img.data[i]).toBe(img.data[i + 2]);
+  });
+  it('JPEG decodes to the stated size', async () => {
+    const img = await loadImageFile(join(import.meta.dirname, '../../../shared/faces/grace_hopper.jpg'));
+    expect([img.width, img.height, img.data.length]).toEqual([512, 600, 512 * 600 * 4]);
+  });
+});
+
+describe('bad image files get a clear error naming the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'faceptor-img-'));
+  const astronaut = readFileSync(join(import.meta.dirname, '../../../shared/faces/astronaut.png'));
+
+  it('corrupt PNG (damaged compressed data)', async () => {
+    const bad = Buffer.from(astronaut);
+    for (let i = 200; i < 4000; i++) bad[i] ^= 0x5a;
+    const file = join(dir, 'corrupt.png');
+    writeFileSync(file, bad);
+    await expect(loadImageFile(file)).rejects.toThrow(ImageFileError);
+    await expect(loadImageFile(file)).rejects.toThrow(/corrupt\.png: corrupt or unsupported PNG/);
+  });
+  it('truncated PNG', async () => {
+    const file = join(dir, 'truncated.png');
+    writeFileSync(file, astronaut.subarray(0, 5000));
+    await expect(loadImageFile(file)).rejects.toThrow(/truncated\.png: corrupt or unsupported PNG/);
+  });
+  it('corrupt JPEG', async () => {
+    const jpg = readFileSync(join(import.meta.dirname, '../../../shared/faces/grace_hopper.jpg'));
+    const file = join(dir, 'corrupt.jpg');
+    writeFileSync(file, Buffer.concat([jpg.subarray(0, 4), Buffer.alloc(64, 0x11)]));
+    await expect(loadImageFile(file)).rejects.toThrow(/corrupt\.jpg: corrupt or unsupported JPEG/);
+  });
+  it('text file and missing file', async () => {
+    const file = join(dir, 'notes.png');
+    writeFileSync(file, 'not an image');
+    await expect(loadImageFile(file)).rejects.toThrow(/notes\.png: not a PNG or JPEG image/);
+    await expect(loadImageFile(join(dir, 'missing.jpg'))).rejects.toThrow(/missing\.jpg: file not found/);
+  });
+});
