@@ -213,6 +213,47 @@ describe('hand-built checkpoints', () => {
   });
 });
 
+describe('a trained checkpoint with optimizer state', () => {
+  it('walks the AdamW state (int keys, floats, tuples, 1 GiB moment tensors) without reading it', async () => {
+    const GiB = 2 ** 30;
+    const w = new PickleWriter();
+    w.emptyDict().mark();
+    w.str('step').int(50000);
+    w.str('state_dict').global('collections', 'OrderedDict').emptyTuple().reduce();
+    w.str('module.w').tensor({ storageType: 'FloatStorage', key: '0', numel: 2, shape: [2], stride: [1] }).setitem();
+    w.str('optimizer').emptyDict().mark();
+    w.str('state').emptyDict().int(0).emptyDict().mark();
+    w.str('step').tensor({ storageType: 'FloatStorage', key: '1', numel: 1, shape: [], stride: [] });
+    w.str('exp_avg').tensor({ storageType: 'FloatStorage', key: '2', numel: GiB / 4, shape: [GiB / 4], stride: [1] });
+    w.str('exp_avg_sq').tensor({ storageType: 'FloatStorage', key: '3', numel: GiB / 4, shape: [GiB / 4], stride: [1] });
+    w.setitems().setitem();
+    w.str('param_groups').emptyList().mark().emptyDict().mark();
+    w.str('lr').float(4e-5).str('betas').mark().float(0.9).float(0.999).tuple().str('eps').float(1e-8);
+    w.str('weight_decay').float(0.05).str('amsgrad').op(0x89).str('foreach').none().str('params').emptyList().mark().int(0).appends();
+    w.setitems().appends();
+    w.setitems(); // optimizer
+    w.setitems(); // top level
+    const p = join(dir, 'trained.pth.tar');
+    await writeZip(p, [
+      { name: 'trained/data.pkl', data: w.stop() },
+      { name: 'trained/data/0', data: f32([3, 4]) },
+      { name: 'trained/data/1', data: f32([50000]) },
+      { name: 'trained/data/2', holeSize: GiB },
+      { name: 'trained/data/3', holeSize: GiB },
+    ]);
+    const c = await openCheckpoint(p);
+    try {
+      expect(c.step).toBe(50000);
+      expect(c.topLevelKeys).toEqual(['step', 'state_dict', 'optimizer']);
+      expect([...c.tensors.keys()]).toEqual(['w']);
+      expect(Array.from(await c.tensors.get('w')!.read())).toEqual([3, 4]);
+      expect(c.readStats().bytesRead).toBeLessThan(100_000);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe('tensor wrappers torch may write', () => {
   it('_rebuild_parameter and _rebuild_from_type_v2 (Tensor, Parameter) give the wrapped tensor', async () => {
     const args = { storageType: 'FloatStorage', key: '0', numel: 3, shape: [3], stride: [1] };

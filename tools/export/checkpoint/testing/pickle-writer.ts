@@ -13,6 +13,15 @@ export class PickleWriter {
     if (n >= 0 && n < 256) return this.op(0x4b, n);
     return this.op(0x4a, ...this.u32(n >>> 0));
   }
+  float(x: number): this {
+    const b = new DataView(new ArrayBuffer(8));
+    b.setFloat64(0, x, false); // BINFLOAT is big-endian
+    return this.op(0x47, ...new Uint8Array(b.buffer));
+  }
+  none(): this { return this.op(0x4e); }
+  emptyList(): this { return this.op(0x5d); }
+  setitems(): this { return this.op(0x75); }
+  appends(): this { return this.op(0x65); }
   global(module: string, name: string): this { return this.op(0x63, ...new TextEncoder().encode(`${module}\n${name}\n`)); }
   mark(): this { return this.op(0x28); }
   tuple(): this { return this.op(0x74); }
