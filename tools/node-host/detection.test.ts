@@ -1,0 +1,153 @@
+/**
+ * BlazeFace on real photos through the Node host (onnxruntime-node) and the shared pipeline.
+ *
+ * Ground truth: measured by hand. Each photo was cropped around the face, upscaled 4–7× with nearest neighbour
+ * and overlaid with a 10-px grid (a throwaway pngjs script); the pupil centres, the nose tip (the most
+ * protruding point, above the nostrils) and the mouth centre (middle of the line between the lips) were read off
+ * the grid and converted to pixel-centre coordinates. Reading error ≈ 1–2 px. Ears are not checked (hidden or
+ * under hair in these photos).
+ *
+ * Tolerance: BlazeFace's own keypoints are coarse (its "nose" sits ~4–6 % of the face above the tip), so each
+ * point must lie within 8 % of the detected box width of the measured point. On camera.png (3/4 view) the
+ * 128 front model's keypoints are ~15 % off, so there we check the 256 back model's points and only
+ * box containment for the front model.
+ */
+import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import type { Point, RgbaImage } from '../../src/core/types.ts';
+import { createFaceDetector, type FaceDetector, ModelLoadError } from '../../src/pipeline/detector.ts';
+import { createNodeBackend } from './backend.ts';
+import { loadImageFile } from './image-file.ts';
+import { loadBlazeFaceModels } from './models.ts';
+
+const FACES = join(import.meta.dirname, '../../../shared/faces');
+
+interface Truth { readonly rightEye?: Point; readonly leftEye?: Point; readonly nose: Point; readonly mouth: Point }
+
+// Subject's right eye is on the image left for these upright, unmirrored photos.
+const TRUTH: Record<string, Truth> = {
+  'astronaut.png': { rightEye: [203.1, 100.9], leftEye: [244.5, 102.8], nose: [223.1, 126.9], mouth: [223.8, 144.5] },
+  'grace_hopper.jpg': { rightEye: [220.8, 188.3], leftEye: [303.3, 185.8], nose: [262.5, 243.3], mouth: [264.5, 277.0] },
+  // 3/4 view facing image-right: the subject's right eye is the visible one; the left eye is hidden.
+  'camera.png': { rightEye: [233.8, 147.4], nose: [251.6, 165.2], mouth: [238.8, 176.6] },
+};
+
+const KEYPOINT_INDEX = { rightEye: 0, leftEye: 1, nose: 2, mouth: 3 } as const;
+
+function expectKeypointsNear(keypoints: readonly Point[], truth: Truth, tolerance: number): void {
+  for (const [name, index] of Object.entries(KEYPOINT_INDEX)) {
+    const t = truth[name as keyof Truth];
+    if (!t) continue;
+    const [x, y] = keypoints[index];
+    const distance = Math.hypot(x - t[0], y - t[1]);
+    expect(distance, `${name}: detected (${x.toFixed(1)}, ${y.toFixed(1)}), measured (${t[0]}, ${t[1]})`).toBeLessThan(tolerance);
+  }
+}
+
+let detector: FaceDetector;
+beforeAll(async () => {
+  detector = await createFaceDetector(createNodeBackend(), await loadBlazeFaceModels());
+});
+afterAll(async () => {
+  await detector?.release();
+});
+
+describe('BlazeFace on the shared photos', () => {
+  for (const [file, truth] of Object.entries(TRUTH)) {
+    it(`${file}: one face, box around the measured features`, async () => {
+      const image = await loadImageFile(join(FACES, file));
+      for (const model of ['front', 'back'] as const) {
+        const { faces, model: used } = await detector.detect(image, { model });
+        expect(used).toBe(model);
+        expect(faces, `${model} model`).toHaveLength(1);
+        const { box, score, keypoints } = faces[0];
+        expect(score).toBeGreaterThan(0.5);
+        expect(keypoints).toHaveLength(6);
+        for (const p of Object.values(truth) as Point[]) {
+          expect(p[0]).toBeGreaterThan(box.x);
+          expect(p[0]).toBeLessThan(box.x + box.width);
+          expect(p[1]).toBeGreaterThan(box.y);
+          expect(p[1]).toBeLessThan(box.y + box.height);
+        }
+        if (model === 'front' && file !== 'camera.png') expectKeypointsNear(keypoints, truth, 0.08 * box.width);
+        if (model === 'back') expectKeypointsNear(keypoints, truth, 0.08 * box.width);
+      }
+    });
+  }
+
+  it('auto uses the front model when it finds the face', async () => {
+    const image = await loadImageFile(join(FACES, 'grace_hopper.jpg'));
+    const r = await detector.detect(image);
+    expect(r.model).toBe('front');
+    expect(r.faces).toHaveLength(1);
+    expect(r.timings.runMs).toBeGreaterThan(0);
+  });
+});
+
+function gradient(width: number, height: number): RgbaImage {
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+    data.set([(x * 255) / width, (y * 255) / height, 128, 255], (y * width + x) * 4);
+  }
+  return { width, height, data };
+}
+
+describe('no face, bad input', () => {
+  it('a synthetic gradient has no face in any model', async () => {
+    const image = gradient(640, 480);
+    for (const model of ['front', 'back', 'auto'] as const) expect((await detector.detect(image, { model })).faces).toEqual([]);
+  });
+
+  it('a malformed image or option is a clear error and the detector keeps working', async () => {
+    await expect(detector.detect({ width: 10, height: 10, data: new Uint8Array(7) })).rejects.toThrow(/needs 400 bytes/);
+    await expect(detector.detect(gradient(8, 8), { minScore: 2 })).rejects.toThrow(/minScore/);
+    await expect(detector.detect(gradient(8, 8), { model: 'side' as never })).rejects.toThrow(/Unknown detector model/);
+    const image = await loadImageFile(join(FACES, 'astronaut.png'));
+    expect((await detector.detect(image)).faces).toHaveLength(1);
+  });
+
+  it('a model file that is not ONNX is a ModelLoadError naming the file and the fix', async () => {
+    const err = await createFaceDetector(createNodeBackend(), { front: new TextEncoder().encode('not a model') }).catch((e) => e);
+    expect(err).toBeInstanceOf(ModelLoadError);
+    expect(err.message).toMatch(/face_detection_front_128\.onnx/);
+    expect(err.message).toMatch(/npm run setup:models/);
+  });
+
+  it('a missing model folder is a ModelLoadError', async () => {
+    await expect(loadBlazeFaceModels('/nonexistent/blazeface')).rejects.toThrow(/face_detection_front_128\.onnx: the file is missing\. Restore it with `npm run setup:models`/);
+  });
+});
+
+describe('a 12000×12000 image', () => {
+  it('finds a face pasted into it, without large allocations', async () => {
+    // grace_hopper.jpg upscaled 8× (nearest) and pasted at (5000, 4000) into a grey 12000×12000 canvas (576 MB).
+    const face = await loadImageFile(join(FACES, 'grace_hopper.jpg'));
+    const Z = 8, OX = 5000, OY = 4000, W = 12000;
+    const canvas = new Uint8Array(W * W * 4).fill(128);
+    const dst = new Uint32Array(canvas.buffer);
+    const src = new Uint32Array(face.data.buffer, face.data.byteOffset, face.width * face.height);
+    const row = new Uint32Array(face.width * Z);
+    for (let y = 0; y < face.height; y++) {
+      for (let x = 0; x < row.length; x++) row[x] = src[y * face.width + Math.floor(x / Z)];
+      for (let k = 0; k < Z; k++) dst.set(row, (OY + y * Z + k) * W + OX);
+    }
+    const image: RgbaImage = { width: W, height: W, data: canvas };
+
+    const before = process.memoryUsage();
+    const result = await detector.detect(image, { model: 'back' });
+    const after = process.memoryUsage();
+    // Only the 256×256×3 tensor and model outputs are allocated (well under 16 MB), never per-pixel floats.
+    expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(16 * 2 ** 20);
+    expect(after.heapUsed - before.heapUsed).toBeLessThan(64 * 2 ** 20);
+
+    expect(result.faces).toHaveLength(1);
+    const up = ([x, y]: Point): Point => [(x + 0.5) * Z - 0.5 + OX, (y + 0.5) * Z - 0.5 + OY];
+    const t = TRUTH['grace_hopper.jpg'];
+    const truth: Truth = { rightEye: up(t.rightEye!), leftEye: up(t.leftEye!), nose: up(t.nose), mouth: up(t.mouth) };
+    expectKeypointsNear(result.faces[0].keypoints, truth, 0.08 * result.faces[0].box.width);
+    console.log(`12000² back-model detection: preprocess ${result.timings.preprocessMs.toFixed(1)} ms, run ${result.timings.runMs.toFixed(1)} ms`);
+
+    const auto = await detector.detect(image);
+    expect(auto.faces).toHaveLength(1);
+  });
+});
