@@ -1,0 +1,218 @@
+/**
+ * The identity gallery as a pure, immutable model: people with several L2-normalised embedding samples,
+ * cosine matching with a threshold, and a versioned JSON format with a strict parser. Every operation returns
+ * a NEW gallery and never mutates its input, so a failed import (it throws) leaves the caller's gallery as it was.
+ * Storage (IndexedDB) lives elsewhere; this module only knows values.
+ */
+import { l2Normalize, type Floats } from '../faceptor/decode.ts';
+
+export const GALLERY_FORMAT = 'faceptor-web-gallery';
+export const GALLERY_VERSION = 1;
+
+/**
+ * Default cosine-similarity threshold for "same person". ArcFace/CosFace-style embeddings (Faceptor's
+ * recognition head is trained with CosFace on MS1MV3) typically separate genuine pairs from impostors around a
+ * cosine of 0.3–0.4 on unconstrained photos; 0.35 sits in the middle of that band. We could not calibrate it:
+ * no trained weights were available while building this, so it is a documented starting point, and the UI lets
+ * the user move it (raise it if strangers match, lower it if the same person is missed).
+ */
+export const DEFAULT_MATCH_THRESHOLD = 0.35;
+
+/** Samples kept per person; enrolling more drops the oldest (a few poses/lightings suffice, see `matchFace`). */
+export const MAX_SAMPLES_PER_PERSON = 20;
+export const MAX_NAME_LENGTH = 100;
+
+export interface Person {
+  readonly id: string;
+  readonly name: string;
+  /** Unit-length embeddings, oldest first. */
+  readonly samples: readonly Float32Array[];
+  /** Milliseconds since the epoch, supplied by the caller (keeps this module pure). */
+  readonly createdAt: number;
+}
+
+export interface Gallery {
+  /** Width of every sample; null while the gallery is empty. */
+  readonly embeddingSize: number | null;
+  readonly people: readonly Person[];
+}
+
+export const EMPTY_GALLERY: Gallery = { embeddingSize: null, people: [] };
+
+/** Cosine similarity of two vectors of equal length (normalises internally). */
+export function cosineSimilarity(a: Floats, b: Floats): number {
+  if (a.length !== b.length) throw new Error(`cosineSimilarity: lengths differ (${a.length} vs ${b.length})`);
+  let dot = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+  if (!(na > 0) || !(nb > 0)) throw new Error('cosineSimilarity: zero-length vector');
+  return dot / Math.sqrt(na * nb);
+}
+
+function cleanName(name: string): string {
+  const n = typeof name === 'string' ? name.trim() : '';
+  if (!n) throw new Error('a person needs a non-empty name');
+  if (n.length > MAX_NAME_LENGTH) throw new Error(`name is longer than ${MAX_NAME_LENGTH} characters`);
+  return n;
+}
+
+function checkSize(gallery: Gallery, embedding: Floats): void {
+  if (gallery.embeddingSize !== null && embedding.length !== gallery.embeddingSize) {
+    throw new Error(`embedding has ${embedding.length} values, this gallery holds ${gallery.embeddingSize}-d embeddings`);
+  }
+}
+
+/**
+ * Adds a sample. With an unknown `id` a new person is created under `name`; with a known `id` the sample is
+ * added to that person (and `name` is ignored). The embedding is L2-normalised here.
+ */
+export function enrol(gallery: Gallery, entry: { id: string; name: string; embedding: Floats; createdAt: number }): Gallery {
+  if (typeof entry.id !== 'string' || !entry.id) throw new Error('enrol: a person id is required');
+  checkSize(gallery, entry.embedding);
+  const sample = l2Normalize(entry.embedding);
+  const existing = gallery.people.find((p) => p.id === entry.id);
+  const people = existing
+    ? gallery.people.map((p) => (p.id === entry.id ? { ...p, samples: [...p.samples, sample].slice(-MAX_SAMPLES_PER_PERSON) } : p))
+    : [...gallery.people, { id: entry.id, name: cleanName(entry.name), samples: [sample], createdAt: entry.createdAt }];
+  return { embeddingSize: sample.length, people };
+}
+
+function requirePerson(gallery: Gallery, id: string): void {
+  if (!gallery.people.some((p) => p.id === id)) throw new Error(`no person with id ${JSON.stringify(id)} in the gallery`);
+}
+
+export function renamePerson(gallery: Gallery, id: string, name: string): Gallery {
+  requirePerson(gallery, id);
+  const n = cleanName(name);
+  return { ...gallery, people: gallery.people.map((p) => (p.id === id ? { ...p, name: n } : p)) };
+}
+
+export function deletePerson(gallery: Gallery, id: string): Gallery {
+  requirePerson(gallery, id);
+  const people = gallery.people.filter((p) => p.id !== id);
+  return { embeddingSize: people.length ? gallery.embeddingSize : null, people };
+}
+
+export function deleteAll(): Gallery {
+  return EMPTY_GALLERY;
+}
+
+export interface PersonScore { readonly personId: string; readonly name: string; readonly similarity: number }
+export interface GalleryMatch extends PersonScore {
+  /** similarity ≥ threshold: the face is this person. Below it the best candidate is still reported. */
+  readonly accepted: boolean;
+}
+
+/**
+ * Every person's score against a face, best first. A person's score is the MAX cosine over their samples:
+ * samples are enrolled to cover different poses, lighting and expressions, and the best-matching condition is
+ * the meaningful one; averaging (or a mean-of-samples centroid) would let one odd sample pull a true match below
+ * the threshold. The cost is a slightly higher false-match rate as a person gains samples, bounded by
+ * MAX_SAMPLES_PER_PERSON.
+ */
+export function rankPeople(gallery: Gallery, embedding: Floats): PersonScore[] {
+  if (gallery.people.length === 0) return [];
+  checkSize(gallery, embedding);
+  const q = l2Normalize(embedding);
+  const scores = gallery.people.map((p) => {
+    let best = -1;
+    for (const s of p.samples) {
+      let dot = 0;
+      for (let i = 0; i < q.length; i++) dot += q[i] * s[i];
+      best = Math.max(best, dot);
+    }
+    return { personId: p.id, name: p.name, similarity: best };
+  });
+  return scores.sort((a, b) => b.similarity - a.similarity);
+}
+
+/** The best person for a face, or null for an empty gallery. */
+export function matchFace(gallery: Gallery, embedding: Floats, threshold = DEFAULT_MATCH_THRESHOLD): GalleryMatch | null {
+  const [best] = rankPeople(gallery, embedding);
+  return best ? { ...best, accepted: best.similarity >= threshold } : null;
+}
+
+// ------------------------------------------------------------------------------------------------ JSON format
+
+export interface GalleryJson {
+  readonly format: typeof GALLERY_FORMAT;
+  readonly version: number;
+  readonly embeddingSize: number | null;
+  readonly people: readonly { id: string; name: string; createdAt: number; samples: number[][] }[];
+}
+
+export function exportGallery(gallery: Gallery): GalleryJson {
+  return {
+    format: GALLERY_FORMAT,
+    version: GALLERY_VERSION,
+    embeddingSize: gallery.embeddingSize,
+    people: gallery.people.map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, samples: p.samples.map((s) => Array.from(s)) })),
+  };
+}
+
+export function serializeGallery(gallery: Gallery): string {
+  return JSON.stringify(exportGallery(gallery));
+}
+
+/** Why an import was refused; the message names the first problem found. */
+export class GalleryImportError extends Error {
+  override readonly name = 'GalleryImportError';
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Strict parser for an exported gallery (a JSON string or an already-parsed value). Anything unexpected —
+ * not JSON, another format, a newer version, wrong sizes, non-finite or non-unit samples, duplicate ids,
+ * empty names — throws a GalleryImportError and returns nothing, so the caller's gallery stays untouched.
+ */
+export function parseGallery(input: string | unknown): Gallery {
+  let value: unknown = input;
+  if (typeof input === 'string') {
+    try { value = JSON.parse(input); } catch { throw new GalleryImportError('the file is not JSON'); }
+  }
+  const fail = (why: string): never => { throw new GalleryImportError(why); };
+  if (!isObject(value)) fail('not a gallery: expected a JSON object');
+  const v = value as Record<string, unknown>;
+  if (v.format !== GALLERY_FORMAT) fail(`not a Faceptor gallery (format ${JSON.stringify(v.format)})`);
+  if (typeof v.version !== 'number' || !Number.isInteger(v.version) || v.version < 1) fail('gallery version is missing or invalid');
+  if ((v.version as number) > GALLERY_VERSION) fail(`gallery version ${v.version} is newer than this app supports (${GALLERY_VERSION})`);
+  if (!Array.isArray(v.people)) fail('gallery has no people list');
+  const people = v.people as unknown[];
+  const size = v.embeddingSize;
+  if (people.length === 0) {
+    if (size !== null && size !== undefined && !(typeof size === 'number' && Number.isInteger(size) && size > 0)) fail('invalid embeddingSize');
+    return EMPTY_GALLERY;
+  }
+  if (typeof size !== 'number' || !Number.isInteger(size) || size <= 0 || size > 65536) fail('invalid embeddingSize');
+  const dim = size as number;
+  const ids = new Set<string>();
+  const out: Person[] = people.map((raw, i): Person => {
+    const where = `person ${i + 1}`;
+    if (!isObject(raw)) fail(`${where} is not an object`);
+    const p = raw as Record<string, unknown>;
+    if (typeof p.id !== 'string' || !p.id) fail(`${where} has no id`);
+    const id = p.id as string;
+    if (ids.has(id)) fail(`${where}: duplicate id ${JSON.stringify(id)}`);
+    ids.add(id);
+    let name = '';
+    try { name = cleanName(p.name as string); } catch (e) { fail(`${where}: ${(e as Error).message}`); }
+    const createdAt = p.createdAt ?? 0;
+    if (typeof createdAt !== 'number' || !Number.isFinite(createdAt)) fail(`${where}: invalid createdAt`);
+    if (!Array.isArray(p.samples) || p.samples.length === 0) fail(`${where} (${name}) has no samples`);
+    const samplesRaw = p.samples as unknown[];
+    if (samplesRaw.length > MAX_SAMPLES_PER_PERSON) fail(`${where} (${name}) has more than ${MAX_SAMPLES_PER_PERSON} samples`);
+    const samples = samplesRaw.map((s, j) => {
+      if (!Array.isArray(s) || s.length !== dim) fail(`${where} (${name}), sample ${j + 1}: expected ${dim} numbers`);
+      const arr = s as unknown[];
+      let norm = 0;
+      for (const x of arr) {
+        if (typeof x !== 'number' || !Number.isFinite(x)) fail(`${where} (${name}), sample ${j + 1}: not a list of finite numbers`);
+        norm += (x as number) * (x as number);
+      }
+      if (Math.abs(Math.sqrt(norm) - 1) > 1e-3) fail(`${where} (${name}), sample ${j + 1}: not a unit-length embedding`);
+      return Float32Array.from(arr as number[]);
+    });
+    return { id, name, samples, createdAt: createdAt as number };
+  });
+  return { embeddingSize: dim, people: out };
+}
