@@ -1,0 +1,114 @@
+/**
+ * Detector and analysis plumbing against a scripted backend (no onnxruntime): model choice, 'auto' fallback,
+ * letterbox mapping back to pixels, serialised runs, load errors. Expected pixels are computed by hand below.
+ */
+import { describe, expect, it } from 'vitest';
+import type { InferenceBackend, InferenceSession, TensorData } from './backend.ts';
+import { createFaceDetector, ModelLoadError } from './detector.ts';
+import { analyzeImage } from './analyze.ts';
+import type { RgbaImage } from '../core/types.ts';
+
+const OUTPUTS = ['Identity:0', 'Identity_1:0', 'Identity_2:0', 'Identity_3:0'];
+
+/**
+ * bytes[0] = 1 → a "front" graph that never sees a face; 2 → a "back" graph that reports one face on anchor
+ * 512 + 6·(3·8 + 5) (centre (5.5/8, 3.5/8)) with w = h = 64 input pixels and all keypoints on the anchor centre.
+ */
+function scriptedBackend(log: string[] = []): InferenceBackend {
+  return {
+    provider: 'scripted',
+    async createSession(model) {
+      if (model[0] !== 1 && model[0] !== 2) throw new Error('protobuf parsing failed');
+      const kind = model[0] === 1 ? 'front' : 'back';
+      const size = kind === 'front' ? 128 : 256;
+      let busy = false;
+      const session: InferenceSession = {
+        inputNames: ['input:0'],
+        outputNames: OUTPUTS,
+        async run(feeds) {
+          if (busy) throw new Error('Session already started');
+          busy = true;
+          log.push(kind);
+          await new Promise((r) => setTimeout(r, 5));
+          busy = false;
+          expect(feeds['input:0'].dims).toEqual([1, size, size, 3]);
+          const s0 = new Float32Array(512).fill(-20), s1 = new Float32Array(384).fill(-20);
+          const b0 = new Float32Array(512 * 16), b1 = new Float32Array(384 * 16);
+          if (kind === 'back') {
+            const i = 6 * (3 * 8 + 5);
+            s1[i] = 3;
+            b1.set([0, 0, 64, 64], i * 16);
+          }
+          const t = (data: Float32Array, n: number, c: number): TensorData => ({ type: 'float32', dims: [1, n, c], data });
+          return { 'Identity:0': t(s0, 512, 1), 'Identity_1:0': t(s1, 384, 1), 'Identity_2:0': t(b0, 512, 16), 'Identity_3:0': t(b1, 384, 16) };
+        },
+        async release() {},
+      };
+      return session;
+    },
+  };
+}
+
+const blank = (width: number, height: number): RgbaImage => ({ width, height, data: new Uint8Array(width * height * 4) });
+const FRONT = Uint8Array.of(1), BACK = Uint8Array.of(2);
+
+describe('createFaceDetector', () => {
+  it("maps a detection through the letterbox to source pixels (hand-computed)", async () => {
+    const detector = await createFaceDetector(scriptedBackend(), { front: FRONT, back: BACK });
+    // 512×256 into 256: scale 0.5, padY 64. Centre (0.6875, 0.4375)·256 = (176, 112) tensor px
+    // → ((176 − 0)/0.5 − 0.5, (112 − 64)/0.5 − 0.5) = (351.5, 95.5); size 0.25·256/0.5 = 128 px.
+    const { faces, model } = await detector.detect(blank(512, 256), { model: 'back' });
+    expect(model).toBe('back');
+    expect(faces).toHaveLength(1);
+    expect(faces[0].box).toEqual({ x: 287.5, y: 31.5, width: 128, height: 128 });
+    expect(faces[0].keypoints).toEqual(Array(6).fill([351.5, 95.5]));
+    expect(faces[0].score).toBeCloseTo(1 / (1 + Math.exp(-3)), 6);
+  });
+
+  it("'auto' runs front, then back when front finds nothing, and sums the timings", async () => {
+    const log: string[] = [];
+    const detector = await createFaceDetector(scriptedBackend(log), { front: FRONT, back: BACK });
+    const r = await detector.detect(blank(512, 256));
+    expect(log).toEqual(['front', 'back']);
+    expect(r.model).toBe('back');
+    expect(r.faces).toHaveLength(1);
+    expect(r.timings.runMs).toBeGreaterThanOrEqual(8); // two scripted runs of ≥ 5 ms
+  });
+
+  it("'auto' without a back model stays on front; asking for 'back' is an error", async () => {
+    const detector = await createFaceDetector(scriptedBackend(), { front: FRONT });
+    expect(detector.models).toEqual(['front']);
+    const r = await detector.detect(blank(64, 64));
+    expect(r).toMatchObject({ model: 'front', faces: [] });
+    await expect(detector.detect(blank(64, 64), { model: 'back' })).rejects.toThrow(/'back' detector model was not loaded/);
+  });
+
+  it('serialises concurrent detect() calls (overlapping runs would fail)', async () => {
+    const log: string[] = [];
+    const detector = await createFaceDetector(scriptedBackend(log), { front: FRONT, back: BACK });
+    const results = await Promise.all([1, 2, 3].map(() => detector.detect(blank(32, 32), { model: 'back' })));
+    expect(results.map((r) => r.faces.length)).toEqual([1, 1, 1]);
+    expect(log).toHaveLength(3);
+  });
+
+  it('a graph the runtime rejects is a ModelLoadError naming the file and the fix', async () => {
+    const err = await createFaceDetector(scriptedBackend(), { front: FRONT, back: Uint8Array.of(9) }).catch((e) => e);
+    expect(err).toBeInstanceOf(ModelLoadError);
+    expect(err.file).toBe('public/models/blazeface/face_detection_back_256.onnx');
+    expect(err.message).toMatch(/protobuf parsing failed.*npm run setup:models/);
+    await expect(createFaceDetector(scriptedBackend(), { front: new Uint8Array(0) })).rejects.toThrow(/front_128\.onnx: the file is empty/);
+  });
+});
+
+describe('analyzeImage', () => {
+  it('maps faces from a downscaled copy back to the source image', async () => {
+    const detector = await createFaceDetector(scriptedBackend(), { front: FRONT, back: BACK });
+    // The host analysed a half-size copy (512×256) of a 1024×512 image: pixel-centre mapping x' = (x + 0.5)·2 − 0.5.
+    const a = await analyzeImage(detector, 'scripted', blank(512, 256), { model: 'back', sourceSize: { width: 1024, height: 512 }, decodeMs: 3 });
+    expect(a).toMatchObject({ width: 1024, height: 512, scale: 0.5, detectorModel: 'back', provider: 'scripted' });
+    expect(a.faces[0].box).toEqual({ x: 575.5, y: 63.5, width: 256, height: 256 });
+    expect(a.faces[0].keypoints[0]).toEqual([703.5, 191.5]);
+    expect(a.timings.decodeMs).toBe(3);
+    expect(a.timings.totalMs).toBeGreaterThanOrEqual(3 + a.timings.runMs);
+  });
+});
