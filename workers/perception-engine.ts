@@ -25,6 +25,8 @@ export class PerceptionEngine implements PerceptionApi {
   private options: EngineInit | null = null;
   private listener: EngineListener | undefined;
   private canvas: OffscreenCanvas | null = null;
+  /** Why the last init failed: analyses asked for afterwards report it instead of a vague "not initialised". */
+  private initError: Error | null = null;
 
   async init(options: EngineInit, listener?: EngineListener): Promise<EngineStatus> {
     if (listener) this.listener = listener;
@@ -33,9 +35,15 @@ export class PerceptionEngine implements PerceptionApi {
     }
     this.options = options;
     this.loadedPreference = options.preference;
-    this.loading = this.load(options, null);
+    this.initError = null;
+    const loading = this.load(options, null);
+    this.loading = loading;
     // A failed load must not stick: after `npm run setup:models` a retry has to work without reloading the worker.
-    this.loading.catch(() => { if (this.loadedPreference === options.preference) this.loading = null; });
+    loading.catch((err: unknown) => {
+      if (this.loading !== loading) return;
+      this.loading = null;
+      this.initError = err instanceof Error ? err : new Error(String(err));
+    });
     return (await this.loading).status;
   }
 
@@ -68,7 +76,7 @@ export class PerceptionEngine implements PerceptionApi {
 
   private async detect(image: RgbaImage, width: number, height: number, scale: number, options: AnalysisOptions,
     decodeMs: number, retried = false): Promise<ImageAnalysis> {
-    if (!this.loading) throw new Error('the engine is not initialised (call init first)');
+    if (!this.loading) throw this.initError ?? new Error('the engine is not initialised (call init first)');
     const loaded = await this.loading;
     const model = options.model === 'back' && !loaded.status.detectorModels.includes('back') ? 'front' : options.model;
     const t0 = now();
