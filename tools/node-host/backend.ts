@@ -16,6 +16,8 @@ function fromOrt(t: ort.Tensor): TensorData {
 export interface NodeBackendOptions {
   /** Intra-op threads per session. Default 1: the CLI and tests share few cores, and BlazeFace is tiny. */
   readonly threads?: number;
+  /** Called with the duration of each bare `session.run` (no tensor wrapping), for benchmarks. */
+  readonly onRun?: (ms: number) => void;
 }
 
 export function createNodeBackend(options: NodeBackendOptions = {}): InferenceBackend {
@@ -38,7 +40,9 @@ export function createNodeBackend(options: NodeBackendOptions = {}): InferenceBa
           const run = queue.then(async () => {
             const ortFeeds: Record<string, ort.Tensor> = {};
             for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(t);
+            const t0 = performance.now();
             const out = fetches ? await session.run(ortFeeds, [...fetches]) : await session.run(ortFeeds);
+            options.onRun?.(performance.now() - t0);
             const result: Record<string, TensorData> = {};
             for (const [name, t] of Object.entries(out)) result[name] = fromOrt(t);
             return result;

@@ -46,6 +46,20 @@ describe('rgbaToLetterboxTensor', () => {
     expect(out.includes(42)).toBe(false);
   });
 
+  it('gives identical results for unaligned image memory (byte-wise path) and aligned memory (packed path)', () => {
+    const img = image(37, 23, (x, y) => [(x * 7 + y * 3) % 256, (x * y) % 256, (255 - x * 5) & 255]);
+    const backing = new Uint8Array(img.data.length + 1);
+    backing.set(img.data, 1);
+    const unaligned = { width: 37, height: 23, data: backing.subarray(1) };
+    for (const size of [8, 16, 64]) {
+      expect(Array.from(rgbaToLetterboxTensor(unaligned, size).data)).toEqual(Array.from(rgbaToLetterboxTensor(img, size).data));
+    }
+    // And the packed sum is the plain average: 37×23 → 8 (ratio 4.625 → 3×3 taps) on a constant colour.
+    const flat = rgbaToLetterboxTensor(image(37, 23, () => [255, 128, 1]), 8);
+    expect(flat.taps).toBe(3);
+    expect(at(flat.data, 8, 4, 4)).toEqual([1, expect.closeTo(128 / 127.5 - 1, 6), expect.closeTo(1 / 127.5 - 1, 6)]);
+  });
+
   it('rejects a buffer of the wrong size and malformed images', () => {
     const img = image(2, 2, () => [0, 0, 0]);
     expect(() => rgbaToLetterboxTensor(img, 8, { out: new Float32Array(3) })).toThrow(/expected 192/);

@@ -1,0 +1,127 @@
+/**
+ * `npm run bench [-- --iterations N] [--export]`
+ *
+ * Sections (each can be skipped; later issues add Faceptor stages as new sections):
+ * - detection: BlazeFace front/back on the shared photos and a synthetic 1280×720 frame, in Node
+ *   (onnxruntime-node, CPU, 1 thread). Reports the median bare `session.run`, the median of everything else in a
+ *   detect() call (letterbox/normalise, tensor copies, decode, NMS, mapping) and their share of the frame, plus
+ *   the median PNG/JPEG file decode (not part of a video frame, reported apart).
+ * - export: runs tools/export/bench.ts when that file exists (`--export`), otherwise says it is skipped.
+ *
+ * The project's target is "everything but session.run ≤ 20 % of the detection frame time on WASM"; Node's CPU
+ * run is faster than ORT-web WASM (~0.5 vs ~2.7 ms for the 128 model, ENVIRONMENT.md), so the Node share is a
+ * pessimistic bound for the browser.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import type { RgbaImage } from '../../src/core/types.ts';
+import { createFaceDetector, type BlazeFaceModel } from '../../src/pipeline/detector.ts';
+import { createNodeBackend, loadBlazeFaceModels, loadImageFile, REPO_ROOT } from '../node-host/index.ts';
+
+const FACES = join(REPO_ROOT, '..', 'shared', 'faces');
+const PHOTOS = ['astronaut.png', 'camera.png', 'grace_hopper.jpg'];
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+interface Row { readonly section: string; readonly case: string; readonly [metric: string]: string | number }
+interface Section { readonly name: string; run(iterations: number): Promise<Row[]> }
+
+/** A 1280×720 "webcam frame": the photo scaled (nearest) to 720 px high, centred on grey. */
+function hdFrame(photo: RgbaImage): RgbaImage {
+  const W = 1280, H = 720;
+  const data = new Uint8Array(W * H * 4).fill(96);
+  const s = H / photo.height, w = Math.round(photo.width * s), ox = (W - w) >> 1;
+  for (let y = 0; y < H; y++) for (let x = 0; x < w; x++) {
+    const si = (Math.min(photo.height - 1, Math.floor(y / s)) * photo.width + Math.min(photo.width - 1, Math.floor(x / s))) * 4;
+    data.set(photo.data.subarray(si, si + 4), (y * W + ox + x) * 4);
+  }
+  return { width: W, height: H, data };
+}
+
+const detection: Section = {
+  name: 'detection',
+  async run(iterations) {
+    let lastRun = 0;
+    const backend = createNodeBackend({ onRun: (ms) => { lastRun = ms; } });
+    const detector = await createFaceDetector(backend, await loadBlazeFaceModels());
+    const rows: Row[] = [];
+    const cases: { name: string; image: RgbaImage; decodeMs?: number }[] = [];
+    for (const file of PHOTOS) {
+      const decodes: number[] = [];
+      let image: RgbaImage | undefined;
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        image = await loadImageFile(join(FACES, file));
+        decodes.push(performance.now() - t0);
+      }
+      cases.push({ name: file, image: image!, decodeMs: median(decodes) });
+    }
+    cases.push({ name: '1280x720 frame', image: hdFrame(cases[0].image) });
+    for (const model of ['front', 'back'] as BlazeFaceModel[]) {
+      for (const c of cases) {
+        const runs: number[] = [], others: number[] = [], pre: number[] = [], post: number[] = [];
+        for (let i = 0; i < iterations + 10; i++) {
+          const t0 = performance.now();
+          const r = await detector.detect(c.image, { model });
+          const total = performance.now() - t0;
+          if (i < 10) continue; // warm-up: JIT and ORT's first-run allocations
+          runs.push(lastRun);
+          others.push(total - lastRun);
+          pre.push(r.timings.preprocessMs);
+          post.push(r.timings.postprocessMs);
+        }
+        const run = median(runs), other = median(others);
+        rows.push({
+          section: 'detection', case: `${model} ${c.name}`,
+          'run ms': run, 'other ms': other, 'other share %': (100 * other) / (run + other),
+          'preprocess ms': median(pre), 'postprocess ms': median(post),
+          ...(c.decodeMs !== undefined ? { 'file decode ms': c.decodeMs } : {}),
+        });
+      }
+    }
+    await detector.release();
+    return rows;
+  },
+};
+
+const exporter: Section = {
+  name: 'export',
+  async run() {
+    const script = join(REPO_ROOT, 'tools', 'export', 'bench.ts');
+    if (!existsSync(script)) return [{ section: 'export', case: 'skipped (tools/export/bench.ts not present)' }];
+    const r = spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [script], { cwd: REPO_ROOT, stdio: 'inherit' });
+    return [{ section: 'export', case: `tools/export/bench.ts exited ${r.status}` }];
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write('Usage: npm run bench [-- --iterations N] [--export]\n');
+    return 0;
+  }
+  const i = argv.indexOf('--iterations');
+  const iterations = i >= 0 ? Number(argv[i + 1]) : 100;
+  if (!(Number.isInteger(iterations) && iterations > 0)) {
+    process.stderr.write('bench: --iterations needs a positive integer\n');
+    return 2;
+  }
+  const sections = [detection, ...(argv.includes('--export') ? [exporter] : [])];
+  for (const section of sections) {
+    const rows = await section.run(iterations);
+    process.stdout.write(`\n== ${section.name} (${iterations} iterations, medians) ==\n`);
+    console.table(rows.map(({ section: _s, ...r }) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toFixed(3)) : v]))));
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.stack : err}\n`);
+  process.exitCode = 1;
+});
