@@ -47,13 +47,14 @@ export interface GoldenReport {
 
 /**
  * Tolerances. fp32: the golden README's suggestion (`1e-4 + 1e-4·abs_max`, landmarks 1e-5, labels 1e-4).
- * fp16 (weights rounded to half, maths in float32): relative error of the weights is ≤ 2^-11 ≈ 4.9e-4 and grows
- * through 12 ViT blocks and 9 decoder layers; we allow 2e-2·abs_max (+1e-3), landmarks 1e-3 and 1% of
- * parsing labels (near-ties flip), see tools/export/README.md for the measured values.
+ * fp16 (matrices stored as half, vectors float32, all maths float32): measured worst on the four shared golden
+ * sets is 1.3e-2·abs_max (heatmap_acted of Layer-Attention; logits ≤ 1.0e-2), landmarks 8.8e-4 (naive 300W),
+ * labels 1.07% (Layer-Attention LaPa: random weights leave many near-ties). The bound keeps ~2× margin:
+ * `1e-3 + 3e-2·abs_max`, landmarks 2e-3 (one pixel of the 512 crop), labels 2.5%.
  */
 export const TOLERANCES: Record<Precision, { abs: number; rel: number; landmark: number; labels: number }> = {
   fp32: { abs: 1e-4, rel: 1e-4, landmark: 1e-5, labels: 1e-4 },
-  fp16: { abs: 1e-3, rel: 2e-2, landmark: 1e-3, labels: 1e-2 },
+  fp16: { abs: 1e-3, rel: 3e-2, landmark: 2e-3, labels: 2.5e-2 },
 };
 
 function halfToFloat(h: number): number {

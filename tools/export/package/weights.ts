@@ -36,10 +36,13 @@ export class WeightStore {
     const { data, dims } = await produce();
     const numel = dims.reduce((a, b) => a * b, 1);
     if (numel !== data.length) throw new Error(`internal: tensor ${id} has ${data.length} values for dims [${dims}]`);
-    const bytes = this.precision === 'fp16' ? new Uint8Array(toHalf(data).buffer) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    // fp16 halves the matrices; vectors (biases, norm scales, embeddings' 1-D rows) stay float32: they are a
+    // negligible share of the bytes and feed additive/scale paths where rounding shows directly in the output.
+    const half = this.precision === 'fp16' && dims.length > 1;
+    const bytes = half ? new Uint8Array(toHalf(data).buffer) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const pad = (ALIGN - (this.offset % ALIGN)) % ALIGN;
     if (pad) this.write(new Uint8Array(pad));
-    const ref: ExternalRef = { location: WEIGHTS_FILE, offset: this.offset, length: bytes.length, dims: [...dims], dtype: this.precision === 'fp16' ? 'float16' : 'float32' };
+    const ref: ExternalRef = { location: WEIGHTS_FILE, offset: this.offset, length: bytes.length, dims: [...dims], dtype: half ? 'float16' : 'float32' };
     this.write(bytes);
     this.values += numel;
     this.refs.set(id, ref);
