@@ -92,6 +92,30 @@ function gradient(width: number, height: number): RgbaImage {
   return { width, height, data };
 }
 
+describe('two faces side by side', () => {
+  it('finds both as separate faces, each at its measured features', async () => {
+    // 300×300 crops of astronaut.png (from x 100, y 0) and grace_hopper.jpg (from x 110, y 90), side by side.
+    const crops = [
+      { file: 'astronaut.png', sx: 100, sy: 0, dx: 0 },
+      { file: 'grace_hopper.jpg', sx: 110, sy: 90, dx: 300 },
+    ];
+    const W = 600, H = 300;
+    const data = new Uint8Array(W * H * 4);
+    for (const c of crops) {
+      const img = await loadImageFile(join(FACES, c.file));
+      for (let y = 0; y < H; y++) data.set(img.data.subarray(((c.sy + y) * img.width + c.sx) * 4, ((c.sy + y) * img.width + c.sx + 300) * 4), (y * W + c.dx) * 4);
+    }
+    const { faces } = await detector.detect({ width: W, height: H, data }, { model: 'back' });
+    expect(faces).toHaveLength(2);
+    const byX = [...faces].sort((a, b) => a.box.x - b.box.x);
+    crops.forEach((c, i) => {
+      const t = TRUTH[c.file];
+      const move = ([x, y]: Point): Point => [x - c.sx + c.dx, y - c.sy];
+      expectKeypointsNear(byX[i].keypoints, { rightEye: move(t.rightEye!), leftEye: move(t.leftEye!), nose: move(t.nose), mouth: move(t.mouth) }, 0.08 * byX[i].box.width);
+    });
+  });
+});
+
 describe('no face, bad input', () => {
   it('a synthetic gradient has no face in any model', async () => {
     const image = gradient(640, 480);
