@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { invertAffine, similarityFrom } from '../align/affine.ts';
 import type { CropSpec } from '../align/crops.ts';
 import { CELEBAM_COLOURS, CELEBA_ATTRIBUTES, TASKS } from './tasks.ts';
+import { imagePointToCrop } from '../image/warp.ts';
 import {
   argmaxLastAxis, colourLabels, decodeAge, decodeAttributes, decodeExpression, l2Normalize, labelsToImage, landmarksFromHeatmaps,
   landmarksFromNormalised, layerAttentionMass, logitsToImage, parsingLabels, presentAttributes, sigmoid, softArgmax,
@@ -210,6 +211,21 @@ describe('parsing (§6.1)', () => {
     // centre (255.5, 255.5) in the central band is plain similarity: image (50 + 127.75, 40 + 127.75)
     expect(m.labels[(168 - m.y) * m.width + (178 - m.x)]).toBe(1);
     expect(m.x).toBe(0); // the warped border reaches far beyond the image: the footprint is clipped
+  });
+
+  it('bounds the tanh-warped footprint: every image pixel that lands in the crop lies inside it', () => {
+    const spec: CropSpec = { size: 512, matrix: invertAffine(similarityFrom(0.1, 0.3, 470, 480)), tanhWarp: 0.8 };
+    const box = labelsToImage(new Uint8Array(512 * 512).fill(1), spec, 1000, 1000);
+    expect(box.width).toBeLessThan(300); // a small face in a big image: no full-image loop
+    let inside = 0;
+    for (let y = 0; y < 1000; y++) for (let x = 0; x < 1000; x++) {
+      const [u, v] = imagePointToCrop(spec, x, y);
+      if (u < 0.5 || v < 0.5 || u >= 511.5 || v >= 511.5) continue; // symmetric border of the warp (see labelsToImage)
+      inside++;
+      expect(x >= box.x && y >= box.y && x < box.x + box.width && y < box.y + box.height, `${x},${y}`).toBe(true);
+      expect(box.labels[(y - box.y) * box.width + (x - box.x)]).toBe(1);
+    }
+    expect(inside).toBeGreaterThan(1000);
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import type { Point } from '../types.ts';
 import type { CropSpec } from '../align/crops.ts';
+import { applyAffine, invertAffine } from '../align/affine.ts';
 import { cropPointToImage, imagePointToCrop } from '../image/warp.ts';
 import { CELEBA_ATTRIBUTES, EXPRESSION_LABELS, LAYER_ATTENTION_BLOCKS } from './tasks.ts';
 
@@ -268,20 +269,30 @@ export function colourLabels(labels: Uint8Array, colours: readonly (readonly [nu
 export interface ImageMask { readonly x: number; readonly y: number; readonly width: number; readonly height: number; readonly labels: Uint8Array }
 
 /**
- * Bounding rectangle (whole image pixels, clipped to the image) of the part of the image a crop sees. Exact for
- * similarity crops (the crop square's corners are on the sampled border); for the tanh warp the border samples
- * reach far outside any image, so the rectangle is effectively the clipped image.
+ * Bounding rectangle (whole image pixels, clipped to the image) of the image pixels that land inside the crop.
+ * Similarity crops: the crop square's outer edges mapped back. Tanh-warped crops: the warp squeezes an unbounded
+ * field of view towards the border, so we bound it where the warped coordinate reaches the last half pixel
+ * (a_w = 1 − 1/S, i.e. |a| ≤ (1−f) + f·atanh((1 − 1/S − (1−f))/f) ≈ 2.76 for LaPa); beyond that a pixel's
+ * nearest crop pixel is off the map. (The official bilinear decode would still give those far pixels a small
+ * weight of the border row, i.e. the border's label; we leave them unlabelled.)
  */
 export function cropFootprint(spec: CropSpec, imageWidth: number, imageHeight: number): { x: number; y: number; width: number; height: number } {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  const S = spec.size, step = S / 16;
-  for (let t = -0.5; t <= S - 0.5 + 1e-9; t += step) {
-    for (const [u, v] of [[t, -0.5], [t, S - 0.5], [-0.5, t], [S - 0.5, t]] as const) {
-      const [x, y] = cropPointToImage(spec, u, v);
-      x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
-    }
+  const S = spec.size;
+  const f = spec.tanhWarp;
+  let lo = -0.5, hi = S - 0.5;
+  if (f) {
+    const band = 1 - f;
+    const aLim = band + f * Math.atanh(Math.min((1 - 1 / S - band) / f, 0.999999));
+    lo = ((1 - aLim) / 2) * S;
+    hi = ((1 + aLim) / 2) * S;
   }
-  // pixel centres (integers) inside the crop's outer edges; the epsilon absorbs rounding of exact edges
+  const inv = invertAffine(spec.matrix);
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const [u, v] of [[lo, lo], [hi, lo], [lo, hi], [hi, hi]] as const) {
+    const [x, y] = applyAffine(inv, u, v); // corners of the aligned square: its image is a rotated square
+    x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
+  }
+  // pixel centres (integers) inside the outer edges; the epsilon absorbs rounding of exact edges
   const left = Math.max(0, Math.ceil(x0 - 1e-9)), top = Math.max(0, Math.ceil(y0 - 1e-9));
   const right = Math.min(imageWidth - 1, Math.floor(x1 + 1e-9)), bottom = Math.min(imageHeight - 1, Math.floor(y1 + 1e-9));
   return { x: left, y: top, width: Math.max(0, right - left + 1), height: Math.max(0, bottom - top + 1) };
@@ -290,18 +301,20 @@ export function cropFootprint(spec: CropSpec, imageWidth: number, imageHeight: n
 /**
  * Crop-space labels (size×size, e.g. `parsingLabels`) → image-space labels by nearest lookup: every image pixel
  * of the crop's footprint is mapped into the crop (M, then the tanh warp for LaPa); pixels that fall outside
- * the crop get 0. Cheap enough for video overlays.
+ * the crop get 0 (for the tanh warp, "in the crop" is |a_w| < 1 − 1/S, see below). Cheap enough for video overlays.
  */
 export function labelsToImage(labels: Uint8Array, spec: CropSpec, imageWidth: number, imageHeight: number): ImageMask {
   const S = spec.size;
   expectLength(labels, S * S, 'labelsToImage');
   const box = cropFootprint(spec, imageWidth, imageHeight);
   const out = new Uint8Array(box.width * box.height);
+  // The tanh warp maps the whole plane into (0, S): its low side never leaves the crop, and row/column 0 would
+  // paint the entire far field. Use the border symmetric to S − 0.5 about the warp's centre S/2 instead.
+  const minUv = spec.tanhWarp ? 0.5 : -0.5, maxUv = S - 0.5;
   for (let j = 0, o = 0; j < box.height; j++) {
     for (let i = 0; i < box.width; i++, o++) {
       const [u, v] = imagePointToCrop(spec, box.x + i, box.y + j);
-      const ui = Math.round(u), vi = Math.round(v);
-      if (ui >= 0 && vi >= 0 && ui < S && vi < S) out[o] = labels[vi * S + ui];
+      if (u >= minUv && v >= minUv && u < maxUv && v < maxUv) out[o] = labels[Math.round(v) * S + Math.round(u)];
     }
   }
   return { ...box, labels: out };
