@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dropFiles, hookState, launch, openPage, waitForEngine } from './support/browser.ts';
 import { makeHugeJpeg, tempDir } from './support/fixtures.ts';
-import { boxDisagreement, detectInNode } from './support/node-reference.ts';
+import { boxDisagreement, analyzeWithCli } from './support/node-reference.ts';
 import { FACES } from './support/paths.ts';
 import { startPreview, type PreviewServer } from './support/preview.ts';
 
@@ -38,14 +38,14 @@ beforeEach(async () => {
 });
 
 describe('dropped images', () => {
-  it('finds the one face in a dropped photo, where the Node pipeline finds it', async () => {
+  it('finds the one face in a dropped photo, where the analyze CLI finds it', async () => {
     await dropFiles(page, [photo('astronaut.png', 'image/png')]);
     await page.waitForSelector('[data-testid="gallery-item"][data-state="done"]', { timeout: 60_000 });
     await expect(page.getAttribute('[data-testid="gallery-face-count"]', 'data-count')).resolves.toBe('1');
     await expect(page.getAttribute('[data-testid="gallery-overlay"]', 'data-faces')).resolves.toBe('1');
 
     const [item] = (await hookState(page)).gallery;
-    const reference = await detectInNode(join(FACES, 'astronaut.png'), { model: 'auto' });
+    const reference = await analyzeWithCli(join(FACES, 'astronaut.png'), 'auto');
     expect(reference.faces).toHaveLength(1);
     expect([item.analysis!.width, item.analysis!.height]).toEqual([512, 512]);
     expect(item.analysis!.detectorModel).toBe('front');
@@ -106,7 +106,7 @@ describe('dropped images', () => {
       expect(item.analysis!.scale).toBeCloseTo(4096 / 12000, 6);
       await expect(page.textContent('[data-testid="gallery-size"]')).resolves.toMatch(/12000×12000 — analysed downscaled/);
       // The face is where it is in the 512 px original, scaled ×(12000/512): compare with the Node pipeline there.
-      const reference = await detectInNode(join(FACES, 'astronaut.png'), { model: 'auto' });
+      const reference = await analyzeWithCli(join(FACES, 'astronaut.png'), 'auto');
       const k = 12000 / 512;
       const expected = { x: reference.faces[0].box.x * k, y: reference.faces[0].box.y * k, width: reference.faces[0].box.width * k, height: reference.faces[0].box.height * k };
       expect(item.analysis!.faces).toHaveLength(1);

@@ -1,26 +1,26 @@
 /**
  * Live camera on WebGPU (SwiftShader) and on WASM: Chromium's fake camera plays a one-frame y4m made from a shared
- * face photo; the overlay must show exactly one face whose box agrees with the Node pipeline (onnxruntime-node, the
- * CLI's code path) on the same decoded frame within 2 % of the box size.
+ * face photo; the overlay must show exactly one face whose box agrees with the `analyze` CLI (onnxruntime-node, same
+ * pipeline code) on the same decoded frame within 2 % of the box size.
  */
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hookState, launch, openPage, waitForEngine } from './support/browser.ts';
 import { makeFakeCamera, tempDir } from './support/fixtures.ts';
-import { boxDisagreement, detectInNode } from './support/node-reference.ts';
+import { boxDisagreement, analyzeWithCli } from './support/node-reference.ts';
 import { FACES } from './support/paths.ts';
 import { startPreview, type PreviewServer } from './support/preview.ts';
 
 let server: PreviewServer;
 let tmp: ReturnType<typeof tempDir>;
 let camera: { y4m: string; png: string };
-let reference: Awaited<ReturnType<typeof detectInNode>>;
+let reference: Awaited<ReturnType<typeof analyzeWithCli>>;
 
 beforeAll(async () => {
   tmp = tempDir('faceptor-cam-');
   camera = makeFakeCamera(join(FACES, 'grace_hopper.jpg'), tmp.dir);
-  reference = await detectInNode(camera.png, { model: 'front' });
+  reference = await analyzeWithCli(camera.png, 'front');
   server = await startPreview();
 });
 afterAll(async () => {
@@ -34,7 +34,7 @@ for (const provider of ['webgpu', 'wasm'] as const) {
     beforeAll(async () => { browser = await launch({ webgpu: provider === 'webgpu', fakeCameraY4m: camera.y4m }); });
     afterAll(async () => { await browser?.close(); });
 
-    it('shows one face that agrees with the Node pipeline', async () => {
+    it('shows one face that agrees with the analyze CLI', async () => {
       expect(reference.faces).toHaveLength(1); // the frame really has one face, per the Node host
 
       const context = await browser.newContext();

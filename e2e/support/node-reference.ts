@@ -1,18 +1,30 @@
 /**
- * The Node side of the parity checks: the same detector pipeline the CLI uses (onnxruntime-node host), in-process.
+ * The Node side of the parity checks: the real `analyze` CLI (onnxruntime-node, the same pipeline code as the
+ * worker), spawned as a user would run it, reading its JSON output.
  */
-import { createFaceDetector, type DetectOptions } from '../../src/pipeline/detector.ts';
-import { createNodeBackend, loadBlazeFaceModels, loadImageFile } from '../../tools/node-host/index.ts';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Detection } from '../../src/core/types.ts';
+import { tempDir } from './fixtures.ts';
+import { REPO_ROOT } from './paths.ts';
 
-export async function detectInNode(file: string, options: DetectOptions): Promise<{ width: number; height: number; faces: Detection[] }> {
-  const image = await loadImageFile(file);
-  const detector = await createFaceDetector(createNodeBackend(), await loadBlazeFaceModels());
+export interface CliImage { width: number; height: number; faces: Detection[] }
+
+export async function analyzeWithCli(file: string, detector: 'auto' | 'front' | 'back'): Promise<CliImage> {
+  const tmp = tempDir('faceptor-cli-');
   try {
-    const { faces } = await detector.detect(image, options);
-    return { width: image.width, height: image.height, faces };
+    const out = join(tmp.dir, 'out.json');
+    await promisify(execFile)(process.execPath,
+      [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, 'tools/cli/analyze.ts'), file, '--json', out, '--detector', detector],
+      { cwd: REPO_ROOT, timeout: 120_000 });
+    const json = JSON.parse(readFileSync(out, 'utf8')) as { images: (CliImage & { error?: string })[] };
+    const [image] = json.images;
+    if (!image || image.error) throw new Error(`the CLI could not analyse ${file}: ${image?.error ?? 'no output'}`);
+    return image;
   } finally {
-    await detector.release();
+    tmp.remove();
   }
 }
 
