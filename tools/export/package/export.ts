@@ -199,53 +199,66 @@ async function writeGraphs(ckpt: Checkpoint, plan: ExportPlan, dir: string, prec
   const store = new WeightStore(join(dir, WEIGHTS_FILE), precision);
   let closed = false;
   try {
-    const P = new Params(sourceOf(ckpt), store);
-    const groups = ([112, 512] as InputGroup[]).filter((gr) => plan.tasks.some((t) => TASKS[t].group === gr));
-    const total = groups.length + plan.tasks.length;
-    let done = 0;
     const producer = { name: EXPORTER, version: EXPORTER_VERSION };
     const files: string[] = [];
-    const ops = new Set<string>();
-    const nodeCounts: Record<string, number> = {};
-    const save = async (file: string, g: Graph) => {
+    const graphs = await buildPackageGraphs(sourceOf(ckpt), plan, store, async (file, g, done, total) => {
       await writeFile(join(dir, file), g.toBytes(producer));
       files.push(file);
-      nodeCounts[file] = g.nodeCount;
-      for (const op of g.opsUsed) ops.add(op);
-      options.onProgress?.(++done, total, file);
-    };
-
-    const encoders: EncoderGraph[] = [];
-    for (const group of groups) {
-      const blocks = [...new Set(plan.tasks.filter((t) => TASKS[t].group === group).flatMap((t) => blocksForTask(plan.variant, t)))].sort((a, b) => a - b);
-      const g = await buildEncoder(P, { inputSize: group, blocks, heads: plan.dims.vit.heads });
-      const file = `encoder_${group}.onnx`;
-      await save(file, g);
-      const S = group / plan.dims.vit.patch;
-      encoders.push({
-        group, file, input: { name: 'image', dims: ['N', 3, group, group] },
-        outputs: blocks.map((b) => ({ name: featName(b), dims: ['N', plan.dims.vit.width, S, S] })),
-      });
-    }
-
-    const tasks: TaskEntry[] = [];
-    for (const task of plan.tasks) {
-      const group = TASKS[task].group;
-      const S = group / plan.dims.vit.patch;
-      const tg: TaskGraph = plan.variant === 'naive'
-        ? await buildNaiveTask(P, { task, S })
-        : await buildFaceptorTask(P, { task, S, levels: blocksForTask(plan.variant, task), decoderHeads: plan.dims.decoder!.heads });
-      const file = `${task}.onnx`;
-      await save(file, tg.graph);
-      tasks.push({ name: task, type: TASKS[task].type, group, queries: plan.dims.outputs[task] ?? 0, file, inputs: [...tg.inputs], outputs: tg.outputs.map((o) => ({ name: o.name, dims: [...o.dims] })) });
-    }
+      options.onProgress?.(done, total, file);
+    });
     const parameters = store.values;
     const { sha256 } = store.close();
     closed = true;
-    return { encoders, tasks, files: [WEIGHTS_FILE, ...files], fused: describeFusions(ops, precision), parameters, weightsSha: sha256, nodeCounts };
+    return { ...graphs, files: [WEIGHTS_FILE, ...files], fused: describeFusions(graphs.ops, precision), parameters, weightsSha: sha256 };
   } finally {
     if (!closed) store.close();
   }
+}
+
+/**
+ * Builds every graph of the package in order (encoders first, then tasks), appending weights to `store` and
+ * handing each finished graph to `save`. With a dry-run store this checks a checkpoint's shapes end to end.
+ */
+export async function buildPackageGraphs(source: TensorSource, plan: ExportPlan, store: WeightStore,
+  save: (file: string, g: Graph, done: number, total: number) => Promise<void>,
+): Promise<{ encoders: EncoderGraph[]; tasks: TaskEntry[]; ops: Set<string>; nodeCounts: Record<string, number> }> {
+  const P = new Params(source, store);
+  const groups = ([112, 512] as InputGroup[]).filter((gr) => plan.tasks.some((t) => TASKS[t].group === gr));
+  const total = groups.length + plan.tasks.length;
+  let done = 0;
+  const ops = new Set<string>();
+  const nodeCounts: Record<string, number> = {};
+  const finish = async (file: string, g: Graph) => {
+    nodeCounts[file] = g.nodeCount;
+    for (const op of g.opsUsed) ops.add(op);
+    await save(file, g, ++done, total);
+  };
+
+  const encoders: EncoderGraph[] = [];
+  for (const group of groups) {
+    const blocks = [...new Set(plan.tasks.filter((t) => TASKS[t].group === group).flatMap((t) => blocksForTask(plan.variant, t)))].sort((a, b) => a - b);
+    const g = await buildEncoder(P, { inputSize: group, blocks, heads: plan.dims.vit.heads });
+    const file = `encoder_${group}.onnx`;
+    await finish(file, g);
+    const S = group / plan.dims.vit.patch;
+    encoders.push({
+      group, file, input: { name: 'image', dims: ['N', 3, group, group] },
+      outputs: blocks.map((b) => ({ name: featName(b), dims: ['N', plan.dims.vit.width, S, S] })),
+    });
+  }
+
+  const tasks: TaskEntry[] = [];
+  for (const task of plan.tasks) {
+    const group = TASKS[task].group;
+    const S = group / plan.dims.vit.patch;
+    const tg: TaskGraph = plan.variant === 'naive'
+      ? await buildNaiveTask(P, { task, S })
+      : await buildFaceptorTask(P, { task, S, levels: blocksForTask(plan.variant, task), decoderHeads: plan.dims.decoder!.heads });
+    const file = `${task}.onnx`;
+    await finish(file, tg.graph);
+    tasks.push({ name: task, type: TASKS[task].type, group, queries: plan.dims.outputs[task] ?? 0, file, inputs: [...tg.inputs], outputs: tg.outputs.map((o) => ({ name: o.name, dims: [...o.dims] })) });
+  }
+  return { encoders, tasks, ops, nodeCounts };
 }
 
 function describeFusions(ops: Set<string>, precision: Precision): string[] {

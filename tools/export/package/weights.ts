@@ -14,15 +14,16 @@ export const WEIGHTS_FILE = 'weights.bin';
 const ALIGN = 64;
 
 export class WeightStore {
-  private fd: number;
+  private fd: number | null;
   private offset = 0;
   private refs = new Map<string, ExternalRef>();
   private hash = createHash('sha256');
   /** Number of float values stored (the package's parameter count, constants included). */
   values = 0;
 
-  constructor(path: string, readonly precision: Precision) {
-    this.fd = openSync(path, 'w');
+  /** `path` null = dry run: offsets and counts are computed, nothing is written (shape checks, node counts). */
+  constructor(path: string | null, readonly precision: Precision) {
+    this.fd = path === null ? null : openSync(path, 'w');
   }
 
   get bytes(): number { return this.offset; }
@@ -50,15 +51,18 @@ export class WeightStore {
   }
 
   private write(bytes: Uint8Array): void {
-    let done = 0;
-    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
-    this.hash.update(bytes);
+    if (this.fd !== null) {
+      let done = 0;
+      while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
+      this.hash.update(bytes);
+    }
     this.offset += bytes.length;
   }
 
   /** Closes the file and returns its sha256 (computed while writing: no second pass over a GB-sized file). */
   close(): { size: number; sha256: string } {
-    closeSync(this.fd);
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
     return { size: this.offset, sha256: this.hash.digest('hex') };
   }
 }

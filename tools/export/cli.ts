@@ -1,0 +1,87 @@
+/**
+ * `npm run export -- <checkpoint.pth.tar> [--out public/models/<name>] [--precision fp32|fp16] [--name "<label>"]`
+ * Converts an official Faceptor checkpoint into a browser model package. Progress on stderr, a summary on
+ * stdout; any error exits non-zero with a one-line reason and leaves no partial package.
+ */
+import { basename, join, relative } from 'node:path';
+import { TASKS, VARIANT_TITLES } from '../../src/core/faceptor/tasks.ts';
+import { exportPackage } from './package/export.ts';
+
+const USAGE = `usage: npm run export -- <checkpoint.pth.tar> [--out public/models/<name>] [--precision fp32|fp16] [--name "<label>"]
+  options: --vit-heads <n> --decoder-heads <n> (head counts are not in the tensor shapes; defaults: width/64 and 8)
+           --untrained (mark the package as random/untrained weights)`;
+
+function fail(msg: string, code = 2): never {
+  console.error(`export: ${msg}`);
+  if (code === 2) console.error(USAGE);
+  process.exit(code);
+}
+
+const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+
+function progressBar(done: number, total: number, what: string): void {
+  const width = 28;
+  const filled = Math.round((done / total) * width);
+  const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${what}`;
+  if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(process.stderr.columns ? process.stderr.columns - 1 : 79)}${done === total ? '\n' : ''}`);
+  else process.stderr.write(`${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  let ckpt: string | undefined;
+  let out: string | undefined;
+  let precision: 'fp32' | 'fp16' = 'fp32';
+  let label: string | undefined;
+  let vitHeads: number | undefined;
+  let decoderHeads: number | undefined;
+  let untrained = false;
+  const value = (i: number, flag: string) => { const v = args[i]; if (v === undefined || v.startsWith('--')) fail(`${flag} needs a value`); return v; };
+  const int = (v: string, flag: string) => { const n = Number(v); if (!Number.isInteger(n) || n <= 0) fail(`${flag} must be a positive integer, got '${v}'`); return n; };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    switch (a) {
+      case '--out': out = value(++i, a); break;
+      case '--precision': {
+        const v = value(++i, a);
+        if (v !== 'fp32' && v !== 'fp16') fail(`--precision must be fp32 or fp16, got '${v}'`);
+        precision = v;
+        break;
+      }
+      case '--name': label = value(++i, a); break;
+      case '--vit-heads': vitHeads = int(value(++i, a), a); break;
+      case '--decoder-heads': decoderHeads = int(value(++i, a), a); break;
+      case '--untrained': untrained = true; break;
+      case '--help': case '-h': console.log(USAGE); return;
+      default:
+        if (a.startsWith('--')) fail(`unknown option ${a}`);
+        if (ckpt) fail('one checkpoint at a time');
+        ckpt = a;
+    }
+  }
+  if (!ckpt) fail('missing checkpoint file');
+  const stem = basename(ckpt).replace(/\.pth\.tar$|\.pth$|\.pt$|\.tar$/, '');
+  const outDir = out ?? join('public', 'models', `${stem}-${precision}`);
+
+  const t0 = performance.now();
+  let result;
+  try {
+    result = await exportPackage(ckpt, outDir, { precision, label, untrained, vitHeads, decoderHeads, onProgress: progressBar });
+  } catch (e) {
+    fail(e instanceof Error ? e.message : String(e), 1);
+  }
+  const { manifest, plan } = result;
+  const d = manifest.dims;
+  console.log(`variant     ${VARIANT_TITLES[manifest.variant]} (${manifest.variant})`);
+  console.log(`ViT         width ${d.vitWidth}, ${d.vitLayers} blocks, ${d.vitHeads} heads, patch ${d.patch}`);
+  if (d.decoderWidth) console.log(`decoder     width ${d.decoderWidth}, ${d.decoderLayers} layers, ${d.decoderHeads} heads, ${d.decoderLevels} memory level(s)`);
+  console.log(`tasks       ${manifest.tasks.map((t) => `${t.name}(${t.queries})`).join(' ')}`);
+  console.log(`groups      ${manifest.encoders.map((e) => `${e.group}: ${manifest.tasks.filter((t) => TASKS[t.name].group === e.group).length} task(s), features ${e.outputs.map((o) => o.name).join(',')}`).join('; ')}`);
+  console.log(`parameters  ${manifest.parameters.toLocaleString('en')} stored (${plan.keep.size} checkpoint tensors kept, ${plan.dropped.length} dropped)`);
+  console.log(`precision   ${manifest.precision}`);
+  const total = manifest.files.reduce((s, f) => s + f.size, 0);
+  console.log(`files       ${manifest.files.length}, ${mb(total)} in all; ${manifest.weights} ${mb(manifest.files.find((f) => f.path === manifest.weights)!.size)}`);
+  console.log(`written     ${relative(process.cwd(), result.outDir) || '.'} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+main().catch((e: unknown) => fail(e instanceof Error ? e.message : String(e), 1));
