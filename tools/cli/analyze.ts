@@ -153,7 +153,8 @@ export async function main(argv: readonly string[], io: CliIo = { out: (t) => pr
   } finally {
     await faceptor.dispose();
   }
-  const json = `${JSON.stringify({ images }, null, 2)}\n`;
+  // Indented JSON, with each [x, y] keypoint kept on one line so a face reads as a few lines.
+  const json = `${JSON.stringify({ images }, null, 2).replace(/\[\s+(-?[\d.e+-]+),\s+(-?[\d.e+-]+)\s+\]/g, '[$1, $2]')}\n`;
   if (options.jsonOut) {
     try {
       await writeFile(options.jsonOut, json);
