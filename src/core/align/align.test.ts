@@ -4,7 +4,7 @@ import { type Affine, applyAffine, composeAffine, invertAffine, similarityFrom }
 import { estimateSimilarity } from './similarity.ts';
 import { ARCFACE_112, LAPA_512, MEAN_FACE_LANDMARK_BOX_112, fourPointTemplate } from './templates.ts';
 import {
-  boxCrop512, celebamCrop, crop112, denseCropKindOf, landmarkBoxFromKeypoints, lapaCrop, officialBoxCrop512, planDenseCrops,
+  boxCrop512, celebamCrop, crop112, denseCropKindOf, landmarkBoxFromKeypoints, landmarkCrop, lapaCrop, officialBoxCrop512, planDenseCrops,
 } from './crops.ts';
 import { tanhAlignedToOutput, tanhOutputToAligned } from './tanhWarp.ts';
 
@@ -100,6 +100,18 @@ describe('group B crops', () => {
     const rolled = landmarkBoxFromKeypoints(faceFromTemplate(ARCFACE_112, similarityFrom(2, 0.25, 30, 40)));
     expect(rolled.angle).toBeCloseTo(0.25, 9);
     expect(landmarkBoxFromKeypoints(faceFromTemplate(ARCFACE_112, similarityFrom(2, 0.25, 30, 40)), false).angle).toBe(0);
+  });
+
+  it('the upright landmark crop levels a rolled head: both eyes on one crop row, face centred', () => {
+    const kps = faceFromTemplate(ARCFACE_112, similarityFrom(2.5, -0.4, 300, 100));
+    const m = landmarkCrop(kps, 0.8).matrix;
+    const [l, r] = [applyAffine(m, ...kps[0]), applyAffine(m, ...kps[1])];
+    // template eyes differ by 0.195 px in y at 112; in the crop that is 0.195·512·0.8/83.45 ≈ 0.96 px
+    expect(Math.abs(l[1] - r[1])).toBeCloseTo(0.1949 * (512 * 0.8) / MEAN_FACE_LANDMARK_BOX_112.side, 6);
+    expect(l[0]).toBeLessThan(r[0]);
+    // the mean-face box centre lands on the crop centre
+    const [cx, cy] = applyAffine(similarityFrom(2.5, -0.4, 300, 100), MEAN_FACE_LANDMARK_BOX_112.cx, MEAN_FACE_LANDMARK_BOX_112.cy);
+    close(applyAffine(m, cx, cy), [255.5, 255.5], 1e-9);
   });
 
   it('LaPa crop: 4-point fit to the 512 template and the tanh warp f = 0.8', () => {

@@ -5,6 +5,8 @@ import { type Affine, applyAffine, invertAffine, similarityFrom } from '../align
 import { estimateSimilarity } from '../align/similarity.ts';
 import type { CropSpec } from '../align/crops.ts';
 import { tanhOutputToAligned } from '../align/tanhWarp.ts';
+import { crop112 } from '../align/crops.ts';
+import { ARCFACE_112, fourPointTemplate } from '../align/templates.ts';
 import { cropPointToImage, imagePointToCrop, warpCrop } from './warp.ts';
 
 const makeImage = (width: number, height: number, rgb: (x: number, y: number) => [number, number, number]): RgbaImage => {
@@ -111,6 +113,31 @@ describe('warpCrop', () => {
     times.sort((a, b) => a - b);
     console.log(`warpCrop 512×512: median ${times[3].toFixed(2)} ms (min ${times[0].toFixed(2)} ms)`);
     expect(times[3]).toBeLessThan(40); // generous: the CI machine's 2 cores are shared
+  });
+});
+
+describe('aligned 112 crop of a synthetic face', () => {
+  it('puts the eye, nose and mouth dots of the face on the ArcFace template points', () => {
+    // a face = the template carried into a 640×480 image by a known similarity (1.9×, rolled 0.3 rad)
+    const g = similarityFrom(1.9, 0.3, 250, 90);
+    const tpl = fourPointTemplate(ARCFACE_112);
+    const kps = tpl.map(([x, y]) => applyAffine(g, x, y) as Point);
+    const img = makeImage(640, 480, (x, y) => {
+      let s = 0;
+      for (const [px, py] of kps) s += Math.exp(-((x - px) ** 2 + (y - py) ** 2) / (2 * 2.5 * 2.5));
+      const v = Math.round(Math.min(1, s) * 255);
+      return [v, v, v];
+    });
+    const spec = crop112([...kps, [0, 0], [1, 1]]);
+    const out = warpCrop(img, spec, { mean: [0, 0, 0], std: [1, 1, 1] });
+    tpl.forEach(([tx, ty]) => {
+      let sw = 0, su = 0, sv = 0;
+      for (let v = Math.round(ty) - 5; v <= Math.round(ty) + 5; v++) for (let u = Math.round(tx) - 5; u <= Math.round(tx) + 5; u++) {
+        const w = out[v * 112 + u];
+        sw += w; su += w * u; sv += w * v;
+      }
+      expect(Math.hypot(su / sw - tx, sv / sw - ty)).toBeLessThan(0.2);
+    });
   });
 });
 
