@@ -75,6 +75,21 @@ describe('BlazeFace on the shared photos', () => {
     });
   }
 
+  it('keypoint 0 is the image-left eye, also in a mirrored photo (geometric, not the subject\'s right eye)', async () => {
+    const image = await loadImageFile(join(FACES, 'astronaut.png'));
+    const { width: w, height: h } = image;
+    const mirrored = new Uint8Array(image.data.length);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      mirrored.set(image.data.subarray((y * w + x) * 4, (y * w + x) * 4 + 4), (y * w + (w - 1 - x)) * 4);
+    }
+    const { faces } = await detector.detect({ width: w, height: h, data: mirrored }, { model: 'front' });
+    expect(faces).toHaveLength(1);
+    const t = TRUTH['astronaut.png'];
+    const flip = ([x, y]: Point): Point => [w - 1 - x, y];
+    // After mirroring, the subject's left eye (measured at image-right) is now at image-left and is keypoint 0.
+    expectKeypointsNear(faces[0].keypoints, { rightEye: flip(t.leftEye!), leftEye: flip(t.rightEye!), nose: flip(t.nose), mouth: flip(t.mouth) }, 0.08 * faces[0].box.width);
+  });
+
   it('auto uses the front model when it finds the face', async () => {
     const image = await loadImageFile(join(FACES, 'grace_hopper.jpg'));
     const r = await detector.detect(image);
