@@ -3,7 +3,7 @@
  * Issue 4 extends `AnalysisOptions` (tasks to run) and `ImageAnalysis.faces` (Faceptor results per face) without
  * changing the shape of the calls.
  */
-import type { Detection } from '../src/core/types.ts';
+import type { Detection, RgbaImage } from '../src/core/types.ts';
 import type { ProviderName, ProviderPreference } from './ort-web/provider-plan.ts';
 
 export type { ProviderName, ProviderPreference };
@@ -64,4 +64,6 @@ export interface PerceptionApi {
   analyzeFrame(frame: ImageBitmap, options?: AnalysisOptions): Promise<ImageAnalysis>;
   /** An encoded image file (any format the browser decodes). Throws a clear error for non-images. */
   analyzeImage(file: Blob, options?: AnalysisOptions): Promise<ImageAnalysis>;
+  /** RGBA pixels already in memory (long side ≤ 4096). */
+  analyzePixels(image: RgbaImage, options?: AnalysisOptions): Promise<ImageAnalysis>;
 }

@@ -19,6 +19,17 @@ interface Loaded {
 
 const now = () => performance.now();
 
+/** What the engine needs from its host; injected so the fallback logic is tested in Node with onnxruntime-node. */
+export interface EngineDeps {
+  fetchModel(baseUrl: string, file: string): Promise<Uint8Array>;
+  createBackend(options: { preference: EngineInit['preference']; probeModel: Uint8Array }): Promise<OrtWebBackend>;
+}
+
+const BROWSER_DEPS: EngineDeps = {
+  fetchModel: (baseUrl, file) => fetchModelFile(baseUrl, file),
+  createBackend: (options) => createOrtWebBackend(options),
+};
+
 export class PerceptionEngine implements PerceptionApi {
   private loading: Promise<Loaded> | null = null;
   private loadedPreference: EngineInit['preference'] | null = null;
@@ -27,6 +38,8 @@ export class PerceptionEngine implements PerceptionApi {
   private canvas: OffscreenCanvas | null = null;
   /** Why the last init failed: analyses asked for afterwards report it instead of a vague "not initialised". */
   private initError: Error | null = null;
+
+  constructor(private readonly deps: EngineDeps = BROWSER_DEPS) {}
 
   async init(options: EngineInit, listener?: EngineListener): Promise<EngineStatus> {
     if (listener) this.listener = listener;
@@ -74,6 +87,13 @@ export class PerceptionEngine implements PerceptionApi {
     }
   }
 
+  /** Raw RGBA pixels (already in memory): no decode, no downscale beyond the analysis cap. */
+  async analyzePixels(image: RgbaImage, options: AnalysisOptions = {}): Promise<ImageAnalysis> {
+    const size = fitWithin(image.width, image.height);
+    if (size.scale !== 1) throw new Error(`analyzePixels takes images up to ${size.width}×${size.height}; downscale first`);
+    return this.detect(image, image.width, image.height, 1, { model: 'auto', ...options }, 0);
+  }
+
   private async detect(image: RgbaImage, width: number, height: number, scale: number, options: AnalysisOptions,
     decodeMs: number, retried = false): Promise<ImageAnalysis> {
     if (!this.loading) throw this.initError ?? new Error('the engine is not initialised (call init first)');
@@ -107,15 +127,15 @@ export class PerceptionEngine implements PerceptionApi {
   }
 
   private async load(options: EngineInit, forcedReason: string | null): Promise<Loaded> {
-    const front = await fetchModelFile(options.baseUrl, DETECTOR_FILES.front);
+    const front = await this.deps.fetchModel(options.baseUrl, DETECTOR_FILES.front);
     const warnings: string[] = [];
-    const back = await fetchModelFile(options.baseUrl, DETECTOR_FILES.back).catch((err: Error) => {
+    const back = await this.deps.fetchModel(options.baseUrl, DETECTOR_FILES.back).catch((err: Error) => {
       warnings.push(`${err.message} Until then photos use the 128 model, which misses small faces.`);
       return undefined;
     });
     let backend: OrtWebBackend;
     try {
-      backend = await createOrtWebBackend({ preference: options.preference, probeModel: front });
+      backend = await this.deps.createBackend({ preference: options.preference, probeModel: front });
     } catch (err) {
       throw new ModelFileError(DETECTOR_FILES.front, `could not be loaded (${err instanceof Error ? err.message : String(err)})`);
     }

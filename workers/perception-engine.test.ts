@@ -1,0 +1,100 @@
+/**
+ * The worker engine's policies, run in Node on the real BlazeFace model through onnxruntime-node (standing in for
+ * onnxruntime-web): idempotent init, WebGPU failing mid-run → WASM with a notice and the frame still analysed,
+ * init failures reported to later analyses, and results in source pixels.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import type { InferenceBackend } from '../src/pipeline/backend.ts';
+import { createFaceDetector } from '../src/pipeline/detector.ts';
+import { createNodeBackend, loadBlazeFaceModels, loadImageFile } from '../tools/node-host/index.ts';
+import type { OrtWebBackend } from './ort-web/backend.ts';
+import { ModelFileError } from './model-files.ts';
+import { PerceptionEngine, type EngineDeps } from './perception-engine.ts';
+
+const PUBLIC = join(import.meta.dirname, '..', 'public');
+const FACES = join(import.meta.dirname, '..', '..', 'shared', 'faces');
+const INIT = { preference: 'auto', baseUrl: 'http://app.test/' } as const;
+
+/** A backend that claims an EP; `failRuns` makes every session.run throw (a lost GPU device). */
+function fakeBackend(provider: 'webgpu' | 'wasm', failRuns = false): OrtWebBackend {
+  const node: InferenceBackend = createNodeBackend();
+  return {
+    provider,
+    fallbackReason: provider === 'wasm' ? 'WASM was chosen in the settings' : null,
+    onDeviceLost: () => undefined,
+    async createSession(model, options) {
+      const session = await node.createSession(model, options);
+      if (!failRuns) return session;
+      return { ...session, run: async () => { throw new Error('GPUDevice was lost'); } };
+    },
+  };
+}
+
+function deps(overrides: Partial<EngineDeps> = {}): EngineDeps & { createBackend: ReturnType<typeof vi.fn> } {
+  return {
+    fetchModel: async (_base, file) => new Uint8Array(readFileSync(join(PUBLIC, file))),
+    createBackend: vi.fn(async ({ preference }) => fakeBackend(preference === 'wasm' ? 'wasm' : 'webgpu')),
+    ...overrides,
+  } as EngineDeps & { createBackend: ReturnType<typeof vi.fn> };
+}
+
+describe('PerceptionEngine', () => {
+  it('initialises once for repeated init calls with the same preference (React StrictMode)', async () => {
+    const d = deps();
+    const engine = new PerceptionEngine(d);
+    const [a, b] = await Promise.all([engine.init(INIT), engine.init(INIT)]);
+    expect(a).toEqual(b);
+    expect(a.provider).toBe('webgpu');
+    expect(a.detectorModels).toEqual(['front', 'back']);
+    expect(d.createBackend).toHaveBeenCalledTimes(1);
+  });
+
+  it('falls back to WASM when a WebGPU run fails, tells the listener why, and still analyses the image', async () => {
+    const d = deps({
+      createBackend: vi.fn(async ({ preference }) => (preference === 'wasm' ? fakeBackend('wasm') : fakeBackend('webgpu', true))),
+    });
+    const engine = new PerceptionEngine(d);
+    const listener = vi.fn();
+    await engine.init(INIT, listener);
+    const image = await loadImageFile(join(FACES, 'grace_hopper.jpg'));
+    const result = await engine.analyzePixels(image);
+
+    expect(result.provider).toBe('wasm');
+    expect(result.faces).toHaveLength(1);
+    expect(listener).toHaveBeenCalledTimes(1);
+    const [status, notice] = listener.mock.calls[0];
+    expect(status.provider).toBe('wasm');
+    expect(status.fallbackReason).toMatch(/WebGPU failed while running \(GPUDevice was lost\)/);
+    expect(notice).toMatch(/now running on WASM/);
+    // The fallback result is exactly what the detector gives on a healthy backend.
+    const direct = await createFaceDetector(createNodeBackend(), await loadBlazeFaceModels());
+    const expected = await direct.detect(image, { model: 'auto' });
+    expect(result.faces[0].box.x).toBeCloseTo(expected.faces[0].box.x, 3);
+    expect(result.faces[0].box.y).toBeCloseTo(expected.faces[0].box.y, 3);
+    expect(result.faces[0].box.width).toBeCloseTo(expected.faces[0].box.width, 3);
+    expect(result.faces[0].score).toBeCloseTo(expected.faces[0].score, 5);
+    await direct.release();
+  });
+
+  it('reports the init failure (naming the model file) to analyses asked for afterwards', async () => {
+    const d = deps({ fetchModel: async (_base, file) => { throw new ModelFileError(file, 'is missing (HTTP 404)'); } });
+    const engine = new PerceptionEngine(d);
+    await expect(engine.init(INIT)).rejects.toThrow(/face_detection_front_128\.onnx is missing \(HTTP 404\).*setup:models/);
+    const image = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 4) };
+    await expect(engine.analyzePixels(image)).rejects.toThrow(/face_detection_front_128\.onnx is missing/);
+  });
+
+  it('keeps running on the 128 model, with a warning, when the 256 model is missing', async () => {
+    const d = deps({
+      fetchModel: async (_base, file) => {
+        if (file.includes('back_256')) throw new ModelFileError(file, 'is missing (HTTP 404)');
+        return new Uint8Array(readFileSync(join(PUBLIC, file)));
+      },
+    });
+    const status = await new PerceptionEngine(d).init(INIT);
+    expect(status.detectorModels).toEqual(['front']);
+    expect(status.warnings.join(' ')).toMatch(/face_detection_back_256\.onnx is missing/);
+  });
+});
