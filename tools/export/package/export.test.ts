@@ -1,0 +1,131 @@
+/**
+ * Exporter behaviour around the graphs: atomic writes, unwritable output, the model index, file hashes, weights
+ * stored once, and a real-size dry run proving every inference key of full_size_keys.json maps onto the graphs.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseManifest } from '../../../src/core/faceptor/manifest.ts';
+import { TASKS } from '../../../src/core/faceptor/tasks.ts';
+import { headOptionsFromManifest, planExport } from '../plan/index.ts';
+import { buildPackageGraphs, exportPackage } from './export.ts';
+import { WeightStore } from './weights.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const GOLDEN = process.env.FACEPTOR_GOLDEN ?? resolve(ROOT, '../shared/golden');
+const BASE = join(GOLDEN, 'faceptor_base');
+const heads = () => headOptionsFromManifest(JSON.parse(readFileSync(join(BASE, 'manifest.json'), 'utf8')));
+const work = mkdtempSync(join(tmpdir(), 'faceptor-export-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('model package', () => {
+  it('lists every file with its real size and sha256, and stores the encoder weights once', async () => {
+    const out = join(work, 'pkg');
+    const { manifest, plan } = await exportPackage(join(BASE, 'checkpoint.pth.tar'), out, { ...heads(), label: 'test' });
+    expect(parseManifest(JSON.parse(readFileSync(join(out, 'faceptor.json'), 'utf8')))).toEqual(manifest);
+    expect(readdirSync(out).sort()).toEqual([...manifest.files.map((f) => f.path), 'faceptor.json'].sort());
+    for (const f of manifest.files) {
+      expect(readFileSync(join(out, f.path)).length).toBe(f.size);
+      expect(sha(join(out, f.path))).toBe(f.sha256);
+    }
+    expect(manifest.provenance.sourceSha256).toBe(sha(join(BASE, 'checkpoint.pth.tar')));
+    expect(manifest.provenance.step).toBe(50000);
+    expect(manifest.variant).toBe('base');
+    expect(manifest.tasks.map((t) => t.name)).toEqual(plan.tasks);
+    // Both encoders use the same 12 blocks: stored twice, the parameter count would exceed the kept weights by
+    // the whole backbone. Only small folded constants (position tables, anchor embeddings) may be added.
+    const kept = [...plan.keep.values()].reduce((s, shape) => s + shape.reduce((a, b) => a * b, 1), 0);
+    const C = manifest.dims.vitWidth, D = manifest.dims.decoderWidth!;
+    const constants = (1 + 49) * C + (1 + 1024) * C + (49 + 1024) * D;
+    expect(manifest.parameters).toBeLessThanOrEqual(kept + constants);
+    expect(manifest.encoders.map((e) => e.file)).toEqual(['encoder_112.onnx', 'encoder_512.onnx']);
+  });
+
+  it('fp16 halves weights.bin (matrices half, vectors float32)', async () => {
+    const a = await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(work, 'p32'), heads());
+    const b = await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(work, 'p16'), { ...heads(), precision: 'fp16' });
+    const size = (m: typeof a.manifest) => m.files.find((f) => f.path === 'weights.bin')!.size;
+    const ratio = size(b.manifest) / size(a.manifest);
+    expect(ratio).toBeGreaterThan(0.5);
+    expect(ratio).toBeLessThan(0.53);
+  });
+
+  it('a failure mid-export leaves no partial package and keeps the previous one intact', async () => {
+    const out = join(work, 'atomic');
+    await exportPackage(join(BASE, 'checkpoint.pth.tar'), out, { ...heads(), label: 'first' });
+    const before = readFileSync(join(out, 'faceptor.json'), 'utf8');
+    await expect(exportPackage(join(BASE, 'checkpoint.pth.tar'), out, {
+      ...heads(), label: 'second', onProgress: (done) => { if (done === 3) throw new Error('disk on fire'); },
+    })).rejects.toThrow('disk on fire');
+    expect(readFileSync(join(out, 'faceptor.json'), 'utf8')).toBe(before);
+    expect(readdirSync(work).filter((n) => n.includes('partial'))).toEqual([]);
+
+    const fresh = join(work, 'never');
+    await expect(exportPackage(join(BASE, 'checkpoint.pth.tar'), fresh, { ...heads(), onProgress: () => { throw new Error('boom'); } })).rejects.toThrow('boom');
+    expect(existsSync(fresh)).toBe(false);
+  });
+
+  it('an unwritable output folder is a clear error with no partial package (CLI, non-zero exit)', () => {
+    const parent = join(work, 'readonly');
+    mkdirSync(parent);
+    chmodSync(parent, 0o555);
+    chmodSync(work, 0o755);
+    // Root ignores permission bits: run the CLI as an unprivileged user then.
+    const asRoot = process.getuid?.() === 0;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'tools/export/cli.ts'), join(BASE, 'checkpoint.pth.tar'), '--out', join(parent, 'pkg'), '--vit-heads', String(heads().vitHeads)], {
+      cwd: ROOT, encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}), env: { ...process.env, TSX_DISABLE_CACHE: '1' },
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/output folder .*readonly is not writable/);
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('keeps public/models/index.json in step with the packages there', async () => {
+    const models = join(work, 'site', 'public', 'models');
+    await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'a'), { ...heads(), label: 'A one' });
+    await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'b'), { ...heads(), label: 'B', precision: 'fp16', untrained: true });
+    await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'a'), { ...heads(), label: 'A two' });
+    let index = JSON.parse(readFileSync(join(models, 'index.json'), 'utf8'));
+    expect(index.packages).toEqual([
+      { name: 'a', label: 'A two', variant: 'base', precision: 'fp32', untrained: false, manifest: 'a/faceptor.json' },
+      { name: 'b', label: 'B', variant: 'base', precision: 'fp16', untrained: true, manifest: 'b/faceptor.json' },
+    ]);
+    rmSync(join(models, 'b'), { recursive: true });
+    await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'a'), { ...heads(), label: 'A three' });
+    index = JSON.parse(readFileSync(join(models, 'index.json'), 'utf8'));
+    expect(index.packages.map((p: { name: string }) => p.name)).toEqual(['a']);
+  });
+});
+
+describe('real-size checkpoints (full_size_keys.json, no weights)', () => {
+  const variants = ['faceptor_base', 'faceptor_full', 'faceptor_layer_attention', 'naive_faceptor'];
+  for (const v of variants) {
+    it(`${v}: every inference key is read by the graphs with its real shape, and nothing else`, async () => {
+      const info = JSON.parse(readFileSync(join(GOLDEN, v, 'full_size_keys.json'), 'utf8')) as { keys: { key: string; shape: number[]; dtype: string; category: string }[] };
+      const strip = (k: string) => k.replace(/^module\./, '');
+      const tensors = new Map(info.keys.map((k) => [strip(k.key), { shape: k.shape, dtype: k.dtype }]));
+      const plan = planExport(tensors);
+      const inference = info.keys.filter((k) => k.category === 'inference').map((k) => strip(k.key));
+      const read = new Set<string>();
+      const store = new WeightStore(null, 'fp32'); // dry run: nothing written
+      const fileCount: string[] = [];
+      await buildPackageGraphs({
+        shape: (k) => tensors.get(k)?.shape,
+        read: async (k) => {
+          const t = tensors.get(k);
+          if (!t) throw new Error(`graph asked for unknown key ${k}`);
+          read.add(k);
+          return new Float32Array(t.shape.reduce((a, b) => a * b, 1));
+        },
+      }, plan, store, async (file) => { fileCount.push(file); });
+      store.close();
+      expect([...read].sort()).toEqual(inference.sort());
+      expect(fileCount.length).toBe(plan.tasks.length + new Set(plan.tasks.map((t) => TASKS[t].group)).size);
+    }, 300_000);
+  }
+});
