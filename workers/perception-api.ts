@@ -60,8 +60,11 @@ export type EngineListener = (status: EngineStatus, message: string) => void;
 export interface PerceptionApi {
   /** Idempotent: a second call with the same preference returns the first call's result (React StrictMode). */
   init(options: EngineInit, listener?: EngineListener): Promise<EngineStatus>;
-  /** A video frame; the bitmap is transferred and closed by the worker. */
-  analyzeFrame(frame: ImageBitmap, options?: AnalysisOptions): Promise<ImageAnalysis>;
+  /**
+   * A video frame: a VideoFrame (preferred: no copy on the UI thread, one YUV→RGBA conversion in the worker) or an
+   * ImageBitmap (browsers without WebCodecs). Transferred, and closed by the worker.
+   */
+  analyzeFrame(frame: VideoFrame | ImageBitmap, options?: AnalysisOptions): Promise<ImageAnalysis>;
   /** An encoded image file (any format the browser decodes). Throws a clear error for non-images. */
   analyzeImage(file: Blob, options?: AnalysisOptions): Promise<ImageAnalysis>;
   /** RGBA pixels already in memory (long side ≤ 4096). */

@@ -60,13 +60,39 @@ export class PerceptionEngine implements PerceptionApi {
     return (await this.loading).status;
   }
 
-  async analyzeFrame(frame: ImageBitmap, options: AnalysisOptions = {}): Promise<ImageAnalysis> {
+  async analyzeFrame(frame: VideoFrame | ImageBitmap, options: AnalysisOptions = {}): Promise<ImageAnalysis> {
     const t0 = now();
     try {
-      const { image, scale } = this.toRgba(frame);
-      return await this.detect(image, frame.width, frame.height, scale, { model: 'front', ...options }, now() - t0);
+      const isVideoFrame = 'displayWidth' in frame;
+      const width = isVideoFrame ? frame.displayWidth : frame.width;
+      const height = isVideoFrame ? frame.displayHeight : frame.height;
+      const { image, scale } = (isVideoFrame && (await this.videoFrameToRgba(frame))) || this.toRgba(frame);
+      return await this.detect(image, width, height, scale, { model: 'front', ...options }, now() - t0);
     } finally {
       frame.close();
+    }
+  }
+
+  private copyToRgbaWorks = true;
+  private frameBuffer: Uint8Array | null = null;
+
+  /**
+   * VideoFrame.copyTo with format 'RGBA' converts YUV→RGBA in one native pass, much cheaper than drawing into a
+   * canvas and reading it back. Returns null (→ canvas path) where the browser cannot convert, or the frame is
+   * rotated/cropped/too large.
+   */
+  private async videoFrameToRgba(frame: VideoFrame): Promise<{ image: RgbaImage; scale: number } | null> {
+    if (!this.copyToRgbaWorks) return null;
+    const { displayWidth: w, displayHeight: h } = frame;
+    if (fitWithin(w, h).scale !== 1 || frame.codedWidth !== w || frame.codedHeight !== h) return null;
+    try {
+      const bytes = w * h * 4;
+      if (this.frameBuffer?.byteLength !== bytes) this.frameBuffer = new Uint8Array(bytes);
+      await frame.copyTo(this.frameBuffer, { format: 'RGBA', colorSpace: 'srgb' } as VideoFrameCopyToOptions);
+      return { image: { width: w, height: h, data: this.frameBuffer }, scale: 1 };
+    } catch {
+      this.copyToRgbaWorks = false;
+      return null;
     }
   }
 
@@ -161,8 +187,8 @@ export class PerceptionEngine implements PerceptionApi {
   }
 
   /** Copies a bitmap into RGBA pixels, downscaling very large images (see frame-size.ts). */
-  private toRgba(bitmap: ImageBitmap): { image: RgbaImage; scale: number } {
-    const size = fitWithin(bitmap.width, bitmap.height);
+  private toRgba(bitmap: ImageBitmap | VideoFrame): { image: RgbaImage; scale: number } {
+    const size = 'displayWidth' in bitmap ? fitWithin(bitmap.displayWidth, bitmap.displayHeight) : fitWithin(bitmap.width, bitmap.height);
     if (!this.canvas) this.canvas = new OffscreenCanvas(size.width, size.height);
     const canvas = this.canvas;
     if (canvas.width !== size.width || canvas.height !== size.height) {

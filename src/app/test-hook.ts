@@ -13,7 +13,10 @@ export function installTestHook(target: Window = window): void {
       const live = useLive.getState();
       return JSON.parse(JSON.stringify({
         engine: { phase: engine.phase, status: engine.status, error: engine.error, notice: engine.notice },
-        live: { camera: live.camera, error: live.error, latest: live.latest, fps: live.fps, framesAnalysed: live.framesAnalysed },
+        live: {
+          camera: live.camera, error: live.error, latest: live.latest, fps: live.fps, framesAnalysed: live.framesAnalysed,
+          recentTimings: live.recentTimings,
+        },
         gallery: useGallery.getState().items.map(({ name, state, analysis, error }) => ({ name, state, analysis, error })),
       }));
     },

@@ -1,6 +1,17 @@
 /** The webcam demo's state: camera lifecycle, the latest analysed frame, and rates. */
 import { create } from 'zustand';
-import type { ImageAnalysis } from '../../workers/perception-api.ts';
+import type { ImageAnalysis, StageTimings } from '../../workers/perception-api.ts';
+
+/** One analysed frame's timings as the UI thread saw them: the worker's stages plus the whole round trip. */
+export interface FrameTimings extends StageTimings {
+  /** createImageBitmap(video) on the UI thread. */
+  readonly grabMs: number;
+  /** From grabbing the frame to having its result on the UI thread (what one frame costs end to end). */
+  readonly roundTripMs: number;
+}
+
+/** How many recent frames' timings are kept (for medians in the UI and in `npm run bench:browser`). */
+export const TIMING_HISTORY = 120;
 
 export type CameraPhase = 'off' | 'starting' | 'on' | 'error';
 
@@ -17,6 +28,7 @@ interface LiveStore {
   readonly framesAnalysed: number;
   /** Camera frames skipped because the worker was busy (newest frame wins; nothing queues). */
   readonly framesSkipped: number;
+  readonly recentTimings: readonly FrameTimings[];
   set(patch: Partial<Omit<LiveStore, 'set'>>): void;
 }
 
@@ -29,5 +41,6 @@ export const useLive = create<LiveStore>()((set) => ({
   fps: 0,
   framesAnalysed: 0,
   framesSkipped: 0,
+  recentTimings: [],
   set: (patch) => set(patch),
 }));

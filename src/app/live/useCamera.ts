@@ -6,7 +6,7 @@
 import * as Comlink from 'comlink';
 import { useCallback, useEffect, useRef, type RefObject } from 'react';
 import { useEngine } from '../../state/engine.ts';
-import { useLive } from '../../state/live.ts';
+import { TIMING_HISTORY, useLive } from '../../state/live.ts';
 import { useSettings } from '../../state/settings.ts';
 import { useEngineClient } from '../engine/EngineProvider.tsx';
 import { errorMessage } from '../engine/client.ts';
@@ -32,7 +32,7 @@ export function useCamera(videoRef: RefObject<HTMLVideoElement | null>) {
     stop();
     const run = runRef.current;
     const live = useLive.getState();
-    live.set({ camera: 'starting', error: null, framesAnalysed: 0, framesSkipped: 0 });
+    live.set({ camera: 'starting', error: null, framesAnalysed: 0, framesSkipped: 0, recentTimings: [] });
     try {
       if (!navigator.mediaDevices?.getUserMedia) throw Object.assign(new Error('no mediaDevices'), { name: 'NoMediaDevices' });
       const stream = await navigator.mediaDevices.getUserMedia({
@@ -77,12 +77,18 @@ export function useCamera(videoRef: RefObject<HTMLVideoElement | null>) {
     };
     const analyse = async () => {
       try {
-        const bitmap = await createImageBitmap(video);
+        const t0 = performance.now();
+        // A VideoFrame wraps the decoded camera frame without copying it; ImageBitmap is the fallback.
+        const frame = typeof VideoFrame !== 'undefined' ? new VideoFrame(video) : await createImageBitmap(video);
+        const grabMs = performance.now() - t0;
         const minScore = useSettings.getState().minScore;
-        const result = await client.api.analyzeFrame(Comlink.transfer(bitmap, [bitmap]), { minScore });
-        gate.done(performance.now());
+        const result = await client.api.analyzeFrame(Comlink.transfer(frame, [frame]), { minScore });
+        const t1 = performance.now();
+        gate.done(t1);
         if (run !== runRef.current) return;
-        useLive.getState().set({ latest: result, fps: gate.fps(), framesAnalysed: gate.analysed, error: null });
+        const live = useLive.getState();
+        const recentTimings = [...live.recentTimings.slice(-(TIMING_HISTORY - 1)), { ...result.timings, grabMs, roundTripMs: t1 - t0 }];
+        live.set({ latest: result, fps: gate.fps(), framesAnalysed: gate.analysed, error: null, recentTimings });
       } catch (err) {
         gate.abort();
         if (run === runRef.current) useLive.getState().set({ error: `A frame could not be analysed: ${errorMessage(err)}` });
