@@ -97,4 +97,27 @@ describe('PerceptionEngine', () => {
     expect(status.detectorModels).toEqual(['front']);
     expect(status.warnings.join(' ')).toMatch(/face_detection_back_256\.onnx is missing/);
   });
+
+  it('switches EP when the setting changes and releases the replaced detector', async () => {
+    let released = 0;
+    const d = deps({
+      createBackend: vi.fn(async ({ preference }) => {
+        const backend = fakeBackend(preference === 'wasm' ? 'wasm' : 'webgpu');
+        return {
+          ...backend,
+          async createSession(model: Uint8Array) {
+            const session = await backend.createSession(model);
+            return { ...session, run: session.run.bind(session), release: async () => { released++; await session.release(); } };
+          },
+        };
+      }),
+    });
+    const engine = new PerceptionEngine(d);
+    expect((await engine.init(INIT)).provider).toBe('webgpu');
+    expect(released).toBe(0);
+    expect((await engine.init({ ...INIT, preference: 'wasm' })).provider).toBe('wasm');
+    await vi.waitFor(() => expect(released).toBe(2)); // the old front and back sessions
+    const image = await loadImageFile(join(FACES, 'astronaut.png'));
+    expect((await engine.analyzePixels(image)).provider).toBe('wasm');
+  });
 });

@@ -5,7 +5,7 @@
 import type { RgbaImage } from '../src/core/types.ts';
 import { createFaceDetector, type FaceDetector } from '../src/pipeline/detector.ts';
 import { createOrtWebBackend, type OrtWebBackend } from './ort-web/backend.ts';
-import { fitWithin, toSourcePixels } from './frame-size.ts';
+import { fitWithin, MAX_ANALYSIS_SIDE, toSourcePixels } from './frame-size.ts';
 import { DETECTOR_FILES, fetchModelFile, ModelFileError } from './model-files.ts';
 import type {
   AnalysisOptions, EngineInit, EngineListener, EngineStatus, ImageAnalysis, PerceptionApi,
@@ -49,6 +49,7 @@ export class PerceptionEngine implements PerceptionApi {
     this.options = options;
     this.loadedPreference = options.preference;
     this.initError = null;
+    this.retire(this.loading);
     const loading = this.load(options, null);
     this.loading = loading;
     // A failed load must not stick: after `npm run setup:models` a retry has to work without reloading the worker.
@@ -62,19 +63,24 @@ export class PerceptionEngine implements PerceptionApi {
 
   async analyzeFrame(frame: VideoFrame | ImageBitmap, options: AnalysisOptions = {}): Promise<ImageAnalysis> {
     const t0 = now();
+    let ownsBuffer = false;
     try {
       const isVideoFrame = 'displayWidth' in frame;
       const width = isVideoFrame ? frame.displayWidth : frame.width;
       const height = isVideoFrame ? frame.displayHeight : frame.height;
-      const { image, scale } = (isVideoFrame && (await this.videoFrameToRgba(frame))) || this.toRgba(frame);
+      const converted = isVideoFrame ? await this.videoFrameToRgba(frame) : null;
+      ownsBuffer = converted !== null && converted.image.data === this.frameBuffer;
+      const { image, scale } = converted ?? this.toRgba(frame);
       return await this.detect(image, width, height, scale, { model: 'front', ...options }, now() - t0);
     } finally {
       frame.close();
+      if (ownsBuffer) this.frameBufferBusy = false;
     }
   }
 
   private copyToRgbaWorks = true;
   private frameBuffer: Uint8Array | null = null;
+  private frameBufferBusy = false;
 
   /**
    * VideoFrame.copyTo with format 'RGBA' converts YUV→RGBA in one native pass, much cheaper than drawing into a
@@ -85,12 +91,16 @@ export class PerceptionEngine implements PerceptionApi {
     if (!this.copyToRgbaWorks) return null;
     const { displayWidth: w, displayHeight: h } = frame;
     if (fitWithin(w, h).scale !== 1 || frame.codedWidth !== w || frame.codedHeight !== h) return null;
+    // Reuse one buffer across frames; a caller that overlaps frames (the app never does) gets a fresh one.
+    const bytes = w * h * 4;
+    const owned = !this.frameBufferBusy;
+    const buffer = owned && this.frameBuffer?.byteLength === bytes ? this.frameBuffer : new Uint8Array(bytes);
+    if (owned) { this.frameBuffer = buffer; this.frameBufferBusy = true; }
     try {
-      const bytes = w * h * 4;
-      if (this.frameBuffer?.byteLength !== bytes) this.frameBuffer = new Uint8Array(bytes);
-      await frame.copyTo(this.frameBuffer, { format: 'RGBA', colorSpace: 'srgb' } as VideoFrameCopyToOptions);
-      return { image: { width: w, height: h, data: this.frameBuffer }, scale: 1 };
+      await frame.copyTo(buffer, { format: 'RGBA', colorSpace: 'srgb' } as VideoFrameCopyToOptions);
+      return { image: { width: w, height: h, data: buffer }, scale: 1 };
     } catch {
+      if (owned) this.frameBufferBusy = false;
       this.copyToRgbaWorks = false;
       return null;
     }
@@ -116,14 +126,15 @@ export class PerceptionEngine implements PerceptionApi {
   /** Raw RGBA pixels (already in memory): no decode, no downscale beyond the analysis cap. */
   async analyzePixels(image: RgbaImage, options: AnalysisOptions = {}): Promise<ImageAnalysis> {
     const size = fitWithin(image.width, image.height);
-    if (size.scale !== 1) throw new Error(`analyzePixels takes images up to ${size.width}×${size.height}; downscale first`);
+    if (size.scale !== 1) throw new Error(`analyzePixels takes images up to ${MAX_ANALYSIS_SIDE} px on the long side; downscale first`);
     return this.detect(image, image.width, image.height, 1, { model: 'auto', ...options }, 0);
   }
 
   private async detect(image: RgbaImage, width: number, height: number, scale: number, options: AnalysisOptions,
     decodeMs: number, retried = false): Promise<ImageAnalysis> {
-    if (!this.loading) throw this.initError ?? new Error('the engine is not initialised (call init first)');
-    const loaded = await this.loading;
+    const loading = this.loading;
+    if (!loading) throw this.initError ?? new Error('the engine is not initialised (call init first)');
+    const loaded = await loading;
     const model = options.model === 'back' && !loaded.status.detectorModels.includes('back') ? 'front' : options.model;
     const t0 = now();
     try {
@@ -137,8 +148,11 @@ export class PerceptionEngine implements PerceptionApi {
         timings: { decodeMs, ...result.timings, totalMs },
       };
     } catch (err) {
+      if (retried) throw err;
+      // The engine was replaced while this ran (setting changed, or another call already fell back): use the new one.
+      if (this.loading !== loading && this.loading) return this.detect(image, width, height, scale, options, decodeMs, true);
       // A WebGPU run that fails (device lost, driver reset) falls back to WASM once; WASM errors are real errors.
-      if (loaded.status.provider !== 'webgpu' || retried) throw err;
+      if (loaded.status.provider !== 'webgpu') throw err;
       await this.fallBackToWasm(`WebGPU failed while running (${err instanceof Error ? err.message : String(err)})`);
       return this.detect(image, width, height, scale, options, decodeMs, true);
     }
@@ -147,9 +161,15 @@ export class PerceptionEngine implements PerceptionApi {
   private async fallBackToWasm(reason: string): Promise<void> {
     if (!this.options) return;
     this.loadedPreference = 'wasm';
+    this.retire(this.loading);
     this.loading = this.load({ ...this.options, preference: 'wasm' }, reason);
     const { status } = await this.loading;
     this.listener?.(status, `${reason}; now running on WASM`);
+  }
+
+  /** Releases a replaced detector's sessions once its in-flight runs are done (the detector waits for them). */
+  private retire(previous: Promise<Loaded> | null): void {
+    void previous?.then((old) => old.detector.release()).catch(() => undefined);
   }
 
   private async load(options: EngineInit, forcedReason: string | null): Promise<Loaded> {

@@ -28,7 +28,18 @@ export interface CreateOrtWebBackendOptions {
   readonly hasWebGpuApi?: boolean;
 }
 
-async function loadOrt(withWebGpu: boolean): Promise<Ort> {
+/** The runtime loaded so far; the WebGPU bundle also serves WASM, so a fallback never downloads a second runtime. */
+let loadedRuntime: { readonly withWebGpu: boolean; readonly ort: Promise<Ort> } | null = null;
+
+function loadOrt(withWebGpu: boolean): Promise<Ort> {
+  if (loadedRuntime && (loadedRuntime.withWebGpu || !withWebGpu)) return loadedRuntime.ort;
+  const ort = importOrt(withWebGpu);
+  loadedRuntime = { withWebGpu, ort };
+  ort.catch(() => { if (loadedRuntime?.ort === ort) loadedRuntime = null; });
+  return ort;
+}
+
+async function importOrt(withWebGpu: boolean): Promise<Ort> {
   const ort: Ort = withWebGpu ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
   // One thread: multi-thread wasm needs cross-origin isolation and gives nothing on small machines; the worker is
   // already off the main thread, so ORT's own proxy worker would only add a copy.
