@@ -76,6 +76,11 @@ describe('no WebGPU', () => {
     expect(engine.status?.provider).toBe('wasm');
     await expect(page.textContent('[data-testid="engine-provider"]')).resolves.toBe('wasm');
     await expect(page.textContent('[data-testid="engine-fallback"]')).resolves.toMatch(/WASM because (WebGPU failed|this browser has no WebGPU)/);
+
+    // The setting forces an EP at run time: choosing WASM re-initialises and says why it is WASM now.
+    await page.selectOption('[data-testid="setting-provider"]', 'wasm');
+    await page.waitForFunction(() => document.querySelector('[data-testid="engine-fallback"]')?.textContent?.includes('chosen in the settings'));
+    await expect(page.textContent('[data-testid="engine-provider"]')).resolves.toBe('wasm');
     await context.close();
   });
 });

@@ -15,7 +15,7 @@ export interface ProviderPlan {
 }
 
 export function planProviders(preference: ProviderPreference, hasWebGpuApi: boolean): ProviderPlan {
-  if (preference === 'wasm') return { attempts: ['wasm'], skippedWebGpuReason: 'WASM was chosen in the settings' };
+  if (preference === 'wasm') return { attempts: ['wasm'], skippedWebGpuReason: 'it was chosen in the settings (or ?ep=wasm)' };
   if (!hasWebGpuApi) {
     const reason = 'this browser has no WebGPU (navigator.gpu is missing)';
     // A forced WebGPU that cannot exist still falls back: a working app beats an honoured but useless setting.
