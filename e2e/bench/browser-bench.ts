@@ -59,6 +59,7 @@ async function main(): Promise<void> {
           'everything else ms': other.toFixed(2),
           'frame (round trip) ms': frame.toFixed(2),
           'other / frame': `${((100 * other) / (other + run)).toFixed(1)} %`,
+          'worker-only other / (other + run)': `${(100 * median(t.map((x) => (x.totalMs - x.runMs) / x.totalMs))).toFixed(1)} %`,
           'in worker: copy / pre / post ms': `${median(t.map((x) => x.decodeMs)).toFixed(2)} / ${median(t.map((x) => x.preprocessMs)).toFixed(2)} / ${median(t.map((x) => x.postprocessMs)).toFixed(2)}`,
           'grab ms': median(t.map((x) => x.grabMs)).toFixed(2),
         });

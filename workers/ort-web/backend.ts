@@ -104,7 +104,7 @@ export async function createOrtWebBackend(options: CreateOrtWebBackendOptions): 
 
   for (const provider of plan.attempts) {
     try {
-      const probe = await ort.InferenceSession.create(options.probeModel, { executionProviders: [provider] });
+      const probe = await ort.InferenceSession.create(options.probeModel, { executionProviders: [provider], logSeverityLevel: 3 });
       if (provider === 'wasm' && plan.attempts.length > 1 && fallbackReason === null) {
         fallbackReason = `WebGPU failed: ${failures[0] ?? 'unknown error'}`;
       }
@@ -134,6 +134,8 @@ function makeBackend(ort: Ort, provider: ProviderName, fallbackReason: string | 
       }
       const session = await ort.InferenceSession.create(model, {
         executionProviders: [provider],
+        // The BlazeFace exports carry unused initialisers; ORT would log a warning for each one on every load.
+        logSeverityLevel: 3,
         externalData: sessionOptions?.externalData?.map((d) => ({ path: d.path, data: d.data })),
       });
       return new OrtWebSession(ort, session);
