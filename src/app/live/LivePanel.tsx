@@ -1,5 +1,6 @@
 /** Webcam demo: start/stop, camera choice, the video with its overlay, face count, rate and per-stage timings. */
 import { useRef } from 'react';
+import { useEngine } from '../../state/engine.ts';
 import { useLive } from '../../state/live.ts';
 import { OverlayCanvas } from '../overlay/OverlayCanvas.tsx';
 import { Timings } from '../layout/Timings.tsx';
@@ -9,7 +10,10 @@ export function LivePanel() {
   const videoRef = useRef<HTMLVideoElement>(null);
   const { start, stop } = useCamera(videoRef);
   const { camera, error, devices, deviceId, latest, fps, framesSkipped } = useLive();
+  const enginePhase = useEngine((e) => e.phase);
   const on = camera === 'on' || camera === 'starting';
+  const waiting = enginePhase === 'error' ? 'the detector is not available (see the message above)'
+    : enginePhase === 'loading' ? 'loading the detector…' : 'waiting for the first frame…';
 
   return (
     <section className="panel live" aria-labelledby="live-title">
@@ -36,7 +40,7 @@ export function LivePanel() {
       {camera === 'on' && (
         <div className="stats">
           <span data-testid="live-face-count" data-count={latest?.faces.length ?? -1}>
-            {latest ? `${latest.faces.length} face${latest.faces.length === 1 ? '' : 's'}` : 'waiting for the first frame…'}
+            {latest ? `${latest.faces.length} face${latest.faces.length === 1 ? '' : 's'}` : waiting}
           </span>
           <span data-testid="live-fps">{fps.toFixed(1)} fps analysed</span>
           <span title="camera frames skipped while the worker was busy (frames are never queued)">{framesSkipped} skipped</span>
