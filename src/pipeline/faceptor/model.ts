@@ -1,0 +1,238 @@
+/**
+ * A loaded Faceptor model: runs the enabled tasks for all faces of one frame.
+ *
+ * Run plan per call (the properties the tests and the bench count):
+ * - group 112 (identity, age, attributes, expression): every face's ArcFace crop goes into ONE batch [N,3,112,112];
+ *   the 112 encoder runs once, and each enabled 112 task graph runs once on its features (batch N).
+ * - group 512 (landmarks, parsing): only when such a task is enabled. One batch per 512 framing (`denseCrops`:
+ *   'shared' = one framing for all dense tasks, the default; 'exact' = each task's training framing, ≤ 4 passes).
+ * - a task that is not enabled never runs and its session is never created.
+ * Sessions are opened lazily per graph file and share the package's single weights buffer.
+ */
+import type { Detection, RgbaImage } from '../../core/types.ts';
+import type { FaceptorManifest, TaskGraph } from '../../core/faceptor/manifest.ts';
+import { NORMALISATION, TASKS, type InputGroup, type TaskName } from '../../core/faceptor/tasks.ts';
+import { crop112, planDenseCrops, type CropSpec } from '../../core/align/crops.ts';
+import { warpCrop } from '../../core/image/warp.ts';
+import { batchItem, decodeTaskOutput, type RawTaskOutput, type TaskResult } from '../../core/faceptor/decodeTask.ts';
+import { labelsToImage, layerAttentionMass } from '../../core/faceptor/decode.ts';
+import type { InferenceBackend, InferenceSession, TensorData } from '../backend.ts';
+import { ModelPackageError } from './errors.ts';
+import { headKey, resolveTasks, type TaskRequest } from './select.ts';
+import type { FaceTaskResults, FaceptorAnalysis, FaceptorTimings, LayerAttentionShare, ModelInfo, RunCounts } from './types.ts';
+
+export interface AnalyzeFacesOptions {
+  /** Which tasks: 'default' (one head per type), 'all', or names/types (see select.ts). Default 'default'. */
+  readonly tasks?: TaskRequest;
+  /** 512 framing: 'shared' (one 512 pass per face batch, default) or 'exact' (training framing per task). */
+  readonly denseCrops?: 'shared' | 'exact';
+  /**
+   * Layer-Attention models: also report each task's cross-attention mass per encoder block. Needs task graphs
+   * with a `cross_attention` output ([N, decoderLayers, Q, levels·S²], head-averaged softmax weights); graphs
+   * without it give no layerAttention field (see `model.hasLayerAttentionWeights`).
+   */
+  readonly layerAttention?: boolean;
+}
+
+/** Name of the optional task-graph output holding cross-attention weights (see AnalyzeFacesOptions). */
+export const CROSS_ATTENTION_OUTPUT = 'cross_attention';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function emptyCounts(): RunCounts { return { encoder112: 0, encoder512: 0, tasks: {} }; }
+
+export class FaceptorModel {
+  /** Cumulative graph runs since load (or resetRunCounts). */
+  readonly runCounts: RunCounts = emptyCounts();
+  private readonly sessions = new Map<string, Promise<InferenceSession>>();
+  private readonly available: readonly TaskName[];
+  private released = false;
+
+  constructor(
+    readonly manifest: FaceptorManifest,
+    /** Verified file bytes by package path (graphs and the weights file). */
+    private readonly files: ReadonlyMap<string, Uint8Array>,
+    private readonly backend: InferenceBackend,
+    /** Where the package came from, for messages. */
+    readonly origin: string,
+  ) {
+    this.available = manifest.tasks.map((t) => t.name);
+  }
+
+  get provider(): string { return this.backend.provider; }
+  /** Task names in the package, registry order as exported. */
+  get tasks(): readonly TaskName[] { return this.available; }
+
+  get info(): ModelInfo {
+    const m = this.manifest;
+    return {
+      label: m.label, variant: m.variant, precision: m.precision, untrained: m.provenance.untrained,
+      sourceFile: m.provenance.sourceFile, sourceSha256: m.provenance.sourceSha256, step: m.provenance.step,
+      exporterVersion: m.provenance.exporterVersion, tasks: this.available,
+    };
+  }
+
+  /** True when the task graphs expose cross-attention weights (needed for the layerAttention option). */
+  get hasLayerAttentionWeights(): boolean {
+    return this.manifest.tasks.some((t) => t.outputs.some((o) => o.name === CROSS_ATTENTION_OUTPUT));
+  }
+
+  /** Graph files whose sessions exist (opened lazily on first use). */
+  openedGraphs(): string[] { return [...this.sessions.keys()]; }
+
+  resetRunCounts(): void {
+    this.runCounts.encoder112 = 0;
+    this.runCounts.encoder512 = 0;
+    this.runCounts.tasks = {};
+  }
+
+  resolveTasks(request: TaskRequest = 'default'): TaskName[] { return resolveTasks(request, this.available); }
+
+  private session(file: string): Promise<InferenceSession> {
+    if (this.released) throw new Error('FaceptorModel: used after release()');
+    let s = this.sessions.get(file);
+    if (!s) {
+      const bytes = this.files.get(file);
+      if (!bytes) throw new ModelPackageError('missing-file', file, `${this.origin}: ${file} is not part of the package`);
+      const weights = this.files.get(this.manifest.weights)!;
+      s = this.backend.createSession(bytes, { externalData: [{ path: this.manifest.weights, data: weights }] }).catch((err: unknown) => {
+        this.sessions.delete(file); // a later call may retry (e.g. after an EP change)
+        throw new ModelPackageError('graph-load-failed', file, `${this.origin}: the runtime cannot open ${file}: ${(err as Error).message}`, { cause: err });
+      });
+      this.sessions.set(file, s);
+    }
+    return s;
+  }
+
+  /**
+   * Runs the requested tasks for every face (detector keypoints drive the alignment) and returns typed results in
+   * source-image pixels, in the order of `faces`.
+   */
+  async analyzeFaces(image: RgbaImage, faces: readonly Detection[], opts: AnalyzeFacesOptions = {}): Promise<FaceptorAnalysis> {
+    const start = performance.now();
+    const tasks = resolveTasks(opts.tasks ?? 'default', this.available);
+    const t: Mutable<FaceptorTimings> = { alignMs: 0, encoder112Ms: 0, encoder512Ms: 0, taskMs: {}, decodeMs: 0, runMs: 0, totalMs: 0 };
+    const runs = emptyCounts();
+    const results: Mutable<FaceTaskResults>[] = faces.map(() => ({}));
+    if (faces.length > 0 && tasks.length > 0) {
+      const sparse = tasks.filter((n) => TASKS[n].group === 112);
+      const dense = tasks.filter((n) => TASKS[n].group === 512);
+      if (sparse.length) {
+        const a0 = performance.now();
+        const crops = faces.map((f) => crop112(f.keypoints));
+        const batch = this.batchCrops(image, crops, 112);
+        t.alignMs += performance.now() - a0;
+        await this.runGroup(112, batch, sparse, crops, image, opts, t, runs, results);
+      }
+      if (dense.length) {
+        const a0 = performance.now();
+        const plans = faces.map((f) => planDenseCrops(f.keypoints, dense, opts.denseCrops ?? 'shared'));
+        t.alignMs += performance.now() - a0;
+        // planDenseCrops orders framings by task order, so plan k is the same framing for every face
+        for (let k = 0; k < plans[0].length; k++) {
+          const b0 = performance.now();
+          const crops = plans.map((p) => p[k].spec);
+          const batch = this.batchCrops(image, crops, 512);
+          t.alignMs += performance.now() - b0;
+          await this.runGroup(512, batch, plans[0][k].tasks, crops, image, opts, t, runs, results);
+        }
+      }
+    }
+    this.accumulate(runs);
+    t.totalMs = performance.now() - start;
+    return { faces: results, tasks, timings: t, runs };
+  }
+
+  private batchCrops(image: RgbaImage, crops: readonly CropSpec[], size: InputGroup): TensorData {
+    const per = 3 * size * size;
+    const data = new Float32Array(per * crops.length);
+    crops.forEach((c, i) => warpCrop(image, c, NORMALISATION[size], data.subarray(i * per, (i + 1) * per)));
+    return { type: 'float32', dims: [crops.length, 3, size, size], data };
+  }
+
+  private async timedRun(file: string, feeds: Record<string, TensorData>, fetches: readonly string[] | undefined, t: Mutable<FaceptorTimings>) {
+    const session = await this.session(file);
+    const r0 = performance.now();
+    const out = await session.run(feeds, fetches);
+    const ms = performance.now() - r0;
+    t.runMs += ms;
+    return { out, ms };
+  }
+
+  private async runGroup(
+    group: InputGroup, batch: TensorData, tasks: readonly TaskName[], crops: readonly CropSpec[], image: RgbaImage,
+    opts: AnalyzeFacesOptions, t: Mutable<FaceptorTimings>, runs: RunCounts, results: Mutable<FaceTaskResults>[],
+  ): Promise<void> {
+    const encoder = this.manifest.encoders.find((e) => e.group === group)!;
+    const enc = await this.timedRun(encoder.file, { [encoder.input.name]: batch }, encoder.outputs.map((o) => o.name), t);
+    if (group === 112) { t.encoder112Ms += enc.ms; runs.encoder112++; } else { t.encoder512Ms += enc.ms; runs.encoder512++; }
+    for (const name of tasks) {
+      const graph = this.manifest.tasks.find((g) => g.name === name)!;
+      const feeds: Record<string, TensorData> = {};
+      for (const input of graph.inputs) feeds[input] = enc.out[input];
+      const wantAttention = !!opts.layerAttention && graph.outputs.some((o) => o.name === CROSS_ATTENTION_OUTPUT);
+      const { out, ms } = await this.timedRun(graph.file, feeds, fetchesFor(graph, wantAttention), t);
+      t.taskMs[name] = (t.taskMs[name] ?? 0) + ms;
+      runs.tasks[name] = (runs.tasks[name] ?? 0) + 1;
+      const d0 = performance.now();
+      for (let i = 0; i < crops.length; i++) {
+        const raw: Mutable<RawTaskOutput> = {};
+        for (const key of ['embedding', 'logits', 'logits_128', 'landmark', 'heatmap'] as const) {
+          const o = out[key];
+          if (o) raw[key] = batchItem(o.data as Float32Array, o.dims, i);
+        }
+        place(results[i], decodeTaskOutput(name, raw, crops[i]), image);
+        if (wantAttention) {
+          const a = out[CROSS_ATTENTION_OUTPUT];
+          const feat = enc.out[graph.inputs[0]];
+          const tokens = feat.dims[2] * feat.dims[3];
+          const levels = this.manifest.dims.decoderLevels ?? 1;
+          const shares: LayerAttentionShare[] = layerAttentionMass(batchItem(a.data as Float32Array, a.dims, i), { levels, tokensPerLevel: tokens });
+          results[i].layerAttention = { ...results[i].layerAttention, [name]: shares };
+        }
+      }
+      t.decodeMs += performance.now() - d0;
+    }
+  }
+
+  private accumulate(runs: RunCounts): void {
+    this.runCounts.encoder112 += runs.encoder112;
+    this.runCounts.encoder512 += runs.encoder512;
+    for (const [k, v] of Object.entries(runs.tasks) as [TaskName, number][]) this.runCounts.tasks[k] = (this.runCounts.tasks[k] ?? 0) + v;
+  }
+
+  /** Releases every opened session; the model cannot be used afterwards. */
+  async release(): Promise<void> {
+    this.released = true;
+    const opened = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(opened.map(async (s) => (await s.catch(() => undefined))?.release()));
+  }
+}
+
+/** Outputs to copy back: landmarks need only the Q×2 points, not the Q heatmaps (much less data read back). */
+function fetchesFor(graph: TaskGraph, attention: boolean): string[] {
+  let names = graph.outputs.map((o) => o.name).filter((n) => n !== CROSS_ATTENTION_OUTPUT);
+  if (graph.type === 'align' && names.includes('landmark')) names = ['landmark'];
+  return attention ? [...names, CROSS_ATTENTION_OUTPUT] : names;
+}
+
+/** Puts one decoded task into the face's result record under its type's field and head key. */
+function place(face: Mutable<FaceTaskResults>, r: TaskResult, image: RgbaImage): void {
+  const head = headKey(r.task);
+  switch (r.type) {
+    case 'recog': face.identity = { embedding: r.embedding }; break;
+    case 'age': face.age = { ...face.age, [head]: { years: r.years, distribution: r.distribution } }; break;
+    case 'biattr': face.attributes = r.probs; break;
+    case 'affect': face.expression = { ...face.expression, [head]: { top: r.top, probs: r.probs } }; break;
+    case 'align': face.landmarks = { ...face.landmarks, [r.set]: { points: r.points } }; break;
+    case 'parsing': {
+      const m = labelsToImage(r.mask, r.crop, image.width, image.height);
+      face.parsing = {
+        ...face.parsing,
+        [head]: { labels: r.labels, region: { x: m.x, y: m.y, width: m.width, height: m.height }, width: m.width, height: m.height, data: m.labels },
+      };
+      break;
+    }
+  }
+}

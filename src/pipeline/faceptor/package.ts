@@ -1,0 +1,103 @@
+/**
+ * Loading a model package (faceptor.json + ONNX graphs + one weights file) from any ModelPackageSource:
+ * the manifest is checked (foreign / newer / invalid), every listed file is read ONCE and checked for size and
+ * sha256 (crypto.subtle, available in Node ≥ 20 and browsers), and only then is a FaceptorModel returned. Nothing
+ * is handed to the runtime before the whole package checks out, so a refused package leaves the host's previous
+ * model untouched. ORT sessions are created lazily per graph by the model (see model.ts).
+ */
+import { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, ManifestError, parseManifest, type FaceptorManifest } from '../../core/faceptor/manifest.ts';
+import type { InferenceBackend } from '../backend.ts';
+import { ModelPackageError, PackageFileMissing } from './errors.ts';
+import { FaceptorModel } from './model.ts';
+import type { ModelPackageSource } from './source.ts';
+
+export interface LoadPackageOptions {
+  /** Progress over all bytes of the package: (loaded, total, file being read). */
+  readonly onProgress?: (loaded: number, total: number, file: string) => void;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Manifest paths come from an untrusted file: plain relative names only, never leaving the package. */
+function checkPath(path: string): void {
+  const bad = path === '' || path.startsWith('/') || path.includes('\\') || /^[a-zA-Z]:/.test(path)
+    || path.split('/').some((seg) => seg === '..' || seg === '.' || seg === '');
+  if (bad) throw new ModelPackageError('unsafe-path', path, `model package lists the file '${path}', which is not a plain path inside the package`);
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Reads and validates faceptor.json, naming the problem precisely. */
+export async function readManifest(source: ModelPackageSource): Promise<FaceptorManifest> {
+  let json: unknown;
+  try {
+    json = await source.readJson(MANIFEST_FILE);
+  } catch (err) {
+    const missing = err instanceof PackageFileMissing;
+    throw new ModelPackageError(missing ? 'missing-file' : 'manifest-unreadable', MANIFEST_FILE,
+      missing ? `${source.description} is not a model package: ${MANIFEST_FILE} is missing`
+        : `cannot read ${MANIFEST_FILE} of ${source.description}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!isObj(json) || json.format !== MANIFEST_FORMAT) {
+    throw new ModelPackageError('foreign-manifest', MANIFEST_FILE,
+      `${source.description}: ${MANIFEST_FILE} is not a Faceptor model manifest (format must be '${MANIFEST_FORMAT}')`);
+  }
+  if (typeof json.formatVersion === 'number' && json.formatVersion > MANIFEST_VERSION) {
+    throw new ModelPackageError('newer-format', MANIFEST_FILE,
+      `${source.description}: model package format version ${json.formatVersion} is newer than this version understands (${MANIFEST_VERSION}); update Faceptor Web or re-export with a matching exporter`);
+  }
+  try {
+    const manifest = parseManifest(json);
+    for (const f of manifest.files) checkPath(f.path);
+    return manifest;
+  } catch (err) {
+    if (err instanceof ModelPackageError) throw err;
+    if (err instanceof ManifestError) throw new ModelPackageError('invalid-manifest', MANIFEST_FILE, `${source.description}: invalid ${MANIFEST_FILE}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+/** Reads every file of the manifest once; returns their bytes by path after size and hash checks. */
+async function readVerifiedFiles(source: ModelPackageSource, manifest: FaceptorManifest, opts: LoadPackageOptions): Promise<Map<string, Uint8Array>> {
+  const total = manifest.files.reduce((s, f) => s + f.size, 0);
+  let done = 0;
+  const out = new Map<string, Uint8Array>();
+  for (const f of manifest.files) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await source.readBytes(f.path, (loaded) => opts.onProgress?.(done + Math.min(loaded, f.size), total, f.path));
+    } catch (err) {
+      if (err instanceof PackageFileMissing) {
+        throw new ModelPackageError('missing-file', f.path, `${source.description}: incomplete model package, ${f.path} is missing`, { cause: err });
+      }
+      throw new ModelPackageError('missing-file', f.path, `${source.description}: cannot read ${f.path}: ${(err as Error).message}`, { cause: err });
+    }
+    if (bytes.byteLength !== f.size) {
+      throw new ModelPackageError('size-mismatch', f.path,
+        `${source.description}: ${f.path} has ${bytes.byteLength} bytes, the manifest says ${f.size} (incomplete download or copy)`);
+    }
+    const hash = await sha256Hex(bytes);
+    if (hash !== f.sha256) {
+      throw new ModelPackageError('hash-mismatch', f.path,
+        `${source.description}: ${f.path} is corrupt (sha256 ${hash.slice(0, 12)}… does not match the manifest's ${f.sha256.slice(0, 12)}…)`);
+    }
+    done += f.size;
+    opts.onProgress?.(done, total, f.path);
+    out.set(f.path, bytes);
+  }
+  return out;
+}
+
+/**
+ * Loads and verifies a package; resolves to a model whose graph sessions open on first use.
+ * Rejects with ModelPackageError (see `code`) for foreign, newer, invalid, incomplete or corrupt packages.
+ */
+export async function loadFaceptorPackage(source: ModelPackageSource, backend: InferenceBackend, opts: LoadPackageOptions = {}): Promise<FaceptorModel> {
+  const manifest = await readManifest(source);
+  const files = await readVerifiedFiles(source, manifest, opts);
+  return new FaceptorModel(manifest, files, backend, source.description);
+}

@@ -1,0 +1,43 @@
+/** ModelPackageSource over a folder on disk (the exporter's output), for the CLI, benchmarks and Node tests. */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { PackageFileMissing } from '../../src/pipeline/faceptor/errors.ts';
+import type { ModelPackageSource } from '../../src/pipeline/faceptor/source.ts';
+import { loadFaceptorPackage, type LoadPackageOptions } from '../../src/pipeline/faceptor/package.ts';
+import type { FaceptorModel } from '../../src/pipeline/faceptor/model.ts';
+import type { InferenceBackend } from '../../src/pipeline/backend.ts';
+
+async function read(dir: string, path: string): Promise<Buffer> {
+  try {
+    return await readFile(join(dir, ...path.split('/')));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new PackageFileMissing(path, { cause: err });
+    throw err;
+  }
+}
+
+export function folderPackageSource(dir: string): ModelPackageSource {
+  const root = resolve(dir);
+  return {
+    description: `model package ${dir}`,
+    async readJson(path) {
+      const text = (await read(root, path)).toString('utf8');
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (err) {
+        throw new Error(`${path} is not valid JSON (${(err as Error).message})`, { cause: err });
+      }
+    },
+    async readBytes(path, onProgress) {
+      const bytes = await read(root, path);
+      onProgress?.(bytes.byteLength, bytes.byteLength);
+      // a plain Uint8Array view (no copy): ORT and crypto.subtle accept it like browser bytes
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
+  };
+}
+
+/** Loads and verifies the package in `dir`. */
+export function loadFaceptorFolder(dir: string, backend: InferenceBackend, opts?: LoadPackageOptions): Promise<FaceptorModel> {
+  return loadFaceptorPackage(folderPackageSource(dir), backend, opts);
+}
