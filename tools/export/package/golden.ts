@@ -52,7 +52,7 @@ export interface GoldenReport {
  * labels 1.07% (Layer-Attention LaPa: random weights leave many near-ties). The bound keeps ~2× margin:
  * `1e-3 + 3e-2·abs_max`, landmarks 2e-3 (one pixel of the 512 crop), labels 2.5%.
  */
-export const TOLERANCES: Record<Precision, { abs: number; rel: number; landmark: number; labels: number }> = {
+export const TOLERANCES: Record<Precision, Tolerance> = {
   fp32: { abs: 1e-4, rel: 1e-4, landmark: 1e-5, labels: 1e-4 },
   fp16: { abs: 1e-3, rel: 3e-2, landmark: 2e-3, labels: 2.5e-2 },
 };
@@ -184,45 +184,56 @@ export async function runGolden(goldenDir: string, options: { precision?: Precis
       await s.release();
     }
 
-    const tol = TOLERANCES[precision];
-    const comparisons: Comparison[] = [];
-    const skipped: string[] = [];
-    const ckpt = await openCheckpoint(join(goldenDir, 'checkpoint.pth.tar'));
-    try {
-      for (const gt of gm.tensors.filter((t) => t.role !== 'input')) {
-        const ours = await produce(gt, results, ckpt, manifest);
-        if (!ours) { skipped.push(gt.name); continue; }
-        const golden = await readGolden(goldenDir, gt);
-        if (ours instanceof Uint8Array) {
-          if (ours.length !== golden.length) throw new Error(`${gt.name}: ${ours.length} labels, golden has ${golden.length}`);
-          let bad = 0;
-          for (let i = 0; i < ours.length; i++) if (ours[i] !== golden[i]) bad++;
-          const frac = bad / ours.length;
-          comparisons.push({ name: gt.name, diff: frac, allowed: tol.labels, ratio: frac / tol.labels, ok: frac <= tol.labels, kind: 'labels' });
-          continue;
-        }
-        const sub = gt.subsample ? takeAxes(ours, gt.subsample.axes) : ours;
-        if (sub.data.length !== golden.length || sub.dims.join() !== gt.shape.join()) {
-          throw new Error(`${gt.name}: exported graph gives shape [${sub.dims}], golden has [${gt.shape}]`);
-        }
-        let diff = 0;
-        for (let i = 0; i < golden.length; i++) {
-          const d = Math.abs(sub.data[i] - golden[i]);
-          if (!(d <= diff)) diff = Number.isNaN(d) ? Infinity : Math.max(diff, d);
-        }
-        const isLandmark = gt.name.endsWith('/landmark');
-        const allowed = isLandmark ? tol.landmark : tol.abs + tol.rel * (gt.abs_max ?? 0);
-        comparisons.push({ name: gt.name, diff, allowed, ratio: diff / allowed, ok: diff <= allowed, kind: isLandmark ? 'landmark' : 'float' });
-      }
-    } finally {
-      await ckpt.close();
-    }
+    const { comparisons, skipped } = await compareWithGolden(goldenDir, results, manifest, TOLERANCES[precision]);
     if (!comparisons.length) throw new Error('no golden tensor was compared');
     const worst = comparisons.reduce((a, b) => (b.ratio > a.ratio ? b : a));
     return { variant: gm.variant, precision, comparisons, skipped, worst, ok: comparisons.every((c) => c.ok), manifest };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+export interface Tolerance { abs: number; rel: number; landmark: number; labels: number }
+
+/**
+ * Compares graph results (keys `<task>/<output>` and `encoder<group>/feat_<k>`) with every non-input tensor of a
+ * golden manifest. Shared by `npm run golden` (onnxruntime-node) and the browser check (WebGPU / WASM).
+ */
+export async function compareWithGolden(goldenDir: string, results: Map<string, Tensor>, manifest: FaceptorManifest, tol: Tolerance): Promise<{ comparisons: Comparison[]; skipped: string[] }> {
+  const gm = JSON.parse(await readFile(join(goldenDir, 'manifest.json'), 'utf8')) as GoldenManifest;
+  const comparisons: Comparison[] = [];
+  const skipped: string[] = [];
+  const ckpt = await openCheckpoint(join(goldenDir, 'checkpoint.pth.tar'));
+  try {
+    for (const gt of gm.tensors.filter((t) => t.role !== 'input')) {
+      const ours = await produce(gt, results, ckpt, manifest);
+      if (!ours) { skipped.push(gt.name); continue; }
+      const golden = await readGolden(goldenDir, gt);
+      if (ours instanceof Uint8Array) {
+        if (ours.length !== golden.length) throw new Error(`${gt.name}: ${ours.length} labels, golden has ${golden.length}`);
+        let bad = 0;
+        for (let i = 0; i < ours.length; i++) if (ours[i] !== golden[i]) bad++;
+        const frac = bad / ours.length;
+        comparisons.push({ name: gt.name, diff: frac, allowed: tol.labels, ratio: frac / tol.labels, ok: frac <= tol.labels, kind: 'labels' });
+        continue;
+      }
+      const sub = gt.subsample ? takeAxes(ours, gt.subsample.axes) : ours;
+      if (sub.data.length !== golden.length || sub.dims.join() !== gt.shape.join()) {
+        throw new Error(`${gt.name}: exported graph gives shape [${sub.dims}], golden has [${gt.shape}]`);
+      }
+      let diff = 0;
+      for (let i = 0; i < golden.length; i++) {
+        const d = Math.abs(sub.data[i] - golden[i]);
+        if (!(d <= diff)) diff = Number.isNaN(d) ? Infinity : Math.max(diff, d);
+      }
+      const isLandmark = gt.name.endsWith('/landmark');
+      const allowed = isLandmark ? tol.landmark : tol.abs + tol.rel * (gt.abs_max ?? 0);
+      comparisons.push({ name: gt.name, diff, allowed, ratio: diff / allowed, ok: diff <= allowed, kind: isLandmark ? 'landmark' : 'float' });
+    }
+  } finally {
+    await ckpt.close();
+  }
+  return { comparisons, skipped };
 }
 
 /** Our value for one golden tensor name, or undefined when the graphs do not expose it (decoder internals). */

@@ -1,0 +1,154 @@
+/**
+ * Browser proof for an exported package: exports a golden variant, serves it with onnxruntime-web, runs every
+ * graph in headless Chromium on the WebGPU EP (SwiftShader here) and on WASM, and compares every golden tensor
+ * with the browser tolerance below. On WebGPU it also fails if ORT's node-placement report puts any node on the CPU
+ * EP (checked first on a probe graph with a CPU-only op, so the check cannot be blind).
+ *
+ *   npx tsx tools/export/testing/browser-check.ts <golden-variant-dir> [--ep webgpu|wasm] [--bundle webgpu|jsep]
+ */
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { compareWithGolden, type Comparison, type Tensor, type Tolerance } from '../package/golden.ts';
+import { exportPackage } from '../package/export.ts';
+import { headOptionsFromManifest } from '../plan/index.ts';
+import { Graph } from '../onnx/graph.ts';
+
+/**
+ * Browser tolerance (fp32 weights): GPU back-ends reorder float sums (tiled MatMul, parallel reductions), so the
+ * fp32 CPU bound is loosened 10×: `1e-3 + 1e-3·abs_max`, landmarks 1e-4, labels 1e-3.
+ */
+export const BROWSER_TOLERANCE: Tolerance = { abs: 1e-3, rel: 1e-3, landmark: 1e-4, labels: 1e-3 };
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const TYPES: Record<string, string> = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.json': 'application/json' };
+
+function serve(routes: Record<string, string>): Promise<{ server: Server; url: string }> {
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (path === '/') { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<!doctype html><title>check</title>'); return; }
+    const prefix = Object.keys(routes).find((p) => path.startsWith(p));
+    if (!prefix || path.includes('..')) { res.writeHead(404); res.end(); return; }
+    try {
+      const body = await readFile(join(routes[prefix], path.slice(prefix.length)));
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch { res.writeHead(404); res.end(); }
+  });
+  return new Promise((ok) => server.listen(0, '127.0.0.1', () => {
+    const a = server.address();
+    ok({ server, url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}` });
+  }));
+}
+
+export interface BrowserRun { ep: string; comparisons: Comparison[]; skipped: string[]; ok: boolean; placementWarnings: string[]; seconds: number }
+
+export async function browserCheck(goldenDir: string, eps: readonly ('webgpu' | 'wasm')[], bundle: 'webgpu' | 'jsep' = 'webgpu'): Promise<BrowserRun[]> {
+  const gm = JSON.parse(await readFile(join(goldenDir, 'manifest.json'), 'utf8'));
+  const work = await mkdtemp(join(tmpdir(), 'faceptor-browser-'));
+  const { server, url } = await serve({ '/ort/': join(ROOT, 'node_modules/onnxruntime-web/dist'), '/pkg/': join(work, 'pkg'), '/golden/': dirname(resolve(goldenDir)) });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  try {
+    const { manifest } = await exportPackage(join(goldenDir, 'checkpoint.pth.tar'), join(work, 'pkg'), { ...headOptionsFromManifest(gm), label: 'browser check', untrained: true });
+    const inputs = (gm.tensors as { name: string; file: string; role: string; shape: number[] }[]).filter((t) => t.role === 'input');
+    const runs: BrowserRun[] = [];
+    for (const ep of eps) {
+      const page = await browser.newPage();
+      const warnings: string[] = [];
+      // ORT's verbose "Node placements" report: any node on the CPU EP in a WebGPU session is a fallback.
+      page.on('console', (m) => { const t = m.text(); if (/placed on \[CPUExecutionProvider\]/.test(t)) warnings.push(t.replace(/^.*VerifyEachNodeIsAssignedToAnEp\]\s*/, '')); });
+      // tsx/esbuild wraps named functions in `__name(...)`; the page has no such helper.
+      await page.addInitScript({ content: 'globalThis.__name = (f) => f;' });
+      await page.goto(url);
+      if (ep === 'webgpu') {
+        // The placement check must be able to fail: a graph with an op the WebGPU EP lacks (Det) has to warn.
+        const probe = new Graph('probe');
+        probe.output(probe.node('Det', [probe.input('x', [2, 2])]), 'y', []);
+        const bytes = Array.from(probe.toBytes({ name: 'probe', version: '0' }));
+        await page.evaluate(async ({ bytes, bundle }) => {
+          const ort = await import(bundle === 'webgpu' ? '/ort/ort.webgpu.min.mjs' : '/ort/ort.min.mjs');
+          ort.env.wasm.wasmPaths = '/ort/';
+          ort.env.wasm.numThreads = 1;
+          const s = await ort.InferenceSession.create(new Uint8Array(bytes), { executionProviders: ['webgpu'], logSeverityLevel: 0 });
+          await s.release();
+        }, { bytes, bundle });
+        if (!warnings.length) throw new Error('placement check is blind: ORT reported no CPU placement for a CPU-only op (Det)');
+        warnings.length = 0;
+      }
+      const t0 = performance.now();
+      const variant = basename(resolve(goldenDir));
+      const raw = await page.evaluate(async ({ manifest, inputs, ep, bundle, variant }) => {
+        const ort = await import(bundle === 'webgpu' ? '/ort/ort.webgpu.min.mjs' : '/ort/ort.min.mjs');
+        ort.env.wasm.wasmPaths = '/ort/';
+        ort.env.wasm.numThreads = 1;
+        const weights = new Uint8Array(await (await fetch(`/pkg/${manifest.weights}`)).arrayBuffer());
+        const half = (h: number) => { const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 31, f = h & 1023; return e === 0 ? s * f * 2 ** -24 : s * (1 + f / 1024) * 2 ** (e - 15); };
+        const feeds: Record<number, { data: Float32Array; dims: number[] }> = {};
+        for (const t of inputs) {
+          const h = new Uint16Array(await (await fetch(`/golden/${variant}/${t.file}`)).arrayBuffer());
+          feeds[t.shape[2]] = { data: Float32Array.from(h, half), dims: t.shape };
+        }
+        const open = async (file: string) => ort.InferenceSession.create(new Uint8Array(await (await fetch(`/pkg/${file}`)).arrayBuffer()), {
+          executionProviders: [ep], externalData: [{ path: manifest.weights, data: weights }], logSeverityLevel: ep === 'webgpu' ? 0 : 3,
+        });
+        const out: Record<string, { data: number[]; dims: number[] }> = {};
+        const feats: Record<string, unknown> = {};
+        for (const enc of manifest.encoders) {
+          const s = await open(enc.file);
+          const x = feeds[enc.group];
+          const r = await s.run({ [enc.input.name]: new ort.Tensor('float32', x.data, x.dims) });
+          for (const o of enc.outputs) {
+            feats[`${enc.group}/${o.name}`] = r[o.name];
+            out[`encoder${enc.group}/${o.name}`] = { data: Array.from(r[o.name].data as Float32Array), dims: r[o.name].dims };
+          }
+          await s.release();
+        }
+        for (const task of manifest.tasks) {
+          const s = await open(task.file);
+          const f: Record<string, unknown> = {};
+          for (const n of task.inputs) f[n] = feats[`${task.group}/${n}`];
+          const r = await s.run(f);
+          for (const o of task.outputs) out[`${task.name}/${o.name}`] = { data: Array.from(r[o.name].data as Float32Array), dims: r[o.name].dims };
+          await s.release();
+        }
+        return out;
+      }, { manifest, inputs, ep, bundle, variant });
+      const results = new Map<string, Tensor>(Object.entries(raw).map(([k, v]) => [k, { data: Float32Array.from(v.data), dims: [...v.dims] }]));
+      const { comparisons, skipped } = await compareWithGolden(goldenDir, results, manifest, BROWSER_TOLERANCE);
+      runs.push({ ep, comparisons, skipped, ok: comparisons.every((c) => c.ok) && warnings.length === 0, placementWarnings: warnings, seconds: (performance.now() - t0) / 1000 });
+      await page.close();
+    }
+    return runs;
+  } finally {
+    await browser.close();
+    server.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const dir = args.find((a) => !a.startsWith('--'));
+  if (!dir) { console.error('usage: browser-check.ts <golden-variant-dir> [--ep webgpu|wasm] [--bundle webgpu|jsep]'); process.exit(2); }
+  const epArg = args.includes('--ep') ? args[args.indexOf('--ep') + 1] : undefined;
+  const bundle = (args.includes('--bundle') ? args[args.indexOf('--bundle') + 1] : 'webgpu') as 'webgpu' | 'jsep';
+  const eps = epArg ? [epArg as 'webgpu' | 'wasm'] : (['webgpu', 'wasm'] as const);
+  let ok = true;
+  for (const r of await browserCheck(dir, eps, bundle)) {
+    const worst = r.comparisons.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+    for (const c of r.comparisons) if (!c.ok) console.log(`FAIL ${r.ep} ${c.name} ${c.diff.toExponential(3)} > ${c.allowed.toExponential(3)}`);
+    for (const w of r.placementWarnings) console.log(`PLACEMENT ${r.ep}: ${w}`);
+    console.log(`${r.ok ? 'PASS' : 'FAIL'} ${r.ep} (${bundle} bundle): ${r.comparisons.length} tensors in ${r.seconds.toFixed(1)} s, worst ${worst.name} ${worst.diff.toExponential(2)} = ${(worst.ratio * 100).toFixed(1)}% of the browser tolerance`);
+    ok &&= r.ok;
+  }
+  process.exit(ok ? 0 : 1);
+}
+
+if (import.meta.filename === process.argv[1] || process.argv[1]?.endsWith('browser-check.ts')) {
+  main().catch((e: unknown) => { console.error(`browser-check: ${e instanceof Error ? e.stack ?? e.message : String(e)}`); process.exit(2); });
+}
