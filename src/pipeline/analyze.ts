@@ -1,13 +1,15 @@
 /**
- * One image → the per-image analysis that the CLI, the library and the worker all return.
- * Today: detection only. Issue 4 adds Faceptor tasks per face (new optional fields on FaceAnalysis and a `tasks`
- * option) without changing this shape.
+ * One image → the per-image analysis that the CLI, the library and the worker all return: detection, then (when a
+ * Faceptor model is given in `options.faceptor`) the enabled Faceptor tasks per face as optional fields.
  */
 import type { Box, Detection, Point, RgbaImage } from '../core/types.ts';
 import type { BlazeFaceModel, DetectOptions, FaceDetector } from './detector.ts';
+import type { FaceptorModel, AnalyzeFacesOptions } from './faceptor/model.ts';
+import type { FaceTaskResults, FaceptorTimings, ModelInfo, ParsingResult, RunCounts } from './faceptor/types.ts';
+import type { TaskName } from '../core/faceptor/tasks.ts';
 
-/** One face. Coordinates in source-image pixels (pixel centres at integers). */
-export interface FaceAnalysis extends Detection {}
+/** One face. Coordinates in source-image pixels (pixel centres at integers). Task fields only when they ran. */
+export interface FaceAnalysis extends Detection, FaceTaskResults {}
 
 export interface AnalysisTimings {
   /** Image decode / frame copy into RGBA, measured by the host (0 when the host gave none). */
@@ -18,6 +20,8 @@ export interface AnalysisTimings {
   readonly postprocessMs: number;
   /** decodeMs + everything analyzeImage did. */
   readonly totalMs: number;
+  /** Faceptor stages (present when a model ran). */
+  readonly faceptor?: FaceptorTimings;
 }
 
 export interface ImageAnalysis {
@@ -31,6 +35,16 @@ export interface ImageAnalysis {
   /** Execution provider that ran the models ('cpu', 'wasm', 'webgpu'). */
   readonly provider: string;
   readonly timings: AnalysisTimings;
+  /** The Faceptor model that produced the task fields, and the tasks it ran (absent without a model). */
+  readonly model?: ModelInfo;
+  readonly tasks?: readonly TaskName[];
+  /** Graph runs of this analysis (encoder once per group/framing for all faces, each task once). */
+  readonly runs?: RunCounts;
+}
+
+/** Faceptor part of an analysis: the loaded model plus which tasks to run (see AnalyzeFacesOptions). */
+export interface FaceptorRequest extends AnalyzeFacesOptions {
+  readonly model: FaceptorModel;
 }
 
 export interface AnalyzeOptions extends DetectOptions {
@@ -41,33 +55,76 @@ export interface AnalyzeOptions extends DetectOptions {
    * pixels and `scale` reports image.width / source.width.
    */
   readonly sourceSize?: { readonly width: number; readonly height: number };
+  /** Run Faceptor tasks on every detected face. */
+  readonly faceptor?: FaceptorRequest;
 }
 
 function rescalePoint([x, y]: Point, fx: number, fy: number): Point {
   return [(x + 0.5) * fx - 0.5, (y + 0.5) * fy - 0.5];
 }
 
-function rescaleFace(face: Detection, fx: number, fy: number): FaceAnalysis {
+/** Nearest-neighbour resample of a parsing mask from analysed pixels to source pixels (still image-aligned). */
+function rescaleParsing(p: ParsingResult, fx: number, fy: number, width: number, height: number): ParsingResult {
+  const x0 = Math.max(0, Math.floor((p.region.x - 0.5) * fx + 0.5)), y0 = Math.max(0, Math.floor((p.region.y - 0.5) * fy + 0.5));
+  const x1 = Math.min(width, Math.ceil((p.region.x + p.region.width - 0.5) * fx + 0.5));
+  const y1 = Math.min(height, Math.ceil((p.region.y + p.region.height - 0.5) * fy + 0.5));
+  const w = Math.max(0, x1 - x0), h = Math.max(0, y1 - y0);
+  const data = new Uint8Array(w * h);
+  for (let j = 0; j < h; j++) {
+    const sy = Math.round((y0 + j + 0.5) / fy - 0.5) - p.region.y;
+    if (sy < 0 || sy >= p.height) continue;
+    for (let i = 0; i < w; i++) {
+      const sx = Math.round((x0 + i + 0.5) / fx - 0.5) - p.region.x;
+      if (sx >= 0 && sx < p.width) data[j * w + i] = p.data[sy * p.width + sx];
+    }
+  }
+  return { labels: p.labels, region: { x: x0, y: y0, width: w, height: h }, width: w, height: h, data };
+}
+
+const mapRecord = <T, U>(r: Record<string, T> | undefined, f: (v: T) => U): Record<string, U> | undefined =>
+  r && Object.fromEntries(Object.entries(r).map(([k, v]) => [k, f(v)]));
+
+function rescaleFace(face: FaceAnalysis, fx: number, fy: number, width: number, height: number): FaceAnalysis {
   const [x, y] = rescalePoint([face.box.x, face.box.y], fx, fy);
   const box: Box = { x, y, width: face.box.width * fx, height: face.box.height * fy };
-  return { box, score: face.score, keypoints: face.keypoints.map((p) => rescalePoint(p, fx, fy)) };
+  const out: FaceAnalysis = { ...face, box, keypoints: face.keypoints.map((p) => rescalePoint(p, fx, fy)) };
+  return {
+    ...out,
+    ...(face.landmarks && { landmarks: mapRecord(face.landmarks, (s) => ({ points: s.points.map((p) => rescalePoint(p, fx, fy)) })) }),
+    ...(face.parsing && { parsing: mapRecord(face.parsing, (p) => rescaleParsing(p, fx, fy, width, height)) }),
+  };
 }
 
 export async function analyzeImage(detector: FaceDetector, provider: string, image: RgbaImage, options: AnalyzeOptions = {}): Promise<ImageAnalysis> {
   const start = performance.now();
-  const { decodeMs = 0, sourceSize, ...detectOptions } = options;
+  const { decodeMs = 0, sourceSize, faceptor, ...detectOptions } = options;
   const width = sourceSize?.width ?? image.width;
   const height = sourceSize?.height ?? image.height;
   if (!(width > 0 && height > 0)) throw new Error(`Invalid source size ${width}×${height}`);
   const result = await detector.detect(image, detectOptions);
   const fx = width / image.width;
   const fy = height / image.height;
-  const faces = fx === 1 && fy === 1 ? result.faces : result.faces.map((f) => rescaleFace(f, fx, fy));
+  let analysed: FaceAnalysis[] = result.faces;
+  let extra: Pick<ImageAnalysis, 'model' | 'tasks' | 'runs'> = {};
+  let faceptorTimings: FaceptorTimings | undefined;
+  if (faceptor) {
+    // Tasks run on the analysed image (its pixels are what the detector saw), then map with the faces.
+    const { model, ...taskOptions } = faceptor;
+    const r = await model.analyzeFaces(image, result.faces, taskOptions);
+    analysed = result.faces.map((f, i) => ({ ...f, ...r.faces[i] }));
+    extra = { model: model.info, tasks: r.tasks, runs: r.runs };
+    faceptorTimings = r.timings;
+  }
+  const faces = fx === 1 && fy === 1 ? analysed : analysed.map((f) => rescaleFace(f, fx, fy, width, height));
   const { preprocessMs, runMs, postprocessMs } = result.timings;
   return {
     width, height, scale: image.width / width, faces,
     detectorModel: result.model,
     provider,
-    timings: { decodeMs, preprocessMs, runMs, postprocessMs, totalMs: decodeMs + performance.now() - start },
+    timings: {
+      decodeMs, preprocessMs, runMs, postprocessMs, totalMs: decodeMs + performance.now() - start,
+      ...(faceptorTimings && { faceptor: faceptorTimings }),
+    },
+    ...extra,
   };
 }
