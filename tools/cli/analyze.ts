@@ -1,9 +1,13 @@
 /**
- * `npm run analyze -- <image files...> [--json out.json] [--detector auto|front|back] [--min-score 0.5] [--max-faces N]`
+ * `npm run analyze -- <image files...> [--json out.json] [--detector auto|front|back] [--min-score 0.5] [--max-faces N]
+ *  [--model <package dir> [--tasks default|all|<names/types>] [--dense-crops shared|exact]]`
  *
  * Detects faces in PNG/JPEG files with the same pipeline as the browser app (onnxruntime-node, CPU) and prints
  * `{ "images": [ { "file", "width", "height", "faces": [ { "box", "score", "keypoints" } ], ... } ] }`
  * in source-image pixels. A file that cannot be analysed gets `{ "file", "error" }` and the others still run.
+ * With `--model`, each face also gets the Faceptor task fields and the JSON starts with `"model": {label, variant,
+ * untrained, ...}` (schema in README.md, "Faceptor tasks: CLI schema and library"); an untrained package also
+ * prints a warning on stderr.
  *
  * Exit codes: 0 when at least one image was analysed; 1 when every image failed (or the detector could not be
  * loaded); 2 for a usage error.
@@ -14,8 +18,8 @@
 import { writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { createFaceptor, type Faceptor, type ImageAnalysis, type DetectorModelChoice } from '../../src/lib/index.ts';
-import { createNodeBackend, loadBlazeFaceModels, loadImageFile } from '../node-host/index.ts';
+import { createFaceptor, faceTaskResultsToJson, type Faceptor, type ImageAnalysis, type DetectorModelChoice, type ModelInfo } from '../../src/lib/index.ts';
+import { createNodeBackend, folderPackageSource, loadBlazeFaceModels, loadImageFile } from '../node-host/index.ts';
 
 export const USAGE = `Usage: npm run analyze -- <image files...> [options]
 
@@ -27,6 +31,12 @@ Options:
                          front (large/near faces) or back (small faces)
   --min-score <p>        minimum detection score in [0, 1] (default 0.5)
   --max-faces <n>        keep at most n faces per image
+  --model <dir>          a Faceptor model package (npm run export) : adds landmarks, parsing, age, expression,
+                         attributes and identity per face
+  --tasks <list>         with --model: comma-separated task names (age_morph2), types (landmarks, parsing, age,
+                         expression, attributes, identity), 'default' (one head per type; the default) or 'all'
+  --dense-crops <mode>   with --model: shared (one 512 crop for landmarks+parsing; default) or exact (each task's
+                         training framing, up to four 512 passes)
   -h, --help             show this help
 
 Exit codes: 0 if at least one image was analysed, 1 if all failed, 2 on a usage error.`;
@@ -37,6 +47,9 @@ export interface CliOptions {
   readonly detector: DetectorModelChoice;
   readonly minScore?: number;
   readonly maxFaces?: number;
+  readonly modelDir?: string;
+  readonly tasks: readonly string[];
+  readonly denseCrops: 'shared' | 'exact';
   readonly help: boolean;
 }
 
@@ -50,6 +63,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   let detector: DetectorModelChoice = 'auto';
   let minScore: number | undefined;
   let maxFaces: number | undefined;
+  let modelDir: string | undefined;
+  let tasks: string[] | undefined;
+  let denseCrops: 'shared' | 'exact' = 'shared';
+  let denseCropsGiven = false;
   let help = false;
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
@@ -72,12 +89,22 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       const v = Number(value(i++, a));
       if (!(Number.isInteger(v) && v > 0)) throw new UsageError(`--max-faces must be a positive integer`);
       maxFaces = v;
+    } else if (a === '--model') modelDir = value(i++, a);
+    else if (a === '--tasks') {
+      tasks = value(i++, a).split(',').map((w) => w.trim()).filter(Boolean);
+      if (tasks.length === 0) throw new UsageError('--tasks needs at least one task');
+    } else if (a === '--dense-crops') {
+      const v = value(i++, a);
+      if (v !== 'shared' && v !== 'exact') throw new UsageError(`--dense-crops must be shared or exact (got '${v}')`);
+      denseCrops = v;
+      denseCropsGiven = true;
     } else if (a === '--') continue;
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else files.push(a);
   }
   if (!help && files.length === 0) throw new UsageError('no image files given');
-  return { files, jsonOut, detector, minScore, maxFaces, help };
+  if (!modelDir && (tasks || denseCropsGiven)) throw new UsageError('--tasks and --dense-crops need --model <package dir>');
+  return { files, jsonOut, detector, minScore, maxFaces, modelDir, tasks: tasks ?? ['default'], denseCrops, help };
 }
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));
@@ -86,7 +113,10 @@ export interface ImageEntryOk {
   readonly file: string;
   readonly width: number;
   readonly height: number;
-  readonly faces: { box: { x: number; y: number; width: number; height: number }; score: number; keypoints: [number, number][] }[];
+  /** Detection fields, plus the Faceptor task fields (README schema) when a model ran. */
+  readonly faces: ({ box: { x: number; y: number; width: number; height: number }; score: number; keypoints: [number, number][] } & Record<string, unknown>)[];
+  /** Faceptor tasks that ran (with --model). */
+  readonly tasks?: readonly string[];
   readonly detectorModel: ImageAnalysis['detectorModel'];
   readonly provider: string;
   readonly timings: ImageAnalysis['timings'];
@@ -103,12 +133,21 @@ export function toEntry(file: string, a: ImageAnalysis): ImageEntryOk {
       box: { x: round(f.box.x, 2), y: round(f.box.y, 2), width: round(f.box.width, 2), height: round(f.box.height, 2) },
       score: round(f.score, 4),
       keypoints: f.keypoints.map(([x, y]) => [round(x, 2), round(y, 2)] as [number, number]),
+      ...faceTaskResultsToJson(f),
     })),
+    ...(a.tasks && { tasks: a.tasks }),
     detectorModel: a.detectorModel,
     provider: a.provider,
     timings: {
       decodeMs: round(t.decodeMs, 3), preprocessMs: round(t.preprocessMs, 3), runMs: round(t.runMs, 3),
       postprocessMs: round(t.postprocessMs, 3), totalMs: round(t.totalMs, 3),
+      ...(t.faceptor && {
+        faceptor: {
+          alignMs: round(t.faceptor.alignMs, 3), encoder112Ms: round(t.faceptor.encoder112Ms, 3), encoder512Ms: round(t.faceptor.encoder512Ms, 3),
+          taskMs: Object.fromEntries(Object.entries(t.faceptor.taskMs).map(([k, v]) => [k, round(v!, 3)])),
+          decodeMs: round(t.faceptor.decodeMs, 3), runMs: round(t.faceptor.runMs, 3), totalMs: round(t.faceptor.totalMs, 3),
+        },
+      }),
     },
   };
 }
@@ -118,7 +157,10 @@ export async function analyzeFile(faceptor: Faceptor, file: string, options: Cli
     const t0 = performance.now();
     const image = await loadImageFile(file);
     const decodeMs = performance.now() - t0;
-    const analysis = await faceptor.analyze(image, { model: options.detector, minScore: options.minScore, maxFaces: options.maxFaces, decodeMs });
+    const analysis = await faceptor.analyze(image, {
+      model: options.detector, minScore: options.minScore, maxFaces: options.maxFaces, decodeMs,
+      tasks: options.tasks, denseCrops: options.denseCrops,
+    });
     return toEntry(file, analysis);
   } catch (err) {
     return { file, error: err instanceof Error ? err.message : String(err) };
@@ -142,10 +184,24 @@ export async function main(argv: readonly string[], io: CliIo = { out: (t) => pr
   }
   let faceptor: Faceptor;
   try {
-    faceptor = await createFaceptor({ backend: createNodeBackend(), detectorModels: await loadBlazeFaceModels() });
+    faceptor = await createFaceptor({
+      backend: createNodeBackend(), detectorModels: await loadBlazeFaceModels(),
+      ...(options.modelDir && { model: folderPackageSource(options.modelDir) }),
+    });
   } catch (err) {
     io.err(`analyze: ${(err as Error).message}\n`);
     return 1;
+  }
+  let model: (ModelInfo & { tasks: readonly string[]; provider: string }) | undefined;
+  if (faceptor.model) {
+    try {
+      model = { ...faceptor.model.info, tasks: faceptor.model.resolveTasks(options.tasks), provider: faceptor.provider };
+    } catch (err) {
+      await faceptor.dispose();
+      io.err(`analyze: ${(err as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (model.untrained) io.err(`analyze: warning: ${model.label} is an UNTRAINED model (random/fixture weights): its outputs are meaningless\n`);
   }
   const images: ImageEntry[] = [];
   try {
@@ -153,8 +209,10 @@ export async function main(argv: readonly string[], io: CliIo = { out: (t) => pr
   } finally {
     await faceptor.dispose();
   }
-  // Indented JSON, with each [x, y] keypoint kept on one line so a face reads as a few lines.
-  const json = `${JSON.stringify({ images }, null, 2).replace(/\[\s+(-?[\d.e+-]+),\s+(-?[\d.e+-]+)\s+\]/g, '[$1, $2]')}\n`;
+  // Indented JSON, with every array of numbers (a keypoint, a distribution, an embedding, a mask's runs) kept on
+  // one line so a face reads as a few lines.
+  const json = `${JSON.stringify(model ? { model, images } : { images }, null, 2)
+    .replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`)}\n`;
   if (options.jsonOut) {
     try {
       await writeFile(options.jsonOut, json);
