@@ -91,7 +91,10 @@ describe('graph writer', () => {
 });
 
 describe('graph ops', () => {
-  it('multi-head attention equals a float64 reference of PyTorch MultiheadAttention (q batch broadcast)', async () => {
+  it.each([
+    { qBatch: 2 },
+    { qBatch: 1 }, // batch-1 queries broadcast over the batch (decoder layer 0)
+  ])('multi-head attention (q batch $qBatch) equals a float64 reference of PyTorch MultiheadAttention', async ({ qBatch }) => {
     const E = 8, H = 2, dh = E / H, Lq = 3, Lk = 5, N = 2;
     const tensors: Record<string, Float32Array> = {
       'a.in_proj_weight': randArr(3 * E * E), 'a.in_proj_bias': randArr(3 * E),
@@ -101,18 +104,18 @@ describe('graph ops', () => {
     const src: TensorSource = { shape: (k) => shapes[k], read: async (k) => tensors[k] };
     const store = new WeightStore(join(dir, 'weights.bin'), 'fp32');
     const g = new Graph('mha');
-    const q = g.input('q', [1, Lq, E]);
+    const q = g.input('q', [qBatch, Lq, E]);
     const kv = g.input('kv', [N, Lk, E]);
     g.output(await multiheadAttention(g, new Params(src, store), 'a', q, kv, kv, H), 'y', [N, Lq, E]);
     store.close();
-    const qs = randArr(Lq * E), kvs = randArr(N * Lk * E);
-    const got = (await run(g, { q: [qs, [1, Lq, E]], kv: [kvs, [N, Lk, E]] }, 'mha.onnx')).y.data as Float32Array;
+    const qs = randArr(qBatch * Lq * E), kvs = randArr(N * Lk * E);
+    const got = (await run(g, { q: [qs, [qBatch, Lq, E]], kv: [kvs, [N, Lk, E]] }, 'mha.onnx')).y.data as Float32Array;
 
     const W = tensors['a.in_proj_weight'], B = tensors['a.in_proj_bias'];
     const proj = (x: Float32Array, off: number, part: number) =>
       Array.from({ length: E }, (_, o) => B[part * E + o] + Array.from({ length: E }, (_, i) => x[off + i] * W[(part * E + o) * E + i]).reduce((a, b) => a + b, 0));
     for (let n = 0; n < N; n++) for (let i = 0; i < Lq; i++) {
-      const qi = proj(qs, i * E, 0);
+      const qi = proj(qs, ((qBatch === 1 ? 0 : n) * Lq + i) * E, 0);
       const ks = Array.from({ length: Lk }, (_, j) => proj(kvs, (n * Lk + j) * E, 1));
       const vs = Array.from({ length: Lk }, (_, j) => proj(kvs, (n * Lk + j) * E, 2));
       const concat: number[] = [];

@@ -264,7 +264,7 @@ export async function buildPackageGraphs(source: TensorSource, plan: ExportPlan,
 function describeFusions(ops: Set<string>, precision: Precision): string[] {
   const out = [
     'LayerNormalization: every LayerNorm (ViT, decoder, feature_v2) and Norm2d (channels-last) as one op',
-    'attention: q/k/v split from in_proj at export, 1/sqrt(head_dim) folded into the q projection',
+    'attention: q/k/v split from in_proj at export, 1/sqrt(head_dim) folded into the q projection; plain MatMul/Softmax/MatMul (com.microsoft.MultiHeadAttention gave wrong results on the onnxruntime-web 1.30 WebGPU EP, measured)',
     'BatchNorm (eval statistics) folded into the preceding Linear/Conv/ConvTranspose',
     'ViT position table resized to each grid at export (bicubic, PyTorch semantics) with the class token folded in',
     'decoder anchor position embeddings A_S + level_embed precomputed per grid and level',
