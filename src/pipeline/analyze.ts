@@ -65,9 +65,10 @@ function rescalePoint([x, y]: Point, fx: number, fy: number): Point {
 
 /** Nearest-neighbour resample of a parsing mask from analysed pixels to source pixels (still image-aligned). */
 function rescaleParsing(p: ParsingResult, fx: number, fy: number, width: number, height: number): ParsingResult {
-  const x0 = Math.max(0, Math.floor((p.region.x - 0.5) * fx + 0.5)), y0 = Math.max(0, Math.floor((p.region.y - 0.5) * fy + 0.5));
-  const x1 = Math.min(width, Math.ceil((p.region.x + p.region.width - 0.5) * fx + 0.5));
-  const y1 = Math.min(height, Math.ceil((p.region.y + p.region.height - 0.5) * fy + 0.5));
+  // analysed pixel edges e map to source coordinate e·f − 0.5; keep the source pixel centres inside [x0, x1)
+  const x0 = Math.max(0, Math.ceil(p.region.x * fx - 0.5)), y0 = Math.max(0, Math.ceil(p.region.y * fy - 0.5));
+  const x1 = Math.min(width, Math.ceil((p.region.x + p.region.width) * fx - 0.5));
+  const y1 = Math.min(height, Math.ceil((p.region.y + p.region.height) * fy - 0.5));
   const w = Math.max(0, x1 - x0), h = Math.max(0, y1 - y0);
   const data = new Uint8Array(w * h);
   for (let j = 0; j < h; j++) {

@@ -1,11 +1,8 @@
 /**
  * BlazeFace on real photos through the Node host (onnxruntime-node) and the shared pipeline.
  *
- * Ground truth: measured by hand. Each photo was cropped around the face, upscaled 4–7× with nearest neighbour
- * and overlaid with a 10-px grid (a throwaway pngjs script); the pupil centres, the nose tip (the most
- * protruding point, above the nostrils) and the mouth centre (middle of the line between the lips) were read off
- * the grid and converted to pixel-centre coordinates. Reading error ≈ 1–2 px. Ears are not checked (hidden or
- * under hair in these photos).
+ * Ground truth: measured by hand (testing/face-truth.ts says how). Ears are not checked (hidden or under hair in
+ * these photos).
  *
  * Tolerance: BlazeFace's own keypoints are coarse (its "nose" sits ~4–6 % of the face above the tip), so each
  * point must lie within 8 % of the detected box width of the measured point. On camera.png (3/4 view) the
@@ -19,18 +16,9 @@ import { createFaceDetector, type FaceDetector, ModelLoadError } from '../../src
 import { createNodeBackend } from './backend.ts';
 import { loadImageFile } from './image-file.ts';
 import { loadBlazeFaceModels } from './models.ts';
+import { TRUTH, type Truth } from './testing/face-truth.ts';
 
 const FACES = join(import.meta.dirname, '../../../shared/faces');
-
-interface Truth { readonly rightEye?: Point; readonly leftEye?: Point; readonly nose: Point; readonly mouth: Point }
-
-// Subject's right eye is on the image left for these upright, unmirrored photos.
-const TRUTH: Record<string, Truth> = {
-  'astronaut.png': { rightEye: [203.1, 100.9], leftEye: [244.5, 102.8], nose: [223.1, 126.9], mouth: [223.8, 144.5] },
-  'grace_hopper.jpg': { rightEye: [220.8, 188.3], leftEye: [303.3, 185.8], nose: [262.5, 243.3], mouth: [264.5, 277.0] },
-  // 3/4 view facing image-right: the subject's right eye is the visible one; the left eye is hidden.
-  'camera.png': { rightEye: [233.8, 147.4], nose: [251.6, 165.2], mouth: [238.8, 176.6] },
-};
 
 const KEYPOINT_INDEX = { rightEye: 0, leftEye: 1, nose: 2, mouth: 3 } as const;
 

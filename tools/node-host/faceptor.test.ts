@@ -1,0 +1,249 @@
+/**
+ * Faceptor tasks through the whole Node pipeline: the golden Full fixture (random weights, exported in setup with
+ * the real exporter) on the shared photos. Random weights predict nothing meaningful, so we check geometry,
+ * shapes, label counts and plumbing — never what the model "says" about a face.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { Detection, Point, RgbaImage } from '../../src/core/types.ts';
+import { ARCFACE_112, applyAffine, crop112, landmarkCrop } from '../../src/core/align/index.ts';
+import { warpCrop } from '../../src/core/image/warp.ts';
+import { CELEBA_ATTRIBUTES, EXPRESSION_LABELS, NORMALISATION, TASKS, TASK_NAMES, type TaskName } from '../../src/core/faceptor/tasks.ts';
+import { decodeAge, l2Normalize, landmarksFromNormalised, softmax } from '../../src/core/faceptor/decode.ts';
+import { createFaceDetector, type FaceDetector } from '../../src/pipeline/detector.ts';
+import { createFaceptor } from '../../src/lib/index.ts';
+import { analyzeImage } from '../../src/pipeline/analyze.ts';
+import type { FaceptorModel } from '../../src/pipeline/faceptor/model.ts';
+import { createNodeBackend } from './backend.ts';
+import { loadImageFile } from './image-file.ts';
+import { loadBlazeFaceModels } from './models.ts';
+import { folderPackageSource, loadFaceptorFolder } from './model-package.ts';
+import { TRUTH } from './testing/face-truth.ts';
+import { exportGoldenFixture, FACES_DIR, type ExportedFixture } from './testing/golden-package.ts';
+
+let fixture: ExportedFixture;
+let detector: FaceDetector;
+const backend = createNodeBackend();
+const photos = new Map<string, { image: RgbaImage; faces: Detection[] }>();
+
+beforeAll(async () => {
+  fixture = await exportGoldenFixture('faceptor_full');
+  detector = await createFaceDetector(backend, await loadBlazeFaceModels());
+  for (const file of ['astronaut.png', 'grace_hopper.jpg']) {
+    const image = await loadImageFile(join(FACES_DIR, file));
+    photos.set(file, { image, faces: (await detector.detect(image)).faces });
+  }
+}, 60_000);
+afterAll(async () => {
+  await detector?.release();
+  await fixture?.cleanup();
+});
+
+const fresh = (): Promise<FaceptorModel> => loadFaceptorFolder(fixture.dir, backend);
+const sum = (v: readonly number[]) => v.reduce((a, b) => a + b, 0);
+
+describe('all tasks of the Full fixture on the shared photos', () => {
+  for (const file of ['astronaut.png', 'grace_hopper.jpg']) {
+    it(`${file}: every task present, right shapes and labels, points and masks on the face`, async () => {
+      const model = await fresh();
+      const { image, faces } = photos.get(file)!;
+      expect(faces).toHaveLength(1);
+      const r = await model.analyzeFaces(image, faces, { tasks: 'all' });
+      expect(r.tasks).toEqual(TASK_NAMES);
+      const f = r.faces[0];
+      const box = faces[0].box;
+      // identity: 512-d, unit length
+      expect(f.identity!.embedding).toHaveLength(512);
+      expect(Math.hypot(...f.identity!.embedding)).toBeCloseTo(1, 5);
+      // age: both heads, 101-bin distribution summing to 1, expectation inside 0..100
+      expect(Object.keys(f.age!).sort()).toEqual(['morph2', 'utkface']);
+      for (const a of Object.values(f.age!)) {
+        expect(a.distribution).toHaveLength(101);
+        expect(sum(a.distribution)).toBeCloseTo(1, 6);
+        expect(a.years).toBeCloseTo(sum(a.distribution.map((p, k) => p * k)), 6);
+      }
+      // expression: three heads, the seven labels, probabilities summing to 1, top = arg-max
+      expect(Object.keys(f.expression!).sort()).toEqual(['affectnet', 'ferplus', 'rafdb']);
+      for (const e of Object.values(f.expression!)) {
+        expect(Object.keys(e.probs)).toEqual([...EXPRESSION_LABELS]);
+        expect(sum(Object.values(e.probs))).toBeCloseTo(1, 6);
+        expect(e.probs[e.top]).toBe(Math.max(...Object.values(e.probs)));
+      }
+      // attributes: the 40 CelebA names, probabilities
+      expect(Object.keys(f.attributes!)).toEqual([...CELEBA_ATTRIBUTES]);
+      expect(Object.values(f.attributes!).every((p) => p > 0 && p < 1)).toBe(true);
+      // landmarks: four sets with the registry's point counts, inside the image and on the face
+      // (random heatmaps are broad, so points sit near the crop centre, i.e. on the face)
+      expect(Object.keys(f.landmarks!).sort()).toEqual(['300w', 'aflw', 'cofw', 'wflw']);
+      for (const task of ['align_300w', 'align_cofw', 'align_wflw', 'align_aflw'] as const) {
+        const spec = TASKS[task];
+        if (spec.type !== 'align') throw new Error('registry');
+        const pts = f.landmarks![spec.landmarks.set].points;
+        expect(pts).toHaveLength(spec.landmarks.points);
+        for (const [x, y] of pts) {
+          expect(x).toBeGreaterThan(box.x);
+          expect(x).toBeLessThan(box.x + box.width);
+          expect(y).toBeGreaterThan(box.y);
+          expect(y).toBeLessThan(box.y + box.height);
+        }
+      }
+      // parsing: both heads, registry labels, image-aligned region overlapping the face box, valid classes
+      expect(Object.keys(f.parsing!).sort()).toEqual(['celebam', 'lapa']);
+      for (const [head, task] of [['celebam', 'parsing_celebam'], ['lapa', 'parsing_lapa']] as const) {
+        const p = f.parsing![head];
+        const spec = TASKS[task];
+        expect(p.labels).toEqual(spec.type === 'parsing' ? spec.labels : []);
+        expect(p.data).toHaveLength(p.width * p.height);
+        expect([p.region.width, p.region.height]).toEqual([p.width, p.height]);
+        expect(p.region.x).toBeGreaterThanOrEqual(0);
+        expect(p.region.y).toBeGreaterThanOrEqual(0);
+        expect(p.region.x + p.width).toBeLessThanOrEqual(image.width);
+        expect(p.region.y + p.height).toBeLessThanOrEqual(image.height);
+        const ix = Math.min(p.region.x + p.width, box.x + box.width) - Math.max(p.region.x, box.x);
+        const iy = Math.min(p.region.y + p.height, box.y + box.height) - Math.max(p.region.y, box.y);
+        // the shared 512 crop is the landmark box / 0.8: it covers most of the detector box
+        expect(Math.max(0, ix) * Math.max(0, iy)).toBeGreaterThan(0.6 * box.width * box.height);
+        expect(Math.max(...p.data)).toBeLessThan(p.labels.length);
+      }
+      await model.release();
+    });
+  }
+});
+
+describe('alignment on the shared photos (hand-measured eyes, testing/face-truth.ts)', () => {
+  for (const file of ['astronaut.png', 'grace_hopper.jpg']) {
+    it(`${file}: measured eyes land on the ArcFace template eyes through the 112 crop matrix`, () => {
+      const truth = TRUTH[file];
+      // (1) the crop maths alone: fitted on the measured points, the eyes land within 2 px of the template
+      const measured: Point[] = [truth.rightEye!, truth.leftEye!, truth.nose, truth.mouth];
+      const exact = crop112(measured).matrix;
+      // (2) the pipeline: fitted on BlazeFace's keypoints. Their error (≤ 8 % of the box, see detection.test.ts)
+      // moves the crop by up to ~5 px at 112; 6 px is 17 % of the template's 35 px eye distance.
+      const detected = crop112(photos.get(file)!.faces[0].keypoints).matrix;
+      for (const [m, tol] of [[exact, 2], [detected, 6]] as const) {
+        for (const [p, target] of [[truth.rightEye!, ARCFACE_112[0]], [truth.leftEye!, ARCFACE_112[1]]] as const) {
+          const [u, v] = applyAffine(m, p[0], p[1]);
+          expect(Math.hypot(u - target[0], v - target[1]), `(${u.toFixed(1)}, ${v.toFixed(1)}) vs template (${target})`).toBeLessThan(tol);
+        }
+      }
+    });
+  }
+});
+
+describe('run plan: counted session runs', () => {
+  const sparse = TASK_NAMES.filter((t) => TASKS[t].group === 112);
+
+  it('N enabled 112 tasks cost ONE encoder pass, for a batch of faces too; no 512 pass without parsing/landmarks', async () => {
+    const model = await fresh();
+    const { image, faces } = photos.get('grace_hopper.jpg')!;
+    const two = [faces[0], { ...faces[0] }];
+    const r = await model.analyzeFaces(image, two, { tasks: ['identity', 'age', 'expression', 'attributes', 'age_morph2', 'affect_ferplus'] });
+    expect(r.runs.encoder112).toBe(1);
+    expect(r.runs.encoder512).toBe(0);
+    expect(Object.values(r.runs.tasks)).toEqual(Array(r.tasks.length).fill(1));
+    expect(r.tasks.length).toBe(6);
+    // batch items agree with each other (same face twice)
+    expect(r.faces[1].identity!.embedding).toEqual(r.faces[0].identity!.embedding.map((v) => expect.closeTo(v, 5)));
+    // the 512 encoder and the disabled tasks were never even opened
+    const opened = model.openedGraphs();
+    expect(opened).not.toContain('encoder_512.onnx');
+    expect(opened.filter((g) => g !== 'encoder_112.onnx').sort()).toEqual(r.tasks.map((t) => `${t}.onnx`).sort());
+    expect(r.timings.encoder512Ms).toBe(0);
+    const all = await model.analyzeFaces(image, faces, { tasks: sparse });
+    expect(all.runs).toEqual({ encoder112: 1, encoder512: 0, tasks: Object.fromEntries(sparse.map((t) => [t, 1])) });
+    await model.release();
+  });
+
+  it('landmarks/parsing add one 512 pass (shared framing) or one per framing (exact); no tasks → no runs', async () => {
+    const model = await fresh();
+    const { image, faces } = photos.get('astronaut.png')!;
+    const shared = await model.analyzeFaces(image, faces, { tasks: ['parsing_celebam', 'parsing_lapa', 'align_300w', 'align_aflw'] });
+    expect(shared.runs.encoder512).toBe(1);
+    expect(shared.runs.encoder112).toBe(0);
+    const exact = await model.analyzeFaces(image, faces, { tasks: ['parsing_celebam', 'parsing_lapa', 'align_300w', 'align_aflw'], denseCrops: 'exact' });
+    expect(exact.runs.encoder512).toBe(4); // box 0.8, box 1.0, LaPa tanh, CelebA-HQ
+    const none = await model.analyzeFaces(image, [], { tasks: 'all' });
+    expect(none.runs).toEqual({ encoder112: 0, encoder512: 0, tasks: {} });
+    expect(model.runCounts.encoder512).toBe(5);
+    await model.release();
+  });
+});
+
+describe('plumbing: pipeline results equal a direct onnxruntime run on the same crop', () => {
+  it('Full fixture heads (identity, age, expression, landmarks) for the astronaut face', async () => {
+    const model = await fresh();
+    const { image, faces } = photos.get('astronaut.png')!;
+    const tasks: TaskName[] = ['recog_ms1mv3', 'age_morph2', 'affect_rafdb', 'align_300w'];
+    const r = (await model.analyzeFaces(image, faces, { tasks })).faces[0];
+    await model.release();
+
+    const run = async (file: string, feeds: Record<string, ort.Tensor>) => {
+      const s = await ort.InferenceSession.create(join(fixture.dir, file), { logSeverityLevel: 3 });
+      const out = await s.run(feeds);
+      await s.release();
+      return out;
+    };
+    const kp = faces[0].keypoints;
+    const c112 = crop112(kp);
+    const feat112 = (await run('encoder_112.onnx', { image: new ort.Tensor('float32', warpCrop(image, c112, NORMALISATION[112]), [1, 3, 112, 112]) })).feat_11;
+    const emb = (await run('recog_ms1mv3.onnx', { feat_11: feat112 })).embedding.data as Float32Array;
+    const age = (await run('age_morph2.onnx', { feat_11: feat112 })).logits.data as Float32Array;
+    const expr = (await run('affect_rafdb.onnx', { feat_11: feat112 })).logits.data as Float32Array;
+    const c512 = landmarkCrop(kp, 0.8);
+    const feat512 = (await run('encoder_512.onnx', { image: new ort.Tensor('float32', warpCrop(image, c512, NORMALISATION[512]), [1, 3, 512, 512]) })).feat_11;
+    const lm = (await run('align_300w.onnx', { feat_11: feat512 })).landmark.data as Float32Array;
+
+    Array.from(l2Normalize(emb)).forEach((v, i) => expect(r.identity!.embedding[i]).toBeCloseTo(v, 6));
+    expect(r.age!.morph2.years).toBeCloseTo(decodeAge(age).years, 6);
+    softmax(expr).forEach((p, i) => expect(r.expression!.rafdb.probs[EXPRESSION_LABELS[i]]).toBeCloseTo(p, 6));
+    const direct = landmarksFromNormalised(lm, 68, c512).image;
+    r.landmarks!['300w'].points.forEach(([x, y], i) => {
+      expect(x).toBeCloseTo(direct[i][0], 4);
+      expect(y).toBeCloseTo(direct[i][1], 4);
+    });
+  });
+});
+
+describe('library API with a model package', () => {
+  it('createFaceptor({ model: folderPackageSource }) adds task fields and model provenance; tasks:false skips them', async () => {
+    const faceptor = await createFaceptor({ backend, detectorModels: await loadBlazeFaceModels(), model: folderPackageSource(fixture.dir) });
+    const { image } = photos.get('grace_hopper.jpg')!;
+    const a = await faceptor.analyze(image, { tasks: ['landmarks', 'age'] });
+    expect(a.model).toMatchObject({ variant: 'full', untrained: true, precision: 'fp32' });
+    expect(a.tasks).toEqual(['age_utkface', 'align_300w']);
+    expect(a.faces[0].landmarks!['300w'].points).toHaveLength(68);
+    expect(a.faces[0].age!.utkface.distribution).toHaveLength(101);
+    expect(a.faces[0].parsing).toBeUndefined();
+    expect(a.timings.faceptor!.encoder512Ms).toBeGreaterThan(0);
+    const plain = await faceptor.analyze(image, { tasks: false });
+    expect(plain.model).toBeUndefined();
+    expect(Object.keys(plain.faces[0]).sort()).toEqual(['box', 'keypoints', 'score']);
+    await faceptor.dispose();
+  });
+
+  it('analyzeImage on a downscaled copy (sourceSize 2×): points and masks come back in the original\'s pixels', async () => {
+    const model = await fresh();
+    const { image } = photos.get('astronaut.png')!;
+    const tasks = ['align_300w', 'parsing_celebam'];
+    const half = await analyzeImage(detector, 'cpu', image, { faceptor: { model, tasks } });
+    const full = await analyzeImage(detector, 'cpu', image, { faceptor: { model, tasks }, sourceSize: { width: 1024, height: 1024 } });
+    const up = (v: number) => (v + 0.5) * 2 - 0.5;
+    full.faces[0].landmarks!['300w'].points.forEach(([x, y], i) => {
+      const [hx, hy] = half.faces[0].landmarks!['300w'].points[i];
+      expect(x).toBeCloseTo(up(hx), 6);
+      expect(y).toBeCloseTo(up(hy), 6);
+    });
+    const ph = half.faces[0].parsing!.celebam, pf = full.faces[0].parsing!.celebam;
+    expect(pf.region.x).toBe(2 * ph.region.x);
+    expect(pf.region.y).toBe(2 * ph.region.y);
+    expect(pf.width).toBe(2 * ph.width);
+    expect(pf.height).toBe(2 * ph.height);
+    // each analysed pixel became a 2×2 block of the same class
+    for (const [i, j] of [[0, 0], [ph.width >> 1, ph.height >> 1], [ph.width - 1, ph.height - 1], [10, 40]]) {
+      const v = ph.data[j * ph.width + i];
+      for (const [di, dj] of [[0, 0], [1, 0], [0, 1], [1, 1]]) expect(pf.data[(2 * j + dj) * pf.width + 2 * i + di]).toBe(v);
+    }
+    await model.release();
+  });
+});
