@@ -1,0 +1,118 @@
+/**
+ * Refused model packages: each defect gets its own ModelPackageError code and a message naming the problem and the
+ * file. A refused package never reaches the runtime (no session is created), so a host keeps its previous model.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cp, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { InferenceBackend } from '../../src/pipeline/backend.ts';
+import { ModelPackageError } from '../../src/pipeline/faceptor/errors.ts';
+import { loadFaceptorFolder } from './model-package.ts';
+import { createNodeBackend } from './backend.ts';
+import { exportGoldenFixture, type ExportedFixture } from './testing/golden-package.ts';
+
+let fixture: ExportedFixture;
+let work: string;
+beforeAll(async () => {
+  fixture = await exportGoldenFixture('faceptor_full');
+  work = await mkdtemp(join(tmpdir(), 'faceptor-bad-'));
+}, 60_000);
+afterAll(async () => {
+  await fixture?.cleanup();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+/** Counts session creations so we can prove a refused package never reached the runtime. */
+function countingBackend(): InferenceBackend & { created: number } {
+  const inner = createNodeBackend();
+  const b = { provider: inner.provider, created: 0, createSession: (m: Uint8Array, o?: Parameters<InferenceBackend['createSession']>[1]) => { b.created++; return inner.createSession(m, o); } };
+  return b;
+}
+
+let n = 0;
+async function copyPackage(): Promise<string> {
+  const dir = join(work, `pkg-${n++}`);
+  await cp(fixture.dir, dir, { recursive: true });
+  return dir;
+}
+
+async function expectRefused(dir: string, code: string, message: RegExp): Promise<void> {
+  const backend = countingBackend();
+  const err = await loadFaceptorFolder(dir, backend).then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ModelPackageError);
+  expect((err as ModelPackageError).code).toBe(code);
+  expect((err as Error).message).toMatch(message);
+  expect(backend.created).toBe(0);
+}
+
+const editManifest = async (dir: string, edit: (m: Record<string, unknown>) => unknown) => {
+  const path = join(dir, 'faceptor.json');
+  await writeFile(path, JSON.stringify(edit(JSON.parse(await readFile(path, 'utf8')))));
+};
+
+describe('model package checks', () => {
+  it('the intact package loads, verifies and opens sessions only on use', async () => {
+    const backend = countingBackend();
+    const model = await loadFaceptorFolder(fixture.dir, backend);
+    expect(backend.created).toBe(0);
+    expect(model.info).toMatchObject({ variant: 'full', untrained: true });
+    await model.release();
+  });
+
+  it('corrupt file (one byte of weights.bin flipped) → hash-mismatch naming the file', async () => {
+    const dir = await copyPackage();
+    const bytes = await readFile(join(dir, 'weights.bin'));
+    bytes[bytes.length >> 1] ^= 0xff;
+    await writeFile(join(dir, 'weights.bin'), bytes);
+    await expectRefused(dir, 'hash-mismatch', /weights\.bin is corrupt \(sha256/);
+  });
+
+  it('missing graph file → missing-file naming it', async () => {
+    const dir = await copyPackage();
+    await unlink(join(dir, 'age_morph2.onnx'));
+    await expectRefused(dir, 'missing-file', /incomplete model package, age_morph2\.onnx is missing/);
+  });
+
+  it('truncated file (interrupted copy) → size-mismatch', async () => {
+    const dir = await copyPackage();
+    await truncate(join(dir, 'encoder_512.onnx'), 1000);
+    await expectRefused(dir, 'size-mismatch', /encoder_512\.onnx has 1000 bytes, the manifest says \d+/);
+  });
+
+  it('no faceptor.json (not a package) → missing-file', async () => {
+    const dir = await copyPackage();
+    await unlink(join(dir, 'faceptor.json'));
+    await expectRefused(dir, 'missing-file', /not a model package: faceptor\.json is missing/);
+  });
+
+  it('foreign manifest (some other JSON) → foreign-manifest', async () => {
+    const dir = await copyPackage();
+    await writeFile(join(dir, 'faceptor.json'), JSON.stringify({ name: 'some-npm-package', version: '1.0.0' }));
+    await expectRefused(dir, 'foreign-manifest', /not a Faceptor model manifest/);
+  });
+
+  it('not JSON at all → manifest-unreadable', async () => {
+    const dir = await copyPackage();
+    await writeFile(join(dir, 'faceptor.json'), '<html>404</html>');
+    await expectRefused(dir, 'manifest-unreadable', /faceptor\.json is not valid JSON/);
+  });
+
+  it('newer format version → newer-format', async () => {
+    const dir = await copyPackage();
+    await editManifest(dir, (m) => ({ ...m, formatVersion: 2 }));
+    await expectRefused(dir, 'newer-format', /format version 2 is newer than this version understands \(1\)/);
+  });
+
+  it('a Faceptor manifest with a missing field → invalid-manifest', async () => {
+    const dir = await copyPackage();
+    await editManifest(dir, (m) => ({ ...m, weights: undefined }));
+    await expectRefused(dir, 'invalid-manifest', /missing field 'weights'/);
+  });
+
+  it('a file path leaving the package → unsafe-path', async () => {
+    const dir = await copyPackage();
+    await editManifest(dir, (m) => ({ ...m, files: [...(m.files as object[]), { path: '../../etc/passwd', size: 1, sha256: '0'.repeat(64) }] }));
+    await expectRefused(dir, 'unsafe-path', /'\.\.\/\.\.\/etc\/passwd'/);
+  });
+});
