@@ -1,11 +1,15 @@
 /**
- * `npm run bench [-- --iterations N] [--export]`
+ * `npm run bench [-- --iterations N] [--faceptor-iterations N] [--model <package dir>] [--no-faceptor] [--export]`
  *
  * Sections (each can be skipped; later issues add Faceptor stages as new sections):
  * - detection: BlazeFace front/back on the shared photos and a synthetic 1280×720 frame, in Node
  *   (onnxruntime-node, CPU, 1 thread). Reports the median bare `session.run`, the median of everything else in a
  *   detect() call (letterbox/normalise, tensor copies, decode, NMS, mapping) and their share of the frame, plus
  *   the median PNG/JPEG file decode (not part of a video frame, reported apart).
+ * - faceptor: the whole frame (detect + Faceptor tasks) on grace_hopper.jpg with the golden Full fixture exported
+ *   to a temp folder (or `--model <dir>`): per stage detect, align/pre-process, encoder 112, encoder 512, task graph
+ *   per task, decode, plus the share of the frame that is NOT a bare `session.run` (target ≤ 5 %), and counted
+ *   encoder passes per task selection (1 × 112 task vs all 112 tasks; with/without the 512 tasks).
  * - export: runs tools/export/bench.ts when that file exists (`--export`), otherwise says it is skipped.
  *
  * The project's target is "everything but session.run ≤ 20 % of the detection frame time on WASM"; Node's CPU
@@ -18,7 +22,10 @@ import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type { RgbaImage } from '../../src/core/types.ts';
 import { createFaceDetector, type BlazeFaceModel } from '../../src/pipeline/detector.ts';
-import { createNodeBackend, loadBlazeFaceModels, loadImageFile, REPO_ROOT } from '../node-host/index.ts';
+import { createNodeBackend, loadBlazeFaceModels, loadImageFile, loadFaceptorFolder, REPO_ROOT } from '../node-host/index.ts';
+import { exportGoldenFixture } from '../node-host/testing/golden-package.ts';
+import type { TaskRequest } from '../../src/pipeline/faceptor/select.ts';
+import { TASKS, TASK_NAMES, type TaskName } from '../../src/core/faceptor/tasks.ts';
 
 const FACES = join(REPO_ROOT, '..', 'shared', 'faces');
 const PHOTOS = ['astronaut.png', 'camera.png', 'grace_hopper.jpg'];
@@ -90,6 +97,66 @@ const detection: Section = {
   },
 };
 
+/** Faceptor stages over a whole frame; `modelDir` undefined → export the golden Full fixture to a temp folder. */
+function faceptorSection(modelDir: string | undefined, iterations: number): Section {
+  return {
+    name: 'faceptor',
+    async run() {
+      const fixture = modelDir ? undefined : await exportGoldenFixture('faceptor_full');
+      let bare = 0;
+      const backend = createNodeBackend({ onRun: (ms) => { bare += ms; } });
+      const detector = await createFaceDetector(backend, await loadBlazeFaceModels());
+      const model = await loadFaceptorFolder(modelDir ?? fixture!.dir, backend);
+      const image = await loadImageFile(join(FACES, 'grace_hopper.jpg'));
+      const sparse = TASK_NAMES.filter((t) => TASKS[t].group === 112 && model.tasks.includes(t));
+      const cases: { name: string; tasks: TaskRequest }[] = [
+        { name: `default (${model.resolveTasks('default').length} tasks)`, tasks: 'default' },
+        { name: `all (${model.tasks.length} tasks)`, tasks: 'all' },
+        { name: 'no parsing/landmarks (default 112 heads)', tasks: ['identity', 'age', 'expression', 'attributes'] },
+        { name: '1 task of group 112 (age)', tasks: ['age'] },
+        { name: `all ${sparse.length} tasks of group 112`, tasks: sparse },
+      ];
+      const rows: Row[] = [];
+      const perTask = new Map<TaskName, number[]>();
+      try {
+        for (const c of cases) {
+          const m: Record<string, number[]> = { detect: [], align: [], enc112: [], enc512: [], tasks: [], decode: [], total: [], bare: [] };
+          let runs = { encoder112: 0, encoder512: 0, taskRuns: 0 };
+          for (let i = 0; i < iterations + 3; i++) {
+            bare = 0;
+            const t0 = performance.now();
+            const det = await detector.detect(image);
+            const t1 = performance.now();
+            const r = await model.analyzeFaces(image, det.faces, { tasks: c.tasks });
+            const total = performance.now() - t0;
+            if (i < 3) continue; // warm-up: lazy session creation, JIT, first-run allocations
+            const t = r.timings;
+            m.detect.push(t1 - t0); m.align.push(t.alignMs); m.enc112.push(t.encoder112Ms); m.enc512.push(t.encoder512Ms);
+            m.tasks.push(Object.values(t.taskMs).reduce((a, b) => a + (b ?? 0), 0)); m.decode.push(t.decodeMs);
+            m.total.push(total); m.bare.push(bare);
+            if (c.tasks === 'all') for (const [k, v] of Object.entries(t.taskMs) as [TaskName, number][]) perTask.set(k, [...(perTask.get(k) ?? []), v]);
+            runs = { encoder112: r.runs.encoder112, encoder512: r.runs.encoder512, taskRuns: Object.values(r.runs.tasks).reduce((a, b) => a + (b ?? 0), 0) };
+          }
+          const shares = m.total.map((tot, k) => (100 * (tot - m.bare[k])) / tot);
+          rows.push({
+            section: 'faceptor', case: c.name,
+            'detect ms': median(m.detect), 'align ms': median(m.align), 'enc112 ms': median(m.enc112), 'enc512 ms': median(m.enc512),
+            'task graphs ms': median(m.tasks), 'decode ms': median(m.decode), 'frame ms': median(m.total),
+            'not session.run %': median(shares),
+            'enc112 runs': runs.encoder112, 'enc512 runs': runs.encoder512, 'task runs': runs.taskRuns,
+          });
+        }
+        for (const [task, ms] of perTask) rows.push({ section: 'faceptor', case: `  task graph ${task} (all)`, 'task graphs ms': median(ms) });
+      } finally {
+        await model.release();
+        await detector.release();
+        await fixture?.cleanup();
+      }
+      return rows;
+    },
+  };
+}
+
 const exporter: Section = {
   name: 'export',
   async run() {
@@ -102,7 +169,7 @@ const exporter: Section = {
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write('Usage: npm run bench [-- --iterations N] [--export]\n');
+    process.stdout.write('Usage: npm run bench [-- --iterations N] [--faceptor-iterations N] [--model <package dir>] [--no-faceptor] [--export]\n');
     return 0;
   }
   const i = argv.indexOf('--iterations');
@@ -111,10 +178,22 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('bench: --iterations needs a positive integer\n');
     return 2;
   }
-  const sections = [detection, ...(argv.includes('--export') ? [exporter] : [])];
+  const fi = argv.indexOf('--faceptor-iterations');
+  const faceptorIterations = fi >= 0 ? Number(argv[fi + 1]) : 10;
+  if (!(Number.isInteger(faceptorIterations) && faceptorIterations > 0)) {
+    process.stderr.write('bench: --faceptor-iterations needs a positive integer\n');
+    return 2;
+  }
+  const mi = argv.indexOf('--model');
+  const modelDir = mi >= 0 ? argv[mi + 1] : undefined;
+  const sections = [
+    detection,
+    ...(argv.includes('--no-faceptor') ? [] : [faceptorSection(modelDir, faceptorIterations)]),
+    ...(argv.includes('--export') ? [exporter] : []),
+  ];
   for (const section of sections) {
     const rows = await section.run(iterations);
-    process.stdout.write(`\n== ${section.name} (${iterations} iterations, medians) ==\n`);
+    process.stdout.write(`\n== ${section.name} (${section.name === 'faceptor' ? faceptorIterations : iterations} iterations, medians) ==\n`);
     console.table(rows.map(({ section: _s, ...r }) =>
       Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toFixed(3)) : v]))));
   }
