@@ -1,7 +1,8 @@
 /**
  * The golden proof (issue 3): export a golden variant's checkpoint to a temporary package, run every task on the
  * golden inputs with onnxruntime-node, and compare every output (and derived, and cheap intermediate) tensor of
- * the golden manifest. Used by `npm run golden` and by the vitest suite, so both check the same thing.
+ * the golden manifest. Used by `npm run golden` and by the vitest suite, so both check the same thing. Derived
+ * tensors (age expectation, the 512 parsing map and its labels) come from the core decoders the app uses.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { TASKS, isTaskName, type TaskName } from '../../../src/core/faceptor/tasks.ts';
 import type { FaceptorManifest } from '../../../src/core/faceptor/manifest.ts';
 import { headOptionsFromManifest } from '../plan/index.ts';
+import { decodeAge, parsingLabels, sigmoid, upsampleParsingLogits } from '../../../src/core/faceptor/decode.ts';
 import { exportPackage } from './export.ts';
 import type { Precision } from './weights.ts';
 import { openCheckpoint } from '../checkpoint/index.ts';
@@ -92,58 +94,32 @@ export function takeAxes(t: Tensor, axes: Record<string, number[]>): Tensor {
   return cur;
 }
 
-/** ParsingOutput (§6.1): bilinear half-pixel resize of [N,Q,h,w] to [N,size,size,Q] (NHWC). */
-export function parsingOutput(logits: Tensor, size: number): Tensor {
-  const [N, Q, h, w] = logits.dims;
-  const axis = (inSize: number) => {
-    const i0 = new Int32Array(size), i1 = new Int32Array(size), t = new Float32Array(size);
-    const scale = inSize / size;
-    for (let i = 0; i < size; i++) {
-      const src = Math.max((i + 0.5) * scale - 0.5, 0);
-      i0[i] = Math.floor(src); i1[i] = Math.min(i0[i] + 1, inSize - 1); t[i] = src - i0[i];
-    }
-    return { i0, i1, t };
-  };
-  const ay = axis(h), ax = axis(w);
-  const out = new Float32Array(N * size * size * Q);
-  for (let n = 0; n < N; n++) for (let q = 0; q < Q; q++) {
-    const base = (n * Q + q) * h * w;
-    for (let y = 0; y < size; y++) {
-      const r0 = base + ay.i0[y] * w, r1 = base + ay.i1[y] * w, ty = ay.t[y];
-      for (let x = 0; x < size; x++) {
-        const a = logits.data[r0 + ax.i0[x]] * (1 - ax.t[x]) + logits.data[r0 + ax.i1[x]] * ax.t[x];
-        const b = logits.data[r1 + ax.i0[x]] * (1 - ax.t[x]) + logits.data[r1 + ax.i1[x]] * ax.t[x];
-        out[((n * size + y) * size + x) * Q + q] = a * (1 - ty) + b * ty;
-      }
-    }
-  }
-  return { data: out, dims: [N, size, size, Q] };
+/** Per-face slices of [N, ...] data. */
+function faces(t: Tensor): Float32Array[] {
+  const per = t.data.length / t.dims[0];
+  return Array.from({ length: t.dims[0] }, (_, n) => t.data.subarray(n * per, (n + 1) * per));
 }
 
-function argmaxLast(t: Tensor): Uint8Array {
-  const Q = t.dims[t.dims.length - 1];
-  const out = new Uint8Array(t.data.length / Q);
-  for (let i = 0; i < out.length; i++) {
-    let best = 0, bv = t.data[i * Q];
-    for (let q = 1; q < Q; q++) if (t.data[i * Q + q] > bv) { bv = t.data[i * Q + q]; best = q; }
-    out[i] = best;
-  }
+/** §6.1 ParsingOutput of [N, Q, h, w] logits with the core decoder: NHWC [N, 512, 512, Q]. */
+function parsingOutput(l: Tensor): Tensor {
+  const [N, Q, h, w] = l.dims;
+  const out = new Float32Array(N * 512 * 512 * Q);
+  faces(l).forEach((f, n) => out.set(upsampleParsingLogits(f, Q, h, w), n * 512 * 512 * Q));
+  return { data: out, dims: [N, 512, 512, Q] };
+}
+
+function labels512(l: Tensor): Uint8Array {
+  const [N, Q, h, w] = l.dims;
+  const out = new Uint8Array(N * 512 * 512);
+  faces(l).forEach((f, n) => out.set(parsingLabels(f, Q, h, w), n * 512 * 512));
   return out;
 }
 
-/** DLDL age decode (§8): sigmoid, L1-normalise, expectation over bins. */
-function ageExpectation(logits: Tensor): Tensor {
-  const [N, K] = logits.dims;
-  const out = new Float32Array(N);
-  for (let n = 0; n < N; n++) {
-    let s = 0, e = 0;
-    for (let k = 0; k < K; k++) { const p = 1 / (1 + Math.exp(-logits.data[n * K + k])); s += p; e += k * p; }
-    out[n] = e / s;
-  }
-  return { data: out, dims: [N] };
+function ageExpectation(l: Tensor): Tensor {
+  return { data: Float32Array.from(faces(l), (f) => decodeAge(f).years), dims: [l.dims[0]] };
 }
 
-const sigmoidT = (t: Tensor): Tensor => ({ data: t.data.map((v) => 1 / (1 + Math.exp(-v))), dims: t.dims });
+const sigmoidT = (t: Tensor): Tensor => ({ data: t.data.map(sigmoid), dims: t.dims });
 
 export async function runGolden(goldenDir: string, options: { precision?: Precision; keepPackage?: string } = {}): Promise<GoldenReport> {
   const precision = options.precision ?? 'fp32';
@@ -258,11 +234,11 @@ async function produce(gt: GoldenTensor, results: Map<string, Tensor>, ckpt: Awa
   const r = (o: string) => results.get(`${task}/${o}`);
   switch (what) {
     case 'head_output':
-      if (type === 'parsing') { const l = r('logits_128'); return l && parsingOutput(l, 512); }
+      if (type === 'parsing') { const l = r('logits_128'); return l && parsingOutput(l); }
       return type === 'recog' ? r('embedding') : r('logits');
     case 'age_expectation': { const l = r('logits'); return l && ageExpectation(l); }
     case 'logits_128': return r('logits_128');
-    case 'labels_512': { const l = r('logits_128'); return l && argmaxLast(parsingOutput(l, 512)); }
+    case 'labels_512': { const l = r('logits_128'); return l && labels512(l); }
     case 'landmark': return r('landmark');
     case 'heatmap': case 'heatmap_q0_full': return r('heatmap');
     case 'heatmap_acted_q0': { const h = r('heatmap'); return h && sigmoidT(h); }
