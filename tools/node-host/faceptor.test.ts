@@ -10,7 +10,7 @@ import type { Detection, Point, RgbaImage } from '../../src/core/types.ts';
 import { ARCFACE_112, applyAffine, crop112, landmarkCrop } from '../../src/core/align/index.ts';
 import { warpCrop } from '../../src/core/image/warp.ts';
 import { CELEBA_ATTRIBUTES, EXPRESSION_LABELS, NORMALISATION, TASKS, TASK_NAMES, type TaskName } from '../../src/core/faceptor/tasks.ts';
-import { decodeAge, l2Normalize, landmarksFromNormalised, softmax } from '../../src/core/faceptor/decode.ts';
+import { decodeAge, l2Normalize, labelsToImage, landmarksFromNormalised, parsingLabels, softmax } from '../../src/core/faceptor/decode.ts';
 import { createFaceDetector, type FaceDetector } from '../../src/pipeline/detector.ts';
 import { createFaceptor } from '../../src/lib/index.ts';
 import { analyzeImage } from '../../src/pipeline/analyze.ts';
@@ -171,10 +171,10 @@ describe('run plan: counted session runs', () => {
 });
 
 describe('plumbing: pipeline results equal a direct onnxruntime run on the same crop', () => {
-  it('Full fixture heads (identity, age, expression, landmarks) for the astronaut face', async () => {
+  it('Full fixture heads (identity, age, expression, landmarks, parsing) for the astronaut face', async () => {
     const model = await fresh();
     const { image, faces } = photos.get('astronaut.png')!;
-    const tasks: TaskName[] = ['recog_ms1mv3', 'age_morph2', 'affect_rafdb', 'align_300w'];
+    const tasks: TaskName[] = ['recog_ms1mv3', 'age_morph2', 'affect_rafdb', 'align_300w', 'parsing_lapa'];
     const r = (await model.analyzeFaces(image, faces, { tasks })).faces[0];
     await model.release();
 
@@ -193,11 +193,17 @@ describe('plumbing: pipeline results equal a direct onnxruntime run on the same 
     const c512 = landmarkCrop(kp, 0.8);
     const feat512 = (await run('encoder_512.onnx', { image: new ort.Tensor('float32', warpCrop(image, c512, NORMALISATION[512]), [1, 3, 512, 512]) })).feat_11;
     const lm = (await run('align_300w.onnx', { feat_11: feat512 })).landmark.data as Float32Array;
+    const lapa = (await run('parsing_lapa.onnx', { feat_11: feat512 })).logits_128.data as Float32Array;
 
     Array.from(l2Normalize(emb)).forEach((v, i) => expect(r.identity!.embedding[i]).toBeCloseTo(v, 6));
     expect(r.age!.morph2.years).toBeCloseTo(decodeAge(age).years, 6);
     softmax(expr).forEach((p, i) => expect(r.expression!.rafdb.probs[EXPRESSION_LABELS[i]]).toBeCloseTo(p, 6));
     const direct = landmarksFromNormalised(lm, 68, c512).image;
+    // parsing: the core's full-map decode of the direct logits, mapped into the image
+    const mask = labelsToImage(parsingLabels(lapa, 11, 128, 128, 512, 512), c512, image.width, image.height);
+    const p = r.parsing!.lapa;
+    expect([p.region.x, p.region.y, p.width, p.height]).toEqual([mask.x, mask.y, mask.width, mask.height]);
+    expect(Buffer.from(p.data).equals(Buffer.from(mask.labels))).toBe(true);
     r.landmarks!['300w'].points.forEach(([x, y], i) => {
       expect(x).toBeCloseTo(direct[i][0], 4);
       expect(y).toBeCloseTo(direct[i][1], 4);

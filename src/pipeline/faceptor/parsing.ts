@@ -1,0 +1,66 @@
+/**
+ * Parsing labels straight into image coordinates, computing the §6.1 map (bilinear upsample of the Q×h×h logits to
+ * the S×S crop, then arg-max) ONLY at the crop pixels that image pixels actually look up. The result is identical
+ * to `labelsToImage(parsingLabels(...))` from the core (same taps, same float32 rounding, same nearest lookup and
+ * border rule; a test checks equality), but a face that covers fewer image pixels than the 512×512 crop costs
+ * proportionally less: ~4× less work for a 250-px face, which made parsing decode the largest non-runtime cost
+ * of a frame. Each crop pixel is computed at most once (memo), so large faces cost no more than the full map.
+ */
+import type { CropSpec } from '../../core/align/crops.ts';
+import { cropFootprint, type Floats, type ImageMask } from '../../core/faceptor/decode.ts';
+import { imagePointToCrop } from '../../core/image/warp.ts';
+
+interface Taps { i0: Int32Array; i1: Int32Array; w1: Float64Array }
+
+/** PyTorch bilinear, align_corners=False (ONNX half_pixel), clamped at the low edge — as the core's decode. */
+function taps(inSize: number, outSize: number): Taps {
+  const i0 = new Int32Array(outSize), i1 = new Int32Array(outSize), w1 = new Float64Array(outSize);
+  const scale = inSize / outSize;
+  for (let i = 0; i < outSize; i++) {
+    const src = Math.max((i + 0.5) * scale - 0.5, 0);
+    const f = Math.floor(src);
+    i0[i] = Math.min(f, inSize - 1);
+    i1[i] = Math.min(f + 1, inSize - 1);
+    w1[i] = src - f;
+  }
+  return { i0, i1, w1 };
+}
+
+/**
+ * `logits`: one face's [classes, side, side] (NCHW) graph output; `spec`: the crop it was computed on.
+ * Returns the labels of the crop's footprint in the image (0 = background / outside the crop).
+ */
+export function parsingMaskInImage(logits: Floats, classes: number, side: number, spec: CropSpec, imageWidth: number, imageHeight: number): ImageMask {
+  if (!(classes > 0 && classes < 256)) throw new Error(`parsingMaskInImage: class count ${classes} out of range`);
+  if (logits.length !== classes * side * side) throw new Error(`parsingMaskInImage: ${logits.length} logits are not ${classes}×${side}×${side}`);
+  const S = spec.size, plane = side * side;
+  const ty = taps(side, S), tx = taps(side, S);
+  const memo = new Int16Array(S * S).fill(-1);
+  const labelAt = (x: number, y: number): number => {
+    const k = y * S + x;
+    const cached = memo[k];
+    if (cached >= 0) return cached;
+    const r0 = ty.i0[y] * side, r1 = ty.i1[y] * side, wy = ty.w1[y], wx = tx.w1[x];
+    const a = r0 + tx.i0[x], b = r0 + tx.i1[x], c = r1 + tx.i0[x], d = r1 + tx.i1[x];
+    let best = 0, bestV = -Infinity;
+    for (let q = 0, o = 0; q < classes; q++, o += plane) {
+      const top = logits[o + a] * (1 - wx) + logits[o + b] * wx;
+      const bottom = logits[o + c] * (1 - wx) + logits[o + d] * wx;
+      const v = Math.fround(top * (1 - wy) + bottom * wy);
+      if (v > bestV) { bestV = v; best = q; }
+    }
+    memo[k] = best;
+    return best;
+  };
+  const box = cropFootprint(spec, imageWidth, imageHeight);
+  const out = new Uint8Array(box.width * box.height);
+  // Same border rule as the core's labelsToImage (tanh-warped crops use the border symmetric to S − 0.5).
+  const minUv = spec.tanhWarp ? 0.5 : -0.5, maxUv = S - 0.5;
+  for (let j = 0, o = 0; j < box.height; j++) {
+    for (let i = 0; i < box.width; i++, o++) {
+      const [u, v] = imagePointToCrop(spec, box.x + i, box.y + j);
+      if (u >= minUv && v >= minUv && u < maxUv && v < maxUv) out[o] = labelAt(Math.round(u), Math.round(v));
+    }
+  }
+  return { ...box, labels: out };
+}
