@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --iterations N] [--faceptor-iterations N] [--model <package dir>] [--no-faceptor] [--export]`
+ * `npm run bench [-- --iterations N] [--faceptor-iterations N] [--faceptor-warmup N] [--model <package dir>] [--no-faceptor] [--export]`
  *
  * Sections (each can be skipped; later issues add Faceptor stages as new sections):
  * - detection: BlazeFace front/back on the shared photos and a synthetic 1280×720 frame, in Node
@@ -98,7 +98,7 @@ const detection: Section = {
 };
 
 /** Faceptor stages over a whole frame; `modelDir` undefined → export the golden Full fixture to a temp folder. */
-function faceptorSection(modelDir: string | undefined, iterations: number): Section {
+function faceptorSection(modelDir: string | undefined, iterations: number, warmup: number): Section {
   return {
     name: 'faceptor',
     async run() {
@@ -122,14 +122,14 @@ function faceptorSection(modelDir: string | undefined, iterations: number): Sect
         for (const c of cases) {
           const m: Record<string, number[]> = { detect: [], align: [], enc112: [], enc512: [], tasks: [], decode: [], total: [], bare: [] };
           let runs = { encoder112: 0, encoder512: 0, taskRuns: 0 };
-          for (let i = 0; i < iterations + 3; i++) {
+          for (let i = 0; i < iterations + warmup; i++) {
             bare = 0;
             const t0 = performance.now();
             const det = await detector.detect(image);
             const t1 = performance.now();
             const r = await model.analyzeFaces(image, det.faces, { tasks: c.tasks });
             const total = performance.now() - t0;
-            if (i < 3) continue; // warm-up: lazy session creation, JIT, first-run allocations
+            if (i < warmup) continue; // warm-up: lazy session creation, JIT, first-run allocations
             const t = r.timings;
             m.detect.push(t1 - t0); m.align.push(t.alignMs); m.enc112.push(t.encoder112Ms); m.enc512.push(t.encoder512Ms);
             m.tasks.push(Object.values(t.taskMs).reduce((a, b) => a + (b ?? 0), 0)); m.decode.push(t.decodeMs);
@@ -169,7 +169,7 @@ const exporter: Section = {
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write('Usage: npm run bench [-- --iterations N] [--faceptor-iterations N] [--model <package dir>] [--no-faceptor] [--export]\n');
+    process.stdout.write('Usage: npm run bench [-- --iterations N] [--faceptor-iterations N] [--faceptor-warmup N] [--model <package dir>] [--no-faceptor] [--export]\n');
     return 0;
   }
   const i = argv.indexOf('--iterations');
@@ -184,11 +184,17 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('bench: --faceptor-iterations needs a positive integer\n');
     return 2;
   }
+  const wi = argv.indexOf('--faceptor-warmup');
+  const warmup = wi >= 0 ? Number(argv[wi + 1]) : 3;
+  if (!(Number.isInteger(warmup) && warmup >= 1)) {
+    process.stderr.write('bench: --faceptor-warmup needs an integer ≥ 1 (the first frame opens the sessions)\n');
+    return 2;
+  }
   const mi = argv.indexOf('--model');
   const modelDir = mi >= 0 ? argv[mi + 1] : undefined;
   const sections = [
     detection,
-    ...(argv.includes('--no-faceptor') ? [] : [faceptorSection(modelDir, faceptorIterations)]),
+    ...(argv.includes('--no-faceptor') ? [] : [faceptorSection(modelDir, faceptorIterations, warmup)]),
     ...(argv.includes('--export') ? [exporter] : []),
   ];
   for (const section of sections) {

@@ -68,6 +68,24 @@ describe('model package checks', () => {
     await expectRefused(dir, 'hash-mismatch', /weights\.bin is corrupt \(sha256/);
   });
 
+  it('a host that verified a file before can skip re-hashing it (sizes still checked); others are hashed and reported', async () => {
+    const dir = await copyPackage();
+    const bytes = await readFile(join(dir, 'weights.bin'));
+    bytes[0] ^= 0xff; // corrupt, but the host vouches for it: accepted (the host's cache is the authority)
+    await writeFile(join(dir, 'weights.bin'), bytes);
+    const hashed: string[] = [];
+    const model = await loadFaceptorFolder(dir, createNodeBackend(), {
+      alreadyVerified: (f) => f.path === 'weights.bin',
+      onVerified: (f) => hashed.push(f.path),
+    });
+    expect(hashed).not.toContain('weights.bin');
+    expect(hashed).toContain('encoder_112.onnx');
+    await model.release();
+    await truncate(join(dir, 'weights.bin'), 10);
+    const err = await loadFaceptorFolder(dir, createNodeBackend(), { alreadyVerified: () => true }).catch((e: unknown) => e);
+    expect((err as ModelPackageError).code).toBe('size-mismatch');
+  });
+
   it('missing graph file → missing-file naming it', async () => {
     const dir = await copyPackage();
     await unlink(join(dir, 'age_morph2.onnx'));

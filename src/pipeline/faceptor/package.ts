@@ -5,7 +5,7 @@
  * is handed to the runtime before the whole package checks out, so a refused package leaves the host's previous
  * model untouched. ORT sessions are created lazily per graph by the model (see model.ts).
  */
-import { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, ManifestError, parseManifest, type FaceptorManifest } from '../../core/faceptor/manifest.ts';
+import { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, ManifestError, parseManifest, type FaceptorManifest, type PackageFile } from '../../core/faceptor/manifest.ts';
 import type { InferenceBackend } from '../backend.ts';
 import { ModelPackageError, PackageFileMissing } from './errors.ts';
 import { FaceptorModel } from './model.ts';
@@ -14,6 +14,13 @@ import type { ModelPackageSource } from './source.ts';
 export interface LoadPackageOptions {
   /** Progress over all bytes of the package: (loaded, total, file being read). */
   readonly onProgress?: (loaded: number, total: number, file: string) => void;
+  /**
+   * Lets a caching host hash a large file once: return true when these exact bytes (same path, size and sha256
+   * as listed) were verified before, e.g. when they were stored in the Cache API. Sizes are always checked.
+   */
+  readonly alreadyVerified?: (file: PackageFile) => boolean | Promise<boolean>;
+  /** Called after a file's hash was checked here, so the host can remember it (see alreadyVerified). */
+  readonly onVerified?: (file: PackageFile) => void;
 }
 
 type Obj = Record<string, unknown>;
@@ -80,10 +87,13 @@ async function readVerifiedFiles(source: ModelPackageSource, manifest: FaceptorM
       throw new ModelPackageError('size-mismatch', f.path,
         `${source.description}: ${f.path} has ${bytes.byteLength} bytes, the manifest says ${f.size} (incomplete download or copy)`);
     }
-    const hash = await sha256Hex(bytes);
-    if (hash !== f.sha256) {
-      throw new ModelPackageError('hash-mismatch', f.path,
-        `${source.description}: ${f.path} is corrupt (sha256 ${hash.slice(0, 12)}… does not match the manifest's ${f.sha256.slice(0, 12)}…)`);
+    if (!(await opts.alreadyVerified?.(f))) {
+      const hash = await sha256Hex(bytes);
+      if (hash !== f.sha256) {
+        throw new ModelPackageError('hash-mismatch', f.path,
+          `${source.description}: ${f.path} is corrupt (sha256 ${hash.slice(0, 12)}… does not match the manifest's ${f.sha256.slice(0, 12)}…)`);
+      }
+      opts.onVerified?.(f);
     }
     done += f.size;
     opts.onProgress?.(done, total, f.path);
