@@ -4,7 +4,7 @@
  * S×S grid is precomputed here (bicubic, PyTorch semantics) and the class token is folded into it.
  */
 import { Graph } from '../onnx/graph.ts';
-import { layerNorm, linear, multiheadAttention, tokensToMap } from './layers.ts';
+import { layerNorm, linear, selfAttention, tokensToMap } from './layers.ts';
 import type { Params } from './params.ts';
 import { resizePosTable } from './tables.ts';
 
@@ -49,7 +49,7 @@ export async function buildEncoder(P: Params, spec: EncoderSpec): Promise<Graph>
   for (let b = 0; b <= last; b++) {
     const p = `${V}.transformer.resblocks.${b}`;
     const h = await layerNorm(g, P, `${p}.ln_1`, x, 1e-5);
-    x = g.add(x, await multiheadAttention(g, P, `${p}.attn`, h, h, h, spec.heads));
+    x = g.add(x, await selfAttention(g, P, `${p}.attn`, h, spec.heads));
     const h2 = await layerNorm(g, P, `${p}.ln_2`, x, 1e-5);
     const m = await linear(g, P, `${p}.mlp.c_proj`, g.quickGelu(await linear(g, P, `${p}.mlp.c_fc`, h2)));
     x = g.add(x, m);

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { floatToHalfBits } from './fp16.ts';
 import { Graph } from './graph.ts';
 import { Params, type TensorSource } from '../graphs/params.ts';
-import { multiheadAttention } from '../graphs/layers.ts';
+import { multiheadAttention, selfAttention } from '../graphs/layers.ts';
 import { softArgmax } from '../graphs/heads-common.ts';
 import { WeightStore } from '../package/weights.ts';
 
@@ -91,17 +91,42 @@ describe('graph writer', () => {
 });
 
 describe('graph ops', () => {
-  it.each([
-    { qBatch: 2 },
-    { qBatch: 1 }, // batch-1 queries broadcast over the batch (decoder layer 0)
-  ])('multi-head attention (q batch $qBatch) equals a float64 reference of PyTorch MultiheadAttention', async ({ qBatch }) => {
-    const E = 8, H = 2, dh = E / H, Lq = 3, Lk = 5, N = 2;
+  /** float64 reference of torch.nn.MultiheadAttention for one query row against N·Lk keys/values. */
+  function referenceMha(t: Record<string, Float32Array>, E: number, H: number, qRow: Float32Array, kvs: Float32Array, n: number, Lk: number): number[] {
+    const dh = E / H;
+    const W = t['a.in_proj_weight'], B = t['a.in_proj_bias'];
+    const proj = (x: Float32Array, off: number, part: number) =>
+      Array.from({ length: E }, (_, o) => B[part * E + o] + Array.from({ length: E }, (_, i) => x[off + i] * W[(part * E + o) * E + i]).reduce((a, b) => a + b, 0));
+    const qi = proj(qRow, 0, 0);
+    const ks = Array.from({ length: Lk }, (_, j) => proj(kvs, (n * Lk + j) * E, 1));
+    const vs = Array.from({ length: Lk }, (_, j) => proj(kvs, (n * Lk + j) * E, 2));
+    const concat: number[] = [];
+    for (let h = 0; h < H; h++) {
+      const sc = ks.map((k) => { let d = 0; for (let c = 0; c < dh; c++) d += qi[h * dh + c] * k[h * dh + c]; return d / Math.sqrt(dh); });
+      const m = Math.max(...sc);
+      const e = sc.map((v) => Math.exp(v - m));
+      const z = e.reduce((a, b) => a + b, 0);
+      for (let c = 0; c < dh; c++) concat.push(vs.reduce((a, v, j) => a + (e[j] / z) * v[h * dh + c], 0));
+    }
+    return Array.from({ length: E }, (_, o) => t['a.out_proj.bias'][o] + concat.reduce((a, v, c) => a + v * t['a.out_proj.weight'][o * E + c], 0));
+  }
+
+  function mhaWeights(E: number) {
     const tensors: Record<string, Float32Array> = {
       'a.in_proj_weight': randArr(3 * E * E), 'a.in_proj_bias': randArr(3 * E),
       'a.out_proj.weight': randArr(E * E), 'a.out_proj.bias': randArr(E),
     };
     const shapes: Record<string, number[]> = { 'a.in_proj_weight': [3 * E, E], 'a.in_proj_bias': [3 * E], 'a.out_proj.weight': [E, E], 'a.out_proj.bias': [E] };
     const src: TensorSource = { shape: (k) => shapes[k], read: async (k) => tensors[k] };
+    return { tensors, src };
+  }
+
+  it.each([
+    { qBatch: 2 },
+    { qBatch: 1 }, // batch-1 queries broadcast over the batch (decoder layer 0)
+  ])('multi-head attention (q batch $qBatch) equals a float64 reference of PyTorch MultiheadAttention', async ({ qBatch }) => {
+    const E = 8, H = 2, Lq = 3, Lk = 5, N = 2;
+    const { tensors, src } = mhaWeights(E);
     const store = new WeightStore(join(dir, 'weights.bin'), 'fp32');
     const g = new Graph('mha');
     const q = g.input('q', [qBatch, Lq, E]);
@@ -110,26 +135,27 @@ describe('graph ops', () => {
     store.close();
     const qs = randArr(qBatch * Lq * E), kvs = randArr(N * Lk * E);
     const got = (await run(g, { q: [qs, [qBatch, Lq, E]], kv: [kvs, [N, Lk, E]] }, 'mha.onnx')).y.data as Float32Array;
-
-    const W = tensors['a.in_proj_weight'], B = tensors['a.in_proj_bias'];
-    const proj = (x: Float32Array, off: number, part: number) =>
-      Array.from({ length: E }, (_, o) => B[part * E + o] + Array.from({ length: E }, (_, i) => x[off + i] * W[(part * E + o) * E + i]).reduce((a, b) => a + b, 0));
     for (let n = 0; n < N; n++) for (let i = 0; i < Lq; i++) {
-      const qi = proj(qs, ((qBatch === 1 ? 0 : n) * Lq + i) * E, 0);
-      const ks = Array.from({ length: Lk }, (_, j) => proj(kvs, (n * Lk + j) * E, 1));
-      const vs = Array.from({ length: Lk }, (_, j) => proj(kvs, (n * Lk + j) * E, 2));
-      const concat: number[] = [];
-      for (let h = 0; h < H; h++) {
-        const s = ks.map((k) => { let d = 0; for (let c = 0; c < dh; c++) d += qi[h * dh + c] * k[h * dh + c]; return d / Math.sqrt(dh); });
-        const m = Math.max(...s);
-        const e = s.map((v) => Math.exp(v - m));
-        const z = e.reduce((a, b) => a + b, 0);
-        for (let c = 0; c < dh; c++) concat.push(vs.reduce((a, v, j) => a + (e[j] / z) * v[h * dh + c], 0));
-      }
-      for (let o = 0; o < E; o++) {
-        const y = tensors['a.out_proj.bias'][o] + concat.reduce((a, v, c) => a + v * tensors['a.out_proj.weight'][o * E + c], 0);
-        expect(got[((n * Lq) + i) * E + o]).toBeCloseTo(y, 5);
-      }
+      const off = ((qBatch === 1 ? 0 : n) * Lq + i) * E;
+      const want = referenceMha(tensors, E, H, qs.subarray(off, off + E), kvs, n, Lk);
+      for (let o = 0; o < E; o++) expect(got[(n * Lq + i) * E + o]).toBeCloseTo(want[o], 5);
+    }
+  });
+
+  it('packed self-attention (one q/k/v MatMul + Gather split) equals the same float64 reference', async () => {
+    const E = 12, H = 3, L = 4, N = 2;
+    const { tensors, src } = mhaWeights(E);
+    const store = new WeightStore(join(dir, 'weights.bin'), 'fp32');
+    const g = new Graph('self');
+    const x = g.input('x', [N, L, E]);
+    g.output(await selfAttention(g, new Params(src, store), 'a', x, H), 'y', [N, L, E]);
+    store.close();
+    const xs = randArr(N * L * E);
+    const got = (await run(g, { x: [xs, [N, L, E]] }, 'self.onnx')).y.data as Float32Array;
+    for (let n = 0; n < N; n++) for (let i = 0; i < L; i++) {
+      const off = (n * L + i) * E;
+      const want = referenceMha(tensors, E, H, xs.subarray(off, off + E), xs, n, L);
+      for (let o = 0; o < E; o++) expect(got[off + o]).toBeCloseTo(want[o], 5);
     }
   });
 
