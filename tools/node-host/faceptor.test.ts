@@ -253,3 +253,31 @@ describe('library API with a model package', () => {
     await model.release();
   });
 });
+
+describe('the other variants run through the same pipeline', () => {
+  for (const variant of ['faceptor_base', 'faceptor_layer_attention', 'naive_faceptor']) {
+    it(`${variant}: default heads present with the right sizes, one encoder pass per group`, async () => {
+      const other = await exportGoldenFixture(variant);
+      try {
+        const model = await loadFaceptorFolder(other.dir, backend);
+        const { image, faces } = photos.get('grace_hopper.jpg')!;
+        const r = await model.analyzeFaces(image, faces, { tasks: 'default' });
+        expect(r.runs.encoder112).toBe(1);
+        expect(r.runs.encoder512).toBe(1);
+        const f = r.faces[0];
+        // Base and Naive have no UTKFace head: age falls back to MORPH II
+        const ageHead = variant === 'faceptor_layer_attention' ? 'utkface' : 'morph2';
+        expect(f.age![ageHead].distribution).toHaveLength(101);
+        expect(f.identity!.embedding).toHaveLength(512);
+        expect(Object.keys(f.attributes!)).toHaveLength(40);
+        expect(Object.keys(f.expression!.rafdb.probs)).toHaveLength(7);
+        expect(f.landmarks!['300w'].points).toHaveLength(68);
+        expect(f.parsing!.celebam.labels).toHaveLength(19);
+        expect(model.hasLayerAttentionWeights).toBe(false); // the exporter does not emit cross_attention yet
+        await model.release();
+      } finally {
+        await other.cleanup();
+      }
+    }, 60_000);
+  }
+});
