@@ -13,7 +13,7 @@ import type { FaceptorManifest } from '../../../src/core/faceptor/manifest.ts';
 import { headOptionsFromManifest } from '../plan/index.ts';
 import { decodeAge, parsingLabels, sigmoid, upsampleParsingLogits } from '../../../src/core/faceptor/decode.ts';
 import { exportPackage } from './export.ts';
-import type { Precision } from './weights.ts';
+import { WeightStore, type Precision } from './weights.ts';
 import { openCheckpoint } from '../checkpoint/index.ts';
 import { resizePosTable } from '../graphs/tables.ts';
 import { anchorPositions } from '../graphs/faceptor.ts';
@@ -218,7 +218,7 @@ async function produce(gt: GoldenTensor, results: Map<string, Tensor>, ckpt: Awa
   const backbone = /^layer(\d+)_(\d+)$/.exec(what ?? '');
   if (head === 'backbone' && backbone) return results.get(`encoder${backbone[2]}/feat_${backbone[1]}`);
   const src = { shape: (k: string) => ckpt.tensors.get(k)?.shape, read: (k: string) => ckpt.tensors.get(k)!.read() };
-  const P = new Params(src, undefined as never);
+  const P = new Params(src, new WeightStore(null, 'fp32')); // read-only use: nothing is stored
   if (gt.name === 'backbone/pos_embed_7x7') {
     const C = manifest.dims.vitWidth;
     return { data: resizePosTable(await P.read('backbone_module.visual.positional_embedding'), C, 7), dims: [50, C] };
