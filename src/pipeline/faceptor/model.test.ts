@@ -91,9 +91,11 @@ describe('FaceptorModel (scripted backend)', () => {
     expect(shares[1].fraction).toBeCloseTo(0.25, 6);
   });
 
-  it('asking for a task the package lacks is an error naming what exists; release() stops further use', async () => {
+  it('errors: a task the package lacks (names what exists), a face that cannot be aligned (names the face), use after release()', async () => {
     const m = model([], []);
     await expect(m.analyzeFaces(image, [face(0)], { tasks: ['landmarks'] })).rejects.toThrow(/this model has no landmarks task/);
+    const bad: Detection = { ...face(0), keypoints: [[20, 20], [20, 20], [25, 30], [25, 36]] };
+    await expect(m.analyzeFaces(image, [face(0), bad], { tasks: ['expression'] })).rejects.toThrow(/face 1: .*eye keypoints coincide/);
     await m.release();
     await expect(m.analyzeFaces(image, [face(0)], { tasks: ['expression'] })).rejects.toThrow(/used after release/);
   });

@@ -120,14 +120,14 @@ export class FaceptorModel {
       const dense = tasks.filter((n) => TASKS[n].group === 512);
       if (sparse.length) {
         const a0 = performance.now();
-        const crops = faces.map((f) => crop112(f.keypoints));
+        const crops = faces.map((f, i) => forFace(i, () => crop112(f.keypoints)));
         const batch = this.batchCrops(image, crops, 112);
         t.alignMs += performance.now() - a0;
         await this.runGroup(112, batch, sparse, crops, image, opts, t, runs, results);
       }
       if (dense.length) {
         const a0 = performance.now();
-        const plans = faces.map((f) => planDenseCrops(f.keypoints, dense, opts.denseCrops ?? 'shared'));
+        const plans = faces.map((f, i) => forFace(i, () => planDenseCrops(f.keypoints, dense, opts.denseCrops ?? 'shared')));
         t.alignMs += performance.now() - a0;
         // planDenseCrops orders framings by task order, so plan k is the same framing for every face
         for (let k = 0; k < plans[0].length; k++) {
@@ -219,6 +219,15 @@ export class FaceptorModel {
     const opened = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(opened.map(async (s) => (await s.catch(() => undefined))?.release()));
+  }
+}
+
+/** Names the face whose detection cannot be aligned (e.g. keypoints missing or coinciding). */
+function forFace<T>(index: number, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    throw new Error(`face ${index}: ${(err as Error).message}`, { cause: err });
   }
 }
 
