@@ -49,7 +49,8 @@ export function softArgmax(g: Graph, heatmap: string, Q: number, size: number): 
   for (let i = 0; i < size; i++) { wx[i * 2] = 1; wx[i * 2 + 1] = i - c; wyT[i] = 1; wyT[size + i] = i - c; }
   const rows = g.matmul(p, g.f32(wx, [size, 2])); // [N, Q, size(y), 2]
   const m = g.reshape(g.matmul(g.f32(wyT, [2, size]), rows), [0, Q, 4]); // [Σp, Σp(x−c), Σp(y−c), Σp(x−c)(y−c)]
-  const den = g.max(g.node('Slice', [m, g.i64([0]), g.i64([1]), g.i64([2])]), g.f32([1e-6], []));
+  // Clip rather than Max: the JSEP WebGPU build has no Max kernel placement here (it fell back to the CPU EP).
+  const den = g.node('Clip', [g.node('Slice', [m, g.i64([0]), g.i64([1]), g.i64([2])]), g.f32([1e-6], [])]);
   const num = g.node('Slice', [m, g.i64([1]), g.i64([3]), g.i64([2])]); // [N, Q, 2] = (x, y) sums
   return g.add(g.div(num, g.mul(den, g.f32([size], []))), g.f32([0.5], []));
 }

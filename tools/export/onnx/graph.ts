@@ -38,6 +38,8 @@ export class Graph {
   private inputs: Msg[] = [];
   private outputs: Msg[] = [];
   private counter = 0;
+  /** Internal value → graph output name, applied when serialising. */
+  private renames = new Map<string, string>();
   private usesMs = false;
   /** Which fused/contrib ops ended up in this graph (recorded in the package manifest). */
   readonly opsUsed = new Set<string>();
@@ -53,9 +55,16 @@ export class Graph {
     return name;
   }
 
-  /** Declares `value` as a graph output named `name` (adds an Identity when the names differ). */
+  /**
+   * Declares `value` as a graph output named `name`. A node-produced value is renamed in place rather than copied
+   * by an Identity (the JSEP WebGPU build places a trailing Identity on the CPU EP: measured).
+   */
   output(value: string, name: string, dims: readonly Dim[], type: ElemType = 'float32'): string {
-    if (value !== name) this.node('Identity', [value], {}, { outputs: [name] });
+    if (value !== name) {
+      const producer = this.nodes.find((n) => n.outputs.includes(value));
+      if (producer && !this.renames.has(value)) this.renames.set(value, name);
+      else this.node('Identity', [value], {}, { outputs: [name] });
+    }
     this.outputs.push(valueInfo(name, dims, type));
     return name;
   }
@@ -152,10 +161,11 @@ export class Graph {
 
   toBytes(producer: { name: string; version: string }): Uint8Array {
     const g = new Msg();
+    const rn = (v: string) => this.renames.get(v) ?? v;
     for (const n of this.nodes) {
       const m = new Msg();
-      for (const i of n.inputs) m.string(1, i);
-      for (const o of n.outputs) m.string(2, o);
+      for (const i of n.inputs) m.string(1, rn(i));
+      for (const o of n.outputs) m.string(2, rn(o));
       m.string(3, n.name).string(4, n.op);
       for (const [k, v] of Object.entries(n.attrs)) m.msg(5, attribute(k, v));
       if (n.domain) m.string(7, n.domain);
