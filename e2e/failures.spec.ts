@@ -119,3 +119,24 @@ describe('camera problems', () => {
     await expect(page.textContent('[data-testid="camera-error"]')).resolves.toMatch(/No camera was found/);
   });
 });
+
+describe('Faceptor model status', () => {
+  it('says plainly when no Faceptor model is installed, and flags an untrained package', async () => {
+    const context = await browser.newContext();
+    await context.route('**/models/index.json', (route) => route.fulfill({ status: 404, body: 'Not found' }));
+    const { page } = await openPage(context, `${server.url}?ep=wasm`);
+    await page.waitForSelector('[data-testid="model-notice"][data-state="none"]', { timeout: 30_000 });
+    await expect(page.textContent('[data-testid="model-notice"]')).resolves.toContain('No Faceptor model installed');
+    await context.close();
+
+    const listed = await browser.newContext();
+    await listed.route('**/models/index.json', (route) => route.fulfill({
+      status: 200, contentType: 'application/json',
+      body: JSON.stringify({ format: 'faceptor-web-model-index', packages: [{ name: 'fixture', label: 'golden fixture — random weights', variant: 'full', precision: 'fp32', untrained: true, manifest: 'fixture/faceptor.json' }] }),
+    }));
+    const second = await openPage(listed, `${server.url}?ep=wasm`);
+    await second.page.waitForSelector('[data-testid="untrained-banner"]', { timeout: 30_000 });
+    await expect(second.page.textContent('[data-testid="untrained-banner"]')).resolves.toContain('Untrained model — outputs are meaningless');
+    await listed.close();
+  });
+});

@@ -6,6 +6,7 @@ import { EngineProvider } from './engine/EngineProvider.tsx';
 import { EngineBar } from './layout/EngineBar.tsx';
 import { LivePanel } from './live/LivePanel.tsx';
 import { GalleryPanel } from './gallery/GalleryPanel.tsx';
+import { ModelNotice } from './layout/ModelNotice.tsx';
 
 export function App() {
   return (
@@ -13,6 +14,7 @@ export function App() {
       <header>
         <h1>Faceptor Web</h1>
         <EngineBar />
+        <ModelNotice />
       </header>
       <main>
         <LivePanel />
