@@ -159,10 +159,10 @@ export function landmarksFromHeatmaps(heatmaps: Floats, points: number, side: nu
 
 // ---------------------------------------------------------------------------------------------------- parsing
 
-interface AxisTaps { readonly i0: Int32Array; readonly i1: Int32Array; readonly w1: Float64Array }
+export interface AxisTaps { readonly i0: Int32Array; readonly i1: Int32Array; readonly w1: Float64Array }
 
 /** §6.1 per axis: src = max((i + 0.5)·in/out − 0.5, 0), i0 = floor, i1 = min(i0 + 1, in − 1). */
-function bilinearTaps(inSize: number, outSize: number): AxisTaps {
+export function bilinearTaps(inSize: number, outSize: number): AxisTaps {
   const i0 = new Int32Array(outSize), i1 = new Int32Array(outSize), w1 = new Float64Array(outSize);
   const scale = inSize / outSize;
   for (let i = 0; i < outSize; i++) {

@@ -7,24 +7,9 @@
  * of a frame. Each crop pixel is computed at most once (memo), so large faces cost no more than the full map.
  */
 import type { CropSpec } from '../../core/align/crops.ts';
-import { cropFootprint, type Floats, type ImageMask } from '../../core/faceptor/decode.ts';
+import { bilinearTaps, cropFootprint, type Floats, type ImageMask } from '../../core/faceptor/decode.ts';
 import { imagePointToCrop } from '../../core/image/warp.ts';
 
-interface Taps { i0: Int32Array; i1: Int32Array; w1: Float64Array }
-
-/** PyTorch bilinear, align_corners=False (ONNX half_pixel), clamped at the low edge — as the core's decode. */
-function taps(inSize: number, outSize: number): Taps {
-  const i0 = new Int32Array(outSize), i1 = new Int32Array(outSize), w1 = new Float64Array(outSize);
-  const scale = inSize / outSize;
-  for (let i = 0; i < outSize; i++) {
-    const src = Math.max((i + 0.5) * scale - 0.5, 0);
-    const f = Math.floor(src);
-    i0[i] = Math.min(f, inSize - 1);
-    i1[i] = Math.min(f + 1, inSize - 1);
-    w1[i] = src - f;
-  }
-  return { i0, i1, w1 };
-}
 
 /**
  * `logits`: one face's [classes, side, side] (NCHW) graph output; `spec`: the crop it was computed on.
@@ -34,7 +19,7 @@ export function parsingMaskInImage(logits: Floats, classes: number, side: number
   if (!(classes > 0 && classes < 256)) throw new Error(`parsingMaskInImage: class count ${classes} out of range`);
   if (logits.length !== classes * side * side) throw new Error(`parsingMaskInImage: ${logits.length} logits are not ${classes}×${side}×${side}`);
   const S = spec.size, plane = side * side;
-  const ty = taps(side, S), tx = taps(side, S);
+  const ty = bilinearTaps(side, S), tx = bilinearTaps(side, S);
   const memo = new Int16Array(S * S).fill(-1);
   const labelAt = (x: number, y: number): number => {
     const k = y * S + x;

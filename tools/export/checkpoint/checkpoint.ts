@@ -7,6 +7,7 @@ import { open, stat } from 'node:fs/promises';
 import { CheckpointError } from './errors.ts';
 import { PickleError, PyDict, unpickle, type PyValue, type StorageDtype, type TensorDesc } from './pickle.ts';
 import { CountingReader, entryDataOffset, readZipDirectory, type ZipEntry } from './zip.ts';
+import { halfToFloat } from '../onnx/fp16.ts';
 
 export type TensorDtype = StorageDtype;
 
@@ -46,15 +47,6 @@ const ELEMENT_SIZE: Record<TensorDtype, number> = {
 const isTensor = (v: PyValue | undefined): v is TensorDesc =>
   typeof v === 'object' && v !== null && (v as TensorDesc).kind === 'tensor';
 
-/** float16 → float32, exact (subnormals, infinities and NaN included). */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
 
 function isContiguous(shape: number[], stride: number[]): boolean {
   let expected = 1;

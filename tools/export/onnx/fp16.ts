@@ -32,3 +32,13 @@ export function toHalf(data: Float32Array): Uint16Array {
   for (let i = 0; i < data.length; i++) out[i] = floatToHalfBits(data[i]);
   return out;
 }
+
+/** IEEE half bits → float32 value, exact (subnormals, infinities and NaN included). */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}

@@ -18,6 +18,7 @@ import { openCheckpoint } from '../checkpoint/index.ts';
 import { resizePosTable } from '../graphs/tables.ts';
 import { anchorPositions } from '../graphs/faceptor.ts';
 import { Params } from '../graphs/params.ts';
+import { halfToFloat } from '../onnx/fp16.ts';
 
 interface GoldenTensor {
   name: string; file: string; dtype: 'float32' | 'float16' | 'uint8'; shape: number[]; role: string;
@@ -59,14 +60,6 @@ export const TOLERANCES: Record<Precision, Tolerance> = {
   fp16: { abs: 1e-3, rel: 3e-2, landmark: 2e-3, labels: 2.5e-2 },
 };
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
 
 async function readGolden(dir: string, t: GoldenTensor): Promise<Float32Array | Uint8Array> {
   const buf = await readFile(join(dir, t.file));
