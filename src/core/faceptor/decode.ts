@@ -306,6 +306,15 @@ export function cropFootprint(spec: CropSpec, imageWidth: number, imageHeight: n
 export function labelsToImage(labels: Uint8Array, spec: CropSpec, imageWidth: number, imageHeight: number): ImageMask {
   const S = spec.size;
   expectLength(labels, S * S, 'labelsToImage');
+  return cropLabelsToImage(spec, imageWidth, imageHeight, (u, v) => labels[v * S + u]);
+}
+
+/**
+ * The image-space walk shared by every crop-label lookup: for each image pixel of the crop's footprint, map it into
+ * the crop and ask `labelAt(u, v)` (integer crop pixel) for its label; pixels outside the crop stay 0.
+ */
+export function cropLabelsToImage(spec: CropSpec, imageWidth: number, imageHeight: number, labelAt: (u: number, v: number) => number): ImageMask {
+  const S = spec.size;
   const box = cropFootprint(spec, imageWidth, imageHeight);
   const out = new Uint8Array(box.width * box.height);
   // The tanh warp maps the whole plane into (0, S): its low side never leaves the crop, and row/column 0 would
@@ -314,7 +323,7 @@ export function labelsToImage(labels: Uint8Array, spec: CropSpec, imageWidth: nu
   for (let j = 0, o = 0; j < box.height; j++) {
     for (let i = 0; i < box.width; i++, o++) {
       const [u, v] = imagePointToCrop(spec, box.x + i, box.y + j);
-      if (u >= minUv && v >= minUv && u < maxUv && v < maxUv) out[o] = labels[Math.round(v) * S + Math.round(u)];
+      if (u >= minUv && v >= minUv && u < maxUv && v < maxUv) out[o] = labelAt(Math.round(u), Math.round(v));
     }
   }
   return { ...box, labels: out };

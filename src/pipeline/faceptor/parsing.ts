@@ -7,8 +7,7 @@
  * of a frame. Each crop pixel is computed at most once (memo), so large faces cost no more than the full map.
  */
 import type { CropSpec } from '../../core/align/crops.ts';
-import { bilinearTaps, cropFootprint, type Floats, type ImageMask } from '../../core/faceptor/decode.ts';
-import { imagePointToCrop } from '../../core/image/warp.ts';
+import { bilinearTaps, cropLabelsToImage, type Floats, type ImageMask } from '../../core/faceptor/decode.ts';
 
 
 /**
@@ -37,15 +36,5 @@ export function parsingMaskInImage(logits: Floats, classes: number, side: number
     memo[k] = best;
     return best;
   };
-  const box = cropFootprint(spec, imageWidth, imageHeight);
-  const out = new Uint8Array(box.width * box.height);
-  // Same border rule as the core's labelsToImage (tanh-warped crops use the border symmetric to S − 0.5).
-  const minUv = spec.tanhWarp ? 0.5 : -0.5, maxUv = S - 0.5;
-  for (let j = 0, o = 0; j < box.height; j++) {
-    for (let i = 0; i < box.width; i++, o++) {
-      const [u, v] = imagePointToCrop(spec, box.x + i, box.y + j);
-      if (u >= minUv && v >= minUv && u < maxUv && v < maxUv) out[o] = labelAt(Math.round(u), Math.round(v));
-    }
-  }
-  return { ...box, labels: out };
+  return cropLabelsToImage(spec, imageWidth, imageHeight, labelAt);
 }
