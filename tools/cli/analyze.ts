@@ -18,7 +18,8 @@
 import { writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { createFaceptor, faceTaskResultsToJson, type Faceptor, type ImageAnalysis, type DetectorModelChoice, type ModelInfo } from '../../src/lib/index.ts';
+import { createFaceptor, type Faceptor, type DetectorModelChoice } from '../../src/lib/index.ts';
+import { formatAnalysisDocument, toImageEntry, type ImageEntry, type ModelJson } from '../../src/pipeline/analysis-json.ts';
 import { createNodeBackend, folderPackageSource, loadBlazeFaceModels, loadImageFile } from '../node-host/index.ts';
 
 export const USAGE = `Usage: npm run analyze -- <image files...> [options]
@@ -107,50 +108,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   return { files, jsonOut, detector, minScore, maxFaces, modelDir, tasks: tasks ?? ['default'], denseCrops, help };
 }
 
-const round = (v: number, digits: number): number => Number(v.toFixed(digits));
-
-export interface ImageEntryOk {
-  readonly file: string;
-  readonly width: number;
-  readonly height: number;
-  /** Detection fields, plus the Faceptor task fields (README schema) when a model ran. */
-  readonly faces: ({ box: { x: number; y: number; width: number; height: number }; score: number; keypoints: [number, number][] } & Record<string, unknown>)[];
-  /** Faceptor tasks that ran (with --model). */
-  readonly tasks?: readonly string[];
-  readonly detectorModel: ImageAnalysis['detectorModel'];
-  readonly provider: string;
-  readonly timings: ImageAnalysis['timings'];
-}
-export interface ImageEntryError { readonly file: string; readonly error: string }
-export type ImageEntry = ImageEntryOk | ImageEntryError;
-
-/** The JSON form of one analysis: pixels to 0.01, scores to 1e-4, timings to 1 µs. */
-export function toEntry(file: string, a: ImageAnalysis): ImageEntryOk {
-  const t = a.timings;
-  return {
-    file, width: a.width, height: a.height,
-    faces: a.faces.map((f) => ({
-      box: { x: round(f.box.x, 2), y: round(f.box.y, 2), width: round(f.box.width, 2), height: round(f.box.height, 2) },
-      score: round(f.score, 4),
-      keypoints: f.keypoints.map(([x, y]) => [round(x, 2), round(y, 2)] as [number, number]),
-      ...faceTaskResultsToJson(f),
-    })),
-    ...(a.tasks && { tasks: a.tasks }),
-    detectorModel: a.detectorModel,
-    provider: a.provider,
-    timings: {
-      decodeMs: round(t.decodeMs, 3), preprocessMs: round(t.preprocessMs, 3), runMs: round(t.runMs, 3),
-      postprocessMs: round(t.postprocessMs, 3), totalMs: round(t.totalMs, 3),
-      ...(t.faceptor && {
-        faceptor: {
-          alignMs: round(t.faceptor.alignMs, 3), encoder112Ms: round(t.faceptor.encoder112Ms, 3), encoder512Ms: round(t.faceptor.encoder512Ms, 3),
-          taskMs: Object.fromEntries(Object.entries(t.faceptor.taskMs).map(([k, v]) => [k, round(v!, 3)])),
-          decodeMs: round(t.faceptor.decodeMs, 3), runMs: round(t.faceptor.runMs, 3), totalMs: round(t.faceptor.totalMs, 3),
-        },
-      }),
-    },
-  };
-}
+export type { ImageEntry, ImageEntryError, ImageEntryOk } from '../../src/pipeline/analysis-json.ts';
 
 export async function analyzeFile(faceptor: Faceptor, file: string, options: CliOptions): Promise<ImageEntry> {
   try {
@@ -161,7 +119,7 @@ export async function analyzeFile(faceptor: Faceptor, file: string, options: Cli
       model: options.detector, minScore: options.minScore, maxFaces: options.maxFaces, decodeMs,
       tasks: options.tasks, denseCrops: options.denseCrops,
     });
-    return toEntry(file, analysis);
+    return toImageEntry(file, analysis);
   } catch (err) {
     return { file, error: err instanceof Error ? err.message : String(err) };
   }
@@ -192,7 +150,7 @@ export async function main(argv: readonly string[], io: CliIo = { out: (t) => pr
     io.err(`analyze: ${(err as Error).message}\n`);
     return 1;
   }
-  let model: (ModelInfo & { tasks: readonly string[]; provider: string }) | undefined;
+  let model: ModelJson | undefined;
   if (faceptor.model) {
     try {
       model = { ...faceptor.model.info, tasks: faceptor.model.resolveTasks(options.tasks), provider: faceptor.provider };
@@ -209,10 +167,7 @@ export async function main(argv: readonly string[], io: CliIo = { out: (t) => pr
   } finally {
     await faceptor.dispose();
   }
-  // Indented JSON, with every array of numbers (a keypoint, a distribution, an embedding, a mask's runs) kept on
-  // one line so a face reads as a few lines.
-  const json = `${JSON.stringify(model ? { model, images } : { images }, null, 2)
-    .replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`)}\n`;
+  const json = formatAnalysisDocument({ model, images });
   if (options.jsonOut) {
     try {
       await writeFile(options.jsonOut, json);

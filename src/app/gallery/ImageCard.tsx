@@ -3,14 +3,7 @@ import { memo } from 'react';
 import { useGallery, type GalleryItem } from '../../state/gallery.ts';
 import { OverlayCanvas } from '../overlay/OverlayCanvas.tsx';
 import { Timings } from '../layout/Timings.tsx';
-import { jsonFileName, toAnalyzeJson } from './export-json.ts';
-
-function download(name: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = Object.assign(document.createElement('a'), { href: url, download: name });
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+import { downloadText, exportText, jsonFileName } from './export-json.ts';
 
 export const ImageCard = memo(function ImageCard({ item }: { item: GalleryItem }) {
   const { analysis } = item;
@@ -35,7 +28,7 @@ export const ImageCard = memo(function ImageCard({ item }: { item: GalleryItem }
             </span>
             <span>{analysis.provider} · BlazeFace {analysis.detectorModel === 'back' ? '256' : '128'}</span>
             <Timings timings={analysis.timings} />
-            <button type="button" data-testid="gallery-export" onClick={() => download(jsonFileName(item.name), JSON.stringify(toAnalyzeJson(item.name, analysis), null, 2))}>
+            <button type="button" data-testid="gallery-export" onClick={() => downloadText(jsonFileName(item.name), exportText([item]))}>
               Export JSON
             </button>
           </>

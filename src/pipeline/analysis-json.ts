@@ -1,0 +1,79 @@
+/**
+ * The JSON document of analysed images, shared by the `analyze` CLI and the app's "Export JSON" so files from either
+ * are interchangeable: `{ model?, images: [ { file, width, height, faces: [ { box, score, keypoints, ...tasks } ],
+ * tasks?, detectorModel, provider, timings } | { file, error } ] }` (schema in README.md). Pure: no DOM, no Node.
+ */
+import type { ImageAnalysis } from './analyze.ts';
+import { faceTaskResultsToJson } from './faceptor/json.ts';
+import type { ModelInfo } from './faceptor/types.ts';
+
+const round = (v: number, digits: number): number => Number(v.toFixed(digits));
+
+export interface FaceJson {
+  readonly box: { x: number; y: number; width: number; height: number };
+  readonly score: number;
+  readonly keypoints: [number, number][];
+  /** Faceptor task fields (landmarks, parsing, age, expression, attributes, identity, layerAttention) when they ran. */
+  readonly [task: string]: unknown;
+}
+
+export interface ImageEntryOk {
+  readonly file: string;
+  readonly width: number;
+  readonly height: number;
+  readonly faces: FaceJson[];
+  /** Faceptor tasks that ran. */
+  readonly tasks?: readonly string[];
+  readonly detectorModel: ImageAnalysis['detectorModel'];
+  readonly provider: string;
+  readonly timings: ImageAnalysis['timings'];
+}
+export interface ImageEntryError { readonly file: string; readonly error: string }
+export type ImageEntry = ImageEntryOk | ImageEntryError;
+
+/** `model` at the top of the document: provenance, the tasks asked for and the execution provider. */
+export type ModelJson = ModelInfo & { readonly tasks: readonly string[]; readonly provider: string };
+
+export interface AnalysisDocument {
+  readonly model?: ModelJson;
+  readonly images: readonly ImageEntry[];
+}
+
+/** The JSON form of one analysis: pixels to 0.01, scores to 1e-4, timings to 1 µs (masks as RLE, see json.ts). */
+export function toImageEntry(file: string, a: Pick<ImageAnalysis, 'width' | 'height' | 'faces' | 'tasks' | 'detectorModel' | 'provider' | 'timings'>): ImageEntryOk {
+  const t = a.timings;
+  const ms = (v: number) => round(v, 3);
+  return {
+    file, width: a.width, height: a.height,
+    faces: a.faces.map((f) => ({
+      box: { x: round(f.box.x, 2), y: round(f.box.y, 2), width: round(f.box.width, 2), height: round(f.box.height, 2) },
+      score: round(f.score, 4),
+      keypoints: f.keypoints.map(([x, y]) => [round(x, 2), round(y, 2)] as [number, number]),
+      ...faceTaskResultsToJson(f),
+    })),
+    ...(a.tasks && { tasks: a.tasks }),
+    detectorModel: a.detectorModel,
+    provider: a.provider,
+    timings: {
+      decodeMs: ms(t.decodeMs), preprocessMs: ms(t.preprocessMs), runMs: ms(t.runMs),
+      postprocessMs: ms(t.postprocessMs), totalMs: ms(t.totalMs),
+      ...(t.faceptor && {
+        faceptor: {
+          alignMs: ms(t.faceptor.alignMs), encoder112Ms: ms(t.faceptor.encoder112Ms), encoder512Ms: ms(t.faceptor.encoder512Ms),
+          taskMs: Object.fromEntries(Object.entries(t.faceptor.taskMs).map(([k, v]) => [k, ms(v!)])),
+          decodeMs: ms(t.faceptor.decodeMs), runMs: ms(t.faceptor.runMs), totalMs: ms(t.faceptor.totalMs),
+        },
+      }),
+    },
+  };
+}
+
+/**
+ * Indented JSON with every array of numbers (a keypoint, a distribution, an embedding, a mask's runs) kept on one
+ * line, so a face reads as a few lines.
+ */
+export function formatAnalysisDocument(doc: AnalysisDocument): string {
+  const body = doc.model ? { model: doc.model, images: doc.images } : { images: doc.images };
+  return `${JSON.stringify(body, null, 2)
+    .replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`)}\n`;
+}
