@@ -3,7 +3,7 @@
  * are interchangeable: `{ model?, images: [ { file, width, height, faces: [ { box, score, keypoints, ...tasks } ],
  * tasks?, detectorModel, provider, timings } | { file, error } ] }` (schema in README.md). Pure: no DOM, no Node.
  */
-import type { ImageAnalysis } from './analyze.ts';
+import type { FaceAnalysis, ImageAnalysis } from './analyze.ts';
 import { faceTaskResultsToJson } from './faceptor/json.ts';
 import type { ModelInfo } from './faceptor/types.ts';
 
@@ -40,7 +40,9 @@ export interface AnalysisDocument {
 }
 
 /** The JSON form of one analysis: pixels to 0.01, scores to 1e-4, timings to 1 µs (masks as RLE, see json.ts). */
-export function toImageEntry(file: string, a: Pick<ImageAnalysis, 'width' | 'height' | 'faces' | 'tasks' | 'detectorModel' | 'provider' | 'timings'>): ImageEntryOk {
+export type AnalysisLike = Pick<ImageAnalysis, 'width' | 'height' | 'tasks' | 'detectorModel' | 'provider' | 'timings'> & { readonly faces: readonly FaceAnalysis[] };
+
+export function toImageEntry(file: string, a: AnalysisLike): ImageEntryOk {
   const t = a.timings;
   const ms = (v: number) => round(v, 3);
   return {
