@@ -20,6 +20,13 @@ function sample(): Record<string, unknown> {
 }
 
 describe('parseManifest', () => {
+  it('treats a label that says random/fixture/untrained as untrained even when the flag is false', () => {
+    const flagOff = (label: string) => ({ ...sample(), label, provenance: { ...(sample().provenance as object), untrained: false } });
+    expect(parseManifest(flagOff('golden fixture — random weights')).provenance.untrained).toBe(true);
+    expect(parseManifest(flagOff('Untrained test model')).provenance.untrained).toBe(true);
+    expect(parseManifest(flagOff('Faceptor-Full (official, step 50000)')).provenance.untrained).toBe(false);
+    expect(parseManifest(flagOff('randomised-crop finetune')).provenance.untrained).toBe(false);
+  });
   it('accepts a complete manifest and takes the task type from the registry', () => {
     const m = parseManifest(sample());
     expect(m.tasks[0].type).toBe('age');

@@ -139,7 +139,9 @@ export function parseManifest(json: unknown): FaceptorManifest {
     exporter: field(p, 'exporter', 'provenance', isStr, 'a string'),
     exporterVersion: field(p, 'exporterVersion', 'provenance', isStr, 'a string'),
     exportedAt: field(p, 'exportedAt', 'provenance', isStr, 'a string'),
-    untrained: field(p, 'untrained', 'provenance', isBool, 'a boolean'),
+    // A label that says the weights are random/fixture/untrained counts too: a hand-edited or third-party
+    // manifest must not make such weights pass for predictions by leaving the flag false.
+    untrained: field(p, 'untrained', 'provenance', isBool, 'a boolean') || labelSaysUntrained(field(json, 'label', 'manifest', isStr, 'a string')),
   };
   const d = field(json, 'dims', 'manifest', isObj, 'an object');
   const optNum = (k: string) => (d[k] === undefined ? undefined : field(d, k, 'dims', isNum, 'a number'));
@@ -207,6 +209,11 @@ export function parseManifest(json: unknown): FaceptorManifest {
     parameters: field(json, 'parameters', 'manifest', isNum, 'a number'), weights, encoders, tasks,
     fused: fused as string[], files,
   };
+}
+
+/** True when a package label says its weights are random, a fixture or untrained. */
+export function labelSaysUntrained(label: string): boolean {
+  return /\b(random|fixture|untrained|dummy)\b/i.test(label);
 }
 
 /** `public/models/index.json`: the installed packages the app can offer. */
