@@ -79,7 +79,17 @@ export interface ImageAnalysis {
  */
 export type ModelSource =
   | { readonly kind: 'url'; readonly url: string }
-  | { readonly kind: 'files'; readonly files: readonly File[]; readonly name: string };
+  | {
+    readonly kind: 'files';
+    readonly files: readonly File[];
+    readonly name: string;
+    /**
+     * Each file's path, parallel to `files`, written like webkitRelativePath ('<folder>/faceptor.json', or just
+     * 'faceptor.json' for loose files). Drag-and-drop folders give Files without webkitRelativePath, so the UI walks
+     * the entries and passes the paths here. Absent: use each file's webkitRelativePath, else its name.
+     */
+    readonly paths?: readonly string[];
+  };
 
 export interface ModelLoadProgress {
   readonly loaded: number;
