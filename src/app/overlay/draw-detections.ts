@@ -7,15 +7,29 @@ import { KEYPOINT_NAMES, type Detection } from '../../core/types.ts';
 
 const KEYPOINT_COLOURS = ['#00e5ff', '#00e5ff', '#ffd400', '#ff4081', '#9cff57', '#9cff57'] as const;
 
-export function drawDetections(ctx: CanvasRenderingContext2D, faces: readonly Detection[]): void {
+/** What of a detection to draw (both by default, as before the overlay options existed). */
+export interface DetectionLayers { readonly boxes: boolean; readonly keypoints: boolean }
+const ALL: DetectionLayers = { boxes: true, keypoints: true };
+
+/** Canvas units per "screen-ish" pixel: 1 up to 400 px, then growing with the image's long side. */
+export function overlayUnit(width: number, height: number): number {
+  return Math.max(1, Math.max(width, height) / 400);
+}
+
+export function drawDetections(ctx: CanvasRenderingContext2D, faces: readonly Detection[], layers: DetectionLayers = ALL): void {
   const { width, height } = ctx.canvas;
   ctx.clearRect(0, 0, width, height);
-  const unit = Math.max(1, Math.max(width, height) / 400);
-  ctx.lineWidth = 2 * unit;
-  ctx.font = `${Math.round(12 * unit)}px system-ui, sans-serif`;
-  ctx.textBaseline = 'bottom';
-  for (const face of faces) {
+  const unit = overlayUnit(width, height);
+  for (const face of faces) drawDetection(ctx, face, unit, layers);
+}
+
+/** One face's box, score and keypoints, on top of whatever is already drawn. */
+export function drawDetection(ctx: CanvasRenderingContext2D, face: Detection, unit: number, layers: DetectionLayers = ALL): void {
+  if (layers.boxes) {
     const { x, y, width: w, height: h } = face.box;
+    ctx.lineWidth = 2 * unit;
+    ctx.font = `${Math.round(12 * unit)}px system-ui, sans-serif`;
+    ctx.textBaseline = 'bottom';
     ctx.strokeStyle = '#39ff14';
     ctx.strokeRect(x, y, w, h);
     const label = face.score.toFixed(2);
@@ -24,6 +38,8 @@ export function drawDetections(ctx: CanvasRenderingContext2D, faces: readonly De
     ctx.fillRect(x, y - 16 * unit, tw, 16 * unit);
     ctx.fillStyle = '#39ff14';
     ctx.fillText(label, x + 3 * unit, y - 2 * unit);
+  }
+  if (layers.keypoints) {
     face.keypoints.forEach(([px, py], i) => {
       ctx.fillStyle = KEYPOINT_COLOURS[i] ?? '#fff';
       ctx.beginPath();
