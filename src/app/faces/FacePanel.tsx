@@ -1,0 +1,90 @@
+/**
+ * Everything the Faceptor tasks said about one face. Presentational: it renders the fields present on the face
+ * (a section per task that ran) and reads the identity gallery from its store.
+ */
+import type { FrameFace } from '../../../workers/perception-api.ts';
+import { FaceIdentity } from './FaceIdentity.tsx';
+import { LayerAttentionChart } from './LayerAttentionChart.tsx';
+import { sparklinePath } from './charts.ts';
+import { attributesOn, expressionRows, headTitle, humaniseAttribute } from './labels.ts';
+import { UntrainedTag } from './Untrained.tsx';
+import './faces.css';
+
+const SPARK_W = 101; // one unit per year bin
+const SPARK_H = 18;
+
+export interface FacePanelProps {
+  readonly face: FrameFace;
+  /** Position in the analysis' face list (0-based), shown 1-based. */
+  readonly index: number;
+  /** The model has random weights: every value gets the "untrained" tag. */
+  readonly untrained: boolean;
+}
+
+export function FacePanel({ face, index, untrained }: FacePanelProps) {
+  const tag = untrained ? <UntrainedTag /> : null;
+  return (
+    <article className="face-panel" data-testid="face-panel" data-index={index} data-track={face.trackId ?? undefined}
+      data-untrained={String(untrained)}>
+      <h3>
+        Face {index + 1}
+        {face.trackId !== undefined && <span className="face-hint"> · track {face.trackId}</span>}
+        <span className="face-hint"> · detector {Math.round(face.score * 100)}%</span>
+      </h3>
+
+      {face.age && Object.entries(face.age).map(([head, r]) => (
+        <section key={head} className="face-section" data-testid="face-age" data-head={head} data-years={r.years.toFixed(1)}>
+          <h4>Age · {headTitle('age', head)} {tag}</h4>
+          <p className="face-value">
+            <span className="face-num">{r.years.toFixed(1)}</span> years
+            <svg className="face-spark" viewBox={`0 0 ${SPARK_W - 1} ${SPARK_H}`} width={SPARK_W} height={SPARK_H}
+              data-testid="face-age-distribution" data-bins={r.distribution.length} role="img"
+              aria-label="Distribution over ages 0 to 100">
+              <path d={sparklinePath(r.distribution, SPARK_W - 1, SPARK_H)} />
+            </svg>
+          </p>
+        </section>
+      ))}
+
+      {face.expression && Object.entries(face.expression).map(([head, r]) => (
+        <section key={head} className="face-section" data-testid="face-expression" data-head={head} data-top={r.top}>
+          <h4>Expression · {headTitle('affect', head)} {tag}</h4>
+          <ul className="face-bars">
+            {expressionRows(head, r.probs).map(({ label, p }) => (
+              <li key={label} data-testid="face-expression-bar" data-label={label} data-p={p.toFixed(3)}
+                className={label === r.top ? 'face-top' : undefined}>
+                <span className="face-bar-label">{label}</span>
+                <span className="face-bar"><span style={{ width: `${Math.max(0, Math.min(1, p)) * 100}%` }} /></span>
+                <span className="face-num">{Math.round(p * 100)}%</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ))}
+
+      {face.attributes && (() => {
+        const on = attributesOn(face.attributes);
+        return (
+          <section className="face-section" data-testid="face-attributes" data-head="celeba" data-on={on.map((a) => a.name).join(',')}>
+            <h4>Attributes · CelebA {tag}</h4>
+            {on.length === 0
+              ? <p className="face-hint">none with probability ≥ 50%</p>
+              : (
+                <ul className="face-chips">
+                  {on.map(({ name, p }) => (
+                    <li key={name} data-testid="face-attribute" data-name={name} data-p={p.toFixed(3)} title={`p = ${p.toFixed(2)}`}>
+                      {humaniseAttribute(name)}
+                    </li>
+                  ))}
+                </ul>
+              )}
+          </section>
+        );
+      })()}
+
+      {face.identity && <FaceIdentity embedding={face.identity.embedding} untrained={untrained} />}
+
+      {face.layerAttention && <LayerAttentionChart shares={face.layerAttention} untrained={untrained} />}
+    </article>
+  );
+}
