@@ -59,7 +59,8 @@ export interface AnalyzeOptions extends DetectOptions {
   readonly faceptor?: FaceptorRequest;
 }
 
-function rescalePoint([x, y]: Point, fx: number, fy: number): Point {
+/** Analysed → source pixels (fx = source/analysed); the reciprocal factors map back. Also used by video.ts. */
+export function rescalePoint([x, y]: Point, fx: number, fy: number): Point {
   return [(x + 0.5) * fx - 0.5, (y + 0.5) * fy - 0.5];
 }
 
@@ -85,7 +86,8 @@ function rescaleParsing(p: ParsingResult, fx: number, fy: number, width: number,
 const mapRecord = <T, U>(r: Record<string, T> | undefined, f: (v: T) => U): Record<string, U> | undefined =>
   r && Object.fromEntries(Object.entries(r).map(([k, v]) => [k, f(v)]));
 
-function rescaleFace(face: FaceAnalysis, fx: number, fy: number, width: number, height: number): FaceAnalysis {
+/** A face with its task fields from analysed to source pixels (see rescalePoint). Also used by video.ts. */
+export function rescaleFace(face: FaceAnalysis, fx: number, fy: number, width: number, height: number): FaceAnalysis {
   const [x, y] = rescalePoint([face.box.x, face.box.y], fx, fy);
   const box: Box = { x, y, width: face.box.width * fx, height: face.box.height * fy };
   const out: FaceAnalysis = { ...face, box, keypoints: face.keypoints.map((p) => rescalePoint(p, fx, fy)) };
