@@ -1,19 +1,64 @@
 /**
- * What Faceptor model packages the app can see: the listing `public/models/index.json` that the exporter keeps up to
- * date. The browser does not run Faceptor tasks yet (issue 4's browser half); until then this store only lets the UI
- * say plainly whether a package is installed and whether its weights are untrained.
+ * Faceptor model packages: what the listing `public/models/index.json` offers, which model the worker holds
+ * (`current`, the worker's own ModelStatus), the load in progress or the last load's error, and the cache size.
+ *
+ * The store never talks to the worker itself: actions that need it take a `ModelApi` (the hook in
+ * src/app/models/useModelLoader.ts passes the comlink client; tests pass a fake). A refused package leaves
+ * `current` as it was — the worker keeps the previous model, so the page must keep saying so.
  */
-import { create } from 'zustand';
+import { create, type StoreApi, type UseBoundStore } from 'zustand';
 import type { ModelIndex, ModelIndexEntry } from '../core/faceptor/manifest.ts';
+import type { ModelCacheInfo, ModelLoadProgress, ModelSource, ModelStatus } from '../../workers/perception-api.ts';
 
 export type ModelListing =
   | { readonly state: 'loading' }
   | { readonly state: 'none' }
   | { readonly state: 'found'; readonly packages: readonly ModelIndexEntry[] };
 
-interface ModelsStore {
+/** What the user (or the start-up) asked to load; `key` tells choices apart in the picker. */
+export type ModelChoice =
+  | { readonly kind: 'listed'; readonly key: string; readonly title: string; readonly entry: ModelIndexEntry; readonly source: ModelSource }
+  | { readonly kind: 'url'; readonly key: string; readonly title: string; readonly source: ModelSource }
+  | { readonly kind: 'files'; readonly key: string; readonly title: string; readonly source: ModelSource };
+
+export type ModelLoad =
+  | { readonly state: 'idle' }
+  | { readonly state: 'loading'; readonly choice: ModelChoice; readonly progress: ModelLoadProgress | null }
+  | { readonly state: 'error'; readonly choice: ModelChoice; readonly message: string };
+
+/** The worker calls the UI needs, with plain callbacks (the hook wraps them for comlink). */
+export interface ModelApi {
+  loadModel(source: ModelSource, onProgress?: (progress: ModelLoadProgress) => void): Promise<ModelStatus>;
+  modelCacheInfo(): Promise<ModelCacheInfo>;
+  clearModelCache(): Promise<ModelCacheInfo>;
+}
+
+export interface ModelsState {
   readonly listing: ModelListing;
+  /** Absolute URL of index.json; listed packages' folders resolve against it. */
+  readonly indexUrl: string;
+  /** Package folder from `?model=` (absolute), or null. */
+  readonly urlModel: string | null;
+  /** Listing entry (name) last loaded successfully, kept across visits. */
+  readonly lastListed: string | null;
+  readonly current: ModelStatus | null;
+  /** The choice `current` came from (null when the worker holds no model). */
+  readonly currentChoice: ModelChoice | null;
+  readonly load: ModelLoad;
+  /** True once the start-up load was attempted (it runs once per page, never again on engine restarts). */
+  readonly autoLoaded: boolean;
+  readonly cache: ModelCacheInfo | null;
+  readonly cacheError: string | null;
+}
+
+interface ModelsStore extends ModelsState {
   refresh(fetchImpl?: typeof fetch): Promise<void>;
+  /** Loads a choice (loads run one after another); resolves true when it became the current model. */
+  loadChoice(api: ModelApi, choice: ModelChoice): Promise<boolean>;
+  /** The start-up load: `?model=`, else the last listed package used, else the first listed. Once per page. */
+  autoLoad(api: ModelApi): Promise<void>;
+  refreshCache(api: ModelApi): Promise<void>;
+  clearCache(api: ModelApi): Promise<void>;
 }
 
 /** Parses the listing; anything that is not a well-formed index counts as "no package installed". */
@@ -24,15 +69,197 @@ export function parseModelIndex(json: unknown): readonly ModelIndexEntry[] {
     !!p && typeof p.name === 'string' && typeof p.label === 'string' && typeof p.untrained === 'boolean');
 }
 
-export const useModels = create<ModelsStore>((set) => ({
-  listing: { state: 'loading' },
-  async refresh(fetchImpl = fetch) {
+/** Folder URL of a listed package: its manifest path is relative to index.json ('full/faceptor.json' → '…/full/'). */
+export function listedPackageUrl(entry: ModelIndexEntry, indexUrl: string): string {
+  const manifest = typeof entry.manifest === 'string' && entry.manifest ? entry.manifest : `${entry.name}/faceptor.json`;
+  const slash = manifest.lastIndexOf('/');
+  return new URL(slash < 0 ? './' : manifest.slice(0, slash + 1), indexUrl).href;
+}
+
+/**
+ * Folder URL of a `?model=` value, relative to the page: a URL naming the manifest (…/faceptor.json) means its
+ * folder; anything else is taken as the folder itself (a trailing slash added so files resolve inside it).
+ */
+export function packageUrlFromParam(value: string, pageUrl: string): string {
+  const url = new URL(value, pageUrl);
+  url.hash = '';
+  if (/\/faceptor\.json$/i.test(url.pathname)) {
+    url.search = '';
+    return new URL('./', url).href;
+  }
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url.href;
+}
+
+/** The `?model=` value of a query string, or null when absent/blank. */
+export function modelParam(search: string): string | null {
+  const v = new URLSearchParams(search).get('model')?.trim();
+  return v ? v : null;
+}
+
+export function listedChoice(entry: ModelIndexEntry, indexUrl: string): ModelChoice {
+  return { kind: 'listed', key: `listed:${entry.name}`, title: entry.label, entry, source: { kind: 'url', url: listedPackageUrl(entry, indexUrl) } };
+}
+
+export function urlChoice(folderUrl: string): ModelChoice {
+  return { kind: 'url', key: `url:${folderUrl}`, title: folderUrl, source: { kind: 'url', url: folderUrl } };
+}
+
+export function filesChoice(name: string, files: readonly File[], paths?: readonly string[]): ModelChoice {
+  return { kind: 'files', key: `files:${name}`, title: `dropped folder ${name}`, source: { kind: 'files', files, name, ...(paths ? { paths } : {}) } };
+}
+
+/** What to load on start: `?model=` first, else the last listed package used (if still listed), else the first. */
+export function startupChoice(s: Pick<ModelsState, 'listing' | 'indexUrl' | 'urlModel' | 'lastListed'>): ModelChoice | null {
+  if (s.urlModel) return urlChoice(s.urlModel);
+  if (s.listing.state !== 'found') return null;
+  const entry = s.listing.packages.find((p) => p.name === s.lastListed) ?? s.listing.packages[0];
+  return entry ? listedChoice(entry, s.indexUrl) : null;
+}
+
+export type NoticeState = 'none' | 'loading' | 'loaded' | 'error';
+
+/** The model notice's state: a load in progress, the last load refused, a model held, or nothing to load. */
+export function noticeState(s: Pick<ModelsState, 'listing' | 'urlModel' | 'current' | 'load' | 'autoLoaded'>): NoticeState {
+  if (s.load.state === 'loading') return 'loading';
+  if (s.load.state === 'error') return 'error';
+  if (s.current) return 'loaded';
+  // Listing not read yet, or a start-up load still to come (the engine is starting).
+  if (s.listing.state === 'loading' || (!s.autoLoaded && (s.urlModel || s.listing.state === 'found'))) return 'loading';
+  return 'none';
+}
+
+/**
+ * Label of the untrained weights the page must warn about, or null: the current model's when one is loaded; before
+ * that, the package being loaded if listed, else any listed untrained package.
+ */
+export function untrainedLabel(s: Pick<ModelsState, 'listing' | 'current' | 'load'>): string | null {
+  if (s.current) return s.current.info.untrained ? s.current.info.label : null;
+  if (s.load.state === 'loading' && s.load.choice.kind === 'listed') return s.load.choice.entry.untrained ? s.load.choice.entry.label : null;
+  if (s.listing.state !== 'found') return null;
+  return s.listing.packages.find((p) => p.untrained)?.label ?? null;
+}
+
+/** comlink rebuilds errors with only their message; keep the worker's wording. */
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err && 'message' in err) return String((err as { message: unknown }).message);
+  return String(err);
+}
+
+export interface ModelsDeps {
+  readonly indexUrl: string;
+  /** The page's query string (for `?model=`) and URL (to resolve it). */
+  readonly search: string;
+  readonly pageUrl: string;
+  readonly storage?: Pick<Storage, 'getItem' | 'setItem'> | null;
+}
+
+const STORAGE_KEY = 'faceptor.models.v1';
+
+function readLastListed(storage: ModelsDeps['storage']): string | null {
+  try {
+    const v = (JSON.parse(storage?.getItem(STORAGE_KEY) ?? '{}') as { lastListed?: unknown }).lastListed;
+    return typeof v === 'string' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<ModelsStore>> {
+  let urlModel: string | null = null;
+  const param = modelParam(deps.search);
+  let urlModelError: string | null = null;
+  if (param) {
     try {
-      const res = await fetchImpl(`${import.meta.env.BASE_URL}models/index.json`, { cache: 'no-cache' });
-      const packages = res.ok ? parseModelIndex(await res.json()) : [];
-      set({ listing: packages.length ? { state: 'found', packages } : { state: 'none' } });
+      urlModel = packageUrlFromParam(param, deps.pageUrl);
     } catch {
-      set({ listing: { state: 'none' } });
+      urlModelError = `?model=${param} is not a URL`;
     }
-  },
-}));
+  }
+  // Loads run one after another: the worker's current model is then the last one requested, as the page shows.
+  let queue: Promise<unknown> = Promise.resolve();
+
+  return create<ModelsStore>()((set, get) => ({
+    listing: { state: 'loading' },
+    indexUrl: deps.indexUrl,
+    urlModel,
+    lastListed: readLastListed(deps.storage),
+    current: null,
+    currentChoice: null,
+    load: urlModelError ? { state: 'error', choice: urlChoice(param ?? ''), message: urlModelError } : { state: 'idle' },
+    autoLoaded: urlModelError !== null,
+    cache: null,
+    cacheError: null,
+
+    async refresh(fetchImpl = fetch) {
+      try {
+        const res = await fetchImpl(get().indexUrl, { cache: 'no-cache' });
+        const packages = res.ok ? parseModelIndex(await res.json()) : [];
+        set({ listing: packages.length ? { state: 'found', packages } : { state: 'none' } });
+      } catch {
+        set({ listing: { state: 'none' } });
+      }
+    },
+
+    loadChoice(api, choice) {
+      const run = async (): Promise<boolean> => {
+        set({ load: { state: 'loading', choice, progress: null } });
+        const onProgress = (progress: ModelLoadProgress) => {
+          const load = get().load;
+          if (load.state === 'loading' && load.choice === choice) set({ load: { ...load, progress } });
+        };
+        try {
+          const status = await api.loadModel(choice.source, onProgress);
+          set({ current: status, currentChoice: choice, load: { state: 'idle' } });
+          if (choice.kind === 'listed') {
+            set({ lastListed: choice.entry.name });
+            try {
+              deps.storage?.setItem(STORAGE_KEY, JSON.stringify({ lastListed: choice.entry.name }));
+            } catch {
+              // Private mode / quota: the next visit starts with the first listed package instead.
+            }
+          }
+          return true;
+        } catch (err) {
+          // `current` stays: the worker keeps the previous model when it refuses a package.
+          set({ load: { state: 'error', choice, message: messageOf(err) } });
+          return false;
+        }
+      };
+      const result = queue.then(run);
+      queue = result.catch(() => undefined);
+      return result;
+    },
+
+    async autoLoad(api) {
+      if (get().autoLoaded || get().listing.state === 'loading') return;
+      set({ autoLoaded: true });
+      const choice = startupChoice(get());
+      if (choice) await get().loadChoice(api, choice);
+    },
+
+    async refreshCache(api) {
+      try {
+        set({ cache: await api.modelCacheInfo(), cacheError: null });
+      } catch (err) {
+        set({ cacheError: messageOf(err) });
+      }
+    },
+
+    async clearCache(api) {
+      try {
+        set({ cache: await api.clearModelCache(), cacheError: null });
+      } catch (err) {
+        set({ cacheError: messageOf(err) });
+      }
+    },
+  }));
+}
+
+export const useModels = createModelsStore({
+  indexUrl: new URL(`${import.meta.env.BASE_URL}models/index.json`, globalThis.location?.href ?? 'http://localhost/').href,
+  search: globalThis.location?.search ?? '',
+  pageUrl: globalThis.location?.href ?? 'http://localhost/',
+  storage: globalThis.localStorage ?? null,
+});

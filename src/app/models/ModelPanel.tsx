@@ -1,0 +1,167 @@
+/**
+ * The Faceptor model manager: which package is loaded (with its provenance), a picker over the listed packages, a
+ * drop area for an exported folder, load progress, the worker's refusal when a package is bad, and the model cache.
+ * Untrained weights get a permanent banner: their outputs must never pass for predictions.
+ */
+import { useState, type DragEvent } from 'react';
+import { OFFICIAL_CHECKPOINT_URL, VARIANT_TITLES } from '../../core/faceptor/tasks.ts';
+import { filesChoice, listedChoice, noticeState, untrainedLabel, useModels, type ModelChoice } from '../../state/models.ts';
+import type { ModelStatus } from '../../../workers/perception-api.ts';
+import { fromDataTransfer, fromFiles, type PickedPackage } from './dropped-files.ts';
+import { formatBytes, shortHash } from './format.ts';
+import { TaskControls } from './TaskControls.tsx';
+import { useModelLoader, useModelStartup } from './useModelLoader.ts';
+import './test-sections.ts';
+import './models.css';
+
+export function ModelPanel() {
+  useModelStartup();
+  const loader = useModelLoader();
+  const models = useModels();
+  const state = noticeState(models);
+  const untrained = untrainedLabel(models);
+  const { current, load } = models;
+
+  const loadPicked = (picked: PickedPackage) => {
+    if (picked.files.length) void loader.load(filesChoice(picked.name, picked.files, picked.paths));
+  };
+
+  return (
+    <section className="model-panel" data-testid="model-notice" data-state={state}>
+      {untrained !== null && (
+        <p className="banner-untrained" data-testid="untrained-banner">
+          <strong>Untrained model — outputs are meaningless:</strong> {untrained}
+        </p>
+      )}
+      <ModelPicker onChoose={(c) => void loader.load(c)} />
+      {load.state === 'loading' && <LoadProgress />}
+      {load.state === 'error' && (
+        <p className="model-error" role="alert" data-testid="model-error">
+          Could not load {load.choice.title}: {load.message}
+          {current ? ` Still using ${current.info.label}.` : ''}
+        </p>
+      )}
+      {current && <Provenance status={current} />}
+      {state === 'none' && (
+        <p data-testid="model-none">
+          <strong>No Faceptor model installed.</strong> Face detection (BlazeFace) works meanwhile.
+        </p>
+      )}
+      {!current && state !== 'loading' && <HowToAdd />}
+      <DropArea onPicked={loadPicked} disabled={load.state === 'loading'} />
+      <CacheInfo onClear={() => void loader.clearCache()} />
+      {current && <TaskControls />}
+    </section>
+  );
+}
+
+function HowToAdd() {
+  return (
+    <p className="model-howto" data-testid="model-howto">
+      To add Faceptor's landmarks, face parsing, age, expression, attributes and identity: download an official
+      checkpoint (<a href={OFFICIAL_CHECKPOINT_URL} target="_blank" rel="noreferrer">Faceptor model zoo</a>) and run{' '}
+      <code>npm run export -- &lt;checkpoint.pth.tar&gt;</code> (the package lands in <code>public/models</code> and
+      in this list), or drop an exported package folder below.
+    </p>
+  );
+}
+
+/** Listed packages, plus the current/`?model=`/dropped choice when it is not one of them. Choosing loads. */
+function ModelPicker({ onChoose }: { onChoose: (choice: ModelChoice) => void }) {
+  const listing = useModels((s) => s.listing);
+  const indexUrl = useModels((s) => s.indexUrl);
+  const currentChoice = useModels((s) => s.currentChoice);
+  const load = useModels((s) => s.load);
+  const listed = listing.state === 'found' ? listing.packages.map((p) => listedChoice(p, indexUrl)) : [];
+  const shown = load.state === 'loading' ? load.choice : currentChoice;
+  const extra = [currentChoice, shown].filter((c, i, all): c is ModelChoice =>
+    !!c && c.kind !== 'listed' && all.findIndex((d) => d?.key === c.key) === i);
+  const choices = [...listed, ...extra];
+  if (!choices.length) return null;
+  return (
+    <label className="model-picker">
+      Faceptor model{' '}
+      <select data-testid="model-select" value={shown?.key ?? ''} disabled={load.state === 'loading'}
+        onChange={(e) => { const c = choices.find((x) => x.key === e.target.value); if (c) onChoose(c); }}>
+        {!shown && <option value="">— none loaded —</option>}
+        {choices.map((c) => (
+          <option key={c.key} value={c.key}>
+            {c.kind === 'listed' ? `${c.entry.label} (${variantTitle(c.entry.variant)}, ${c.entry.precision})${c.entry.untrained ? ' — untrained' : ''}` : c.title}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function LoadProgress() {
+  const load = useModels((s) => s.load);
+  if (load.state !== 'loading') return null;
+  const p = load.progress;
+  return (
+    <div className="model-progress" data-testid="model-progress" data-loaded={p?.loaded ?? 0} data-total={p?.total ?? 0}
+      data-from-cache={p?.fromCache ? 'true' : 'false'}>
+      <progress max={p?.total || 1} value={p ? p.loaded : undefined} />
+      <span>
+        Loading {load.choice.title}
+        {p && ` — ${p.file}: ${formatBytes(p.loaded)} of ${formatBytes(p.total)}`}
+        {p?.fromCache && ' (from cache)'}
+      </span>
+    </div>
+  );
+}
+
+function Provenance({ status }: { status: ModelStatus }) {
+  const { info } = status;
+  return (
+    <dl className="model-provenance" data-testid="model-provenance" data-label={info.label} data-variant={info.variant}
+      data-precision={info.precision} data-untrained={info.untrained ? 'true' : 'false'} data-sha256={info.sourceSha256}
+      data-tasks={info.tasks.length} data-bytes={status.bytes} data-origin={status.origin}>
+      <dt>Model</dt><dd>{info.label} — {variantTitle(info.variant)}, {info.precision}</dd>
+      <dt>Source</dt>
+      <dd>{info.sourceFile} <code title={info.sourceSha256}>{shortHash(info.sourceSha256)}</code>{info.step !== null && `, step ${info.step}`}</dd>
+      <dt>Exporter</dt><dd>{info.exporterVersion}</dd>
+      <dt>Package</dt><dd>{info.tasks.length} tasks, {formatBytes(status.bytes)} — from {status.origin}</dd>
+    </dl>
+  );
+}
+
+function DropArea({ onPicked, disabled }: { onPicked: (p: PickedPackage) => void; disabled: boolean }) {
+  const [over, setOver] = useState(false);
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setOver(false);
+    if (disabled) return;
+    void fromDataTransfer(e.dataTransfer).then(onPicked);
+  };
+  return (
+    <div className={`model-drop${over ? ' over' : ''}`} data-testid="model-drop" data-over={over ? 'true' : 'false'}
+      onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
+      Drop an exported model folder here, or{' '}
+      <label className="model-pick">
+        choose a folder…
+        <input type="file" multiple hidden data-testid="model-pick" disabled={disabled}
+          ref={(el) => el?.setAttribute('webkitdirectory', '')}
+          onChange={(e) => { if (e.target.files) onPicked(fromFiles(e.target.files)); e.target.value = ''; }} />
+      </label>
+    </div>
+  );
+}
+
+function CacheInfo({ onClear }: { onClear: () => void }) {
+  const cache = useModels((s) => s.cache);
+  const cacheError = useModels((s) => s.cacheError);
+  return (
+    <p className="model-cache" data-testid="model-cache" data-entries={cache?.entries ?? ''} data-bytes={cache?.bytes ?? ''}>
+      Model cache: {cache ? `${formatBytes(cache.bytes)} (${cache.entries} files)` : 'unknown'}{' '}
+      <button type="button" data-testid="model-clear-cache" onClick={onClear} disabled={!cache || cache.entries === 0}>
+        Clear model cache
+      </button>
+      {cacheError && <span className="model-error"> {cacheError}</span>}
+    </p>
+  );
+}
+
+function variantTitle(variant: string): string {
+  return (VARIANT_TITLES as Readonly<Record<string, string>>)[variant] ?? variant;
+}
