@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitWithin, MAX_ANALYSIS_SIDE, toSourcePixels } from './frame-size.ts';
+import { fitWithin, MAX_ANALYSIS_SIDE } from './frame-size.ts';
 
 describe('fitWithin', () => {
   it('keeps images that already fit', () => {
@@ -16,14 +16,5 @@ describe('fitWithin', () => {
   it('rejects images with no pixels', () => {
     expect(() => fitWithin(0, 100)).toThrow(/no pixels/);
     expect(() => fitWithin(Number.NaN, 100)).toThrow(/no pixels/);
-  });
-});
-
-describe('toSourcePixels', () => {
-  it('maps a face found at scale 0.25 back to source pixels', () => {
-    const [face] = toSourcePixels([{ score: 0.9, box: { x: 10, y: 20, width: 30, height: 40 }, keypoints: [[1, 2], [3, 4]] }], 0.25);
-    expect(face.box).toEqual({ x: 40, y: 80, width: 120, height: 160 });
-    expect(face.keypoints).toEqual([[4, 8], [12, 16]]);
-    expect(face.score).toBe(0.9);
   });
 });

@@ -3,10 +3,9 @@
  *
  * Why a cap: a 12000×12000 photo is 576 MB as RGBA; copying it into an ImageData (and later into crops) can kill the
  * tab. Detection runs on a 128/256 input anyway, and the Faceptor crops (112/512) need far less than 4096 px, so we
- * analyse a copy whose long side is at most MAX_ANALYSIS_SIDE and map every result back to source pixels.
+ * analyse a copy whose long side is at most MAX_ANALYSIS_SIDE; the pipeline (analyzeImage's sourceSize) maps every
+ * result back to source pixels.
  */
-import type { Detection } from '../src/core/types.ts';
-
 export const MAX_ANALYSIS_SIDE = 4096;
 
 export interface AnalysisSize {
@@ -24,15 +23,4 @@ export function fitWithin(width: number, height: number, maxSide = MAX_ANALYSIS_
   if (longSide <= maxSide) return { width, height, scale: 1 };
   const scale = maxSide / longSide;
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)), scale };
-}
-
-/** Maps detections found on the analysed copy back to source-image pixels. */
-export function toSourcePixels(faces: readonly Detection[], scale: number): Detection[] {
-  if (scale === 1) return faces.map((f) => f);
-  const k = 1 / scale;
-  return faces.map((f) => ({
-    score: f.score,
-    box: { x: f.box.x * k, y: f.box.y * k, width: f.box.width * k, height: f.box.height * k },
-    keypoints: f.keypoints.map(([x, y]) => [x * k, y * k] as const),
-  }));
 }

@@ -1,20 +1,39 @@
 /**
- * The worker's engine: loads the detector on the best EP, turns frames and files into RGBA, runs the shared
- * pipeline and maps results back to source pixels. Only runtime glue lives here; detection logic is in the pipeline.
+ * The worker's engine: loads the detector on the best EP, turns frames and files into RGBA, and runs the shared
+ * pipeline (analyzeImage for images, VideoAnalyzer for frames) with the loaded Faceptor model. Only runtime glue
+ * lives here: EP choice and fallback, model lifecycle (load → verify → swap, re-bind after an EP change), caching.
  */
 import type { RgbaImage } from '../src/core/types.ts';
+import type { TaskName } from '../src/core/faceptor/tasks.ts';
+import { analyzeImage, type AnalyzeOptions, type ImageAnalysis as PipelineAnalysis } from '../src/pipeline/analyze.ts';
 import { createFaceDetector, type FaceDetector } from '../src/pipeline/detector.ts';
+import type { FaceptorModel } from '../src/pipeline/faceptor/model.ts';
+import { VideoAnalyzer } from '../src/pipeline/video.ts';
 import { createOrtWebBackend, type OrtWebBackend } from './ort-web/backend.ts';
-import { fitWithin, MAX_ANALYSIS_SIDE, toSourcePixels } from './frame-size.ts';
+import { fitWithin, MAX_ANALYSIS_SIDE } from './frame-size.ts';
+import { Lease } from './lease.ts';
+import { browserCaches, clearModelCacheStorage, modelCacheStats, type CacheStorageLike } from './model-cache.ts';
 import { DETECTOR_FILES, fetchModelFile, ModelFileError } from './model-files.ts';
+import { loadModelPackage } from './model-loader.ts';
+import { filesPackageSource, urlPackageSource, type FetchLike } from './model-package-source.ts';
+import { throttleProgress } from './progress-throttle.ts';
 import type {
-  AnalysisOptions, EngineInit, EngineListener, EngineStatus, ImageAnalysis, PerceptionApi,
+  AnalysisOptions, EngineInit, EngineListener, EngineStatus, ImageAnalysis, ModelCacheInfo, ModelLoadProgress,
+  ModelSource, ModelStatus, PerceptionApi,
 } from './perception-api.ts';
 
 interface Loaded {
   readonly backend: OrtWebBackend;
   readonly detector: FaceDetector;
+  readonly video: VideoAnalyzer;
   readonly status: EngineStatus;
+}
+
+/** The Faceptor model the engine holds, bound to one backend (re-bound when the engine's backend changes). */
+interface HeldModel {
+  readonly lease: Lease<FaceptorModel>;
+  readonly backend: OrtWebBackend;
+  readonly status: ModelStatus;
 }
 
 const now = () => performance.now();
@@ -23,12 +42,23 @@ const now = () => performance.now();
 export interface EngineDeps {
   fetchModel(baseUrl: string, file: string): Promise<Uint8Array>;
   createBackend(options: { preference: EngineInit['preference']; probeModel: Uint8Array }): Promise<OrtWebBackend>;
+  /** fetch for model packages (default: the global fetch). */
+  readonly fetchPackage?: FetchLike;
+  /** The Cache API for model packages (default: the browser's `caches`; null: no caching). */
+  readonly modelCaches?: () => CacheStorageLike | null;
 }
 
 const BROWSER_DEPS: EngineDeps = {
   fetchModel: (baseUrl, file) => fetchModelFile(baseUrl, file),
   createBackend: (options) => createOrtWebBackend(options),
+  modelCaches: browserCaches,
 };
+
+/** Frame time for the video tracker: the capture timestamp (µs) when the frame has one, else now. */
+function frameTimestampMs(frame: VideoFrame | ImageBitmap): number {
+  const ts = 'timestamp' in frame ? frame.timestamp : null;
+  return typeof ts === 'number' && Number.isFinite(ts) ? ts / 1000 : now();
+}
 
 export class PerceptionEngine implements PerceptionApi {
   private loading: Promise<Loaded> | null = null;
@@ -58,6 +88,7 @@ export class PerceptionEngine implements PerceptionApi {
       this.loading = null;
       this.initError = err instanceof Error ? err : new Error(String(err));
     });
+    this.rebindWhenLoaded(loading);
     return (await this.loading).status;
   }
 
@@ -70,8 +101,9 @@ export class PerceptionEngine implements PerceptionApi {
       const height = isVideoFrame ? frame.displayHeight : frame.height;
       const converted = isVideoFrame ? await this.videoFrameToRgba(frame) : null;
       ownsBuffer = converted !== null && converted.image.data === this.frameBuffer;
-      const { image, scale } = converted ?? this.toRgba(frame);
-      return await this.detect(image, width, height, scale, { model: 'front', ...options }, now() - t0);
+      const { image } = converted ?? this.toRgba(frame);
+      const timestampMs = frameTimestampMs(frame);
+      return await this.analyze(image, { width, height }, { model: 'front', ...options }, now() - t0, timestampMs);
     } finally {
       frame.close();
       if (ownsBuffer) this.frameBufferBusy = false;
@@ -116,8 +148,8 @@ export class PerceptionEngine implements PerceptionApi {
       throw new Error(`${name} is not an image this browser can decode (type: ${file.type || 'unknown'}, ${file.size} bytes)`);
     }
     try {
-      const { image, scale } = this.toRgba(bitmap);
-      return await this.detect(image, bitmap.width, bitmap.height, scale, { model: 'auto', ...options }, now() - t0);
+      const { image } = this.toRgba(bitmap);
+      return await this.analyze(image, { width: bitmap.width, height: bitmap.height }, { model: 'auto', ...options }, now() - t0, null);
     } finally {
       bitmap.close();
     }
@@ -127,43 +159,137 @@ export class PerceptionEngine implements PerceptionApi {
   async analyzePixels(image: RgbaImage, options: AnalysisOptions = {}): Promise<ImageAnalysis> {
     const size = fitWithin(image.width, image.height);
     if (size.scale !== 1) throw new Error(`analyzePixels takes images up to ${MAX_ANALYSIS_SIDE} px on the long side; downscale first`);
-    return this.detect(image, image.width, image.height, 1, { model: 'auto', ...options }, 0);
+    return this.analyze(image, { width: image.width, height: image.height }, { model: 'auto', ...options }, 0, null);
   }
 
-  private async detect(image: RgbaImage, width: number, height: number, scale: number, options: AnalysisOptions,
-    decodeMs: number, retried = false): Promise<ImageAnalysis> {
+  /**
+   * One analysis through the shared pipeline: `image` is what the detector sees (maybe a downscaled copy), results
+   * come back in `source` pixels. `timestampMs` set = a video frame (tracked), null = a still image.
+   */
+  private async analyze(image: RgbaImage, source: { width: number; height: number }, options: AnalysisOptions,
+    decodeMs: number, timestampMs: number | null, retried = false): Promise<ImageAnalysis> {
     const loading = this.loading;
     if (!loading) throw this.initError ?? new Error('the engine is not initialised (call init first)');
     const loaded = await loading;
+    const tasks = options.tasks ?? [];
+    const lease = tasks.length > 0 ? this.modelFor(loaded) : null;
+    if (lease) checkTasks(lease.value, tasks);
     const model = options.model === 'back' && !loaded.status.detectorModels.includes('back') ? 'front' : options.model;
-    const t0 = now();
-    try {
-      const result = await loaded.detector.detect(image, { ...options, model });
-      const totalMs = decodeMs + (now() - t0);
-      return {
-        width, height, scale,
-        faces: toSourcePixels(result.faces, scale),
-        detectorModel: result.model,
-        provider: loaded.status.provider,
-        timings: { decodeMs, ...result.timings, totalMs },
+    const run = (faceptorModel?: FaceptorModel): Promise<PipelineAnalysis> => {
+      const request: AnalyzeOptions = {
+        model, minScore: options.minScore, maxFaces: options.maxFaces, decodeMs, sourceSize: source,
+        ...(faceptorModel && {
+          faceptor: { model: faceptorModel, tasks, denseCrops: options.denseCrops, layerAttention: options.layerAttention },
+        }),
       };
+      return timestampMs === null
+        ? analyzeImage(loaded.detector, loaded.backend.provider, image, request)
+        : loaded.video.analyze(image, { ...request, timestampMs });
+    };
+    try {
+      const result = lease ? await lease.use(run) : await run();
+      return { ...result, provider: loaded.status.provider };
     } catch (err) {
       if (retried) throw err;
       // The engine was replaced while this ran (setting changed, or another call already fell back): use the new one.
-      if (this.loading !== loading && this.loading) return this.detect(image, width, height, scale, options, decodeMs, true);
+      if (this.loading !== loading && this.loading) return this.analyze(image, source, options, decodeMs, timestampMs, true);
       // A WebGPU run that fails (device lost, driver reset) falls back to WASM once; WASM errors are real errors.
       if (loaded.status.provider !== 'webgpu') throw err;
       await this.fallBackToWasm(`WebGPU failed while running (${err instanceof Error ? err.message : String(err)})`);
-      return this.detect(image, width, height, scale, options, decodeMs, true);
+      return this.analyze(image, source, options, decodeMs, timestampMs, true);
     }
+  }
+
+  // ---- Faceptor model lifecycle ----
+
+  private held: HeldModel | null = null;
+  /** Loads/unloads one at a time, in call order (a later load replaces an earlier one). */
+  private modelQueue: Promise<unknown> = Promise.resolve();
+
+  private async ready(): Promise<Loaded> {
+    if (!this.loading) throw this.initError ?? new Error('the engine is not initialised (call init first)');
+    return this.loading;
+  }
+
+  /**
+   * The held model on this backend. After an EP switch or a fallback the model is re-bound (same verified bytes,
+   * no re-read, no re-hash; sessions reopen lazily on the new EP) and the old binding's sessions are released.
+   */
+  private modelFor(loaded: Loaded): Lease<FaceptorModel> | null {
+    const held = this.held;
+    if (!held) return null;
+    if (held.backend === loaded.backend) return held.lease;
+    const lease = new Lease(held.lease.value.rebind(loaded.backend));
+    this.held = { ...held, lease, backend: loaded.backend };
+    retireModel(held.lease);
+    return lease;
+  }
+
+  /** Re-binds eagerly once a new backend is up, so the old EP's sessions (GPU memory) go right away. */
+  private rebindWhenLoaded(loading: Promise<Loaded>): void {
+    loading.then((loaded) => { if (this.loading === loading) this.modelFor(loaded); }, () => undefined);
+  }
+
+  loadModel(source: ModelSource, onProgress?: (progress: ModelLoadProgress) => void): Promise<ModelStatus> {
+    return this.serialised(() => this.loadModelNow(source, onProgress));
+  }
+
+  private async loadModelNow(source: ModelSource, onProgress?: (progress: ModelLoadProgress) => void): Promise<ModelStatus> {
+    const loaded = await this.ready();
+    const packageSource = source.kind === 'url'
+      ? urlPackageSource(source.url, { fetch: this.deps.fetchPackage, caches: this.deps.modelCaches?.() ?? null })
+      : filesPackageSource(source.files, source.name);
+    // Verified into a NEW model: a refused package (ModelPackageError, message names the problem) changes nothing.
+    const model = await loadModelPackage(packageSource, loaded.backend, onProgress && throttleProgress(onProgress));
+    const status: ModelStatus = {
+      info: model.info,
+      origin: source.kind === 'url' ? source.url : `dropped folder ${source.name}`,
+      hasLayerAttention: model.hasLayerAttentionWeights,
+      bytes: model.manifest.files.reduce((sum, f) => sum + f.size, 0),
+    };
+    const previous = this.held;
+    this.held = { lease: new Lease(model), backend: loaded.backend, status };
+    if (previous) retireModel(previous.lease);
+    await this.resetVideo(); // tracks carry the old model's dense results
+    return status;
+  }
+
+  unloadModel(): Promise<void> {
+    return this.serialised(async () => {
+      const previous = this.held;
+      this.held = null;
+      if (previous) retireModel(previous.lease);
+      await this.resetVideo();
+    });
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.modelQueue.then(work);
+    this.modelQueue = result.catch(() => undefined);
+    return result;
+  }
+
+  modelCacheInfo(): Promise<ModelCacheInfo> {
+    return modelCacheStats(this.deps.modelCaches?.() ?? null);
+  }
+
+  clearModelCache(): Promise<ModelCacheInfo> {
+    return clearModelCacheStorage(this.deps.modelCaches?.() ?? null);
+  }
+
+  async resetVideo(): Promise<void> {
+    const loaded = await this.loading?.catch(() => null);
+    loaded?.video.reset();
   }
 
   private async fallBackToWasm(reason: string): Promise<void> {
     if (!this.options) return;
     this.loadedPreference = 'wasm';
     this.retire(this.loading);
-    this.loading = this.load({ ...this.options, preference: 'wasm' }, reason);
-    const { status } = await this.loading;
+    const loading = this.load({ ...this.options, preference: 'wasm' }, reason);
+    this.loading = loading;
+    this.rebindWhenLoaded(loading);
+    const { status } = await loading;
     this.listener?.(status, `${reason}; now running on WASM`);
   }
 
@@ -203,7 +329,7 @@ export class PerceptionEngine implements PerceptionApi {
     if (backend.provider === 'webgpu') {
       backend.onDeviceLost((reason) => { void this.fallBackToWasm(`the WebGPU device was lost (${reason})`); });
     }
-    return { backend, detector, status };
+    return { backend, detector, video: new VideoAnalyzer(detector, backend.provider), status };
   }
 
   /** Copies a bitmap into RGBA pixels, downscaling very large images (see frame-size.ts). */
@@ -220,5 +346,18 @@ export class PerceptionEngine implements PerceptionApi {
     ctx.drawImage(bitmap, 0, 0, size.width, size.height);
     const data = ctx.getImageData(0, 0, size.width, size.height).data;
     return { image: { width: size.width, height: size.height, data }, scale: size.scale };
+  }
+}
+
+/** Releases a replaced model's sessions once the analyses using it are done. */
+function retireModel(lease: Lease<FaceptorModel>): void {
+  void lease.idle().then(() => lease.value.release()).catch(() => undefined);
+}
+
+/** The UI resolves heads against the model it was told about; a task this package lacks is a caller error, said plainly. */
+function checkTasks(model: FaceptorModel, tasks: readonly TaskName[]): void {
+  const missing = tasks.filter((t) => !model.tasks.includes(t));
+  if (missing.length > 0) {
+    throw new Error(`the loaded model (${model.info.label}) has no task ${missing.join(', ')} (it has: ${model.tasks.join(', ')})`);
   }
 }

@@ -60,6 +60,15 @@ export class FaceptorModel {
     this.available = manifest.tasks.map((t) => t.name);
   }
 
+  /**
+   * The same package on another backend (EP switch, WebGPU device lost → WASM): shares the verified files and
+   * manifest, so nothing is re-read or re-hashed; sessions open lazily on the new backend. This model is untouched
+   * (its caller releases it once its in-flight runs are done).
+   */
+  rebind(backend: InferenceBackend): FaceptorModel {
+    return new FaceptorModel(this.manifest, this.files, backend, this.origin);
+  }
+
   get provider(): string { return this.backend.provider; }
   /** Task names in the package, registry order as exported. */
   get tasks(): readonly TaskName[] { return this.available; }
