@@ -273,11 +273,57 @@ describe('the other variants run through the same pipeline', () => {
         expect(Object.keys(f.expression!.rafdb.probs)).toHaveLength(7);
         expect(f.landmarks!['300w'].points).toHaveLength(68);
         expect(f.parsing!.celebam.labels).toHaveLength(19);
-        expect(model.hasLayerAttentionWeights).toBe(false); // the exporter does not emit cross_attention yet
+        // only the Layer-Attention graphs carry cross_attention (Base/Full read one memory level: nothing to chart)
+        expect(model.hasLayerAttentionWeights).toBe(variant === 'faceptor_layer_attention');
         await model.release();
       } finally {
         await other.cleanup();
       }
     }, 60_000);
   }
+});
+
+describe('Layer-Attention cross-attention shares through the pipeline', () => {
+  it('grace_hopper.jpg: layerAttention gives each decoder task one share per block (11, 1, 3, 5, 7, 9) summing to 1, as the graph weights say', async () => {
+    const la = await exportGoldenFixture('faceptor_layer_attention');
+    const model = await loadFaceptorFolder(la.dir, backend);
+    try {
+      expect(model.hasLayerAttentionWeights).toBe(true);
+      const { image, faces } = photos.get('grace_hopper.jpg')!;
+      const plain = await model.analyzeFaces(image, faces, { tasks: 'all' });
+      expect(plain.faces[0].layerAttention).toBeUndefined(); // only when asked
+      const r = await model.analyzeFaces(image, faces, { tasks: 'all', layerAttention: true });
+      const shares = r.faces[0].layerAttention!;
+      const decoderTasks = r.tasks.filter((n) => TASKS[n].type !== 'recog');
+      expect(Object.keys(shares).sort()).toEqual([...decoderTasks].sort());
+      for (const n of decoderTasks) {
+        const s = shares[n]!;
+        expect(s.map((x) => x.block)).toEqual([11, 1, 3, 5, 7, 9]); // memory order of faceptor-model.md §5.4
+        expect(sum(s.map((x) => x.fraction))).toBeCloseTo(1, 9);
+        for (const x of s) expect(x.fraction > 0 && x.fraction < 1).toBe(true);
+      }
+      // asking for the weights changes no prediction
+      expect(r.faces[0].expression).toEqual(plain.faces[0].expression);
+      expect(r.faces[0].landmarks).toEqual(plain.faces[0].landmarks);
+
+      // Independent of the pipeline: the same 112 crop through the graphs, mass per 49-token block summed by hand.
+      const run = async (file: string, feeds: Record<string, ort.Tensor>, fetches?: string[]) => {
+        const s = await ort.InferenceSession.create(join(la.dir, file), { logSeverityLevel: 3 });
+        try { return await (fetches ? s.run(feeds, fetches) : s.run(feeds)); } finally { await s.release(); }
+      };
+      const crop = warpCrop(image, crop112(faces[0].keypoints), NORMALISATION[112]);
+      const feat = await run('encoder_112.onnx', { image: new ort.Tensor('float32', crop, [1, 3, 112, 112]) });
+      const graph = model.manifest.tasks.find((t) => t.name === 'affect_rafdb')!;
+      const a = (await run(graph.file, Object.fromEntries(graph.inputs.map((n) => [n, feat[n]])), ['cross_attention'])).cross_attention;
+      const data = a.data as Float32Array;
+      expect(a.dims).toEqual([1, model.manifest.dims.decoderLayers, 7, 6 * 49]);
+      const mass = [0, 0, 0, 0, 0, 0];
+      for (let i = 0; i < data.length; i++) mass[Math.floor((i % 294) / 49)] += data[i];
+      const total = sum(mass);
+      shares.affect_rafdb!.forEach((x, j) => expect(x.fraction).toBeCloseTo(mass[j] / total, 7));
+    } finally {
+      await model.release();
+      await la.cleanup();
+    }
+  }, 60_000);
 });

@@ -7,7 +7,7 @@ import { Graph } from '../onnx/graph.ts';
 import { TASKS, type TaskName } from '../../../src/core/faceptor/tasks.ts';
 import { featName } from './encoder.ts';
 import { recognitionHead, softArgmax } from './heads-common.ts';
-import { layerNorm, linear, mapToTokens, multiheadAttention, tokensToMap } from './layers.ts';
+import { layerNorm, linear, mapToTokens, multiheadAttention, multiheadAttentionWithWeights, tokensToMap } from './layers.ts';
 import type { Params } from './params.ts';
 import { anchorSineEmbedding, mlp2 } from './tables.ts';
 
@@ -21,7 +21,15 @@ export interface FaceptorTaskSpec {
   /** Backbone blocks feeding the decoder memory, level 0 first (block 11; + 1, 3, 5, 7, 9 with Layer-Attention). */
   readonly levels: readonly number[];
   readonly decoderHeads: number;
+  /**
+   * Also output `cross_attention` [N, decoderLayers, Q, levels·S²]: every decoder layer's cross-attention softmax
+   * weights averaged over heads, keys level by level in `levels` order (what the Layer-Attention chart reads).
+   */
+  readonly crossAttention?: boolean;
 }
+
+/** Name of the optional cross-attention output (the pipeline's CROSS_ATTENTION_OUTPUT reads it by this name). */
+export const CROSS_ATTENTION = 'cross_attention';
 
 export interface TaskGraph {
   readonly graph: Graph;
@@ -45,12 +53,19 @@ export async function buildFaceptorTask(P: Params, spec: FaceptorTaskSpec): Prom
 
   const [Q, D] = P.shape(`${DEC}.query_feat.${spec.task}.weight`);
   const inputs = [...new Set(spec.levels)].map((b) => g.input(featName(b), ['N', C, S, S]));
-  const { output: decOut, src0 } = await decoder(g, P, spec, C, D, Q);
+  const { output: decOut, src0, crossAttention, layers } = await decoder(g, P, spec, C, D, Q);
+  // Declared after the head outputs so that consumers indexing outputs[0] keep reading the head output.
+  const withAttention = (outs: TaskGraph['outputs']): TaskGraph['outputs'] => {
+    if (!crossAttention) return outs;
+    const dims = ['N', layers, Q, spec.levels.length * S * S];
+    g.output(crossAttention, CROSS_ATTENTION, dims);
+    return [...outs, { name: CROSS_ATTENTION, dims }];
+  };
 
   if (type === 'age' || type === 'biattr' || type === 'affect') {
     const v = await linear(g, P, `${INT}.value.fc`, decOut); // [N, Q, 1]
     g.output(g.reshape(v, [0, Q]), 'logits', ['N', Q]);
-    return { graph: g, inputs, outputs: [{ name: 'logits', dims: ['N', Q] }] };
+    return { graph: g, inputs, outputs: withAttention([{ name: 'logits', dims: ['N', Q] }]) };
   }
 
   // map_v2: mask features from decoder_src, one dot product per query (§6).
@@ -70,15 +85,19 @@ export async function buildFaceptorTask(P: Params, spec: FaceptorTaskSpec): Prom
 
   if (type === 'parsing') {
     g.output(maps, 'logits_128', ['N', Q, H, H]);
-    return { graph: g, inputs, outputs: [{ name: 'logits_128', dims: ['N', Q, H, H] }] };
+    return { graph: g, inputs, outputs: withAttention([{ name: 'logits_128', dims: ['N', Q, H, H] }]) };
   }
   g.output(maps, 'heatmap', ['N', Q, H, H]);
   g.output(softArgmax(g, maps, Q, H), 'landmark', ['N', Q, 2]);
-  return { graph: g, inputs, outputs: [{ name: 'landmark', dims: ['N', Q, 2] }, { name: 'heatmap', dims: ['N', Q, H, H] }] };
+  return { graph: g, inputs, outputs: withAttention([{ name: 'landmark', dims: ['N', Q, 2] }, { name: 'heatmap', dims: ['N', Q, H, H] }]) };
 }
 
-/** The transformer decoder (§5) on batch-first tensors; returns decoder_output [N, Q, D] and decoder_src [N, S², D]. */
-async function decoder(g: Graph, P: Params, spec: FaceptorTaskSpec, C: number, D: number, Q: number): Promise<{ output: string; src0: string }> {
+/**
+ * The transformer decoder (§5) on batch-first tensors; returns decoder_output [N, Q, D], decoder_src [N, S², D]
+ * and, when the spec asks, the head-averaged cross-attention weights of every layer [N, layers, Q, levels·S²].
+ */
+async function decoder(g: Graph, P: Params, spec: FaceptorTaskSpec, C: number, D: number, Q: number,
+): Promise<{ output: string; src0: string; crossAttention?: string; layers: number }> {
   const { S } = spec;
   const srcs: string[] = [];
   const keys: string[] = [];
@@ -104,9 +123,18 @@ async function decoder(g: Graph, P: Params, spec: FaceptorTaskSpec, C: number, D
   let layers = 0;
   while (P.has(`${DEC}.transformer_cross_attention_layers.${layers}.norm.weight`)) layers++;
   const H = spec.decoderHeads;
+  const perLayer: string[] = [];
+  let headMean: string | undefined;
   for (let i = 0; i < layers; i++) {
     const ca = `${DEC}.transformer_cross_attention_layers.${i}`;
-    const a = await multiheadAttention(g, P, `${ca}.multihead_attn`, g.add(tgt, qpos), memK, memV, H);
+    const { output: a, weights } = await multiheadAttentionWithWeights(g, P, `${ca}.multihead_attn`, g.add(tgt, qpos), memK, memV, H);
+    // Mean over heads [N, H, Q, Lk] → [N, 1, Q·Lk], a side branch off the softmax (the decoder's values are
+    // untouched), as a [1, H]·[N, H, Q·Lk] MatMul with 1/H weights: onnxruntime's CPU ReduceMean over the head
+    // axis (strided) took ~180 ms per run on a 98-query 512 task, the MatMul ~1/10 of that (measured, golden fixture).
+    if (spec.crossAttention) {
+      const mean = g.matmul(headMean ??= g.f32(new Array(H).fill(1 / H), [1, H]), g.reshape(weights, [0, H, -1]));
+      perLayer.push(g.reshape(mean, [0, 1, Q, -1])); // an in-place view; a Reshape on the graph output would copy
+    }
     tgt = await layerNorm(g, P, `${ca}.norm`, g.add(tgt, a), 1e-5);
     const sa = `${DEC}.transformer_self_attention_layers.${i}`;
     const qk = g.add(tgt, qpos);
@@ -116,7 +144,8 @@ async function decoder(g: Graph, P: Params, spec: FaceptorTaskSpec, C: number, D
     const y = await linear(g, P, `${ff}.linear2`, g.relu(await linear(g, P, `${ff}.linear1`, tgt)));
     tgt = await layerNorm(g, P, `${ff}.norm`, g.add(tgt, y), 1e-5);
   }
-  return { output: tgt, src0: srcs[0] };
+  const crossAttention = perLayer.length === 0 ? undefined : perLayer.length === 1 ? perLayer[0] : g.concat(perLayer, 1);
+  return { output: tgt, src0: srcs[0], crossAttention, layers };
 }
 
 /** A_S + level embedding (§5.2, §5.4): a constant [S², D] per grid size and memory level. */

@@ -8,6 +8,16 @@ import { transpose2d, type Params } from './params.ts';
  * exactly; q may have batch 1 and broadcast against k/v of batch N (the decoder's first layer).
  */
 export async function multiheadAttention(g: Graph, P: Params, prefix: string, q: string, k: string, v: string, heads: number): Promise<string> {
+  return (await multiheadAttentionWithWeights(g, P, prefix, q, k, v, heads)).output;
+}
+
+/**
+ * multiheadAttention that also hands back the softmax weights [N, heads, Lq, Lk] (the same tensor the output is
+ * computed from, so exposing it changes no other value).
+ */
+export async function multiheadAttentionWithWeights(
+  g: Graph, P: Params, prefix: string, q: string, k: string, v: string, heads: number,
+): Promise<{ output: string; weights: string }> {
   const E = P.shape(`${prefix}.out_proj.weight`)[0];
   if (E % heads !== 0) throw new Error(`${prefix}: width ${E} is not divisible by ${heads} heads`);
   const dh = E / heads;
@@ -20,7 +30,8 @@ export async function multiheadAttention(g: Graph, P: Params, prefix: string, q:
   const vh = split(g.linear(v, vp.w, vp.b), [0, 2, 1, 3]); // [N, H, Lk, dh]
   const attn = g.softmax(g.matmul(qh, kh), -1);
   const o = g.reshape(g.transpose(g.matmul(attn, vh), [0, 2, 1, 3]), [0, 0, E]);
-  return g.linear(o, await P.linearT(g, `${prefix}.out_proj.weight`), await P.raw(g, `${prefix}.out_proj.bias`));
+  const output = g.linear(o, await P.linearT(g, `${prefix}.out_proj.weight`), await P.raw(g, `${prefix}.out_proj.bias`));
+  return { output, weights: attn };
 }
 
 /**

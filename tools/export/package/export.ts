@@ -253,7 +253,11 @@ export async function buildPackageGraphs(source: TensorSource, plan: ExportPlan,
     const S = group / plan.dims.vit.patch;
     const tg: TaskGraph = plan.variant === 'naive'
       ? await buildNaiveTask(P, { task, S })
-      : await buildFaceptorTask(P, { task, S, levels: blocksForTask(plan.variant, task), decoderHeads: plan.dims.decoder!.heads });
+      : await buildFaceptorTask(P, {
+        task, S, levels: blocksForTask(plan.variant, task), decoderHeads: plan.dims.decoder!.heads,
+        // Layer-Attention only: the Base/Full decoders read one level, so the per-block chart would be one bar.
+        crossAttention: plan.variant === 'layer_attention',
+      });
     const file = `${task}.onnx`;
     await finish(file, tg.graph);
     tasks.push({ name: task, type: TASKS[task].type, group, queries: plan.dims.outputs[task] ?? 0, file, inputs: [...tg.inputs], outputs: tg.outputs.map((o) => ({ name: o.name, dims: [...o.dims] })) });
