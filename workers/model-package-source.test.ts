@@ -186,6 +186,19 @@ describe('filesPackageSource', () => {
     expect(nested.tasks).toEqual(model.tasks);
   });
 
+  it('a dragged folder: no webkitRelativePath, the paths the UI walked place each file', async () => {
+    // models/ holding the package and a stale encoder in another folder: only paths keep the two encoders apart.
+    const picked = await filesOf(fixture.dir, 'models/faceptor_full/');
+    const encoder = picked.find((f) => f.name.startsWith('encoder_'))!;
+    const staleBytes = new Uint8Array(encoder.size).fill(7);
+    const stale: FileLike = { name: encoder.name, size: encoder.size, arrayBuffer: async () => staleBytes.buffer.slice(0) };
+    const files = [...picked.map((f) => ({ ...f, webkitRelativePath: '' })), stale];
+    const paths = [...picked.map((f) => f.webkitRelativePath!), `models/old/${encoder.name}`];
+    const model = await loadModelPackage(filesPackageSource(files, 'models', paths), backend);
+    expect(model.tasks.length).toBe(manifest.tasks.length);
+    await expect(loadModelPackage(filesPackageSource(files, 'models'), backend)).rejects.toThrow(/sha-?256|hash|checksum/i);
+  });
+
   it('plain files without folder paths, and a missing one named', async () => {
     const files = (await filesOf(fixture.dir, '')).map((f) => ({ ...f, webkitRelativePath: '' }));
     expect((await loadModelPackage(filesPackageSource(files, 'picked files'), backend)).tasks.length).toBe(manifest.tasks.length);

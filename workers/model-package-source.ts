@@ -255,13 +255,17 @@ export interface FileLike {
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
-/** Package-relative paths of dropped files: the picked folder's own name is dropped; plain files keep their name. */
-function packagePaths(files: readonly FileLike[]): Map<string, FileLike> {
+/**
+ * Package-relative paths of dropped files: the picked folder's own name is dropped; plain files keep their name.
+ * `paths` (parallel to files, webkitRelativePath-style) wins: drag-and-drop folders carry no webkitRelativePath.
+ */
+function packagePaths(files: readonly FileLike[], paths?: readonly string[]): Map<string, FileLike> {
   const byPath = new Map<string, FileLike>();
-  for (const f of files) {
-    const rel = f.webkitRelativePath ? f.webkitRelativePath.split('/').slice(1).join('/') : f.name;
+  files.forEach((f, i) => {
+    const given = paths?.[i] || f.webkitRelativePath;
+    const rel = given && given.includes('/') ? given.split('/').slice(1).join('/') : f.name;
     byPath.set(rel || f.name, f);
-  }
+  });
   if (byPath.has(MANIFEST_FILE)) return byPath;
   // A folder one level up was picked (e.g. models/ holding <package>/): root at the shallowest faceptor.json.
   const manifests = [...byPath.keys()].filter((p) => p.endsWith(`/${MANIFEST_FILE}`)).sort((a, b) => a.split('/').length - b.split('/').length);
@@ -270,8 +274,8 @@ function packagePaths(files: readonly FileLike[]): Map<string, FileLike> {
   return new Map([...byPath].filter(([p]) => p.startsWith(prefix)).map(([p, f]) => [p.slice(prefix.length), f]));
 }
 
-export function filesPackageSource(files: readonly FileLike[], name: string): BrowserPackageSource {
-  const byPath = packagePaths(files);
+export function filesPackageSource(files: readonly FileLike[], name: string, paths?: readonly string[]): BrowserPackageSource {
+  const byPath = packagePaths(files, paths);
   const file = (path: string) => {
     const f = byPath.get(path);
     if (!f) throw new PackageFileMissing(path);

@@ -238,7 +238,7 @@ export class PerceptionEngine implements PerceptionApi {
     const loaded = await this.ready();
     const packageSource = source.kind === 'url'
       ? urlPackageSource(source.url, { fetch: this.deps.fetchPackage, caches: this.deps.modelCaches?.() ?? null })
-      : filesPackageSource(source.files, source.name);
+      : filesPackageSource(source.files, source.name, source.paths);
     // Verified into a NEW model: a refused package (ModelPackageError, message names the problem) changes nothing.
     const model = await loadModelPackage(packageSource, loaded.backend, onProgress && throttleProgress(onProgress));
     const status: ModelStatus = {

@@ -1,12 +1,14 @@
 /**
- * Top-level layout: engine status + settings, then the live camera and the image gallery side by side.
- * Issue 4 adds per-face result panels and the Faceptor model manager as further sections fed by the same stores.
+ * Top-level layout: engine status, the Faceptor model manager (with task choices) and the overlay controls; then the
+ * live camera and the image gallery side by side; then the identity gallery every face is matched against.
  */
 import { EngineProvider } from './engine/EngineProvider.tsx';
 import { EngineBar } from './layout/EngineBar.tsx';
 import { LivePanel } from './live/LivePanel.tsx';
 import { GalleryPanel } from './gallery/GalleryPanel.tsx';
-import { ModelNotice } from './layout/ModelNotice.tsx';
+import { ModelPanel } from './models/ModelPanel.tsx';
+import { OverlayControls } from './overlay/OverlayControls.tsx';
+import { IdentityPanel } from './identity/IdentityPanel.tsx';
 
 export function App() {
   return (
@@ -14,11 +16,13 @@ export function App() {
       <header>
         <h1>Faceptor Web</h1>
         <EngineBar />
-        <ModelNotice />
+        <ModelPanel />
+        <OverlayControls />
       </header>
       <main>
         <LivePanel />
         <GalleryPanel />
+        <IdentityPanel />
       </main>
       <footer>Everything runs in this browser tab. No image, frame or result leaves your machine.</footer>
     </EngineProvider>

@@ -1,7 +1,8 @@
-/** The image half of the app: drop zone and the grid of analysed images. */
+/** The image half of the app: drop zone, the grid of analysed images, and one JSON export of them all. */
 import { useGallery } from '../../state/gallery.ts';
 import { DropZone } from './DropZone.tsx';
 import { ImageCard } from './ImageCard.tsx';
+import { downloadText, exportText } from './export-json.ts';
 
 export function GalleryPanel() {
   const items = useGallery((s) => s.items);
@@ -10,7 +11,13 @@ export function GalleryPanel() {
       <h2 id="gallery-title">Images</h2>
       <DropZone />
       {items.length > 0 && (
-        <div className="controls"><button type="button" onClick={() => useGallery.getState().clear()}>Clear all</button></div>
+        <div className="controls">
+          <button
+            type="button" data-testid="gallery-export-all" disabled={!items.some((i) => i.analysis)}
+            onClick={() => downloadText('faceptor-analysis.json', exportText(items))}
+          >Export all (JSON)</button>
+          <button type="button" onClick={() => useGallery.getState().clear()}>Clear all</button>
+        </div>
       )}
       <div className="grid" data-testid="gallery">
         {items.map((item) => <ImageCard key={item.id} item={item} />)}

@@ -1,8 +1,13 @@
-/** One analysed image: the photo with its overlay, face count, downscale note, timings, JSON export. */
+/**
+ * One analysed image: the photo with its overlay and parsing legend, face count, downscale note, timings, one panel
+ * per face (with a Faceptor model), JSON export.
+ */
 import { memo } from 'react';
 import { useGallery, type GalleryItem } from '../../state/gallery.ts';
 import { OverlayCanvas } from '../overlay/OverlayCanvas.tsx';
 import { Timings } from '../layout/Timings.tsx';
+import { ParsingLegend } from '../overlay/ParsingLegend.tsx';
+import { FaceList } from '../faces/FaceList.tsx';
 import { downloadText, exportText, jsonFileName } from './export-json.ts';
 
 export const ImageCard = memo(function ImageCard({ item }: { item: GalleryItem }) {
@@ -35,6 +40,8 @@ export const ImageCard = memo(function ImageCard({ item }: { item: GalleryItem }
         )}
         <button type="button" className="link" onClick={() => useGallery.getState().remove(item.id)}>Remove</button>
       </figcaption>
+      {analysis && <ParsingLegend faces={analysis.faces} />}
+      {analysis?.model && <FaceList analysis={analysis} testId="image-faces" />}
     </figure>
   );
 });

@@ -5,6 +5,7 @@
 import { useCallback, useRef } from 'react';
 import { useGallery } from '../../state/gallery.ts';
 import { useSettings } from '../../state/settings.ts';
+import { currentFaceptorOptions } from '../../state/analysis-options.ts';
 import { useEngineClient } from '../engine/EngineProvider.tsx';
 import { errorMessage } from '../engine/client.ts';
 
@@ -24,7 +25,7 @@ export function useImageAnalysis() {
       chain.current = chain.current.then(async () => {
         const { imageDetector, minScore } = useSettings.getState();
         try {
-          const analysis = await client.api.analyzeImage(file, { model: imageDetector, minScore });
+          const analysis = await client.api.analyzeImage(file, { model: imageDetector, minScore, ...currentFaceptorOptions() });
           useGallery.getState().update(id, { state: 'done', analysis });
         } catch (err) {
           useGallery.getState().update(id, { state: 'error', error: errorMessage(err) });

@@ -1,8 +1,13 @@
-/** Webcam demo: start/stop, camera choice, the video with its overlay, face count, rate and per-stage timings. */
+/**
+ * Webcam demo: start/stop, camera choice, the video with its overlay, face count, rate and per-stage timings, the
+ * parsing legend and one panel per tracked face.
+ */
 import { useRef } from 'react';
 import { useEngine } from '../../state/engine.ts';
 import { useLive } from '../../state/live.ts';
 import { OverlayCanvas } from '../overlay/OverlayCanvas.tsx';
+import { ParsingLegend } from '../overlay/ParsingLegend.tsx';
+import { FaceList } from '../faces/FaceList.tsx';
 import { Timings } from '../layout/Timings.tsx';
 import { useCamera } from './useCamera.ts';
 
@@ -47,6 +52,8 @@ export function LivePanel() {
           {latest && <Timings timings={latest.timings} testId="live-timings" />}
         </div>
       )}
+      {camera === 'on' && latest && <ParsingLegend faces={latest.faces} />}
+      {camera === 'on' && latest?.model && <FaceList analysis={latest} testId="live-faces" />}
     </section>
   );
 }

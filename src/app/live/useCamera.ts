@@ -8,6 +8,7 @@ import { useCallback, useEffect, useRef, type RefObject } from 'react';
 import { useEngine } from '../../state/engine.ts';
 import { TIMING_HISTORY, useLive } from '../../state/live.ts';
 import { useSettings } from '../../state/settings.ts';
+import { currentFaceptorOptions } from '../../state/analysis-options.ts';
 import { useEngineClient } from '../engine/EngineProvider.tsx';
 import { errorMessage } from '../engine/client.ts';
 import { cameraErrorMessage } from './camera-errors.ts';
@@ -25,8 +26,10 @@ export function useCamera(videoRef: RefObject<HTMLVideoElement | null>) {
     streamRef.current?.getTracks().forEach((t) => t.stop());
     streamRef.current = null;
     if (videoRef.current) videoRef.current.srcObject = null;
+    // Tracks belong to one stream: a new start (or another camera) must not inherit ids or carried results.
+    void client.api.resetVideo().catch(() => undefined);
     useLive.getState().set({ camera: 'off', latest: null, fps: 0 });
-  }, [videoRef]);
+  }, [videoRef, client]);
 
   const start = useCallback(async (deviceId?: string) => {
     stop();
@@ -82,7 +85,7 @@ export function useCamera(videoRef: RefObject<HTMLVideoElement | null>) {
         const frame = typeof VideoFrame !== 'undefined' ? new VideoFrame(video) : await createImageBitmap(video);
         const grabMs = performance.now() - t0;
         const minScore = useSettings.getState().minScore;
-        const result = await client.api.analyzeFrame(Comlink.transfer(frame, [frame]), { minScore });
+        const result = await client.api.analyzeFrame(Comlink.transfer(frame, [frame]), { minScore, ...currentFaceptorOptions() });
         const t1 = performance.now();
         gate.done(t1);
         if (run !== runRef.current) return;

@@ -1,0 +1,227 @@
+/**
+ * Faceptor tasks in the app, with the golden Full fixture exported by our exporter (random weights: the app must say
+ * so) and served as if installed in public/models/:
+ * - live camera: every task's overlay and panel appear, faces keep their track id;
+ * - a dropped photo: the JSON export holds every task; WebGPU and WASM agree with the Node CLI on the same PNG
+ *   within the tolerances documented in README ("Browser vs Node parity");
+ * - identity gallery: enrol, reload, still matched; delete all empties it;
+ * - refused packages (hash mismatch, missing file, foreign manifest, newer format) name the problem, and a model
+ *   that already runs keeps running.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropFiles, hookState, launch, openPage, waitForEngine } from './support/browser.ts';
+import { makeFakeCamera, tempDir } from './support/fixtures.ts';
+import { exportGoldenFixture, makeBadPackage, servePackages, type ExportedFixture, type PackageDefect } from './support/model-fixture.ts';
+import { analyzeWithCli } from './support/node-reference.ts';
+import { compareFaces } from './support/parity.ts';
+import { FACES } from './support/paths.ts';
+import { startPreview, type PreviewServer } from './support/preview.ts';
+
+const TASK_FIELDS = ['landmarks', 'parsing', 'age', 'expression', 'attributes', 'identity'] as const;
+/** Browser vs Node CLI, same PNG, default heads (README "Browser vs Node parity"). */
+const TOLERANCE = { landmarks: 0.01, parsing: 0.02, ageYears: 0.5, expression: 0.02, attributes: 0.02, identity: 1e-3 };
+
+let server: PreviewServer;
+let fixture: ExportedFixture;
+let tmp: ReturnType<typeof tempDir>;
+let camera: { y4m: string; png: string };
+
+const photo = (name: string, type: string) => ({ name, type, base64: readFileSync(join(FACES, name)).toString('base64') });
+// The hook's snapshot with the Faceptor fields (JSON form, see src/app/test-hook.ts); loosely typed on purpose.
+const state = (page: Page): Promise<any> => hookState(page); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+beforeAll(async () => {
+  tmp = tempDir('faceptor-e2e-');
+  fixture = await exportGoldenFixture('faceptor_full');
+  camera = makeFakeCamera(join(FACES, 'grace_hopper.jpg'), tmp.dir);
+  server = await startPreview();
+});
+afterAll(async () => {
+  await server?.stop();
+  await fixture?.cleanup();
+  tmp?.remove();
+});
+
+async function openWithModel(context: BrowserContext, ep: 'wasm' | 'webgpu', query = ''): Promise<{ page: Page; problems: string[] }> {
+  const opened = await openPage(context, `${server.url}?ep=${ep}${query}`);
+  const engine = await waitForEngine(opened.page);
+  expect(engine.error).toBeNull();
+  await opened.page.waitForSelector('[data-testid="model-notice"][data-state="loaded"], [data-testid="model-notice"][data-state="error"]', { timeout: 120_000 });
+  return opened;
+}
+
+async function dropAndWait(page: Page, name: string, type: string) {
+  await dropFiles(page, [photo(name, type)]);
+  await page.waitForSelector(`[data-testid="gallery-item"][data-name="${name}"][data-state="done"]`, { timeout: 240_000 });
+  return (await state(page)).gallery.find((g: { name: string }) => g.name === name)!;
+}
+
+describe('Faceptor Full fixture in the app', () => {
+  let browser: Browser;
+  beforeAll(async () => { browser = await launch({ fakeCameraY4m: camera.y4m }); });
+  afterAll(async () => { await browser?.close(); });
+
+  it('says the model is untrained, shows its provenance, and draws every task on the live camera', async () => {
+    const context = await browser.newContext();
+    await servePackages(context, [{ name: 'e2e-full', dir: fixture.dir }]);
+    const { page, problems } = await openWithModel(context, 'wasm');
+    await expect(page.isVisible('[data-testid="untrained-banner"]')).resolves.toBe(true);
+    await expect(page.textContent('[data-testid="untrained-banner"]')).resolves.toMatch(/untrained model — outputs are meaningless/i);
+    const manifest = JSON.parse(readFileSync(join(fixture.dir, 'faceptor.json'), 'utf8'));
+    const provenance = await page.textContent('[data-testid="model-provenance"]');
+    expect(provenance).toContain(manifest.label);
+    expect(provenance).toContain(manifest.provenance.sourceSha256.slice(0, 12));
+    expect(provenance).toMatch(/fp32/);
+
+    await page.click('[data-testid="camera-start"]');
+    await page.waitForFunction((fields) => {
+      const s = (window as any).__faceptor.state(); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const f = s.live.latest?.faces?.[0];
+      return !!f && fields.every((k: string) => k in f);
+    }, TASK_FIELDS, { timeout: 240_000, polling: 250 });
+    const first = (await state(page)).live.latest;
+    expect(first.faces).toHaveLength(1);
+    expect(first.model.untrained).toBe(true);
+    // overlay: landmark points and a parsing mask are drawn; panel: a section per task
+    await page.waitForSelector('[data-testid="live-overlay"][data-faces="1"]');
+    expect(Number(await page.getAttribute('[data-testid="live-overlay"]', 'data-landmark-points'))).toBeGreaterThan(0);
+    expect(Number(await page.getAttribute('[data-testid="live-overlay"]', 'data-mask-pixels'))).toBeGreaterThan(0);
+    for (const section of ['face-age', 'face-expression', 'face-attributes', 'face-identity']) {
+      await page.waitForSelector(`.live [data-testid="${section}"]`, { timeout: 30_000 });
+    }
+    await page.waitForSelector('.live [data-testid="face-untrained"]');
+    await page.waitForSelector('[data-testid="overlay-legend"]');
+    // the face keeps its track over later frames
+    const trackId = first.faces[0].trackId;
+    expect(trackId).toBeGreaterThan(0);
+    await page.waitForFunction((n) => (window as any).__faceptor.state().live.framesAnalysed >= n, (await state(page)).live.framesAnalysed + 2, { timeout: 120_000 }); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect((await state(page)).live.latest.faces[0].trackId).toBe(trackId);
+    await page.click('[data-testid="camera-stop"]');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('exports every task of a dropped photo as JSON', async () => {
+    const context = await browser.newContext({ acceptDownloads: true });
+    await servePackages(context, [{ name: 'e2e-full', dir: fixture.dir }]);
+    const { page, problems } = await openWithModel(context, 'wasm');
+    await dropAndWait(page, 'astronaut.png', 'image/png');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="gallery-export"]')]);
+    const doc = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    expect(doc.model).toMatchObject({ variant: 'full', untrained: true });
+    const face = doc.images[0].faces[0];
+    for (const field of TASK_FIELDS) expect(face, field).toHaveProperty(field);
+    expect(face.landmarks['300w'].points).toHaveLength(68);
+    expect(face.parsing.celebam.labels).toHaveLength(19);
+    expect(face.age.utkface.distribution).toHaveLength(101);
+    expect(Object.keys(face.expression.rafdb.probs)).toHaveLength(7);
+    expect(Object.keys(face.attributes)).toHaveLength(40);
+    expect(face.identity.embedding).toHaveLength(512);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('browser vs Node CLI on the same photo', () => {
+  let reference: Awaited<ReturnType<typeof analyzeWithCli>>;
+  beforeAll(async () => {
+    reference = await analyzeWithCli(join(FACES, 'astronaut.png'), 'auto', ['--model', fixture.dir, '--tasks', 'default']);
+  });
+  for (const ep of ['webgpu', 'wasm'] as const) {
+    it(`agrees on ${ep}`, async () => {
+      const browser = await launch({ webgpu: ep === 'webgpu' });
+      try {
+        const context = await browser.newContext();
+        await servePackages(context, [{ name: 'e2e-full', dir: fixture.dir }]);
+        const { page } = await openWithModel(context, ep);
+        expect((await state(page)).engine.status?.provider).toBe(ep);
+        const item = await dropAndWait(page, 'astronaut.png', 'image/png');
+        expect(item.analysis.faces).toHaveLength(reference.faces.length);
+        const d = compareFaces(item.analysis.faces[0], reference.faces[0]);
+        process.stdout.write(`parity ${ep}: ${JSON.stringify(d)}\n`);
+        expect(d.missing).toEqual([]);
+        for (const [k, limit] of Object.entries(TOLERANCE)) expect(d[k as keyof typeof TOLERANCE], k).toBeLessThanOrEqual(limit);
+        await context.close();
+      } finally {
+        await browser.close();
+      }
+    });
+  }
+});
+
+describe('identity gallery', () => {
+  it('remembers an enrolled face across a reload, and delete-all empties it', async () => {
+    const browser = await launch();
+    try {
+      const context = await browser.newContext();
+      await servePackages(context, [{ name: 'e2e-full', dir: fixture.dir }]);
+      const { page } = await openWithModel(context, 'wasm');
+      await expect(page.textContent('[data-testid="identity-storage-note"]')).resolves.toMatch(/stored locally/i);
+      await dropAndWait(page, 'astronaut.png', 'image/png');
+      await page.fill('.gallery [data-testid="face-enrol-name"]', 'Eileen Collins');
+      await page.click('.gallery [data-testid="face-enrol"]');
+      await page.waitForSelector('[data-testid="identity-person"][data-name="Eileen Collins"]');
+      await page.reload();
+      await waitForEngine(page);
+      await page.waitForSelector('[data-testid="model-notice"][data-state="loaded"]', { timeout: 120_000 });
+      await page.waitForSelector('[data-testid="identity-person"][data-name="Eileen Collins"]');
+      await dropAndWait(page, 'astronaut.png', 'image/png');
+      await page.waitForSelector('.gallery [data-testid="face-identity"][data-match="Eileen Collins"]');
+      page.once('dialog', (d) => void d.accept());
+      await page.click('[data-testid="identity-delete-all"]');
+      await page.waitForSelector('[data-testid="identity-count"][data-count="0"]');
+      await page.reload();
+      await waitForEngine(page);
+      await page.waitForSelector('[data-testid="identity-count"][data-count="0"]');
+      await context.close();
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe('refused model packages', () => {
+  let browser: Browser;
+  beforeAll(async () => { browser = await launch(); });
+  afterAll(async () => { await browser?.close(); });
+
+  const expected: Record<PackageDefect, RegExp> = {
+    'hash-mismatch': /corrupt \(sha256/,
+    'missing-file': /incomplete model package, .*\.onnx is missing/,
+    'foreign-manifest': /not a Faceptor model manifest/,
+    'newer-format': /format version \d+ is newer/,
+  };
+  for (const defect of Object.keys(expected) as PackageDefect[]) {
+    it(`names the problem: ${defect}`, async () => {
+      const bad = makeBadPackage(fixture.dir, tmp.dir, defect);
+      const context = await browser.newContext();
+      await servePackages(context, [{ name: 'bad', dir: bad, listed: false }]);
+      const { page, problems } = await openWithModel(context, 'wasm', `&model=${encodeURIComponent(`${server.url}models/bad/`)}`);
+      await expect(page.textContent('[data-testid="model-error"]')).resolves.toMatch(expected[defect]);
+      // detection still works without a model
+      const item = await dropAndWait(page, 'astronaut.png', 'image/png');
+      expect(item.analysis.faces).toHaveLength(1);
+      expect(item.analysis.faces[0]).not.toHaveProperty('age');
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+  }
+
+  it('keeps the running model when a dropped folder is refused', async () => {
+    const bad = makeBadPackage(fixture.dir, tmp.dir, 'hash-mismatch');
+    const context = await browser.newContext();
+    await servePackages(context, [{ name: 'e2e-full', dir: fixture.dir }]);
+    const { page } = await openWithModel(context, 'wasm');
+    const before = await page.textContent('[data-testid="model-provenance"]');
+    await page.setInputFiles('[data-testid="model-pick"]', bad);
+    await page.waitForSelector('[data-testid="model-error"]', { timeout: 60_000 });
+    await expect(page.textContent('[data-testid="model-error"]')).resolves.toMatch(/corrupt/);
+    await expect(page.textContent('[data-testid="model-provenance"]')).resolves.toBe(before);
+    const item = await dropAndWait(page, 'astronaut.png', 'image/png');
+    for (const field of TASK_FIELDS) expect(item.analysis.faces[0], field).toHaveProperty(field);
+    await context.close();
+  });
+});

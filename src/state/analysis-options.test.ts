@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import type { ModelStatus } from '../../workers/perception-api.ts';
+import { faceptorOptions } from './analysis-options.ts';
+import { DEFAULT_TASKS } from './tasks.ts';
+
+function status(tasks: ModelStatus['info']['tasks'], hasLayerAttention = false): ModelStatus {
+  return {
+    info: {
+      label: 'm', variant: 'faceptor_full', precision: 'fp32', untrained: false, sourceFile: 'x.pth.tar',
+      sourceSha256: '0'.repeat(64), step: null, exporterVersion: '1', tasks,
+    },
+    origin: 'test', hasLayerAttention, bytes: 1,
+  };
+}
+
+describe('faceptorOptions', () => {
+  it('asks for no Faceptor task without a model', () => {
+    expect(faceptorOptions(null, DEFAULT_TASKS)).toEqual({ tasks: [] });
+  });
+
+  it('turns one choice per type into one head, and drops types switched off', () => {
+    const model = status(['align_300w', 'align_wflw', 'parsing_celebam', 'age_morph2', 'recog_ms1mv3']);
+    const settings = {
+      ...DEFAULT_TASKS,
+      enabled: { ...DEFAULT_TASKS.enabled, parsing: false },
+      heads: { align: 'align_wflw' as const },
+    };
+    expect(faceptorOptions(model, settings).tasks).toEqual(['align_wflw', 'age_morph2', 'recog_ms1mv3']);
+  });
+
+  it('asks for the attention chart only when shown and the model has it', () => {
+    const shown = { ...DEFAULT_TASKS, showLayerAttention: true };
+    expect(faceptorOptions(status(['age_morph2'], true), shown).layerAttention).toBe(true);
+    expect(faceptorOptions(status(['age_morph2'], false), shown).layerAttention).toBe(false);
+    expect(faceptorOptions(status(['age_morph2'], true), DEFAULT_TASKS).layerAttention).toBe(false);
+  });
+});

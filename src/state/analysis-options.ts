@@ -1,0 +1,22 @@
+/**
+ * The Faceptor part of every analysis request, read at call time from the model and task stores, so a task toggled
+ * or a model swapped mid-stream applies from the next frame on.
+ */
+import type { AnalysisOptions, ModelStatus } from '../../workers/perception-api.ts';
+import { useModels } from './models.ts';
+import { selectedTasks, useTasks, type TaskSettings } from './tasks.ts';
+
+export type FaceptorOptions = Pick<AnalysisOptions, 'tasks' | 'layerAttention'>;
+
+/** Tasks to run for the loaded model (none without one); the attention chart only when shown and the model has it. */
+export function faceptorOptions(current: ModelStatus | null, settings: TaskSettings): FaceptorOptions {
+  if (!current) return { tasks: [] };
+  return {
+    tasks: selectedTasks(settings, current.info.tasks),
+    layerAttention: current.hasLayerAttention && settings.showLayerAttention,
+  };
+}
+
+export function currentFaceptorOptions(): FaceptorOptions {
+  return faceptorOptions(useModels.getState().current, useTasks.getState());
+}
