@@ -1,6 +1,6 @@
 /**
  * Dropped/picked images and their analyses. Each item fails or succeeds on its own: one bad file never touches
- * the others. Issue 4 hangs per-face Faceptor results off `analysis.faces`.
+ * the others. Per-face Faceptor results live on `analysis.faces` (the worker's ImageAnalysis).
  */
 import { create } from 'zustand';
 import type { ImageAnalysis } from '../../workers/perception-api.ts';

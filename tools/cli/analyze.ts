@@ -12,8 +12,8 @@
  * Exit codes: 0 when at least one image was analysed; 1 when every image failed (or the detector could not be
  * loaded); 2 for a usage error.
  *
- * Options are parsed into one `CliOptions` object and images go through `analyzeFile`, so later issues add
- * `--model` / `--tasks` by extending those two without touching the output plumbing.
+ * Options are parsed into one `CliOptions` object and images go through `analyzeFile`; the JSON document is the one
+ * the app exports (src/pipeline/analysis-json.ts).
  */
 import { writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';

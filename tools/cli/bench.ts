@@ -1,7 +1,7 @@
 /**
- * `npm run bench [-- --iterations N] [--faceptor-iterations N] [--faceptor-warmup N] [--model <package dir>] [--no-faceptor] [--export]`
+ * `npm run bench [-- --iterations N] [--faceptor-iterations N] [--faceptor-warmup N] [--model <package dir>] [--no-faceptor] [--no-browser] [--export]`
  *
- * Sections (each can be skipped; later issues add Faceptor stages as new sections):
+ * Sections (each can be skipped):
  * - detection: BlazeFace front/back on the shared photos and a synthetic 1280×720 frame, in Node
  *   (onnxruntime-node, CPU, 1 thread). Reports the median bare `session.run`, the median of everything else in a
  *   detect() call (letterbox/normalise, tensor copies, decode, NMS, mapping) and their share of the frame, plus
@@ -10,6 +10,9 @@
  *   to a temp folder (or `--model <dir>`): per stage detect, align/pre-process, encoder 112, encoder 512, task graph
  *   per task, decode, plus the share of the frame that is NOT a bare `session.run` (target ≤ 5 %), and counted
  *   encoder passes per task selection (1 × 112 task vs all 112 tasks; with/without the 512 tasks).
+ * - browser: the same Full package in the real app (Debian Chromium, WASM EP; e2e/bench/browser-faceptor.ts): a photo
+ *   dropped repeatedly per task selection; the worker's stage timings plus the overlay's draw time, the share that
+ *   is not `session.run`, and the encoder/task run counts. Needs the built app (`npm run bench` builds it first).
  * - export: runs tools/export/bench.ts when that file exists (`--export`), otherwise says it is skipped.
  *
  * The project's target is "everything but session.run ≤ 20 % of the detection frame time on WASM"; Node's CPU
@@ -26,6 +29,7 @@ import { createNodeBackend, loadBlazeFaceModels, loadImageFile, loadFaceptorFold
 import { exportGoldenFixture } from '../node-host/testing/golden-package.ts';
 import type { TaskRequest } from '../../src/pipeline/faceptor/select.ts';
 import { TASKS, TASK_NAMES, type TaskName } from '../../src/core/faceptor/tasks.ts';
+import { browserFaceptorBench } from '../../e2e/bench/browser-faceptor.ts';
 
 const FACES = join(REPO_ROOT, '..', 'shared', 'faces');
 const PHOTOS = ['astronaut.png', 'camera.png', 'grace_hopper.jpg'];
@@ -157,6 +161,16 @@ function faceptorSection(modelDir: string | undefined, iterations: number, warmu
   };
 }
 
+function browserSection(modelDir: string | undefined, iterations: number, warmup: number): Section {
+  return {
+    name: 'browser',
+    async run() {
+      const rows = await browserFaceptorBench({ iterations, warmup, modelDir });
+      return rows.map((r) => ({ section: 'browser', ...r }));
+    },
+  };
+}
+
 const exporter: Section = {
   name: 'export',
   async run() {
@@ -169,7 +183,7 @@ const exporter: Section = {
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write('Usage: npm run bench [-- --iterations N] [--faceptor-iterations N] [--faceptor-warmup N] [--model <package dir>] [--no-faceptor] [--export]\n');
+    process.stdout.write('Usage: npm run bench [-- --iterations N] [--faceptor-iterations N] [--faceptor-warmup N] [--model <package dir>] [--no-faceptor] [--no-browser] [--export]\n');
     return 0;
   }
   const i = argv.indexOf('--iterations');
@@ -195,11 +209,12 @@ async function main(argv: string[]): Promise<number> {
   const sections = [
     detection,
     ...(argv.includes('--no-faceptor') ? [] : [faceptorSection(modelDir, faceptorIterations, warmup)]),
+    ...(argv.includes('--no-faceptor') || argv.includes('--no-browser') ? [] : [browserSection(modelDir, faceptorIterations, warmup)]),
     ...(argv.includes('--export') ? [exporter] : []),
   ];
   for (const section of sections) {
     const rows = await section.run(iterations);
-    process.stdout.write(`\n== ${section.name} (${section.name === 'faceptor' ? faceptorIterations : iterations} iterations, medians) ==\n`);
+    process.stdout.write(`\n== ${section.name} (${section.name === 'detection' ? iterations : faceptorIterations} iterations, medians) ==\n`);
     console.table(rows.map(({ section: _s, ...r }) =>
       Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toFixed(3)) : v]))));
   }
