@@ -3,17 +3,18 @@
  * (default: the golden Full fixture exported by our exporter) is served as if installed, a photo is dropped
  * `iterations + warmup` times, and each analysis's worker timings plus the overlay's draw time are read back.
  *
- * Per task selection (stored task choices, as a user would leave them): detect, align/pre-process, encoder 112,
+ * The package is linked into dist/models/ and loaded with `?model=` (Playwright routes cannot carry a real-size
+ * 394 MiB weights.bin). Per task selection (stored task choices, as a user would leave them): detect, align/pre-process, encoder 112,
  * encoder 512, task graphs, decode, draw, the frame, and the share of the frame that is not a bare `session.run`.
  * Image-file decode (createImageBitmap) is reported apart, as in the Node bench: a video frame has none.
  * Needs `vite build` first (`npm run bench` does it).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { TaskType } from '../../src/core/faceptor/tasks.ts';
 import { dropFiles, hookState, launch, openPage, waitForEngine } from '../support/browser.ts';
-import { exportGoldenFixture, servePackages } from '../support/model-fixture.ts';
-import { FACES } from '../support/paths.ts';
+import { exportGoldenFixture } from '../support/model-fixture.ts';
+import { FACES, REPO_ROOT } from '../support/paths.ts';
 import { startPreview } from '../support/preview.ts';
 
 export type BenchRow = { readonly case: string } & Record<string, string | number>;
@@ -41,6 +42,9 @@ export async function browserFaceptorBench(options: { iterations: number; warmup
   const photo = options.photo ?? 'grace_hopper.jpg';
   const base64 = readFileSync(join(FACES, photo)).toString('base64');
   const fixture = options.modelDir ? undefined : await exportGoldenFixture('faceptor_full');
+  const served = join(REPO_ROOT, 'dist', 'models', 'bench-package');
+  rmSync(served, { force: true, recursive: true });
+  symlinkSync(resolve(options.modelDir ?? fixture!.dir), served, 'dir'); // before the server starts: it lists dist/ once
   const server = await startPreview();
   const rows: BenchRow[] = [];
   try {
@@ -48,10 +52,9 @@ export async function browserFaceptorBench(options: { iterations: number; warmup
       const browser = await launch();
       try {
         const context = await browser.newContext();
-        await servePackages(context, [{ name: 'bench-full', dir: options.modelDir ?? fixture!.dir }]);
         const enabled = Object.fromEntries(ALL_TYPES.map((t) => [t, c.enabled.includes(t)]));
         await context.addInitScript((stored) => localStorage.setItem('faceptor.tasks.v1', stored), JSON.stringify({ enabled, heads: {}, showLayerAttention: false }));
-        const { page } = await openPage(context, `${server.url}?ep=wasm`);
+        const { page } = await openPage(context, `${server.url}?ep=wasm&model=${encodeURIComponent(`${server.url}models/bench-package/`)}`);
         const engine = await waitForEngine(page);
         if (engine.error) throw new Error(engine.error);
         await page.waitForSelector('[data-testid="model-notice"][data-state="loaded"]', { timeout: 300_000 });
@@ -95,6 +98,7 @@ export async function browserFaceptorBench(options: { iterations: number; warmup
     }
   } finally {
     await server.stop();
+    rmSync(served, { force: true });
     await fixture?.cleanup();
   }
   return rows;
