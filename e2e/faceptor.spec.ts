@@ -125,6 +125,84 @@ describe('Faceptor Full fixture in the app', () => {
   });
 });
 
+describe('task choices, Layer-Attention, model cache', () => {
+  let browser: Browser;
+  let layerAttention: ExportedFixture;
+  beforeAll(async () => {
+    browser = await launch();
+    layerAttention = await exportGoldenFixture('faceptor_layer_attention');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await layerAttention?.cleanup();
+  });
+
+  it('runs only the enabled tasks: landmarks and parsing off → no 512 pass, one 112 pass', async () => {
+    const context = await browser.newContext();
+    await servePackages(context, [{ name: 'e2e-full', dir: fixture.dir }]);
+    const { page, problems } = await openWithModel(context, 'wasm');
+    for (const type of ['align', 'parsing']) await page.uncheck(`[data-testid="task-toggle"][data-type="${type}"]`);
+    const item = await dropAndWait(page, 'astronaut.png', 'image/png');
+    const face = item.analysis.faces[0];
+    expect(face).not.toHaveProperty('landmarks');
+    expect(face).not.toHaveProperty('parsing');
+    for (const field of ['age', 'expression', 'attributes', 'identity']) expect(face, field).toHaveProperty(field);
+    expect(item.analysis.runs).toMatchObject({ encoder112: 1, encoder512: 0 });
+    await expect(page.$('.gallery [data-testid="overlay-legend"]')).resolves.toBeNull();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('draws the Layer-Attention chart when asked: per task, shares of attention over the encoder blocks', async () => {
+    const context = await browser.newContext();
+    await servePackages(context, [{ name: 'e2e-la', dir: layerAttention.dir }]);
+    const { page, problems } = await openWithModel(context, 'wasm');
+    // off by default: computing it is extra work
+    let item = await dropAndWait(page, 'astronaut.png', 'image/png');
+    expect(item.analysis.faces[0]).not.toHaveProperty('layerAttention');
+    await page.click('.gallery [data-testid="gallery-item"] button.link');
+    await page.check('[data-testid="task-layer-attention"]');
+    item = await dropAndWait(page, 'astronaut.png', 'image/png');
+    await page.waitForSelector('.gallery [data-testid="face-layer-attention"]');
+    const charts = await page.$$eval('.gallery [data-testid="face-layer-attention-task"]', (els) => els.map((e) => ({
+      task: e.getAttribute('data-task'), blocks: e.getAttribute('data-blocks')!.split(','), fractions: e.getAttribute('data-fractions')!.split(',').map(Number),
+    })));
+    // every decoder task that ran (identity has no decoder), each a distribution over the blocks it reads
+    const decoderTasks = (item.analysis.tasks as string[]).filter((t) => !t.startsWith('recog'));
+    expect(decoderTasks.length).toBeGreaterThanOrEqual(4);
+    expect(charts.map((c) => c.task).sort()).toEqual([...decoderTasks].sort());
+    for (const c of charts) {
+      expect(c.task).not.toMatch(/^recog/);
+      expect(c.blocks.length).toBeGreaterThan(1);
+      expect(c.fractions.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
+      for (const f of c.fractions) expect(f).toBeGreaterThanOrEqual(0);
+    }
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('a second visit loads the model from the browser cache with the network gone; Clear model cache empties it', async () => {
+    const context = await browser.newContext();
+    await servePackages(context, [{ name: 'e2e-full', dir: fixture.dir }]);
+    const first = await openWithModel(context, 'wasm');
+    await expect(first.page.getAttribute('[data-testid="model-notice"]', 'data-state')).resolves.toBe('loaded');
+    await first.page.waitForFunction(() => Number(document.querySelector('[data-testid="model-cache"]')?.getAttribute('data-entries')) > 0);
+    await first.page.close();
+    // offline for the package's files (the newest route wins); the listing still names it
+    const blocked: string[] = [];
+    await context.route('**/models/e2e-full/**', (route) => { blocked.push(route.request().url()); return route.abort('internetdisconnected'); });
+    const second = await openWithModel(context, 'wasm');
+    await expect(second.page.getAttribute('[data-testid="model-notice"]', 'data-state')).resolves.toBe('loaded');
+    const item = await dropAndWait(second.page, 'astronaut.png', 'image/png');
+    for (const field of TASK_FIELDS) expect(item.analysis.faces[0], field).toHaveProperty(field);
+    expect(blocked.length).toBeGreaterThan(0); // it did ask the network (for the manifest), and was refused
+    await second.page.click('[data-testid="model-clear-cache"]');
+    await second.page.waitForSelector('[data-testid="model-cache"][data-entries="0"]');
+    expect(second.problems).toEqual([]);
+    await context.close();
+  });
+});
+
 describe('browser vs Node CLI on the same photo', () => {
   let reference: Awaited<ReturnType<typeof analyzeWithCli>>;
   beforeAll(async () => {
