@@ -52,6 +52,10 @@ export interface FrameFace extends FaceAnalysis {
   readonly trackId?: number;
   /** Age in ms of the landmarks/parsing shown (0 = computed on this frame; carried from an earlier frame otherwise). */
   readonly denseAgeMs?: number;
+  /** Carried parsing masks: where a mask pixel belongs now (see TrackedFaceAnalysis.denseTransform). */
+  readonly denseTransform?: readonly [number, number, number, number];
+  /** Smoothed motion of the box centre, source px per ms: the overlay moves the face on between analyses. */
+  readonly velocity?: readonly [number, number];
 }
 
 export interface ImageAnalysis {

@@ -52,6 +52,8 @@ export interface VideoAnalyzerOptions {
 
 export interface TrackedFaceAnalysis extends FaceAnalysis {
   readonly trackId: number;
+  /** Smoothed motion of the box centre, source px per ms (TrackedFace.velocity). */
+  readonly velocity?: Point;
   /** ms since this track's landmarks/parsing were computed (0 = this frame). Absent without dense tasks. */
   readonly denseAgeMs?: number;
   /**
@@ -160,7 +162,7 @@ export class VideoAnalyzer {
     const tracks = live.filter((tr) => tr.detection !== null);
     for (const tr of tracks) if (!this.faceFrames.has(tr.id)) this.faceFrames.set(tr.id, tr.keypoints);
 
-    let faces: TrackedFaceAnalysis[] = tracks.map((tr) => ({ box: tr.box, keypoints: tr.keypoints, score: tr.score, trackId: tr.id }));
+    let faces: TrackedFaceAnalysis[] = tracks.map((tr) => ({ box: tr.box, keypoints: tr.keypoints, score: tr.score, trackId: tr.id, velocity: tr.velocity }));
     let extra: Pick<ImageAnalysis, 'model' | 'tasks' | 'runs'> = {};
     let faceptorTimings: FaceptorTimings | undefined;
     if (faceptor) {
@@ -252,7 +254,7 @@ export class VideoAnalyzer {
   }
 
   private compose(tr: TrackedFace, sparse: FaceTaskResults, t: number, wantsDense: boolean): TrackedFaceAnalysis {
-    const base: TrackedFaceAnalysis = { box: tr.box, keypoints: tr.keypoints, score: tr.score, trackId: tr.id, ...sparse };
+    const base: TrackedFaceAnalysis = { box: tr.box, keypoints: tr.keypoints, score: tr.score, trackId: tr.id, velocity: tr.velocity, ...sparse };
     const d = wantsDense ? this.dense.get(tr.id) : undefined;
     if (!d) return base;
     const fromFace = fitSimilarity(this.faceFrames.get(tr.id)!, tr.keypoints);

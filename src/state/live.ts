@@ -23,6 +23,8 @@ interface LiveStore {
   readonly devices: readonly CameraDevice[];
   readonly deviceId: string | null;
   readonly latest: ImageAnalysis | null;
+  /** performance.now() when `latest`'s camera frame was grabbed: the overlay moves faces on from there. */
+  readonly latestAt: number;
   /** Analysed frames per second (not the camera's rate). */
   readonly fps: number;
   readonly framesAnalysed: number;
@@ -38,6 +40,7 @@ export const useLive = create<LiveStore>()((set) => ({
   devices: [],
   deviceId: null,
   latest: null,
+  latestAt: 0,
   fps: 0,
   framesAnalysed: 0,
   framesSkipped: 0,

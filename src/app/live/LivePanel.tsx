@@ -2,10 +2,12 @@
  * Webcam demo: start/stop, camera choice, the video with its overlay, face count, rate and per-stage timings, the
  * parsing legend and one panel per tracked face.
  */
-import { useRef } from 'react';
+import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
+import type { ImageAnalysis } from '../../../workers/perception-api.ts';
 import { useEngine } from '../../state/engine.ts';
 import { useLive } from '../../state/live.ts';
 import { OverlayCanvas } from '../overlay/OverlayCanvas.tsx';
+import { extrapolateFaces } from '../overlay/overlay-geometry.ts';
 import { ParsingLegend } from '../overlay/ParsingLegend.tsx';
 import { FaceList } from '../faces/FaceList.tsx';
 import { Timings } from '../layout/Timings.tsx';
@@ -14,7 +16,7 @@ import { useCamera } from './useCamera.ts';
 export function LivePanel() {
   const videoRef = useRef<HTMLVideoElement>(null);
   const { start, stop } = useCamera(videoRef);
-  const { camera, error, devices, deviceId, latest, fps, framesSkipped } = useLive();
+  const { camera, error, devices, deviceId, latest, latestAt, fps, framesSkipped } = useLive();
   const enginePhase = useEngine((e) => e.phase);
   const on = camera === 'on' || camera === 'starting';
   const waiting = enginePhase === 'error' ? 'the detector is not available (see the message above)'
@@ -40,7 +42,7 @@ export function LivePanel() {
       {error && <p className="error" role="alert" data-testid="camera-error">{error}</p>}
       <div className="stage" hidden={camera !== 'on'}>
         <video ref={videoRef} muted playsInline data-testid="camera-video" />
-        {latest && <OverlayCanvas width={latest.width} height={latest.height} faces={latest.faces} testId="live-overlay" />}
+        {latest && <LiveOverlay videoRef={videoRef} latest={latest} grabbedAt={latestAt} />}
       </div>
       {camera === 'on' && (
         <div className="stats">
@@ -56,4 +58,39 @@ export function LivePanel() {
       {camera === 'on' && latest?.model && <FaceList analysis={latest} testId="live-faces" />}
     </section>
   );
+}
+
+type VideoWithFrameCallback = HTMLVideoElement & {
+  requestVideoFrameCallback?: (cb: () => void) => number;
+  cancelVideoFrameCallback?: (handle: number) => void;
+};
+
+/**
+ * The live overlay, redrawn at the video's frame rate: between two analyses each moving face is carried on by its
+ * tracked velocity from the moment its frame was grabbed (extrapolateFaces), so boxes, points and masks stay on
+ * the face instead of stepping at the (slower) analysis rate. Still faces are not redrawn.
+ */
+function LiveOverlay({ videoRef, latest, grabbedAt }: { videoRef: RefObject<HTMLVideoElement | null>; latest: ImageAnalysis; grabbedAt: number }) {
+  const [now, setNow] = useState(() => performance.now());
+  useEffect(() => {
+    const video = videoRef.current as VideoWithFrameCallback | null;
+    if (!video) return;
+    let handle = 0;
+    let stopped = false;
+    const useFrameCallback = typeof video.requestVideoFrameCallback === 'function';
+    const tick = () => {
+      if (stopped) return;
+      setNow(performance.now());
+      schedule();
+    };
+    const schedule = () => { handle = useFrameCallback ? video.requestVideoFrameCallback!(tick) : requestAnimationFrame(tick); };
+    schedule();
+    return () => {
+      stopped = true;
+      if (useFrameCallback) video.cancelVideoFrameCallback?.(handle);
+      else cancelAnimationFrame(handle);
+    };
+  }, [videoRef]);
+  const faces = useMemo(() => extrapolateFaces(latest.faces, now - grabbedAt), [latest, now, grabbedAt]);
+  return <OverlayCanvas width={latest.width} height={latest.height} faces={faces} testId="live-overlay" />;
 }

@@ -91,7 +91,7 @@ export function useCamera(videoRef: RefObject<HTMLVideoElement | null>) {
         if (run !== runRef.current) return;
         const live = useLive.getState();
         const recentTimings = [...live.recentTimings.slice(-(TIMING_HISTORY - 1)), { ...result.timings, grabMs, roundTripMs: t1 - t0 }];
-        live.set({ latest: result, fps: gate.fps(), framesAnalysed: gate.analysed, error: null, recentTimings });
+        live.set({ latest: result, latestAt: t0, fps: gate.fps(), framesAnalysed: gate.analysed, error: null, recentTimings });
       } catch (err) {
         gate.abort();
         if (run === runRef.current) useLive.getState().set({ error: `A frame could not be analysed: ${errorMessage(err)}` });

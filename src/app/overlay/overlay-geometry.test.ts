@@ -6,7 +6,8 @@ import { drawOverlay } from './draw-overlay.ts';
 import { recordingContext } from './fake-context.test-util.ts';
 import { createMaskBitmaps } from './mask-bitmaps.ts';
 import {
-  alignTaskOf, applyDense, clientToSource, hitTestParsing, invertDense, parsingHeadsIn, parsingTaskOf, type OverlayFace,
+  alignTaskOf, applyDense, clientToSource, extrapolateFaces, hitTestParsing, invertDense, MAX_EXTRAPOLATION_MS, parsingHeadsIn,
+  parsingTaskOf, type MovingFace, type OverlayFace,
 } from './overlay-geometry.ts';
 
 const base = { score: 0.9, box: { x: 0, y: 0, width: 10, height: 10 }, keypoints: [] };
@@ -98,5 +99,48 @@ describe('hitTestParsing', () => {
     const other: OverlayFace = { ...base, parsing: { lapa: { ...parsing(), labels: lapa.labels, data: new Uint8Array(12).fill(1) } } };
     expect(hitTestParsing([face, other], 12, 21)).toMatchObject({ head: 'lapa', label: 1, name: 'skin', faceIndex: 1 });
     expect(hitTestParsing([other, face], 12, 21)).toMatchObject({ head: 'celebam', faceIndex: 1 });
+  });
+});
+
+describe('extrapolateFaces (video overlay between analyses)', () => {
+  const moving: MovingFace = {
+    score: 0.9, box: { x: 100, y: 50, width: 200, height: 200 }, keypoints: [[150, 120], [250, 120]],
+    landmarks: { '300w': { points: [[160, 130], [240, 131]] } },
+    parsing: { celebam: parsing() },
+    denseTransform: [0, 1, 40, -10], // a carried mask: rotated 90° and moved
+    velocity: [0.1, -0.05], // px/ms = 100 px/s right, 50 px/s up (0.56 widths/s)
+  };
+
+  it('moves box, keypoints and landmarks by velocity × dt, and the mask through its composed transform', () => {
+    const [f] = extrapolateFaces([moving], 100);
+    expect(f.box).toEqual({ x: 110, y: 45, width: 200, height: 200 });
+    expect(f.keypoints).toEqual([[160, 115], [260, 115]]);
+    expect(f.landmarks!['300w'].points).toEqual([[170, 125], [250, 126]]);
+    // mask pixel (12, 21): carried to (0·12 − 1·21 + 40, 1·12 + 0·21 − 10) = (19, 2), then moved on by (10, −5)
+    expect(applyDense(f.denseTransform!, 12, 21)).toEqual([29, -3]);
+    expect(f.parsing).toBe(moving.parsing); // the mask itself is not copied (its bitmap cache is keyed by it)
+  });
+
+  it('a fresh mask (no denseTransform) gets a pure translation', () => {
+    const [f] = extrapolateFaces([{ ...moving, denseTransform: undefined }], 100);
+    expect(applyDense(f.denseTransform!, 12, 21)).toEqual([22, 16]);
+  });
+
+  it('never runs ahead more than MAX_EXTRAPOLATION_MS', () => {
+    const [f] = extrapolateFaces([moving], 10_000);
+    expect(f.box.x).toBeCloseTo(100 + 0.1 * MAX_EXTRAPOLATION_MS, 9);
+  });
+
+  it('leaves still faces, faces without velocity, and dt ≤ 0 alone (same objects: nothing to redraw)', () => {
+    const still: MovingFace = { ...moving, velocity: [0.01, 0.01] }; // 14 px/s on a 200 px face: under 0.2 widths/s
+    const plain: MovingFace = { ...moving, velocity: undefined };
+    const faces = [still, plain];
+    expect(extrapolateFaces(faces, 100)).toBe(faces);
+    const both = [moving, still];
+    expect(extrapolateFaces(both, 0)).toBe(both);
+    expect(extrapolateFaces(both, -5)).toBe(both);
+    const out = extrapolateFaces(both, 100);
+    expect(out[0]).not.toBe(moving);
+    expect(out[1]).toBe(still);
   });
 });

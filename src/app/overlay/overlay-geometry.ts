@@ -18,6 +18,53 @@ export interface OverlayFace extends Detection, Pick<FaceTaskResults, 'landmarks
   readonly denseTransform?: DenseTransform;
 }
 
+/** The overlay never runs further ahead of an analysis than this: a stalled worker must not send faces flying. */
+export const MAX_EXTRAPOLATION_MS = 250;
+/**
+ * Speeds under this many box widths per second count as still: on a still face with detector noise of 1 % of its
+ * width the tracker's velocity peaks at ~0.11 widths/s (track.test.ts), and a face that slow moves < 5 % of its
+ * width in the longest extrapolation anyway.
+ */
+export const STILL_WIDTHS_PER_S = 0.2;
+
+export interface MovingFace extends OverlayFace {
+  /** Smoothed motion of the box centre, px per ms (video faces). */
+  readonly velocity?: readonly [number, number];
+}
+
+/**
+ * Faces moved on by their velocity `dtMs` after their frame was grabbed, so a video overlay is drawn where the face
+ * is now at every video frame, not only when an analysis arrives. Box, keypoints and landmarks are translated;
+ * parsing masks get the translation composed into their denseTransform. Still faces (and dt ≤ 0) come back as the
+ * same objects, so nothing is redrawn for them; the same array comes back when no face moved.
+ */
+export function extrapolateFaces<F extends MovingFace>(faces: readonly F[], dtMs: number): readonly F[] {
+  const dt = Math.min(dtMs, MAX_EXTRAPOLATION_MS);
+  if (!(dt > 0)) return faces;
+  let moved = false;
+  const out = faces.map((face) => {
+    const v = face.velocity;
+    if (!v || !(face.box.width > 0) || !(Math.hypot(v[0], v[1]) * 1000 >= STILL_WIDTHS_PER_S * face.box.width)) return face;
+    moved = true;
+    return translateFace(face, v[0] * dt, v[1] * dt);
+  });
+  return moved ? out : faces;
+}
+
+function translateFace<F extends MovingFace>(face: F, dx: number, dy: number): F {
+  const shift = (points: readonly Point[]): Point[] => points.map(([x, y]): Point => [x + dx, y + dy]);
+  const [a, b, tx, ty] = face.denseTransform ?? [1, 0, 0, 0];
+  return {
+    ...face,
+    box: { ...face.box, x: face.box.x + dx, y: face.box.y + dy },
+    keypoints: shift(face.keypoints),
+    ...(face.landmarks && {
+      landmarks: Object.fromEntries(Object.entries(face.landmarks).map(([set, r]) => [set, { ...r, points: shift(r.points) }])),
+    }),
+    ...(face.parsing && { denseTransform: [a, b, tx + dx, ty + dy] as DenseTransform }),
+  };
+}
+
 export function applyDense(t: DenseTransform, x: number, y: number): Point {
   const [a, b, tx, ty] = t;
   return [a * x - b * y + tx, b * x + a * y + ty];

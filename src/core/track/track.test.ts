@@ -51,6 +51,30 @@ describe('smoothing', () => {
     expect(std(kpSmooth)).toBeLessThan(0.35 * std(kpRaw));
   });
 
+  it('velocity: about none for a still noisy face, the true speed for a moving one', () => {
+    const noise = gauss(rng(3));
+    const still = new FaceTracker();
+    const stillSpeeds: number[] = [];
+    for (let i = 0; i < 240; i++) {
+      const [t] = still.update([face(300, 200, 200, () => 2 * noise())], (i * 1000) / 30);
+      if (i >= 30) stillSpeeds.push(Math.hypot(...t.velocity) * 1000); // px/s
+    }
+    // the overlay treats < 0.2 face widths/s (40 px/s here) as still: detector noise must stay under it
+    console.log(`still face speed estimate px/s: median ${[...stillSpeeds].sort((a, b) => a - b)[stillSpeeds.length >> 1].toFixed(1)}, max ${Math.max(...stillSpeeds).toFixed(1)}`);
+    expect(Math.max(...stillSpeeds)).toBeLessThan(40);
+
+    const moving = new FaceTracker();
+    let last: [number, number] = [0, 0];
+    for (let i = 0; i < 60; i++) {
+      const [t] = moving.update([face(100 + 300 * (i / 30), 200 - 90 * (i / 30), 200, () => noise())], (i * 1000) / 30);
+      last = [t.velocity[0] * 1000, t.velocity[1] * 1000];
+    }
+    expect(last[0]).toBeGreaterThan(300 * 0.85);
+    expect(last[0]).toBeLessThan(300 * 1.15);
+    expect(last[1]).toBeGreaterThan(-90 * 1.15);
+    expect(last[1]).toBeLessThan(-90 * 0.85);
+  });
+
   it('a moving face is followed without much lag', () => {
     const noise = gauss(rng(2));
     const tr = new FaceTracker();
