@@ -12,6 +12,7 @@ import { FACES } from './support/paths.ts';
 import { startPreview, type PreviewServer } from './support/preview.ts';
 import { chromium } from 'playwright-core';
 import { CHROMIUM } from './support/paths.ts';
+import { OFFICIAL_CHECKPOINT_URL } from '../src/core/faceptor/tasks.ts';
 
 let server: PreviewServer;
 let browser: Browser;
@@ -127,6 +128,14 @@ describe('Faceptor model status', () => {
     const { page } = await openPage(context, `${server.url}?ep=wasm`);
     await page.waitForSelector('[data-testid="model-notice"][data-state="none"]', { timeout: 30_000 });
     await expect(page.textContent('[data-testid="model-notice"]')).resolves.toContain('No Faceptor model installed');
+    // how to add one: the export command, dropping a folder, and the official checkpoints
+    await expect(page.textContent('[data-testid="model-howto"]')).resolves.toMatch(/npm run export -- <checkpoint\.pth\.tar>.*drop an exported package folder/s);
+    await expect(page.getAttribute('[data-testid="model-howto"] a', 'href')).resolves.toBe(OFFICIAL_CHECKPOINT_URL);
+    // faces are still detected
+    await waitForEngine(page);
+    await dropFiles(page, [{ name: 'astronaut.png', type: 'image/png', base64: readFileSync(join(FACES, 'astronaut.png')).toString('base64') }]);
+    await page.waitForSelector('[data-testid="gallery-face-count"][data-count="1"]', { timeout: 120_000 });
+    await expect(page.$('[data-testid="image-faces"]')).resolves.toBeNull(); // no task panels without a model
     await context.close();
 
     const listed = await browser.newContext();
