@@ -248,6 +248,12 @@ describe('identity gallery', () => {
       await page.waitForSelector('[data-testid="identity-person"][data-name="Eileen Collins"]');
       await dropAndWait(page, 'astronaut.png', 'image/png');
       await page.waitForSelector('.gallery [data-testid="face-identity"][data-match="Eileen Collins"]');
+      // a corrupt import is refused and the gallery is untouched (even after the user said "replace")
+      page.once('dialog', (d) => void d.accept());
+      await page.setInputFiles('[data-testid="identity-import"]', { name: 'gallery.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"faceptor-web-gallery","version":1,"people":[{"na') });
+      await page.waitForSelector('[data-testid="identity-error"]');
+      await page.waitForSelector('[data-testid="identity-person"][data-name="Eileen Collins"]');
+      await expect(page.getAttribute('[data-testid="identity-count"]', 'data-count')).resolves.toBe('1');
       page.once('dialog', (d) => void d.accept());
       await page.click('[data-testid="identity-delete-all"]');
       await page.waitForSelector('[data-testid="identity-count"][data-count="0"]');
