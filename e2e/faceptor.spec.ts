@@ -1,7 +1,8 @@
 /**
  * Faceptor tasks in the app, with the golden Full fixture exported by our exporter (random weights: the app must say
  * so) and served as if installed in public/models/:
- * - live camera: every task's overlay and panel appear, faces keep their track id;
+ * - live camera: every task's overlay and panel appear, faces keep their track id, the 512 pass runs on fewer frames
+ *   than the 112 pass on a slow device (results carried in between);
  * - a dropped photo: the JSON export holds every task; WebGPU and WASM agree with the Node CLI on the same PNG
  *   within the tolerances documented in README ("Browser vs Node parity");
  * - identity gallery: enrol, reload, still matched; delete all empties it;
@@ -97,8 +98,33 @@ describe('Faceptor Full fixture in the app', () => {
     // the face keeps its track over later frames
     const trackId = first.faces[0].trackId;
     expect(trackId).toBeGreaterThan(0);
-    await page.waitForFunction((n) => (window as any).__faceptor.state().live.framesAnalysed >= n, (await state(page)).live.framesAnalysed + 2, { timeout: 120_000 }); // eslint-disable-line @typescript-eslint/no-explicit-any
-    expect((await state(page)).live.latest.faces[0].trackId).toBe(trackId);
+    // Over the next frames: the 112 encoder runs on every frame; on this slow software device the 512 pass (~40× the
+    // 112 one) is refreshed on some frames only, and in between the landmarks and mask are carried (denseAgeMs > 0).
+    type Sample = { trackId: number; enc112: number; enc512: number; denseAgeMs: number | null; hasLandmarks: boolean };
+    const frames = await page.evaluate(() => new Promise<Sample[]>((resolve) => {
+      const seen: Sample[] = [];
+      let last = -1;
+      const hook = (window as any).__faceptor; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const poll = setInterval(() => {
+        const live = hook.state().live;
+        if (live.framesAnalysed === last || !live.latest?.faces?.[0]) return;
+        last = live.framesAnalysed;
+        const f = live.latest.faces[0];
+        seen.push({ trackId: f.trackId, enc112: live.latest.runs.encoder112, enc512: live.latest.runs.encoder512, denseAgeMs: f.denseAgeMs, hasLandmarks: !!f.landmarks });
+        if (seen.length >= 40) { clearInterval(poll); resolve(seen); }
+      }, 5);
+      setTimeout(() => { clearInterval(poll); resolve(seen); }, 60_000);
+    }));
+    expect(frames.length).toBeGreaterThanOrEqual(10);
+    for (const f of frames) {
+      expect(f.trackId).toBe(trackId);
+      expect(f.enc112).toBe(1);
+      expect(f.hasLandmarks).toBe(true);
+    }
+    const carried = frames.filter((f) => f.enc512 === 0);
+    expect(carried.length).toBeGreaterThan(frames.length / 2);
+    for (const f of carried) expect(f.denseAgeMs).toBeGreaterThan(0);
+    for (const f of frames.filter((x) => x.enc512 === 1)) expect(f.denseAgeMs).toBe(0);
     await page.click('[data-testid="camera-stop"]');
     expect(problems).toEqual([]);
     await context.close();

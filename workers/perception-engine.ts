@@ -143,7 +143,8 @@ export class PerceptionEngine implements PerceptionApi {
     const name = (file as File).name ? `"${(file as File).name}"` : 'the file';
     let bitmap: ImageBitmap;
     try {
-      bitmap = await createImageBitmap(file);
+      // EXIF rotation applied, as the <img> on the card shows it (CSS image-orientation defaults to from-image).
+      bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
     } catch {
       throw new Error(`${name} is not an image this browser can decode (type: ${file.type || 'unknown'}, ${file.size} bytes)`);
     }

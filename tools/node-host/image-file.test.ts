@@ -3,6 +3,7 @@ import { deflateSync, crc32 } from 'node:zlib';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import jpeg from 'jpeg-js';
 import { decodeImageBytes, loadImageFile, ImageFileError } from './image-file.ts';
 
 /** A minimal PNG built by hand (IHDR [+ PLTE] + one IDAT + IEND), so each colour type is exercised exactly. */
@@ -88,5 +89,29 @@ describe('bad image files get a clear error naming the file', () => {
     writeFileSync(file, 'not an image');
     await expect(loadImageFile(file)).rejects.toThrow(/notes\.png: not a PNG or JPEG image/);
     await expect(loadImageFile(join(dir, 'missing.jpg'))).rejects.toThrow(/missing\.jpg: file not found/);
+  });
+});
+
+describe('JPEG EXIF orientation (as browsers show it)', () => {
+  it('a 32×16 JPEG stored sideways with Orientation 6 decodes upright: 16×32, its left half on top', () => {
+    const w = 32, h = 16;
+    const rgba = new Uint8Array(w * h * 4);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rgba.set(x < w / 2 ? [220, 20, 20, 255] : [20, 20, 220, 255], (y * w + x) * 4);
+    const plain = new Uint8Array(jpeg.encode({ width: w, height: h, data: rgba }, 95).data);
+    // APP1 "Exif", big-endian TIFF, IFD0 with one entry: Orientation (0x0112, SHORT, 1) = 6 (rotate 90° clockwise)
+    const tiff = [0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0];
+    const payload = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
+    const app1 = [0xff, 0xe1, 0, payload.length + 2, ...payload];
+    const rotated = Uint8Array.from([...plain.subarray(0, 2), ...app1, ...plain.subarray(2)]);
+
+    const asStored = decodeImageBytes(plain);
+    expect([asStored.width, asStored.height]).toEqual([32, 16]);
+    const upright = decodeImageBytes(rotated);
+    expect([upright.width, upright.height]).toEqual([16, 32]);
+    const px = (x: number, y: number) => [...upright.data.subarray((y * 16 + x) * 4, (y * 16 + x) * 4 + 3)];
+    expect(px(8, 4)[0]).toBeGreaterThan(150); // red on top
+    expect(px(8, 4)[2]).toBeLessThan(100);
+    expect(px(8, 27)[2]).toBeGreaterThan(150); // blue below
+    expect(px(8, 27)[0]).toBeLessThan(100);
   });
 });

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
+import { jpegExifOrientation, orientImage } from '../../src/core/image/exif.ts';
 import type { RgbaImage } from '../../src/core/types.ts';
 
 /** An image file that cannot be read or decoded. The message names the file. */
@@ -49,7 +50,8 @@ export function decodeImageBytes(bytes: Uint8Array, file = '<memory>'): RgbaImag
         // RGBA output (4 B/px) plus jpeg-js's component planes (~3 B/px) at the resolution limit.
         maxMemoryUsageInMB: Math.ceil((MAX_MEGAPIXELS * 8)),
       });
-      return { width: img.width, height: img.height, data: img.data };
+      // Phone photos store pixels sideways plus an EXIF rotation; browsers apply it, and so do we (app ≡ CLI).
+      return orientImage({ width: img.width, height: img.height, data: img.data }, jpegExifOrientation(bytes));
     } catch (err) {
       throw new ImageFileError(file, `corrupt or unsupported JPEG (${(err as Error).message ?? err})`, { cause: err });
     }
