@@ -155,6 +155,36 @@ describe('run plan: counted session runs', () => {
     await model.release();
   });
 
+  it('many faces: encoder runs hold at most maxFacesPerRun faces each, and every face gets what it gets alone', async () => {
+    const model = await fresh();
+    const { image, faces } = photos.get('grace_hopper.jpg')!;
+    const shift = (k: number): Detection => ({
+      ...faces[0],
+      box: { ...faces[0].box, x: faces[0].box.x + 3 * k, y: faces[0].box.y + 2 * k },
+      keypoints: faces[0].keypoints.map(([x, y]) => [x + 3 * k, y + 2 * k] as [number, number]),
+    });
+    const five = [0, 1, 2, 3, 4].map(shift);
+    const tasks = ['identity', 'age', 'align_300w', 'parsing_celebam'] as const;
+    const r = await model.analyzeFaces(image, five, { tasks: [...tasks], maxFacesPerRun: { 112: 4, 512: 2 } });
+    expect(r.runs.encoder112).toBe(2); // 4 + 1
+    expect(r.runs.encoder512).toBe(3); // 2 + 2 + 1
+    for (let i = 0; i < five.length; i++) {
+      const alone = (await model.analyzeFaces(image, [five[i]], { tasks: [...tasks] })).faces[0];
+      const got = r.faces[i];
+      expect(got.identity!.embedding).toEqual(alone.identity!.embedding.map((v) => expect.closeTo(v, 4)));
+      expect(got.age!.utkface.years).toBeCloseTo(alone.age!.utkface.years, 3);
+      got.landmarks!['300w'].points.forEach(([x, y], j) => {
+        expect(x).toBeCloseTo(alone.landmarks!['300w'].points[j][0], 2);
+        expect(y).toBeCloseTo(alone.landmarks!['300w'].points[j][1], 2);
+      });
+      expect(got.parsing!.celebam.region).toEqual(alone.parsing!.celebam.region);
+    }
+    // the default keeps 512 batches small (memory) and 112 batches large
+    const d = await model.analyzeFaces(image, five, { tasks: [...tasks] });
+    expect(d.runs).toMatchObject({ encoder112: 1, encoder512: 2 });
+    await model.release();
+  });
+
   it('landmarks/parsing add one 512 pass (shared framing) or one per framing (exact); no tasks → no runs', async () => {
     const model = await fresh();
     const { image, faces } = photos.get('astronaut.png')!;

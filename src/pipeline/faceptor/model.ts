@@ -2,10 +2,12 @@
  * A loaded Faceptor model: runs the enabled tasks for all faces of one frame.
  *
  * Run plan per call (the properties the tests and the bench count):
- * - group 112 (identity, age, attributes, expression): every face's ArcFace crop goes into ONE batch [N,3,112,112];
- *   the 112 encoder runs once, and each enabled 112 task graph runs once on its features (batch N).
+ * - group 112 (identity, age, attributes, expression): every face's ArcFace crop goes into ONE batch [N,3,112,112]
+ *   (up to 32 faces; more faces → more batches, see MAX_FACES_PER_RUN); the 112 encoder runs once, and each enabled
+ *   112 task graph runs once on its features (batch N).
  * - group 512 (landmarks, parsing): only when such a task is enabled. One batch per 512 framing (`denseCrops`:
- *   'shared' = one framing for all dense tasks, the default; 'exact' = each task's training framing, ≤ 4 passes).
+ *   'shared' = one framing for all dense tasks, the default; 'exact' = each task's training framing, ≤ 4 passes),
+ *   of up to 4 faces (memory, see MAX_FACES_PER_RUN).
  * - a task that is not enabled never runs and its session is never created.
  * Sessions are opened lazily per graph file and share the package's single weights buffer.
  */
@@ -33,7 +35,16 @@ export interface AnalyzeFacesOptions {
    * without it give no layerAttention field (see `model.hasLayerAttentionWeights`).
    */
   readonly layerAttention?: boolean;
+  /** Most faces per encoder run, per input size (default MAX_FACES_PER_RUN). */
+  readonly maxFacesPerRun?: Partial<Record<InputGroup, number>>;
 }
+
+/**
+ * Faces per encoder run. A 512 ViT-B run holds, per layer, 12 × 1024 × 1024 attention scores per face (48 MiB in
+ * fp32), so a crowd photo in one batch could exhaust a browser's memory (WASM's 4 GiB heap, a GPU's buffers); four
+ * faces per run keep it under ~200 MiB. 112 runs have 49 tokens: 32 faces per run cost little.
+ */
+export const MAX_FACES_PER_RUN: Readonly<Record<InputGroup, number>> = { 112: 32, 512: 4 };
 
 /** Name of the optional task-graph output holding cross-attention weights (see AnalyzeFacesOptions). */
 export const CROSS_ATTENTION_OUTPUT = 'cross_attention';
@@ -127,12 +138,18 @@ export class FaceptorModel {
     if (faces.length > 0 && tasks.length > 0) {
       const sparse = tasks.filter((n) => TASKS[n].group === 112);
       const dense = tasks.filter((n) => TASKS[n].group === 512);
+      const per = { ...MAX_FACES_PER_RUN, ...opts.maxFacesPerRun };
       if (sparse.length) {
         const a0 = performance.now();
-        const crops = faces.map((f, i) => forFace(i, () => crop112(f.keypoints)));
-        const batch = this.batchCrops(image, crops, 112);
+        const all = faces.map((f, i) => forFace(i, () => crop112(f.keypoints)));
         t.alignMs += performance.now() - a0;
-        await this.runGroup(112, batch, sparse, crops, image, opts, t, runs, results);
+        for (const [from, to] of chunks(all.length, per[112])) {
+          const b0 = performance.now();
+          const crops = all.slice(from, to);
+          const batch = this.batchCrops(image, crops, 112);
+          t.alignMs += performance.now() - b0;
+          await this.runGroup(112, batch, sparse, crops, image, opts, t, runs, results.slice(from, to));
+        }
       }
       if (dense.length) {
         const a0 = performance.now();
@@ -140,11 +157,13 @@ export class FaceptorModel {
         t.alignMs += performance.now() - a0;
         // planDenseCrops orders framings by task order, so plan k is the same framing for every face
         for (let k = 0; k < plans[0].length; k++) {
-          const b0 = performance.now();
-          const crops = plans.map((p) => p[k].spec);
-          const batch = this.batchCrops(image, crops, 512);
-          t.alignMs += performance.now() - b0;
-          await this.runGroup(512, batch, plans[0][k].tasks, crops, image, opts, t, runs, results);
+          for (const [from, to] of chunks(plans.length, per[512])) {
+            const b0 = performance.now();
+            const crops = plans.slice(from, to).map((p) => p[k].spec);
+            const batch = this.batchCrops(image, crops, 512);
+            t.alignMs += performance.now() - b0;
+            await this.runGroup(512, batch, plans[0][k].tasks, crops, image, opts, t, runs, results.slice(from, to));
+          }
         }
       }
     }
@@ -229,6 +248,14 @@ export class FaceptorModel {
     this.sessions.clear();
     await Promise.all(opened.map(async (s) => (await s.catch(() => undefined))?.release()));
   }
+}
+
+/** [from, to) index ranges of at most `size` items covering 0..count. */
+function chunks(count: number, size: number): [number, number][] {
+  const step = Math.max(1, Math.floor(size));
+  const out: [number, number][] = [];
+  for (let from = 0; from < count; from += step) out.push([from, Math.min(count, from + step)]);
+  return out;
 }
 
 /** Names the face whose detection cannot be aligned (e.g. keypoints missing or coinciding). */
