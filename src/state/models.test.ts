@@ -99,6 +99,9 @@ describe('model loading', () => {
     expect(calls).toEqual([]);
     expect(noticeState(store.getState())).toBe('loading');
     await store.getState().refresh(listingOf(base, fixture));
+    // a package is listed but the engine failed to start: the start-up load will never come
+    expect(noticeState(store.getState())).toBe('loading');
+    expect(noticeState(store.getState(), true)).toBe('error');
     await store.getState().autoLoad(api);
     await store.getState().autoLoad(api); // once per page
     expect(calls).toEqual(['https://example.org/app/models/base/']);

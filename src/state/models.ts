@@ -119,11 +119,16 @@ export function startupChoice(s: Pick<ModelsState, 'listing' | 'indexUrl' | 'url
 
 export type NoticeState = 'none' | 'loading' | 'loaded' | 'error';
 
-/** The model notice's state: a load in progress, the last load refused, a model held, or nothing to load. */
-export function noticeState(s: Pick<ModelsState, 'listing' | 'urlModel' | 'current' | 'load' | 'autoLoaded'>): NoticeState {
+/**
+ * The model notice's state: a load in progress, the last load refused, a model held, or nothing to load.
+ * `engineFailed`: the worker never became ready, so a start-up load that is still to come never will — say so
+ * ('error') instead of showing 'loading' forever.
+ */
+export function noticeState(s: Pick<ModelsState, 'listing' | 'urlModel' | 'current' | 'load' | 'autoLoaded'>, engineFailed = false): NoticeState {
   if (s.load.state === 'loading') return 'loading';
   if (s.load.state === 'error') return 'error';
   if (s.current) return 'loaded';
+  if (engineFailed && !s.autoLoaded && (s.urlModel || s.listing.state === 'found')) return 'error';
   // Listing not read yet, or a start-up load still to come (the engine is starting).
   if (s.listing.state === 'loading' || (!s.autoLoaded && (s.urlModel || s.listing.state === 'found'))) return 'loading';
   return 'none';

@@ -11,6 +11,7 @@ import { fromDataTransfer, fromFiles, type PickedPackage } from './dropped-files
 import { formatBytes, shortHash } from './format.ts';
 import { TaskControls } from './TaskControls.tsx';
 import { useModelLoader, useModelStartup } from './useModelLoader.ts';
+import { useEngine } from '../../state/engine.ts';
 import './test-sections.ts';
 import './models.css';
 
@@ -18,7 +19,8 @@ export function ModelPanel() {
   useModelStartup();
   const loader = useModelLoader();
   const models = useModels();
-  const state = noticeState(models);
+  const engineFailed = useEngine((e) => e.phase === 'error');
+  const state = noticeState(models, engineFailed);
   const untrained = untrainedLabel(models);
   const { current, load } = models;
 
@@ -39,6 +41,11 @@ export function ModelPanel() {
         <p className="model-error" role="alert" data-testid="model-error">
           Could not load {load.choice.title}: {load.message}
           {current ? ` Still using ${current.info.label}.` : ''}
+        </p>
+      )}
+      {state === 'error' && load.state !== 'error' && (
+        <p className="model-error" role="alert" data-testid="model-error">
+          The Faceptor model cannot be loaded while the engine is not running (see the message above).
         </p>
       )}
       {current && <Provenance status={current} />}
