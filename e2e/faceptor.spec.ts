@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Dialog, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropFiles, hookState, launch, openPage, waitForEngine } from './support/browser.ts';
 import { makeFakeCamera, tempDir } from './support/fixtures.ts';
@@ -274,12 +274,16 @@ describe('identity gallery', () => {
       await page.waitForSelector('[data-testid="identity-person"][data-name="Eileen Collins"]');
       await dropAndWait(page, 'astronaut.png', 'image/png');
       await page.waitForSelector('.gallery [data-testid="face-identity"][data-match="Eileen Collins"]');
-      // a corrupt import is refused and the gallery is untouched (even after the user said "replace")
-      page.once('dialog', (d) => void d.accept());
+      // a corrupt import is refused (without asking to replace anything) and the gallery is untouched
+      let asked = false;
+      const onDialog = (d: Dialog) => { asked = true; void d.dismiss(); };
+      page.on('dialog', onDialog);
       await page.setInputFiles('[data-testid="identity-import"]', { name: 'gallery.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"faceptor-web-gallery","version":1,"people":[{"na') });
       await page.waitForSelector('[data-testid="identity-error"]');
       await page.waitForSelector('[data-testid="identity-person"][data-name="Eileen Collins"]');
       await expect(page.getAttribute('[data-testid="identity-count"]', 'data-count')).resolves.toBe('1');
+      page.off('dialog', onDialog);
+      expect(asked).toBe(false);
       page.once('dialog', (d) => void d.accept());
       await page.click('[data-testid="identity-delete-all"]');
       await page.waitForSelector('[data-testid="identity-count"][data-count="0"]');
