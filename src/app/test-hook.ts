@@ -21,7 +21,7 @@ function snapshot(a: ImageAnalysis | null, name: string) {
   const entry = toImageEntry(name, a);
   return {
     ...entry,
-    scale: a.scale, model: a.model ?? null, runs: a.runs ?? null, timings: a.timings,
+    scale: a.scale, model: a.model ?? null, runs: a.runs ?? null,
     faces: entry.faces.map((f, i) => ({ ...f, trackId: a.faces[i].trackId ?? null, denseAgeMs: a.faces[i].denseAgeMs ?? null })),
   };
 }
