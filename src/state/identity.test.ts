@@ -60,11 +60,13 @@ describe('identity store', () => {
     await s().flush();
     const before = s().gallery;
     const saved = await db.get(GALLERY_KEY);
-    expect(() => s().importJson('{not json')).toThrow(GalleryImportError);
+    const asked: unknown[] = [];
+    await expect(s().importJson('{not json', (g) => { asked.push(g); return true; })).rejects.toThrow(GalleryImportError);
     expect(s().error).toBe('Import refused: the file is not JSON. The gallery was not changed.');
     const wrongSize = JSON.parse(serializeGallery(before));
     wrongSize.people[0].samples[0].push(0); // 5 numbers in a 4-d gallery
-    expect(() => s().importJson(JSON.stringify(wrongSize))).toThrow(/expected 4 numbers/);
+    await expect(s().importJson(JSON.stringify(wrongSize), (g) => { asked.push(g); return true; })).rejects.toThrow(/expected 4 numbers/);
+    expect(asked).toEqual([]); // a bad file is refused before anyone is asked to replace anything
     expect(s().error).toMatch(/person 1 \(Ada\), sample 1: expected 4 numbers/);
     expect(s().gallery).toBe(before);
     await s().flush();
@@ -80,7 +82,13 @@ describe('identity store', () => {
     const { s } = setup();
     await s().ready;
     s().enrol('Ada', basis(0));
-    s().importJson(text);
+    const before = s().gallery;
+    // the user is asked with the incoming gallery, and saying no keeps the current one
+    const offered: string[][] = [];
+    await expect(s().importJson(text, (g) => { offered.push(g.people.map((p) => p.name)); return false; })).resolves.toBe(false);
+    expect(offered).toEqual([['Zoe', 'Yan']]);
+    expect(s().gallery).toBe(before);
+    await expect(s().importJson(text, () => true)).resolves.toBe(true);
     expect(s().gallery.people.map((p) => p.name)).toEqual(['Zoe', 'Yan']);
   });
 

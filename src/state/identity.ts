@@ -59,8 +59,12 @@ export interface IdentityState {
   rename(personId: string, name: string): void;
   remove(personId: string): void;
   removeAll(): void;
-  /** Replaces the gallery with an exported one. Strict: on any problem it throws, sets `error`, changes nothing. */
-  importJson(text: string): void;
+  /**
+   * Replaces the gallery with an exported one. Strict: on any problem it throws, sets `error`, changes nothing.
+   * `confirmReplace` is asked only once the file has been read successfully (a bad file is refused without a
+   * question); returning false keeps the gallery. Resolves true when the gallery was replaced.
+   */
+  importJson(text: string, confirmReplace?: (incoming: Gallery) => boolean | Promise<boolean>): Promise<boolean>;
   /** The gallery as the core's versioned JSON text (what importJson reads back). */
   exportJson(): string;
   setThreshold(threshold: number): void;
@@ -218,7 +222,7 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
       removeAll() {
         change('Could not delete', () => EMPTY_GALLERY);
       },
-      importJson(text) {
+      async importJson(text, confirmReplace) {
         let imported: Gallery;
         try {
           imported = parseGallery(text);
@@ -227,7 +231,9 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
           set({ error: `Import refused: ${why}. The gallery was not changed.` });
           throw e;
         }
+        if (confirmReplace && !(await confirmReplace(imported))) return false;
         change('Could not import', () => imported);
+        return true;
       },
       exportJson: () => serializeGallery(get().gallery),
       setThreshold(threshold) {

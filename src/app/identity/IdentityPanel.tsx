@@ -3,7 +3,7 @@
  * the match threshold. Everything lives in this browser's IndexedDB; nothing is uploaded.
  */
 import { useEffect, useState, type ChangeEvent } from 'react';
-import { DEFAULT_MATCH_THRESHOLD, parseGallery, type Person } from '../../core/identity/index.ts';
+import { DEFAULT_MATCH_THRESHOLD, type Person } from '../../core/identity/index.ts';
 import { useIdentity } from '../../state/identity.ts';
 import { downloadText } from './download.ts';
 import './identity.css';
@@ -26,12 +26,10 @@ export function IdentityPanel() {
     input.value = ''; // picking the same file again should fire again
     if (!file) return;
     const text = await file.text();
-    let valid = true;
-    try { parseGallery(text); } catch { valid = false; }
-    // Import replaces (merging could silently mix people from two models or two sets of ids). Only a readable file
-    // is worth the question; a bad one goes straight to the store, which refuses it and says why.
-    if (valid && count && !window.confirm(`Replace the ${people} in this gallery with the people in ${file.name}?`)) return;
-    try { importJson(text); } catch { /* the store put the reason in `error` */ }
+    // Import replaces (merging could silently mix people from two models or two sets of ids). The store asks only
+    // once the file has been read: a bad file is refused without a question.
+    const confirmReplace = count ? () => window.confirm(`Replace the ${people} in this gallery with the people in ${file.name}?`) : undefined;
+    try { await importJson(text, confirmReplace); } catch { /* the store put the reason in `error` */ }
   };
 
   return (
