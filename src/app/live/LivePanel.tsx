@@ -7,7 +7,7 @@ import type { ImageAnalysis } from '../../../workers/perception-api.ts';
 import { useEngine } from '../../state/engine.ts';
 import { useLive } from '../../state/live.ts';
 import { OverlayCanvas } from '../overlay/OverlayCanvas.tsx';
-import { extrapolateFaces } from '../overlay/overlay-geometry.ts';
+import { extrapolateFaces, isMoving } from '../overlay/overlay-geometry.ts';
 import { ParsingLegend } from '../overlay/ParsingLegend.tsx';
 import { FaceList } from '../faces/FaceList.tsx';
 import { Timings } from '../layout/Timings.tsx';
@@ -68,13 +68,14 @@ type VideoWithFrameCallback = HTMLVideoElement & {
 /**
  * The live overlay, redrawn at the video's frame rate: between two analyses each moving face is carried on by its
  * tracked velocity from the moment its frame was grabbed (extrapolateFaces), so boxes, points and masks stay on
- * the face instead of stepping at the (slower) analysis rate. Still faces are not redrawn.
+ * the face instead of stepping at the (slower) analysis rate. While no face moves, no per-frame loop runs at all.
  */
 function LiveOverlay({ videoRef, latest, grabbedAt }: { videoRef: RefObject<HTMLVideoElement | null>; latest: ImageAnalysis; grabbedAt: number }) {
   const [now, setNow] = useState(() => performance.now());
+  const anyMoving = latest.faces.some(isMoving);
   useEffect(() => {
     const video = videoRef.current as VideoWithFrameCallback | null;
-    if (!video) return;
+    if (!video || !anyMoving) return;
     let handle = 0;
     let stopped = false;
     const useFrameCallback = typeof video.requestVideoFrameCallback === 'function';
@@ -90,7 +91,7 @@ function LiveOverlay({ videoRef, latest, grabbedAt }: { videoRef: RefObject<HTML
       if (useFrameCallback) video.cancelVideoFrameCallback?.(handle);
       else cancelAnimationFrame(handle);
     };
-  }, [videoRef]);
+  }, [videoRef, anyMoving]);
   const faces = useMemo(() => extrapolateFaces(latest.faces, now - grabbedAt), [latest, now, grabbedAt]);
   return <OverlayCanvas width={latest.width} height={latest.height} faces={faces} testId="live-overlay" />;
 }

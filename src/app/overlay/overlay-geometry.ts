@@ -40,15 +40,14 @@ export interface MovingFace extends OverlayFace {
  */
 export function extrapolateFaces<F extends MovingFace>(faces: readonly F[], dtMs: number): readonly F[] {
   const dt = Math.min(dtMs, MAX_EXTRAPOLATION_MS);
-  if (!(dt > 0)) return faces;
-  let moved = false;
-  const out = faces.map((face) => {
-    const v = face.velocity;
-    if (!v || !(face.box.width > 0) || !(Math.hypot(v[0], v[1]) * 1000 >= STILL_WIDTHS_PER_S * face.box.width)) return face;
-    moved = true;
-    return translateFace(face, v[0] * dt, v[1] * dt);
-  });
-  return moved ? out : faces;
+  if (!(dt > 0) || !faces.some(isMoving)) return faces;
+  return faces.map((face) => (isMoving(face) ? translateFace(face, face.velocity![0] * dt, face.velocity![1] * dt) : face));
+}
+
+/** True when the face moves fast enough to be carried on between analyses (see STILL_WIDTHS_PER_S). */
+export function isMoving(face: MovingFace): boolean {
+  const v = face.velocity;
+  return !!v && face.box.width > 0 && Math.hypot(v[0], v[1]) * 1000 >= STILL_WIDTHS_PER_S * face.box.width;
 }
 
 function translateFace<F extends MovingFace>(face: F, dx: number, dy: number): F {
