@@ -4,7 +4,7 @@
  * `iterations + warmup` times, and each analysis's worker timings plus the overlay's draw time are read back.
  *
  * The package is linked into dist/models/ and loaded with `?model=` (Playwright routes cannot carry a real-size
- * 394 MiB weights.bin). Per task selection (stored task choices, as a user would leave them): detect, align/pre-process, encoder 112,
+ * 394 MiB weights.bin). Per task selection (switched in the model panel, as a user would): detect, align/pre-process, encoder 112,
  * encoder 512, task graphs, decode, draw, the frame, and the share of the frame that is not a bare `session.run`.
  * Image-file decode (createImageBitmap) is reported apart, as in the Node bench: a video frame has none.
  * Needs `vite build` first (`npm run bench` does it).
@@ -31,11 +31,11 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-const ALL_TYPES: TaskType[] = ['recog', 'age', 'biattr', 'affect', 'parsing', 'align'];
-const CASES: { name: string; enabled: TaskType[] }[] = [
-  { name: 'default heads (6 tasks)', enabled: ALL_TYPES },
-  { name: 'no parsing/landmarks (4 × 112)', enabled: ['recog', 'age', 'biattr', 'affect'] },
-  { name: '1 × 112 (age)', enabled: ['age'] },
+/** Task types switched off in the model panel, as a user would (every type starts on). */
+const CASES: { name: string; off: TaskType[] }[] = [
+  { name: 'default heads (6 tasks)', off: [] },
+  { name: 'no parsing/landmarks (4 × 112)', off: ['parsing', 'align'] },
+  { name: '1 × 112 (age)', off: ['recog', 'biattr', 'affect', 'parsing', 'align'] },
 ];
 
 export async function browserFaceptorBench(options: { iterations: number; warmup: number; modelDir?: string; photo?: string }): Promise<BenchRow[]> {
@@ -52,12 +52,11 @@ export async function browserFaceptorBench(options: { iterations: number; warmup
       const browser = await launch();
       try {
         const context = await browser.newContext();
-        const enabled = Object.fromEntries(ALL_TYPES.map((t) => [t, c.enabled.includes(t)]));
-        await context.addInitScript((stored) => localStorage.setItem('faceptor.tasks.v1', stored), JSON.stringify({ enabled, heads: {}, showLayerAttention: false }));
         const { page } = await openPage(context, `${server.url}?ep=wasm&model=${encodeURIComponent(`${server.url}models/bench-package/`)}`);
         const engine = await waitForEngine(page);
         if (engine.error) throw new Error(engine.error);
         await page.waitForSelector('[data-testid="model-notice"][data-state="loaded"]', { timeout: 300_000 });
+        for (const type of c.off) await page.uncheck(`[data-testid="task-toggle"][data-type="${type}"]`);
         const m: Record<string, number[]> = { fileDecode: [], detect: [], align: [], enc112: [], enc512: [], tasks: [], decode: [], draw: [], frame: [], other: [] };
         let runs: Runs | null = null;
         let provider = '';
