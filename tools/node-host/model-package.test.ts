@@ -118,8 +118,14 @@ describe('model package checks', () => {
 
   it('newer format version → newer-format', async () => {
     const dir = await copyPackage();
-    await editManifest(dir, (m) => ({ ...m, formatVersion: 2 }));
-    await expectRefused(dir, 'newer-format', /format version 2 is newer than this version understands \(1\)/);
+    await editManifest(dir, (m) => ({ ...m, formatVersion: 3 }));
+    await expectRefused(dir, 'newer-format', /format version 3 is newer than this version understands \(2\)/);
+  });
+
+  it('a version-1 package (one graph per task) → old-format, with re-export advice', async () => {
+    const dir = await copyPackage();
+    await editManifest(dir, (m) => ({ ...m, formatVersion: 1 }));
+    await expectRefused(dir, 'old-format', /format version 1 is older than this version loads \(2[^)]*\); re-export it .*`npm run export`/);
   });
 
   it('a Faceptor manifest with a missing field → invalid-manifest', async () => {

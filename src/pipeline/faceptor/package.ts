@@ -5,7 +5,7 @@
  * is handed to the runtime before the whole package checks out, so a refused package leaves the host's previous
  * model untouched. ORT sessions are created lazily per graph by the model (see model.ts).
  */
-import { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, ManifestError, parseManifest, type FaceptorManifest, type PackageFile } from '../../core/faceptor/manifest.ts';
+import { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_MIN_VERSION, MANIFEST_VERSION, ManifestError, parseManifest, type FaceptorManifest, type PackageFile } from '../../core/faceptor/manifest.ts';
 import type { InferenceBackend } from '../backend.ts';
 import { ModelPackageError, PackageFileMissing } from './errors.ts';
 import { FaceptorModel } from './model.ts';
@@ -56,6 +56,10 @@ export async function readManifest(source: ModelPackageSource): Promise<Faceptor
   if (typeof json.formatVersion === 'number' && json.formatVersion > MANIFEST_VERSION) {
     throw new ModelPackageError('newer-format', MANIFEST_FILE,
       `${source.description}: model package format version ${json.formatVersion} is newer than this version understands (${MANIFEST_VERSION}); update Faceptor Web or re-export with a matching exporter`);
+  }
+  if (typeof json.formatVersion === 'number' && json.formatVersion < MANIFEST_MIN_VERSION) {
+    throw new ModelPackageError('old-format', MANIFEST_FILE,
+      `${source.description}: model package format version ${json.formatVersion} is older than this version loads (${MANIFEST_MIN_VERSION}: one shared encoder and batched head graphs); re-export it from its checkpoint with \`npm run export\``);
   }
   try {
     const manifest = parseManifest(json);
