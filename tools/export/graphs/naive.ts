@@ -109,7 +109,10 @@ async function swinFaceTrunk(g: Graph, P: Params, prefix: string, feats: string[
   return g.relu(await linear(g, P, `${prefix}.feature.3`, h));
 }
 
-/** A constant [rows × cols] matrix from a float64 table, stored in the weights file under `id`. */
+/**
+ * A constant [rows × cols] matrix from a float64 table, stored in the weights file under `id` (ids carry the head's
+ * prefix: parsing and align graphs keep their own copy, so every stored tensor belongs to exactly one graph).
+ */
 function matrix(g: Graph, P: Params, id: string, m: Float64Array, rows: number, cols: number): Promise<string> {
   return P.derived(g, id, async () => ({ data: Float32Array.from(m), dims: [rows, cols] }));
 }
@@ -154,10 +157,10 @@ async function uperHead(g: Graph, P: Params, prefix: string, feats: string[], S:
     const pool = adaptivePoolMatrix(S3, s);
     const poolT = transposeM(pool, s, S3);
     // Clean separable form: Ph · X · Pwᵀ.
-    const pooled = g.matmul(await matrix(g, P, `pool${S3}to${s}`, pool, s, S3), g.matmul(l3, await matrix(g, P, `pool${S3}to${s}^T`, poolT, S3, s)));
+    const pooled = g.matmul(await matrix(g, P, `${prefix}.pool${S3}to${s}`, pool, s, S3), g.matmul(l3, await matrix(g, P, `${prefix}.pool${S3}to${s}^T`, poolT, S3, s)));
     const conv = await convBn(g, P, `${h}.psp_modules.${k}.1.conv.weight`, `${h}.psp_modules.${k}.1.bn`, pooled, 1e-5, 0, true);
     const up = bilinearMatrix(s, S3);
-    ppm.push(g.matmul(await matrix(g, P, `bilinear${s}to${S3}`, up, S3, s), g.matmul(conv, await matrix(g, P, `bilinear${s}to${S3}^T`, transposeM(up, S3, s), s, S3))));
+    ppm.push(g.matmul(await matrix(g, P, `${prefix}.bilinear${s}to${S3}`, up, S3, s), g.matmul(conv, await matrix(g, P, `${prefix}.bilinear${s}to${S3}^T`, transposeM(up, S3, s), s, S3))));
   }
   const L3 = await convBn(g, P, `${h}.bottleneck.conv.weight`, `${h}.bottleneck.bn`, g.concat(ppm, 1), 1e-5, 1, true);
 

@@ -4,7 +4,7 @@
  * outputs and the encoder features. The runtime is injected (`run`), so `npm run golden` (onnxruntime-node) and the
  * browser check (onnxruntime-web in a page) execute exactly the same plan.
  */
-import type { FaceptorManifest } from '../../../src/core/faceptor/manifest.ts';
+import type { FaceptorManifest, TaskGraph } from '../../../src/core/faceptor/manifest.ts';
 import { DECODER_IO, constFeedTensors, planDecoderBatch, sliceAxis, taskPart, type ConstTensor } from '../../../src/core/faceptor/batch.ts';
 import type { TaskName } from '../../../src/core/faceptor/tasks.ts';
 
@@ -22,11 +22,14 @@ export function tokensToMaps(t: Tensor): Tensor {
 
 /**
  * Results keyed `<task>/<output>` and `encoder<group>/feat_<k>` (maps, [N, C, S, S]). `runs` counts session runs
- * per graph file. `tasks` restricts the tasks run (default: all of the package).
+ * per graph file. `tasks` restricts the tasks run (default: all of the package), `outputs` the task outputs fetched
+ * (by name; default all).
  */
 export async function runPackage(manifest: FaceptorManifest, weights: Uint8Array, inputs: ReadonlyMap<number, Tensor>, run: RunGraph,
-  tasks: readonly TaskName[] = manifest.tasks.map((t) => t.name),
+  opts: { tasks?: readonly TaskName[]; outputs?: readonly string[] } = {},
 ): Promise<{ results: Map<string, Tensor>; runs: Record<string, number> }> {
+  const tasks = opts.tasks ?? manifest.tasks.map((t) => t.name);
+  const wanted = (t: TaskGraph) => t.outputs.filter((o) => !opts.outputs || opts.outputs.includes(o.name));
   const results = new Map<string, Tensor>();
   const runs: Record<string, number> = {};
   const count = (file: string) => { runs[file] = (runs[file] ?? 0) + 1; };
@@ -46,7 +49,7 @@ export async function runPackage(manifest: FaceptorManifest, weights: Uint8Array
       const feeds: Record<string, ConstTensor> = { ...constFeedTensors(hg.feeds, weights) };
       for (const n of head.inputs) feeds[n] = { type: 'float32', ...feats[n] };
       const batch = head.kind === 'decoder' ? planDecoderBatch(ts.filter((t) => t.queryOffset !== null).map((t) => ({
-        name: t.name, queryOffset: t.queryOffset!, queries: t.queries, maps: t.outputs.some((o) => o.from === DECODER_IO.maps),
+        name: t.name, queryOffset: t.queryOffset!, queries: t.queries, maps: wanted(t).some((o) => o.from === DECODER_IO.maps),
       }))) : undefined;
       if (batch) {
         const Qt = batch.queries.length;
@@ -54,11 +57,11 @@ export async function runPackage(manifest: FaceptorManifest, weights: Uint8Array
         feeds[DECODER_IO.selfMask] = { type: 'float32', dims: [Qt, Qt], data: batch.selfMask };
         feeds[DECODER_IO.mapSelect] = { type: 'int64', dims: [batch.mapSelect.length], data: batch.mapSelect };
       }
-      const fetches = [...new Set(ts.flatMap((t) => t.outputs.map((o) => o.from)))];
+      const fetches = [...new Set(ts.flatMap((t) => wanted(t).map((o) => o.from)))];
       const out = await run(head.file, feeds, fetches);
       count(head.file);
       for (const t of ts) {
-        for (const o of t.outputs) {
+        for (const o of wanted(t)) {
           const part = taskPart(head.kind, o.from, batch?.rows.get(t.name));
           const v = out[o.from];
           results.set(`${t.name}/${o.name}`, part ? sliceAxis(v.data, v.dims, part.axis, part.start, part.count) : v);
