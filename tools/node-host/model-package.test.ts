@@ -79,7 +79,7 @@ describe('model package checks', () => {
       onVerified: (f) => hashed.push(f.path),
     });
     expect(hashed).not.toContain('weights.bin');
-    expect(hashed).toContain('encoder_112.onnx');
+    expect(hashed).toContain('encoder.onnx');
     await model.release();
     await truncate(join(dir, 'weights.bin'), 10);
     const err = await loadFaceptorFolder(dir, createNodeBackend(), { alreadyVerified: () => true }).catch((e: unknown) => e);
@@ -88,14 +88,14 @@ describe('model package checks', () => {
 
   it('missing graph file → missing-file naming it', async () => {
     const dir = await copyPackage();
-    await unlink(join(dir, 'age_morph2.onnx'));
-    await expectRefused(dir, 'missing-file', /incomplete model package, age_morph2\.onnx is missing/);
+    await unlink(join(dir, 'decoder.onnx'));
+    await expectRefused(dir, 'missing-file', /incomplete model package, decoder\.onnx is missing/);
   });
 
   it('truncated file (interrupted copy) → size-mismatch', async () => {
     const dir = await copyPackage();
-    await truncate(join(dir, 'encoder_512.onnx'), 1000);
-    await expectRefused(dir, 'size-mismatch', /encoder_512\.onnx has 1000 bytes, the manifest says \d+/);
+    await truncate(join(dir, 'encoder.onnx'), 1000);
+    await expectRefused(dir, 'size-mismatch', /encoder\.onnx has 1000 bytes, the manifest says \d+/);
   });
 
   it('no faceptor.json (not a package) → missing-file', async () => {
