@@ -127,7 +127,7 @@ function faceptorSection(modelDir: string | undefined, iterations: number, warmu
       const perTask = new Map<TaskName, number[]>();
       try {
         for (const c of cases) {
-          const m: Record<string, number[]> = { detect: [], align: [], enc112: [], enc512: [], tasks: [], decode: [], total: [], bare: [] };
+          const m: Record<string, number[]> = { detect: [], align: [], enc112: [], enc512: [], tasks: [], decode: [], total: [], bare: [], readBack: [] };
           let runs = { encoder112: 0, encoder512: 0, taskRuns: 0, sessionRuns: 0 };
           for (let i = 0; i < iterations + warmup; i++) {
             bare = 0;
@@ -140,7 +140,7 @@ function faceptorSection(modelDir: string | undefined, iterations: number, warmu
             const t = r.timings;
             m.detect.push(t1 - t0); m.align.push(t.alignMs); m.enc112.push(t.encoder112Ms); m.enc512.push(t.encoder512Ms);
             m.tasks.push(Object.values(t.taskMs).reduce((a, b) => a + (b ?? 0), 0)); m.decode.push(t.decodeMs);
-            m.total.push(total); m.bare.push(bare);
+            m.total.push(total); m.bare.push(bare); m.readBack.push(t.readBackBytes);
             if (c.tasks === 'all') for (const [k, v] of Object.entries(t.taskMs) as [TaskName, number][]) perTask.set(k, [...(perTask.get(k) ?? []), v]);
             runs = {
               encoder112: r.runs.encoder112, encoder512: r.runs.encoder512, taskRuns: Object.values(r.runs.tasks).reduce((a, b) => a + (b ?? 0), 0),
@@ -152,7 +152,7 @@ function faceptorSection(modelDir: string | undefined, iterations: number, warmu
             section: 'faceptor', case: c.name,
             'detect ms': median(m.detect), 'align ms': median(m.align), 'enc112 ms': median(m.enc112), 'enc512 ms': median(m.enc512),
             'task graphs ms': median(m.tasks), 'decode ms': median(m.decode), 'frame ms': median(m.total),
-            'not session.run %': median(shares),
+            'not session.run %': median(shares), 'read back KiB': median(m.readBack) / 1024,
             'enc112 runs': runs.encoder112, 'enc512 runs': runs.encoder512, 'tasks computed': runs.taskRuns, 'session runs': runs.sessionRuns,
           });
         }

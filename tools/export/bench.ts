@@ -113,6 +113,8 @@ async function main(): Promise<void> {
     const ckpt = join(dir, 'checkpoint_rank0_iter_50000.pth.tar');
     const specs: TensorSpec[] = info.keys.map((k) => {
       if (k.category.startsWith('alias_of:')) return { key: k.key, shape: k.shape, aliasOf: k.category.slice('alias_of:'.length) };
+      // BatchNorm running variances must be positive (random values in ±0.05 would make the outputs NaN).
+      if (k.key.endsWith('.running_var')) return { key: k.key, shape: k.shape, data: new Float32Array(k.shape.reduce((x, y) => x * y, 1)).fill(1) };
       return { key: k.key, shape: k.shape, dtype: k.dtype === 'int64' ? 'int64' : 'float32' };
     });
     process.stderr.write(`generating a real-size ${variant} checkpoint with optimizer state in ${dir} …\n`);

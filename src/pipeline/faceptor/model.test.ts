@@ -105,6 +105,38 @@ describe('FaceptorModel (scripted backend)', () => {
     expect(externals.every((o) => o.externalData?.[0].path === 'weights.bin' && o.externalData[0].data === externals[0].externalData![0].data)).toBe(true);
   });
 
+  it('a device backend (WebGPU) keeps the encoder features on the device: fed as they are, disposed after, not read back', async () => {
+    const calls: Call[] = [];
+    const disposed: string[] = [];
+    const fedDevice: string[] = [];
+    const inner = scripted(calls, []);
+    const device: InferenceBackend = {
+      provider: 'device',
+      async createSession(model, options) {
+        const s = await inner.createSession(model, options);
+        return {
+          ...s,
+          async run(feeds, fetches) {
+            for (const [k, v] of Object.entries(feeds)) if (v.device) fedDevice.push(k);
+            const out = await s.run(feeds, fetches);
+            if (!options?.outputsOnDevice) return out;
+            return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { ...v, data: new Float32Array(0), device: { k }, dispose: () => disposed.push(k) }]));
+          },
+        };
+      },
+    };
+    const bytes = (x: string) => new TextEncoder().encode(x);
+    const m = new FaceptorModel(manifest, new Map([['weights.bin', new Uint8Array(1024 + 98 * 16)], ['encoder.onnx', bytes('encoder')], ['decoder.onnx', bytes('decoder')]]), device, 'device package');
+    const r = await m.analyzeFaces(image, [face(0), face(4)], { tasks: ['affect_rafdb'] });
+    expect(fedDevice.sort()).toEqual(['feat_1', 'feat_11']);
+    expect(disposed.sort()).toEqual(['feat_1', 'feat_11']);
+    expect(r.faces.map((f) => f.expression!.rafdb.top)).toEqual(['Happy', 'Sad']);
+    expect(r.timings.readBackBytes).toBe(2 * 7 * 4); // only the decoder's logits [2, 7] came back
+    // on a CPU backend everything that came back counts: the features [2, 49, 4] twice plus the logits
+    const cpu = await model([], []).analyzeFaces(image, [face(0), face(4)], { tasks: ['affect_rafdb'] });
+    expect(cpu.timings.readBackBytes).toBe(2 * (2 * 49 * 4 * 4) + 2 * 7 * 4);
+  });
+
   it('a disabled task is not in the batch: one task feeds only its own 7 queries', async () => {
     const calls: Call[] = [];
     const r = await model(calls, []).analyzeFaces(image, [face(0)], { tasks: ['affect_rafdb'] });

@@ -16,7 +16,7 @@
  * exactly one graph, so each is held once even by runtimes that copy initializers per session.
  */
 import type { Detection, RgbaImage } from '../../core/types.ts';
-import type { FaceptorManifest, GroupFeeds, TaskGraph } from '../../core/faceptor/manifest.ts';
+import type { FaceptorManifest, GroupFeeds, HeadGraph, TaskGraph } from '../../core/faceptor/manifest.ts';
 import { DECODER_IO, constFeedTensors, planDecoderBatch, sliceAxis, taskPart } from '../../core/faceptor/batch.ts';
 import { NORMALISATION, TASKS, type InputGroup, type TaskName } from '../../core/faceptor/tasks.ts';
 import { crop112, planDenseCrops, type CropSpec } from '../../core/align/crops.ts';
@@ -55,6 +55,7 @@ export const MAX_FACES_PER_RUN: Readonly<Record<InputGroup, number>> = { 112: 32
 export const CROSS_ATTENTION_OUTPUT = 'cross_attention';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type Timings = Mutable<FaceptorTimings> & { runs: Record<string, number> };
 
 function emptyCounts(): RunCounts { return { encoder112: 0, encoder512: 0, tasks: {} }; }
 
@@ -122,7 +123,9 @@ export class FaceptorModel {
       const bytes = this.files.get(file);
       if (!bytes) throw new ModelPackageError('missing-file', file, `${this.origin}: ${file} is not part of the package`);
       const weights = this.files.get(this.manifest.weights)!;
-      s = this.backend.createSession(bytes, { externalData: [{ path: this.manifest.weights, data: weights }] }).catch((err: unknown) => {
+      // The encoder's features only feed the head graphs: on WebGPU they stay in GPU memory (no read-back).
+      const outputsOnDevice = file === this.manifest.encoder.file;
+      s = this.backend.createSession(bytes, { externalData: [{ path: this.manifest.weights, data: weights }], outputsOnDevice }).catch((err: unknown) => {
         this.sessions.delete(file); // a later call may retry (e.g. after an EP change)
         throw new ModelPackageError('graph-load-failed', file, `${this.origin}: the runtime cannot open ${file}: ${(err as Error).message}`, { cause: err });
       });
@@ -138,7 +141,7 @@ export class FaceptorModel {
   async analyzeFaces(image: RgbaImage, faces: readonly Detection[], opts: AnalyzeFacesOptions = {}): Promise<FaceptorAnalysis> {
     const start = performance.now();
     const tasks = resolveTasks(opts.tasks ?? 'default', this.available);
-    const t: Mutable<FaceptorTimings> & { runs: Record<string, number> } = { alignMs: 0, encoder112Ms: 0, encoder512Ms: 0, taskMs: {}, decodeMs: 0, runMs: 0, totalMs: 0, runs: {} };
+    const t: Timings = { alignMs: 0, encoder112Ms: 0, encoder512Ms: 0, taskMs: {}, decodeMs: 0, runMs: 0, totalMs: 0, runs: {}, readBackBytes: 0 };
     const runs = emptyCounts();
     const results: Mutable<FaceTaskResults>[] = faces.map(() => ({}));
     if (faces.length > 0 && tasks.length > 0) {
@@ -185,12 +188,13 @@ export class FaceptorModel {
     return { type: 'float32', dims: [crops.length, 3, size, size], data };
   }
 
-  private async timedRun(file: string, feeds: Record<string, TensorData>, fetches: readonly string[] | undefined, t: Mutable<FaceptorTimings>) {
+  private async timedRun(file: string, feeds: Record<string, TensorData>, fetches: readonly string[] | undefined, t: Timings) {
     const session = await this.session(file);
     const r0 = performance.now();
     const out = await session.run(feeds, fetches);
     const ms = performance.now() - r0;
     t.runMs += ms;
+    for (const v of Object.values(out)) if (!v.device) t.readBackBytes += v.data.byteLength;
     return { out, ms };
   }
 
@@ -207,7 +211,7 @@ export class FaceptorModel {
 
   private async runGroup(
     group: InputGroup, batch: TensorData, tasks: readonly TaskName[], crops: readonly CropSpec[], image: RgbaImage,
-    opts: AnalyzeFacesOptions, t: Mutable<FaceptorTimings> & { runs: Record<string, number> }, runs: RunCounts, results: Mutable<FaceTaskResults>[],
+    opts: AnalyzeFacesOptions, t: Timings, runs: RunCounts, results: Mutable<FaceTaskResults>[],
   ): Promise<void> {
     const count = (file: string) => { t.runs[file] = (t.runs[file] ?? 0) + 1; };
     const encoder = this.manifest.encoder;
@@ -218,13 +222,24 @@ export class FaceptorModel {
     const enc = await this.timedRun(encoder.file, { [encoder.input.name]: batch, ...encFeeds }, feats, t);
     count(encoder.file);
     if (group === 112) { t.encoder112Ms += enc.ms; runs.encoder112++; } else { t.encoder512Ms += enc.ms; runs.encoder512++; }
+    try {
+      await this.runHeads(group, heads, entries, enc.out, crops, image, opts, t, runs, results);
+    } finally {
+      for (const v of Object.values(enc.out)) v.dispose?.(); // device-resident features (WebGPU)
+    }
+  }
+
+  private async runHeads(
+    group: InputGroup, heads: readonly HeadGraph[], entries: readonly TaskGraph[], feats: Record<string, TensorData>, crops: readonly CropSpec[],
+    image: RgbaImage, opts: AnalyzeFacesOptions, t: Timings, runs: RunCounts, results: Mutable<FaceTaskResults>[],
+  ): Promise<void> {
     for (const head of heads) {
       // Every enabled task this graph computes, in ONE run (a decoder graph batches their queries).
       const mine = entries.filter((e) => e.graph === head.name);
       const wantAttention = !!opts.layerAttention && mine.some((e) => e.outputs.some((o) => o.name === CROSS_ATTENTION_OUTPUT));
       const wanted = new Map(mine.map((e) => [e.name, fetchesFor(e, wantAttention)]));
       const feeds: Record<string, TensorData> = { ...this.constFeeds(head.file, head.groups.find((g) => g.group === group)!) };
-      for (const input of head.inputs) feeds[input] = enc.out[input];
+      for (const input of head.inputs) feeds[input] = feats[input];
       const plan = head.kind === 'decoder' ? planDecoderBatch(mine.filter((e) => e.queryOffset !== null).map((e) => ({
         name: e.name, queryOffset: e.queryOffset!, queries: e.queries, maps: wanted.get(e.name)!.some((o) => o.from === DECODER_IO.maps),
       }))) : undefined;
@@ -236,7 +251,7 @@ export class FaceptorModel {
       }
       const fetches = [...new Set([...wanted.values()].flatMap((os) => os.map((o) => o.from)))];
       const { out, ms } = await this.timedRun(head.file, feeds, fetches, t);
-      count(head.file);
+      t.runs[head.file] = (t.runs[head.file] ?? 0) + 1;
       const d0 = performance.now();
       for (const entry of mine) {
         const name = entry.name;

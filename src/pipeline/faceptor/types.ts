@@ -75,6 +75,11 @@ export interface FaceptorTimings {
    * Faceptor package on one face batch). `taskMs` shares a batched run's time equally among the tasks it carried.
    */
   readonly runs: Readonly<Record<string, number>>;
+  /**
+   * Bytes copied back from the runtime (all outputs that reached JS). On WebGPU the encoder's features stay on the
+   * GPU and feed the decoder directly, so only the head outputs count; on CPU backends everything does.
+   */
+  readonly readBackBytes: number;
 }
 
 /** How many times each graph ran (one run may carry a batch of faces). */
