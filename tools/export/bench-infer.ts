@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const f = a.timings.faceptor as { runs?: Record<string, number> } | undefined;
   console.log(JSON.stringify({
     maxRssBytes: process.resourceUsage().maxRSS * 1024, loadMs, totalMs, bareMs, runs, faces: a.faces.length,
-    tasks: (a as { tasks?: readonly string[] }).tasks?.length ?? 0, graphRuns: f?.runs ?? null,
+    taskCount: (a as { tasks?: readonly string[] }).tasks?.length ?? 0, graphRuns: f?.runs ?? null,
   }));
   await faceptor.dispose();
 }

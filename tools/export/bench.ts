@@ -91,7 +91,7 @@ async function inferenceCases(ckpt: string, dir: string, exportDir: string, code
 `);
       const c = spawnSync(process.execPath, [...tsx, infer, out, image, tasks], { encoding: 'utf8', maxBuffer: 1 << 26, cwd: join(exportDir, '../..') });
       if (c.status !== 0) throw new Error(`inference (${code}, ${tasks}) failed: ${c.stderr}`);
-      rows.push({ code, tasks, weightsBytes, ...JSON.parse(c.stdout.trim().split('\n').pop()!) });
+      rows.push({ ...JSON.parse(c.stdout.trim().split('\n').pop()!), code, tasks, weightsBytes });
     }
     return rows;
   } finally {
