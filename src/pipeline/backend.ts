@@ -42,4 +42,9 @@ export interface InferenceBackend {
   /** Execution provider actually in use, e.g. 'webgpu', 'wasm', 'cpu'. */
   readonly provider: string;
   createSession(model: Uint8Array, options?: SessionOptions): Promise<InferenceSession>;
+  /**
+   * Optional (onnxruntime-node): opens a graph from a file on disk; the runtime reads its external data (weights.bin
+   * beside it) itself, so the host need not hold the weights in memory (`options.externalData` is ignored).
+   */
+  createSessionFromFile?(path: string, options?: SessionOptions): Promise<InferenceSession>;
 }

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InferenceBackend } from '../../src/pipeline/backend.ts';
 import { ModelPackageError } from '../../src/pipeline/faceptor/errors.ts';
-import { loadFaceptorFolder } from './model-package.ts';
+import { folderPackageSource, loadFaceptorFolder } from './model-package.ts';
+import { loadFaceptorPackage } from '../../src/pipeline/faceptor/package.ts';
+import type { Detection, RgbaImage } from '../../src/core/types.ts';
 import { createNodeBackend } from './backend.ts';
 import { exportGoldenFixture, type ExportedFixture } from './testing/golden-package.ts';
 
@@ -58,6 +60,29 @@ describe('model package checks', () => {
     expect(backend.created).toBe(0);
     expect(model.info).toMatchObject({ variant: 'full', untrained: true });
     await model.release();
+  });
+
+  it('on disk with a file-opening backend (Node): files verified by streaming, never read into memory; same results as from bytes', async () => {
+    const src = folderPackageSource(fixture.dir);
+    const noBytes = { ...src, readBytes: async (path: string): Promise<Uint8Array> => { throw new Error(`readBytes(${path}) called`); } };
+    const onDisk = await loadFaceptorPackage(noBytes, createNodeBackend());
+    const inMemory = await loadFaceptorFolder(fixture.dir, countingBackend()); // no createSessionFromFile: bytes
+    const image: RgbaImage = { width: 96, height: 96, data: Uint8Array.from({ length: 96 * 96 * 4 }, (_, i) => (i * 37) % 251) };
+    const face: Detection = { box: { x: 20, y: 20, width: 50, height: 50 }, score: 0.9, keypoints: [[35, 40], [60, 40], [48, 52], [48, 62], [25, 45], [70, 45]] };
+    const tasks = ['age_morph2', 'align_300w', 'recog_ms1mv3'] as const;
+    const a = await onDisk.analyzeFaces(image, [face], { tasks: [...tasks] });
+    const b = await inMemory.analyzeFaces(image, [face], { tasks: [...tasks] });
+    expect(a.faces).toEqual(b.faces);
+    expect(a.timings.runs).toEqual({ 'encoder.onnx': 2, 'decoder.onnx': 2 });
+    await onDisk.release();
+    await inMemory.release();
+    // a corrupt weights.bin is still caught (by the streaming hash)
+    const dir = await copyPackage();
+    const bytes = await readFile(join(dir, 'weights.bin'));
+    bytes[7] ^= 0xff;
+    await writeFile(join(dir, 'weights.bin'), bytes);
+    const err = await loadFaceptorPackage({ ...folderPackageSource(dir), readBytes: noBytes.readBytes }, createNodeBackend()).catch((e: unknown) => e);
+    expect((err as ModelPackageError).code).toBe('hash-mismatch');
   });
 
   it('corrupt file (one byte of weights.bin flipped) → hash-mismatch naming the file', async () => {

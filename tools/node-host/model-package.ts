@@ -1,5 +1,7 @@
 /** ModelPackageSource over a folder on disk (the exporter's output), for the CLI, benchmarks and Node tests. */
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PackageFileMissing } from '../../src/pipeline/faceptor/errors.ts';
 import type { ModelPackageSource } from '../../src/pipeline/faceptor/source.ts';
@@ -33,6 +35,29 @@ export function folderPackageSource(dir: string): ModelPackageSource {
       onProgress?.(bytes.byteLength, bytes.byteLength);
       // a plain Uint8Array view (no copy): ORT and crypto.subtle accept it like browser bytes
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
+    localPath: (path) => join(root, ...path.split('/')),
+    async hashFile(path) {
+      const h = createHash('sha256');
+      let size = 0;
+      try {
+        for await (const chunk of createReadStream(join(root, ...path.split('/')), { highWaterMark: 1 << 22 })) { h.update(chunk as Buffer); size += (chunk as Buffer).length; }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new PackageFileMissing(path, { cause: err });
+        throw err;
+      }
+      return { size, sha256: h.digest('hex') };
+    },
+    async readRange(path, offset, length) {
+      const f = await open(join(root, ...path.split('/')), 'r');
+      try {
+        const out = new Uint8Array(length);
+        const { bytesRead } = await f.read(out, 0, length, offset);
+        if (bytesRead !== length) throw new Error(`${path}: ${length} bytes at ${offset} asked, ${bytesRead} read`);
+        return out;
+      } finally {
+        await f.close();
+      }
     },
   };
 }

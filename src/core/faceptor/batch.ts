@@ -102,13 +102,17 @@ export function taskPart(kind: 'decoder' | 'heads', from: string,
 export interface ConstTensor { readonly type: 'float32' | 'int64'; readonly dims: readonly number[]; readonly data: Float32Array | BigInt64Array }
 
 export function constFeedTensors(feeds: readonly { name: string; type: 'float32' | 'int64'; dims: readonly number[]; offset?: number; length?: number; values?: readonly number[] }[],
-  weights: Uint8Array): Record<string, ConstTensor> {
+  weights: Uint8Array | ((offset: number, length: number) => Uint8Array)): Record<string, ConstTensor> {
   const out: Record<string, ConstTensor> = {};
   for (const f of feeds) {
     if (f.type === 'int64') { out[f.name] = { type: 'int64', dims: f.dims, data: BigInt64Array.from(f.values ?? [], (v) => BigInt(v)) }; continue; }
     const { offset = 0, length = 0 } = f;
-    if (offset + length > weights.byteLength) throw new Error(`feed ${f.name} lies beyond the end of the weights file`);
-    const bytes = weights.slice(offset, offset + length);
+    let bytes: Uint8Array;
+    if (typeof weights === 'function') bytes = weights(offset, length).slice();
+    else {
+      if (offset + length > weights.byteLength) throw new Error(`feed ${f.name} lies beyond the end of the weights file`);
+      bytes = weights.slice(offset, offset + length);
+    }
     out[f.name] = { type: 'float32', dims: f.dims, data: new Float32Array(bytes.buffer, 0, length / 4) };
   }
   return out;

@@ -69,11 +69,16 @@ export class FaceptorModel {
 
   constructor(
     readonly manifest: FaceptorManifest,
-    /** Verified file bytes by package path (graphs and the weights file). */
+    /** Verified file bytes by package path (graphs and the weights file); empty when the package stays `onDisk`. */
     private readonly files: ReadonlyMap<string, Uint8Array>,
     private readonly backend: InferenceBackend,
     /** Where the package came from, for messages. */
     readonly origin: string,
+    /**
+     * A verified package on local disk that the backend opens by path (createSessionFromFile): no bytes are held
+     * here but the host-fed constants, by their offset in weights.bin.
+     */
+    private readonly onDisk?: { readonly localPath: (path: string) => string; readonly feedBytes: ReadonlyMap<number, Uint8Array> },
   ) {
     this.available = manifest.tasks.map((t) => t.name);
   }
@@ -84,7 +89,7 @@ export class FaceptorModel {
    * (its caller releases it once its in-flight runs are done).
    */
   rebind(backend: InferenceBackend): FaceptorModel {
-    return new FaceptorModel(this.manifest, this.files, backend, this.origin);
+    return new FaceptorModel(this.manifest, this.files, backend, this.origin, this.onDisk);
   }
 
   get provider(): string { return this.backend.provider; }
@@ -120,12 +125,18 @@ export class FaceptorModel {
     if (this.released) throw new Error('FaceptorModel: used after release()');
     let s = this.sessions.get(file);
     if (!s) {
-      const bytes = this.files.get(file);
-      if (!bytes) throw new ModelPackageError('missing-file', file, `${this.origin}: ${file} is not part of the package`);
-      const weights = this.files.get(this.manifest.weights)!;
       // The encoder's features only feed the head graphs: on WebGPU they stay in GPU memory (no read-back).
       const outputsOnDevice = file === this.manifest.encoder.file;
-      s = this.backend.createSession(bytes, { externalData: [{ path: this.manifest.weights, data: weights }], outputsOnDevice }).catch((err: unknown) => {
+      let opening: Promise<InferenceSession>;
+      if (this.onDisk && this.backend.createSessionFromFile) {
+        opening = this.backend.createSessionFromFile(this.onDisk.localPath(file), { outputsOnDevice });
+      } else {
+        const bytes = this.files.get(file);
+        const weights = this.files.get(this.manifest.weights);
+        if (!bytes || !weights) throw new ModelPackageError('missing-file', file, `${this.origin}: ${file} is not part of the package, or its bytes were not loaded (a package kept on disk needs a backend that opens files)`);
+        opening = this.backend.createSession(bytes, { externalData: [{ path: this.manifest.weights, data: weights }], outputsOnDevice });
+      }
+      s = opening.catch((err: unknown) => {
         this.sessions.delete(file); // a later call may retry (e.g. after an EP change)
         throw new ModelPackageError('graph-load-failed', file, `${this.origin}: the runtime cannot open ${file}: ${(err as Error).message}`, { cause: err });
       });
@@ -203,7 +214,13 @@ export class FaceptorModel {
     const key = `${file}@${feeds.group}`;
     let c = this.constCache.get(key);
     if (!c) {
-      c = constFeedTensors(feeds.feeds, this.files.get(this.manifest.weights)!);
+      const weights = this.files.get(this.manifest.weights);
+      const fed = this.onDisk?.feedBytes;
+      c = constFeedTensors(feeds.feeds, weights ?? ((offset, length) => {
+        const b = fed?.get(offset);
+        if (!b || b.byteLength !== length) throw new Error(`internal: constant at ${offset} of ${this.manifest.weights} was not read`);
+        return b;
+      }));
       this.constCache.set(key, c);
     }
     return c;
