@@ -4,7 +4,8 @@
  * - live camera: every task's overlay and panel appear, faces keep their track id, the 512 pass runs on fewer frames
  *   than the 112 pass on a slow device (results carried in between);
  * - a dropped photo: the JSON export holds every task; WebGPU and WASM agree with the Node CLI on the same PNG
- *   within the tolerances documented in README ("Browser vs Node parity");
+ *   within the tolerances documented in README ("Browser vs Node parity"); the page is cross-origin isolated and
+ *   WASM runs min(cores, 4) threads, with the same results as on one thread (`?threads=1`);
  * - identity gallery: enrol, reload, still matched; delete all empties it;
  * - refused packages (hash mismatch, missing file, foreign manifest, newer format) name the problem, and a model
  *   that already runs keeps running.
@@ -24,6 +25,8 @@ import { startPreview, type PreviewServer } from './support/preview.ts';
 const TASK_FIELDS = ['landmarks', 'parsing', 'age', 'expression', 'attributes', 'identity'] as const;
 /** Browser vs Node CLI, same PNG, default heads (README "Browser vs Node parity"). */
 const TOLERANCE = { landmarks: 0.01, parsing: 0.02, ageYears: 0.5, expression: 0.02, attributes: 0.02, identity: 1e-3 };
+/** WASM 1 thread vs N threads, same page build: only summation order may differ (float rounding, no more). */
+const THREADS_TOLERANCE = { landmarks: 1e-4, parsing: 1e-3, ageYears: 1e-3, expression: 1e-4, attributes: 1e-4, identity: 1e-5 };
 
 let server: PreviewServer;
 let fixture: ExportedFixture;
@@ -242,12 +245,28 @@ describe('browser vs Node CLI on the same photo', () => {
         await servePackages(context, [{ name: 'e2e-full', dir: fixture.dir }]);
         const { page } = await openWithModel(context, ep);
         expect((await state(page)).engine.status?.provider).toBe(ep);
+        // Served cross-origin isolated (vite.config.ts), so WASM runs min(hardwareConcurrency, 4) threads: 2 here.
+        expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+        const threads = (await state(page)).engine.status?.wasmThreads;
+        if (ep === 'wasm') expect(threads).toBe(Math.min(await page.evaluate(() => navigator.hardwareConcurrency), 4));
+        expect(await page.getAttribute('[data-testid="engine-threads"]', 'data-threads')).toBe(String(threads));
         const item = await dropAndWait(page, 'astronaut.png', 'image/png');
         expect(item.analysis.faces).toHaveLength(reference.faces.length);
         const d = compareFaces(item.analysis.faces[0], reference.faces[0]);
-        process.stdout.write(`parity ${ep}: ${JSON.stringify(d)}\n`);
+        process.stdout.write(`parity ${ep} (${threads} wasm threads): ${JSON.stringify(d)}\n`);
         expect(d.missing).toEqual([]);
         for (const [k, limit] of Object.entries(TOLERANCE)) expect(d[k as keyof typeof TOLERANCE], k).toBeLessThanOrEqual(limit);
+        if (ep === 'wasm') {
+          expect(threads).toBeGreaterThan(1); // on a 1-core runner the comparison below would prove nothing
+          // The same photo on one thread gives the same results (threads split work, they must not change it).
+          const single = await openWithModel(context, 'wasm', '&threads=1');
+          expect((await state(single.page)).engine.status?.wasmThreads).toBe(1);
+          const one = await dropAndWait(single.page, 'astronaut.png', 'image/png');
+          const t = compareFaces(one.analysis.faces[0], item.analysis.faces[0]);
+          process.stdout.write(`wasm 1 vs ${threads} threads: ${JSON.stringify(t)}\n`);
+          expect(t.missing).toEqual([]);
+          for (const [k, limit] of Object.entries(THREADS_TOLERANCE)) expect(t[k as keyof typeof THREADS_TOLERANCE], k).toBeLessThanOrEqual(limit);
+        }
         await context.close();
       } finally {
         await browser.close();

@@ -16,12 +16,16 @@ export interface EngineInit {
   readonly preference: ProviderPreference;
   /** Absolute URL of the app root; model files are fetched relative to it. */
   readonly baseUrl: string;
+  /** Cap on WASM threads from `?threads=N` (null/absent: min(hardwareConcurrency, 4) when cross-origin isolated). */
+  readonly wasmThreads?: number | null;
 }
 
 export interface EngineStatus {
   readonly provider: ProviderName;
   /** Why the engine is not on WebGPU (null when it is). */
   readonly fallbackReason: string | null;
+  /** Threads of the wasm runtime (1 unless the page is cross-origin isolated). */
+  readonly wasmThreads: number;
   /** Detector models that loaded ('back' may be missing: images then use 'front'). */
   readonly detectorModels: readonly ('front' | 'back')[];
   /** Non-fatal problems worth showing (e.g. the 256 model failed to load). */

@@ -18,11 +18,12 @@ const FACES = join(import.meta.dirname, '..', '..', 'shared', 'faces');
 const INIT = { preference: 'auto', baseUrl: 'http://app.test/' } as const;
 
 /** A backend that claims an EP; `failRuns` makes every session.run throw (a lost GPU device). */
-function fakeBackend(provider: 'webgpu' | 'wasm', failRuns = false): OrtWebBackend {
+function fakeBackend(provider: 'webgpu' | 'wasm', failRuns = false, wasmThreads = 1): OrtWebBackend {
   const node: InferenceBackend = createNodeBackend();
   return {
     provider,
     fallbackReason: provider === 'wasm' ? 'WASM was chosen in the settings' : null,
+    wasmThreads,
     onDeviceLost: () => undefined,
     async createSession(model, options) {
       const session = await node.createSession(model, options);
@@ -49,6 +50,24 @@ describe('PerceptionEngine', () => {
     expect(a.provider).toBe('webgpu');
     expect(a.detectorModels).toEqual(['front', 'back']);
     expect(d.createBackend).toHaveBeenCalledTimes(1);
+  });
+
+  it('passes the ?threads= cap to the backend, keeps it on a fallback, and reports the threads the backend runs', async () => {
+    const d = deps({
+      createBackend: vi.fn(async ({ preference, wasmThreads }) =>
+        (preference === 'wasm' ? fakeBackend('wasm', false, wasmThreads ?? 2) : fakeBackend('webgpu', true, 3))),
+    });
+    const engine = new PerceptionEngine(d);
+    const listener = vi.fn();
+    const status = await engine.init({ ...INIT, wasmThreads: 1 }, listener);
+    expect(d.createBackend).toHaveBeenCalledWith(expect.objectContaining({ wasmThreads: 1 }));
+    expect(status.wasmThreads).toBe(3);
+    const result = await engine.analyzePixels(await loadImageFile(join(FACES, 'grace_hopper.jpg')));
+    expect(result.provider).toBe('wasm');
+    const [fallback] = listener.mock.calls.at(-1)!;
+    expect(fallback.provider).toBe('wasm');
+    expect(fallback.wasmThreads).toBe(1);
+    expect(d.createBackend).toHaveBeenLastCalledWith(expect.objectContaining({ preference: 'wasm', wasmThreads: 1 }));
   });
 
   it('falls back to WASM when a WebGPU run fails, tells the listener why, and still analyses the image', async () => {

@@ -41,7 +41,7 @@ const now = () => performance.now();
 /** What the engine needs from its host; injected so the fallback logic is tested in Node with onnxruntime-node. */
 export interface EngineDeps {
   fetchModel(baseUrl: string, file: string): Promise<Uint8Array>;
-  createBackend(options: { preference: EngineInit['preference']; probeModel: Uint8Array }): Promise<OrtWebBackend>;
+  createBackend(options: { preference: EngineInit['preference']; probeModel: Uint8Array; wasmThreads?: number | null }): Promise<OrtWebBackend>;
   /** fetch for model packages (default: the global fetch). */
   readonly fetchPackage?: FetchLike;
   /** The Cache API for model packages (default: the browser's `caches`; null: no caching). */
@@ -308,7 +308,7 @@ export class PerceptionEngine implements PerceptionApi {
     });
     let backend: OrtWebBackend;
     try {
-      backend = await this.deps.createBackend({ preference: options.preference, probeModel: front });
+      backend = await this.deps.createBackend({ preference: options.preference, probeModel: front, wasmThreads: options.wasmThreads });
     } catch (err) {
       throw new ModelFileError(DETECTOR_FILES.front, `could not be loaded (${err instanceof Error ? err.message : String(err)})`);
     }
@@ -324,6 +324,7 @@ export class PerceptionEngine implements PerceptionApi {
     const status: EngineStatus = {
       provider: backend.provider,
       fallbackReason: forcedReason ?? backend.fallbackReason,
+      wasmThreads: backend.wasmThreads,
       detectorModels: detector.models,
       warnings,
     };

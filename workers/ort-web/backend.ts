@@ -9,6 +9,7 @@
 import type { InferenceBackend, InferenceSession, SessionOptions, TensorData } from '../../src/pipeline/backend.ts';
 import { RunQueue } from './run-queue.ts';
 import { planProviders, type ProviderName, type ProviderPreference } from './provider-plan.ts';
+import { wasmThreadCount } from './threads.ts';
 
 type Ort = typeof import('onnxruntime-web');
 
@@ -16,6 +17,8 @@ export interface OrtWebBackend extends InferenceBackend {
   readonly provider: ProviderName;
   /** Why the backend is not on WebGPU (null when it is). */
   readonly fallbackReason: string | null;
+  /** Threads of ORT's wasm runtime (the WASM EP and the CPU part of WebGPU graphs), as ORT really set them up. */
+  readonly wasmThreads: number;
   /** Called once if the WebGPU device is lost (driver reset, tab in background on some GPUs…). */
   onDeviceLost(listener: (reason: string) => void): void;
 }
@@ -26,24 +29,27 @@ export interface CreateOrtWebBackendOptions {
   readonly probeModel: Uint8Array;
   /** Injected for tests and for hosts without `navigator.gpu`. */
   readonly hasWebGpuApi?: boolean;
+  /** Cap on wasm threads (`?threads=N`); the default is min(hardwareConcurrency, 4) when cross-origin isolated. */
+  readonly wasmThreads?: number | null;
 }
 
 /** The runtime loaded so far; the WebGPU bundle also serves WASM, so a fallback never downloads a second runtime. */
 let loadedRuntime: { readonly withWebGpu: boolean; readonly ort: Promise<Ort> } | null = null;
 
-function loadOrt(withWebGpu: boolean): Promise<Ort> {
+function loadOrt(withWebGpu: boolean, threads: number): Promise<Ort> {
   if (loadedRuntime && (loadedRuntime.withWebGpu || !withWebGpu)) return loadedRuntime.ort;
-  const ort = importOrt(withWebGpu);
+  const ort = importOrt(withWebGpu, threads);
   loadedRuntime = { withWebGpu, ort };
   ort.catch(() => { if (loadedRuntime?.ort === ort) loadedRuntime = null; });
   return ort;
 }
 
-async function importOrt(withWebGpu: boolean): Promise<Ort> {
+async function importOrt(withWebGpu: boolean, threads: number): Promise<Ort> {
   const ort: Ort = withWebGpu ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
-  // One thread: multi-thread wasm needs cross-origin isolation and gives nothing on small machines; the worker is
-  // already off the main thread, so ORT's own proxy worker would only add a copy.
-  ort.env.wasm.numThreads = 1;
+  // Read once, when ORT initialises its wasm on the first session. More than one thread needs cross-origin
+  // isolation (threads.ts); ORT then starts its pthread workers from its own bundle (the chunk Vite emitted).
+  // No proxy: this worker is already off the main thread, so ORT's proxy worker would only add a copy.
+  ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
   ort.env.logLevel = 'error';
   return ort;
@@ -103,7 +109,12 @@ class OrtWebSession implements InferenceSession {
 export async function createOrtWebBackend(options: CreateOrtWebBackendOptions): Promise<OrtWebBackend> {
   const hasWebGpuApi = options.hasWebGpuApi ?? (typeof navigator !== 'undefined' && !!(navigator as { gpu?: unknown }).gpu);
   const plan = planProviders(options.preference, hasWebGpuApi);
-  const ort = await loadOrt(plan.attempts.includes('webgpu'));
+  const threads = wasmThreadCount({
+    crossOriginIsolated: typeof self !== 'undefined' && self.crossOriginIsolated === true,
+    hardwareConcurrency: typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : undefined,
+    requested: options.wasmThreads,
+  });
+  const ort = await loadOrt(plan.attempts.includes('webgpu'), threads);
   let fallbackReason = plan.skippedWebGpuReason;
   const failures: string[] = [];
 
@@ -125,11 +136,14 @@ function makeBackend(ort: Ort, provider: ProviderName, fallbackReason: string | 
   probeSession: OrtWebSession): OrtWebBackend {
   const lostListeners: ((reason: string) => void)[] = [];
   let probeHandedOut = false;
+  // After the probe session ORT's wasm is initialised; it resets numThreads to 1 if threads could not start.
+  const wasmThreads = Math.max(1, Number(ort.env.wasm.numThreads) || 1);
   if (provider === 'webgpu') watchDeviceLoss(ort, (reason) => lostListeners.splice(0).forEach((l) => l(reason)));
 
   return {
     provider,
     fallbackReason,
+    wasmThreads,
     onDeviceLost(listener) { lostListeners.push(listener); },
     async createSession(model: Uint8Array, sessionOptions?: SessionOptions): Promise<InferenceSession> {
       // The probe already compiled this exact graph: hand it out once instead of building it twice.

@@ -19,6 +19,7 @@ export function fakeBackend(provider: 'webgpu' | 'wasm', failRuns = false): Fake
   const backend = {
     provider,
     fallbackReason: provider === 'wasm' ? 'WASM was chosen in the settings' : null,
+    wasmThreads: 1,
     opened: 0,
     released: 0,
     lose() { lost = true; },

@@ -7,6 +7,7 @@ import { createContext, useContext, useEffect, type ReactNode } from 'react';
 import { useEngine } from '../../state/engine.ts';
 import { useSettings } from '../../state/settings.ts';
 import { createEngineClient, errorMessage, type EngineClient } from './client.ts';
+import { threadsFromUrl } from '../../../workers/ort-web/threads.ts';
 
 let singleton: EngineClient | null = null;
 function engineClient(): EngineClient {
@@ -29,7 +30,7 @@ export function EngineProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     let current = true;
     useEngine.getState().loading();
-    client.init({ preference: provider, baseUrl: new URL(import.meta.env.BASE_URL, location.href).href },
+    client.init({ preference: provider, baseUrl: new URL(import.meta.env.BASE_URL, location.href).href, wasmThreads: threadsFromUrl(location.search) },
       (status, notice) => useEngine.getState().changed(status, notice))
       .then((status) => { if (current) useEngine.getState().ready(status); })
       .catch((err: unknown) => { if (current) useEngine.getState().failed(errorMessage(err)); });

@@ -11,7 +11,8 @@ export function EngineBar() {
       <span className={`badge ${phase}`} data-testid="engine-state" data-phase={phase}>
         {phase === 'loading' && 'loading detector…'}
         {phase === 'error' && 'engine failed'}
-        {phase === 'ready' && status && <>running on <b data-testid="engine-provider">{status.provider}</b></>}
+        {phase === 'ready' && status && <>running on <b data-testid="engine-provider">{status.provider}</b>
+          {' '}<small data-testid="engine-threads" data-threads={status.wasmThreads} title="WASM threads (more than one needs a cross-origin isolated page)">· {status.wasmThreads} wasm thread{status.wasmThreads === 1 ? '' : 's'}</small></>}
       </span>
       {phase === 'ready' && status?.fallbackReason && <span className="note" data-testid="engine-fallback">WASM because {status.fallbackReason}</span>}
       {notice && <span className="note warn" data-testid="engine-notice">{notice}</span>}
