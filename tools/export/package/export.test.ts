@@ -13,6 +13,8 @@ import { TASKS } from '../../../src/core/faceptor/tasks.ts';
 import { headOptionsFromManifest, planExport } from '../plan/index.ts';
 import { buildPackageGraphs, exportPackage } from './export.ts';
 import { WeightStore } from './weights.ts';
+import { fp16KeepsFloat32 } from './precision.ts';
+import { openCheckpoint } from '../checkpoint/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const GOLDEN = process.env.FACEPTOR_GOLDEN ?? resolve(ROOT, '../shared/golden');
@@ -71,9 +73,9 @@ describe('model package', () => {
     });
   }
 
-  it('fp16 halves weights.bin (matrices half, vectors float32)', async () => {
+  it('fp16 with every matrix half halves weights.bin (vectors float32)', async () => {
     const a = await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(work, 'p32'), heads());
-    const b = await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(work, 'p16'), { ...heads(), precision: 'fp16' });
+    const b = await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(work, 'p16'), { ...heads(), precision: 'fp16', keepFloat32: () => false });
     // Host-fed constants (position tables, …) stay float32 in both: they are not weights the graphs cast.
     const fed = (m: typeof a.manifest) => [...m.encoder.groups, ...m.heads.flatMap((h) => h.groups)].flatMap((g) => g.feeds).reduce((s, f) => s + (f.length ?? 0), 0);
     const size = (m: typeof a.manifest) => m.files.find((f) => f.path === 'weights.bin')!.size - fed(m);
@@ -81,6 +83,26 @@ describe('model package', () => {
     const ratio = size(b.manifest) / size(a.manifest);
     expect(ratio).toBeGreaterThan(0.5);
     expect(ratio).toBeLessThan(0.53);
+
+    // The default plan (precision.ts) keeps exactly the matrices it names float32: 2 more bytes per value.
+    const c = await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(work, 'p16plan'), { ...heads(), precision: 'fp16' });
+    const ckpt = await openCheckpoint(join(BASE, 'checkpoint.pth.tar'));
+    let keptValues = 0;
+    try {
+      for (const [key, t] of ckpt.tensors) {
+        const id = key.replace(/^module\./, '');
+        // adapt_pos2d and level_embed are folded into the fed key positions (float32 inputs, not weights).
+        if (t.shape.length > 1 && fp16KeepsFloat32(id) && !/query_(feat|embed)|adapt_pos2d|level_embed/.test(id)) keptValues += t.shape.reduce((x, y) => x * y, 1);
+      }
+    } finally {
+      await ckpt.close();
+    }
+    // Queries are stored once per package, concatenated over tasks: counted from the manifest's tasks.
+    const D = c.manifest.dims.decoderWidth ?? 0;
+    const queries = 2 * D * c.manifest.tasks.reduce((s, t) => s + (t.queryOffset !== null ? t.queries : 0), 0);
+    expect(keptValues).toBeGreaterThan(0);
+    expect(size(c.manifest) - size(b.manifest)).toBeGreaterThanOrEqual(2 * (keptValues + queries));
+    expect(size(c.manifest) - size(b.manifest)).toBeLessThan(2 * (keptValues + queries) + 64 * 400); // ≤ alignment padding
   });
 
   it('a failure mid-export leaves no partial package and keeps the previous one intact', async () => {

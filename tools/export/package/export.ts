@@ -21,12 +21,18 @@ import { buildFaceptorHeads, type HeadsBuild } from '../graphs/faceptor.ts';
 import { buildNaiveHeads } from '../graphs/naive.ts';
 import { Params, type TensorSource } from '../graphs/params.ts';
 import { WEIGHTS_FILE, WeightStore, type Precision } from './weights.ts';
+import { fp16KeepsFloat32 } from './precision.ts';
 
 export const EXPORTER = 'faceptor-web exporter';
 export const EXPORTER_VERSION = '2.0.0';
 
 export interface ExportOptions extends ExportPlanOptions {
   readonly precision?: Precision;
+  /**
+   * fp16 only: which matrices stay float32 (tensor id → true). Default: the measured plan of precision.ts. The
+   * real-size precision check passes candidates here to measure them.
+   */
+  readonly keepFloat32?: (id: string) => boolean;
   readonly label?: string;
   readonly untrained?: boolean;
   /** Progress callback: (done, total, what). */
@@ -198,7 +204,7 @@ interface Built {
 }
 
 async function writeGraphs(ckpt: Checkpoint, plan: ExportPlan, dir: string, precision: Precision, options: ExportOptions): Promise<Built> {
-  const store = new WeightStore(join(dir, WEIGHTS_FILE), precision);
+  const store = new WeightStore(join(dir, WEIGHTS_FILE), precision, options.keepFloat32 ?? fp16KeepsFloat32);
   let closed = false;
   try {
     const producer = { name: EXPORTER, version: EXPORTER_VERSION };

@@ -21,8 +21,11 @@ export class WeightStore {
   /** Number of float values stored (the package's parameter count, constants included). */
   values = 0;
 
-  /** `path` null = dry run: offsets and counts are computed, nothing is written (shape checks, node counts). */
-  constructor(path: string | null, readonly precision: Precision) {
+  /**
+   * `path` null = dry run: offsets and counts are computed, nothing is written (shape checks, node counts).
+   * `keepFloat32(id)`: in an fp16 package, matrices that stay float32 (precision.ts: chosen by measurement).
+   */
+  constructor(path: string | null, readonly precision: Precision, private readonly keepFloat32: (id: string) => boolean = () => false) {
     this.fd = path === null ? null : openSync(path, 'w');
   }
 
@@ -40,7 +43,7 @@ export class WeightStore {
     // fp16 halves the matrices; vectors (biases, norm scales, embeddings' 1-D rows) stay float32: they are a
     // negligible share of the bytes and feed additive/scale paths where rounding shows directly in the output.
     // `float32`: constants the host feeds as inputs (position tables, …) are read as float32 by the pipeline.
-    const half = this.precision === 'fp16' && dims.length > 1 && !opts.float32;
+    const half = this.precision === 'fp16' && dims.length > 1 && !opts.float32 && !this.keepFloat32(id);
     const bytes = half ? new Uint8Array(toHalf(data).buffer) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const pad = (ALIGN - (this.offset % ALIGN)) % ALIGN;
     if (pad) this.write(new Uint8Array(pad));
