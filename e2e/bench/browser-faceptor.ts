@@ -38,7 +38,13 @@ const CASES: { name: string; off: TaskType[] }[] = [
   { name: '1 × 112 (age)', off: ['recog', 'biattr', 'affect', 'parsing', 'align'] },
 ];
 
-export async function browserFaceptorBench(options: { iterations: number; warmup: number; modelDir?: string; photo?: string }): Promise<BenchRow[]> {
+/**
+ * `threads`: runs each case once per entry, `?threads=N` (null = the app's default, min(cores, 4) when isolated);
+ * `cases`: the task selections by name (default all of CASES).
+ */
+export async function browserFaceptorBench(options: {
+  iterations: number; warmup: number; modelDir?: string; photo?: string; threads?: readonly (number | null)[]; cases?: readonly string[];
+}): Promise<BenchRow[]> {
   const photo = options.photo ?? 'grace_hopper.jpg';
   const base64 = readFileSync(join(FACES, photo)).toString('base64');
   const fixture = options.modelDir ? undefined : await exportGoldenFixture('faceptor_full');
@@ -48,13 +54,17 @@ export async function browserFaceptorBench(options: { iterations: number; warmup
   const server = await startPreview();
   const rows: BenchRow[] = [];
   try {
-    for (const c of CASES) {
+    const plan = CASES.filter((c) => !options.cases || options.cases.includes(c.name))
+      .flatMap((c) => (options.threads ?? [null]).map((threads) => ({ ...c, threads })));
+    for (const c of plan) {
       const browser = await launch();
       try {
         const context = await browser.newContext();
-        const { page } = await openPage(context, `${server.url}?ep=wasm&model=${encodeURIComponent(`${server.url}models/bench-package/`)}`);
+        const threadsQuery = c.threads === null ? '' : `&threads=${c.threads}`;
+        const { page } = await openPage(context, `${server.url}?ep=wasm${threadsQuery}&model=${encodeURIComponent(`${server.url}models/bench-package/`)}`);
         const engine = await waitForEngine(page);
         if (engine.error) throw new Error(engine.error);
+        const wasmThreads = (engine.status as { wasmThreads?: number } | null)?.wasmThreads ?? 1;
         await page.waitForSelector('[data-testid="model-notice"][data-state="loaded"]', { timeout: 300_000 });
         for (const type of c.off) await page.uncheck(`[data-testid="task-toggle"][data-type="${type}"]`);
         const m: Record<string, number[]> = { fileDecode: [], detect: [], align: [], enc112: [], enc512: [], tasks: [], decode: [], draw: [], frame: [], other: [] };
@@ -84,7 +94,7 @@ export async function browserFaceptorBench(options: { iterations: number; warmup
         }
         const taskRuns = runs ? Object.values(runs.tasks).reduce((x, y) => x + y, 0) : 0;
         rows.push({
-          case: `${provider} ${c.name}`,
+          case: `${provider} ${c.name}`, 'wasm threads': wasmThreads,
           'detect ms': median(m.detect), 'align ms': median(m.align), 'enc112 ms': median(m.enc112), 'enc512 ms': median(m.enc512),
           'task graphs ms': median(m.tasks), 'decode ms': median(m.decode), 'draw ms': median(m.draw), 'frame ms': median(m.frame),
           'not session.run %': median(m.other),

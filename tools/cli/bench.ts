@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --iterations N] [--faceptor-iterations N] [--faceptor-warmup N] [--model <package dir>] [--no-faceptor] [--no-browser] [--export] [--real-size]`
+ * `npm run bench [-- --iterations N] [--faceptor-iterations N] [--faceptor-warmup N] [--model <package dir>] [--no-faceptor] [--no-browser] [--no-threads] [--only-threads] [--export] [--real-size]`
  *
  * Sections (each can be skipped):
  * - detection: BlazeFace front/back on the shared photos and a synthetic 1280×720 frame, in Node
@@ -13,6 +13,9 @@
  * - browser: the same Full package in the real app (Debian Chromium, WASM EP; e2e/bench/browser-faceptor.ts): a photo
  *   dropped repeatedly per task selection; the worker's stage timings plus the overlay's draw time, the share that
  *   is not `session.run`, and the encoder/task run counts. Needs the built app (`npm run bench` builds it first).
+ * - wasm threads: the default-heads frame in the app on 1 WASM thread and on the default (min(cores, 4), the page
+ *   being cross-origin isolated), with the speed-ups (target: 512 encoder ≥ 1.6× on 2 threads). `--no-threads`
+ *   skips it, `--only-threads` runs nothing else.
  * - export: runs tools/export/bench.ts when that file exists (`--export`), otherwise says it is skipped.
  * - real-size (`--real-size`): tools/export/bench.ts with its inference part: a real-size synthetic Full checkpoint
  *   (~1.7 GiB, deleted after) exported and run cold in fresh processes — peak RSS with detection only / default /
@@ -177,6 +180,26 @@ function browserSection(modelDir: string | undefined, iterations: number, warmup
   };
 }
 
+/**
+ * WASM threads (issue 11): the default-heads frame in the app on `?threads=1` and on the app's default
+ * (min(cores, 4) threads, the page being cross-origin isolated); the last row gives the speed-ups.
+ * Target: the 512 encoder ≥ 1.6× faster on 2 threads. Meaningful at real size: `--model <real-size package>`.
+ */
+function threadsSection(modelDir: string | undefined, iterations: number, warmup: number): Section {
+  return {
+    name: 'wasm threads',
+    async run() {
+      const rows = await browserFaceptorBench({ iterations, warmup, modelDir, threads: [1, null], cases: ['default heads (6 tasks)'] });
+      const [one, many] = rows;
+      const ratio = (k: string) => Number(one[k]) / Number(many[k]);
+      return [
+        ...rows.map((r) => ({ section: 'wasm threads', ...r })),
+        { section: 'wasm threads', case: `speed-up ${many['wasm threads']} vs 1 thread (target enc512 ≥ 1.6×)`, 'enc512 ms': ratio('enc512 ms'), 'enc112 ms': ratio('enc112 ms'), 'task graphs ms': ratio('task graphs ms'), 'frame ms': ratio('frame ms') },
+      ];
+    },
+  };
+}
+
 /** tools/export/bench.ts: real-size export, and with `inference` the real-size cold runs (RSS, runs, outside session.run). */
 function exporter(inference: boolean): Section {
   return {
@@ -192,7 +215,7 @@ function exporter(inference: boolean): Section {
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write('Usage: npm run bench [-- --iterations N] [--faceptor-iterations N] [--faceptor-warmup N] [--model <package dir>] [--no-faceptor] [--no-browser] [--export] [--real-size]\n');
+    process.stdout.write('Usage: npm run bench [-- --iterations N] [--faceptor-iterations N] [--faceptor-warmup N] [--model <package dir>] [--no-faceptor] [--no-browser] [--no-threads] [--only-threads] [--export] [--real-size]\n');
     return 0;
   }
   const i = argv.indexOf('--iterations');
@@ -215,10 +238,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const mi = argv.indexOf('--model');
   const modelDir = mi >= 0 ? argv[mi + 1] : undefined;
-  const sections = [
+  const sections = argv.includes('--only-threads') ? [threadsSection(modelDir, faceptorIterations, warmup)] : [
     detection,
     ...(argv.includes('--no-faceptor') ? [] : [faceptorSection(modelDir, faceptorIterations, warmup)]),
     ...(argv.includes('--no-faceptor') || argv.includes('--no-browser') ? [] : [browserSection(modelDir, faceptorIterations, warmup)]),
+    ...(argv.includes('--no-faceptor') || argv.includes('--no-browser') || argv.includes('--no-threads') ? [] : [threadsSection(modelDir, faceptorIterations, warmup)]),
     ...(argv.includes('--export') || argv.includes('--real-size') ? [exporter(argv.includes('--real-size'))] : []),
   ];
   for (const section of sections) {
