@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     const a = args[i];
     if (a === '--precision') {
       const v = args[++i];
+      if (v === 'q8' || v === 'q4') usage(`golden bounds exist for fp32 and fp16; measure ${v} with \`npx tsx tools/export/precision-check.ts --precision ${v} --photos\``);
       if (v !== 'fp32' && v !== 'fp16') usage(`--precision must be fp32 or fp16, got '${v ?? ''}'`);
       precision = v;
     } else if (a === '--help' || a === '-h') usage();

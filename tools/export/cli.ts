@@ -1,5 +1,5 @@
 /**
- * `npm run export -- <checkpoint.pth.tar> [--out public/models/<name>] [--precision fp32|fp16] [--name "<label>"]`
+ * `npm run export -- <checkpoint.pth.tar> [--out public/models/<name>] [--precision fp32|fp16|q8|q4] [--name "<label>"]`
  * Converts an official Faceptor checkpoint into a browser model package. Progress on stderr, a summary on
  * stdout; any error exits non-zero with a one-line reason and leaves no partial package.
  */
@@ -7,7 +7,7 @@ import { basename, join, relative } from 'node:path';
 import { TASKS, VARIANT_TITLES } from '../../src/core/faceptor/tasks.ts';
 import { exportPackage } from './package/export.ts';
 
-const USAGE = `usage: npm run export -- <checkpoint.pth.tar> [--out public/models/<name>] [--precision fp32|fp16] [--name "<label>"]
+const USAGE = `usage: npm run export -- <checkpoint.pth.tar> [--out public/models/<name>] [--precision fp32|fp16|q8|q4] [--name "<label>"]
   options: --vit-heads <n> --decoder-heads <n> (head counts are not in the tensor shapes; defaults: width/64 and 8)
            --untrained (mark the package as random/untrained weights)`;
 
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   let ckpt: string | undefined;
   let out: string | undefined;
-  let precision: 'fp32' | 'fp16' = 'fp32';
+  let precision: 'fp32' | 'fp16' | 'q8' | 'q4' = 'fp32';
   let label: string | undefined;
   let vitHeads: number | undefined;
   let decoderHeads: number | undefined;
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       case '--out': out = value(++i, a); break;
       case '--precision': {
         const v = value(++i, a);
-        if (v !== 'fp32' && v !== 'fp16') fail(`--precision must be fp32 or fp16, got '${v}'`);
+        if (v !== 'fp32' && v !== 'fp16' && v !== 'q8' && v !== 'q4') fail(`--precision must be fp32, fp16, q8 or q4, got '${v}'`);
         precision = v;
         break;
       }

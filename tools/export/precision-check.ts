@@ -17,7 +17,11 @@
  *   the sigmoid heatmaps (what failed first: align_cofw at 113 %).
  * - `--keep-float32 <regex>` adds patterns of tensor ids kept float32 (to measure candidates);
  *   `--no-default-plan` starts from "every matrix in half" instead of the plan in package/precision.ts.
- * Exit code 1 when a tensor is outside its bound or weights.bin > 0.6 × fp32. Without `--work` the temp folder
+ * - `--photos`: also runs both packages through the library (detect + default heads) on the shared photos and
+ *   reports what users see (landmark error in % of the inter-ocular distance, parsing label agreement, age
+ *   difference, expression top-1 and attribute agreement, identity cosine) — the q8/q4 fidelity table in README.
+ * Exit code 1 when a tensor is outside its bound or weights.bin > 0.6 × fp32 (the fp16 targets; for q8/q4 the
+ * bound lines are informative, their targets are sizes and the photo table). Without `--work` the temp folder
  * (~2 GB) is deleted afterwards.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -33,6 +37,10 @@ import { runPackage, type RunGraph, type Tensor } from './package/run-package.ts
 import { TOLERANCES } from './package/golden.ts';
 import { halfToFloat } from './onnx/fp16.ts';
 import { writeTorchCheckpoint, type TensorSpec } from './testing/torch-writer.ts';
+import { createFaceptor } from '../../src/lib/index.ts';
+import { toImageEntry } from '../../src/pipeline/analysis-json.ts';
+import { createNodeBackend, folderPackageSource, loadBlazeFaceModels, loadImageFile } from '../node-host/index.ts';
+import { maskDisagreement } from '../../e2e/support/parity.ts';
 
 interface KeyInfo { key: string; shape: number[]; dtype: string; category: string }
 
@@ -161,12 +169,79 @@ export function compareResults(ref: Map<string, Tensor>, cand: Map<string, Tenso
   return rows;
 }
 
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** What users see, candidate vs reference, over the faces of the shared photos (default heads). */
+export interface Fidelity {
+  faces: number;
+  /** Landmark error in % of the inter-ocular distance (BlazeFace eye keypoints of the reference face): mean, max. */
+  landmarkMeanPct: number; landmarkMaxPct: number;
+  /** Share of parsing pixels with the same label (over both masks' regions), worst head/face. */
+  parsingAgreement: number;
+  ageMaxYears: number;
+  /** Share of (face, head) pairs with the same top-1 expression. */
+  expressionTop1: number;
+  /** Share of (face, attribute) present/absent decisions (p > 0.5) that agree. */
+  attributeAgreement: number;
+  /** Lowest cosine between the candidate's and the reference's identity embeddings. */
+  identityMinCosine: number;
+}
+
+async function analysePhotos(pkgDir: string, photos: readonly string[]): Promise<Json[][]> {
+  const faceptor = await createFaceptor({ backend: createNodeBackend(), detectorModels: await loadBlazeFaceModels(), model: folderPackageSource(pkgDir) });
+  try {
+    const out: Json[][] = [];
+    for (const p of photos) out.push(toImageEntry(p, await faceptor.analyze(await loadImageFile(p), { tasks: 'default' } as never) as never).faces as Json[]);
+    return out;
+  } finally {
+    await faceptor.dispose();
+  }
+}
+
+export async function photoFidelity(refDir: string, candDir: string, photos: readonly string[]): Promise<Fidelity> {
+  const ref = await analysePhotos(refDir, photos), cand = await analysePhotos(candDir, photos);
+  const f: Fidelity = { faces: 0, landmarkMeanPct: 0, landmarkMaxPct: 0, parsingAgreement: 1, ageMaxYears: 0, expressionTop1: 0, attributeAgreement: 0, identityMinCosine: 1 };
+  let lmN = 0, exN = 0, exSame = 0, atN = 0, atSame = 0;
+  ref.forEach((faces, i) => faces.forEach((r, j) => {
+    const c = cand[i][j];
+    if (!c) throw new Error(`${photos[i]}: the candidate finds fewer faces`);
+    f.faces++;
+    const [e0, e1] = r.keypoints as number[][];
+    const iod = Math.hypot(e0[0] - e1[0], e0[1] - e1[1]);
+    for (const head of Object.keys(r.landmarks ?? {})) {
+      (r.landmarks[head].points as number[][]).forEach(([x, y], k) => {
+        const [cx, cy] = c.landmarks[head].points[k];
+        const pct = (100 * Math.hypot(x - cx, y - cy)) / iod;
+        f.landmarkMeanPct += pct; lmN++;
+        f.landmarkMaxPct = Math.max(f.landmarkMaxPct, pct);
+      });
+    }
+    for (const head of Object.keys(r.parsing ?? {})) f.parsingAgreement = Math.min(f.parsingAgreement, 1 - maskDisagreement(c.parsing[head], r.parsing[head]));
+    for (const head of Object.keys(r.age ?? {})) f.ageMaxYears = Math.max(f.ageMaxYears, Math.abs(c.age[head].years - r.age[head].years));
+    for (const head of Object.keys(r.expression ?? {})) {
+      const top = (p: Record<string, number>) => Object.entries(p).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+      exN++; if (top(r.expression[head].probs) === top(c.expression[head].probs)) exSame++;
+    }
+    for (const name of Object.keys(r.attributes ?? {})) { atN++; if ((r.attributes[name] > 0.5) === (c.attributes[name] > 0.5)) atSame++; }
+    if (r.identity) {
+      const a: number[] = c.identity.embedding, b: number[] = r.identity.embedding;
+      let dot = 0, na = 0, nb = 0;
+      a.forEach((v, k) => { dot += v * b[k]; na += v * v; nb += b[k] * b[k]; });
+      f.identityMinCosine = Math.min(f.identityMinCosine, dot / Math.sqrt(na * nb));
+    }
+  }));
+  f.landmarkMeanPct /= Math.max(1, lmN);
+  f.expressionTop1 = exN ? exSame / exN : 1;
+  f.attributeAgreement = atN ? atSame / atN : 1;
+  return f;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const opt = (name: string, dflt: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
   const golden = resolve(opt('--golden', join(import.meta.dirname, '../../../shared/golden')));
   const variant = opt('--variant', 'faceptor_layer_attention');
-  const precision = opt('--precision', 'fp16') as 'fp16';
+  const precision = opt('--precision', 'fp16') as 'fp16' | 'q8' | 'q4';
   const extra = args.flatMap((a, i) => (a === '--keep-float32' ? [new RegExp(args[i + 1])] : []));
   const base = args.includes('--no-default-plan') ? () => false : fp16KeepsFloat32;
   const keepFloat32 = (id: string) => base(id) || extra.some((re) => re.test(id));
@@ -202,6 +277,12 @@ async function main(): Promise<void> {
     }
     const ok = rows.every((r) => r.ratio <= 1) && ratio <= 0.6;
     console.log(`${ok ? 'PASS' : 'FAIL'} ${variant} ${precision} vs fp32 at real size: ${rows.length} tensors, worst ${rows[0].name} at ${(100 * rows[0].ratio).toFixed(1)}% of its bound; weights.bin ${(size(manifest) / 2 ** 20).toFixed(1)} MiB = ${ratio.toFixed(3)} × fp32 (≤ 0.6)`);
+    if (args.includes('--photos')) {
+      const faces = join(golden, '..', 'faces');
+      const fid = await photoFidelity(refDir, candDir, ['astronaut.png', 'camera.png', 'grace_hopper.jpg'].map((p) => join(faces, p)));
+      console.log(`photos (${fid.faces} faces, default heads), ${precision} vs fp32: landmarks ${fid.landmarkMeanPct.toFixed(2)} % IOD mean, ${fid.landmarkMaxPct.toFixed(2)} % max; parsing labels ${(100 * fid.parsingAgreement).toFixed(2)} % agree (worst); age ≤ ${fid.ageMaxYears.toFixed(2)} years; expression top-1 ${(100 * fid.expressionTop1).toFixed(0)} %; attributes ${(100 * fid.attributeAgreement).toFixed(1)} %; identity cosine ≥ ${fid.identityMinCosine.toFixed(4)}`);
+      console.log(JSON.stringify({ fidelity: fid }));
+    }
     if (!ok) process.exitCode = 1;
   } finally {
     if (!workArg) rmSync(work, { recursive: true, force: true });

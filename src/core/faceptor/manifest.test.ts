@@ -56,7 +56,7 @@ describe('parseManifest', () => {
     delete (m.provenance as Record<string, unknown>).sourceSha256;
     expect(() => parseManifest(m)).toThrow("provenance: missing field 'sourceSha256'");
     expect(() => parseManifest({ ...sample(), variant: 'huge' })).toThrow(/unknown variant 'huge'/);
-    expect(() => parseManifest({ ...sample(), precision: 'int8' })).toThrow(/precision must be fp32 or fp16/);
+    expect(() => parseManifest({ ...sample(), precision: 'int8' })).toThrow(/precision must be one of fp32, fp16, q8, q4/);
   });
   it('checks consistency: task names, groups, encoder outputs and listed files', () => {
     const unknownTask = sample();

@@ -20,7 +20,9 @@ export const MANIFEST_VERSION = 2;
 export const MANIFEST_MIN_VERSION = 2;
 export const MANIFEST_FILE = 'faceptor.json';
 
-export type Precision = 'fp32' | 'fp16';
+/** Weight storage: fp16 and q8/q4 (block-quantized MatMul weights, com.microsoft.MatMulNBits) compute in float32. */
+export type Precision = 'fp32' | 'fp16' | 'q8' | 'q4';
+export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'q8', 'q4'];
 export type Dim = number | string;
 
 export interface TensorIO { readonly name: string; readonly dims: readonly Dim[] }
@@ -175,7 +177,7 @@ export function parseManifest(json: unknown): FaceptorManifest {
   const variant = field(json, 'variant', 'manifest', isStr, 'a string');
   if (!(VARIANTS as readonly string[]).includes(variant)) throw new ManifestError(`manifest: unknown variant '${variant}'`);
   const precision = field(json, 'precision', 'manifest', isStr, 'a string');
-  if (precision !== 'fp32' && precision !== 'fp16') throw new ManifestError(`manifest: precision must be fp32 or fp16, got '${precision}'`);
+  if (!(PRECISIONS as readonly string[]).includes(precision)) throw new ManifestError(`manifest: precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`);
 
   const p = field(json, 'provenance', 'manifest', isObj, 'an object');
   const provenance: Provenance = {
@@ -271,7 +273,7 @@ export function parseManifest(json: unknown): FaceptorManifest {
 
   return {
     format: MANIFEST_FORMAT, formatVersion: version, label: field(json, 'label', 'manifest', isStr, 'a string'),
-    variant: variant as Variant, precision, provenance, dims,
+    variant: variant as Variant, precision: precision as Precision, provenance, dims,
     parameters: field(json, 'parameters', 'manifest', isNum, 'a number'), weights, encoder, heads, tasks,
     fused: fused as string[], files,
   };

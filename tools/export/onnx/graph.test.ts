@@ -12,7 +12,8 @@ import { Graph } from './graph.ts';
 import { Params, type TensorSource } from '../graphs/params.ts';
 import { multiheadAttention, selfAttention } from '../graphs/layers.ts';
 import { softArgmaxFixed } from '../graphs/heads-common.ts';
-import { WeightStore } from '../package/weights.ts';
+import { QUANT, WeightStore } from '../package/weights.ts';
+import { dequantizeBlockwise, quantizeBlockwise } from './quant.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'onnx-writer-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -86,6 +87,61 @@ describe('graph writer', () => {
         const expected = xs[0] * w[o] + xs[1] * w[2 + o] + xs[2] * w[4 + o];
         expect(Math.abs(got[o] - expected)).toBeLessThan(precision === 'fp16' ? 2e-3 : 1e-6);
       }
+    }
+  });
+});
+
+describe('block-quantized MatMul weights (q8/q4, com.microsoft.MatMulNBits)', () => {
+  it('quantize → dequantize stays within half a step per weight, 0 stays 0, 4-bit nibbles in MatMulNBits order', () => {
+    const K = 64, N = 3;
+    const w = randArr(K * N).map((v, i) => (i % 7 === 0 ? 0 : v));
+    for (const [bits, block] of [[8, 32], [4, 32], [4, 16]] as const) {
+      const qz = quantizeBlockwise(w, K, N, bits, block);
+      expect(qz.packed.length).toBe((N * K * bits) / 8);
+      const back = dequantizeBlockwise(qz, K, N, bits, block);
+      for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) {
+        const scale = qz.scales[n * (K / block) + Math.floor(k / block)];
+        expect(Math.abs(back[k * N + n] - w[k * N + n])).toBeLessThanOrEqual(scale / 2 + 1e-7);
+        if (w[k * N + n] === 0) expect(back[k * N + n]).toBe(0);
+      }
+    }
+    // One block of 4-bit codes by hand: values −7s..7s → codes 1..15, element 0 in the low nibble.
+    const tiny = Float32Array.from({ length: 16 }, (_, i) => i - 7 - (i > 14 ? 1 : 0)); // −7 … 7, 7
+    const q = quantizeBlockwise(tiny, 16, 1, 4, 16);
+    expect(q.scales[0]).toBe(1);
+    expect(q.packed[0]).toBe(1 | (2 << 4)); // −7 → 1, −6 → 2
+  });
+
+  it('onnxruntime runs the quantized weight as MatMulNBits and gives x·dequant(W), q8 and q4', async () => {
+    for (const precision of ['q8', 'q4'] as const) {
+      const K = 128, N = 24;
+      const store = new WeightStore(join(dir, `q-${precision}.bin`), precision);
+      const w = randArr(K * N);
+      const ref = await store.put('lin.weight^T', async () => ({ data: w, dims: [K, N] }));
+      const plain = await store.put('table', async () => ({ data: w, dims: [K, N] })); // not a MatMul weight: half
+      store.close();
+      expect(ref.dtype).toBe('uint8');
+      expect(plain.dtype).toBe('float16');
+      const { bits, block } = QUANT[precision];
+      expect(ref.length).toBe((K * N * bits) / 8);
+      const g = new Graph('t');
+      const x = g.input('x', [2, 5, K]);
+      const wq = g.weight('lin.weight^T', { ...ref, location: `q-${precision}.bin` });
+      expect(() => g.add(wq, wq)).toThrow(/quantized weight .* used by Add/);
+      g.output(g.matmul(x, wq), 'y', [2, 5, N]);
+      expect(g.opsUsed.has('com.microsoft.MatMulNBits')).toBe(true);
+      const xs = randArr(2 * 5 * K);
+      const got = (await run(g, { x: [xs, [2, 5, K]] }, `q_${precision}.onnx`)).y.data as Float32Array;
+      const wd = dequantizeBlockwise(quantizeBlockwise(w, K, N, bits, block), K, N, bits, block);
+      let worst = 0, err = 0;
+      for (let r = 0; r < 10; r++) for (let n = 0; n < N; n++) {
+        let exact = 0, deq = 0;
+        for (let k = 0; k < K; k++) { exact += xs[r * K + k] * w[k * N + n]; deq += xs[r * K + k] * wd[k * N + n]; }
+        worst = Math.max(worst, Math.abs(got[r * N + n] - deq));
+        err = Math.max(err, Math.abs(got[r * N + n] - exact));
+      }
+      expect(worst).toBeLessThan(1e-4); // ORT computes with exactly the dequantized weights
+      expect(err).toBeGreaterThan(0); // and they are not the float32 ones
     }
   });
 });

@@ -24,7 +24,12 @@ export interface ExternalRef {
   readonly offset: number;
   readonly length: number;
   readonly dims: readonly number[];
-  readonly dtype: 'float32' | 'float16';
+  readonly dtype: 'float32' | 'float16' | 'uint8';
+  /**
+   * A MatMul weight W [K, N] stored block-quantized for com.microsoft.MatMulNBits (quant.ts): this ref's bytes are
+   * B [N, blocks, blob] (dims), `scales` are float32 [N·blocks] at their own offset. Usable only as a MatMul's B.
+   */
+  readonly quant?: { readonly bits: 4 | 8; readonly block: number; readonly K: number; readonly N: number; readonly scales: { readonly offset: number; readonly length: number } };
 }
 
 export type Dim = number | string;
@@ -41,6 +46,8 @@ export class Graph {
   /** Internal value → graph output name, applied when serialising. */
   private renames = new Map<string, string>();
   private usesMs = false;
+  /** Initializers holding MatMulNBits weights (see ExternalRef.quant): only `matmul(x, w)` may consume them. */
+  private quantized = new Map<string, NonNullable<ExternalRef['quant']>>();
   /** Which fused/contrib ops ended up in this graph (recorded in the package manifest). */
   readonly opsUsed = new Set<string>();
 
@@ -78,6 +85,11 @@ export class Graph {
     opts: { outputs?: readonly string[] | number; domain?: string } = {}): string[] {
     const outs = typeof opts.outputs === 'object' ? [...opts.outputs]
       : Array.from({ length: opts.outputs ?? 1 }, () => this.fresh(op.toLowerCase()));
+    // A quantized weight is packed codes, not a float tensor: any other consumer would compute garbage.
+    if (op !== 'MatMulNBits') {
+      const bad = inputs.find((i) => this.quantized.has(i));
+      if (bad) throw new Error(`internal: quantized weight ${bad} used by ${op} (only MatMul's second input may be quantized)`);
+    }
     if (opts.domain === MS_DOMAIN) this.usesMs = true;
     this.opsUsed.add(opts.domain ? `${opts.domain}.${op}` : op);
     this.nodes.push({ op, inputs: [...inputs], outputs: outs, attrs, domain: opts.domain, name: `${op}_${this.nodes.length}` });
@@ -126,13 +138,28 @@ export class Graph {
       t.int(14, 1); // data_location = EXTERNAL
       this.inits.push(t);
       if (ref.dtype === 'float16') this.node('Cast', [initName], { to: ELEM_CODE.float32 }, { outputs: [`${initName}:f32`] });
+      if (ref.quant) {
+        const q = ref.quant;
+        const t2 = new Msg().int(1, q.N * (q.K / q.block));
+        t2.int(2, ELEM_CODE.float32).string(8, `${initName}:scales`);
+        t2.msg(13, new Msg().string(1, 'location').string(2, ref.location));
+        t2.msg(13, new Msg().string(1, 'offset').string(2, String(q.scales.offset)));
+        t2.msg(13, new Msg().string(1, 'length').string(2, String(q.scales.length)));
+        t2.int(14, 1);
+        this.inits.push(t2);
+        this.quantized.set(initName, q);
+      }
     }
     return ref.dtype === 'float16' ? `${initName}:f32` : initName;
   }
 
   // ---- op helpers ------------------------------------------------------------------------------
 
-  matmul(a: string, b: string): string { return this.node('MatMul', [a, b]); }
+  matmul(a: string, b: string): string {
+    const q = this.quantized.get(b);
+    if (!q) return this.node('MatMul', [a, b]);
+    return this.node('MatMulNBits', [a, b, `${b}:scales`], { K: q.K, N: q.N, bits: q.bits, block_size: q.block }, { domain: MS_DOMAIN });
+  }
   add(a: string, b: string): string { return this.node('Add', [a, b]); }
   sub(a: string, b: string): string { return this.node('Sub', [a, b]); }
   mul(a: string, b: string): string { return this.node('Mul', [a, b]); }

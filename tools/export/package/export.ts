@@ -20,7 +20,8 @@ import { buildEncoder, featName, POS_INPUT } from '../graphs/encoder.ts';
 import { buildFaceptorHeads, type HeadsBuild } from '../graphs/faceptor.ts';
 import { buildNaiveHeads } from '../graphs/naive.ts';
 import { Params, type TensorSource } from '../graphs/params.ts';
-import { WEIGHTS_FILE, WeightStore, type Precision } from './weights.ts';
+import { QUANT, WEIGHTS_FILE, WeightStore, type Precision } from './weights.ts';
+import { PRECISIONS } from '../../../src/core/faceptor/manifest.ts';
 import { fp16KeepsFloat32 } from './precision.ts';
 
 export const EXPORTER = 'faceptor-web exporter';
@@ -97,7 +98,7 @@ async function makeTempBeside(outDir: string): Promise<string> {
 
 export async function exportPackage(checkpointPath: string, outDir: string, options: ExportOptions = {}): Promise<ExportResult> {
   const precision = options.precision ?? 'fp32';
-  if (precision !== 'fp32' && precision !== 'fp16') throw new ExportError(`precision must be fp32 or fp16, got '${precision}'`);
+  if (!(PRECISIONS as readonly string[]).includes(precision)) throw new ExportError(`precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`);
   const out = resolve(outDir);
   const ckpt = await openCheckpoint(checkpointPath);
   let tmp: string | undefined;
@@ -306,6 +307,9 @@ function describeFusions(ops: Set<string>, precision: Precision): string[] {
   ];
   if (ops.has('com.microsoft.QuickGelu')) out.push('QuickGELU as com.microsoft.QuickGelu');
   if (ops.has('com.microsoft.Gelu')) out.push('exact GELU as com.microsoft.Gelu');
-  if (precision === 'fp16') out.push('weights stored float16 and Cast to float32 on load; all arithmetic float32');
+  if (precision === 'fp16') out.push('weights stored float16 and Cast to float32 on load (the measured plan of precision.ts keeps some float32); all arithmetic float32');
+  if (precision === 'q8' || precision === 'q4') {
+    out.push(`MatMul weights block-quantized to ${QUANT[precision].bits} bits (block ${QUANT[precision].block}, symmetric, float32 scales) and run by com.microsoft.MatMulNBits; other matrices float16; activations float32`);
+  }
   return out;
 }

@@ -1,4 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { headOptionsFromManifest } from '../plan/index.ts';
+import { runOnGoldenInputs } from '../precision-check.ts';
+import { exportPackage } from './export.ts';
+import type { Tensor } from './run-package.ts';
 import { fp16KeepsFloat32 } from './precision.ts';
 import { WeightStore } from './weights.ts';
 
@@ -31,4 +38,52 @@ describe('fp16 storage plan (measured at real size, precision.ts)', () => {
     const fp32 = new WeightStore(null, 'fp32', () => false);
     expect((await fp32.put('half', m)).dtype).toBe('float32');
   });
+});
+
+describe('q8/q4 packages (golden Full fixture, onnxruntime-node)', () => {
+  const FULL = join(import.meta.dirname, '../../../../shared/golden/faceptor_full');
+  const work = mkdtempSync(join(tmpdir(), 'faceptor-quant-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  /**
+   * Bounds ≈ 2× the worst measured on this fixture (landmarks in crop-normalised units: q8 1.7e-3, q4 1.8e-2;
+   * identity cosine q8 0.99985, q4 0.969). The fixture's widths (64) make one block per column, so these only guard
+   * against regressions; the real-size fidelity is the README table (precision-check.ts --photos).
+   */
+  const BOUNDS = { q8: { landmark: 4e-3, cosine: 0.9995 }, q4: { landmark: 4e-2, cosine: 0.93 } } as const;
+
+  it('run MatMulNBits on the MatMul weights and stay near the fp32 package', async () => {
+    const gm = JSON.parse(readFileSync(join(FULL, 'manifest.json'), 'utf8'));
+    const out: Record<string, { results: Map<string, Tensor>; size: number; encoder: string }> = {};
+    for (const precision of ['fp32', 'q8', 'q4'] as const) {
+      const dir = join(work, precision);
+      const { manifest } = await exportPackage(join(FULL, 'checkpoint.pth.tar'), dir, { ...headOptionsFromManifest(gm), precision });
+      expect(manifest.precision).toBe(precision);
+      out[precision] = {
+        results: await runOnGoldenInputs(dir, manifest, FULL),
+        size: manifest.files.find((f) => f.path === manifest.weights)!.size,
+        encoder: readFileSync(join(dir, manifest.encoder.file)).toString('latin1'),
+      };
+    }
+    expect(out.fp32.encoder).not.toContain('MatMulNBits');
+    for (const precision of ['q8', 'q4'] as const) {
+      expect(out[precision].encoder).toContain('MatMulNBits');
+      let landmark = 0, cosine = 1;
+      for (const [name, ref] of out.fp32.results) {
+        const got = out[precision].results.get(name)!.data;
+        expect(got.every(Number.isFinite), name).toBe(true);
+        if (name.endsWith('/landmark')) ref.data.forEach((v, i) => { landmark = Math.max(landmark, Math.abs(v - got[i])); });
+        if (name.endsWith('/embedding')) {
+          let d = 0, a = 0, b = 0;
+          ref.data.forEach((v, i) => { d += v * got[i]; a += v * v; b += got[i] * got[i]; });
+          cosine = Math.min(cosine, d / Math.sqrt(a * b));
+        }
+      }
+      expect(landmark, `${precision} landmarks`).toBeLessThanOrEqual(BOUNDS[precision].landmark);
+      expect(landmark, `${precision} landmarks differ at all`).toBeGreaterThan(0);
+      expect(cosine, `${precision} identity cosine`).toBeGreaterThanOrEqual(BOUNDS[precision].cosine);
+    }
+    expect(out.q4.size).toBeLessThan(out.q8.size);
+    expect(out.q8.size).toBeLessThan(0.45 * out.fp32.size);
+  }, 240_000);
 });

@@ -4,7 +4,7 @@
  * with the browser tolerance below. On WebGPU it also fails if ORT's node-placement report puts any node on the CPU
  * EP (checked first on a probe graph with a CPU-only op, so the check cannot be blind).
  *
- *   npx tsx tools/export/testing/browser-check.ts <golden-variant-dir> [--ep webgpu|wasm] [--bundle webgpu|jsep]
+ *   npx tsx tools/export/testing/browser-check.ts <golden-variant-dir> [--ep webgpu|wasm] [--bundle webgpu|jsep] [--precision fp32|fp16|q8|q4]
  */
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -16,6 +16,8 @@ import { exportPackage } from '../package/export.ts';
 import { headOptionsFromManifest } from '../plan/index.ts';
 import { Graph } from '../onnx/graph.ts';
 import { runPackage, type RunGraph } from '../package/run-package.ts';
+import type { Precision } from '../package/weights.ts';
+import { compareResults, runOnGoldenInputs } from '../precision-check.ts';
 
 /**
  * Browser tolerance (fp32 weights): GPU back-ends reorder float sums (tiled MatMul, parallel reductions), so the
@@ -46,7 +48,12 @@ function serve(routes: Record<string, string>): Promise<{ server: Server; url: s
 
 export interface BrowserRun { ep: string; comparisons: Comparison[]; skipped: string[]; ok: boolean; placementWarnings: string[]; seconds: number }
 
-export async function browserCheck(goldenDir: string, eps: readonly ('webgpu' | 'wasm')[], bundle: 'webgpu' | 'jsep' = 'webgpu'): Promise<BrowserRun[]> {
+/**
+ * `precision` q8/q4 (or fp16): the package is exported at that precision and the browser's results are compared
+ * with onnxruntime-node's on the same package (the golden data hold fp32 results), with the same browser tolerance:
+ * this proves the contrib ops (MatMulNBits) run, and run the same, on each EP.
+ */
+export async function browserCheck(goldenDir: string, eps: readonly ('webgpu' | 'wasm')[], bundle: 'webgpu' | 'jsep' = 'webgpu', precision: Precision = 'fp32'): Promise<BrowserRun[]> {
   const gm = JSON.parse(await readFile(join(goldenDir, 'manifest.json'), 'utf8'));
   const work = await mkdtemp(join(tmpdir(), 'faceptor-browser-'));
   const { server, url } = await serve({ '/ort/': join(ROOT, 'node_modules/onnxruntime-web/dist'), '/pkg/': join(work, 'pkg'), '/golden/': dirname(resolve(goldenDir)) });
@@ -55,7 +62,8 @@ export async function browserCheck(goldenDir: string, eps: readonly ('webgpu' | 
     args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
   try {
-    const { manifest } = await exportPackage(join(goldenDir, 'checkpoint.pth.tar'), join(work, 'pkg'), { ...headOptionsFromManifest(gm), label: 'browser check', untrained: true });
+    const { manifest } = await exportPackage(join(goldenDir, 'checkpoint.pth.tar'), join(work, 'pkg'), { ...headOptionsFromManifest(gm), precision, label: 'browser check', untrained: true });
+    const nodeReference = precision === 'fp32' ? null : await runOnGoldenInputs(join(work, 'pkg'), manifest, goldenDir);
     const inputs = (gm.tensors as { name: string; file: string; role: string; shape: number[] }[]).filter((t) => t.role === 'input');
     const runs: BrowserRun[] = [];
     for (const ep of eps) {
@@ -118,7 +126,9 @@ export async function browserCheck(goldenDir: string, eps: readonly ('webgpu' | 
       };
       const weights = new Uint8Array(await readFile(join(work, 'pkg', manifest.weights)));
       const { results } = await runPackage(manifest, weights, inputTensors, run);
-      const { comparisons, skipped } = await compareWithGolden(goldenDir, results, manifest, BROWSER_TOLERANCE);
+      const { comparisons, skipped } = nodeReference
+        ? { comparisons: compareResults(nodeReference, results, BROWSER_TOLERANCE).map((r): Comparison => ({ ...r, ok: r.ratio <= 1, kind: r.name.endsWith('/landmark') ? 'landmark' : r.name.includes('labels') ? 'labels' : 'float' })), skipped: [] }
+        : await compareWithGolden(goldenDir, results, manifest, BROWSER_TOLERANCE);
       runs.push({ ep, comparisons, skipped, ok: comparisons.every((c) => c.ok) && warnings.length === 0, placementWarnings: warnings, seconds: (performance.now() - t0) / 1000 });
       await page.close();
     }
@@ -136,13 +146,14 @@ async function main(): Promise<void> {
   if (!dir) { console.error('usage: browser-check.ts <golden-variant-dir> [--ep webgpu|wasm] [--bundle webgpu|jsep]'); process.exit(2); }
   const epArg = args.includes('--ep') ? args[args.indexOf('--ep') + 1] : undefined;
   const bundle = (args.includes('--bundle') ? args[args.indexOf('--bundle') + 1] : 'webgpu') as 'webgpu' | 'jsep';
+  const precision = (args.includes('--precision') ? args[args.indexOf('--precision') + 1] : 'fp32') as Precision;
   const eps = epArg ? [epArg as 'webgpu' | 'wasm'] : (['webgpu', 'wasm'] as const);
   let ok = true;
-  for (const r of await browserCheck(dir, eps, bundle)) {
+  for (const r of await browserCheck(dir, eps, bundle, precision)) {
     const worst = r.comparisons.reduce((a, b) => (b.ratio > a.ratio ? b : a));
     for (const c of r.comparisons) if (!c.ok) console.log(`FAIL ${r.ep} ${c.name} ${c.diff.toExponential(3)} > ${c.allowed.toExponential(3)}`);
     for (const w of r.placementWarnings) console.log(`PLACEMENT ${r.ep}: ${w}`);
-    console.log(`${r.ok ? 'PASS' : 'FAIL'} ${r.ep} (${bundle} bundle): ${r.comparisons.length} tensors in ${r.seconds.toFixed(1)} s, worst ${worst.name} ${worst.diff.toExponential(2)} = ${(worst.ratio * 100).toFixed(1)}% of the browser tolerance`);
+    console.log(`${r.ok ? 'PASS' : 'FAIL'} ${r.ep} (${bundle} bundle, ${precision}${precision === 'fp32' ? ' vs golden' : ' vs onnxruntime-node'}): ${r.comparisons.length} tensors in ${r.seconds.toFixed(1)} s, worst ${worst.name} ${worst.diff.toExponential(2)} = ${(worst.ratio * 100).toFixed(1)}% of the browser tolerance`);
     ok &&= r.ok;
   }
   process.exit(ok ? 0 : 1);
