@@ -2,7 +2,8 @@
  * Issue 3's browser proof: the golden Faceptor-Full fixture, exported by our exporter, runs in Debian Chromium on
  * the WebGPU EP (SwiftShader) and on WASM, and every golden tensor matches within the documented browser tolerance
  * (tools/export/testing/browser-check.ts: 1e-3 + 1e-3·abs_max, landmarks 1e-4, labels 1e-3). On WebGPU the check
- * also fails if ORT places any node on the CPU EP.
+ * also fails if ORT places any node on the CPU EP. q8/q4 packages (com.microsoft.MatMulNBits) are held to the same
+ * tolerance against onnxruntime-node running the same package.
  *
  * The check runs as its own tsx process: vitest would rewrite the dynamic `import()` inside the page function.
  */
@@ -14,13 +15,19 @@ import { REPO_ROOT, SHARED } from './support/paths.ts';
 const FULL = join(SHARED, 'golden', 'faceptor_full');
 
 describe('golden Full fixture in the browser', () => {
-  for (const ep of ['webgpu', 'wasm'] as const) {
-    it(`matches golden on ${ep}`, () => {
-      const run = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'tools/export/testing/browser-check.ts', FULL, '--ep', ep],
+  // fp32 against golden; q8/q4 (MatMulNBits) against onnxruntime-node on the same package: the contrib op must run,
+  // and run the same, on both EPs (q4 on WebGPU and q8 on WASM keep the suite short; the CLI checks all four pairs).
+  const cases = [
+    { ep: 'webgpu', precision: 'fp32' }, { ep: 'wasm', precision: 'fp32' },
+    { ep: 'webgpu', precision: 'q4' }, { ep: 'wasm', precision: 'q8' },
+  ] as const;
+  for (const { ep, precision } of cases) {
+    it(`${precision === 'fp32' ? 'matches golden' : `runs the ${precision} package like onnxruntime-node`} on ${ep}`, () => {
+      const run = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'tools/export/testing/browser-check.ts', FULL, '--ep', ep, '--precision', precision],
         { cwd: REPO_ROOT, encoding: 'utf8', timeout: 850_000 });
       const out = `${run.stdout}\n${run.stderr}`;
       expect(out).not.toMatch(/^(FAIL|PLACEMENT)/m);
-      expect(out).toMatch(new RegExp(`^PASS ${ep} .* (\\d+) tensors`, 'm'));
+      expect(out).toMatch(new RegExp(`^PASS ${ep} \\(\\w+ bundle, ${precision}.* (\\d+) tensors`, 'm'));
       expect(run.status, out).toBe(0);
     }, 900_000);
   }
