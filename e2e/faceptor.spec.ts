@@ -250,6 +250,8 @@ describe('browser vs Node CLI on the same photo', () => {
         const threads = (await state(page)).engine.status?.wasmThreads;
         if (ep === 'wasm') expect(threads).toBe(Math.min(await page.evaluate(() => navigator.hardwareConcurrency), 4));
         expect(await page.getAttribute('[data-testid="engine-threads"]', 'data-threads')).toBe(String(threads));
+        // shader-f16 is detected on WebGPU (SwiftShader has none: false, not unknown) and not asked for on WASM.
+        expect((await state(page)).engine.status?.shaderF16).toBe(ep === 'webgpu' ? false : null);
         const item = await dropAndWait(page, 'astronaut.png', 'image/png');
         expect(item.analysis.faces).toHaveLength(reference.faces.length);
         const d = compareFaces(item.analysis.faces[0], reference.faces[0]);

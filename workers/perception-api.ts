@@ -26,6 +26,8 @@ export interface EngineStatus {
   readonly fallbackReason: string | null;
   /** Threads of the wasm runtime (1 unless the page is cross-origin isolated). */
   readonly wasmThreads: number;
+  /** WebGPU device has `shader-f16` (null off WebGPU or unknown); the maths is float32 either way. */
+  readonly shaderF16?: boolean | null;
   /** Detector models that loaded ('back' may be missing: images then use 'front'). */
   readonly detectorModels: readonly ('front' | 'back')[];
   /** Non-fatal problems worth showing (e.g. the 256 model failed to load). */

@@ -24,6 +24,7 @@ function fakeBackend(provider: 'webgpu' | 'wasm', failRuns = false, wasmThreads 
     provider,
     fallbackReason: provider === 'wasm' ? 'WASM was chosen in the settings' : null,
     wasmThreads,
+    shaderF16: null,
     onDeviceLost: () => undefined,
     async createSession(model, options) {
       const session = await node.createSession(model, options);

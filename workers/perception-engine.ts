@@ -325,6 +325,7 @@ export class PerceptionEngine implements PerceptionApi {
       provider: backend.provider,
       fallbackReason: forcedReason ?? backend.fallbackReason,
       wasmThreads: backend.wasmThreads,
+      shaderF16: backend.shaderF16,
       detectorModels: detector.models,
       warnings,
     };

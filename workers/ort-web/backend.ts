@@ -19,6 +19,11 @@ export interface OrtWebBackend extends InferenceBackend {
   readonly fallbackReason: string | null;
   /** Threads of ORT's wasm runtime (the WASM EP and the CPU part of WebGPU graphs), as ORT really set them up. */
   readonly wasmThreads: number;
+  /**
+   * Whether the WebGPU device ORT opened has `shader-f16` (null off WebGPU). Reported only: every package computes
+   * in float32 today (fp16/q8/q4 are storage precisions), so the status bar says "fp32 maths" either way.
+   */
+  readonly shaderF16: boolean | null;
   /** Called once if the WebGPU device is lost (driver reset, tab in background on some GPUs…). */
   onDeviceLost(listener: (reason: string) => void): void;
 }
@@ -124,7 +129,8 @@ export async function createOrtWebBackend(options: CreateOrtWebBackendOptions): 
       if (provider === 'wasm' && plan.attempts.length > 1 && fallbackReason === null) {
         fallbackReason = `WebGPU failed: ${failures[0] ?? 'unknown error'}`;
       }
-      return makeBackend(ort, provider, fallbackReason, options.probeModel, new OrtWebSession(ort, probe));
+      const shaderF16 = provider === 'webgpu' ? await deviceHasShaderF16(ort) : null;
+      return makeBackend(ort, provider, fallbackReason, shaderF16, options.probeModel, new OrtWebSession(ort, probe));
     } catch (err) {
       failures.push(`${provider}: ${describe(err)}`);
     }
@@ -132,7 +138,7 @@ export async function createOrtWebBackend(options: CreateOrtWebBackendOptions): 
   throw new Error(`no execution provider could load the model (${failures.join('; ')})`);
 }
 
-function makeBackend(ort: Ort, provider: ProviderName, fallbackReason: string | null, probeBytes: Uint8Array,
+function makeBackend(ort: Ort, provider: ProviderName, fallbackReason: string | null, shaderF16: boolean | null, probeBytes: Uint8Array,
   probeSession: OrtWebSession): OrtWebBackend {
   const lostListeners: ((reason: string) => void)[] = [];
   let probeHandedOut = false;
@@ -144,6 +150,7 @@ function makeBackend(ort: Ort, provider: ProviderName, fallbackReason: string | 
     provider,
     fallbackReason,
     wasmThreads,
+    shaderF16,
     onDeviceLost(listener) { lostListeners.push(listener); },
     async createSession(model: Uint8Array, sessionOptions?: SessionOptions): Promise<InferenceSession> {
       // The probe already compiled this exact graph: hand it out once instead of building it twice.
@@ -166,6 +173,16 @@ function makeBackend(ort: Ort, provider: ProviderName, fallbackReason: string | 
 
 /** The part of WebGPU's GPUDevice we use (the DOM lib of TypeScript 5.9 has no WebGPU types). */
 interface LosableDevice { readonly lost?: Promise<{ readonly message: string; readonly reason?: string }> }
+
+/** Reads `features` of the device ORT created (a value or a promise, depending on the build). */
+async function deviceHasShaderF16(ort: Ort): Promise<boolean | null> {
+  try {
+    const device = await Promise.resolve((ort.env.webgpu as { device?: unknown } | undefined)?.device) as { features?: { has(f: string): boolean } } | undefined;
+    return device?.features ? device.features.has('shader-f16') : null;
+  } catch {
+    return null;
+  }
+}
 
 /** ORT exposes the GPUDevice it created on `env.webgpu.device` (a value or a promise, depending on the build). */
 function watchDeviceLoss(ort: Ort, onLost: (reason: string) => void): void {

@@ -20,6 +20,7 @@ export function fakeBackend(provider: 'webgpu' | 'wasm', failRuns = false): Fake
     provider,
     fallbackReason: provider === 'wasm' ? 'WASM was chosen in the settings' : null,
     wasmThreads: 1,
+    shaderF16: null,
     opened: 0,
     released: 0,
     lose() { lost = true; },
