@@ -104,6 +104,24 @@ describe('export CLI on bad input', () => {
     expectCleanFailure(runExport(f, 'variant'), /variant/i);
   });
 
+  it('non-finite weights export with a warning naming the tensors', () => {
+    const f = join(work, 'nan.pth.tar');
+    const bad = new Set(['module.heads_module.decoder.level_embed.weight', 'module.backbone_module.visual.ln_pre.bias']);
+    const tensors = baseSpecs.map((t) => {
+      if (!bad.has(t.key) || !t.data) return t;
+      const data = t.data.slice();
+      data[0] = NaN;
+      data[data.length - 1] = -Infinity;
+      return { ...t, data };
+    });
+    writeTorchCheckpoint(f, { tensors, optimizer: 'empty' });
+    const r = runExport(f, 'nan');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/warning: 2 tensor\(s\) hold NaN or infinite values/);
+    expect(r.stderr).toContain('heads_module.decoder.level_embed.weight (2)');
+    expect(r.stderr).toContain('backbone_module.visual.ln_pre.bias (2)');
+  });
+
   it('a rewritten valid checkpoint exports (the failures above are the edits, not the writer)', () => {
     const f = join(work, 'ok.pth.tar');
     writeTorchCheckpoint(f, { tensors: baseSpecs, optimizer: 'adamw' });
