@@ -60,10 +60,10 @@ function isContiguous(shape: number[], stride: number[]): boolean {
 /** Finds the single `<folder>/data.pkl`; the folder is named after the saved file, so it is never hard-coded. */
 function findArchivePrefix(entries: Map<string, ZipEntry>, file: string): string {
   const pkls = [...entries.keys()].filter((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
-  // torch puts data.pkl one level deep; prefer that over a nested one (e.g. a checkpoint zipped inside a folder).
-  pkls.sort((a, b) => a.split('/').length - b.split('/').length);
   const pkl = pkls[0];
   if (!pkl) throw new CheckpointError('not_torch', file, 'zip has no data.pkl: not a torch checkpoint');
+  // torch writes exactly one; with two, which one "is" the checkpoint is a guess another reader may make differently.
+  if (pkls.length > 1) throw new CheckpointError('ambiguous_zip', file, `zip holds ${pkls.length} data.pkl records (${pkls.slice(0, 3).join(', ')}): which one is the checkpoint is ambiguous`);
   return pkl.slice(0, pkl.length - 'data.pkl'.length);
 }
 
@@ -121,7 +121,8 @@ async function readCheckpoint(path: string, size: number, reader: CountingReader
   if (!(root instanceof PyDict)) throw new CheckpointError('no_state_dict', path, 'top level of the checkpoint is not a dict');
   const nested = root.get('state_dict');
   const stateDict = nested instanceof PyDict ? nested : root;
-  const topLevelKeys = [...root.items.keys()].map(String);
+  // Only strings and numbers are printed as they are: String() of a nested list recurses (a deep one overflows).
+  const topLevelKeys = [...root.items.keys()].map((k) => (typeof k === 'string' || typeof k === 'number' || typeof k === 'bigint' ? String(k) : `<${typeof k}>`));
   const stepValue = nested instanceof PyDict ? root.get('step') : undefined;
   const step = typeof stepValue === 'number' ? stepValue : typeof stepValue === 'bigint' ? Number(stepValue) : undefined;
 
@@ -144,12 +145,16 @@ async function readCheckpoint(path: string, size: number, reader: CountingReader
     if (entry.method !== 0) throw new CheckpointError('compressed', path, `record ${entry.name} is compressed (method ${entry.method})`);
     const elem = ELEMENT_SIZE[storage.dtype];
     const numel = shape.reduce((a, b) => a * b, 1);
+    if (!Number.isSafeInteger(numel)) throw new CheckpointError('bad_pickle', path, `tensor ${rawKey} has an impossible shape [${shape}]`);
     if (entry.size < storage.numel * elem) {
       throw new CheckpointError('truncated', path, `storage ${entry.name} holds ${entry.size} bytes, fewer than its ${storage.numel} ${storage.dtype} elements`);
     }
     const contiguous = isContiguous(shape, stride);
-    if (contiguous && numel > 0 && (storageOffset + numel) * elem > entry.size) {
-      throw new CheckpointError('truncated', path, `tensor ${rawKey} extends beyond its storage record ${entry.name}`);
+    // Offsets/strides are non-negative (the unpickler refuses others); the view must lie inside its storage, as
+    // torch checks: the last element it touches is offset + Σ (size−1)·stride.
+    const lastElement = storageOffset + shape.reduce((a, n, i) => a + (n - 1) * stride[i]!, 0);
+    if (numel > 0 && (lastElement >= storage.numel || lastElement * elem >= entry.size)) {
+      throw new CheckpointError('truncated', path, `tensor ${rawKey} (storage offset ${storageOffset}, shape [${shape}]) extends beyond its storage ${entry.name} of ${storage.numel} elements`);
     }
     const dtype = storage.dtype;
     tensors.set(key, {

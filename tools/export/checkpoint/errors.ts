@@ -2,6 +2,9 @@
 export type CheckpointErrorCode =
   | 'not_found'
   | 'not_zip'
+  | 'legacy_format'
+  | 'ambiguous_zip'
+  | 'old_protocol'
   | 'truncated'
   | 'compressed'
   | 'not_torch'
