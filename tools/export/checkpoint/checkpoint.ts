@@ -6,7 +6,7 @@
 import { open, stat } from 'node:fs/promises';
 import { CheckpointError } from './errors.ts';
 import { PickleError, PyDict, unpickle, type PyValue, type StorageDtype, type TensorDesc } from './pickle.ts';
-import { CountingReader, entryDataOffset, readZipDirectory, type ZipEntry } from './zip.ts';
+import { CountingReader, checkCrc, entryDataOffset, readZipDirectory, type ZipEntry } from './zip.ts';
 import { halfToFloat } from '../onnx/fp16.ts';
 
 export type TensorDtype = StorageDtype;
@@ -98,7 +98,9 @@ async function readCheckpoint(path: string, size: number, reader: CountingReader
   const record = (name: string): ZipEntry | undefined => entries.get(prefix + name);
   const readRecord = async (entry: ZipEntry): Promise<Uint8Array> => {
     if (entry.method !== 0) throw new CheckpointError('compressed', path, `record ${entry.name} is compressed (method ${entry.method}); torch writes stored records`);
-    return reader.readAt(await entryDataOffset(reader, entry), entry.size);
+    const data = await reader.readAt(await entryDataOffset(reader, entry), entry.size);
+    checkCrc(entry, data, path);
+    return data;
   };
 
   const byteorder = record('byteorder');
@@ -168,12 +170,17 @@ async function readCheckpoint(path: string, size: number, reader: CountingReader
           throw new CheckpointError('unsupported_dtype', path, `tensor ${key} has dtype ${dtype}; only floating-point tensors can be read as float32`);
         }
         const pos = (await dataOffset(entry)) + storageOffset * elem;
+        // A tensor that is its whole storage record (nearly all) is checked against the record's CRC-32 for free;
+        // views and aliases read part of a record and are not.
+        const whole = storageOffset === 0 && numel * elem === entry.size;
         if (dtype === 'float32') {
           const out = new Float32Array(numel);
-          await reader.readAt(pos, numel * 4, new Uint8Array(out.buffer));
+          const bytes = await reader.readAt(pos, numel * 4, new Uint8Array(out.buffer));
+          if (whole) checkCrc(entry, bytes, path);
           return out;
         }
         const raw = await reader.readAt(pos, numel * elem);
+        if (whole) checkCrc(entry, raw, path);
         const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
         const out = new Float32Array(numel);
         if (dtype === 'float64') for (let i = 0; i < numel; i++) out[i] = view.getFloat64(i * 8, true);

@@ -4,6 +4,7 @@ export type CheckpointErrorCode =
   | 'not_zip'
   | 'legacy_format'
   | 'ambiguous_zip'
+  | 'crc_mismatch'
   | 'old_protocol'
   | 'truncated'
   | 'compressed'

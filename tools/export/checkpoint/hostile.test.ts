@@ -208,3 +208,39 @@ describe('ambiguous zips are refused', () => {
     }
   });
 });
+
+describe('damaged payloads', () => {
+  it('a flipped byte in a tensor record is a CRC-32 error, not different weights; CRC 0 (not computed) is accepted', async () => {
+    const p = join(dir, 'crc.pth');
+    const pkl = statePickle([{ key: 'w', storageType: 'FloatStorage', storageKey: '0', numel: 4, shape: [4], stride: [1] }]);
+    await writeZip(p, [{ name: 'm/data.pkl', data: pkl }, { name: 'm/data/0', data: f32([1, 2, 3, 4]) }]);
+    const good = readFileSync(p);
+    const at = good.indexOf(Buffer.from(f32([1, 2, 3, 4])));
+    const bad = Buffer.from(good);
+    bad[at + 5] ^= 0x10;
+    writeFileSync(p, bad);
+    const c = await openCheckpoint(p);
+    try {
+      await expect(c.tensors.get('w')!.read()).rejects.toMatchObject({ code: 'crc_mismatch', message: expect.stringMatching(/record m\/data\/0 is damaged: CRC-32/) });
+    } finally { await c.close(); }
+    // The writer may leave CRCs out (torch.serialization.set_crc32_options(False)): then nothing can be checked.
+    const cd = bad.readUInt32LE(bad.length - 22 + 16);
+    const second = cd + 46 + 'm/data.pkl'.length;
+    expect(bad.readUInt32LE(second)).toBe(0x02014b50);
+    bad.writeUInt32LE(0, second + 16);
+    writeFileSync(p, bad);
+    const d = await openCheckpoint(p);
+    try {
+      expect((await d.tensors.get('w')!.read())[0]).toBe(1);
+    } finally { await d.close(); }
+  });
+
+  it('a flipped byte in data.pkl is a CRC-32 error', async () => {
+    const p = join(dir, 'crc-pkl.pth');
+    await writeZip(p, [{ name: 'm/data.pkl', data: statePickle([]) }]);
+    const b = readFileSync(p);
+    b[30 + 'm/data.pkl'.length + 3] ^= 1;
+    writeFileSync(p, b);
+    await expectError(p, 'crc_mismatch', /record m\/data\.pkl is damaged/);
+  });
+});

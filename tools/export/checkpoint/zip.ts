@@ -4,6 +4,7 @@
  * Nothing but the directory (and, per entry, its 30-byte local header) is read here: payloads are read on demand.
  */
 import type { FileHandle } from 'node:fs/promises';
+import * as zlib from 'node:zlib';
 import { CheckpointError } from './errors.ts';
 
 export interface ZipEntry {
@@ -15,6 +16,31 @@ export interface ZipEntry {
   readonly localHeaderOffset: number;
   /** The record's bytes must end here: where the next record (or the central directory) starts. */
   readonly limit: number;
+  /** CRC-32 from the central directory; 0 when the writer did not compute one (torch can be told not to). */
+  readonly crc32: number;
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; t[n] = c >>> 0; }
+  return t;
+})();
+/** zlib's native CRC-32 (Node ≥ 20.15); a table loop before that. */
+export function crc32(data: Uint8Array): number {
+  const native = (zlib as { crc32?: (d: Uint8Array) => number }).crc32;
+  if (native) return native(data) >>> 0;
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Refuses a record whose bytes do not match its CRC-32: a damaged file must not become wrong weights. */
+export function checkCrc(entry: ZipEntry, data: Uint8Array, file: string): void {
+  if (entry.crc32 === 0 || data.length !== entry.size) return;
+  const got = crc32(data);
+  if (got !== entry.crc32) {
+    throw new CheckpointError('crc_mismatch', file, `record ${entry.name} is damaged: CRC-32 ${got.toString(16).padStart(8, '0')} instead of ${entry.crc32.toString(16).padStart(8, '0')}`);
+  }
 }
 
 const SIG_LOCAL = 0x04034b50;
@@ -137,6 +163,7 @@ export async function readZipDirectory(reader: CountingReader): Promise<Map<stri
       throw new CheckpointError('truncated', file, `central directory entry ${i} is damaged`);
     }
     const method = cv.getUint16(p + 10, true);
+    const crc = cv.getUint32(p + 16, true);
     let compressedSize = cv.getUint32(p + 20, true);
     let uncompressed = cv.getUint32(p + 24, true);
     const nameLen = cv.getUint16(p + 28, true);
@@ -172,7 +199,7 @@ export async function readZipDirectory(reader: CountingReader): Promise<Map<stri
       e += 4 + len;
     }
     if (out.has(name)) throw new CheckpointError('ambiguous_zip', file, `zip entry ${name} appears twice (readers disagree on which one counts)`);
-    out.set(name, { name, method, size: uncompressed, compressedSize, localHeaderOffset });
+    out.set(name, { name, method, size: uncompressed, compressedSize, localHeaderOffset, crc32: crc });
     spans.push({ name, start: localHeaderOffset, minEnd: localHeaderOffset + 30 + nameLen + compressedSize });
     p = extraEnd + commentLen;
   }
