@@ -5,6 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { CheckpointError, openCheckpoint } from '../index.ts';
+import { PickleError, unpickle } from '../pickle.ts';
 
 export interface FuzzTensor {
   key: string; dtype: string; shape: number[]; storageKey: string; storageOffset: number;
@@ -15,6 +16,8 @@ export interface FuzzTensor {
 export type FuzzReply =
   | { ok: true; tensors: FuzzTensor[] }
   | { ok: false; checkpointError: boolean; name: string; code: string | null; message: string };
+/** For a bare data.pkl: whether unpickle returned, or threw a PickleError, or something else (a failure). */
+export type PickleReply = { ok: true } | { ok: false; pickleError: boolean; name: string; message: string };
 
 const FLOAT = new Set(['float32', 'float16', 'float64', 'bfloat16']);
 
@@ -43,6 +46,17 @@ async function run(path: string): Promise<FuzzReply> {
   }
 }
 
-parentPort!.on('message', (path: string) => {
-  void run(path).then((reply) => parentPort!.postMessage(reply));
+function runPickle(data: Uint8Array): PickleReply {
+  try {
+    unpickle(data);
+    return { ok: true };
+  } catch (e) {
+    const err = e as Error;
+    return { ok: false, pickleError: e instanceof PickleError, name: err?.name ?? typeof e, message: String(err?.message ?? e) };
+  }
+}
+
+parentPort!.on('message', (job: string | Uint8Array) => {
+  if (typeof job === 'string') void run(job).then((reply) => parentPort!.postMessage(reply));
+  else parentPort!.postMessage(runPickle(job));
 });
