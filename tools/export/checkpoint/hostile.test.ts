@@ -192,6 +192,16 @@ describe('ambiguous zips are refused', () => {
     await expectError(p, 'ambiguous_zip', /overlaps the central directory/);
   });
 
+  it('a stored record stating two sizes', async () => {
+    const p = join(dir, 'two-sizes.pth');
+    await writeZip(p, [{ name: 'm/data.pkl', data: statePickle([]) }]);
+    const b = readFileSync(p);
+    const cd = b.readUInt32LE(b.length - 22 + 16);
+    b.writeUInt32LE(b.readUInt32LE(cd + 24) + 100, cd + 24); // uncompressed size
+    writeFileSync(p, b);
+    await expectError(p, 'ambiguous_zip', /stored zip entry m\/data\.pkl states two sizes/);
+  });
+
   it('a local header naming another record', async () => {
     const p = join(dir, 'local-name.pth');
     const pkl = statePickle([{ key: 'w', storageType: 'FloatStorage', storageKey: '0', numel: 1, shape: [1], stride: [1] }]);

@@ -199,6 +199,10 @@ export async function readZipDirectory(reader: CountingReader): Promise<Map<stri
       e += 4 + len;
     }
     if (out.has(name)) throw new CheckpointError('ambiguous_zip', file, `zip entry ${name} appears twice (readers disagree on which one counts)`);
+    // A stored record is its own bytes: two different sizes leave it to the reader which one to believe.
+    if (method === 0 && uncompressed !== compressedSize) {
+      throw new CheckpointError('ambiguous_zip', file, `stored zip entry ${name} states two sizes (${uncompressed} and ${compressedSize})`);
+    }
     out.set(name, { name, method, size: uncompressed, compressedSize, localHeaderOffset, crc32: crc });
     spans.push({ name, start: localHeaderOffset, minEnd: localHeaderOffset + 30 + nameLen + compressedSize });
     p = extraEnd + commentLen;
