@@ -140,6 +140,18 @@ describe('replacing a package', () => {
     expect(readdirSync(work).filter((n) => n.includes('partial'))).toEqual([]);
   });
 
+  it('replacing deletes only files inside the package, whatever its manifest lists', async () => {
+    const out = join(work, 'pkg-listed-outside');
+    await exportPackage(CKPT, out, { ...heads(), label: 'first' });
+    const victim = join(work, 'victim.txt');
+    writeFileSync(victim, 'outside the package');
+    const m = JSON.parse(readFileSync(join(out, 'faceptor.json'), 'utf8'));
+    m.files.push({ path: '../victim.txt', size: 19, sha256: '0'.repeat(64) });
+    writeFileSync(join(out, 'faceptor.json'), JSON.stringify(m));
+    await exportPackage(CKPT, out, { ...heads(), label: 'second', replace: true }).catch(() => undefined);
+    expect(readFileSync(victim, 'utf8')).toBe('outside the package');
+  });
+
   it('a new folder made (empty) by the user is used', async () => {
     const out = join(work, 'empty-dir');
     mkdirSync(out);

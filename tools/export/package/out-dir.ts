@@ -106,10 +106,14 @@ export async function checkOutDir(rawOut: string, checkpointPath: string, opts: 
   return { out, existing };
 }
 
-/** Deletes only the manifest and the files it lists, then the (then empty) folder; anything else stays. */
+/**
+ * Deletes only the manifest and the files it lists, then the (then empty) folder; anything else stays. Names come
+ * from the folder listing, never from the manifest: a listed `../x` cannot reach outside the folder.
+ */
 export async function removeExporterPackage(pkg: ExistingPackage): Promise<void> {
-  for (const f of [...pkg.manifest.files.map((x) => x.path), MANIFEST_FILE]) {
-    await unlink(join(pkg.dir, f)).catch(() => undefined);
+  const listed = new Set([...pkg.manifest.files.map((x) => x.path), MANIFEST_FILE]);
+  for (const entry of await readdir(pkg.dir, { withFileTypes: true })) {
+    if (entry.isFile() && listed.has(entry.name)) await unlink(join(pkg.dir, entry.name)).catch(() => undefined);
   }
   await rmdir(pkg.dir);
 }
@@ -149,7 +153,7 @@ export async function cleanStalePartials(parent: string, exporter: string): Prom
   const done: string[] = [];
   for (const n of names) {
     const m = PARTIAL_NAME.exec(n);
-    if (!m || alive(Number(m[2]))) continue;
+    if (!m || m[1] === '.' || m[1] === '..' || alive(Number(m[2]))) continue;
     const dir = join(parent, n);
     try { if (!(await lstat(dir)).isDirectory()) continue; } catch { continue; }
     if (m[4]) {
