@@ -183,8 +183,8 @@ describe('folder names (no --out)', () => {
 });
 
 describe('interrupted exports', () => {
-  it('SIGINT during the export removes the partial folder', async () => {
-    const parent = join(work, 'sigint');
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) it(`${sig} during the export removes the partial folder`, async () => {
+    const parent = join(work, sig);
     mkdirSync(parent);
     const child = spawn(process.execPath, cliArgs([CKPT, '--out', join(parent, 'pkg')]), { cwd: ROOT });
     let stderr = '';
@@ -195,12 +195,12 @@ describe('interrupted exports', () => {
       if (!sent && /\] 1\/\d+/.test(stderr)) {
         sent = true;
         expect(readdirSync(parent).some((n) => n.startsWith('.pkg.partial-'))).toBe(true);
-        child.kill('SIGINT');
+        child.kill(sig);
       }
     });
     const signal = await new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_code, sig) => res(sig)));
     expect(sent).toBe(true);
-    expect(signal).toBe('SIGINT');
+    expect(signal).toBe(sig);
     expect(readdirSync(parent)).toEqual([]);
   }, 60_000);
 
