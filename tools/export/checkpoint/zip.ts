@@ -92,10 +92,10 @@ function u64(view: DataView, at: number, file: string, what: string): number {
 const LEGACY_PICKLE = Uint8Array.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]);
 const LEGACY_HINT = 'convert it with PyTorch 1.6 or newer: torch.save(torch.load(path), new_path, _use_new_zipfile_serialization=True)';
 
+/** Recognised from the first bytes alone: tensor bytes in a legacy file may look like a zip end record by chance. */
 function legacyKind(head: Uint8Array): string | null {
   if (head.length >= LEGACY_PICKLE.length && LEGACY_PICKLE.every((b, i) => head[i] === b)) return 'the legacy (pre-1.6) torch.save format';
   if (head.length >= 262 && new TextDecoder('latin1').decode(head.subarray(257, 262)) === 'ustar') return 'the legacy tar torch.save format (PyTorch < 0.4)';
-  if (head.length >= 2 && head[0] === 0x80 && head[1]! >= 2 && head[1]! <= 5) return 'a bare pickle, not a torch.save zip archive';
   return null;
 }
 
@@ -107,6 +107,8 @@ export async function readZipDirectory(reader: CountingReader): Promise<Map<stri
   const { file, size } = reader;
   const head = size > 0 ? await reader.readAt(0, Math.min(size, 512)) : new Uint8Array(0);
   const startsLikeZip = head.length >= 4 && new DataView(head.buffer).getUint32(0, true) === SIG_LOCAL;
+  const legacy = legacyKind(head);
+  if (legacy) throw new CheckpointError('legacy_format', file, `${legacy} is not supported; ${LEGACY_HINT}`);
 
   const tailLen = Math.min(size, EOCD_MIN + MAX_COMMENT);
   const tail = tailLen > 0 ? await reader.readAt(size - tailLen, tailLen) : new Uint8Array(0);
@@ -117,8 +119,9 @@ export async function readZipDirectory(reader: CountingReader): Promise<Map<stri
   }
   if (eocd < 0) {
     if (startsLikeZip) throw new CheckpointError('truncated', file, 'zip end-of-central-directory record not found: the file is truncated');
-    const legacy = legacyKind(head);
-    if (legacy) throw new CheckpointError('legacy_format', file, `${legacy} is not supported; ${LEGACY_HINT}`);
+    if (head.length >= 2 && head[0] === 0x80 && head[1]! >= 2 && head[1]! <= 5) {
+      throw new CheckpointError('not_zip', file, 'a bare pickle, not a torch.save zip archive (a torch checkpoint is a zip archive)');
+    }
     throw new CheckpointError('not_zip', file, 'not a zip file (a torch checkpoint is a zip archive)');
   }
   let entries = tv.getUint16(eocd + 10, true);
