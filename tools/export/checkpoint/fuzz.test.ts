@@ -259,6 +259,13 @@ describe.skipIf(FIXTURES.length === 0)('fuzz: mutated data.pkl straight into the
       if ('hang' in r) throw new Error(`no answer within ${CASE_TIMEOUT_MS} ms: ${JSON.stringify(edits)}`);
       if ('crash' in r) throw new Error(`worker crashed (${r.crash}): ${JSON.stringify(edits)}`);
       if ('pickleError' in r && !r.pickleError) throw new Error(`${r.name}: ${r.message} (not a PickleError): ${JSON.stringify(edits)}`);
-    }), { numRuns: RUNS * 3, seed: SEED });
+    }), {
+      numRuns: RUNS * 3, seed: SEED,
+      // The probe's killers, always run first: a negative BINSTRING length (looped until V8 died) and a LONG4 claiming 256 KiB.
+      examples: [
+        [0, [{ kind: 'insert', at: 2, bytes: Uint8Array.from([0x54, 0xfb, 0xff, 0xff, 0xff]) }]],
+        [0, [{ kind: 'insert', at: 2, bytes: Uint8Array.from([0x8b, 0x00, 0x00, 0x04, 0x00]) }]],
+      ],
+    });
   }, 120_000);
 });
