@@ -234,7 +234,7 @@ describe.skipIf(FIXTURES.length === 0)('fuzz: mutated golden checkpoints', () =>
     }), { numRuns: RUNS, seed: SEED, endOnFailure: true });
     console.log(`checkpoint fuzz: ${tally.error} refused with a CheckpointError, ${tally.read} read (${tally.comparedTensors} untouched tensors compared bit for bit, ${tally.crcCaught} damaged ones caught by CRC)`);
     expect(tally.error + tally.read).toBe(RUNS);
-  }, 120_000);
+  }, Math.max(120_000, RUNS * 1000));
 });
 
 describe.skipIf(FIXTURES.length === 0)('fuzz: mutated data.pkl straight into the unpickler', () => {
@@ -267,5 +267,5 @@ describe.skipIf(FIXTURES.length === 0)('fuzz: mutated data.pkl straight into the
         [0, [{ kind: 'insert', at: 2, bytes: Uint8Array.from([0x8b, 0x00, 0x00, 0x04, 0x00]) }]],
       ],
     });
-  }, 120_000);
+  }, Math.max(120_000, RUNS * 1000));
 });
