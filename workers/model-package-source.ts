@@ -11,7 +11,7 @@
  * Both also tell the host which file came from the local cache (progress) and let it commit the cache once the
  * whole package checked out (see workers/model-loader.ts).
  */
-import { MANIFEST_FILE, type PackageFile } from '../src/core/faceptor/manifest.ts';
+import { MANIFEST_FILE, packagePathProblem, type PackageFile } from '../src/core/faceptor/manifest.ts';
 import { PackageFileMissing } from '../src/pipeline/faceptor/errors.ts';
 import type { ModelPackageSource } from '../src/pipeline/faceptor/source.ts';
 import {
@@ -110,7 +110,20 @@ function describeFailure(err: unknown): string {
 export function urlPackageSource(packageUrl: string, options: UrlSourceOptions = {}): BrowserPackageSource {
   const fetchImpl: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const base = packageUrl.endsWith('/') ? packageUrl : `${packageUrl}/`;
-  const fileUrl = (path: string) => new URL(path, base).href;
+  /**
+   * A package path → its URL, only inside the package folder: `https:evil.example/x` or `%2e%2e/x` would otherwise
+   * make the browser fetch another origin or a file outside the package (the loader checks paths too; this source
+   * never builds a URL from an unchecked one, whoever calls it).
+   */
+  const fileUrl = (path: string) => {
+    const problem = packagePathProblem(path);
+    const url = problem ? undefined : new URL(path, new URL(base, globalThis.location?.href));
+    const folder = new URL(base, globalThis.location?.href);
+    if (!url || url.origin !== folder.origin || !url.pathname.startsWith(folder.pathname) || url.search || url.hash) {
+      throw new Error(`refused to fetch '${path}': not a plain path inside the package${problem ? ` (${problem})` : ''}`);
+    }
+    return url.href;
+  };
   let cachePromise: Promise<CacheLike | null> | null = null;
   const openCache = () => (cachePromise ??= options.caches
     ? options.caches.open(MODEL_CACHE_NAME).catch(() => null) // storage disabled: run without a cache
