@@ -207,3 +207,26 @@ describe('filesPackageSource', () => {
     await expect(loadModelPackage(filesPackageSource(partial, 'x'), backend)).rejects.toThrow(new RegExp(`dropped folder x: incomplete model package, ${skip} is missing`));
   });
 });
+
+describe('package paths that would leave the package (issue 9, item 6)', () => {
+  it("a manifest naming 'https:evil.example/…' or '%2e%2e/…' is refused and nothing outside the package is requested", async () => {
+    for (const bad of ['https:evil.example/weights.bin', '%2e%2e/full/weights.bin', '..%2ffull%2fweights.bin']) {
+      const dir = await copy((_, m) => {
+        const weights = (m as unknown as { weights: string }).weights;
+        (m as unknown as { weights: string }).weights = bad;
+        for (const f of m.files) if (f.path === weights) (f as { path: string }).path = bad;
+      });
+      const { server, load } = setup(dir);
+      await expect(load()).rejects.toThrow(/not a plain path inside the package/);
+      expect(server.requests.every((r) => r.startsWith(BASE)), server.requests.join(' ')).toBe(true);
+    }
+  });
+  it('the source itself never builds a URL outside its folder, whoever asks', async () => {
+    const { server } = setup();
+    const source = urlPackageSource(BASE, { fetch: server.fetch, caches: null });
+    for (const bad of ['https:evil.example/w.bin', '//evil.example/w.bin', '%2e%2e/x.bin', '../x.bin', 'w.bin?x=1']) {
+      await expect(source.readBytes(bad)).rejects.toThrow(`refused to fetch '${bad}': not a plain path inside the package`);
+    }
+    expect(server.requests).toEqual([]);
+  });
+});
