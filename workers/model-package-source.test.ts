@@ -10,7 +10,7 @@ import { createNodeBackend } from '../tools/node-host/backend.ts';
 import { exportGoldenFixture, type ExportedFixture } from '../tools/node-host/testing/golden-package.ts';
 import { clearModelCacheStorage, contentKey, MODEL_CACHE_NAME, modelCacheStats, VERIFIED_SHA_HEADER } from './model-cache.ts';
 import { loadModelPackage } from './model-loader.ts';
-import { filesPackageSource, urlPackageSource, type FileLike } from './model-package-source.ts';
+import { filesPackageSource, readBody, urlPackageSource, type FileLike } from './model-package-source.ts';
 import type { ModelLoadProgress } from './perception-api.ts';
 import { fakeServer } from './testing/fake-server.ts';
 import { MemoryCacheStorage, type MemoryCache } from './testing/memory-cache.ts';
@@ -228,5 +228,25 @@ describe('package paths that would leave the package (issue 9, item 6)', () => {
       await expect(source.readBytes(bad)).rejects.toThrow(`refused to fetch '${bad}': not a plain path inside the package`);
     }
     expect(server.requests).toEqual([]);
+  });
+});
+
+describe('readBody stops one byte past the manifest size (issue 9, item 4, for URL sources)', () => {
+  it('an endless body is cut after size + 1 bytes and its stream cancelled', async () => {
+    let pulled = 0;
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) { pulled++; controller.enqueue(new Uint8Array(1000).fill(7)); },
+      cancel() { cancelled = true; },
+    });
+    const bytes = await readBody(new Response(endless), 2500);
+    expect(bytes.byteLength).toBe(2501);
+    expect(cancelled).toBe(true);
+    expect(pulled).toBeLessThan(10);
+  });
+  it('a body of the stated size, or shorter, is returned as it is', async () => {
+    expect((await readBody(new Response(new Uint8Array(2500)), 2500)).byteLength).toBe(2500);
+    expect((await readBody(new Response(new Uint8Array(100)), 2500)).byteLength).toBe(100);
+    expect((await readBody(new Response(new Uint8Array(3000)), 0)).byteLength).toBe(3000); // size unknown
   });
 });

@@ -82,9 +82,14 @@ async function readVerifiedFiles(source: ModelPackageSource, manifest: FaceptorM
       }
       throw new ModelPackageError('missing-file', f.path, `${source.description}: cannot read ${f.path}: ${(err as Error).message}`, { cause: err });
     }
-    if (bytes.byteLength !== f.size) {
+    if (bytes.byteLength < f.size) {
       throw new ModelPackageError('size-mismatch', f.path,
         `${source.description}: ${f.path} has ${bytes.byteLength} bytes, the manifest says ${f.size} (incomplete download or copy)`);
+    }
+    if (bytes.byteLength > f.size) {
+      // Sources stop reading one byte past the manifest's size, so this is a lower bound.
+      throw new ModelPackageError('size-mismatch', f.path,
+        `${source.description}: ${f.path} is larger than the ${f.size} bytes the manifest says (altered or wrong file)`);
     }
     if (!(await opts.alreadyVerified?.(f))) {
       const hash = await sha256Hex(bytes);
