@@ -176,6 +176,11 @@ describe('hostile image inputs are refused before decoding (issue 9, items 4 and
     expect(px(1000)[0]).toBeGreaterThan(150); // red left half
     expect(px(3000)[2]).toBeGreaterThan(150); // blue right half
     expect(px(3000)[3]).toBe(255);
+    // full resolution through libvips too (jpeg-js would need ~8 B/px of working memory)
+    const full = await loadImageFile(file);
+    expect([full.width, full.height]).toEqual([6000, 3000]);
+    expect(full.data[(1500 * 6000 + 1000) * 4]).toBeGreaterThan(150);
+    expect(full.data[(1500 * 6000 + 5000) * 4 + 2]).toBeGreaterThan(150);
     // images that fit are decoded exactly as loadImageFile does
     const small = await loadAnalysisImage(join(import.meta.dirname, '../../../shared/faces/grace_hopper.jpg'));
     expect(small.source).toEqual({ width: 512, height: 600 });

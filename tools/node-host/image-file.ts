@@ -86,8 +86,43 @@ async function readImageBytes(path: string): Promise<Buffer> {
   }
 }
 
+/**
+ * Full resolution. Images whose long side exceeds MAX_ANALYSIS_SIDE are decoded by sharp (RGBA output only, where
+ * jpeg-js would need ~2.4 GB of working memory for a 12000×12000 photo); smaller ones by pngjs/jpeg-js.
+ */
 export async function loadImageFile(path: string): Promise<RgbaImage> {
-  return decodeImageBytes(await readImageBytes(path), path);
+  const bytes = await readImageBytes(path);
+  const header = checkedHeader(bytes, path);
+  if (Math.max(header.width, header.height) <= MAX_ANALYSIS_SIDE) return decodeImageBytes(bytes, path);
+  return decodeWithSharp(bytes, header, path, orientedSize(bytes, header));
+}
+
+/** The size as shown (EXIF rotation 5–8 swaps the sides of a JPEG; PNGs are taken as stored, like decodeImageBytes). */
+function orientedSize(bytes: Uint8Array, header: { format: 'png' | 'jpeg'; width: number; height: number }): { width: number; height: number } {
+  const rotated = header.format === 'jpeg' && jpegExifOrientation(bytes) >= 5;
+  return rotated ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
+}
+
+/** libvips decode to `size` (scaled on load where the format allows), RGBA, the shared alpha rule applied. */
+async function decodeWithSharp(bytes: Uint8Array, header: { format: 'png' | 'jpeg' }, path: string, size: { width: number; height: number }): Promise<RgbaImage> {
+  try {
+    let pipeline = sharp(bytes, { limitInputPixels: MAX_MEGAPIXELS * 1e6, sequentialRead: true, failOn: 'error' });
+    // JPEG: EXIF rotation as browsers (and decodeImageBytes) apply it; PNG: as stored, like decodeImageBytes.
+    if (header.format === 'jpeg') pipeline = pipeline.autoOrient();
+    const { data, info } = await pipeline
+      .resize(size.width, size.height, { fit: 'fill' })
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.width !== size.width || info.height !== size.height || info.channels !== 4) {
+      throw new Error(`decoder returned ${info.width}×${info.height}×${info.channels}, expected ${size.width}×${size.height}×4`);
+    }
+    const rgba = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    compositeOnBlack(rgba);
+    return { width: info.width, height: info.height, data: rgba };
+  } catch (err) {
+    throw new ImageFileError(path, `corrupt or unsupported ${header.format.toUpperCase()} (${(err as Error).message})`, { cause: err });
+  }
 }
 
 /** An image as analysed: maybe a downscaled copy, plus the size of the original (results are in its pixels). */
@@ -107,25 +142,7 @@ export async function loadAnalysisImage(path: string, maxSide = MAX_ANALYSIS_SID
     const image = decodeImageBytes(bytes, path);
     return { image, source: { width: image.width, height: image.height } };
   }
-  const rotated = header.format === 'jpeg' && jpegExifOrientation(bytes) >= 5;
-  const source = rotated ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
+  const source = orientedSize(bytes, header);
   const size = fitWithin(source.width, source.height, maxSide);
-  try {
-    let pipeline = sharp(bytes, { limitInputPixels: MAX_MEGAPIXELS * 1e6, sequentialRead: true, failOn: 'error' });
-    // JPEG: EXIF rotation as browsers (and decodeImageBytes) apply it; PNG: as stored, like decodeImageBytes.
-    if (header.format === 'jpeg') pipeline = pipeline.autoOrient();
-    const { data, info } = await pipeline
-      .resize(size.width, size.height, { fit: 'fill' })
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (info.width !== size.width || info.height !== size.height || info.channels !== 4) {
-      throw new Error(`decoder returned ${info.width}×${info.height}×${info.channels}, expected ${size.width}×${size.height}×4`);
-    }
-    const rgba = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    compositeOnBlack(rgba);
-    return { image: { width: info.width, height: info.height, data: rgba }, source };
-  } catch (err) {
-    throw new ImageFileError(path, `corrupt or unsupported ${header.format.toUpperCase()} (${(err as Error).message})`, { cause: err });
-  }
+  return { image: await decodeWithSharp(bytes, header, path, size), source };
 }
