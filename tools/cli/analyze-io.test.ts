@@ -14,7 +14,7 @@ import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { main, type CliIo } from './analyze.ts';
 import { AnalysisWriter } from './json-output.ts';
-import { escapeForTerminal, escapeJsonForTerminal } from './terminal-text.ts';
+import { escapeForTerminal, escapeJsonForTerminal, escapeLinesForTerminal } from './terminal-text.ts';
 import { formatAnalysisDocument, type ImageEntry } from '../../src/pipeline/analysis-json.ts';
 import { exportGoldenFixture, type ExportedFixture } from '../node-host/testing/golden-package.ts';
 
@@ -173,6 +173,7 @@ describe('terminal escapes from files are shown, not sent (item 14)', () => {
 
   it('escape helpers', () => {
     expect(escapeForTerminal('a\x1b[2K\x1b[1Ab\x9b1m\u202eZ\n')).toBe('a\\x1b[2K\\x1b[1Ab\\x9b1m\\u202eZ\\x0a');
+    expect(escapeLinesForTerminal('Error: \x1b[2K\n    at x (\x07.ts)')).toBe('Error: \\x1b[2K\n    at x (\\x07.ts)');
     const json = JSON.stringify({ label: 'x\x1b\x9b\u202e' });
     expect(JSON.parse(escapeJsonForTerminal(json))).toEqual({ label: 'x\x1b\x9b\u202e' });
     expect(escapeJsonForTerminal(json)).not.toMatch(/[\x1b\x9b\u202e]/);

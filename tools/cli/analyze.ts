@@ -25,7 +25,7 @@ import { createFaceptor, type Faceptor, type DetectorModelChoice } from '../../s
 import { toImageEntry, type ImageEntry, type ModelJson } from '../../src/pipeline/analysis-json.ts';
 import { createNodeBackend, folderPackageSource, loadBlazeFaceModels, loadAnalysisImage } from '../node-host/index.ts';
 import { AnalysisWriter, checkJsonOut, openJsonFile, type JsonSink } from './json-output.ts';
-import { escapeForTerminal } from './terminal-text.ts';
+import { escapeForTerminal, escapeLinesForTerminal } from './terminal-text.ts';
 
 export const USAGE = `Usage: npm run analyze -- <image files...> [options]
 
@@ -240,7 +240,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   main(process.argv.slice(2), defaultIo, { signal: stop.signal }).then((code) => { process.exitCode = code; }, (err) => {
-    process.stderr.write(`analyze: ${err instanceof Error ? err.stack : err}\n`);
+    process.stderr.write(`analyze: ${escapeLinesForTerminal(String(err instanceof Error ? err.stack : err))}\n`);
     process.exitCode = 1;
   });
 }

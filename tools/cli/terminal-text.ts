@@ -14,6 +14,11 @@ export function escapeForTerminal(text: string): string {
   return text.replace(UNSAFE, (c) => (c.codePointAt(0)! < 0x100 ? `\\x${hex(c, 2)}` : `\\u${hex(c, 4)}`));
 }
 
+/** Multi-line text (a stack trace): each line escaped, the line breaks kept. */
+export function escapeLinesForTerminal(text: string): string {
+  return text.split('\n').map(escapeForTerminal).join('\n');
+}
+
 /**
  * For JSON text: JSON.stringify already escapes C0 controls, not DEL, C1 or bidi characters; those become `\u00XX`
  * escapes — the same JSON value, safe to `cat`.
