@@ -120,6 +120,16 @@ describe('--json is written image by image (item 5)', () => {
     expect(json.images.length).toBeLessThan(files.length);
   }, 120_000);
 
+  it('stdout closed by its reader (`| head`): the CLI stops quietly with 141 instead of an EPIPE crash', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli/analyze.ts', GRACE, ASTRONAUT, GRACE, ASTRONAUT], { cwd: ROOT });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+    expect(code).toBe(141);
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+  }, 120_000);
+
   it('killed mid-run (SIGKILL): the file is the prefix README describes, whole again with the tail appended', async () => {
     const out = join(work, 'killed.json');
     const files = Array.from({ length: 12 }, (_, i) => (i % 2 ? ASTRONAUT : GRACE));

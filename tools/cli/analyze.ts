@@ -132,14 +132,23 @@ export async function analyzeFile(faceptor: Faceptor, file: string, options: Cli
   }
 }
 
-export interface CliIo { out(text: string): void; err(text: string): void }
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Optional: resolves once `text` was handed to the OS (stdout backpressure: a slow pipe does not pile up JSON). */
+  outFlushed?(text: string): Promise<void>;
+}
 
 export interface MainHooks {
   /** Aborted → finish the current image, close the JSON and exit 130 (the entry point wires SIGINT/SIGTERM here). */
   readonly signal?: AbortSignal;
 }
 
-const defaultIo: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+const defaultIo: CliIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  outFlushed: (t) => new Promise((resolve, reject) => { process.stdout.write(t, (e) => (e ? reject(e) : resolve())); }),
+};
 
 export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks: MainHooks = {}): Promise<number> {
   const err = (text: string) => io.err(`analyze: ${escapeForTerminal(text)}\n`);
@@ -187,7 +196,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
   }
   let sink: JsonSink;
   try {
-    sink = options.jsonOut ? await openJsonFile(options.jsonOut) : { write: async (t) => io.out(t), close: async () => undefined };
+    sink = options.jsonOut ? await openJsonFile(options.jsonOut)
+      : { write: async (t) => { if (io.outFlushed) await io.outFlushed(t); else io.out(t); }, close: async () => undefined };
   } catch (e) {
     await faceptor.dispose();
     err(`cannot write ${options.jsonOut}: ${(e as Error).message}`);
@@ -239,6 +249,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The reader of stdout went away (`… | head`): stop quietly, as a shell pipeline expects (128 + SIGPIPE).
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(141); else throw e; });
   main(process.argv.slice(2), defaultIo, { signal: stop.signal }).then((code) => { process.exitCode = code; }, (err) => {
     process.stderr.write(`analyze: ${escapeLinesForTerminal(String(err instanceof Error ? err.stack : err))}\n`);
     process.exitCode = 1;
