@@ -11,7 +11,8 @@
  *
  * Exit codes: 0 when at least one image was analysed; 1 when every image failed (or the detector could not be
  * loaded, or the --json file cannot be written); 2 for a usage error; 130 when interrupted (Ctrl-C / SIGTERM: the
- * image being analysed is finished and the JSON is closed, holding the images done so far).
+ * image being analysed is finished and the JSON is closed, holding the images done so far); 141 when stdout was closed
+ * by its reader (`| head`).
  *
  * Options are parsed into one `CliOptions` object and images go through `analyzeFile`; the JSON document is the one
  * the app exports (src/pipeline/analysis-json.ts), written one image at a time as each is done (json-output.ts), so
