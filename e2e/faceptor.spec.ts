@@ -9,7 +9,7 @@
  * - refused packages (hash mismatch, missing file, foreign manifest, newer format) name the problem, and a model
  *   that already runs keeps running.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Dialog, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -323,6 +323,28 @@ describe('refused model packages', () => {
       await context.close();
     });
   }
+
+  it('a manifest path that would leave the package (another origin, %2e%2e) is refused and nothing outside it is requested', async () => {
+    for (const [name, path] of [['evil-origin', 'https:evil.example/weights.bin'], ['evil-dotdot', '%2e%2e/e2e-full/weights.bin']] as const) {
+      const bad = join(tmp.dir, name);
+      cpSync(fixture.dir, bad, { recursive: true });
+      const manifest = JSON.parse(readFileSync(join(bad, 'faceptor.json'), 'utf8')) as { weights: string; files: { path: string }[] };
+      for (const f of manifest.files) if (f.path === manifest.weights) f.path = path;
+      manifest.weights = path;
+      writeFileSync(join(bad, 'faceptor.json'), JSON.stringify(manifest));
+      const context = await browser.newContext();
+      const outside: string[] = [];
+      context.on('request', (r) => {
+        const url = r.url();
+        if (url.includes('evil.example') || (url.includes('/models/') && !url.includes(`/models/${name}/`) && !url.includes('/models/blazeface/') && !url.endsWith('/models/index.json'))) outside.push(url);
+      });
+      await servePackages(context, [{ name, dir: bad, listed: false }, { name: 'e2e-full', dir: fixture.dir, listed: false }]);
+      const { page } = await openWithModel(context, 'wasm', `&model=${encodeURIComponent(`${server.url}models/${name}/`)}`);
+      await expect(page.textContent('[data-testid="model-error"]')).resolves.toMatch(/not a plain path inside the package/);
+      expect(outside).toEqual([]);
+      await context.close();
+    }
+  });
 
   it('keeps the running model when a dropped folder is refused', async () => {
     const bad = makeBadPackage(fixture.dir, tmp.dir, 'hash-mismatch');

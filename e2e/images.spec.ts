@@ -3,8 +3,10 @@
  * agrees with the Node pipeline; a text file gives an error on its own card while the other images still analyse;
  * a 12000×12000 photo is downscaled for analysis, reported in source pixels, and the tab survives.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
+import { PNG } from 'pngjs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dropFiles, hookState, launch, openPage, waitForEngine } from './support/browser.ts';
@@ -92,6 +94,48 @@ describe('dropped images', () => {
     await page.waitForSelector('[data-testid="gallery-item"][data-state="done"]', { timeout: 60_000 });
     await expect(page.getAttribute('[data-testid="gallery-face-count"]', 'data-count')).resolves.toBe('0');
     await expect(page.textContent('[data-testid="gallery-face-count"]')).resolves.toBe('no face found');
+  });
+
+  it('refuses a PNG bomb from its header, and finds no face in a fully transparent PNG, exactly like the CLI', async () => {
+    // ~1 KB PNG declaring 20000×20000 (issue 9, item 10): refused before the browser decodes it, with the CLI's words.
+    const chunk = (type: string, data: Buffer) => {
+      const head = Buffer.alloc(8);
+      head.writeUInt32BE(data.length, 0);
+      head.write(type, 4, 'ascii');
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, 'ascii'), data])) >>> 0, 0);
+      return Buffer.concat([head, data, crc]);
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(20000, 0);
+    ihdr.writeUInt32BE(20000, 4);
+    ihdr.set([8, 2, 0, 0, 0], 8);
+    const bomb = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+      chunk('IDAT', deflateSync(Buffer.alloc(1 << 16))), chunk('IEND', Buffer.alloc(0))]);
+    // The astronaut with alpha 0 everywhere (item 18): its RGB still holds the face.
+    const png = PNG.sync.read(readFileSync(join(FACES, 'astronaut.png')));
+    for (let i = 3; i < png.data.length; i += 4) png.data[i] = 0;
+    const transparent = PNG.sync.write(png);
+    await dropFiles(page, [
+      { name: 'bomb.png', type: 'image/png', base64: bomb.toString('base64') },
+      { name: 'transparent.png', type: 'image/png', base64: transparent.toString('base64') },
+    ]);
+    await page.waitForSelector('[data-testid="gallery-item"][data-name="bomb.png"][data-state="error"]', { timeout: 60_000 });
+    await expect(page.textContent('[data-testid="gallery-item"][data-name="bomb.png"] [data-testid="gallery-error"]'))
+      .resolves.toContain('"bomb.png": image is 20000×20000 (400 megapixels), larger than the 200 megapixels Faceptor Web decodes');
+    await page.waitForSelector('[data-testid="gallery-item"][data-name="transparent.png"][data-state="done"]', { timeout: 60_000 });
+    const appCount = await page.getAttribute('[data-testid="gallery-item"][data-name="transparent.png"] [data-testid="gallery-face-count"]', 'data-count');
+    const tmp = tempDir('faceptor-alpha-');
+    try {
+      const file = join(tmp.dir, 'transparent.png');
+      writeFileSync(file, transparent);
+      const cli = await analyzeWithCli(file, 'auto');
+      expect(appCount).toBe('0');
+      expect(cli.faces).toHaveLength(0); // the CLI found a face here before the shared alpha rule
+    } finally {
+      tmp.remove();
+    }
+    expect(problems).toEqual([]);
   });
 
   it('downscales a 12000×12000 photo for analysis, reports source pixels, and keeps the tab alive', async () => {

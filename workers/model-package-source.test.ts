@@ -10,7 +10,7 @@ import { createNodeBackend } from '../tools/node-host/backend.ts';
 import { exportGoldenFixture, type ExportedFixture } from '../tools/node-host/testing/golden-package.ts';
 import { clearModelCacheStorage, contentKey, MODEL_CACHE_NAME, modelCacheStats, VERIFIED_SHA_HEADER } from './model-cache.ts';
 import { loadModelPackage } from './model-loader.ts';
-import { filesPackageSource, urlPackageSource, type FileLike } from './model-package-source.ts';
+import { filesPackageSource, readBody, urlPackageSource, type FileLike } from './model-package-source.ts';
 import type { ModelLoadProgress } from './perception-api.ts';
 import { fakeServer } from './testing/fake-server.ts';
 import { MemoryCacheStorage, type MemoryCache } from './testing/memory-cache.ts';
@@ -205,5 +205,48 @@ describe('filesPackageSource', () => {
     const skip = manifest.tasks[1].file;
     const partial = await filesOf(fixture.dir, 'x/', skip);
     await expect(loadModelPackage(filesPackageSource(partial, 'x'), backend)).rejects.toThrow(new RegExp(`dropped folder x: incomplete model package, ${skip} is missing`));
+  });
+});
+
+describe('package paths that would leave the package (issue 9, item 6)', () => {
+  it("a manifest naming 'https:evil.example/…' or '%2e%2e/…' is refused and nothing outside the package is requested", async () => {
+    for (const bad of ['https:evil.example/weights.bin', '%2e%2e/full/weights.bin', '..%2ffull%2fweights.bin']) {
+      const dir = await copy((_, m) => {
+        const weights = (m as unknown as { weights: string }).weights;
+        (m as unknown as { weights: string }).weights = bad;
+        for (const f of m.files) if (f.path === weights) (f as { path: string }).path = bad;
+      });
+      const { server, load } = setup(dir);
+      await expect(load()).rejects.toThrow(/not a plain path inside the package/);
+      expect(server.requests.every((r) => r.startsWith(BASE)), server.requests.join(' ')).toBe(true);
+    }
+  });
+  it('the source itself never builds a URL outside its folder, whoever asks', async () => {
+    const { server } = setup();
+    const source = urlPackageSource(BASE, { fetch: server.fetch, caches: null });
+    for (const bad of ['https:evil.example/w.bin', '//evil.example/w.bin', '%2e%2e/x.bin', '../x.bin', 'w.bin?x=1']) {
+      await expect(source.readBytes(bad)).rejects.toThrow(`refused to fetch '${bad}': not a plain path inside the package`);
+    }
+    expect(server.requests).toEqual([]);
+  });
+});
+
+describe('readBody stops one byte past the manifest size (issue 9, item 4, for URL sources)', () => {
+  it('an endless body is cut after size + 1 bytes and its stream cancelled', async () => {
+    let pulled = 0;
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) { pulled++; controller.enqueue(new Uint8Array(1000).fill(7)); },
+      cancel() { cancelled = true; },
+    });
+    const bytes = await readBody(new Response(endless), 2500);
+    expect(bytes.byteLength).toBe(2501);
+    expect(cancelled).toBe(true);
+    expect(pulled).toBeLessThan(10);
+  });
+  it('a body of the stated size, or shorter, is returned as it is', async () => {
+    expect((await readBody(new Response(new Uint8Array(2500)), 2500)).byteLength).toBe(2500);
+    expect((await readBody(new Response(new Uint8Array(100)), 2500)).byteLength).toBe(100);
+    expect((await readBody(new Response(new Uint8Array(3000)), 0)).byteLength).toBe(3000); // size unknown
   });
 });

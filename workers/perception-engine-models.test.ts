@@ -249,7 +249,7 @@ describe('PerceptionEngine with a Faceptor package', () => {
       constructor(public width: number, public height: number) {}
       getContext() {
         return {
-          drawImage: () => undefined,
+          fillStyle: '', fillRect: () => undefined, drawImage: () => undefined,
           getImageData: (_x: number, _y: number, w: number, h: number) => {
             const data = new Uint8ClampedArray(w * h * 4);
             for (let j = 0; j < h; j++) {

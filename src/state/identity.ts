@@ -11,6 +11,7 @@ import {
   DEFAULT_MATCH_THRESHOLD,
   EMPTY_GALLERY,
   GalleryImportError,
+  MAX_GALLERY_FILE_BYTES,
   deletePerson,
   enrol as enrolSample,
   matchFace,
@@ -60,11 +61,15 @@ export interface IdentityState {
   remove(personId: string): void;
   removeAll(): void;
   /**
-   * Replaces the gallery with an exported one. Strict: on any problem it throws, sets `error`, changes nothing.
-   * `confirmReplace` is asked only once the file has been read successfully (a bad file is refused without a
-   * question); returning false keeps the gallery. Resolves true when the gallery was replaced.
+   * Replaces the gallery with an exported one (its text, or the picked file: its size is checked before it is
+   * read). Strict: on any problem it throws, sets `error`, changes nothing. `confirmReplace` is asked only once the
+   * file has been read successfully (a bad file is refused without a question); returning false keeps the gallery.
+   * Resolves true when the gallery was replaced AND stored: when this browser's storage refuses the write (quota,
+   * an aborted transaction), the previous gallery comes back, `error` says so and it throws — the panel never shows
+   * as saved what a reload would not bring back. (Where storage is off altogether, `storageError` already says
+   * the gallery lives on this page only; the import then applies to the page.)
    */
-  importJson(text: string, confirmReplace?: (incoming: Gallery) => boolean | Promise<boolean>): Promise<boolean>;
+  importJson(file: string | GalleryFile, confirmReplace?: (incoming: Gallery) => boolean | Promise<boolean>): Promise<boolean>;
   /** The gallery as the core's versioned JSON text (what importJson reads back). */
   exportJson(): string;
   setThreshold(threshold: number): void;
@@ -74,6 +79,9 @@ export interface IdentityState {
   /** Resolves when every change so far has been written (or failed to). */
   flush(): Promise<void>;
 }
+
+/** The parts of a picked File that importJson reads. */
+export interface GalleryFile { readonly name?: string; readonly size: number; text(): Promise<string> }
 
 export interface IdentityDeps {
   readonly db: KeyValueStore;
@@ -129,16 +137,25 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
     let persist = true;
     let writes: Promise<void> = Promise.resolve();
 
-    const write = (key: string, value: () => unknown) => {
-      if (pending || !persist) return;
+    /** Queues a write; resolves with the failure (or null once stored; undefined when nothing was written). */
+    const write = (key: string, value: () => unknown): Promise<unknown> => {
+      if (pending || !persist) return Promise.resolve(undefined);
+      let outcome!: (e: unknown) => void;
+      const done = new Promise<unknown>((resolve) => { outcome = resolve; });
       writes = writes.then(
-        () => deps.db.put(key, value()).then(
-          () => { if (get().status === 'error') set({ status: 'ready', storageError: null }); },
-          (e) => set({ status: 'error', storageError: `Could not save the gallery in this browser (${message(e)}). It works on this page but will be gone after a reload.` }),
+        // value() may throw too (e.g. serialising): a failed write either way
+        () => Promise.resolve().then(() => deps.db.put(key, value())).then(
+          () => { outcome(null); if (get().status === 'error') set({ status: 'ready', storageError: null }); },
+          (e) => {
+            outcome(e ?? new Error('unknown storage error'));
+            set({ status: 'error', storageError: `Could not save the gallery in this browser (${message(e)}). It works on this page but will be gone after a reload.` });
+          },
         ),
       );
+      return done;
     };
     const saveGallery = () => write(GALLERY_KEY, () => serializeGallery(get().gallery));
+    let lastGalleryWrite: Promise<unknown> = Promise.resolve(undefined);
     const saveThreshold = () => write(THRESHOLD_KEY, () => get().threshold);
 
     /** Applies a pure gallery operation; a throwing operation changes nothing and is reported. */
@@ -152,7 +169,7 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
       }
       pending?.push(op);
       set({ gallery: next, error: null });
-      saveGallery();
+      lastGalleryWrite = saveGallery();
       return next;
     };
 
@@ -222,17 +239,30 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
       removeAll() {
         change('Could not delete', () => EMPTY_GALLERY);
       },
-      async importJson(text, confirmReplace) {
+      async importJson(file, confirmReplace) {
         let imported: Gallery;
         try {
-          imported = parseGallery(text);
+          if (typeof file !== 'string' && file.size > MAX_GALLERY_FILE_BYTES) {
+            const mb = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;
+            throw new GalleryImportError(`the file is ${mb(file.size)}; a gallery file is at most ${mb(MAX_GALLERY_FILE_BYTES)}`);
+          }
+          imported = parseGallery(typeof file === 'string' ? file : await file.text());
         } catch (e) {
           const why = e instanceof GalleryImportError ? e.message : `unexpected problem: ${message(e)}`;
           set({ error: `Import refused: ${why}. The gallery was not changed.` });
           throw e;
         }
         if (confirmReplace && !(await confirmReplace(imported))) return false;
+        await get().ready; // (an import during loading is stored after it; wait so its write can be checked)
+        const previous = get().gallery;
         change('Could not import', () => imported);
+        const failure = await lastGalleryWrite;
+        if (failure) {
+          // Storage kept the previous gallery: show that one, not what a reload would not bring back.
+          if (get().gallery === imported) set({ gallery: previous });
+          set({ error: `Import not saved: this browser refused to store it (${message(failure)}). The gallery was not changed.` });
+          throw failure instanceof Error ? failure : new Error(message(failure));
+        }
         return true;
       },
       exportJson: () => serializeGallery(get().gallery),

@@ -1,10 +1,13 @@
 /** Reads the BlazeFace detector files installed by `npm run setup:models` (tools/setup/install-models.mjs). */
-import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BLAZEFACE } from '../../src/core/detect/blazeface.ts';
 import { ModelLoadError } from '../../src/pipeline/errors.ts';
 import type { DetectorModelBytes } from '../../src/pipeline/detector.ts';
+import { InputFileError, readRegularFile } from './regular-file.ts';
+
+/** The detector files are < 1 MB; a bigger (or endless) file is not one. */
+const MAX_DETECTOR_BYTES = 64 * 1024 * 1024;
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_BLAZEFACE_DIR = join(REPO_ROOT, 'public', 'models', 'blazeface');
@@ -12,11 +15,11 @@ export const DEFAULT_BLAZEFACE_DIR = join(REPO_ROOT, 'public', 'models', 'blazef
 async function readModel(dir: string, file: string): Promise<Uint8Array> {
   const path = join(dir, file);
   try {
-    return await readFile(path);
+    return await readRegularFile(path, { maxBytes: MAX_DETECTOR_BYTES });
   } catch (err) {
     const shown = relative(process.cwd(), path) || path;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ModelLoadError(shown, code === 'ENOENT' ? 'the file is missing' : (err as Error).message, undefined, { cause: err });
+    const missing = err instanceof InputFileError && err.code === 'missing';
+    throw new ModelLoadError(shown, missing ? 'the file is missing' : (err as Error).message, undefined, { cause: err });
   }
 }
 

@@ -25,11 +25,10 @@ export function IdentityPanel() {
     const file = input.files?.[0];
     input.value = ''; // picking the same file again should fire again
     if (!file) return;
-    const text = await file.text();
-    // Import replaces (merging could silently mix people from two models or two sets of ids). The store asks only
-    // once the file has been read: a bad file is refused without a question.
+    // Import replaces (merging could silently mix people from two models or two sets of ids). The store checks the
+    // file's size before reading it and asks only once the file has been read: a bad file is refused without a question.
     const confirmReplace = count ? () => window.confirm(`Replace the ${people} in this gallery with the people in ${file.name}?`) : undefined;
-    try { await importJson(text, confirmReplace); } catch { /* the store put the reason in `error` */ }
+    try { await importJson(file, confirmReplace); } catch { /* the store put the reason in `error` */ }
   };
 
   return (

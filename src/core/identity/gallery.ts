@@ -21,6 +21,15 @@ export const DEFAULT_MATCH_THRESHOLD = 0.35;
 /** Samples kept per person; enrolling more drops the oldest (a few poses/lightings suffice, see `matchFace`). */
 export const MAX_SAMPLES_PER_PERSON = 20;
 export const MAX_NAME_LENGTH = 100;
+/**
+ * Gallery caps. Why: a gallery lives in one IndexedDB value, written whole after each change; an imported
+ * 2000-person × 20-sample file (409 MB) made that write abort, and a reload brought back the old gallery while the
+ * panel said it was stored. 5000 samples of 512 values are ≈ 55 MB as JSON (≈ 10 MB stored as floats).
+ */
+export const MAX_PEOPLE = 1000;
+export const MAX_SAMPLES_TOTAL = 5000;
+/** Largest gallery file read at all (5000 × 512 values as JSON text, with room to spare). */
+export const MAX_GALLERY_FILE_BYTES = 64 * 1024 * 1024;
 
 export interface Person {
   readonly id: string;
@@ -70,11 +79,15 @@ export function enrol(gallery: Gallery, entry: { id: string; name: string; embed
   checkSize(gallery, entry.embedding);
   const sample = l2Normalize(entry.embedding);
   const existing = gallery.people.find((p) => p.id === entry.id);
+  if (!existing && gallery.people.length >= MAX_PEOPLE) throw new Error(`the gallery is full (${MAX_PEOPLE} people at most): delete someone first`);
   const people = existing
     ? gallery.people.map((p) => (p.id === entry.id ? { ...p, samples: [...p.samples, sample].slice(-MAX_SAMPLES_PER_PERSON) } : p))
     : [...gallery.people, { id: entry.id, name: cleanName(entry.name), samples: [sample], createdAt: entry.createdAt }];
+  if (countSamples(people) > MAX_SAMPLES_TOTAL) throw new Error(`the gallery is full (${MAX_SAMPLES_TOTAL} samples at most): delete someone first`);
   return { embeddingSize: sample.length, people };
 }
+
+const countSamples = (people: readonly { samples: readonly unknown[] }[]): number => people.reduce((n, p) => n + p.samples.length, 0);
 
 function requirePerson(gallery: Gallery, id: string): void {
   if (!gallery.people.some((p) => p.id === id)) throw new Error(`no person with id ${JSON.stringify(id)} in the gallery`);
@@ -178,6 +191,9 @@ export function parseGallery(input: string | unknown): Gallery {
   if ((v.version as number) > GALLERY_VERSION) fail(`gallery version ${v.version} is newer than this app supports (${GALLERY_VERSION})`);
   if (!Array.isArray(v.people)) fail('gallery has no people list');
   const people = v.people as unknown[];
+  if (people.length > MAX_PEOPLE) fail(`the gallery has ${people.length} people; this app keeps at most ${MAX_PEOPLE}`);
+  const samplesIn = people.reduce((n: number, p) => n + (isObject(p) && Array.isArray(p.samples) ? p.samples.length : 0), 0);
+  if (samplesIn > MAX_SAMPLES_TOTAL) fail(`the gallery has ${samplesIn} samples; this app keeps at most ${MAX_SAMPLES_TOTAL} in all`);
   const size = v.embeddingSize;
   if (people.length === 0) {
     if (size !== null && size !== undefined && !(typeof size === 'number' && Number.isInteger(size) && size > 0)) fail('invalid embeddingSize');

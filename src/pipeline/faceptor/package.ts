@@ -5,7 +5,7 @@
  * is handed to the runtime before the whole package checks out, so a refused package leaves the host's previous
  * model untouched. ORT sessions are created lazily per graph by the model (see model.ts).
  */
-import { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, ManifestError, parseManifest, type FaceptorManifest, type PackageFile } from '../../core/faceptor/manifest.ts';
+import { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, ManifestError, packagePathProblem, parseManifest, type FaceptorManifest, type PackageFile } from '../../core/faceptor/manifest.ts';
 import type { InferenceBackend } from '../backend.ts';
 import { ModelPackageError, PackageFileMissing } from './errors.ts';
 import { FaceptorModel } from './model.ts';
@@ -26,11 +26,10 @@ export interface LoadPackageOptions {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Manifest paths come from an untrusted file: plain relative names only, never leaving the package. */
+/** Manifest paths come from an untrusted file: plain relative names only, never leaving the package (see manifest.ts). */
 function checkPath(path: string): void {
-  const bad = path === '' || path.startsWith('/') || path.includes('\\') || /^[a-zA-Z]:/.test(path)
-    || path.split('/').some((seg) => seg === '..' || seg === '.' || seg === '');
-  if (bad) throw new ModelPackageError('unsafe-path', path, `model package lists the file '${path}', which is not a plain path inside the package`);
+  const problem = packagePathProblem(path);
+  if (problem) throw new ModelPackageError('unsafe-path', path, `model package lists the file '${path}', which is not a plain path inside the package (${problem})`);
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -83,9 +82,14 @@ async function readVerifiedFiles(source: ModelPackageSource, manifest: FaceptorM
       }
       throw new ModelPackageError('missing-file', f.path, `${source.description}: cannot read ${f.path}: ${(err as Error).message}`, { cause: err });
     }
-    if (bytes.byteLength !== f.size) {
+    if (bytes.byteLength < f.size) {
       throw new ModelPackageError('size-mismatch', f.path,
         `${source.description}: ${f.path} has ${bytes.byteLength} bytes, the manifest says ${f.size} (incomplete download or copy)`);
+    }
+    if (bytes.byteLength > f.size) {
+      // Sources stop reading one byte past the manifest's size, so this is a lower bound.
+      throw new ModelPackageError('size-mismatch', f.path,
+        `${source.description}: ${f.path} is larger than the ${f.size} bytes the manifest says (altered or wrong file)`);
     }
     if (!(await opts.alreadyVerified?.(f))) {
       const hash = await sha256Hex(bytes);
