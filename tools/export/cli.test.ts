@@ -78,6 +78,16 @@ describe('export CLI on bad input', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  it('terminal escapes in names read from the checkpoint are printed escaped, never raw', async () => {
+    // A global named with ESC[2K (erase line) would wipe the message on a terminal if printed raw.
+    const pkl = new PickleWriter().global('os\x1b[2K', 'system').mark().str('x').tuple().reduce().stop();
+    const f = join(work, 'escape.pth.tar');
+    await writeZip(f, [{ name: 'escape.pth/data.pkl', data: pkl }, { name: 'escape.pth/version', data: new TextEncoder().encode('3\n') }]);
+    const r = runExport(f, 'escape');
+    expectCleanFailure(r, /os\\x1b\[2K/);
+    expect(r.stderr).not.toContain('\x1b');
+  });
+
   it('missing keys are named', () => {
     const f = join(work, 'missing.pth.tar');
     const gone = ['module.heads_module.decoder.level_embed.weight', 'module.backbone_module.visual.ln_pre.bias'];

@@ -7,6 +7,7 @@
 import { join, relative } from 'node:path';
 import { TASKS, VARIANT_TITLES } from '../../src/core/faceptor/tasks.ts';
 import { exportPackage } from './package/export.ts';
+import { escapeForTerminal } from '../cli/terminal-text.ts';
 
 const USAGE = `usage: npm run export -- <checkpoint.pth.tar> [--out public/models/<name>] [--replace] [--precision fp32|fp16] [--name "<label>"]
   options: --vit-heads <n> --decoder-heads <n> (head counts are not in the tensor shapes; defaults: width/64 and 8)
@@ -15,7 +16,8 @@ const USAGE = `usage: npm run export -- <checkpoint.pth.tar> [--out public/model
   without --out: public/models/<label or variant-precision>, with -2, -3, … when that name is taken`;
 
 function fail(msg: string, code = 2): never {
-  console.error(`export: ${msg}`);
+  // Messages quote names read from the checkpoint (tensor keys, record names): never send their control characters raw.
+  console.error(`export: ${escapeForTerminal(msg)}`);
   if (code === 2) console.error(USAGE);
   process.exit(code);
 }
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
   if (!ckpt) fail('missing checkpoint file');
   if (replace && out === undefined) fail('--replace needs --out (without --out a new folder is always made)');
   const outDir = out ?? { modelsDir: join('public', 'models') };
-  const warn = (m: string) => console.error(`export: warning: ${m}`);
+  const warn = (m: string) => console.error(`export: warning: ${escapeForTerminal(m)}`);
 
   const t0 = performance.now();
   let result;
