@@ -20,17 +20,17 @@ export function makeBadPackage(dir: string, into: string, defect: PackageDefect)
   rmSync(out, { recursive: true, force: true });
   cpSync(dir, out, { recursive: true });
   const manifestPath = join(out, 'faceptor.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { format: string; formatVersion: number; tasks: { file: string }[] };
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { format: string; formatVersion: number; heads: { file: string }[] };
   switch (defect) {
     case 'hash-mismatch': {
-      const file = join(out, manifest.tasks[0].file);
+      const file = join(out, manifest.heads[0].file);
       const bytes = readFileSync(file);
       bytes[bytes.length - 5] ^= 0xff; // same size, different content
       writeFileSync(file, bytes);
       break;
     }
     case 'missing-file':
-      rmSync(join(out, manifest.tasks[manifest.tasks.length - 1].file));
+      rmSync(join(out, manifest.heads[manifest.heads.length - 1].file));
       break;
     case 'foreign-manifest':
       writeFileSync(manifestPath, JSON.stringify({ format: 'some-other-tool', version: 3, files: [] }));

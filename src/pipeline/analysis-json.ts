@@ -64,6 +64,7 @@ export function toImageEntry(file: string, a: AnalysisLike): ImageEntryOk {
           alignMs: ms(t.faceptor.alignMs), encoder112Ms: ms(t.faceptor.encoder112Ms), encoder512Ms: ms(t.faceptor.encoder512Ms),
           taskMs: Object.fromEntries(Object.entries(t.faceptor.taskMs).map(([k, v]) => [k, ms(v!)])),
           decodeMs: ms(t.faceptor.decodeMs), runMs: ms(t.faceptor.runMs), totalMs: ms(t.faceptor.totalMs),
+          runs: { ...t.faceptor.runs }, readBackBytes: t.faceptor.readBackBytes,
         },
       }),
     },

@@ -93,7 +93,7 @@ const EMA = 0.3;
 const ema = (prev: number | undefined, v: number) => (prev === undefined ? v : prev + EMA * (v - prev));
 
 const zeroTimings = (): Mutable<FaceptorTimings> =>
-  ({ alignMs: 0, encoder112Ms: 0, encoder512Ms: 0, taskMs: {}, decodeMs: 0, runMs: 0, totalMs: 0 });
+  ({ alignMs: 0, encoder112Ms: 0, encoder512Ms: 0, taskMs: {}, decodeMs: 0, runMs: 0, totalMs: 0, runs: {}, readBackBytes: 0 });
 
 function addTimings(into: Mutable<FaceptorTimings>, t: FaceptorTimings): void {
   into.alignMs += t.alignMs;
@@ -102,9 +102,13 @@ function addTimings(into: Mutable<FaceptorTimings>, t: FaceptorTimings): void {
   into.decodeMs += t.decodeMs;
   into.runMs += t.runMs;
   into.totalMs += t.totalMs;
+  into.readBackBytes += t.readBackBytes;
   const taskMs: Partial<Record<TaskName, number>> = { ...into.taskMs };
   for (const [k, v] of Object.entries(t.taskMs) as [TaskName, number][]) taskMs[k] = (taskMs[k] ?? 0) + v;
   into.taskMs = taskMs;
+  const runs: Record<string, number> = { ...into.runs };
+  for (const [k, v] of Object.entries(t.runs)) runs[k] = (runs[k] ?? 0) + v;
+  into.runs = runs;
 }
 
 function addRuns(into: RunCounts, r: RunCounts): void {

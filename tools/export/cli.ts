@@ -84,7 +84,8 @@ async function main(): Promise<void> {
   console.log(`ViT         width ${d.vitWidth}, ${d.vitLayers} blocks, ${d.vitHeads} heads, patch ${d.patch}`);
   if (d.decoderWidth) console.log(`decoder     width ${d.decoderWidth}, ${d.decoderLayers} layers, ${d.decoderHeads} heads, ${d.decoderLevels} memory level(s)`);
   console.log(`tasks       ${manifest.tasks.map((t) => `${t.name}(${t.queries})`).join(' ')}`);
-  console.log(`groups      ${manifest.encoders.map((e) => `${e.group}: ${manifest.tasks.filter((t) => TASKS[t.name].group === e.group).length} task(s), features ${e.outputs.map((o) => o.name).join(',')}`).join('; ')}`);
+  console.log(`groups      ${manifest.encoder.groups.map((e) => `${e.group}: ${manifest.tasks.filter((t) => TASKS[t.name].group === e.group).length} task(s)`).join('; ')}; encoder features ${manifest.encoder.outputs.map((o) => o.name).join(',')}`);
+  console.log(`graphs      ${[manifest.encoder.file, ...manifest.heads.map((h) => h.file)].join(' ')} (each weight in one graph)`);
   console.log(`parameters  ${manifest.parameters.toLocaleString('en')} stored (${plan.keep.size} checkpoint tensors kept, ${plan.dropped.length} dropped)`);
   console.log(`precision   ${manifest.precision}`);
   const total = manifest.files.reduce((s, f) => s + f.size, 0);

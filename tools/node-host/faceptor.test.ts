@@ -21,6 +21,31 @@ import { loadBlazeFaceModels } from './models.ts';
 import { folderPackageSource, loadFaceptorFolder } from './model-package.ts';
 import { TRUTH } from './testing/face-truth.ts';
 import { exportGoldenFixture, FACES_DIR, type ExportedFixture } from './testing/golden-package.ts';
+import { readFile } from 'node:fs/promises';
+import type { FaceptorManifest } from '../../src/core/faceptor/manifest.ts';
+import { runPackage, type Tensor } from '../export/package/run-package.ts';
+
+/**
+ * The package's graphs run straight through onnxruntime-node, one task at a time (a decoder run carrying only that
+ * task's queries), independent of the pipeline's batching: results keyed `<task>/<output>`.
+ */
+async function directRuns(dir: string, manifest: FaceptorManifest, inputs: Map<number, Tensor>, tasks: readonly TaskName[], outputs?: string[]): Promise<Map<string, Tensor>> {
+  const weights = new Uint8Array(await readFile(join(dir, manifest.weights)));
+  const all = new Map<string, Tensor>();
+  for (const task of tasks) {
+    const { results } = await runPackage(manifest, weights, inputs, async (file, feeds, fetches) => {
+      const s = await ort.InferenceSession.create(join(dir, file), { logSeverityLevel: 3 });
+      try {
+        const f: Record<string, ort.Tensor> = {};
+        for (const [k, v] of Object.entries(feeds)) f[k] = new ort.Tensor(v.type, v.data, [...v.dims]);
+        const out = await s.run(f, fetches);
+        return Object.fromEntries(fetches.map((k) => [k, { data: out[k].data as Float32Array, dims: [...out[k].dims] }]));
+      } finally { await s.release(); }
+    }, { tasks: [task], outputs });
+    for (const [k, v] of results) if (k.startsWith(`${task}/`)) all.set(k, v);
+  }
+  return all;
+}
 
 let fixture: ExportedFixture;
 let detector: FaceDetector;
@@ -145,13 +170,23 @@ describe('run plan: counted session runs', () => {
     expect(r.tasks.length).toBe(6);
     // batch items agree with each other (same face twice)
     expect(r.faces[1].identity!.embedding).toEqual(r.faces[0].identity!.embedding.map((v) => expect.closeTo(v, 5)));
-    // the 512 encoder and the disabled tasks were never even opened
-    const opened = model.openedGraphs();
-    expect(opened).not.toContain('encoder_512.onnx');
-    expect(opened.filter((g) => g !== 'encoder_112.onnx').sort()).toEqual(r.tasks.map((t) => `${t}.onnx`).sort());
+    // one encoder run and ONE decoder run carried all six tasks (and both faces)
+    expect(r.timings.runs).toEqual({ 'encoder.onnx': 1, 'decoder.onnx': 1 });
+    expect(model.openedGraphs().sort()).toEqual(['decoder.onnx', 'encoder.onnx']);
     expect(r.timings.encoder512Ms).toBe(0);
     const all = await model.analyzeFaces(image, faces, { tasks: sparse });
     expect(all.runs).toEqual({ encoder112: 1, encoder512: 0, tasks: Object.fromEntries(sparse.map((t) => [t, 1])) });
+    expect(all.timings.runs).toEqual({ 'encoder.onnx': 1, 'decoder.onnx': 1 });
+    await model.release();
+  });
+
+  it('every task on one face: 4 session runs (encoder and decoder once per input group)', async () => {
+    const model = await fresh();
+    const { image, faces } = photos.get('grace_hopper.jpg')!;
+    const r = await model.analyzeFaces(image, faces, { tasks: 'all' });
+    expect(r.tasks).toHaveLength(13);
+    expect(r.timings.runs).toEqual({ 'encoder.onnx': 2, 'decoder.onnx': 2 });
+    expect(r.runs).toEqual({ encoder112: 1, encoder512: 1, tasks: Object.fromEntries(TASK_NAMES.map((t) => [t, 1])) });
     await model.release();
   });
 
@@ -208,22 +243,19 @@ describe('plumbing: pipeline results equal a direct onnxruntime run on the same 
     const r = (await model.analyzeFaces(image, faces, { tasks })).faces[0];
     await model.release();
 
-    const run = async (file: string, feeds: Record<string, ort.Tensor>) => {
-      const s = await ort.InferenceSession.create(join(fixture.dir, file), { logSeverityLevel: 3 });
-      const out = await s.run(feeds);
-      await s.release();
-      return out;
-    };
     const kp = faces[0].keypoints;
     const c112 = crop112(kp);
-    const feat112 = (await run('encoder_112.onnx', { image: new ort.Tensor('float32', warpCrop(image, c112, NORMALISATION[112]), [1, 3, 112, 112]) })).feat_11;
-    const emb = (await run('recog_ms1mv3.onnx', { feat_11: feat112 })).embedding.data as Float32Array;
-    const age = (await run('age_morph2.onnx', { feat_11: feat112 })).logits.data as Float32Array;
-    const expr = (await run('affect_rafdb.onnx', { feat_11: feat112 })).logits.data as Float32Array;
     const c512 = landmarkCrop(kp, 0.8);
-    const feat512 = (await run('encoder_512.onnx', { image: new ort.Tensor('float32', warpCrop(image, c512, NORMALISATION[512]), [1, 3, 512, 512]) })).feat_11;
-    const lm = (await run('align_300w.onnx', { feat_11: feat512 })).landmark.data as Float32Array;
-    const lapa = (await run('parsing_lapa.onnx', { feat_11: feat512 })).logits_128.data as Float32Array;
+    const inputs = new Map<number, Tensor>([
+      [112, { data: warpCrop(image, c112, NORMALISATION[112]), dims: [1, 3, 112, 112] }],
+      [512, { data: warpCrop(image, c512, NORMALISATION[512]), dims: [1, 3, 512, 512] }],
+    ]);
+    const d = await directRuns(fixture.dir, model.manifest, inputs, tasks);
+    const emb = d.get('recog_ms1mv3/embedding')!.data;
+    const age = d.get('age_morph2/logits')!.data;
+    const expr = d.get('affect_rafdb/logits')!.data;
+    const lm = d.get('align_300w/landmark')!.data;
+    const lapa = d.get('parsing_lapa/logits_128')!.data;
 
     Array.from(l2Normalize(emb)).forEach((v, i) => expect(r.identity!.embedding[i]).toBeCloseTo(v, 6));
     expect(r.age!.morph2.years).toBeCloseTo(decodeAge(age).years, 6);
@@ -336,15 +368,10 @@ describe('Layer-Attention cross-attention shares through the pipeline', () => {
       expect(r.faces[0].expression).toEqual(plain.faces[0].expression);
       expect(r.faces[0].landmarks).toEqual(plain.faces[0].landmarks);
 
-      // Independent of the pipeline: the same 112 crop through the graphs, mass per 49-token block summed by hand.
-      const run = async (file: string, feeds: Record<string, ort.Tensor>, fetches?: string[]) => {
-        const s = await ort.InferenceSession.create(join(la.dir, file), { logSeverityLevel: 3 });
-        try { return await (fetches ? s.run(feeds, fetches) : s.run(feeds)); } finally { await s.release(); }
-      };
+      // Independent of the pipeline: the same 112 crop through the graphs (RAF-DB's queries alone), mass per
+      // 49-token block summed by hand.
       const crop = warpCrop(image, crop112(faces[0].keypoints), NORMALISATION[112]);
-      const feat = await run('encoder_112.onnx', { image: new ort.Tensor('float32', crop, [1, 3, 112, 112]) });
-      const graph = model.manifest.tasks.find((t) => t.name === 'affect_rafdb')!;
-      const a = (await run(graph.file, Object.fromEntries(graph.inputs.map((n) => [n, feat[n]])), ['cross_attention'])).cross_attention;
+      const a = (await directRuns(la.dir, model.manifest, new Map([[112, { data: crop, dims: [1, 3, 112, 112] }]]), ['affect_rafdb'], ['cross_attention'])).get('affect_rafdb/cross_attention')!;
       const data = a.data as Float32Array;
       expect(a.dims).toEqual([1, model.manifest.dims.decoderLayers, 7, 6 * 49]);
       const mass = [0, 0, 0, 0, 0, 0];

@@ -12,6 +12,7 @@ import type { InferenceBackend } from '../../src/pipeline/backend.ts';
 import { ModelPackageError } from '../../src/pipeline/faceptor/errors.ts';
 import { folderPackageSource, loadFaceptorFolder } from './model-package.ts';
 import { loadFaceptorPackage } from '../../src/pipeline/faceptor/package.ts';
+import type { Detection, RgbaImage } from '../../src/core/types.ts';
 import { createNodeBackend } from './backend.ts';
 import { exportGoldenFixture, type ExportedFixture } from './testing/golden-package.ts';
 
@@ -63,6 +64,29 @@ describe('model package checks', () => {
     await model.release();
   });
 
+  it('on disk with a file-opening backend (Node): files verified by streaming, never read into memory; same results as from bytes', async () => {
+    const src = folderPackageSource(fixture.dir);
+    const noBytes = { ...src, readBytes: async (path: string): Promise<Uint8Array> => { throw new Error(`readBytes(${path}) called`); } };
+    const onDisk = await loadFaceptorPackage(noBytes, createNodeBackend());
+    const inMemory = await loadFaceptorFolder(fixture.dir, countingBackend()); // no createSessionFromFile: bytes
+    const image: RgbaImage = { width: 96, height: 96, data: Uint8Array.from({ length: 96 * 96 * 4 }, (_, i) => (i * 37) % 251) };
+    const face: Detection = { box: { x: 20, y: 20, width: 50, height: 50 }, score: 0.9, keypoints: [[35, 40], [60, 40], [48, 52], [48, 62], [25, 45], [70, 45]] };
+    const tasks = ['age_morph2', 'align_300w', 'recog_ms1mv3'] as const;
+    const a = await onDisk.analyzeFaces(image, [face], { tasks: [...tasks] });
+    const b = await inMemory.analyzeFaces(image, [face], { tasks: [...tasks] });
+    expect(a.faces).toEqual(b.faces);
+    expect(a.timings.runs).toEqual({ 'encoder.onnx': 2, 'decoder.onnx': 2 });
+    await onDisk.release();
+    await inMemory.release();
+    // a corrupt weights.bin is still caught (by the streaming hash)
+    const dir = await copyPackage();
+    const bytes = await readFile(join(dir, 'weights.bin'));
+    bytes[7] ^= 0xff;
+    await writeFile(join(dir, 'weights.bin'), bytes);
+    const err = await loadFaceptorPackage({ ...folderPackageSource(dir), readBytes: noBytes.readBytes }, createNodeBackend()).catch((e: unknown) => e);
+    expect((err as ModelPackageError).code).toBe('hash-mismatch');
+  });
+
   it('corrupt file (one byte of weights.bin flipped) → hash-mismatch naming the file', async () => {
     const dir = await copyPackage();
     const bytes = await readFile(join(dir, 'weights.bin'));
@@ -82,7 +106,7 @@ describe('model package checks', () => {
       onVerified: (f) => hashed.push(f.path),
     });
     expect(hashed).not.toContain('weights.bin');
-    expect(hashed).toContain('encoder_112.onnx');
+    expect(hashed).toContain('encoder.onnx');
     await model.release();
     await truncate(join(dir, 'weights.bin'), 10);
     const err = await loadFaceptorFolder(dir, createNodeBackend(), { alreadyVerified: () => true }).catch((e: unknown) => e);
@@ -91,14 +115,14 @@ describe('model package checks', () => {
 
   it('missing graph file → missing-file naming it', async () => {
     const dir = await copyPackage();
-    await unlink(join(dir, 'age_morph2.onnx'));
-    await expectRefused(dir, 'missing-file', /incomplete model package, age_morph2\.onnx is missing/);
+    await unlink(join(dir, 'decoder.onnx'));
+    await expectRefused(dir, 'missing-file', /incomplete model package, decoder\.onnx is missing/);
   });
 
   it('truncated file (interrupted copy) → size-mismatch', async () => {
     const dir = await copyPackage();
-    await truncate(join(dir, 'encoder_512.onnx'), 1000);
-    await expectRefused(dir, 'size-mismatch', /encoder_512\.onnx has 1000 bytes, the manifest says \d+/);
+    await truncate(join(dir, 'encoder.onnx'), 1000);
+    await expectRefused(dir, 'size-mismatch', /encoder\.onnx has 1000 bytes, the manifest says \d+/);
   });
 
   it('no faceptor.json (not a package) → missing-file', async () => {
@@ -121,8 +145,14 @@ describe('model package checks', () => {
 
   it('newer format version → newer-format', async () => {
     const dir = await copyPackage();
-    await editManifest(dir, (m) => ({ ...m, formatVersion: 2 }));
-    await expectRefused(dir, 'newer-format', /format version 2 is newer than this version understands \(1\)/);
+    await editManifest(dir, (m) => ({ ...m, formatVersion: 3 }));
+    await expectRefused(dir, 'newer-format', /format version 3 is newer than this version understands \(2\)/);
+  });
+
+  it('a version-1 package (one graph per task) → old-format, with re-export advice', async () => {
+    const dir = await copyPackage();
+    await editManifest(dir, (m) => ({ ...m, formatVersion: 1 }));
+    await expectRefused(dir, 'old-format', /format version 1 is older than this version loads \(2[^)]*\); re-export it .*`npm run export`/);
   });
 
   it('a Faceptor manifest with a missing field → invalid-manifest', async () => {

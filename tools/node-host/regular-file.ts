@@ -9,7 +9,7 @@
  *   is read, and never more than `maxBytes`.
  */
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 /** A user-named input that is not a regular file, too big, or unreadable; the message says which, without the path. */
 export class InputFileError extends Error {
@@ -37,7 +37,11 @@ function kind(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice
   return 'not a regular file';
 }
 
-export async function readRegularFile(path: string, opts: ReadRegularOptions = {}): Promise<Buffer> {
+/**
+ * Opens `path` for reading only if it is a regular file (see above); returns the open handle and its size. The caller
+ * closes the handle.
+ */
+export async function openRegularFile(path: string, opts: Pick<ReadRegularOptions, 'maxBytes'> = {}): Promise<{ handle: FileHandle; size: number }> {
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -53,7 +57,18 @@ export async function readRegularFile(path: string, opts: ReadRegularOptions = {
     if (opts.maxBytes !== undefined && st.size > opts.maxBytes) {
       throw new InputFileError('too-big', `is ${st.size} bytes, more than the ${opts.maxBytes} bytes allowed here`);
     }
-    const limit = opts.expectedSize !== undefined ? Math.min(st.size, opts.expectedSize + 1) : st.size;
+    return { handle, size: st.size };
+  } catch (err) {
+    await handle.close();
+    if (err instanceof InputFileError) throw err;
+    throw new InputFileError('unreadable', `cannot read the file (${(err as Error).message})`, { cause: err });
+  }
+}
+
+export async function readRegularFile(path: string, opts: ReadRegularOptions = {}): Promise<Buffer> {
+  const { handle, size } = await openRegularFile(path, opts);
+  try {
+    const limit = opts.expectedSize !== undefined ? Math.min(size, opts.expectedSize + 1) : size;
     const buffer = Buffer.allocUnsafe(limit);
     let at = 0;
     while (at < limit) {

@@ -50,11 +50,19 @@ async function importOrt(withWebGpu: boolean): Promise<Ort> {
 }
 
 function toOrtTensor(ort: Ort, t: TensorData): import('onnxruntime-web').Tensor {
+  // A tensor an earlier session left on the GPU goes back in as it is: no round trip through JS.
+  if (t.device) return t.device as import('onnxruntime-web').Tensor;
   return new ort.Tensor(t.type, t.data as never, t.dims as number[]);
 }
 
+/** CPU outputs are copied out and their ORT tensor disposed; GPU-buffer outputs stay on the device (caller disposes). */
 function fromOrtTensor(t: import('onnxruntime-web').Tensor): TensorData {
-  return { type: t.type as TensorData['type'], dims: [...t.dims], data: t.data as TensorData['data'] };
+  if (t.location === 'gpu-buffer') {
+    return { type: t.type as TensorData['type'], dims: [...t.dims], data: new Float32Array(0), device: t, dispose: () => t.dispose() };
+  }
+  const out: TensorData = { type: t.type as TensorData['type'], dims: [...t.dims], data: t.data as TensorData['data'] };
+  t.dispose?.();
+  return out;
 }
 
 function describe(err: unknown): string {
@@ -77,10 +85,7 @@ class OrtWebSession implements InferenceSession {
       for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(this.ort, t);
       const out = fetches ? await this.session.run(ortFeeds, [...fetches]) : await this.session.run(ortFeeds);
       const result: Record<string, TensorData> = {};
-      for (const [name, t] of Object.entries(out)) {
-        result[name] = fromOrtTensor(t);
-        t.dispose?.();
-      }
+      for (const [name, t] of Object.entries(out)) result[name] = fromOrtTensor(t);
       return result;
     });
   }
@@ -134,6 +139,8 @@ function makeBackend(ort: Ort, provider: ProviderName, fallbackReason: string | 
       }
       const session = await ort.InferenceSession.create(model, {
         executionProviders: [provider],
+        // WebGPU: outputs meant for the next graph (the encoder's features) stay in GPU memory.
+        ...(provider === 'webgpu' && sessionOptions?.outputsOnDevice ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
         // The BlazeFace exports carry unused initialisers; ORT would log a warning for each one on every load.
         logSeverityLevel: 3,
         externalData: sessionOptions?.externalData?.map((d) => ({ path: d.path, data: d.data })),

@@ -12,10 +12,17 @@ function sample(): Record<string, unknown> {
     },
     dims: { vitWidth: 64, vitLayers: 12, vitHeads: 4, patch: 16, decoderWidth: 32, decoderHeads: 8, decoderLayers: 9, decoderLevels: 1, recogEmbedding: 512 },
     parameters: 1000, weights: 'weights.bin',
-    encoders: [{ group: 112, file: 'encoder_112.onnx', input: { name: 'image', dims: ['N', 3, 112, 112] }, outputs: [{ name: 'feat_11', dims: ['N', 64, 7, 7] }] }],
-    tasks: [{ name: 'age_morph2', type: 'age', group: 112, queries: 101, file: 'age_morph2.onnx', inputs: ['feat_11'], outputs: [{ name: 'logits', dims: ['N', 101] }] }],
+    encoder: {
+      file: 'encoder.onnx', input: { name: 'image', dims: ['N', 3, 'H', 'H'] }, outputs: [{ name: 'feat_11', dims: ['N', 'S2', 64] }],
+      groups: [{ group: 112, feeds: [{ name: 'pos', type: 'float32', dims: [1, 50, 64], offset: 64, length: 50 * 64 * 4 }] }],
+    },
+    heads: [{
+      name: 'decoder', file: 'decoder.onnx', kind: 'decoder', inputs: ['feat_11'], outputs: [{ name: 'logits', dims: ['N', 'Q'] }],
+      groups: [{ group: 112, feeds: [{ name: 'grid_shape', type: 'int64', dims: [4], values: [0, 32, 7, 7] }] }],
+    }],
+    tasks: [{ name: 'age_morph2', type: 'age', group: 112, queries: 101, graph: 'decoder', queryOffset: 0, outputs: [{ name: 'logits', from: 'logits', dims: ['N', 'Q'] }] }],
     fused: ['LayerNormalization'],
-    files: ['weights.bin', 'encoder_112.onnx', 'age_morph2.onnx'].map((path) => ({ path, size: 1, sha256: HASH })),
+    files: [{ path: 'weights.bin', size: 64 + 50 * 64 * 4, sha256: HASH }, ...['encoder.onnx', 'decoder.onnx'].map((path) => ({ path, size: 1, sha256: HASH }))],
   };
 }
 
@@ -30,7 +37,8 @@ describe('parseManifest', () => {
   it('accepts a complete manifest and takes the task type from the registry', () => {
     const m = parseManifest(sample());
     expect(m.tasks[0].type).toBe('age');
-    expect(m.encoders[0].outputs[0].name).toBe('feat_11');
+    expect(m.encoder.outputs[0].name).toBe('feat_11');
+    expect(m.encoder.groups[0].feeds[0]).toEqual({ name: 'pos', type: 'float32', dims: [1, 50, 64], offset: 64, length: 12800 });
   });
   it('refuses something that is not a Faceptor manifest', () => {
     expect(() => parseManifest({ hello: 1 })).toThrow(/not a Faceptor model manifest/);
@@ -38,6 +46,10 @@ describe('parseManifest', () => {
   });
   it('refuses a newer format version with advice', () => {
     expect(() => parseManifest({ ...sample(), formatVersion: MANIFEST_VERSION + 1 })).toThrow(/newer than this app supports.*update/);
+  });
+  it('refuses a version-1 package (an encoder per size, a graph per task) with re-export advice', () => {
+    expect(MANIFEST_VERSION).toBe(2);
+    expect(() => parseManifest({ ...sample(), formatVersion: 1 })).toThrow(/format version 1 is older .*re-export the package with `npm run export`/);
   });
   it('names a missing or ill-typed field', () => {
     const m = sample();
@@ -54,11 +66,29 @@ describe('parseManifest', () => {
     (wrongGroup.tasks as Record<string, unknown>[])[0].group = 512;
     expect(() => parseManifest(wrongGroup)).toThrow(/belongs to group 112/);
     const noFeature = sample();
-    (noFeature.tasks as Record<string, unknown>[])[0].inputs = ['feat_5'];
-    expect(() => parseManifest(noFeature)).toThrow(/needs feat_5 from the 112 encoder/);
+    (noFeature.heads as Record<string, unknown>[])[0].inputs = ['feat_5'];
+    expect(() => parseManifest(noFeature)).toThrow(/head graph decoder needs feat_5 from the encoder/);
+    const noGraph = sample();
+    (noGraph.tasks as Record<string, unknown>[])[0].graph = 'naive_age';
+    expect(() => parseManifest(noGraph)).toThrow(/computed by graph 'naive_age', which the package lacks/);
+    const badOutput = sample();
+    (badOutput.tasks as Record<string, unknown>[])[0].outputs = [{ name: 'logits', from: 'maps', dims: ['N'] }];
+    expect(() => parseManifest(badOutput)).toThrow(/reads maps, which graph decoder does not output/);
+    const noOffset = sample();
+    (noOffset.tasks as Record<string, unknown>[])[0].queryOffset = null;
+    expect(() => parseManifest(noOffset)).toThrow(/decoder task needs a queryOffset/);
     const unlisted = sample();
     unlisted.files = (unlisted.files as { path: string }[]).filter((f) => f.path !== 'weights.bin');
     expect(() => parseManifest(unlisted)).toThrow(/'weights.bin' is used but not listed/);
+    const feedPastEnd = sample();
+    ((feedPastEnd.encoder as { groups: { feeds: Record<string, unknown>[] }[] }).groups[0].feeds[0]).offset = 128;
+    expect(() => parseManifest(feedPastEnd)).toThrow(/feed pos lies beyond the end of weights.bin/);
+    const feedWrongLength = sample();
+    ((feedWrongLength.encoder as { groups: { feeds: Record<string, unknown>[] }[] }).groups[0].feeds[0]).length = 12;
+    expect(() => parseManifest(feedWrongLength)).toThrow(/4-byte aligned and 12800 bytes/);
+    const badInts = sample();
+    ((badInts.heads as { groups: { feeds: Record<string, unknown>[] }[] }[])[0].groups[0].feeds[0]).values = [0, 1.5, 7, 7];
+    expect(() => parseManifest(badInts)).toThrow(/values must be 4 integers/);
     const badHash = sample();
     (badHash.files as Record<string, unknown>[])[0].sha256 = 'xyz';
     expect(() => parseManifest(badHash)).toThrow(/sha256 must be 64/);
@@ -88,7 +118,7 @@ describe('parseManifest refuses nonsense values (issue 9, items 13 and 19)', () 
     expect(() => parseManifest(withDims({ patch: 14 }))).toThrow(/patch 14 does not tile/);
     expect(() => parseManifest(withDims({ decoderHeads: 3 }))).toThrow(/decoderWidth 32 is not divisible by decoderHeads 3/);
     const io = sample();
-    ((io.encoders as Record<string, unknown>[])[0].input as Record<string, unknown>).dims = ['N', 3, -112, 112];
+    ((io.encoder as Record<string, unknown>).input as Record<string, unknown>).dims = ['N', 3, -112, 112];
     expect(() => parseManifest(io)).toThrow(/dims must be whole numbers ≥ 0 or names/);
   });
   it('sizes, queries and parameters must be whole numbers', () => {

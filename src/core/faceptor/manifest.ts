@@ -2,15 +2,22 @@
  * The model-package manifest (`faceptor.json`) contract, shared by the exporter (writes it), the app and the CLI
  * (load packages through `parseManifest`). Pure TypeScript: no Node or DOM imports.
  *
- * A package folder holds this manifest, one ONNX graph per encoder input size and per task, and ONE external
- * weights file shared by all graphs. Task labels and decoding are NOT copied here: they come from the task
+ * A package folder holds this manifest, ONE encoder graph serving both input sizes, the head graphs (Faceptor: one
+ * decoder+interpreters graph for every task of both groups; Naive: one per task type) and ONE external weights
+ * file shared by all graphs. Every weight sits in exactly one graph, so a runtime that copies initializers per
+ * session still holds each weight once. Task labels and decoding are NOT copied here: they come from the task
  * registry (tasks.ts) by task name.
  */
 import { TASKS, VARIANT_TASKS, isTaskName, type InputGroup, type TaskName, type TaskType, type Variant } from './tasks.ts';
 
 export const MANIFEST_FORMAT = 'faceptor-web-model';
-/** Bump when a reader of the previous version could misread a new package. */
-export const MANIFEST_VERSION = 1;
+/**
+ * Bump when a reader of the previous version could misread a new package. 2: one shared encoder and batched head
+ * graphs (version 1 had one encoder per input size and one graph per task; it is refused with re-export advice).
+ */
+export const MANIFEST_VERSION = 2;
+/** The oldest format version this reader loads. */
+export const MANIFEST_MIN_VERSION = 2;
 export const MANIFEST_FILE = 'faceptor.json';
 
 export type Precision = 'fp32' | 'fp16';
@@ -18,13 +25,47 @@ export type Dim = number | string;
 
 export interface TensorIO { readonly name: string; readonly dims: readonly Dim[] }
 
+/**
+ * A constant input the host feeds for one input group (it depends only on the input size: the ViT position table,
+ * the decoder's key positions, grid shapes). float32 values live in the weights file at `offset` (`length` bytes,
+ * always float32, 4-byte aligned); small int64 values are inline in `values`.
+ */
+export interface ConstFeed {
+  readonly name: string;
+  readonly type: 'float32' | 'int64';
+  readonly dims: readonly number[];
+  readonly offset?: number;
+  readonly length?: number;
+  readonly values?: readonly number[];
+}
+
+/** The constant feeds of a graph for one input group it serves. */
+export interface GroupFeeds { readonly group: InputGroup; readonly feeds: readonly ConstFeed[] }
+
 export interface EncoderGraph {
-  readonly group: InputGroup;
   readonly file: string;
-  /** `image` [N, 3, group, group], normalised as NORMALISATION[group] says. */
+  /** `image` [N, 3, H, H], normalised as NORMALISATION[group] says. */
   readonly input: TensorIO;
-  /** `feat_<block>` [N, C, S, S] for the blocks the group's tasks need. */
+  /** `feat_<block>` [N, S², C] tokens (row-major grid) for every block some task reads. */
   readonly outputs: readonly TensorIO[];
+  /** Input groups served, with their constant feeds (the position table `pos`). */
+  readonly groups: readonly GroupFeeds[];
+}
+
+/**
+ * A head graph. Faceptor packages have one `decoder` graph: its `queries` input picks rows of the query table
+ * (task k's queries are rows queryOffset..queryOffset+queries−1), `self_mask` blocks self-attention across tasks
+ * and `map_select` picks the query rows copied to the `maps` output; every output indexed by query carries the
+ * batch's queries in feed order. Naive packages have one graph per task type, outputs named `<task>.<output>`.
+ */
+export interface HeadGraph {
+  readonly name: string;
+  readonly file: string;
+  readonly kind: 'decoder' | 'heads';
+  /** Encoder outputs it reads. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly TensorIO[];
+  readonly groups: readonly GroupFeeds[];
 }
 
 export interface TaskGraph {
@@ -33,10 +74,12 @@ export interface TaskGraph {
   readonly group: InputGroup;
   /** Raw outputs: queries / classes / points, or the embedding width for recognition. */
   readonly queries: number;
-  readonly file: string;
-  /** Encoder outputs to feed, by name (same names as the encoder graph's outputs). */
-  readonly inputs: readonly string[];
-  readonly outputs: readonly TensorIO[];
+  /** The head graph computing it (HeadGraph.name). */
+  readonly graph: string;
+  /** Decoder tasks: first row of its queries in the graph's query table; null otherwise. */
+  readonly queryOffset: number | null;
+  /** Logical outputs (`logits`, `landmark`, `heatmap`, …) and the graph output each one is taken from. */
+  readonly outputs: readonly (TensorIO & { readonly from: string })[];
 }
 
 export interface PackageFile { readonly path: string; readonly size: number; readonly sha256: string }
@@ -78,7 +121,8 @@ export interface FaceptorManifest {
   readonly parameters: number;
   /** The single external-data file every graph refers to. */
   readonly weights: string;
-  readonly encoders: readonly EncoderGraph[];
+  readonly encoder: EncoderGraph;
+  readonly heads: readonly HeadGraph[];
   readonly tasks: readonly TaskGraph[];
   /** What the exporter fused or folded, in words (e.g. "BatchNorm folded into Linear"). */
   readonly fused: readonly string[];
@@ -179,6 +223,9 @@ export function parseManifest(json: unknown): FaceptorManifest {
     throw new ManifestError(`manifest format version ${version} is newer than this app supports (${MANIFEST_VERSION}): update the app`);
   }
   if (!isPosInt(version)) throw new ManifestError(`manifest: formatVersion must be a whole number from 1 to ${MANIFEST_VERSION}, got ${version}`);
+  if (version < MANIFEST_MIN_VERSION) {
+    throw new ManifestError(`manifest format version ${version} is older than this app loads (${MANIFEST_MIN_VERSION}): re-export the package with \`npm run export\``);
+  }
   const variant = field(json, 'variant', 'manifest', isStr, 'a string');
   if (!(VARIANTS as readonly string[]).includes(variant)) throw new ManifestError(`manifest: unknown variant '${variant}'`);
   const precision = field(json, 'precision', 'manifest', isStr, 'a string');
@@ -212,14 +259,18 @@ export function parseManifest(json: unknown): FaceptorManifest {
   };
   checkDims(dims, variant as Variant);
 
-  const encoders = field(json, 'encoders', 'manifest', isArr, 'an array').map((e, i): EncoderGraph => {
-    const w = `encoders[${i}]`;
-    if (!isObj(e)) throw new ManifestError(`${w}: must be an object`);
-    const group = field(e, 'group', w, isNum, 'a number');
-    if (group !== 112 && group !== 512) throw new ManifestError(`${w}: group must be 112 or 512`);
+  const encoder = parseEncoder(field(json, 'encoder', 'manifest', isObj, 'an object'));
+  const heads = field(json, 'heads', 'manifest', isArr, 'an array').map((h, i): HeadGraph => {
+    const w = `heads[${i}]`;
+    if (!isObj(h)) throw new ManifestError(`${w}: must be an object`);
+    const kind = field(h, 'kind', w, isStr, 'a string');
+    if (kind !== 'decoder' && kind !== 'heads') throw new ManifestError(`${w}: kind must be 'decoder' or 'heads'`);
+    const inputs = field(h, 'inputs', w, isArr, 'an array');
+    if (!inputs.every(isStr)) throw new ManifestError(`${w}: inputs must be names`);
     return {
-      group, file: field(e, 'file', w, isStr, 'a string'), input: parseIO(e.input, `${w}.input`),
-      outputs: field(e, 'outputs', w, isArr, 'an array').map((o, j) => parseIO(o, `${w}.outputs[${j}]`)),
+      name: field(h, 'name', w, isStr, 'a string'), file: field(h, 'file', w, isStr, 'a string'), kind, inputs: inputs as string[],
+      outputs: field(h, 'outputs', w, isArr, 'an array').map((o, j) => parseIO(o, `${w}.outputs[${j}]`)),
+      groups: parseGroups(h, w),
     };
   });
   const tasks = field(json, 'tasks', 'manifest', isArr, 'an array').map((t, i): TaskGraph => {
@@ -227,22 +278,31 @@ export function parseManifest(json: unknown): FaceptorManifest {
     if (!isObj(t)) throw new ManifestError(`${w}: must be an object`);
     const name = field(t, 'name', w, isStr, 'a string');
     if (!isTaskName(name)) throw new ManifestError(`${w}: unknown task '${name}'`);
-    const inputs = field(t, 'inputs', w, isArr, 'an array');
-    if (!inputs.every(isStr)) throw new ManifestError(`${w}: inputs must be names`);
     if (!VARIANT_TASKS[variant as Variant].includes(name)) throw new ManifestError(`${w}: the ${variant} variant has no task '${name}' (wrong variant?)`);
     const group = field(t, 'group', w, isNum, 'a number');
     if (group !== TASKS[name].group) throw new ManifestError(`${w}: ${name} belongs to group ${TASKS[name].group}, not ${group}`);
+    const queryOffset = t.queryOffset === null ? null : field(t, 'queryOffset', w, isNonNegInt, 'a whole number or null');
     return {
       name, type: TASKS[name].type, group, queries: field(t, 'queries', w, isPosInt, 'a whole number ≥ 1'),
-      file: field(t, 'file', w, isStr, 'a string'), inputs: inputs as string[],
-      outputs: field(t, 'outputs', w, isArr, 'an array').map((o, j) => parseIO(o, `${w}.outputs[${j}]`)),
+      graph: field(t, 'graph', w, isStr, 'a string'), queryOffset,
+      outputs: field(t, 'outputs', w, isArr, 'an array').map((o, j) => {
+        const io = parseIO(o, `${w}.outputs[${j}]`);
+        return { ...io, from: field(o as Obj, 'from', `${w}.outputs[${j}]`, isStr, 'a string') };
+      }),
     };
   });
+  for (const h of heads) {
+    const missing = h.inputs.filter((n) => !encoder.outputs.some((o) => o.name === n));
+    if (missing.length) throw new ManifestError(`head graph ${h.name} needs ${missing.join(', ')} from the encoder, which does not output it`);
+  }
   for (const t of tasks) {
-    const enc = encoders.find((e) => e.group === t.group);
-    if (!enc) throw new ManifestError(`task ${t.name} needs the ${t.group} encoder, which the package lacks`);
-    const missing = t.inputs.filter((n) => !enc.outputs.some((o) => o.name === n));
-    if (missing.length) throw new ManifestError(`task ${t.name} needs ${missing.join(', ')} from the ${t.group} encoder, which does not output it`);
+    const h = heads.find((x) => x.name === t.graph);
+    if (!h) throw new ManifestError(`task ${t.name} is computed by graph '${t.graph}', which the package lacks`);
+    if (!h.groups.some((g) => g.group === t.group)) throw new ManifestError(`task ${t.name}: graph ${h.name} does not serve group ${t.group}`);
+    if (!encoder.groups.some((g) => g.group === t.group)) throw new ManifestError(`task ${t.name} needs the ${t.group} input, which the encoder does not serve`);
+    if (h.kind === 'decoder' && t.type !== 'recog' && t.queryOffset === null) throw new ManifestError(`task ${t.name}: a decoder task needs a queryOffset`);
+    const unknown = t.outputs.filter((o) => !h.outputs.some((x) => x.name === o.from));
+    if (unknown.length) throw new ManifestError(`task ${t.name} reads ${unknown.map((o) => o.from).join(', ')}, which graph ${h.name} does not output`);
   }
   const files = field(json, 'files', 'manifest', isArr, 'an array').map((f, i): PackageFile => {
     const w = `files[${i}]`;
@@ -259,8 +319,14 @@ export function parseManifest(json: unknown): FaceptorManifest {
   }
   const weights = field(json, 'weights', 'manifest', isStr, 'a string');
   const listed = seen;
-  for (const need of [weights, ...encoders.map((e) => e.file), ...tasks.map((t) => t.file)]) {
+  for (const need of [weights, encoder.file, ...heads.map((h) => h.file)]) {
     if (!listed.has(need)) throw new ManifestError(`manifest: file '${need}' is used but not listed in files`);
+  }
+  const weightsSize = files.find((f) => f.path === weights)!.size;
+  for (const [where, g] of [['encoder', encoder.groups], ...heads.map((h) => [`head graph ${h.name}`, h.groups] as const)] as const) {
+    for (const f of g.flatMap((x) => x.feeds)) {
+      if (f.type === 'float32' && f.offset! + f.length! > weightsSize) throw new ManifestError(`${where}: feed ${f.name} lies beyond the end of ${weights}`);
+    }
   }
   const fused = field(json, 'fused', 'manifest', isArr, 'an array');
   if (!fused.every(isStr)) throw new ManifestError('manifest: fused must be a list of strings');
@@ -268,9 +334,48 @@ export function parseManifest(json: unknown): FaceptorManifest {
   return {
     format: MANIFEST_FORMAT, formatVersion: version, label: field(json, 'label', 'manifest', isStr, 'a string'),
     variant: variant as Variant, precision, provenance, dims,
-    parameters: field(json, 'parameters', 'manifest', isNonNegInt, 'a whole number ≥ 0'), weights, encoders, tasks,
+    parameters: field(json, 'parameters', 'manifest', isNonNegInt, 'a whole number ≥ 0'), weights, encoder, heads, tasks,
     fused: fused as string[], files,
   };
+}
+
+function parseEncoder(e: Obj): EncoderGraph {
+  const w = 'encoder';
+  return {
+    file: field(e, 'file', w, isStr, 'a string'), input: parseIO(e.input, `${w}.input`),
+    outputs: field(e, 'outputs', w, isArr, 'an array').map((o, j) => parseIO(o, `${w}.outputs[${j}]`)),
+    groups: parseGroups(e, w),
+  };
+}
+
+function parseGroups(o: Obj, where: string): GroupFeeds[] {
+  return field(o, 'groups', where, isArr, 'an array').map((g, i): GroupFeeds => {
+    const w = `${where}.groups[${i}]`;
+    if (!isObj(g)) throw new ManifestError(`${w}: must be an object`);
+    const group = field(g, 'group', w, isNum, 'a number');
+    if (group !== 112 && group !== 512) throw new ManifestError(`${w}: group must be 112 or 512`);
+    return { group, feeds: field(g, 'feeds', w, isArr, 'an array').map((f, j) => parseFeed(f, `${w}.feeds[${j}]`)) };
+  });
+}
+
+/** A constant feed: float32 in the weights file (offset/length checked against dims) or int64 values inline. */
+function parseFeed(f: unknown, w: string): ConstFeed {
+  if (!isObj(f)) throw new ManifestError(`${w}: must be an object`);
+  const name = field(f, 'name', w, isStr, 'a string');
+  const type = field(f, 'type', w, isStr, 'a string');
+  const dims = field(f, 'dims', w, isArr, 'an array');
+  if (!dims.every(isNonNegInt)) throw new ManifestError(`${w}: dims must be whole numbers`);
+  const numel = (dims as number[]).reduce((a, b) => a * b, 1);
+  if (type === 'int64') {
+    const values = field(f, 'values', w, isArr, 'an array');
+    if (!values.every((v) => isNum(v) && Number.isInteger(v)) || values.length !== numel) throw new ManifestError(`${w}: values must be ${numel} integers`);
+    return { name, type, dims: dims as number[], values: values as number[] };
+  }
+  if (type !== 'float32') throw new ManifestError(`${w}: type must be float32 or int64`);
+  const offset = field(f, 'offset', w, isNonNegInt, 'a whole number');
+  const length = field(f, 'length', w, isNonNegInt, 'a whole number');
+  if (offset % 4 !== 0 || length !== numel * 4) throw new ManifestError(`${w}: offset/length must be 4-byte aligned and ${numel * 4} bytes`);
+  return { name, type, dims: dims as number[], offset, length };
 }
 
 /** True when a package label says its weights are random, a fixture or untrained. */

@@ -6,6 +6,8 @@ export type PackageErrorCode =
   | 'foreign-manifest'
   /** Written by a newer exporter than this reader understands. */
   | 'newer-format'
+  /** Written by an older exporter whose layout this reader no longer loads: re-export it. */
+  | 'old-format'
   /** A Faceptor manifest with missing or ill-typed fields. */
   | 'invalid-manifest'
   /** A file listed in the manifest is absent. */

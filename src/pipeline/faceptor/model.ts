@@ -3,16 +3,21 @@
  *
  * Run plan per call (the properties the tests and the bench count):
  * - group 112 (identity, age, attributes, expression): every face's ArcFace crop goes into ONE batch [N,3,112,112]
- *   (up to 32 faces; more faces → more batches, see MAX_FACES_PER_RUN); the 112 encoder runs once, and each enabled
- *   112 task graph runs once on its features (batch N).
+ *   (up to 32 faces; more faces → more batches, see MAX_FACES_PER_RUN); the shared encoder runs once on it, then each
+ *   head graph carrying an enabled task runs once: a Faceptor package's decoder graph takes the queries of every
+ *   enabled task of the group in one run (self-attention blocked across tasks; src/core/faceptor/batch.ts), a Naive
+ *   package runs one graph per enabled task type. All 13 Faceptor tasks: 4 runs per face batch.
  * - group 512 (landmarks, parsing): only when such a task is enabled. One batch per 512 framing (`denseCrops`:
  *   'shared' = one framing for all dense tasks, the default; 'exact' = each task's training framing, ≤ 4 passes),
  *   of up to 4 faces (memory, see MAX_FACES_PER_RUN).
- * - a task that is not enabled never runs and its session is never created.
- * Sessions are opened lazily per graph file and share the package's single weights buffer.
+ * - a task that is not enabled is not in the batch (its queries are not fed); a group with no enabled task runs
+ *   nothing, and a graph no enabled task needs is never opened.
+ * Sessions are opened lazily per graph file and share the package's single weights buffer; each weight belongs to
+ * exactly one graph, so each is held once even by runtimes that copy initializers per session.
  */
 import type { Detection, RgbaImage } from '../../core/types.ts';
-import type { FaceptorManifest, TaskGraph } from '../../core/faceptor/manifest.ts';
+import type { FaceptorManifest, GroupFeeds, HeadGraph, TaskGraph } from '../../core/faceptor/manifest.ts';
+import { DECODER_IO, constFeedTensors, planDecoderBatch, sliceAxis, taskPart } from '../../core/faceptor/batch.ts';
 import { NORMALISATION, TASKS, type InputGroup, type TaskName } from '../../core/faceptor/tasks.ts';
 import { crop112, planDenseCrops, type CropSpec } from '../../core/align/crops.ts';
 import { warpCrop } from '../../core/image/warp.ts';
@@ -50,6 +55,7 @@ export const MAX_FACES_PER_RUN: Readonly<Record<InputGroup, number>> = { 112: 32
 export const CROSS_ATTENTION_OUTPUT = 'cross_attention';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type Timings = Mutable<FaceptorTimings> & { runs: Record<string, number> };
 
 function emptyCounts(): RunCounts { return { encoder112: 0, encoder512: 0, tasks: {} }; }
 
@@ -57,16 +63,22 @@ export class FaceptorModel {
   /** Cumulative graph runs since load (or resetRunCounts). */
   readonly runCounts: RunCounts = emptyCounts();
   private readonly sessions = new Map<string, Promise<InferenceSession>>();
+  private readonly constCache = new Map<string, Record<string, TensorData>>();
   private readonly available: readonly TaskName[];
   private released = false;
 
   constructor(
     readonly manifest: FaceptorManifest,
-    /** Verified file bytes by package path (graphs and the weights file). */
+    /** Verified file bytes by package path (graphs and the weights file); empty when the package stays `onDisk`. */
     private readonly files: ReadonlyMap<string, Uint8Array>,
     private readonly backend: InferenceBackend,
     /** Where the package came from, for messages. */
     readonly origin: string,
+    /**
+     * A verified package on local disk that the backend opens by path (createSessionFromFile): no bytes are held
+     * here but the host-fed constants, by their offset in weights.bin.
+     */
+    private readonly onDisk?: { readonly localPath: (path: string) => string; readonly feedBytes: ReadonlyMap<number, Uint8Array> },
   ) {
     this.available = manifest.tasks.map((t) => t.name);
   }
@@ -77,7 +89,7 @@ export class FaceptorModel {
    * (its caller releases it once its in-flight runs are done).
    */
   rebind(backend: InferenceBackend): FaceptorModel {
-    return new FaceptorModel(this.manifest, this.files, backend, this.origin);
+    return new FaceptorModel(this.manifest, this.files, backend, this.origin, this.onDisk);
   }
 
   get provider(): string { return this.backend.provider; }
@@ -113,10 +125,18 @@ export class FaceptorModel {
     if (this.released) throw new Error('FaceptorModel: used after release()');
     let s = this.sessions.get(file);
     if (!s) {
-      const bytes = this.files.get(file);
-      if (!bytes) throw new ModelPackageError('missing-file', file, `${this.origin}: ${file} is not part of the package`);
-      const weights = this.files.get(this.manifest.weights)!;
-      s = this.backend.createSession(bytes, { externalData: [{ path: this.manifest.weights, data: weights }] }).catch((err: unknown) => {
+      // The encoder's features only feed the head graphs: on WebGPU they stay in GPU memory (no read-back).
+      const outputsOnDevice = file === this.manifest.encoder.file;
+      let opening: Promise<InferenceSession>;
+      if (this.onDisk && this.backend.createSessionFromFile) {
+        opening = this.backend.createSessionFromFile(this.onDisk.localPath(file), { outputsOnDevice });
+      } else {
+        const bytes = this.files.get(file);
+        const weights = this.files.get(this.manifest.weights);
+        if (!bytes || !weights) throw new ModelPackageError('missing-file', file, `${this.origin}: ${file} is not part of the package, or its bytes were not loaded (a package kept on disk needs a backend that opens files)`);
+        opening = this.backend.createSession(bytes, { externalData: [{ path: this.manifest.weights, data: weights }], outputsOnDevice });
+      }
+      s = opening.catch((err: unknown) => {
         this.sessions.delete(file); // a later call may retry (e.g. after an EP change)
         throw new ModelPackageError('graph-load-failed', file, `${this.origin}: the runtime cannot open ${file}: ${(err as Error).message}`, { cause: err });
       });
@@ -132,7 +152,7 @@ export class FaceptorModel {
   async analyzeFaces(image: RgbaImage, faces: readonly Detection[], opts: AnalyzeFacesOptions = {}): Promise<FaceptorAnalysis> {
     const start = performance.now();
     const tasks = resolveTasks(opts.tasks ?? 'default', this.available);
-    const t: Mutable<FaceptorTimings> = { alignMs: 0, encoder112Ms: 0, encoder512Ms: 0, taskMs: {}, decodeMs: 0, runMs: 0, totalMs: 0 };
+    const t: Timings = { alignMs: 0, encoder112Ms: 0, encoder512Ms: 0, taskMs: {}, decodeMs: 0, runMs: 0, totalMs: 0, runs: {}, readBackBytes: 0 };
     const runs = emptyCounts();
     const results: Mutable<FaceTaskResults>[] = faces.map(() => ({}));
     if (faces.length > 0 && tasks.length > 0) {
@@ -179,59 +199,121 @@ export class FaceptorModel {
     return { type: 'float32', dims: [crops.length, 3, size, size], data };
   }
 
-  private async timedRun(file: string, feeds: Record<string, TensorData>, fetches: readonly string[] | undefined, t: Mutable<FaceptorTimings>) {
+  private async timedRun(file: string, feeds: Record<string, TensorData>, fetches: readonly string[] | undefined, t: Timings) {
     const session = await this.session(file);
     const r0 = performance.now();
     const out = await session.run(feeds, fetches);
     const ms = performance.now() - r0;
     t.runMs += ms;
+    for (const v of Object.values(out)) if (!v.device) t.readBackBytes += v.data.byteLength;
     return { out, ms };
+  }
+
+  /** A graph's constant feeds for one input group (sliced from the weights once, then reused every frame). */
+  private constFeeds(file: string, feeds: GroupFeeds): Record<string, TensorData> {
+    const key = `${file}@${feeds.group}`;
+    let c = this.constCache.get(key);
+    if (!c) {
+      const weights = this.files.get(this.manifest.weights);
+      const fed = this.onDisk?.feedBytes;
+      c = constFeedTensors(feeds.feeds, weights ?? ((offset, length) => {
+        const b = fed?.get(offset);
+        if (!b || b.byteLength !== length) throw new Error(`internal: constant at ${offset} of ${this.manifest.weights} was not read`);
+        return b;
+      }));
+      this.constCache.set(key, c);
+    }
+    return c;
   }
 
   private async runGroup(
     group: InputGroup, batch: TensorData, tasks: readonly TaskName[], crops: readonly CropSpec[], image: RgbaImage,
-    opts: AnalyzeFacesOptions, t: Mutable<FaceptorTimings>, runs: RunCounts, results: Mutable<FaceTaskResults>[],
+    opts: AnalyzeFacesOptions, t: Timings, runs: RunCounts, results: Mutable<FaceTaskResults>[],
   ): Promise<void> {
-    const encoder = this.manifest.encoders.find((e) => e.group === group)!;
-    const enc = await this.timedRun(encoder.file, { [encoder.input.name]: batch }, encoder.outputs.map((o) => o.name), t);
+    const count = (file: string) => { t.runs[file] = (t.runs[file] ?? 0) + 1; };
+    const encoder = this.manifest.encoder;
+    const entries = tasks.map((n) => this.manifest.tasks.find((g) => g.name === n)!);
+    const heads = this.manifest.heads.filter((h) => entries.some((e) => e.graph === h.name));
+    const feats = [...new Set(heads.flatMap((h) => h.inputs))];
+    const encFeeds = this.constFeeds(encoder.file, encoder.groups.find((g) => g.group === group)!);
+    const enc = await this.timedRun(encoder.file, { [encoder.input.name]: batch, ...encFeeds }, feats, t);
+    count(encoder.file);
     if (group === 112) { t.encoder112Ms += enc.ms; runs.encoder112++; } else { t.encoder512Ms += enc.ms; runs.encoder512++; }
-    for (const name of tasks) {
-      const graph = this.manifest.tasks.find((g) => g.name === name)!;
-      const feeds: Record<string, TensorData> = {};
-      for (const input of graph.inputs) feeds[input] = enc.out[input];
-      const wantAttention = !!opts.layerAttention && graph.outputs.some((o) => o.name === CROSS_ATTENTION_OUTPUT);
-      const { out, ms } = await this.timedRun(graph.file, feeds, fetchesFor(graph, wantAttention), t);
-      t.taskMs[name] = (t.taskMs[name] ?? 0) + ms;
-      runs.tasks[name] = (runs.tasks[name] ?? 0) + 1;
+    try {
+      await this.runHeads(group, heads, entries, enc.out, crops, image, opts, t, runs, results);
+    } finally {
+      for (const v of Object.values(enc.out)) v.dispose?.(); // device-resident features (WebGPU)
+    }
+  }
+
+  private async runHeads(
+    group: InputGroup, heads: readonly HeadGraph[], entries: readonly TaskGraph[], feats: Record<string, TensorData>, crops: readonly CropSpec[],
+    image: RgbaImage, opts: AnalyzeFacesOptions, t: Timings, runs: RunCounts, results: Mutable<FaceTaskResults>[],
+  ): Promise<void> {
+    for (const head of heads) {
+      // Every enabled task this graph computes, in ONE run (a decoder graph batches their queries).
+      const mine = entries.filter((e) => e.graph === head.name);
+      const wantAttention = !!opts.layerAttention && mine.some((e) => e.outputs.some((o) => o.name === CROSS_ATTENTION_OUTPUT));
+      const wanted = new Map(mine.map((e) => [e.name, fetchesFor(e, wantAttention)]));
+      const feeds: Record<string, TensorData> = { ...this.constFeeds(head.file, head.groups.find((g) => g.group === group)!) };
+      for (const input of head.inputs) feeds[input] = feats[input];
+      const plan = head.kind === 'decoder' ? planDecoderBatch(mine.filter((e) => e.queryOffset !== null).map((e) => ({
+        name: e.name, queryOffset: e.queryOffset!, queries: e.queries, maps: wanted.get(e.name)!.some((o) => o.from === DECODER_IO.maps),
+      }))) : undefined;
+      if (plan) {
+        const Qt = plan.queries.length;
+        feeds[DECODER_IO.queries] = { type: 'int64', dims: [Qt], data: plan.queries };
+        feeds[DECODER_IO.selfMask] = { type: 'float32', dims: [Qt, Qt], data: plan.selfMask };
+        feeds[DECODER_IO.mapSelect] = { type: 'int64', dims: [plan.mapSelect.length], data: plan.mapSelect };
+      }
+      const fetches = [...new Set([...wanted.values()].flatMap((os) => os.map((o) => o.from)))];
+      const { out, ms } = await this.timedRun(head.file, feeds, fetches, t);
+      t.runs[head.file] = (t.runs[head.file] ?? 0) + 1;
       const d0 = performance.now();
-      for (let i = 0; i < crops.length; i++) {
-        const raw: Mutable<RawTaskOutput> = {};
-        for (const key of ['embedding', 'logits', 'logits_128', 'landmark', 'heatmap'] as const) {
-          const o = out[key];
-          if (o) raw[key] = batchItem(o.data as Float32Array, o.dims, i);
+      for (const entry of mine) {
+        const name = entry.name;
+        // A batched run's time is shared equally by the tasks it carried.
+        t.taskMs[name] = (t.taskMs[name] ?? 0) + ms / mine.length;
+        runs.tasks[name] = (runs.tasks[name] ?? 0) + 1;
+        const own: Record<string, TensorData> = {};
+        for (const o of wanted.get(name)!) {
+          const v = out[o.from];
+          const part = taskPart(head.kind, o.from, plan?.rows.get(name));
+          own[o.name] = part ? { type: 'float32', ...sliceAxis(v.data as Float32Array, v.dims, part.axis, part.start, part.count) } : v;
         }
-        const spec = TASKS[name];
-        if (spec.type === 'parsing' && out.logits_128) {
-          // footprint-only decode: identical labels to the core's full 512 map, a fraction of the work
-          const dims = out.logits_128.dims;
-          const m = parsingMaskInImage(raw.logits_128!, dims[1], dims[3], crops[i], image.width, image.height);
-          results[i].parsing = {
-            ...results[i].parsing,
-            [headKey(name)]: { labels: spec.labels, region: { x: m.x, y: m.y, width: m.width, height: m.height }, width: m.width, height: m.height, data: m.labels },
-          };
-        } else {
-          place(results[i], decodeTaskOutput(name, raw, crops[i]), image);
-        }
-        if (wantAttention) {
-          const a = out[CROSS_ATTENTION_OUTPUT];
-          const feat = enc.out[graph.inputs[0]];
-          const tokens = feat.dims[2] * feat.dims[3];
-          const levels = this.manifest.dims.decoderLevels ?? 1;
-          const shares: LayerAttentionShare[] = layerAttentionMass(batchItem(a.data as Float32Array, a.dims, i), { levels, tokensPerLevel: tokens });
-          results[i].layerAttention = { ...results[i].layerAttention, [name]: shares };
-        }
+        this.decodeTask(name, own, crops, image, results, wantAttention && !!own[CROSS_ATTENTION_OUTPUT], group);
       }
       t.decodeMs += performance.now() - d0;
+    }
+  }
+
+  private decodeTask(name: TaskName, out: Record<string, TensorData>, crops: readonly CropSpec[], image: RgbaImage,
+    results: Mutable<FaceTaskResults>[], withAttention: boolean, group: InputGroup): void {
+    for (let i = 0; i < crops.length; i++) {
+      const raw: Mutable<RawTaskOutput> = {};
+      for (const key of ['embedding', 'logits', 'logits_128', 'landmark', 'heatmap'] as const) {
+        const o = out[key];
+        if (o) raw[key] = batchItem(o.data as Float32Array, o.dims, i);
+      }
+      const spec = TASKS[name];
+      if (spec.type === 'parsing' && out.logits_128) {
+        // footprint-only decode: identical labels to the core's full 512 map, a fraction of the work
+        const dims = out.logits_128.dims;
+        const m = parsingMaskInImage(raw.logits_128!, dims[1], dims[3], crops[i], image.width, image.height);
+        results[i].parsing = {
+          ...results[i].parsing,
+          [headKey(name)]: { labels: spec.labels, region: { x: m.x, y: m.y, width: m.width, height: m.height }, width: m.width, height: m.height, data: m.labels },
+        };
+      } else {
+        place(results[i], decodeTaskOutput(name, raw, crops[i]), image);
+      }
+      if (withAttention) {
+        const a = out[CROSS_ATTENTION_OUTPUT];
+        const S = group / this.manifest.dims.patch;
+        const levels = this.manifest.dims.decoderLevels ?? 1;
+        const shares: LayerAttentionShare[] = layerAttentionMass(batchItem(a.data as Float32Array, a.dims, i), { levels, tokensPerLevel: S * S });
+        results[i].layerAttention = { ...results[i].layerAttention, [name]: shares };
+      }
     }
   }
 
@@ -268,10 +350,10 @@ function forFace<T>(index: number, f: () => T): T {
 }
 
 /** Outputs to copy back: landmarks need only the Q×2 points, not the Q heatmaps (much less data read back). */
-function fetchesFor(graph: TaskGraph, attention: boolean): string[] {
-  let names = graph.outputs.map((o) => o.name).filter((n) => n !== CROSS_ATTENTION_OUTPUT);
-  if (graph.type === 'align' && names.includes('landmark')) names = ['landmark'];
-  return attention ? [...names, CROSS_ATTENTION_OUTPUT] : names;
+function fetchesFor(task: TaskGraph, attention: boolean): TaskGraph['outputs'] {
+  let outs = task.outputs.filter((o) => o.name !== CROSS_ATTENTION_OUTPUT);
+  if (task.type === 'align' && outs.some((o) => o.name === 'landmark')) outs = outs.filter((o) => o.name === 'landmark');
+  return attention ? [...outs, ...task.outputs.filter((o) => o.name === CROSS_ATTENTION_OUTPUT)] : outs;
 }
 
 /** Puts one decoded task into the face's result record under its type's field and head key. */

@@ -5,7 +5,7 @@
  * is handed to the runtime before the whole package checks out, so a refused package leaves the host's previous
  * model untouched. ORT sessions are created lazily per graph by the model (see model.ts).
  */
-import { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, ManifestError, packagePathProblem, parseManifest, type FaceptorManifest, type PackageFile } from '../../core/faceptor/manifest.ts';
+import { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_MIN_VERSION, MANIFEST_VERSION, ManifestError, packagePathProblem, parseManifest, type FaceptorManifest, type PackageFile } from '../../core/faceptor/manifest.ts';
 import type { InferenceBackend } from '../backend.ts';
 import { ModelPackageError, PackageFileMissing } from './errors.ts';
 import { FaceptorModel } from './model.ts';
@@ -56,6 +56,10 @@ export async function readManifest(source: ModelPackageSource): Promise<Faceptor
     throw new ModelPackageError('newer-format', MANIFEST_FILE,
       `${source.description}: model package format version ${json.formatVersion} is newer than this version understands (${MANIFEST_VERSION}); update Faceptor Web or re-export with a matching exporter`);
   }
+  if (typeof json.formatVersion === 'number' && json.formatVersion < MANIFEST_MIN_VERSION) {
+    throw new ModelPackageError('old-format', MANIFEST_FILE,
+      `${source.description}: model package format version ${json.formatVersion} is older than this version loads (${MANIFEST_MIN_VERSION}: one shared encoder and batched head graphs); re-export it from its checkpoint with \`npm run export\``);
+  }
   try {
     const manifest = parseManifest(json);
     for (const f of manifest.files) checkPath(f.path);
@@ -67,32 +71,37 @@ export async function readManifest(source: ModelPackageSource): Promise<Faceptor
   }
 }
 
-/** Reads every file of the manifest once; returns their bytes by path after size and hash checks. */
-async function readVerifiedFiles(source: ModelPackageSource, manifest: FaceptorManifest, opts: LoadPackageOptions): Promise<Map<string, Uint8Array>> {
+/**
+ * Reads every file of the manifest once; returns their bytes by path after size and hash checks. `onDisk`: the
+ * files stay on disk (the runtime opens them itself) and are verified by streaming them; nothing is returned.
+ */
+async function readVerifiedFiles(source: ModelPackageSource, manifest: FaceptorManifest, opts: LoadPackageOptions, onDisk: boolean): Promise<Map<string, Uint8Array>> {
   const total = manifest.files.reduce((s, f) => s + f.size, 0);
   let done = 0;
   const out = new Map<string, Uint8Array>();
   for (const f of manifest.files) {
-    let bytes: Uint8Array;
+    let bytes: Uint8Array | undefined;
+    let size: number, hashed: string | undefined;
     try {
-      bytes = await source.readBytes(f.path, (loaded) => opts.onProgress?.(done + Math.min(loaded, f.size), total, f.path));
+      if (onDisk) ({ size, sha256: hashed } = await source.hashFile!(f.path));
+      else size = (bytes = await source.readBytes(f.path, (loaded) => opts.onProgress?.(done + Math.min(loaded, f.size), total, f.path))).byteLength;
     } catch (err) {
       if (err instanceof PackageFileMissing) {
         throw new ModelPackageError('missing-file', f.path, `${source.description}: incomplete model package, ${f.path} is missing`, { cause: err });
       }
       throw new ModelPackageError('missing-file', f.path, `${source.description}: cannot read ${f.path}: ${(err as Error).message}`, { cause: err });
     }
-    if (bytes.byteLength < f.size) {
+    if (size < f.size) {
       throw new ModelPackageError('size-mismatch', f.path,
-        `${source.description}: ${f.path} has ${bytes.byteLength} bytes, the manifest says ${f.size} (incomplete download or copy)`);
+        `${source.description}: ${f.path} has ${size} bytes, the manifest says ${f.size} (incomplete download or copy)`);
     }
-    if (bytes.byteLength > f.size) {
+    if (size > f.size) {
       // Sources stop reading one byte past the manifest's size, so this is a lower bound.
       throw new ModelPackageError('size-mismatch', f.path,
         `${source.description}: ${f.path} is larger than the ${f.size} bytes the manifest says (altered or wrong file)`);
     }
     if (!(await opts.alreadyVerified?.(f))) {
-      const hash = await sha256Hex(bytes);
+      const hash = hashed ?? await sha256Hex(bytes!);
       if (hash !== f.sha256) {
         throw new ModelPackageError('hash-mismatch', f.path,
           `${source.description}: ${f.path} is corrupt (sha256 ${hash.slice(0, 12)}… does not match the manifest's ${f.sha256.slice(0, 12)}…)`);
@@ -101,7 +110,7 @@ async function readVerifiedFiles(source: ModelPackageSource, manifest: FaceptorM
     }
     done += f.size;
     opts.onProgress?.(done, total, f.path);
-    out.set(f.path, bytes);
+    if (bytes) out.set(f.path, bytes);
   }
   return out;
 }
@@ -112,6 +121,16 @@ async function readVerifiedFiles(source: ModelPackageSource, manifest: FaceptorM
  */
 export async function loadFaceptorPackage(source: ModelPackageSource, backend: InferenceBackend, opts: LoadPackageOptions = {}): Promise<FaceptorModel> {
   const manifest = await readManifest(source);
-  const files = await readVerifiedFiles(source, manifest, opts);
-  return new FaceptorModel(manifest, files, backend, source.description);
+  // Local folder + a runtime that opens files (Node): verify by streaming, keep no bytes, let the runtime read the
+  // graphs and weights.bin itself (held once, by the runtime). Files may change after verification only by someone
+  // with write access to the package folder, as with any local file a program opens.
+  const onDisk = !!(source.localPath && source.hashFile && source.readRange && backend.createSessionFromFile);
+  const files = await readVerifiedFiles(source, manifest, opts, onDisk);
+  if (!onDisk) return new FaceptorModel(manifest, files, backend, source.description);
+  // The host-fed constants (position tables, …) are the only weights.bin bytes the host itself needs.
+  const feedBytes = new Map<number, Uint8Array>();
+  for (const g of [...manifest.encoder.groups, ...manifest.heads.flatMap((h) => h.groups)]) {
+    for (const f of g.feeds) if (f.offset !== undefined && !feedBytes.has(f.offset)) feedBytes.set(f.offset, await source.readRange!(manifest.weights, f.offset, f.length!));
+  }
+  return new FaceptorModel(manifest, files, backend, source.description, { localPath: (p) => source.localPath!(p), feedBytes });
 }

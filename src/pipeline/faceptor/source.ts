@@ -13,4 +13,14 @@ export interface ModelPackageSource {
    * reading (total = expected size when known, else 0) so hosts can show a download bar.
    */
   readBytes(path: string, onProgress?: (loaded: number, total: number) => void): Promise<Uint8Array>;
+  /**
+   * Optional, for packages on a local disk (Node): the file's path. With `hashFile`, `readRange` and a backend that
+   * opens graphs from files (`createSessionFromFile`), the loader verifies the weights by streaming them and never
+   * holds them in memory: the runtime reads them itself, so they are held once (peak RSS, see the README bench).
+   */
+  localPath?(path: string): string;
+  /** With localPath: size and sha256 (lowercase hex) of a file, computed by streaming it. */
+  hashFile?(path: string): Promise<{ size: number; sha256: string }>;
+  /** With localPath: `length` bytes at `offset` of a file (the constants the host feeds from weights.bin). */
+  readRange?(path: string, offset: number, length: number): Promise<Uint8Array>;
 }

@@ -70,6 +70,16 @@ export interface FaceptorTimings {
   /** Time inside InferenceSession.run (all stages), as seen by the pipeline. */
   readonly runMs: number;
   readonly totalMs: number;
+  /**
+   * Session runs per graph file in this call (e.g. `encoder.onnx`: 2, `decoder.onnx`: 2 with every task of a
+   * Faceptor package on one face batch). `taskMs` shares a batched run's time equally among the tasks it carried.
+   */
+  readonly runs: Readonly<Record<string, number>>;
+  /**
+   * Bytes copied back from the runtime (all outputs that reached JS). On WebGPU the encoder's features stay on the
+   * GPU and feed the decoder directly, so only the head outputs count; on CPU backends everything does.
+   */
+  readonly readBackBytes: number;
 }
 
 /** How many times each graph ran (one run may carry a batch of faces). */

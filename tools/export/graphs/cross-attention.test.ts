@@ -1,5 +1,6 @@
 /**
- * The Layer-Attention task graphs' extra output `cross_attention` [N, decoderLayers, Q, levels·S²], checked on the
+ * The Layer-Attention decoder graph's extra output `cross_attention` [N, decoderLayers, Q, levels·S²] (per task: its
+ * rows of the batched output, here from runs carrying one task's queries), checked on the
  * golden Layer-Attention fixture against an independent float64 decoder written from faceptor-model.md §5 (not
  * from the exporter's graph code): it reads the checkpoint weights directly, takes the key positions of level 0
  * from the golden `decoder/pos_7x7_level0` tensor, and is itself validated against the golden `decoder_output`
@@ -17,6 +18,7 @@ import { openCheckpoint, type Checkpoint } from '../checkpoint/index.ts';
 import { halfToFloat } from '../onnx/fp16.ts';
 import { exportPackage } from '../package/export.ts';
 import { headOptionsFromManifest } from '../plan/index.ts';
+import { runPackage, type RunGraph, type Tensor } from '../package/run-package.ts';
 
 const GOLDEN = join(process.env.FACEPTOR_GOLDEN ?? join(import.meta.dirname, '../../../../shared/golden'), 'faceptor_layer_attention');
 const DEC = 'heads_module.decoder';
@@ -27,8 +29,12 @@ let work: string;
 let manifest: FaceptorManifest;
 let ckpt: Checkpoint;
 let golden: GoldenTensor[];
-/** Encoder outputs per group: feat_<block> → tensor. */
-const feats = new Map<number, Record<string, ort.Tensor>>();
+let weights: Uint8Array;
+/** Golden input batch per group. */
+const inputs = new Map<number, Tensor>();
+const sessions = new Map<string, ort.InferenceSession>();
+/** Encoder outputs of the 112 batch as maps [N, C, S, S]: feat_<block> → tensor. */
+const feats = new Map<number, Record<string, Tensor>>();
 
 async function goldenFloats(name: string): Promise<{ t: GoldenTensor; data: Float32Array }> {
   const t = golden.find((x) => x.name === name);
@@ -40,15 +46,19 @@ async function goldenFloats(name: string): Promise<{ t: GoldenTensor; data: Floa
 
 const w = (key: string): Promise<Float32Array> => ckpt.tensors.get(key)!.read();
 
-async function runGraph(file: string, feeds: Record<string, ort.Tensor>, fetches?: string[]): Promise<Record<string, ort.Tensor>> {
-  const s = await ort.InferenceSession.create(join(work, 'pkg', file), { logSeverityLevel: 3 });
-  try { return await (fetches ? s.run(feeds, fetches) : s.run(feeds)); } finally { await s.release(); }
-}
+const runGraph: RunGraph = async (file, feeds, fetches) => {
+  let s = sessions.get(file);
+  if (!s) { s = await ort.InferenceSession.create(join(work, 'pkg', file), { logSeverityLevel: 3 }); sessions.set(file, s); }
+  const f: Record<string, ort.Tensor> = {};
+  for (const [k, v] of Object.entries(feeds)) f[k] = new ort.Tensor(v.type, v.data, [...v.dims]);
+  const out = await s.run(f, fetches);
+  return Object.fromEntries(fetches.map((k) => [k, { data: out[k].data as Float32Array, dims: [...out[k].dims] }]));
+};
 
-async function runTask(task: TaskName, fetches?: string[]): Promise<Record<string, ort.Tensor>> {
-  const g = manifest.tasks.find((t) => t.name === task)!;
-  const f = feats.get(g.group)!;
-  return runGraph(g.file, Object.fromEntries(g.inputs.map((n) => [n, f[n]])), fetches);
+/** One task alone through the package (the decoder run carries only its queries), outputs by name. */
+async function runTask(task: TaskName, fetches?: string[]): Promise<Record<string, Tensor>> {
+  const { results } = await runPackage(manifest, weights, inputs, runGraph, { tasks: [task], outputs: fetches });
+  return Object.fromEntries([...results].filter(([k]) => k.startsWith(`${task}/`)).map(([k, v]) => [k.slice(task.length + 1), v]));
 }
 
 beforeAll(async () => {
@@ -60,14 +70,14 @@ beforeAll(async () => {
     ...headOptionsFromManifest(gm), label: 'golden fixture — random weights (layer attention)', untrained: true,
   }));
   ckpt = await openCheckpoint(join(GOLDEN, 'checkpoint.pth.tar'));
-  for (const enc of manifest.encoders) {
-    const input = golden.find((t) => t.role === 'input' && t.shape[2] === enc.group)!;
-    const { data } = await goldenFloats(input.name);
-    feats.set(enc.group, await runGraph(enc.file, { image: new ort.Tensor('float32', data, input.shape) }));
-  }
+  weights = new Uint8Array(await readFile(join(work, 'pkg', manifest.weights)));
+  for (const input of golden.filter((t) => t.role === 'input')) inputs.set(input.shape[2], { data: (await goldenFloats(input.name)).data, dims: input.shape });
+  const { results } = await runPackage(manifest, weights, inputs, runGraph, { tasks: ['age_morph2'] });
+  feats.set(112, Object.fromEntries([...results].filter(([k]) => k.startsWith('encoder112/')).map(([k, v]) => [k.slice('encoder112/'.length), v])));
 }, 60_000);
 
 afterAll(async () => {
+  for (const s of sessions.values()) await s.release();
   await ckpt?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
@@ -194,14 +204,18 @@ describe('cross_attention output (Layer-Attention golden fixture)', () => {
     for (const t of manifest.tasks) {
       const names = t.outputs.map((o) => o.name);
       if (TASKS[t.name].type === 'recog') { expect(names).not.toContain('cross_attention'); continue; }
-      const S = t.group / manifest.dims.patch;
       expect(names.at(-1)).toBe('cross_attention');
       expect(names.indexOf('cross_attention')).toBe(names.length - 1);
-      expect(t.outputs.at(-1)!.dims).toEqual(['N', layers, t.queries, 6 * S * S]);
+      expect(t.outputs.at(-1)).toEqual({ name: 'cross_attention', from: 'cross_attention', dims: ['N', layers, 'Q', 'K'] });
       // the ONNX graph declares it too (a session can fetch it by name)
-      const s = await ort.InferenceSession.create(join(work, 'pkg', t.file), { logSeverityLevel: 3 });
+      const s = await ort.InferenceSession.create(join(work, 'pkg', manifest.heads.find((h) => h.name === t.graph)!.file), { logSeverityLevel: 3 });
       expect(s.outputNames).toContain('cross_attention');
       await s.release();
+    }
+    // and the shapes of a real run: [N, layers, Q, levels·S²] per task
+    for (const task of ['age_morph2', 'align_cofw'] as const) {
+      const S = TASKS[task].group / manifest.dims.patch;
+      expect((await runTask(task, ['cross_attention'])).cross_attention.dims).toEqual([inputs.get(TASKS[task].group)!.dims[0], layers, manifest.tasks.find((t) => t.name === task)!.queries, 6 * S * S]);
     }
   });
 
@@ -255,7 +269,7 @@ describe('cross_attention output (Layer-Attention golden fixture)', () => {
       const all = await runTask(task);
       const a = all.cross_attention;
       const S = g.group / manifest.dims.patch;
-      expect(a.dims).toEqual([feats.get(g.group)!.feat_11.dims[0], manifest.dims.decoderLayers, g.queries, 6 * S * S]);
+      expect(a.dims).toEqual([inputs.get(g.group)!.dims[0], manifest.dims.decoderLayers, g.queries, 6 * S * S]);
       const K = 6 * S * S;
       const data = a.data as Float32Array;
       let worst = 0, negative = 0;

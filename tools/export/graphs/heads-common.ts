@@ -1,6 +1,6 @@
 /** Pieces shared by the Faceptor interpreters and the naive heads. */
 import type { Graph } from '../onnx/graph.ts';
-import { layerNorm, mapToTokens } from './layers.ts';
+import { layerNorm } from './layers.ts';
 import type { Params } from './params.ts';
 
 /** Linear without bias followed by eval BatchNorm1d, folded into one Linear (W·s per output row, bias t). */
@@ -21,10 +21,10 @@ export async function linearBn(g: Graph, P: Params, wKey: string, bnPrefix: stri
 
 /**
  * Recognition embedding (Faceptor feature_v2 and the naive RecognitionHead share the maths, §6 and §7.1):
- * LayerNorm over C on F_11 tokens → mean over tokens → Linear+BN → Linear+BN. Output [N, E], not normalised.
+ * LayerNorm over C on F_11 tokens [N, S², C] → mean over tokens → Linear+BN → Linear+BN. Output [N, E], not
+ * normalised.
  */
-export async function recognitionHead(g: Graph, P: Params, prefix: string, feat: string, C: number): Promise<string> {
-  const tokens = mapToTokens(g, feat, C);
+export async function recognitionHead(g: Graph, P: Params, prefix: string, tokens: string): Promise<string> {
   const normed = await layerNorm(g, P, `${prefix}.norm`, tokens, 1e-5);
   const pooled = g.reduceMean(normed, [1], 0);
   const h = await linearBn(g, P, `${prefix}.head.0.weight`, `${prefix}.head.1`, 2e-5, pooled);
@@ -38,19 +38,30 @@ export async function recognitionHead(g: Graph, P: Params, prefix: string, feat:
  * MatMuls) instead of one 16k-term reduction, and the coordinates are centred (x − c, c = (size − 1)/2), so
  * n = 0.5 + Σp·(x − c) / (Σp·size) keeps ~1e-7 accuracy on peaked and on saturated maps.
  */
-export function softArgmax(g: Graph, heatmap: string, Q: number, size: number): string {
+export function softArgmax(g: Graph, heatmap: string, tables: { cols: string; rows: string; size: string }): string {
   // 1/(1 + exp(−x)) rather than the Sigmoid op: onnxruntime's CPU Sigmoid saturates near x = −18 (p ≈ 1.5e-8
   // instead of e^x), which on a peaked map moves the expectation by ~1e-6.
   const one = g.f32([1], []);
   const p = g.div(one, g.add(one, g.node('Exp', [g.node('Neg', [heatmap])]))); // [N, Q, size, size]
-  const c = (size - 1) / 2;
-  const wx = new Float32Array(size * 2); // [size, 2]: columns (1, x − c)
-  const wyT = new Float32Array(2 * size); // [2, size]: rows (1, y − c)
-  for (let i = 0; i < size; i++) { wx[i * 2] = 1; wx[i * 2 + 1] = i - c; wyT[i] = 1; wyT[size + i] = i - c; }
-  const rows = g.matmul(p, g.f32(wx, [size, 2])); // [N, Q, size(y), 2]
-  const m = g.reshape(g.matmul(g.f32(wyT, [2, size]), rows), [0, Q, 4]); // [Σp, Σp(x−c), Σp(y−c), Σp(x−c)(y−c)]
+  const rows = g.matmul(p, tables.cols); // [N, Q, size(y), 2]
+  const m = g.reshape(g.matmul(tables.rows, rows), [0, 0, 4]); // [Σp, Σp(x−c), Σp(y−c), Σp(x−c)(y−c)]
   // Clip rather than Max: the JSEP WebGPU build has no Max kernel placement here (it fell back to the CPU EP).
   const den = g.node('Clip', [g.node('Slice', [m, g.i64([0]), g.i64([1]), g.i64([2])]), g.f32([1e-6], [])]);
   const num = g.node('Slice', [m, g.i64([1]), g.i64([3]), g.i64([2])]); // [N, Q, 2] = (x, y) sums
-  return g.add(g.div(num, g.mul(den, g.f32([size], []))), g.f32([0.5], []));
+  return g.add(g.div(num, g.mul(den, tables.size)), g.f32([0.5], []));
+}
+
+/** softArgmax's constants for a `size`×`size` map: columns (1, x − c) [size, 2], rows (1, y − c) [2, size], c = (size − 1)/2. */
+export function softArgmaxTables(size: number): { cols: Float32Array; rows: Float32Array } {
+  const c = (size - 1) / 2;
+  const cols = new Float32Array(size * 2);
+  const rows = new Float32Array(2 * size);
+  for (let i = 0; i < size; i++) { cols[i * 2] = 1; cols[i * 2 + 1] = i - c; rows[i] = 1; rows[size + i] = i - c; }
+  return { cols, rows };
+}
+
+/** softArgmax with its tables as inline constants (graphs with one fixed map size). */
+export function softArgmaxFixed(g: Graph, heatmap: string, size: number): string {
+  const t = softArgmaxTables(size);
+  return softArgmax(g, heatmap, { cols: g.f32(t.cols, [size, 2]), rows: g.f32(t.rows, [2, size]), size: g.f32([size], []) });
 }

@@ -7,16 +7,17 @@ import { transpose2d, type Params } from './params.ts';
  * on batch-first tensors [N, L, E]. Written with plain MatMul/Softmax so every EP (WebGPU included) runs it
  * exactly; q may have batch 1 and broadcast against k/v of batch N (the decoder's first layer).
  */
-export async function multiheadAttention(g: Graph, P: Params, prefix: string, q: string, k: string, v: string, heads: number): Promise<string> {
-  return (await multiheadAttentionWithWeights(g, P, prefix, q, k, v, heads)).output;
+export async function multiheadAttention(g: Graph, P: Params, prefix: string, q: string, k: string, v: string, heads: number, mask?: string): Promise<string> {
+  return (await multiheadAttentionWithWeights(g, P, prefix, q, k, v, heads, mask)).output;
 }
 
 /**
  * multiheadAttention that also hands back the softmax weights [N, heads, Lq, Lk] (the same tensor the output is
- * computed from, so exposing it changes no other value).
+ * computed from, so exposing it changes no other value). `mask` [Lq, Lk] is added to the scores before the
+ * softmax (0 = attend, a large negative value = blocked).
  */
 export async function multiheadAttentionWithWeights(
-  g: Graph, P: Params, prefix: string, q: string, k: string, v: string, heads: number,
+  g: Graph, P: Params, prefix: string, q: string, k: string, v: string, heads: number, mask?: string,
 ): Promise<{ output: string; weights: string }> {
   const E = P.shape(`${prefix}.out_proj.weight`)[0];
   if (E % heads !== 0) throw new Error(`${prefix}: width ${E} is not divisible by ${heads} heads`);
@@ -28,7 +29,8 @@ export async function multiheadAttentionWithWeights(
   const qh = split(g.linear(q, qp.w, qp.b), [0, 2, 1, 3]); // [N, H, Lq, dh]
   const kh = split(g.linear(k, kp.w, kp.b), [0, 2, 3, 1]); // [N, H, dh, Lk]
   const vh = split(g.linear(v, vp.w, vp.b), [0, 2, 1, 3]); // [N, H, Lk, dh]
-  const attn = g.softmax(g.matmul(qh, kh), -1);
+  const scores = g.matmul(qh, kh);
+  const attn = g.softmax(mask ? g.add(scores, mask) : scores, -1);
   const o = g.reshape(g.transpose(g.matmul(attn, vh), [0, 2, 1, 3]), [0, 0, E]);
   const output = g.linear(o, await P.linearT(g, `${prefix}.out_proj.weight`), await P.raw(g, `${prefix}.out_proj.bias`));
   return { output, weights: attn };

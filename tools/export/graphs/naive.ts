@@ -6,58 +6,75 @@
  */
 import { Graph } from '../onnx/graph.ts';
 import { TASKS } from '../../../src/core/faceptor/tasks.ts';
-import type { TaskName } from '../../../src/core/faceptor/tasks.ts';
+import type { InputGroup, TaskName, TaskType } from '../../../src/core/faceptor/tasks.ts';
 import { featName } from './encoder.ts';
-import type { TaskGraph } from './faceptor.ts';
-import { recognitionHead, softArgmax } from './heads-common.ts';
-import { convBn, linear } from './layers.ts';
+import type { GraphOutput, HeadsBuild, TaskOutput } from './faceptor.ts';
+import { recognitionHead, softArgmaxFixed } from './heads-common.ts';
+import { convBn, linear, tokensToMap } from './layers.ts';
 import type { Params } from './params.ts';
 import { adaptivePoolMatrix, bilinearMatrix } from './tables.ts';
 
 const HEADS = 'heads_module.heads';
 
-export interface NaiveTaskSpec { readonly task: TaskName; readonly S: number }
+/** One naive head graph: a task type's head (its weights are its own), serving its tasks of one input group. */
+export interface NaiveHeadsSpec { readonly type: TaskType; readonly tasks: readonly TaskName[]; readonly group: InputGroup; readonly S: number }
 
-export async function buildNaiveTask(P: Params, spec: NaiveTaskSpec): Promise<TaskGraph> {
+/**
+ * The naive heads of one task type as one graph (each type has its own weights, so nothing is shared across types;
+ * a type's tasks share its trunk: expression's two datasets differ only in their last Linear). Inputs are the
+ * encoder tokens [N, S², C]; outputs are named `<task>.<output>`.
+ */
+export async function buildNaiveHeads(P: Params, spec: NaiveHeadsSpec): Promise<HeadsBuild> {
   const C = P.shape('backbone_module.visual.conv1.weight')[0];
-  const { task, S } = spec;
-  const type = TASKS[task].type;
-  const g = new Graph(`naive_${task}`);
+  const { type, S } = spec;
+  const g = new Graph(`naive_${type}`);
   const prefix = `${HEADS}.${type}`;
+  const outputs: GraphOutput[] = [];
+  const taskOutputs = new Map<TaskName, TaskOutput[]>();
+  const out = (value: string, task: TaskName, name: string, dims: (number | string)[]) => {
+    const from = `${task}.${name}`;
+    g.output(value, from, dims);
+    outputs.push({ name: from, dims });
+    taskOutputs.set(task, [...(taskOutputs.get(task) ?? []), { name, from, dims }]);
+  };
+  const build = (inputs: number[]): HeadsBuild => ({
+    graph: g, kind: 'heads', inputs: inputs.map(featName), outputs, groupFeeds: new Map([[spec.group, []]]), queryOffsets: new Map(), taskOutputs,
+  });
+  const tokens = (blocks: number[]) => blocks.map((b) => g.input(featName(b), ['N', S * S, C]));
 
   if (type === 'recog') {
-    const f11 = g.input(featName(11), ['N', C, S, S]);
-    const emb = await recognitionHead(g, P, prefix, f11, C);
+    const [f11] = tokens([11]);
+    const emb = await recognitionHead(g, P, prefix, f11);
     const E = P.shape(`${prefix}.head.2.weight`)[0];
-    g.output(emb, 'embedding', ['N', E]);
-    return { graph: g, inputs: [featName(11)], outputs: [{ name: 'embedding', dims: ['N', E] }] };
+    for (const t of spec.tasks) out(emb, t, 'embedding', ['N', E]);
+    return build([11]);
   }
 
   if (type === 'age' || type === 'biattr' || type === 'affect') {
     const blocks = [5, 7, 9, 11];
-    const feats = blocks.map((b) => g.input(featName(b), ['N', C, S, S]));
-    const logits = await swinFaceHead(g, P, prefix, task, feats);
-    const Q = P.shape(`${prefix}.fcs.${task}.weight`)[0];
-    g.output(logits, 'logits', ['N', Q]);
-    return { graph: g, inputs: blocks.map(featName), outputs: [{ name: 'logits', dims: ['N', Q] }] };
+    const feats = tokens(blocks).map((t) => tokensToMap(g, t, C, S));
+    const trunk = await swinFaceTrunk(g, P, prefix, feats);
+    for (const t of spec.tasks) {
+      const Q = P.shape(`${prefix}.fcs.${t}.weight`)[0];
+      out(await linear(g, P, `${prefix}.fcs.${t}`, trunk), t, 'logits', ['N', Q]);
+    }
+    return build(blocks);
   }
 
   const blocks = [3, 5, 7, 11];
-  const feats = blocks.map((b) => g.input(featName(b), ['N', C, S, S]));
+  const feats = tokens(blocks).map((t) => tokensToMap(g, t, C, S));
   const maps = await uperHead(g, P, prefix, feats, S);
   const Q = P.shape(`${prefix}.head.conv_seg.weight`)[0];
   const H = 4 * S;
-  if (type === 'parsing') {
-    g.output(maps, 'logits_128', ['N', Q, H, H]);
-    return { graph: g, inputs: blocks.map(featName), outputs: [{ name: 'logits_128', dims: ['N', Q, H, H] }] };
+  for (const t of spec.tasks) {
+    if (type === 'parsing') out(maps, t, 'logits_128', ['N', Q, H, H]);
+    else { out(softArgmaxFixed(g, maps, H), t, 'landmark', ['N', Q, 2]); out(maps, t, 'heatmap', ['N', Q, H, H]); }
   }
-  g.output(maps, 'heatmap', ['N', Q, H, H]);
-  g.output(softArgmax(g, maps, Q, H), 'landmark', ['N', Q, 2]);
-  return { graph: g, inputs: blocks.map(featName), outputs: [{ name: 'landmark', dims: ['N', Q, 2] }, { name: 'heatmap', dims: ['N', Q, H, H] }] };
+  return build(blocks);
 }
 
-/** SwinFaceHead (§7.2): 4 convs → concat → CBAM channel gate → ReLU → global max → BN1d → 2×(Linear+ReLU) → fc. */
-async function swinFaceHead(g: Graph, P: Params, prefix: string, task: TaskName, feats: string[]): Promise<string> {
+/** SwinFaceHead (§7.2) up to its task Linear: 4 convs → concat → CBAM channel gate → ReLU → global max → BN1d → 2×(Linear+ReLU). */
+async function swinFaceTrunk(g: Graph, P: Params, prefix: string, feats: string[]): Promise<string> {
   const convs: string[] = [];
   for (let k = 0; k < 4; k++) {
     convs.push(g.node('Conv', [feats[k], await P.raw(g, `${prefix}.conv.${k}.weight`)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }));
@@ -89,11 +106,13 @@ async function swinFaceHead(g: Graph, P: Params, prefix: string, task: TaskName,
     return { data: out, dims: [O] };
   });
   let h = g.relu(g.linear(pooled, w0, b0));
-  h = g.relu(await linear(g, P, `${prefix}.feature.3`, h));
-  return linear(g, P, `${prefix}.fcs.${task}`, h);
+  return g.relu(await linear(g, P, `${prefix}.feature.3`, h));
 }
 
-/** A constant [rows × cols] matrix from a float64 table, stored in the weights file under `id`. */
+/**
+ * A constant [rows × cols] matrix from a float64 table, stored in the weights file under `id` (ids carry the head's
+ * prefix: parsing and align graphs keep their own copy, so every stored tensor belongs to exactly one graph).
+ */
 function matrix(g: Graph, P: Params, id: string, m: Float64Array, rows: number, cols: number): Promise<string> {
   return P.derived(g, id, async () => ({ data: Float32Array.from(m), dims: [rows, cols] }));
 }
@@ -138,10 +157,10 @@ async function uperHead(g: Graph, P: Params, prefix: string, feats: string[], S:
     const pool = adaptivePoolMatrix(S3, s);
     const poolT = transposeM(pool, s, S3);
     // Clean separable form: Ph · X · Pwᵀ.
-    const pooled = g.matmul(await matrix(g, P, `pool${S3}to${s}`, pool, s, S3), g.matmul(l3, await matrix(g, P, `pool${S3}to${s}^T`, poolT, S3, s)));
+    const pooled = g.matmul(await matrix(g, P, `${prefix}.pool${S3}to${s}`, pool, s, S3), g.matmul(l3, await matrix(g, P, `${prefix}.pool${S3}to${s}^T`, poolT, S3, s)));
     const conv = await convBn(g, P, `${h}.psp_modules.${k}.1.conv.weight`, `${h}.psp_modules.${k}.1.bn`, pooled, 1e-5, 0, true);
     const up = bilinearMatrix(s, S3);
-    ppm.push(g.matmul(await matrix(g, P, `bilinear${s}to${S3}`, up, S3, s), g.matmul(conv, await matrix(g, P, `bilinear${s}to${S3}^T`, transposeM(up, S3, s), s, S3))));
+    ppm.push(g.matmul(await matrix(g, P, `${prefix}.bilinear${s}to${S3}`, up, S3, s), g.matmul(conv, await matrix(g, P, `${prefix}.bilinear${s}to${S3}^T`, transposeM(up, S3, s), s, S3))));
   }
   const L3 = await convBn(g, P, `${h}.bottleneck.conv.weight`, `${h}.bottleneck.bn`, g.concat(ppm, 1), 1e-5, 1, true);
 

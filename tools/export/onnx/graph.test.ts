@@ -11,7 +11,7 @@ import { floatToHalfBits } from './fp16.ts';
 import { Graph } from './graph.ts';
 import { Params, type TensorSource } from '../graphs/params.ts';
 import { multiheadAttention, selfAttention } from '../graphs/layers.ts';
-import { softArgmax } from '../graphs/heads-common.ts';
+import { softArgmaxFixed } from '../graphs/heads-common.ts';
 import { WeightStore } from '../package/weights.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'onnx-writer-test-'));
@@ -163,7 +163,7 @@ describe('graph ops', () => {
     const size = 16, Q = 2;
     const g = new Graph('sa');
     const h = g.input('h', [1, Q, size, size]);
-    g.output(softArgmax(g, h, Q, size), 'lm', [1, Q, 2]);
+    g.output(softArgmaxFixed(g, h, size), 'lm', [1, Q, 2]);
     const hm = new Float32Array(Q * size * size).fill(-60); // query 0: one hot pixel at column 11, row 4
     hm[4 * size + 11] = 60;
     hm.fill(0, size * size); // query 1: flat map

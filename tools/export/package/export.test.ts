@@ -37,19 +37,47 @@ describe('model package', () => {
     expect(manifest.provenance.step).toBe(50000);
     expect(manifest.variant).toBe('base');
     expect(manifest.tasks.map((t) => t.name)).toEqual(plan.tasks);
-    // Both encoders use the same 12 blocks: stored twice, the parameter count would exceed the kept weights by
-    // the whole backbone. Only small folded constants (position tables, anchor embeddings) may be added.
+    // The 12 blocks serve both sizes: stored twice, the parameter count would exceed the kept weights by the
+    // whole backbone. Only small folded constants (position tables, anchor embeddings, soft-argmax tables) may be added.
     const kept = [...plan.keep.values()].reduce((s, shape) => s + shape.reduce((a, b) => a * b, 1), 0);
     const C = manifest.dims.vitWidth, D = manifest.dims.decoderWidth!;
-    const constants = (1 + 49) * C + (1 + 1024) * C + (49 + 1024) * D;
+    const constants = (1 + 49) * C + (1 + 1024) * C + (49 + 1024) * D + 4 * (28 + 128) + 2;
     expect(manifest.parameters).toBeLessThanOrEqual(kept + constants);
-    expect(manifest.encoders.map((e) => e.file)).toEqual(['encoder_112.onnx', 'encoder_512.onnx']);
+    expect([manifest.encoder.file, ...manifest.heads.map((h) => h.file)]).toEqual(['encoder.onnx', 'decoder.onnx']);
+    expect(manifest.encoder.groups.map((g) => g.group)).toEqual([112, 512]);
   });
+
+  for (const variant of ['faceptor_base', 'faceptor_layer_attention', 'naive_faceptor']) {
+    it(`${variant}: every stored tensor is an initializer of exactly one graph (each weight held once per runtime)`, async () => {
+      const dir = join(GOLDEN, variant);
+      const out = join(work, `once-${variant}`);
+      const { manifest } = await exportPackage(join(dir, 'checkpoint.pth.tar'), out, headOptionsFromManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))));
+      const owner = new Map<number, string>();
+      for (const file of [manifest.encoder.file, ...manifest.heads.map((h) => h.file)]) {
+        // ExternalDataInfo entries: key "offset" (field 1) then its value (field 2) as decimal text.
+        const text = readFileSync(join(out, file)).toString('latin1');
+        const offsets = [...text.matchAll(/\x0a\x06offset\x12[\s\S](\d+)/g)].map((m) => Number(m[1]));
+        expect(offsets.length).toBeGreaterThan(0);
+        for (const o of new Set(offsets)) {
+          expect(owner.get(o), `tensor at ${o} is in ${owner.get(o)} and ${file}`).toBeUndefined();
+          owner.set(o, file);
+        }
+      }
+      // Host-fed constants are not initializers of any graph.
+      for (const g of [...manifest.encoder.groups, ...manifest.heads.flatMap((h) => h.groups)]) {
+        for (const f of g.feeds) if (f.offset !== undefined) expect(owner.has(f.offset)).toBe(false);
+      }
+      expect(manifest.heads.length).toBe(variant === 'naive_faceptor' ? new Set(manifest.tasks.map((t) => t.type)).size : 1);
+    });
+  }
 
   it('fp16 halves weights.bin (matrices half, vectors float32)', async () => {
     const a = await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(work, 'p32'), heads());
     const b = await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(work, 'p16'), { ...heads(), precision: 'fp16' });
-    const size = (m: typeof a.manifest) => m.files.find((f) => f.path === 'weights.bin')!.size;
+    // Host-fed constants (position tables, …) stay float32 in both: they are not weights the graphs cast.
+    const fed = (m: typeof a.manifest) => [...m.encoder.groups, ...m.heads.flatMap((h) => h.groups)].flatMap((g) => g.feeds).reduce((s, f) => s + (f.length ?? 0), 0);
+    const size = (m: typeof a.manifest) => m.files.find((f) => f.path === 'weights.bin')!.size - fed(m);
+    expect(fed(b.manifest)).toBe(fed(a.manifest));
     const ratio = size(b.manifest) / size(a.manifest);
     expect(ratio).toBeGreaterThan(0.5);
     expect(ratio).toBeLessThan(0.53);
@@ -60,7 +88,7 @@ describe('model package', () => {
     await exportPackage(join(BASE, 'checkpoint.pth.tar'), out, { ...heads(), label: 'first' });
     const before = readFileSync(join(out, 'faceptor.json'), 'utf8');
     await expect(exportPackage(join(BASE, 'checkpoint.pth.tar'), out, {
-      ...heads(), label: 'second', replace: true, onProgress: (done) => { if (done === 3) throw new Error('disk on fire'); },
+      ...heads(), label: 'second', replace: true, onProgress: (done) => { if (done === 2) throw new Error('disk on fire'); },
     })).rejects.toThrow('disk on fire');
     expect(readFileSync(join(out, 'faceptor.json'), 'utf8')).toBe(before);
     expect(readdirSync(work).filter((n) => n.includes('partial'))).toEqual([]);
@@ -125,7 +153,8 @@ describe('real-size checkpoints (full_size_keys.json, no weights)', () => {
       }, plan, store, async (file) => { fileCount.push(file); });
       store.close();
       expect([...read].sort()).toEqual(inference.sort());
-      expect(fileCount.length).toBe(plan.tasks.length + new Set(plan.tasks.map((t) => TASKS[t].group)).size);
+      // one encoder, then one decoder graph (Faceptor) or one graph per task type (Naive)
+      expect(fileCount.length).toBe(1 + (plan.variant === 'naive' ? new Set(plan.tasks.map((t) => TASKS[t].type)).size : 1));
     }, 300_000);
   }
 });

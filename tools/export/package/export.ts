@@ -11,14 +11,14 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { LAYER_ATTENTION_BLOCKS, TASKS, type InputGroup, type TaskName, type Variant } from '../../../src/core/faceptor/tasks.ts';
 import {
   MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, parseManifest,
-  type EncoderGraph, type FaceptorManifest, type ModelIndex, type ModelIndexEntry, type PackageFile, type TaskGraph as TaskEntry,
+  type EncoderGraph, type FaceptorManifest, type HeadGraph, type ModelIndex, type ModelIndexEntry, type PackageFile, type TaskGraph as TaskEntry,
 } from '../../../src/core/faceptor/manifest.ts';
 import { openCheckpoint, type Checkpoint } from '../checkpoint/index.ts';
 import { planExport, type ExportPlan, type ExportPlanOptions } from '../plan/index.ts';
 import type { Graph } from '../onnx/graph.ts';
-import { buildEncoder, featName } from '../graphs/encoder.ts';
-import { buildFaceptorTask, type TaskGraph } from '../graphs/faceptor.ts';
-import { buildNaiveTask } from '../graphs/naive.ts';
+import { buildEncoder, featName, POS_INPUT } from '../graphs/encoder.ts';
+import { buildFaceptorHeads, type HeadsBuild } from '../graphs/faceptor.ts';
+import { buildNaiveHeads } from '../graphs/naive.ts';
 import { Params, type TensorSource } from '../graphs/params.ts';
 import { WEIGHTS_FILE, WeightStore, type Precision } from './weights.ts';
 import {
@@ -27,7 +27,7 @@ import {
 } from './out-dir.ts';
 
 export const EXPORTER = 'faceptor-web exporter';
-export const EXPORTER_VERSION = '1.0.0';
+export const EXPORTER_VERSION = '2.0.0';
 
 export interface ExportOptions extends ExportPlanOptions {
   readonly precision?: Precision;
@@ -167,7 +167,8 @@ export async function exportPackage(checkpointPath: string, outDir: string | Aut
       },
       parameters: built.parameters,
       weights: WEIGHTS_FILE,
-      encoders: built.encoders,
+      encoder: built.encoder,
+      heads: built.heads,
       tasks: built.tasks,
       fused: built.fused,
       files,
@@ -265,7 +266,8 @@ export async function updateModelIndex(out: string, manifest: FaceptorManifest):
 }
 
 interface Built {
-  encoders: EncoderGraph[];
+  encoder: EncoderGraph;
+  heads: HeadGraph[];
   tasks: TaskEntry[];
   files: string[];
   fused: string[];
@@ -295,15 +297,18 @@ async function writeGraphs(ckpt: Checkpoint, plan: ExportPlan, dir: string, prec
 }
 
 /**
- * Builds every graph of the package in order (encoders first, then tasks), appending weights to `store` and
+ * Builds every graph of the package in order (the encoder, then the head graphs), appending weights to `store` and
  * handing each finished graph to `save`. With a dry-run store this checks a checkpoint's shapes end to end.
+ * Faceptor variants get one head graph for every task of both groups (decoder + interpreters, batched queries);
+ * Naive gets one per task type (each type's head has its own weights). Every weight lands in exactly one graph.
  */
 export async function buildPackageGraphs(source: TensorSource, plan: ExportPlan, store: WeightStore,
   save: (file: string, g: Graph, done: number, total: number) => Promise<void>,
-): Promise<{ encoders: EncoderGraph[]; tasks: TaskEntry[]; ops: Set<string>; nodeCounts: Record<string, number> }> {
+): Promise<{ encoder: EncoderGraph; heads: HeadGraph[]; tasks: TaskEntry[]; ops: Set<string>; nodeCounts: Record<string, number> }> {
   const P = new Params(source, store);
   const groups = ([112, 512] as InputGroup[]).filter((gr) => plan.tasks.some((t) => TASKS[t].group === gr));
-  const total = groups.length + plan.tasks.length;
+  const naiveTypes = plan.variant === 'naive' ? [...new Set(plan.tasks.map((t) => TASKS[t].type))] : [];
+  const total = 1 + (plan.variant === 'naive' ? naiveTypes.length : 1);
   let done = 0;
   const ops = new Set<string>();
   const nodeCounts: Record<string, number> = {};
@@ -313,35 +318,53 @@ export async function buildPackageGraphs(source: TensorSource, plan: ExportPlan,
     await save(file, g, ++done, total);
   };
 
-  const encoders: EncoderGraph[] = [];
-  for (const group of groups) {
-    const blocks = [...new Set(plan.tasks.filter((t) => TASKS[t].group === group).flatMap((t) => blocksForTask(plan.variant, t)))].sort((a, b) => a - b);
-    const g = await buildEncoder(P, { inputSize: group, blocks, heads: plan.dims.vit.heads });
-    const file = `encoder_${group}.onnx`;
-    await finish(file, g);
-    const S = group / plan.dims.vit.patch;
-    encoders.push({
-      group, file, input: { name: 'image', dims: ['N', 3, group, group] },
-      outputs: blocks.map((b) => ({ name: featName(b), dims: ['N', plan.dims.vit.width, S, S] })),
-    });
-  }
+  const C = plan.dims.vit.width;
+  const blocks = [...new Set(plan.tasks.flatMap((t) => blocksForTask(plan.variant, t)))].sort((a, b) => a - b);
+  const enc = await buildEncoder(P, { inputSizes: groups, blocks, heads: plan.dims.vit.heads });
+  const encFile = 'encoder.onnx';
+  await finish(encFile, enc.graph);
+  const encoder: EncoderGraph = {
+    file: encFile, input: { name: 'image', dims: ['N', 3, 'H', 'H'] },
+    outputs: blocks.map((b) => ({ name: featName(b), dims: ['N', 'S2', C] })),
+    groups: groups.map((group) => {
+      const ref = enc.posTables.get(group)!;
+      return { group, feeds: [{ name: POS_INPUT, type: 'float32', dims: [...ref.dims], offset: ref.offset, length: ref.length }] };
+    }),
+  };
 
+  const heads: HeadGraph[] = [];
   const tasks: TaskEntry[] = [];
-  for (const task of plan.tasks) {
-    const group = TASKS[task].group;
-    const S = group / plan.dims.vit.patch;
-    const tg: TaskGraph = plan.variant === 'naive'
-      ? await buildNaiveTask(P, { task, S })
-      : await buildFaceptorTask(P, {
-        task, S, levels: blocksForTask(plan.variant, task), decoderHeads: plan.dims.decoder!.heads,
-        // Layer-Attention only: the Base/Full decoders read one level, so the per-block chart would be one bar.
-        crossAttention: plan.variant === 'layer_attention',
+  const add = async (name: string, hb: HeadsBuild) => {
+    const file = `${name}.onnx`;
+    await finish(file, hb.graph);
+    heads.push({
+      name, file, kind: hb.kind, inputs: [...hb.inputs], outputs: hb.outputs.map((o) => ({ name: o.name, dims: [...o.dims] })),
+      groups: [...hb.groupFeeds].map(([group, feeds]) => ({ group, feeds })),
+    });
+    for (const [task, outs] of hb.taskOutputs) {
+      tasks.push({
+        name: task, type: TASKS[task].type, group: TASKS[task].group, queries: plan.dims.outputs[task] ?? 0, graph: name,
+        queryOffset: hb.queryOffsets.get(task) ?? null, outputs: outs.map((o) => ({ name: o.name, from: o.from, dims: [...o.dims] })),
       });
-    const file = `${task}.onnx`;
-    await finish(file, tg.graph);
-    tasks.push({ name: task, type: TASKS[task].type, group, queries: plan.dims.outputs[task] ?? 0, file, inputs: [...tg.inputs], outputs: tg.outputs.map((o) => ({ name: o.name, dims: [...o.dims] })) });
+    }
+  };
+  if (plan.variant === 'naive') {
+    for (const type of naiveTypes) {
+      const mine = plan.tasks.filter((t) => TASKS[t].type === type);
+      const group = TASKS[mine[0]].group;
+      await add(`naive_${type}`, await buildNaiveHeads(P, { type, tasks: mine, group, S: group / plan.dims.vit.patch }));
+    }
+  } else {
+    await add('decoder', await buildFaceptorHeads(P, {
+      tasks: plan.tasks, groups, patch: plan.dims.vit.patch, levels: blocksForTask(plan.variant, 'age_morph2'),
+      decoderHeads: plan.dims.decoder!.heads,
+      // Layer-Attention only: the Base/Full decoders read one level, so the per-block chart would be one bar.
+      crossAttention: plan.variant === 'layer_attention',
+    }));
   }
-  return { encoders, tasks, ops, nodeCounts };
+  // Manifest tasks in plan order (the registry order), whatever graph computes them.
+  tasks.sort((a, b) => plan.tasks.indexOf(a.name) - plan.tasks.indexOf(b.name));
+  return { encoder, heads, tasks, ops, nodeCounts };
 }
 
 function describeFusions(ops: Set<string>, precision: Precision): string[] {
@@ -349,8 +372,9 @@ function describeFusions(ops: Set<string>, precision: Precision): string[] {
     'LayerNormalization: every LayerNorm (ViT, decoder, feature_v2) and Norm2d (channels-last) as one op',
     'attention: q/k/v split from in_proj at export, 1/sqrt(head_dim) folded into the q projection; plain MatMul/Softmax/MatMul (com.microsoft.MultiHeadAttention gave wrong results on the onnxruntime-web 1.30 WebGPU EP, measured)',
     'BatchNorm (eval statistics) folded into the preceding Linear/Conv/ConvTranspose',
-    'ViT position table resized to each grid at export (bicubic, PyTorch semantics) with the class token folded in',
-    'decoder anchor position embeddings A_S + level_embed precomputed per grid and level',
+    'ViT position table resized to each grid at export (bicubic, PyTorch semantics) with the class token folded in; one encoder graph for both sizes, the table fed per size',
+    'decoder anchor position embeddings A_S + level_embed precomputed per grid and level, fed per size',
+    'one decoder run per input group for all its tasks: queries concatenated, self-attention blocked across tasks by an additive mask; input projection and map_v2 mask features once per run',
     'landmark soft-argmax inside the align graphs',
   ];
   if (ops.has('com.microsoft.QuickGelu')) out.push('QuickGELU as com.microsoft.QuickGelu');

@@ -19,6 +19,7 @@ import { resizePosTable } from '../graphs/tables.ts';
 import { anchorPositions } from '../graphs/faceptor.ts';
 import { Params } from '../graphs/params.ts';
 import { halfToFloat } from '../onnx/fp16.ts';
+import { runPackage, type RunGraph, type Tensor } from './run-package.ts';
 
 interface GoldenTensor {
   name: string; file: string; dtype: 'float32' | 'float16' | 'uint8'; shape: number[]; role: string;
@@ -26,7 +27,7 @@ interface GoldenTensor {
 }
 interface GoldenManifest { variant: string; reduced_config?: { vit_heads?: number; dec_heads?: number }; tensors: GoldenTensor[] }
 
-export interface Tensor { data: Float32Array; dims: number[] }
+export type { Tensor };
 
 export interface Comparison {
   readonly name: string;
@@ -132,26 +133,21 @@ export async function runGolden(goldenDir: string, options: { precision?: Precis
       inputs.set(t.shape[2], { data: (await readGolden(goldenDir, t)) as Float32Array, dims: t.shape });
     }
 
-    const results = new Map<string, Tensor>(); // "<task>/<output>" and "encoder<group>/feat_k"
-    const toT = (v: ort.Tensor): Tensor => ({ data: Float32Array.from(v.data as Float32Array), dims: [...v.dims] });
-    for (const enc of manifest.encoders) {
-      const x = inputs.get(enc.group);
-      if (!x) throw new Error(`golden set has no ${enc.group} input`);
-      const s = await ort.InferenceSession.create(join(pkgDir, enc.file));
-      const out = await s.run({ [enc.input.name]: new ort.Tensor('float32', x.data, x.dims) });
-      for (const o of enc.outputs) results.set(`encoder${enc.group}/${o.name}`, toT(out[o.name]));
-      await s.release();
-    }
-    for (const task of manifest.tasks) {
-      const s = await ort.InferenceSession.create(join(pkgDir, task.file));
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const name of task.inputs) {
-        const f = results.get(`encoder${task.group}/${name}`)!;
-        feeds[name] = new ort.Tensor('float32', f.data, f.dims);
-      }
-      const out = await s.run(feeds);
-      for (const o of task.outputs) results.set(`${task.name}/${o.name}`, toT(out[o.name]));
-      await s.release();
+    const weights = new Uint8Array(await readFile(join(pkgDir, manifest.weights)));
+    const sessions = new Map<string, ort.InferenceSession>();
+    const run: RunGraph = async (file, feeds, fetches) => {
+      let s = sessions.get(file);
+      if (!s) { s = await ort.InferenceSession.create(join(pkgDir, file)); sessions.set(file, s); }
+      const f: Record<string, ort.Tensor> = {};
+      for (const [k, v] of Object.entries(feeds)) f[k] = new ort.Tensor(v.type, v.data, [...v.dims]);
+      const out = await s.run(f, fetches);
+      return Object.fromEntries(fetches.map((k) => [k, { data: Float32Array.from(out[k].data as Float32Array), dims: [...out[k].dims] }]));
+    };
+    let results: Map<string, Tensor>;
+    try {
+      ({ results } = await runPackage(manifest, weights, inputs, run));
+    } finally {
+      for (const s of sessions.values()) await s.release();
     }
 
     const { comparisons, skipped } = await compareWithGolden(goldenDir, results, manifest, TOLERANCES[precision]);

@@ -31,7 +31,7 @@ export class WeightStore {
   has(id: string): boolean { return this.refs.has(id); }
 
   /** Returns the stored tensor `id`, producing and appending it on first use. */
-  async put(id: string, produce: () => Promise<{ data: Float32Array; dims: readonly number[] }>): Promise<ExternalRef> {
+  async put(id: string, produce: () => Promise<{ data: Float32Array; dims: readonly number[] }>, opts: { float32?: boolean } = {}): Promise<ExternalRef> {
     const known = this.refs.get(id);
     if (known) return known;
     const { data, dims } = await produce();
@@ -39,7 +39,8 @@ export class WeightStore {
     if (numel !== data.length) throw new Error(`internal: tensor ${id} has ${data.length} values for dims [${dims}]`);
     // fp16 halves the matrices; vectors (biases, norm scales, embeddings' 1-D rows) stay float32: they are a
     // negligible share of the bytes and feed additive/scale paths where rounding shows directly in the output.
-    const half = this.precision === 'fp16' && dims.length > 1;
+    // `float32`: constants the host feeds as inputs (position tables, …) are read as float32 by the pipeline.
+    const half = this.precision === 'fp16' && dims.length > 1 && !opts.float32;
     const bytes = half ? new Uint8Array(toHalf(data).buffer) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const pad = (ALIGN - (this.offset % ALIGN)) % ALIGN;
     if (pad) this.write(new Uint8Array(pad));

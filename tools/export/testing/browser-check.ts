@@ -9,12 +9,13 @@
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { compareWithGolden, type Comparison, type Tensor, type Tolerance } from '../package/golden.ts';
 import { exportPackage } from '../package/export.ts';
 import { headOptionsFromManifest } from '../plan/index.ts';
 import { Graph } from '../onnx/graph.ts';
+import { runPackage, type RunGraph } from '../package/run-package.ts';
 
 /**
  * Browser tolerance (fp32 weights): GPU back-ends reorder float sums (tiled MatMul, parallel reductions), so the
@@ -81,44 +82,42 @@ export async function browserCheck(goldenDir: string, eps: readonly ('webgpu' | 
         warnings.length = 0;
       }
       const t0 = performance.now();
-      const variant = basename(resolve(goldenDir));
-      const raw = await page.evaluate(async ({ manifest, inputs, ep, bundle, variant }) => {
+      // The same run plan as `npm run golden` (run-package.ts), each session.run done in the page.
+      await page.evaluate(async ({ weightsFile, ep, bundle }) => {
         const ort = await import(bundle === 'webgpu' ? '/ort/ort.webgpu.min.mjs' : '/ort/ort.min.mjs');
         ort.env.wasm.wasmPaths = '/ort/';
         ort.env.wasm.numThreads = 1;
-        const weights = new Uint8Array(await (await fetch(`/pkg/${manifest.weights}`)).arrayBuffer());
-        const half = (h: number) => { const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 31, f = h & 1023; return e === 0 ? s * f * 2 ** -24 : s * (1 + f / 1024) * 2 ** (e - 15); };
-        const feeds: Record<number, { data: Float32Array; dims: number[] }> = {};
-        for (const t of inputs) {
-          const h = new Uint16Array(await (await fetch(`/golden/${variant}/${t.file}`)).arrayBuffer());
-          feeds[t.shape[2]] = { data: Float32Array.from(h, half), dims: t.shape };
-        }
-        const open = async (file: string) => ort.InferenceSession.create(new Uint8Array(await (await fetch(`/pkg/${file}`)).arrayBuffer()), {
-          executionProviders: [ep], externalData: [{ path: manifest.weights, data: weights }], logSeverityLevel: ep === 'webgpu' ? 0 : 3,
-        });
-        const out: Record<string, { data: number[]; dims: number[] }> = {};
-        const feats: Record<string, unknown> = {};
-        for (const enc of manifest.encoders) {
-          const s = await open(enc.file);
-          const x = feeds[enc.group];
-          const r = await s.run({ [enc.input.name]: new ort.Tensor('float32', x.data, x.dims) });
-          for (const o of enc.outputs) {
-            feats[`${enc.group}/${o.name}`] = r[o.name];
-            out[`encoder${enc.group}/${o.name}`] = { data: Array.from(r[o.name].data as Float32Array), dims: r[o.name].dims };
+        const weights = new Uint8Array(await (await fetch(`/pkg/${weightsFile}`)).arrayBuffer());
+        const sessions = new Map<string, unknown>();
+        (globalThis as Record<string, unknown>).__run = async (file: string, feeds: Record<string, { type: string; dims: number[]; data: number[] }>, fetches: string[]) => {
+          let s = sessions.get(file) as { run: (f: unknown, o: string[]) => Promise<Record<string, { data: Float32Array; dims: number[] }>> } | undefined;
+          if (!s) {
+            s = await ort.InferenceSession.create(new Uint8Array(await (await fetch(`/pkg/${file}`)).arrayBuffer()), {
+              executionProviders: [ep], externalData: [{ path: weightsFile, data: weights }], logSeverityLevel: ep === 'webgpu' ? 0 : 3,
+            });
+            sessions.set(file, s);
           }
-          await s.release();
-        }
-        for (const task of manifest.tasks) {
-          const s = await open(task.file);
           const f: Record<string, unknown> = {};
-          for (const n of task.inputs) f[n] = feats[`${task.group}/${n}`];
-          const r = await s.run(f);
-          for (const o of task.outputs) out[`${task.name}/${o.name}`] = { data: Array.from(r[o.name].data as Float32Array), dims: r[o.name].dims };
-          await s.release();
-        }
-        return out;
-      }, { manifest, inputs, ep, bundle, variant });
-      const results = new Map<string, Tensor>(Object.entries(raw).map(([k, v]) => [k, { data: Float32Array.from(v.data), dims: [...v.dims] }]));
+          for (const [k, v] of Object.entries(feeds)) {
+            f[k] = new ort.Tensor(v.type, v.type === 'int64' ? BigInt64Array.from(v.data, (x) => BigInt(x)) : Float32Array.from(v.data), v.dims);
+          }
+          const r = await s!.run(f, fetches);
+          return Object.fromEntries(fetches.map((k) => [k, { data: Array.from(r[k].data), dims: [...r[k].dims] }]));
+        };
+      }, { weightsFile: manifest.weights, ep, bundle });
+      const half = (h: number) => { const sg = h & 0x8000 ? -1 : 1, e = (h >> 10) & 31, f = h & 1023; return e === 0 ? sg * f * 2 ** -24 : sg * (1 + f / 1024) * 2 ** (e - 15); };
+      const inputTensors = new Map<number, Tensor>();
+      for (const t of inputs) {
+        const b = await readFile(join(resolve(goldenDir), t.file));
+        inputTensors.set(t.shape[2], { data: Float32Array.from(new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2), half), dims: t.shape });
+      }
+      const run: RunGraph = async (file, feeds, fetches) => {
+        const plain = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, { type: v.type, dims: [...v.dims], data: Array.from(v.data as ArrayLike<number | bigint>, Number) }]));
+        const out = await page.evaluate(({ file, plain, fetches }) => ((globalThis as Record<string, unknown>).__run as (...a: unknown[]) => Promise<Record<string, { data: number[]; dims: number[] }>>)(file, plain, fetches), { file, plain, fetches });
+        return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { data: Float32Array.from(v.data), dims: v.dims }]));
+      };
+      const weights = new Uint8Array(await readFile(join(work, 'pkg', manifest.weights)));
+      const { results } = await runPackage(manifest, weights, inputTensors, run);
       const { comparisons, skipped } = await compareWithGolden(goldenDir, results, manifest, BROWSER_TOLERANCE);
       runs.push({ ep, comparisons, skipped, ok: comparisons.every((c) => c.ok) && warnings.length === 0, placementWarnings: warnings, seconds: (performance.now() - t0) / 1000 });
       await page.close();

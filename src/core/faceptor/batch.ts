@@ -1,0 +1,119 @@
+/**
+ * One decoder run for several tasks (faceptor-model.md §5): the queries of every task in the run are concatenated
+ * and self-attention is blocked across tasks with an additive mask, which makes each task's rows exactly what a
+ * run with its own queries alone would give (cross-attention, FFN and every norm act per query; only self-attention
+ * mixes queries, and the mask confines it to the task's own block). This module plans the feeds of such a run and
+ * says where each task's rows land in the outputs. Pure: no runtime imports.
+ */
+
+/** Input and output names of a Faceptor decoder graph (the exporter writes them, the pipeline feeds them). */
+export const DECODER_IO = {
+  /** int64 [Qt]: rows of the graph's query table, task after task. */
+  queries: 'queries',
+  /** float32 [Qt, Qt]: 0 inside a task's block, MASKED elsewhere; added to the self-attention scores. */
+  selfMask: 'self_mask',
+  /** int64 [Qs]: which batch rows (positions in `queries`) the `maps` output carries. */
+  mapSelect: 'map_select',
+  /** float32 [N, Qs, 4S, 4S]: map_v2 outputs of the selected rows (parsing logits, landmark heatmaps). */
+  maps: 'maps',
+} as const;
+
+/**
+ * Additive mask value for another task's query. Finite on purpose: exp(−1e9 − max) is exactly 0 in float32, and
+ * some GPU shader compilers assume no infinities. Scores are O(10), so nothing else comes near it.
+ */
+export const MASKED = -1e9;
+
+export interface BatchTask<T extends string = string> {
+  readonly name: T;
+  /** First row of the task's queries in the query table. */
+  readonly queryOffset: number;
+  readonly queries: number;
+  /** The task reads the `maps` output (parsing logits; landmark heatmaps when asked). */
+  readonly maps: boolean;
+}
+
+export interface DecoderBatch<T extends string = string> {
+  readonly queries: BigInt64Array;
+  /** Row-major [Qt, Qt]. */
+  readonly selfMask: Float32Array;
+  readonly mapSelect: BigInt64Array;
+  /** Per task: its rows in query-indexed outputs, and in `maps` (null when it did not ask for maps). */
+  readonly rows: ReadonlyMap<T, { readonly start: number; readonly count: number; readonly mapStart: number | null }>;
+}
+
+/**
+ * Plans one decoder run over `tasks` (in order). With no task at all (a run for recognition alone, which shares
+ * the graph) it still feeds one query, as a graph input cannot be empty on every runtime; its rows are ignored.
+ */
+export function planDecoderBatch<T extends string>(tasks: readonly BatchTask<T>[]): DecoderBatch<T> {
+  const total = tasks.reduce((s, t) => s + t.queries, 0);
+  const Qt = Math.max(1, total);
+  const queries = new BigInt64Array(Qt);
+  const selfMask = new Float32Array(Qt * Qt).fill(MASKED);
+  const select: number[] = [];
+  const rows = new Map<T, { start: number; count: number; mapStart: number | null }>();
+  let start = 0;
+  for (const t of tasks) {
+    for (let q = 0; q < t.queries; q++) {
+      queries[start + q] = BigInt(t.queryOffset + q);
+      selfMask.fill(0, (start + q) * Qt + start, (start + q) * Qt + start + t.queries);
+    }
+    let mapStart: number | null = null;
+    if (t.maps) {
+      mapStart = select.length;
+      for (let q = 0; q < t.queries; q++) select.push(start + q);
+    }
+    rows.set(t.name, { start, count: t.queries, mapStart });
+    start += t.queries;
+  }
+  if (total === 0) selfMask[0] = 0;
+  // `maps` also needs at least one row; row 0 is a cheap stand-in nobody reads.
+  const mapSelect = BigInt64Array.from(select.length ? select : [0], (v) => BigInt(v));
+  return { queries, selfMask, mapSelect, rows };
+}
+
+/** Rows [start, start+count) of axis `axis` of a row-major tensor. */
+export function sliceAxis(data: Float32Array, dims: readonly number[], axis: number, start: number, count: number): { data: Float32Array; dims: number[] } {
+  if (start < 0 || count < 0 || start + count > dims[axis]) throw new Error(`rows ${start}..${start + count} outside axis ${axis} of [${dims}]`);
+  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const out = new Float32Array(outer * count * inner);
+  for (let o = 0; o < outer; o++) {
+    const src = (o * dims[axis] + start) * inner;
+    out.set(data.subarray(src, src + count * inner), o * count * inner);
+  }
+  return { data: out, dims: dims.map((d, i) => (i === axis ? count : d)) };
+}
+
+/** Where a task's part of a head-graph output lies: `axis`, rows start..start+count; null = the whole tensor. */
+export function taskPart(kind: 'decoder' | 'heads', from: string,
+  rows: { readonly start: number; readonly count: number; readonly mapStart: number | null } | undefined,
+): { axis: number; start: number; count: number } | null {
+  if (kind !== 'decoder' || !rows || from === 'embedding') return null;
+  if (from === DECODER_IO.maps) {
+    if (rows.mapStart === null) throw new Error('internal: maps read for a task that did not select them');
+    return { axis: 1, start: rows.mapStart, count: rows.count };
+  }
+  return { axis: from === 'cross_attention' ? 2 : 1, start: rows.start, count: rows.count };
+}
+
+/** A constant feed as a tensor: float32 values read from the weights file (copied: the offset may be unaligned in its buffer), or inline int64. */
+export interface ConstTensor { readonly type: 'float32' | 'int64'; readonly dims: readonly number[]; readonly data: Float32Array | BigInt64Array }
+
+export function constFeedTensors(feeds: readonly { name: string; type: 'float32' | 'int64'; dims: readonly number[]; offset?: number; length?: number; values?: readonly number[] }[],
+  weights: Uint8Array | ((offset: number, length: number) => Uint8Array)): Record<string, ConstTensor> {
+  const out: Record<string, ConstTensor> = {};
+  for (const f of feeds) {
+    if (f.type === 'int64') { out[f.name] = { type: 'int64', dims: f.dims, data: BigInt64Array.from(f.values ?? [], (v) => BigInt(v)) }; continue; }
+    const { offset = 0, length = 0 } = f;
+    let bytes: Uint8Array;
+    if (typeof weights === 'function') bytes = weights(offset, length).slice();
+    else {
+      if (offset + length > weights.byteLength) throw new Error(`feed ${f.name} lies beyond the end of the weights file`);
+      bytes = weights.slice(offset, offset + length);
+    }
+    out[f.name] = { type: 'float32', dims: f.dims, data: new Float32Array(bytes.buffer, 0, length / 4) };
+  }
+  return out;
+}
