@@ -17,6 +17,7 @@ import { dropFiles, hookState, launch, openPage, waitForEngine } from './support
 import { makeFakeCamera, tempDir } from './support/fixtures.ts';
 import { exportGoldenFixture, makeBadPackage, servePackages, type ExportedFixture, type PackageDefect } from './support/model-fixture.ts';
 import { analyzeWithCli } from './support/node-reference.ts';
+import { exportBrokenIdentityFixture } from '../tools/node-host/testing/broken-head-package.ts';
 import { compareFaces } from './support/parity.ts';
 import { FACES } from './support/paths.ts';
 import { startPreview, type PreviewServer } from './support/preview.ts';
@@ -128,6 +129,39 @@ describe('Faceptor Full fixture in the app', () => {
     await page.click('[data-testid="camera-stop"]');
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  it('a head with NaN outputs fails alone: boxes and every other task still show, the failed task is named', async () => {
+    const broken = await exportBrokenIdentityFixture();
+    try {
+      const context = await browser.newContext();
+      await servePackages(context, [{ name: 'e2e-broken', dir: broken.dir }]);
+      const { page, problems } = await openWithModel(context, 'wasm');
+      for (const type of ['align', 'parsing']) await page.uncheck(`[data-testid="task-toggle"][data-type="${type}"]`); // 112 tasks: fast
+      // photo: shown, boxed, with its other tasks, and the identity task named in words on the face's panel
+      const item = await dropAndWait(page, 'astronaut.png', 'image/png');
+      expect(item.analysis.faces).toHaveLength(1);
+      const face = item.analysis.faces[0];
+      for (const field of ['age', 'expression', 'attributes']) expect(face, field).toHaveProperty(field);
+      expect(face).not.toHaveProperty('identity');
+      expect(Object.keys(face.taskErrors)).toEqual(['recog_ms1mv3']);
+      await page.waitForSelector('.gallery [data-testid="gallery-overlay"][data-faces="1"]');
+      await expect(page.isVisible('.gallery [data-testid="gallery-item"] img')).resolves.toBe(true);
+      await expect(page.textContent('.gallery [data-testid="face-task-error"][data-task="recog_ms1mv3"]')).resolves
+        .toMatch(/^Identity \(MS1MV3\) failed for this face: the model gave invalid numbers/);
+      await page.waitForSelector('.gallery [data-testid="face-age"]');
+      // live view: frames keep coming with boxes and the other tasks; the same plain-words error on the panel
+      await page.click('[data-testid="camera-start"]');
+      await page.waitForSelector('.live [data-testid="face-task-error"][data-task="recog_ms1mv3"]', { timeout: 120_000 });
+      await page.waitForSelector('.live [data-testid="face-age"]');
+      await page.waitForSelector('[data-testid="live-overlay"][data-faces="1"]');
+      await expect(page.$('[data-testid="camera-error"]')).resolves.toBeNull();
+      await page.click('[data-testid="camera-stop"]');
+      expect(problems).toEqual([]);
+      await context.close();
+    } finally {
+      await broken.cleanup();
+    }
   });
 
   it('exports every task of a dropped photo as JSON', async () => {

@@ -32,6 +32,11 @@ export function FacePanel({ face, index, untrained }: FacePanelProps) {
         <span className="face-hint"> · detector {Math.round(face.score * 100)}%</span>
       </h3>
 
+      {face.taskErrors && Object.entries(face.taskErrors).map(([task, message]) => (
+        // one task failed on this face: said here, in words, while every other task still shows (issue 12 #1)
+        <p key={task} className="face-task-error" role="status" data-testid="face-task-error" data-task={task}>{message}</p>
+      ))}
+
       {face.age && Object.entries(face.age).map(([head, r]) => (
         <section key={head} className="face-section" data-testid="face-age" data-head={head} data-years={r.years.toFixed(1)}>
           <h4>Age · {headTitle('age', head)} {tag}</h4>

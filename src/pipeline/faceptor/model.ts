@@ -21,6 +21,7 @@ import { labelsToImage, layerAttentionMass } from '../../core/faceptor/decode.ts
 import type { InferenceBackend, InferenceSession, TensorData } from '../backend.ts';
 import { ModelPackageError } from './errors.ts';
 import { parsingMaskInImage } from './parsing.ts';
+import { decodeIsolated } from './isolate.ts';
 import { headKey, resolveTasks, type TaskRequest } from './select.ts';
 import type { FaceTaskResults, FaceptorAnalysis, FaceptorTimings, LayerAttentionShare, ModelInfo, RunCounts } from './types.ts';
 
@@ -210,6 +211,8 @@ export class FaceptorModel {
           const o = out[key];
           if (o) raw[key] = batchItem(o.data as Float32Array, o.dims, i);
         }
+        // one task's bad output for one face costs only that field (see isolate.ts)
+        decodeIsolated(results[i], name, raw, () => {
         const spec = TASKS[name];
         if (spec.type === 'parsing' && out.logits_128) {
           // footprint-only decode: identical labels to the core's full 512 map, a fraction of the work
@@ -230,6 +233,7 @@ export class FaceptorModel {
           const shares: LayerAttentionShare[] = layerAttentionMass(batchItem(a.data as Float32Array, a.dims, i), { levels, tokensPerLevel: tokens });
           results[i].layerAttention = { ...results[i].layerAttention, [name]: shares };
         }
+        });
       }
       t.decodeMs += performance.now() - d0;
     }
