@@ -20,7 +20,7 @@ export function EngineBar() {
       <label>
         Execution provider{' '}
         <select data-testid="setting-provider" value={settings.provider} onChange={(e) => settings.set({ provider: e.target.value as ProviderPreference })}>
-          <option value="auto">auto (WebGPU, else WASM)</option>
+          <option value="auto">auto (WebGPU on a real GPU, else WASM)</option>
           <option value="webgpu">WebGPU</option>
           <option value="wasm">WASM</option>
         </select>
