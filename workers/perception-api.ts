@@ -66,7 +66,8 @@ export interface ImageAnalysis {
   readonly scale: number;
   /** Faces in source-image pixels, with the Faceptor fields of the tasks that ran. */
   readonly faces: readonly FrameFace[];
-  readonly detectorModel: 'front' | 'back';
+  /** 'auto': both models (and tiles of a large image) merged. */
+  readonly detectorModel: 'front' | 'back' | 'auto';
   readonly provider: ProviderName;
   readonly timings: StageTimings;
   /** The Faceptor model that produced the task fields, and the tasks it ran (absent without a model). */

@@ -1,6 +1,7 @@
 /** The image half of the app: drop zone, the grid of analysed images, and one JSON export of them all. */
 import { useGallery } from '../../state/gallery.ts';
 import { DropZone } from './DropZone.tsx';
+import { PhotoOptions } from './PhotoOptions.tsx';
 import { ImageCard } from './ImageCard.tsx';
 import { downloadText, exportText } from './export-json.ts';
 
@@ -10,6 +11,7 @@ export function GalleryPanel() {
     <section className="panel gallery" aria-labelledby="gallery-title">
       <h2 id="gallery-title">Images</h2>
       <DropZone />
+      <PhotoOptions />
       {items.length > 0 && (
         <div className="controls">
           <button

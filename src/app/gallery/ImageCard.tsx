@@ -31,7 +31,9 @@ export const ImageCard = memo(function ImageCard({ item }: { item: GalleryItem }
               {analysis.width}×{analysis.height}
               {analysis.scale < 1 && ` — analysed downscaled ×${analysis.scale.toFixed(3)}`}
             </span>
-            <span>{analysis.provider} · BlazeFace {analysis.detectorModel === 'back' ? '256' : '128'}</span>
+            <span data-testid="gallery-detector">
+              {analysis.provider} · BlazeFace {analysis.detectorModel === 'auto' ? '128 + 256' : analysis.detectorModel === 'back' ? '256' : '128'}
+            </span>
             <Timings timings={analysis.timings} />
             <button type="button" data-testid="gallery-export" onClick={() => downloadText(jsonFileName(item.name), exportText([item]))}>
               Export JSON

@@ -23,9 +23,11 @@ export function useImageAnalysis() {
         url: URL.createObjectURL(file), state: 'analysing', analysis: null, error: null,
       });
       chain.current = chain.current.then(async () => {
-        const { imageDetector, minScore } = useSettings.getState();
+        const { imageDetector, minScore, maxFaces } = useSettings.getState();
         try {
-          const analysis = await client.api.analyzeImage(file, { model: imageDetector, minScore, ...currentFaceptorOptions() });
+          const analysis = await client.api.analyzeImage(file, {
+            model: imageDetector, minScore, ...(maxFaces > 0 && { maxFaces }), ...currentFaceptorOptions(),
+          });
           useGallery.getState().update(id, { state: 'done', analysis });
         } catch (err) {
           useGallery.getState().update(id, { state: 'error', error: errorMessage(err) });

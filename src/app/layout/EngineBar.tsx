@@ -1,7 +1,7 @@
 /** Which execution provider runs, why a fallback happened, engine errors, and the settings that steer it. */
 import { useEngine } from '../../state/engine.ts';
 import { useSettings } from '../../state/settings.ts';
-import type { DetectorModel, ProviderPreference } from '../../../workers/perception-api.ts';
+import type { ProviderPreference } from '../../../workers/perception-api.ts';
 
 export function EngineBar() {
   const { phase, status, error, notice } = useEngine();
@@ -25,14 +25,6 @@ export function EngineBar() {
           <option value="wasm">WASM</option>
         </select>
         {settings.providerFromUrl && <small> (from ?ep=)</small>}
-      </label>
-      <label>
-        Photo detector{' '}
-        <select value={settings.imageDetector} onChange={(e) => settings.set({ imageDetector: e.target.value as DetectorModel })}>
-          <option value="auto">auto</option>
-          <option value="front">BlazeFace 128 (close faces)</option>
-          <option value="back">BlazeFace 256 (small faces)</option>
-        </select>
       </label>
     </div>
   );
