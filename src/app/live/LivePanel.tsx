@@ -16,7 +16,8 @@ import { useCamera } from './useCamera.ts';
 export function LivePanel() {
   const videoRef = useRef<HTMLVideoElement>(null);
   const { start, stop } = useCamera(videoRef);
-  const { camera, error, devices, deviceId, latest, latestAt, fps, framesSkipped } = useLive();
+  const { camera, error, devices, deviceId, latest, latestAt, fps, recentTimings } = useLive();
+  const latencyMs = recentTimings.at(-1)?.roundTripMs;
   const enginePhase = useEngine((e) => e.phase);
   const on = camera === 'on' || camera === 'starting';
   const waiting = enginePhase === 'error' ? 'the detector is not available (see the message above)'
@@ -49,8 +50,15 @@ export function LivePanel() {
           <span data-testid="live-face-count" data-count={latest?.faces.length ?? -1}>
             {latest ? `${latest.faces.length} face${latest.faces.length === 1 ? '' : 's'}` : waiting}
           </span>
-          <span data-testid="live-fps">{fps.toFixed(1)} fps analysed</span>
-          <span title="camera frames skipped while the worker was busy (frames are never queued)">{framesSkipped} skipped</span>
+          <span data-testid="live-fps" data-fps={fps.toFixed(2)}
+            title="Analysed frames per second, over the last frames. Frames are never queued: while one is analysed, the camera's newer frames replace it, so the overlay always shows the newest analysed frame.">
+            {fps > 0 ? `${fps < 1 ? fps.toFixed(2) : fps.toFixed(1)} analysed frames/s` : 'measuring rate…'}
+          </span>
+          {latencyMs !== undefined && (
+            <span data-testid="live-latency" data-ms={Math.round(latencyMs)} title="From grabbing a camera frame to its result on screen">
+              latency {formatMs(latencyMs)}
+            </span>
+          )}
           {latest && <Timings timings={latest.timings} testId="live-timings" />}
         </div>
       )}
@@ -59,6 +67,8 @@ export function LivePanel() {
     </section>
   );
 }
+
+const formatMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 
 type VideoWithFrameCallback = HTMLVideoElement & {
   requestVideoFrameCallback?: (cb: () => void) => number;

@@ -35,7 +35,7 @@ export function useCamera(videoRef: RefObject<HTMLVideoElement | null>) {
     stop();
     const run = runRef.current;
     const live = useLive.getState();
-    live.set({ camera: 'starting', error: null, framesAnalysed: 0, framesSkipped: 0, recentTimings: [] });
+    live.set({ camera: 'starting', error: null, framesAnalysed: 0, fps: 0, recentTimings: [] });
     try {
       if (!navigator.mediaDevices?.getUserMedia) throw Object.assign(new Error('no mediaDevices'), { name: 'NoMediaDevices' });
       const stream = await navigator.mediaDevices.getUserMedia({
@@ -72,10 +72,7 @@ export function useCamera(videoRef: RefObject<HTMLVideoElement | null>) {
     const onFrame = () => {
       next();
       if (useEngine.getState().phase !== 'ready' || video.videoWidth === 0) return;
-      if (!gate.offer()) {
-        useLive.getState().set({ framesSkipped: gate.skipped });
-        return;
-      }
+      if (!gate.offer()) return; // busy: this frame is dropped, the next one after the result is the newest
       void analyse();
     };
     const analyse = async () => {
