@@ -109,6 +109,54 @@ describe('dropped images', () => {
     expect(problems).toEqual([]);
   });
 
+  it('a file dropped anywhere on the page is analysed (the browser does not open it); a non-image never flashes a broken image', async () => {
+    // any visible <img> in the text file's card (a broken-image icon) is recorded
+    await page.evaluate(() => {
+      (window as any).__imgsInTextCard = 0; // eslint-disable-line @typescript-eslint/no-explicit-any
+      new MutationObserver(() => {
+        const img = document.querySelector('[data-name="notes.txt"] img');
+        if (img && getComputedStyle(img).visibility !== 'hidden') (window as any).__imgsInTextCard++; // eslint-disable-line @typescript-eslint/no-explicit-any
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
+    const files = [photo('astronaut.png', 'image/png'), { name: 'notes.txt', type: 'text/plain', base64: Buffer.from('not an image').toString('base64') }];
+    // dropped on the page header, far from the drop zone: the page takes it (default prevented = no navigation)
+    const prevented = await page.evaluate((list) => {
+      const dt = new DataTransfer();
+      for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
+      const fire = (type: string) => {
+        const e = new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true });
+        document.querySelector('h1')!.dispatchEvent(e);
+        return e.defaultPrevented;
+      };
+      return [fire('dragover'), fire('drop')];
+    }, files);
+    expect(prevented).toEqual([true, true]);
+    await page.waitForSelector('[data-testid="gallery-item"][data-name="astronaut.png"][data-state="done"]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="gallery-item"][data-name="notes.txt"][data-state="error"]', { timeout: 60_000 });
+    await expect(page.evaluate(() => (window as any).__imgsInTextCard)).resolves.toBe(0); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(page.url()).toBe(`${server.url}?ep=wasm`);
+    // disabled controls look disabled (dimmed), not like live buttons
+    const opacity = await page.evaluate(() => {
+      const b = document.createElement('button');
+      b.disabled = true;
+      document.querySelector('.gallery .controls')!.appendChild(b);
+      const o = getComputedStyle(b).opacity;
+      b.remove();
+      return Number(o);
+    });
+    expect(opacity).toBeLessThan(0.6);
+    // the file picker is a real button: reachable with Tab, and Enter opens the file dialog
+    const tabbable = await page.evaluate(() => {
+      const b = [...document.querySelectorAll('button')].find((x) => x.textContent?.includes('choose files'));
+      return !!b && b.tabIndex >= 0 && !b.hidden;
+    });
+    expect(tabbable).toBe(true);
+    await page.focus('.dropzone button');
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+    expect(chooser.isMultiple()).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
   it('reports "no face found" for an image without a face', async () => {
     // A flat grey 64×64 PNG, made in the page: nothing face-like in it.
     const base64 = await page.evaluate(async () => {

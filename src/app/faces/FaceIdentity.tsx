@@ -67,7 +67,7 @@ export function FaceIdentityView({ embedding, untrained, gallery, threshold, enr
         </button>
       </form>
       {feedback && (
-        <p className={feedback.ok ? 'face-hint' : 'face-warn'} data-testid="face-enrol-status" data-ok={String(feedback.ok)}>{feedback.text}</p>
+        <p className={feedback.ok ? 'face-hint' : 'face-warn'} role="status" aria-live="polite" data-testid="face-enrol-status" data-ok={String(feedback.ok)}>{feedback.text}</p>
       )}
     </section>
   );

@@ -20,6 +20,20 @@ function render(faces: FrameFace[], untrained = false): string {
 }
 
 describe('FaceList / FacePanel', () => {
+  it('a 7-way tie highlights no expression as top, and says so', () => {
+    const probs = Object.fromEntries(['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger'].map((l) => [l, 1 / 7]));
+    const html = render([{ ...detection, expression: { rafdb: { top: 'Neutral', probs } } }]);
+    expect(html).not.toContain('class="face-top"');
+    expect(html).toContain('data-top=""');
+    expect(html).toContain('data-testid="face-expression-tie"');
+  });
+
+  it('a failed task is named on the panel while the other tasks show', () => {
+    const html = render([{ ...detection, age: { utkface: { years: 30, distribution: Array(101).fill(1 / 101) } }, taskErrors: { recog_ms1mv3: 'Identity (MS1MV3) failed for this face: x' } }]);
+    expect(html).toContain('data-testid="face-task-error" data-task="recog_ms1mv3">Identity (MS1MV3) failed for this face: x</p>');
+    expect(html).toContain('data-testid="face-age"');
+  });
+
   it('detection only: a panel per face, no task sections, no untrained tag', () => {
     const html = render([detection, { ...detection, trackId: 7 }]);
     expect(html.match(/data-testid="face-panel"/g)).toHaveLength(2);

@@ -6,7 +6,7 @@ import type { FrameFace } from '../../../workers/perception-api.ts';
 import { FaceIdentity } from './FaceIdentity.tsx';
 import { LayerAttentionChart } from './LayerAttentionChart.tsx';
 import { sparklinePath } from './charts.ts';
-import { attributesOn, expressionRows, headTitle, humaniseAttribute } from './labels.ts';
+import { attributesOn, expressionRows, headTitle, humaniseAttribute, leadingLabel } from './labels.ts';
 import { UntrainedTag } from './Untrained.tsx';
 import './faces.css';
 
@@ -51,13 +51,17 @@ export function FacePanel({ face, index, untrained }: FacePanelProps) {
         </section>
       ))}
 
-      {face.expression && Object.entries(face.expression).map(([head, r]) => (
-        <section key={head} className="face-section" data-testid="face-expression" data-head={head} data-top={r.top}>
+      {face.expression && Object.entries(face.expression).map(([head, r]) => {
+        const rows = expressionRows(head, r.probs);
+        const lead = leadingLabel(rows);
+        return (
+        <section key={head} className="face-section" data-testid="face-expression" data-head={head} data-top={lead ?? ''}>
           <h4>Expression · {headTitle('affect', head)} {tag}</h4>
+          {lead === null && <p className="face-hint" data-testid="face-expression-tie">no clear top expression (tie)</p>}
           <ul className="face-bars">
-            {expressionRows(head, r.probs).map(({ label, p }) => (
+            {rows.map(({ label, p }) => (
               <li key={label} data-testid="face-expression-bar" data-label={label} data-p={p.toFixed(3)}
-                className={label === r.top ? 'face-top' : undefined}>
+                className={label === lead ? 'face-top' : undefined}>
                 <span className="face-bar-label">{label}</span>
                 <span className="face-bar"><span style={{ width: `${Math.max(0, Math.min(1, p)) * 100}%` }} /></span>
                 <span className="face-num">{Math.round(p * 100)}%</span>
@@ -65,7 +69,8 @@ export function FacePanel({ face, index, untrained }: FacePanelProps) {
             ))}
           </ul>
         </section>
-      ))}
+        );
+      })}
 
       {face.attributes && (() => {
         const on = attributesOn(face.attributes);

@@ -2,11 +2,14 @@
 import { useGallery } from '../../state/gallery.ts';
 import { DropZone } from './DropZone.tsx';
 import { PhotoOptions } from './PhotoOptions.tsx';
+import { useImageAnalysis } from './useImageAnalysis.ts';
+import { usePageDrop } from './usePageDrop.ts';
 import { ImageCard } from './ImageCard.tsx';
 import { downloadText, exportText } from './export-json.ts';
 
 export function GalleryPanel() {
   const items = useGallery((s) => s.items);
+  usePageDrop(useImageAnalysis());
   return (
     <section className="panel gallery" aria-labelledby="gallery-title">
       <h2 id="gallery-title">Images</h2>

@@ -2,7 +2,7 @@
  * One analysed image: the photo with its overlay and parsing legend, face count, downscale note, timings, one panel
  * per face (with a Faceptor model), JSON export.
  */
-import { memo } from 'react';
+import { memo, useState } from 'react';
 import { useGallery, type GalleryItem } from '../../state/gallery.ts';
 import { OverlayCanvas } from '../overlay/OverlayCanvas.tsx';
 import { Timings } from '../layout/Timings.tsx';
@@ -12,15 +12,21 @@ import { downloadText, exportText, jsonFileName } from './export-json.ts';
 
 export const ImageCard = memo(function ImageCard({ item }: { item: GalleryItem }) {
   const { analysis } = item;
+  // shown once the browser has decoded it: a file it cannot show (not an image, corrupt) never flashes a
+  // broken-image icon before its error
+  const [shown, setShown] = useState<'loading' | 'ok' | 'broken'>('loading');
   return (
     <figure className="card" data-testid="gallery-item" data-state={item.state} data-name={item.name}>
       <div className="stage">
-        {item.state !== 'error' && item.url && <img src={item.url} alt={item.name} decoding="async" />}
+        {item.state !== 'error' && item.url && shown !== 'broken' && (
+          <img src={item.url} alt={item.name} decoding="async" style={shown === 'ok' ? undefined : { visibility: 'hidden' }}
+            onLoad={() => setShown('ok')} onError={() => setShown('broken')} />
+        )}
         {analysis && <OverlayCanvas width={analysis.width} height={analysis.height} faces={analysis.faces} testId="gallery-overlay" />}
       </div>
       <figcaption>
         <strong title={item.name}>{item.name}</strong>
-        {item.state === 'analysing' && <span data-testid="gallery-busy">analysing…</span>}
+        {item.state === 'analysing' && <span role="status" data-testid="gallery-busy">analysing…</span>}
         {item.state === 'error' && <span className="error" role="alert" data-testid="gallery-error">{item.error}</span>}
         {analysis && (
           <>

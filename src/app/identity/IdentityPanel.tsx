@@ -2,10 +2,11 @@
  * The identity gallery manager: who is enrolled (with sample counts), rename, delete, export/import as JSON and
  * the match threshold. Everything lives in this browser's IndexedDB; nothing is uploaded.
  */
-import { useEffect, useState, type ChangeEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { DEFAULT_MATCH_THRESHOLD, type Person } from '../../core/identity/index.ts';
 import { useIdentity } from '../../state/identity.ts';
 import { downloadText } from './download.ts';
+import { FilePickerButton } from '../common/FilePickerButton.tsx';
 import './identity.css';
 
 export function IdentityPanel() {
@@ -20,10 +21,7 @@ export function IdentityPanel() {
   const onDeleteAll = () => {
     if (count && window.confirm(`Delete ${count === 1 ? 'the 1 person' : `all ${people}`} from this browser's gallery? This cannot be undone (export first to keep a copy).`)) removeAll();
   };
-  const onImport = async (e: ChangeEvent<HTMLInputElement>) => {
-    const input = e.currentTarget;
-    const file = input.files?.[0];
-    input.value = ''; // picking the same file again should fire again
+  const onImport = async (file: File | undefined) => {
     if (!file) return;
     const text = await file.text();
     // Import replaces (merging could silently mix people from two models or two sets of ids). The store asks only
@@ -59,10 +57,10 @@ export function IdentityPanel() {
       <div className="identity-actions">
         <button type="button" data-testid="identity-export" disabled={count === 0}
           onClick={() => downloadText(exportJson(), 'faceptor-gallery.json')}>Export JSON</button>
-        <label className="button identity-import">
+        <FilePickerButton accept="application/json,.json" testId="identity-import" className="identity-import"
+          onFiles={(files) => void onImport(files[0])}>
           Import JSON…
-          <input type="file" accept="application/json,.json" data-testid="identity-import" onChange={(e) => void onImport(e)} />
-        </label>
+        </FilePickerButton>
         <button type="button" className="identity-danger" data-testid="identity-delete-all" disabled={count === 0} onClick={onDeleteAll}>
           Delete all
         </button>

@@ -8,7 +8,7 @@ export function EngineBar() {
   const settings = useSettings();
   return (
     <div className="engine-bar">
-      <span className={`badge ${phase}`} data-testid="engine-state" data-phase={phase}>
+      <span className={`badge ${phase}`} role="status" aria-live="polite" data-testid="engine-state" data-phase={phase}>
         {phase === 'loading' && 'loading detector…'}
         {phase === 'error' && 'engine failed'}
         {phase === 'ready' && status && <>running on <b data-testid="engine-provider">{status.provider}</b></>}

@@ -28,7 +28,7 @@ export function useCamera(videoRef: RefObject<HTMLVideoElement | null>) {
     if (videoRef.current) videoRef.current.srcObject = null;
     // Tracks belong to one stream: a new start (or another camera) must not inherit ids or carried results.
     void client.api.resetVideo().catch(() => undefined);
-    useLive.getState().set({ camera: 'off', latest: null, fps: 0 });
+    useLive.getState().set({ camera: 'off', latest: null, fps: 0, error: null }); // a stopped camera has no error to show
   }, [videoRef, client]);
 
   const start = useCallback(async (deviceId?: string) => {

@@ -10,6 +10,7 @@ import type { ModelStatus } from '../../../workers/perception-api.ts';
 import { fromDataTransfer, fromFiles, type PickedPackage } from './dropped-files.ts';
 import { formatBytes, shortHash } from './format.ts';
 import { TaskControls } from './TaskControls.tsx';
+import { FilePickerButton } from '../common/FilePickerButton.tsx';
 import { useModelLoader, useModelStartup } from './useModelLoader.ts';
 import { useEngine } from '../../state/engine.ts';
 import './test-sections.ts';
@@ -106,7 +107,7 @@ function LoadProgress() {
   if (load.state !== 'loading') return null;
   const p = load.progress;
   return (
-    <div className="model-progress" data-testid="model-progress" data-loaded={p?.loaded ?? 0} data-total={p?.total ?? 0}
+    <div className="model-progress" role="status" aria-live="polite" data-testid="model-progress" data-loaded={p?.loaded ?? 0} data-total={p?.total ?? 0}
       data-from-cache={p?.fromCache ? 'true' : 'false'}>
       <progress max={p?.total || 1} value={p ? p.loaded : undefined} />
       <span>
@@ -145,12 +146,10 @@ function DropArea({ onPicked, disabled }: { onPicked: (p: PickedPackage) => void
     <div className={`model-drop${over ? ' over' : ''}`} data-testid="model-drop" data-over={over ? 'true' : 'false'}
       onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
       Drop an exported model folder here, or{' '}
-      <label className="model-pick">
+      <FilePickerButton directory multiple testId="model-pick" disabled={disabled} className="model-pick"
+        onFiles={(files) => onPicked(fromFiles(files))}>
         choose a folder…
-        <input type="file" multiple hidden data-testid="model-pick" disabled={disabled}
-          ref={(el) => el?.setAttribute('webkitdirectory', '')}
-          onChange={(e) => { if (e.target.files) onPicked(fromFiles(e.target.files)); e.target.value = ''; }} />
-      </label>
+      </FilePickerButton>
     </div>
   );
 }
