@@ -241,6 +241,39 @@ describe('task choices, Layer-Attention, model cache', () => {
     await context.close();
   });
 
+  it('photo cards offer to re-analyse after the tasks or the model change; identity matches only within a model', async () => {
+    const context = await browser.newContext();
+    await servePackages(context, [{ name: 'e2e-full', dir: fixture.dir }, { name: 'e2e-la', dir: layerAttention.dir }]);
+    const { page, problems } = await openWithModel(context, 'wasm');
+    for (const type of ['align', 'parsing']) await page.uncheck(`[data-testid="task-toggle"][data-type="${type}"]`); // fast
+    const card = '.gallery [data-testid="gallery-item"][data-name="astronaut.png"]';
+    await dropAndWait(page, 'astronaut.png', 'image/png');
+    await expect(page.getAttribute(card, 'data-stale')).resolves.toBe('false');
+    await page.fill('.gallery [data-testid="face-enrol-name"]', 'Eileen Collins');
+    await page.click('.gallery [data-testid="face-enrol"]');
+    await page.waitForSelector('.gallery [data-testid="face-identity"][data-match="Eileen Collins"]');
+    // a task switched off: the card says its results are out of date and re-analyses on request
+    await page.uncheck('[data-testid="task-toggle"][data-type="age"]');
+    await page.waitForSelector(`${card}[data-stale="true"] [data-testid="gallery-stale"]`);
+    await page.click(`${card} [data-testid="gallery-reanalyse"]`);
+    await page.waitForSelector(`${card}[data-state="done"][data-stale="false"]`, { timeout: 120_000 });
+    let face = (await state(page)).gallery[0].analysis.faces[0];
+    expect(face).not.toHaveProperty('age');
+    expect(face).toHaveProperty('identity');
+    // another model: out of date again; re-analysed, the face is not matched against the first model's samples
+    await page.selectOption('[data-testid="model-select"]', { index: 1 });
+    await page.waitForSelector('[data-testid="model-provenance"][data-label*="layer_attention"]', { timeout: 120_000 });
+    await page.waitForSelector(`${card}[data-stale="true"]`);
+    await page.click('[data-testid="gallery-reanalyse-all"]');
+    await page.waitForSelector(`${card}[data-state="done"][data-stale="false"]`, { timeout: 120_000 });
+    face = (await state(page)).gallery[0].analysis.faces[0];
+    expect(face.identity.embedding).toHaveLength(512);
+    await page.waitForSelector('.gallery [data-testid="face-identity"][data-state="other-model"]');
+    await expect(page.textContent('[data-testid="identity-samples"]')).resolves.toMatch(/1 from another model, not compared/);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('a second visit loads the model from the browser cache with the network gone; Clear model cache empties it', async () => {
     const context = await browser.newContext();
     await servePackages(context, [{ name: 'e2e-full', dir: fixture.dir }]);

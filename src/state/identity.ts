@@ -14,6 +14,8 @@ import {
   deletePerson,
   enrol as enrolSample,
   matchFace,
+  mergeGalleries,
+  type EmbeddingModel,
   parseGallery,
   renamePerson,
   serializeGallery,
@@ -55,7 +57,7 @@ export interface IdentityState {
    * Adds a sample. An existing name (trimmed, case-insensitive) gets another sample; a new name creates a person.
    * Throws (and sets `error`) on an empty name or an embedding of another size than the gallery's.
    */
-  enrol(name: string, embedding: Floats): EnrolResult;
+  enrol(name: string, embedding: Floats, model?: EmbeddingModel | null): EnrolResult;
   rename(personId: string, name: string): void;
   remove(personId: string): void;
   removeAll(): void;
@@ -64,16 +66,19 @@ export interface IdentityState {
    * `confirmReplace` is asked only once the file has been read successfully (a bad file is refused without a
    * question); returning false keeps the gallery. Resolves true when the gallery was replaced.
    */
-  importJson(text: string, confirmReplace?: (incoming: Gallery) => boolean | Promise<boolean>): Promise<boolean>;
+  importJson(text: string, confirmReplace?: (incoming: Gallery) => boolean | Promise<boolean>, mode?: ImportMode): Promise<boolean>;
   /** The gallery as the core's versioned JSON text (what importJson reads back). */
   exportJson(): string;
   setThreshold(threshold: number): void;
-  /** Best person for an embedding at the current threshold; null for an empty gallery or a size mismatch. */
-  matchFor(embedding: Floats): GalleryMatch | null;
+  /** Best person for an embedding (of `model`, when given) at the current threshold; null when none to compare. */
+  matchFor(embedding: Floats, model?: string): GalleryMatch | null;
   clearError(): void;
   /** Resolves when every change so far has been written (or failed to). */
   flush(): Promise<void>;
 }
+
+/** 'replace': the file becomes the gallery; 'merge': its people are added (same name → more samples). */
+export type ImportMode = 'replace' | 'merge';
 
 export interface IdentityDeps {
   readonly db: KeyValueStore;
@@ -97,10 +102,10 @@ export function embeddingMismatch(gallery: Gallery, size: number): string | null
 }
 
 /** matchFace that answers null instead of throwing when the sizes differ (see embeddingMismatch). */
-export function matchEmbedding(gallery: Gallery, threshold: number, embedding: Floats | undefined): GalleryMatch | null {
+export function matchEmbedding(gallery: Gallery, threshold: number, embedding: Floats | undefined, model?: string): GalleryMatch | null {
   if (!embedding || embedding.length === 0 || embeddingMismatch(gallery, embedding.length)) return null;
   try {
-    return matchFace(gallery, embedding, threshold);
+    return matchFace(gallery, embedding, threshold, model);
   } catch {
     return null; // zero / non-finite embedding: nothing to compare
   }
@@ -199,11 +204,11 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
       error: null,
       ready: load(),
 
-      enrol(name, embedding) {
+      enrol(name, embedding, model) {
         // The id of a new person is drawn once, so replaying this change after loading gives the same person.
         const freshId = newId();
         const createdAt = now();
-        const op = (g: Gallery) => enrolSample(g, { id: findPersonByName(g, name)?.id ?? freshId, name, embedding, createdAt });
+        const op = (g: Gallery) => enrolSample(g, { id: findPersonByName(g, name)?.id ?? freshId, name, embedding, createdAt, model });
         const before = findPersonByName(get().gallery, name);
         const next = change('Could not enrol', op);
         const person = next.people.find((p) => p.id === (before?.id ?? freshId))!;
@@ -222,7 +227,7 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
       removeAll() {
         change('Could not delete', () => EMPTY_GALLERY);
       },
-      async importJson(text, confirmReplace) {
+      async importJson(text, confirmReplace, mode = 'replace') {
         let imported: Gallery;
         try {
           imported = parseGallery(text);
@@ -230,6 +235,10 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
           const why = e instanceof GalleryImportError ? e.message : `unexpected problem: ${message(e)}`;
           set({ error: `Import refused: ${why}. The gallery was not changed.` });
           throw e;
+        }
+        if (mode === 'merge') {
+          change('Could not import', (g) => mergeGalleries(g, imported, newId));
+          return true;
         }
         if (confirmReplace && !(await confirmReplace(imported))) return false;
         change('Could not import', () => imported);
@@ -242,7 +251,7 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
         set({ threshold: Math.min(1, Math.max(0, threshold)) });
         saveThreshold();
       },
-      matchFor: (embedding) => matchEmbedding(get().gallery, get().threshold, embedding),
+      matchFor: (embedding, model) => matchEmbedding(get().gallery, get().threshold, embedding, model),
       clearError: () => set({ error: null }),
       flush: async () => {
         await get().ready; // changes made while loading are written after it

@@ -4,7 +4,7 @@ import { useImageAnalysis } from './useImageAnalysis.ts';
 import { FilePickerButton } from '../common/FilePickerButton.tsx';
 
 export function DropZone() {
-  const analyse = useImageAnalysis();
+  const analyse = useImageAnalysis().add;
   const [over, setOver] = useState(false);
   const stop = (e: DragEvent) => { e.preventDefault(); e.stopPropagation(); };
 

@@ -3,7 +3,8 @@
  * the match threshold. Everything lives in this browser's IndexedDB; nothing is uploaded.
  */
 import { useEffect, useState } from 'react';
-import { DEFAULT_MATCH_THRESHOLD, type Person } from '../../core/identity/index.ts';
+import { DEFAULT_MATCH_THRESHOLD, samplesOfModel, type Person } from '../../core/identity/index.ts';
+import { useModels } from '../../state/models.ts';
 import { useIdentity } from '../../state/identity.ts';
 import { downloadText } from './download.ts';
 import { FilePickerButton } from '../common/FilePickerButton.tsx';
@@ -21,13 +22,13 @@ export function IdentityPanel() {
   const onDeleteAll = () => {
     if (count && window.confirm(`Delete ${count === 1 ? 'the 1 person' : `all ${people}`} from this browser's gallery? This cannot be undone (export first to keep a copy).`)) removeAll();
   };
-  const onImport = async (file: File | undefined) => {
+  const onImport = async (file: File | undefined, mode: 'replace' | 'merge') => {
     if (!file) return;
     const text = await file.text();
-    // Import replaces (merging could silently mix people from two models or two sets of ids). The store asks only
-    // once the file has been read: a bad file is refused without a question.
+    // Replace asks first; the store asks only once the file has been read (a bad file is refused without a
+    // question). Merge adds people and samples; every sample keeps its model, so nothing is compared across models.
     const confirmReplace = count ? () => window.confirm(`Replace the ${people} in this gallery with the people in ${file.name}?`) : undefined;
-    try { await importJson(text, confirmReplace); } catch { /* the store put the reason in `error` */ }
+    try { await importJson(text, confirmReplace, mode); } catch { /* the store put the reason in `error` */ }
   };
 
   return (
@@ -57,9 +58,15 @@ export function IdentityPanel() {
       <div className="identity-actions">
         <button type="button" data-testid="identity-export" disabled={count === 0}
           onClick={() => downloadText(exportJson(), 'faceptor-gallery.json')}>Export JSON</button>
+        <FilePickerButton accept="application/json,.json" testId="identity-import-merge" className="identity-import"
+          title="Add the people of a gallery file to this one (a name already here gets the file's samples)"
+          onFiles={(files) => void onImport(files[0], 'merge')}>
+          Import and merge…
+        </FilePickerButton>
         <FilePickerButton accept="application/json,.json" testId="identity-import" className="identity-import"
-          onFiles={(files) => void onImport(files[0])}>
-          Import JSON…
+          title="Replace this gallery with a gallery file (asks first)"
+          onFiles={(files) => void onImport(files[0], 'replace')}>
+          Import and replace…
         </FilePickerButton>
         <button type="button" className="identity-danger" data-testid="identity-delete-all" disabled={count === 0} onClick={onDeleteAll}>
           Delete all
@@ -72,6 +79,7 @@ export function IdentityPanel() {
 }
 
 function PersonRow({ person }: { person: Person }) {
+  const current = useModels((s) => s.current?.info);
   const { rename, remove } = useIdentity.getState();
   const [draft, setDraft] = useState(person.name);
   useEffect(() => setDraft(person.name), [person.name]);
@@ -87,8 +95,12 @@ function PersonRow({ person }: { person: Person }) {
           if (e.key === 'Enter') e.currentTarget.blur();
           if (e.key === 'Escape') { setDraft(person.name); }
         }} />
-      <span className="hint" title="Embeddings kept for this person; a face matches the closest one">
+      <span className="hint" data-testid="identity-samples" title="Embeddings kept for this person; a face matches the closest one made by its own model">
         {person.samples.length} {person.samples.length === 1 ? 'sample' : 'samples'}
+        {current && (() => {
+          const other = person.samples.length - samplesOfModel(person, current.sourceSha256);
+          return other > 0 ? ` (${other} from another model, not compared)` : '';
+        })()}
       </span>
       <button type="button" className="link identity-danger" data-testid="identity-delete" onClick={() => remove(person.id)}>
         Delete
