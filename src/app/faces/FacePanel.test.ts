@@ -93,4 +93,22 @@ describe('FaceList / FacePanel', () => {
     expect(other).toContain('data-testid="face-identity-mismatch"');
     expect(other).toMatch(/data-testid="face-enrol" disabled=""/);
   });
+
+  it('identity: a face is matched only within its model; enrolment is tagged with the model', async () => {
+    const store = createIdentityStore({ db: memoryKeyValueStore() });
+    await store.getState().ready;
+    const one = { id: 'sha-one', label: 'Model one' }, two = { id: 'sha-two', label: 'Model two' };
+    store.getState().enrol('Ada', unit(0), one);
+    const view = (model: { id: string; label: string }) => {
+      const { gallery, threshold, enrol } = store.getState();
+      return renderToStaticMarkup(createElement(FaceIdentityView, { embedding: unit(0), untrained: false, gallery, threshold, enrol, model }));
+    };
+    expect(view(one)).toContain('data-match="Ada" data-state="match"');
+    // the same numbers from another model: never compared, and the panel says whose samples the gallery holds
+    const html = view(two);
+    expect(html).toContain('data-match="" data-state="other-model"');
+    expect(html).toMatch(/No one is enrolled with this model yet.*enrolled\s*with Model one/);
+    store.getState().enrol('Ada', unit(1), two);
+    expect(store.getState().gallery.people[0].models).toEqual(['sha-one', 'sha-two']);
+  });
 });

@@ -8,6 +8,7 @@ import { LayerAttentionChart } from './LayerAttentionChart.tsx';
 import { sparklinePath } from './charts.ts';
 import { attributesOn, expressionRows, headTitle, humaniseAttribute, leadingLabel } from './labels.ts';
 import { UntrainedTag } from './Untrained.tsx';
+import { faceColour } from '../overlay/face-colours.ts';
 import './faces.css';
 
 const SPARK_W = 101; // one unit per year bin
@@ -19,14 +20,23 @@ export interface FacePanelProps {
   readonly index: number;
   /** The model has random weights: every value gets the "untrained" tag. */
   readonly untrained: boolean;
+  /** The pointer is on this face's box. */
+  readonly highlighted?: boolean;
+  readonly onHover?: (index: number | null) => void;
 }
 
-export function FacePanel({ face, index, untrained }: FacePanelProps) {
+export function FacePanel({ face, index, untrained, highlighted = false, onHover }: FacePanelProps) {
   const tag = untrained ? <UntrainedTag /> : null;
+  const colour = faceColour(index);
   return (
-    <article className="face-panel" data-testid="face-panel" data-index={index} data-track={face.trackId ?? undefined}
-      data-untrained={String(untrained)}>
+    <article className={`face-panel${highlighted ? ' face-highlighted' : ''}`} data-testid="face-panel" data-index={index}
+      data-track={face.trackId ?? undefined} data-untrained={String(untrained)} data-highlighted={String(highlighted)} data-colour={colour}
+      style={{ borderLeftColor: colour, outlineColor: colour }}
+      onPointerEnter={onHover && (() => onHover(index))} onPointerLeave={onHover && (() => onHover(null))}
+      onFocus={onHover && (() => onHover(index))}
+      onBlur={onHover && ((e) => { if (!e.currentTarget.contains(e.relatedTarget as Node | null)) onHover(null); })}>
       <h3>
+        <span className="face-number" style={{ background: colour }} aria-hidden="true">{index + 1}</span>
         Face {index + 1}
         {face.trackId !== undefined && <span className="face-hint"> · track {face.trackId}</span>}
         <span className="face-hint"> · detector {Math.round(face.score * 100)}%</span>

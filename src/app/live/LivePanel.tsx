@@ -18,6 +18,7 @@ export function LivePanel() {
   const { start, stop } = useCamera(videoRef);
   const { camera, error, devices, deviceId, latest, latestAt, fps, recentTimings } = useLive();
   const latencyMs = recentTimings.at(-1)?.roundTripMs;
+  const [face, setFace] = useState<number | null>(null);
   const enginePhase = useEngine((e) => e.phase);
   const on = camera === 'on' || camera === 'starting';
   const waiting = enginePhase === 'error' ? 'the detector is not available (see the message above)'
@@ -43,7 +44,7 @@ export function LivePanel() {
       {error && <p className="error" role="alert" data-testid="camera-error">{error}</p>}
       <div className="stage" hidden={camera !== 'on'}>
         <video ref={videoRef} muted playsInline data-testid="camera-video" />
-        {latest && <LiveOverlay videoRef={videoRef} latest={latest} grabbedAt={latestAt} />}
+        {latest && <LiveOverlay videoRef={videoRef} latest={latest} grabbedAt={latestAt} highlightedFace={face} onHoverFace={latest.model ? setFace : undefined} />}
       </div>
       {camera === 'on' && (
         <div className="stats">
@@ -63,7 +64,7 @@ export function LivePanel() {
         </div>
       )}
       {camera === 'on' && latest && <ParsingLegend faces={latest.faces} />}
-      {camera === 'on' && latest?.model && <FaceList analysis={latest} testId="live-faces" />}
+      {camera === 'on' && latest?.model && <FaceList analysis={latest} testId="live-faces" highlighted={face} onHover={setFace} />}
     </section>
   );
 }
@@ -80,7 +81,10 @@ type VideoWithFrameCallback = HTMLVideoElement & {
  * tracked velocity from the moment its frame was grabbed (extrapolateFaces), so boxes, points and masks stay on
  * the face instead of stepping at the (slower) analysis rate. While no face moves, no per-frame loop runs at all.
  */
-function LiveOverlay({ videoRef, latest, grabbedAt }: { videoRef: RefObject<HTMLVideoElement | null>; latest: ImageAnalysis; grabbedAt: number }) {
+function LiveOverlay({ videoRef, latest, grabbedAt, highlightedFace, onHoverFace }: {
+  videoRef: RefObject<HTMLVideoElement | null>; latest: ImageAnalysis; grabbedAt: number;
+  highlightedFace: number | null; onHoverFace?: (index: number | null) => void;
+}) {
   const [now, setNow] = useState(() => performance.now());
   const anyMoving = latest.faces.some(isMoving);
   useEffect(() => {
@@ -103,5 +107,5 @@ function LiveOverlay({ videoRef, latest, grabbedAt }: { videoRef: RefObject<HTML
     };
   }, [videoRef, anyMoving]);
   const faces = useMemo(() => extrapolateFaces(latest.faces, now - grabbedAt), [latest, now, grabbedAt]);
-  return <OverlayCanvas width={latest.width} height={latest.height} faces={faces} testId="live-overlay" />;
+  return <OverlayCanvas width={latest.width} height={latest.height} faces={faces} testId="live-overlay" highlightedFace={highlightedFace} onHoverFace={onHoverFace} />;
 }
