@@ -249,6 +249,20 @@ describe('task choices, Layer-Attention, model cache', () => {
     const card = '.gallery [data-testid="gallery-item"][data-name="astronaut.png"]';
     await dropAndWait(page, 'astronaut.png', 'image/png');
     await expect(page.getAttribute(card, 'data-stale')).resolves.toBe('false');
+    // box ↔ panel: the panel is numbered and coloured like its box; pointing at either highlights the other
+    const overlay = `${card} [data-testid="gallery-overlay"]`;
+    await page.hover(`${card} [data-testid="face-panel"] h3`);
+    await page.waitForSelector(`${overlay}[data-highlighted-face="0"]`);
+    await page.mouse.move(0, 0);
+    await page.waitForSelector(`${overlay}[data-highlighted-face=""]`);
+    const box = (await state(page)).gallery[0].analysis.faces[0].box;
+    await page.locator(overlay).scrollIntoViewIfNeeded();
+    const r = (await page.locator(overlay).boundingBox())!;
+    await page.mouse.move(r.x + ((box.x + box.width / 2) * r.width) / 512, r.y + ((box.y + box.height / 2) * r.height) / 512);
+    await page.waitForSelector(`${card} [data-testid="face-panel"][data-highlighted="true"]`);
+    await expect(page.getAttribute(`${card} [data-testid="face-panel"]`, 'data-colour')).resolves.toBe('#39ff14'); // face 1's colour
+    await expect(page.textContent(`${card} [data-testid="face-panel"] h3`)).resolves.toMatch(/^1Face 1/);
+    await page.mouse.move(0, 0);
     await page.fill('.gallery [data-testid="face-enrol-name"]', 'Eileen Collins');
     await page.click('.gallery [data-testid="face-enrol"]');
     await page.waitForSelector('.gallery [data-testid="face-identity"][data-match="Eileen Collins"]');
