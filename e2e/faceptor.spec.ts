@@ -276,7 +276,7 @@ describe('task choices, Layer-Attention, model cache', () => {
     expect(face).toHaveProperty('identity');
     // another model: out of date again; re-analysed, the face is not matched against the first model's samples
     await page.selectOption('[data-testid="model-select"]', { index: 1 });
-    await page.waitForSelector('[data-testid="model-provenance"][data-label*="layer_attention"]', { timeout: 120_000 });
+    await page.waitForSelector('[data-testid="model-provenance"][data-label*="layer_attention"]', { timeout: 120_000, state: 'attached' });
     await page.waitForSelector(`${card}[data-stale="true"]`);
     await page.click('[data-testid="gallery-reanalyse-all"]');
     await page.waitForSelector(`${card}[data-state="done"][data-stale="false"]`, { timeout: 120_000 });

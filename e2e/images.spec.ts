@@ -157,6 +157,36 @@ describe('dropped images', () => {
     expect(problems).toEqual([]);
   });
 
+  it('layout: camera and photos come first, nothing scrolls sideways from 360 px up, every target is ≥ 24 px', async () => {
+    await dropFiles(page, [photo('astronaut.png', 'image/png')]);
+    await page.waitForSelector('[data-testid="gallery-item"][data-state="done"]', { timeout: 60_000 });
+    for (const [w, h] of [[360, 740], [390, 844], [1280, 720], [2560, 1440]]) {
+      await page.setViewportSize({ width: w, height: h });
+      const m = await page.evaluate(() => {
+        const top = (sel: string) => document.querySelector(sel)!.getBoundingClientRect().top + window.scrollY;
+        const small = [...document.querySelectorAll('button, select, input, summary, [tabindex="0"]')]
+          .filter((e) => (e as HTMLElement).offsetParent !== null && !(e as HTMLInputElement).hidden)
+          // a checkbox's target is its label (clicking the label toggles it)
+          .map((e) => ({ e, r: ((e as HTMLInputElement).type === 'checkbox' || (e as HTMLInputElement).type === 'radio' ? e.closest('label') ?? e : e).getBoundingClientRect() }))
+          .filter(({ r }) => r.width > 0 && (r.height < 24 || r.width < 24))
+          .map(({ e, r }) => `${e.tagName}.${e.className} "${(e.textContent ?? '').slice(0, 20)}" ${r.width.toFixed(0)}×${r.height.toFixed(0)}`);
+        return {
+          scroll: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          live: top('.live'), gallery: top('.gallery'), people: top('.identity-panel'), small,
+        };
+      });
+      expect(m.scroll, `${w}px: horizontal overflow`).toBe(0);
+      expect(m.small, `${w}px: targets under 24 px`).toEqual([]);
+      if (w >= 1000) {
+        expect(m.gallery, 'live and photos side by side').toBe(m.live);
+        expect(m.live).toBeLessThan(h / 2);
+      } else {
+        expect(m.live, `${w}px: the camera comes right after the title and status`).toBeLessThan(300);
+      }
+      expect(m.people).toBeGreaterThan(m.live);
+    }
+  });
+
   it('reports "no face found" for an image without a face', async () => {
     // A flat grey 64×64 PNG, made in the page: nothing face-like in it.
     const base64 = await page.evaluate(async () => {

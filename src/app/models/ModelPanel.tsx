@@ -49,14 +49,21 @@ export function ModelPanel() {
           The Faceptor model cannot be loaded while the engine is not running (see the message above).
         </p>
       )}
-      {current && <Provenance status={current} />}
+      {current && (
+        // Provenance and "add a model" fold away once a model runs: the video and photos are what the page is for.
+        <details className="model-details" data-testid="model-details">
+          <summary>{current.info.label} — details, add another model</summary>
+          <Provenance status={current} />
+          <DropArea onPicked={loadPicked} disabled={load.state === 'loading'} />
+        </details>
+      )}
       {state === 'none' && (
         <p data-testid="model-none">
           <strong>No Faceptor model installed.</strong> Face detection (BlazeFace) works meanwhile.
         </p>
       )}
       {!current && state !== 'loading' && <HowToAdd />}
-      <DropArea onPicked={loadPicked} disabled={load.state === 'loading'} />
+      {!current && <DropArea onPicked={loadPicked} disabled={load.state === 'loading'} />}
       <CacheInfo onClear={() => void loader.clearCache()} />
       {current && <TaskControls />}
     </section>
