@@ -103,6 +103,8 @@ export interface ModelLoadProgress {
   readonly file: string;
   /** True while bytes come from the local cache rather than the network. */
   readonly fromCache: boolean;
+  /** 'verifying': the file is read and its sha256 is being checked (seconds for a large weights file). */
+  readonly phase?: 'reading' | 'verifying';
 }
 
 /** The Faceptor model the worker holds. */

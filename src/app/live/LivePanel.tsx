@@ -12,6 +12,31 @@ import { ParsingLegend } from '../overlay/ParsingLegend.tsx';
 import { FaceList } from '../faces/FaceList.tsx';
 import { Timings } from '../layout/Timings.tsx';
 import { useCamera } from './useCamera.ts';
+import { useModels } from '../../state/models.ts';
+import { useTasks } from '../../state/tasks.ts';
+import { faceptorOptions } from '../../state/analysis-options.ts';
+
+/** Whole seconds since `active` became true (0 while inactive), ticking once a second. */
+function useElapsedSeconds(active: boolean): number {
+  const [start, setStart] = useState<number | null>(null);
+  const [, tick] = useState(0);
+  useEffect(() => {
+    if (!active) { setStart(null); return; }
+    setStart(performance.now());
+    const id = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(id);
+  }, [active]);
+  return start === null ? 0 : Math.floor((performance.now() - start) / 1000);
+}
+
+/** The task names the next frame will ask for (null without a model). */
+function useCurrentTasks(): readonly string[] | null {
+  const current = useModels((s) => s.current);
+  const enabled = useTasks((s) => s.enabled);
+  const heads = useTasks((s) => s.heads);
+  const showLayerAttention = useTasks((s) => s.showLayerAttention);
+  return current ? faceptorOptions(current, { enabled, heads, showLayerAttention }).tasks ?? [] : null;
+}
 
 export function LivePanel() {
   const videoRef = useRef<HTMLVideoElement>(null);
@@ -21,8 +46,15 @@ export function LivePanel() {
   const [face, setFace] = useState<number | null>(null);
   const enginePhase = useEngine((e) => e.phase);
   const on = camera === 'on' || camera === 'starting';
+  const modelLoaded = useModels((s) => s.current !== null);
+  const elapsed = useElapsedSeconds(camera === 'on' && !latest);
   const waiting = enginePhase === 'error' ? 'the detector is not available (see the message above)'
-    : enginePhase === 'loading' ? 'loading the detector…' : 'waiting for the first frame…';
+    : enginePhase === 'loading' ? 'loading the detector…'
+      : `analysing the first frame${modelLoaded ? ' (the first one also opens the model on this device, which can take a while)' : ''}… ${elapsed} s`;
+  // tasks asked for vs those the shown frame ran: a new head or task opens its graph first (seconds on a slow device)
+  const requested = useCurrentTasks();
+  const pending = !!latest?.model && requested !== null && [...(latest.tasks ?? [])].sort().join() !== [...requested].sort().join();
+  const oldest = Math.max(0, ...(latest?.faces.map((f) => f.denseAgeMs ?? 0) ?? [0]));
 
   return (
     <section className="panel live" aria-labelledby="live-title">
@@ -58,6 +90,12 @@ export function LivePanel() {
           {latencyMs !== undefined && (
             <span data-testid="live-latency" data-ms={Math.round(latencyMs)} title="From grabbing a camera frame to its result on screen">
               latency {formatMs(latencyMs)}
+            </span>
+          )}
+          {pending && <span className="note" role="status" data-testid="live-pending">applying the new task choice (opening its heads)…</span>}
+          {oldest >= 1000 && (
+            <span className="note" data-testid="live-dense-age" title="Landmarks and parsing cost much more than the other tasks; on a slow device they are refreshed less often and moved with the face in between">
+              landmarks and parsing from {(oldest / 1000).toFixed(1)} s ago (refreshing…)
             </span>
           )}
           {latest && <Timings timings={latest.timings} testId="live-timings" />}

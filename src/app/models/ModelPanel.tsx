@@ -115,11 +115,13 @@ function LoadProgress() {
   const p = load.progress;
   return (
     <div className="model-progress" role="status" aria-live="polite" data-testid="model-progress" data-loaded={p?.loaded ?? 0} data-total={p?.total ?? 0}
-      data-from-cache={p?.fromCache ? 'true' : 'false'}>
+      data-from-cache={p?.fromCache ? 'true' : 'false'} data-phase={p?.phase ?? 'reading'}>
       <progress max={p?.total || 1} value={p ? p.loaded : undefined} />
       <span>
         Loading {load.choice.title}
-        {p && ` — ${p.file}: ${formatBytes(p.loaded)} of ${formatBytes(p.total)}`}
+        {!p && ' — reading its manifest…'}
+        {p && p.phase !== 'verifying' && ` — ${p.file}: ${formatBytes(p.loaded)} of ${formatBytes(p.total)}`}
+        {p?.phase === 'verifying' && ` — checking ${p.file} (sha256; a large file takes a few seconds)…`}
         {p?.fromCache && ' (from cache)'}
       </span>
     </div>

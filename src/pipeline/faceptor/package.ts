@@ -12,8 +12,11 @@ import { FaceptorModel } from './model.ts';
 import type { ModelPackageSource } from './source.ts';
 
 export interface LoadPackageOptions {
-  /** Progress over all bytes of the package: (loaded, total, file being read). */
-  readonly onProgress?: (loaded: number, total: number, file: string) => void;
+  /**
+   * Progress over all bytes of the package: (loaded, total, file, phase). 'verifying' is reported once per file
+   * before its sha256 is computed — on a 400 MB weights file that takes many seconds with the bar at its end.
+   */
+  readonly onProgress?: (loaded: number, total: number, file: string, phase: 'reading' | 'verifying') => void;
   /**
    * Lets a caching host hash a large file once: return true when these exact bytes (same path, size and sha256
    * as listed) were verified before, e.g. when they were stored in the Cache API. Sizes are always checked.
@@ -76,7 +79,7 @@ async function readVerifiedFiles(source: ModelPackageSource, manifest: FaceptorM
   for (const f of manifest.files) {
     let bytes: Uint8Array;
     try {
-      bytes = await source.readBytes(f.path, (loaded) => opts.onProgress?.(done + Math.min(loaded, f.size), total, f.path));
+      bytes = await source.readBytes(f.path, (loaded) => opts.onProgress?.(done + Math.min(loaded, f.size), total, f.path, 'reading'));
     } catch (err) {
       if (err instanceof PackageFileMissing) {
         throw new ModelPackageError('missing-file', f.path, `${source.description}: incomplete model package, ${f.path} is missing`, { cause: err });
@@ -88,6 +91,7 @@ async function readVerifiedFiles(source: ModelPackageSource, manifest: FaceptorM
         `${source.description}: ${f.path} has ${bytes.byteLength} bytes, the manifest says ${f.size} (incomplete download or copy)`);
     }
     if (!(await opts.alreadyVerified?.(f))) {
+      opts.onProgress?.(done + f.size, total, f.path, 'verifying');
       const hash = await sha256Hex(bytes);
       if (hash !== f.sha256) {
         throw new ModelPackageError('hash-mismatch', f.path,
@@ -96,7 +100,7 @@ async function readVerifiedFiles(source: ModelPackageSource, manifest: FaceptorM
       opts.onVerified?.(f);
     }
     done += f.size;
-    opts.onProgress?.(done, total, f.path);
+    opts.onProgress?.(done, total, f.path, 'reading');
     out.set(f.path, bytes);
   }
   return out;
