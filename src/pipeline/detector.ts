@@ -7,8 +7,10 @@
  * - 'front' (128): near, large faces — use it for webcam video (fast, and what MediaPipe uses for selfies).
  * - 'back'  (256): smaller faces (photos, group shots), 2–3× the cost.
  * - 'auto' (default, for photos): every face a person sees — the 128 model and the 256 model on the whole image,
- *   plus the 256 model on overlapping tiles of a large image, merged by weighted NMS (core/detect/photo.ts). Reported
- *   as model 'auto'. Without the back model it is the 128 pass alone (reported as 'front').
+ *   plus the 256 model on overlapping tiles of a large image, merged by weighted NMS (core/detect/photo.ts). A face
+ *   only a tile saw must be small (≤ 1/16 of the long side) and confirmed by the 128 model on a close crop: a tile's
+ *   zoomed view of a blurry photo otherwise fires on texture. Reported as model 'auto'. Without the back model it is
+ *   the 128 pass alone (reported as 'front'). Measured recall: README "Faces found in photos".
  */
 import type { Detection, RgbaImage } from '../core/types.ts';
 import { overlapsFace } from '../core/detect/photo.ts';
