@@ -69,7 +69,19 @@ describe('Faceptor Full fixture in the app', () => {
   it('says the model is untrained, shows its provenance, and draws every task on the live camera', async () => {
     const context = await browser.newContext();
     await servePackages(context, [{ name: 'e2e-full', dir: fixture.dir }]);
+    // every wait says what it waits for: record the load's phases as the page shows them
+    await context.addInitScript(() => {
+      const w = window as unknown as { __phases: string[] };
+      w.__phases = [];
+      new MutationObserver(() => {
+        const el = document.querySelector('[data-testid="model-progress"]');
+        const text = el?.textContent ?? '';
+        const phase = el ? `${el.getAttribute('data-phase')}${/checking .* \(sha256/.test(text) ? '+text' : ''}` : null;
+        if (phase && w.__phases.at(-1) !== phase) w.__phases.push(phase);
+      }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+    });
     const { page, problems } = await openWithModel(context, 'wasm');
+    expect(await page.evaluate(() => (window as unknown as { __phases: string[] }).__phases)).toContain('verifying+text');
     await expect(page.isVisible('[data-testid="untrained-banner"]')).resolves.toBe(true);
     await expect(page.textContent('[data-testid="untrained-banner"]')).resolves.toMatch(/untrained model — outputs are meaningless/i);
     const manifest = JSON.parse(readFileSync(join(fixture.dir, 'faceptor.json'), 'utf8'));
@@ -79,6 +91,7 @@ describe('Faceptor Full fixture in the app', () => {
     expect(provenance).toMatch(/fp32/);
 
     await page.click('[data-testid="camera-start"]');
+    await expect(page.textContent('[data-testid="live-face-count"]')).resolves.toMatch(/analysing the first frame \(the first one also opens the model/);
     await page.waitForFunction((fields) => {
       const s = (window as any).__faceptor.state(); // eslint-disable-line @typescript-eslint/no-explicit-any
       const f = s.live.latest?.faces?.[0];
@@ -126,6 +139,11 @@ describe('Faceptor Full fixture in the app', () => {
     expect(carried.length).toBeGreaterThan(frames.length / 2);
     for (const f of carried) expect(f.denseAgeMs).toBeGreaterThan(0);
     for (const f of frames.filter((x) => x.enc512 === 1)) expect(f.denseAgeMs).toBe(0);
+    // a new head: the panel says the choice is being applied until a frame ran it
+    await page.selectOption('[data-testid="task-head"][data-type="age"]', 'age_morph2');
+    await page.waitForSelector('[data-testid="live-pending"]', { timeout: 30_000 });
+    await page.waitForSelector('.live [data-testid="face-age"][data-head="morph2"]', { timeout: 120_000 });
+    await expect(page.$('[data-testid="live-pending"]')).resolves.toBeNull();
     await page.click('[data-testid="camera-stop"]');
     expect(problems).toEqual([]);
     await context.close();
