@@ -33,7 +33,9 @@ export function IdentityPanel() {
 
   return (
     <section className="panel identity-panel" data-testid="identity-panel" data-status={status}>
-      <h2>People</h2>
+      {/* collapsible: the gallery matters while enrolling, not while watching the camera */}
+      <details open className="panel-fold">
+      <summary><h2>People{count > 0 ? ` (${count})` : ''}</h2></summary>
       <p className="note" data-testid="identity-storage-note" data-state={status}>
         Stored locally in this browser (IndexedDB); nothing is uploaded.
         {status === 'loading' && ' Loading…'}
@@ -74,6 +76,7 @@ export function IdentityPanel() {
       </div>
 
       <ThresholdControl />
+      </details>
     </section>
   );
 }
