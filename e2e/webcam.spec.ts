@@ -63,8 +63,13 @@ for (const provider of ['webgpu', 'wasm'] as const) {
       expect(Number(await page.getAttribute('[data-testid="live-latency"]', 'data-ms'))).toBeGreaterThan(0);
       await expect(page.textContent('.live .stats')).resolves.not.toMatch(/skipped/);
 
+      // a frame that cannot be grabbed shows an error; Stop clears it (a stopped camera has nothing to report)
+      await page.evaluate(() => { (window as unknown as { VideoFrame: unknown }).VideoFrame = function VideoFrame() { throw new Error('grab failed (test)'); }; });
+      await page.waitForSelector('[data-testid="camera-error"]', { timeout: 30_000 });
+      await expect(page.textContent('[data-testid="camera-error"]')).resolves.toMatch(/A frame could not be analysed: grab failed \(test\)/);
       await page.click('[data-testid="camera-stop"]');
       await page.waitForSelector('[data-testid="camera-state"][data-state="off"]');
+      await expect(page.$('[data-testid="camera-error"]')).resolves.toBeNull();
       expect(problems).toEqual([]);
       await context.close();
     });
