@@ -120,6 +120,29 @@ describe('PerceptionEngine', () => {
     const image = await loadImageFile(join(FACES, 'astronaut.png'));
     expect((await engine.analyzePixels(image)).provider).toBe('wasm');
   });
+  it('a WebGPU device lost because the user chose WASM is no failure; a device lost while in use falls back', async () => {
+    const lost: ((reason: string) => void)[] = [];
+    const d = deps({
+      createBackend: vi.fn(async ({ preference }) => ({
+        ...fakeBackend(preference === 'wasm' ? 'wasm' : 'webgpu'),
+        onDeviceLost: (l: (reason: string) => void) => { lost.push(l); },
+      })),
+    });
+    const engine = new PerceptionEngine(d);
+    const listener = vi.fn();
+    expect((await engine.init(INIT, listener)).provider).toBe('webgpu');
+    expect((await engine.init({ ...INIT, preference: 'wasm' })).provider).toBe('wasm');
+    // ORT destroys the retired WebGPU device: its loss must not be reported or trigger another load
+    lost[0]('Device was destroyed.');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(listener).not.toHaveBeenCalled();
+    expect(d.createBackend).toHaveBeenCalledTimes(2);
+    // back on WebGPU, a loss of the device in use is a real failure: WASM with the reason
+    expect((await engine.init(INIT)).provider).toBe('webgpu');
+    lost[1]('GPU hung');
+    await vi.waitFor(() => expect(listener).toHaveBeenCalledTimes(1));
+    expect(listener.mock.calls[0][1]).toMatch(/WebGPU device was lost \(GPU hung\); now running on WASM/);
+  });
 });
 
 /** Issue 9, items 10 and 18: the worker's decode path applies the CLI's header-first size rule and alpha rule. */

@@ -303,6 +303,17 @@ export class PerceptionEngine implements PerceptionApi {
     loaded?.video.reset();
   }
 
+  /**
+   * A lost WebGPU device is a failure only while its backend is the one in use. Switching EP (choosing WASM) retires
+   * the WebGPU backend, and ORT destroys its device on the way: that loss is the switch the user asked for, not an
+   * error to report or to "fall back" from (issue 12 #2).
+   */
+  private async onDeviceLost(backend: OrtWebBackend, reason: string): Promise<void> {
+    const current = await this.loading?.catch(() => null);
+    if (current?.backend !== backend) return;
+    await this.fallBackToWasm(`the WebGPU device was lost (${reason})`);
+  }
+
   private async fallBackToWasm(reason: string): Promise<void> {
     if (!this.options) return;
     this.loadedPreference = 'wasm';
@@ -348,7 +359,7 @@ export class PerceptionEngine implements PerceptionApi {
       warnings,
     };
     if (backend.provider === 'webgpu') {
-      backend.onDeviceLost((reason) => { void this.fallBackToWasm(`the WebGPU device was lost (${reason})`); });
+      backend.onDeviceLost((reason) => { void this.onDeviceLost(backend, reason); });
     }
     return { backend, detector, video: new VideoAnalyzer(detector, backend.provider), status };
   }

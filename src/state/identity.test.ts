@@ -102,7 +102,7 @@ describe('identity store', () => {
     a.s().setThreshold(0.62);
     await a.s().flush();
     // stored as the core's versioned JSON text and a plain number
-    expect(JSON.parse(db.data.get(GALLERY_KEY) as string)).toMatchObject({ format: 'faceptor-web-gallery', version: 1, embeddingSize: 4 });
+    expect(JSON.parse(db.data.get(GALLERY_KEY) as string)).toMatchObject({ format: 'faceptor-web-gallery', version: 2, embeddingSize: 4 });
     expect(db.data.get(THRESHOLD_KEY)).toBe(0.62);
 
     const b = setup(db);

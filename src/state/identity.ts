@@ -15,6 +15,8 @@ import {
   deletePerson,
   enrol as enrolSample,
   matchFace,
+  mergeGalleries,
+  type EmbeddingModel,
   parseGallery,
   renamePerson,
   serializeGallery,
@@ -56,7 +58,7 @@ export interface IdentityState {
    * Adds a sample. An existing name (trimmed, case-insensitive) gets another sample; a new name creates a person.
    * Throws (and sets `error`) on an empty name or an embedding of another size than the gallery's.
    */
-  enrol(name: string, embedding: Floats): EnrolResult;
+  enrol(name: string, embedding: Floats, model?: EmbeddingModel | null): EnrolResult;
   rename(personId: string, name: string): void;
   remove(personId: string): void;
   removeAll(): void;
@@ -69,12 +71,12 @@ export interface IdentityState {
    * as saved what a reload would not bring back. (Where storage is off altogether, `storageError` already says
    * the gallery lives on this page only; the import then applies to the page.)
    */
-  importJson(file: string | GalleryFile, confirmReplace?: (incoming: Gallery) => boolean | Promise<boolean>): Promise<boolean>;
+  importJson(file: string | GalleryFile, confirmReplace?: (incoming: Gallery) => boolean | Promise<boolean>, mode?: ImportMode): Promise<boolean>;
   /** The gallery as the core's versioned JSON text (what importJson reads back). */
   exportJson(): string;
   setThreshold(threshold: number): void;
-  /** Best person for an embedding at the current threshold; null for an empty gallery or a size mismatch. */
-  matchFor(embedding: Floats): GalleryMatch | null;
+  /** Best person for an embedding (of `model`, when given) at the current threshold; null when none to compare. */
+  matchFor(embedding: Floats, model?: string): GalleryMatch | null;
   clearError(): void;
   /** Resolves when every change so far has been written (or failed to). */
   flush(): Promise<void>;
@@ -82,6 +84,8 @@ export interface IdentityState {
 
 /** The parts of a picked File that importJson reads. */
 export interface GalleryFile { readonly name?: string; readonly size: number; text(): Promise<string> }
+/** 'replace': the file becomes the gallery; 'merge': its people are added (same name → more samples). */
+export type ImportMode = 'replace' | 'merge';
 
 export interface IdentityDeps {
   readonly db: KeyValueStore;
@@ -105,10 +109,10 @@ export function embeddingMismatch(gallery: Gallery, size: number): string | null
 }
 
 /** matchFace that answers null instead of throwing when the sizes differ (see embeddingMismatch). */
-export function matchEmbedding(gallery: Gallery, threshold: number, embedding: Floats | undefined): GalleryMatch | null {
+export function matchEmbedding(gallery: Gallery, threshold: number, embedding: Floats | undefined, model?: string): GalleryMatch | null {
   if (!embedding || embedding.length === 0 || embeddingMismatch(gallery, embedding.length)) return null;
   try {
-    return matchFace(gallery, embedding, threshold);
+    return matchFace(gallery, embedding, threshold, model);
   } catch {
     return null; // zero / non-finite embedding: nothing to compare
   }
@@ -216,11 +220,11 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
       error: null,
       ready: load(),
 
-      enrol(name, embedding) {
+      enrol(name, embedding, model) {
         // The id of a new person is drawn once, so replaying this change after loading gives the same person.
         const freshId = newId();
         const createdAt = now();
-        const op = (g: Gallery) => enrolSample(g, { id: findPersonByName(g, name)?.id ?? freshId, name, embedding, createdAt });
+        const op = (g: Gallery) => enrolSample(g, { id: findPersonByName(g, name)?.id ?? freshId, name, embedding, createdAt, model });
         const before = findPersonByName(get().gallery, name);
         const next = change('Could not enrol', op);
         const person = next.people.find((p) => p.id === (before?.id ?? freshId))!;
@@ -239,7 +243,7 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
       removeAll() {
         change('Could not delete', () => EMPTY_GALLERY);
       },
-      async importJson(file, confirmReplace) {
+      async importJson(file, confirmReplace, mode = 'replace') {
         let imported: Gallery;
         try {
           if (typeof file !== 'string' && file.size > MAX_GALLERY_FILE_BYTES) {
@@ -252,14 +256,15 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
           set({ error: `Import refused: ${why}. The gallery was not changed.` });
           throw e;
         }
-        if (confirmReplace && !(await confirmReplace(imported))) return false;
+        if (mode === 'replace' && confirmReplace && !(await confirmReplace(imported))) return false;
         await get().ready; // (an import during loading is stored after it; wait so its write can be checked)
         const previous = get().gallery;
-        change('Could not import', () => imported);
+        // Merge and replace take the same checked write path: a refused write brings the previous gallery back.
+        const next = change('Could not import', mode === 'merge' ? (g) => mergeGalleries(g, imported, newId) : () => imported);
         const failure = await lastGalleryWrite;
         if (failure) {
           // Storage kept the previous gallery: show that one, not what a reload would not bring back.
-          if (get().gallery === imported) set({ gallery: previous });
+          if (get().gallery === next) set({ gallery: previous });
           set({ error: `Import not saved: this browser refused to store it (${message(failure)}). The gallery was not changed.` });
           throw failure instanceof Error ? failure : new Error(message(failure));
         }
@@ -272,7 +277,7 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
         set({ threshold: Math.min(1, Math.max(0, threshold)) });
         saveThreshold();
       },
-      matchFor: (embedding) => matchEmbedding(get().gallery, get().threshold, embedding),
+      matchFor: (embedding, model) => matchEmbedding(get().gallery, get().threshold, embedding, model),
       clearError: () => set({ error: null }),
       flush: async () => {
         await get().ready; // changes made while loading are written after it

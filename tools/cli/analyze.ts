@@ -35,8 +35,8 @@ Detects faces in PNG and JPEG images and prints JSON (source-image pixels).
 Options:
   --json <file>          write the JSON to <file> instead of stdout (a summary goes to stdout); written
                          image by image; never one of the input images or a file that is not analyze JSON
-  --detector <model>     auto (default: 128 front model, then the 256 back model if it found nothing),
-                         front (large/near faces) or back (small faces)
+  --detector <model>     auto (default: both models, plus the 256 model on tiles of a large photo, merged),
+                         front (large/near faces only) or back (small faces only)
   --min-score <p>        minimum detection score in [0, 1] (default 0.5)
   --max-faces <n>        keep at most n faces per image
   --model <dir>          a Faceptor model package (npm run export) : adds landmarks, parsing, age, expression,

@@ -12,8 +12,11 @@ import { FaceptorModel } from './model.ts';
 import type { ModelPackageSource } from './source.ts';
 
 export interface LoadPackageOptions {
-  /** Progress over all bytes of the package: (loaded, total, file being read). */
-  readonly onProgress?: (loaded: number, total: number, file: string) => void;
+  /**
+   * Progress over all bytes of the package: (loaded, total, file, phase). 'verifying' is reported once per file
+   * before its sha256 is computed — on a 400 MB weights file that takes many seconds with the bar at its end.
+   */
+  readonly onProgress?: (loaded: number, total: number, file: string, phase: 'reading' | 'verifying') => void;
   /**
    * Lets a caching host hash a large file once: return true when these exact bytes (same path, size and sha256
    * as listed) were verified before, e.g. when they were stored in the Cache API. Sizes are always checked.
@@ -83,8 +86,12 @@ async function readVerifiedFiles(source: ModelPackageSource, manifest: FaceptorM
     let bytes: Uint8Array | undefined;
     let size: number, hashed: string | undefined;
     try {
-      if (onDisk) ({ size, sha256: hashed } = await source.hashFile!(f.path));
-      else size = (bytes = await source.readBytes(f.path, (loaded) => opts.onProgress?.(done + Math.min(loaded, f.size), total, f.path))).byteLength;
+      if (onDisk) {
+        opts.onProgress?.(done, total, f.path, 'verifying'); // on disk, reading is hashing
+        ({ size, sha256: hashed } = await source.hashFile!(f.path));
+      } else {
+        size = (bytes = await source.readBytes(f.path, (loaded) => opts.onProgress?.(done + Math.min(loaded, f.size), total, f.path, 'reading'))).byteLength;
+      }
     } catch (err) {
       if (err instanceof PackageFileMissing) {
         throw new ModelPackageError('missing-file', f.path, `${source.description}: incomplete model package, ${f.path} is missing`, { cause: err });
@@ -101,6 +108,7 @@ async function readVerifiedFiles(source: ModelPackageSource, manifest: FaceptorM
         `${source.description}: ${f.path} is larger than the ${f.size} bytes the manifest says (altered or wrong file)`);
     }
     if (!(await opts.alreadyVerified?.(f))) {
+      if (hashed === undefined) opts.onProgress?.(done + f.size, total, f.path, 'verifying');
       const hash = hashed ?? await sha256Hex(bytes!);
       if (hash !== f.sha256) {
         throw new ModelPackageError('hash-mismatch', f.path,
@@ -109,7 +117,7 @@ async function readVerifiedFiles(source: ModelPackageSource, manifest: FaceptorM
       opts.onVerified?.(f);
     }
     done += f.size;
-    opts.onProgress?.(done, total, f.path);
+    opts.onProgress?.(done, total, f.path, 'reading');
     if (bytes) out.set(f.path, bytes);
   }
   return out;
