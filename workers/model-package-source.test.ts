@@ -96,7 +96,7 @@ describe('urlPackageSource', () => {
   });
 
   it('a re-export at the same URL: the new manifest wins (network-first), only the changed file is downloaded, its old copy is dropped', async () => {
-    const changed = manifest.tasks[0].file;
+    const changed = manifest.heads[0].file;
     const v2 = await copy(async (dir, m) => {
       await flipByte(join(dir, changed));
       m.files.find((f) => f.path === changed)!.sha256 = sha256(await readFile(join(dir, changed)));
@@ -124,7 +124,7 @@ describe('urlPackageSource', () => {
     const stored = new Uint8Array(await (await c.match(weightsKey))!.arrayBuffer());
     c.corrupt(weightsKey, stored.slice(0, weights.size - 10)); // keeps the verified mark: only the size can tell
 
-    const task = manifest.files.find((f) => f.path === manifest.tasks[0].file)!;
+    const task = manifest.files.find((f) => f.path === manifest.heads[0].file)!;
     const taskKey = contentKey(url(task.path), task.sha256);
     const flipped = new Uint8Array(await (await c.match(taskKey))!.arrayBuffer());
     flipped[0] ^= 0xff;
@@ -146,7 +146,7 @@ describe('urlPackageSource', () => {
   });
 
   it('missing files: a 404 or an SPA HTML page is "missing", never bytes; no package at all says so', async () => {
-    const gone = manifest.tasks[0].file;
+    const gone = manifest.heads[0].file;
     const incomplete = await copy(async (dir) => { await rm(join(dir, gone)); });
     const { server, load } = setup(incomplete);
     await expect(load()).rejects.toThrow(new RegExp(`incomplete model package, ${gone} is missing`));
@@ -189,7 +189,7 @@ describe('filesPackageSource', () => {
   it('a dragged folder: no webkitRelativePath, the paths the UI walked place each file', async () => {
     // models/ holding the package and a stale encoder in another folder: only paths keep the two encoders apart.
     const picked = await filesOf(fixture.dir, 'models/faceptor_full/');
-    const encoder = picked.find((f) => f.name.startsWith('encoder_'))!;
+    const encoder = picked.find((f) => f.name.startsWith('encoder'))!;
     const staleBytes = new Uint8Array(encoder.size).fill(7);
     const stale: FileLike = { name: encoder.name, size: encoder.size, arrayBuffer: async () => staleBytes.buffer.slice(0) };
     const files = [...picked.map((f) => ({ ...f, webkitRelativePath: '' })), stale];
@@ -202,7 +202,7 @@ describe('filesPackageSource', () => {
   it('plain files without folder paths, and a missing one named', async () => {
     const files = (await filesOf(fixture.dir, '')).map((f) => ({ ...f, webkitRelativePath: '' }));
     expect((await loadModelPackage(filesPackageSource(files, 'picked files'), backend)).tasks.length).toBe(manifest.tasks.length);
-    const skip = manifest.tasks[1].file;
+    const skip = manifest.encoder.file;
     const partial = await filesOf(fixture.dir, 'x/', skip);
     await expect(loadModelPackage(filesPackageSource(partial, 'x'), backend)).rejects.toThrow(new RegExp(`dropped folder x: incomplete model package, ${skip} is missing`));
   });

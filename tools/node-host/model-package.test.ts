@@ -74,7 +74,11 @@ describe('model package checks', () => {
     const tasks = ['age_morph2', 'align_300w', 'recog_ms1mv3'] as const;
     const a = await onDisk.analyzeFaces(image, [face], { tasks: [...tasks] });
     const b = await inMemory.analyzeFaces(image, [face], { tasks: [...tasks] });
-    expect(a.faces).toEqual(b.faces);
+    // the same maths; the on-disk sessions skip MatMul prepacking, which only reorders float sums
+    const [fa, fb] = [a.faces[0], b.faces[0]];
+    fa.identity!.embedding.forEach((v, i) => expect(v).toBeCloseTo(fb.identity!.embedding[i], 5));
+    expect(fa.age!.morph2.years).toBeCloseTo(fb.age!.morph2.years, 4);
+    fa.landmarks!['300w'].points.forEach(([x, y], i) => { expect(x).toBeCloseTo(fb.landmarks!['300w'].points[i][0], 3); expect(y).toBeCloseTo(fb.landmarks!['300w'].points[i][1], 3); });
     expect(a.timings.runs).toEqual({ 'encoder.onnx': 2, 'decoder.onnx': 2 });
     await onDisk.release();
     await inMemory.release();
