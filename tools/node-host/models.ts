@@ -25,6 +25,10 @@ async function readModel(dir: string, file: string): Promise<Uint8Array> {
 
 /** Both detector models (front 128 and back 256). */
 export async function loadBlazeFaceModels(dir = DEFAULT_BLAZEFACE_DIR): Promise<Required<DetectorModelBytes>> {
-  const [front, back] = await Promise.all([readModel(dir, BLAZEFACE.front.file), readModel(dir, BLAZEFACE.back.file)]);
-  return { front, back };
+  // Both reads run at once, but a failure is reported in a fixed order (front first): whichever read happened to
+  // fail first must not decide which file the message names.
+  const [front, back] = await Promise.allSettled([readModel(dir, BLAZEFACE.front.file), readModel(dir, BLAZEFACE.back.file)]);
+  if (front.status === 'rejected') throw front.reason;
+  if (back.status === 'rejected') throw back.reason;
+  return { front: front.value, back: back.value };
 }
