@@ -10,7 +10,7 @@
  * - refused packages (hash mismatch, missing file, foreign manifest, newer format) name the problem, and a model
  *   that already runs keeps running.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Dialog, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import { dropFiles, hookState, launch, openPage, waitForEngine } from './support
 import { makeFakeCamera, tempDir } from './support/fixtures.ts';
 import { exportGoldenFixture, makeBadPackage, servePackages, type ExportedFixture, type PackageDefect } from './support/model-fixture.ts';
 import { analyzeWithCli } from './support/node-reference.ts';
+import { exportBrokenIdentityFixture } from '../tools/node-host/testing/broken-head-package.ts';
 import { compareFaces } from './support/parity.ts';
 import { FACES } from './support/paths.ts';
 import { startPreview, type PreviewServer } from './support/preview.ts';
@@ -71,7 +72,19 @@ describe('Faceptor Full fixture in the app', () => {
   it('says the model is untrained, shows its provenance, and draws every task on the live camera', async () => {
     const context = await browser.newContext();
     await servePackages(context, [{ name: 'e2e-full', dir: fixture.dir }]);
+    // every wait says what it waits for: record the load's phases as the page shows them
+    await context.addInitScript(() => {
+      const w = window as unknown as { __phases: string[] };
+      w.__phases = [];
+      new MutationObserver(() => {
+        const el = document.querySelector('[data-testid="model-progress"]');
+        const text = el?.textContent ?? '';
+        const phase = el ? `${el.getAttribute('data-phase')}${/checking .* \(sha256/.test(text) ? '+text' : ''}` : null;
+        if (phase && w.__phases.at(-1) !== phase) w.__phases.push(phase);
+      }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+    });
     const { page, problems } = await openWithModel(context, 'wasm');
+    expect(await page.evaluate(() => (window as unknown as { __phases: string[] }).__phases)).toContain('verifying+text');
     await expect(page.isVisible('[data-testid="untrained-banner"]')).resolves.toBe(true);
     await expect(page.textContent('[data-testid="untrained-banner"]')).resolves.toMatch(/untrained model — outputs are meaningless/i);
     const manifest = JSON.parse(readFileSync(join(fixture.dir, 'faceptor.json'), 'utf8'));
@@ -81,6 +94,7 @@ describe('Faceptor Full fixture in the app', () => {
     expect(provenance).toMatch(/fp32/);
 
     await page.click('[data-testid="camera-start"]');
+    await expect(page.textContent('[data-testid="live-face-count"]')).resolves.toMatch(/analysing the first frame \(the first one also opens the model/);
     await page.waitForFunction((fields) => {
       const s = (window as any).__faceptor.state(); // eslint-disable-line @typescript-eslint/no-explicit-any
       const f = s.live.latest?.faces?.[0];
@@ -128,9 +142,47 @@ describe('Faceptor Full fixture in the app', () => {
     expect(carried.length).toBeGreaterThan(frames.length / 2);
     for (const f of carried) expect(f.denseAgeMs).toBeGreaterThan(0);
     for (const f of frames.filter((x) => x.enc512 === 1)) expect(f.denseAgeMs).toBe(0);
+    // a new head: the panel says the choice is being applied until a frame ran it
+    await page.selectOption('[data-testid="task-head"][data-type="age"]', 'age_morph2');
+    await page.waitForSelector('[data-testid="live-pending"]', { timeout: 30_000 });
+    await page.waitForSelector('.live [data-testid="face-age"][data-head="morph2"]', { timeout: 120_000 });
+    await expect(page.$('[data-testid="live-pending"]')).resolves.toBeNull();
     await page.click('[data-testid="camera-stop"]');
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  it('a head with NaN outputs fails alone: boxes and every other task still show, the failed task is named', async () => {
+    const broken = await exportBrokenIdentityFixture();
+    try {
+      const context = await browser.newContext();
+      await servePackages(context, [{ name: 'e2e-broken', dir: broken.dir }]);
+      const { page, problems } = await openWithModel(context, 'wasm');
+      for (const type of ['align', 'parsing']) await page.uncheck(`[data-testid="task-toggle"][data-type="${type}"]`); // 112 tasks: fast
+      // photo: shown, boxed, with its other tasks, and the identity task named in words on the face's panel
+      const item = await dropAndWait(page, 'astronaut.png', 'image/png');
+      expect(item.analysis.faces).toHaveLength(1);
+      const face = item.analysis.faces[0];
+      for (const field of ['age', 'expression', 'attributes']) expect(face, field).toHaveProperty(field);
+      expect(face).not.toHaveProperty('identity');
+      expect(Object.keys(face.taskErrors)).toEqual(['recog_ms1mv3']);
+      await page.waitForSelector('.gallery [data-testid="gallery-overlay"][data-faces="1"]');
+      await expect(page.isVisible('.gallery [data-testid="gallery-item"] img')).resolves.toBe(true);
+      await expect(page.textContent('.gallery [data-testid="face-task-error"][data-task="recog_ms1mv3"]')).resolves
+        .toMatch(/^Identity \(MS1MV3\) failed for this face: the model gave invalid numbers/);
+      await page.waitForSelector('.gallery [data-testid="face-age"]');
+      // live view: frames keep coming with boxes and the other tasks; the same plain-words error on the panel
+      await page.click('[data-testid="camera-start"]');
+      await page.waitForSelector('.live [data-testid="face-task-error"][data-task="recog_ms1mv3"]', { timeout: 120_000 });
+      await page.waitForSelector('.live [data-testid="face-age"]');
+      await page.waitForSelector('[data-testid="live-overlay"][data-faces="1"]');
+      await expect(page.$('[data-testid="camera-error"]')).resolves.toBeNull();
+      await page.click('[data-testid="camera-stop"]');
+      expect(problems).toEqual([]);
+      await context.close();
+    } finally {
+      await broken.cleanup();
+    }
   });
 
   it('exports every task of a dropped photo as JSON', async () => {
@@ -206,6 +258,53 @@ describe('task choices, Layer-Attention, model cache', () => {
       expect(c.fractions.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
       for (const f of c.fractions) expect(f).toBeGreaterThanOrEqual(0);
     }
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('photo cards offer to re-analyse after the tasks or the model change; identity matches only within a model', async () => {
+    const context = await browser.newContext();
+    await servePackages(context, [{ name: 'e2e-full', dir: fixture.dir }, { name: 'e2e-la', dir: layerAttention.dir }]);
+    const { page, problems } = await openWithModel(context, 'wasm');
+    for (const type of ['align', 'parsing']) await page.uncheck(`[data-testid="task-toggle"][data-type="${type}"]`); // fast
+    const card = '.gallery [data-testid="gallery-item"][data-name="astronaut.png"]';
+    await dropAndWait(page, 'astronaut.png', 'image/png');
+    await expect(page.getAttribute(card, 'data-stale')).resolves.toBe('false');
+    // box ↔ panel: the panel is numbered and coloured like its box; pointing at either highlights the other
+    const overlay = `${card} [data-testid="gallery-overlay"]`;
+    await page.hover(`${card} [data-testid="face-panel"] h3`);
+    await page.waitForSelector(`${overlay}[data-highlighted-face="0"]`);
+    await page.mouse.move(0, 0);
+    await page.waitForSelector(`${overlay}[data-highlighted-face=""]`);
+    const box = (await state(page)).gallery[0].analysis.faces[0].box;
+    await page.locator(overlay).scrollIntoViewIfNeeded();
+    const r = (await page.locator(overlay).boundingBox())!;
+    await page.mouse.move(r.x + ((box.x + box.width / 2) * r.width) / 512, r.y + ((box.y + box.height / 2) * r.height) / 512);
+    await page.waitForSelector(`${card} [data-testid="face-panel"][data-highlighted="true"]`);
+    await expect(page.getAttribute(`${card} [data-testid="face-panel"]`, 'data-colour')).resolves.toBe('#39ff14'); // face 1's colour
+    await expect(page.textContent(`${card} [data-testid="face-panel"] h3`)).resolves.toMatch(/^1Face 1/);
+    await page.mouse.move(0, 0);
+    await page.fill('.gallery [data-testid="face-enrol-name"]', 'Eileen Collins');
+    await page.click('.gallery [data-testid="face-enrol"]');
+    await page.waitForSelector('.gallery [data-testid="face-identity"][data-match="Eileen Collins"]');
+    // a task switched off: the card says its results are out of date and re-analyses on request
+    await page.uncheck('[data-testid="task-toggle"][data-type="age"]');
+    await page.waitForSelector(`${card}[data-stale="true"] [data-testid="gallery-stale"]`);
+    await page.click(`${card} [data-testid="gallery-reanalyse"]`);
+    await page.waitForSelector(`${card}[data-state="done"][data-stale="false"]`, { timeout: 120_000 });
+    let face = (await state(page)).gallery[0].analysis.faces[0];
+    expect(face).not.toHaveProperty('age');
+    expect(face).toHaveProperty('identity');
+    // another model: out of date again; re-analysed, the face is not matched against the first model's samples
+    await page.selectOption('[data-testid="model-select"]', { index: 1 });
+    await page.waitForSelector('[data-testid="model-provenance"][data-label*="layer_attention"]', { timeout: 120_000, state: 'attached' });
+    await page.waitForSelector(`${card}[data-stale="true"]`);
+    await page.click('[data-testid="gallery-reanalyse-all"]');
+    await page.waitForSelector(`${card}[data-state="done"][data-stale="false"]`, { timeout: 120_000 });
+    face = (await state(page)).gallery[0].analysis.faces[0];
+    expect(face.identity.embedding).toHaveLength(512);
+    await page.waitForSelector('.gallery [data-testid="face-identity"][data-state="other-model"]');
+    await expect(page.textContent('[data-testid="identity-samples"]')).resolves.toMatch(/1 from another model, not compared/);
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -344,6 +443,28 @@ describe('refused model packages', () => {
       await context.close();
     });
   }
+
+  it('a manifest path that would leave the package (another origin, %2e%2e) is refused and nothing outside it is requested', async () => {
+    for (const [name, path] of [['evil-origin', 'https:evil.example/weights.bin'], ['evil-dotdot', '%2e%2e/e2e-full/weights.bin']] as const) {
+      const bad = join(tmp.dir, name);
+      cpSync(fixture.dir, bad, { recursive: true });
+      const manifest = JSON.parse(readFileSync(join(bad, 'faceptor.json'), 'utf8')) as { weights: string; files: { path: string }[] };
+      for (const f of manifest.files) if (f.path === manifest.weights) f.path = path;
+      manifest.weights = path;
+      writeFileSync(join(bad, 'faceptor.json'), JSON.stringify(manifest));
+      const context = await browser.newContext();
+      const outside: string[] = [];
+      context.on('request', (r) => {
+        const url = r.url();
+        if (url.includes('evil.example') || (url.includes('/models/') && !url.includes(`/models/${name}/`) && !url.includes('/models/blazeface/') && !url.endsWith('/models/index.json'))) outside.push(url);
+      });
+      await servePackages(context, [{ name, dir: bad, listed: false }, { name: 'e2e-full', dir: fixture.dir, listed: false }]);
+      const { page } = await openWithModel(context, 'wasm', `&model=${encodeURIComponent(`${server.url}models/${name}/`)}`);
+      await expect(page.textContent('[data-testid="model-error"]')).resolves.toMatch(/not a plain path inside the package/);
+      expect(outside).toEqual([]);
+      await context.close();
+    }
+  });
 
   it('keeps the running model when a dropped folder is refused', async () => {
     const bad = makeBadPackage(fixture.dir, tmp.dir, 'hash-mismatch');

@@ -86,6 +86,32 @@ describe('no WebGPU', () => {
   });
 });
 
+describe('WebGPU on a software adapter (headless SwiftShader)', () => {
+  it('auto prefers WASM and says why; switching from WebGPU to WASM is no "device lost" failure', async () => {
+    const gpu = await launch({ webgpu: true });
+    try {
+      const auto = await openPage(await gpu.newContext(), `${server.url}?ep=auto`);
+      const engine = await waitForEngine(auto.page);
+      expect(engine.status?.provider).toBe('wasm');
+      await expect(auto.page.textContent('[data-testid="engine-fallback"]')).resolves.toMatch(/WASM because the only WebGPU adapter here is a software fallback/);
+
+      // forced WebGPU runs on the software adapter; choosing WASM then is the user's switch, not an error
+      const { page, problems } = await openPage(await gpu.newContext(), `${server.url}?ep=webgpu`);
+      expect((await waitForEngine(page)).status?.provider).toBe('webgpu');
+      await page.selectOption('[data-testid="setting-provider"]', 'wasm');
+      await page.waitForFunction(() => document.querySelector('[data-testid="engine-fallback"]')?.textContent?.includes('chosen in the settings'));
+      await page.waitForTimeout(1500); // a device-lost notice arrives asynchronously after the old backend is released
+      const after = await hookState(page);
+      expect(after.engine.notice ?? '').not.toMatch(/lost/i);
+      expect(after.engine.status?.fallbackReason).toMatch(/chosen in the settings/);
+      await expect(page.$('[data-testid="engine-notice"]')).resolves.toBeNull();
+      expect(problems).toEqual([]);
+    } finally {
+      await gpu.close();
+    }
+  });
+});
+
 describe('camera problems', () => {
   it('explains a denied camera permission, and the rest of the page still works', async () => {
     const denying = await chromium.launch({

@@ -56,10 +56,20 @@ for (const provider of ['webgpu', 'wasm'] as const) {
       const disagreement = boxDisagreement(face.box, reference.faces[0].box);
       expect(disagreement, `box ${JSON.stringify(face.box)} vs node ${JSON.stringify(reference.faces[0].box)}`).toBeLessThanOrEqual(0.02);
       // Timings are shown for every stage.
-      await expect(page.textContent('[data-testid="live-timings"]')).resolves.toMatch(/decode .* pre .* detect .* post .* total/);
+      await expect(page.textContent('[data-testid="live-timings"]')).resolves.toMatch(/read image .* find faces .* total/);
+      // the rate is measured over frame intervals (never "0.0" on a slow device), the latency is shown, no "skipped"
+      await page.waitForFunction(() => Number(document.querySelector('[data-testid="live-fps"]')?.getAttribute('data-fps')) > 0, undefined, { timeout: 60_000 });
+      await expect(page.textContent('[data-testid="live-fps"]')).resolves.toMatch(/^[\d.]+ analysed frames\/s$/);
+      expect(Number(await page.getAttribute('[data-testid="live-latency"]', 'data-ms'))).toBeGreaterThan(0);
+      await expect(page.textContent('.live .stats')).resolves.not.toMatch(/skipped/);
 
+      // a frame that cannot be grabbed shows an error; Stop clears it (a stopped camera has nothing to report)
+      await page.evaluate(() => { (window as unknown as { VideoFrame: unknown }).VideoFrame = function VideoFrame() { throw new Error('grab failed (test)'); }; });
+      await page.waitForSelector('[data-testid="camera-error"]', { timeout: 30_000 });
+      await expect(page.textContent('[data-testid="camera-error"]')).resolves.toMatch(/A frame could not be analysed: grab failed \(test\)/);
       await page.click('[data-testid="camera-stop"]');
       await page.waitForSelector('[data-testid="camera-state"][data-state="off"]');
+      await expect(page.$('[data-testid="camera-error"]')).resolves.toBeNull();
       expect(problems).toEqual([]);
       await context.close();
     });

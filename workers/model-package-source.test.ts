@@ -10,7 +10,7 @@ import { createNodeBackend } from '../tools/node-host/backend.ts';
 import { exportGoldenFixture, type ExportedFixture } from '../tools/node-host/testing/golden-package.ts';
 import { clearModelCacheStorage, contentKey, MODEL_CACHE_NAME, modelCacheStats, VERIFIED_SHA_HEADER } from './model-cache.ts';
 import { loadModelPackage } from './model-loader.ts';
-import { filesPackageSource, urlPackageSource, type FileLike } from './model-package-source.ts';
+import { filesPackageSource, readBody, urlPackageSource, type FileLike } from './model-package-source.ts';
 import type { ModelLoadProgress } from './perception-api.ts';
 import { fakeServer } from './testing/fake-server.ts';
 import { MemoryCacheStorage, type MemoryCache } from './testing/memory-cache.ts';
@@ -96,7 +96,7 @@ describe('urlPackageSource', () => {
   });
 
   it('a re-export at the same URL: the new manifest wins (network-first), only the changed file is downloaded, its old copy is dropped', async () => {
-    const changed = manifest.tasks[0].file;
+    const changed = manifest.heads[0].file;
     const v2 = await copy(async (dir, m) => {
       await flipByte(join(dir, changed));
       m.files.find((f) => f.path === changed)!.sha256 = sha256(await readFile(join(dir, changed)));
@@ -124,7 +124,7 @@ describe('urlPackageSource', () => {
     const stored = new Uint8Array(await (await c.match(weightsKey))!.arrayBuffer());
     c.corrupt(weightsKey, stored.slice(0, weights.size - 10)); // keeps the verified mark: only the size can tell
 
-    const task = manifest.files.find((f) => f.path === manifest.tasks[0].file)!;
+    const task = manifest.files.find((f) => f.path === manifest.heads[0].file)!;
     const taskKey = contentKey(url(task.path), task.sha256);
     const flipped = new Uint8Array(await (await c.match(taskKey))!.arrayBuffer());
     flipped[0] ^= 0xff;
@@ -146,7 +146,7 @@ describe('urlPackageSource', () => {
   });
 
   it('missing files: a 404 or an SPA HTML page is "missing", never bytes; no package at all says so', async () => {
-    const gone = manifest.tasks[0].file;
+    const gone = manifest.heads[0].file;
     const incomplete = await copy(async (dir) => { await rm(join(dir, gone)); });
     const { server, load } = setup(incomplete);
     await expect(load()).rejects.toThrow(new RegExp(`incomplete model package, ${gone} is missing`));
@@ -189,7 +189,7 @@ describe('filesPackageSource', () => {
   it('a dragged folder: no webkitRelativePath, the paths the UI walked place each file', async () => {
     // models/ holding the package and a stale encoder in another folder: only paths keep the two encoders apart.
     const picked = await filesOf(fixture.dir, 'models/faceptor_full/');
-    const encoder = picked.find((f) => f.name.startsWith('encoder_'))!;
+    const encoder = picked.find((f) => f.name.startsWith('encoder'))!;
     const staleBytes = new Uint8Array(encoder.size).fill(7);
     const stale: FileLike = { name: encoder.name, size: encoder.size, arrayBuffer: async () => staleBytes.buffer.slice(0) };
     const files = [...picked.map((f) => ({ ...f, webkitRelativePath: '' })), stale];
@@ -202,8 +202,51 @@ describe('filesPackageSource', () => {
   it('plain files without folder paths, and a missing one named', async () => {
     const files = (await filesOf(fixture.dir, '')).map((f) => ({ ...f, webkitRelativePath: '' }));
     expect((await loadModelPackage(filesPackageSource(files, 'picked files'), backend)).tasks.length).toBe(manifest.tasks.length);
-    const skip = manifest.tasks[1].file;
+    const skip = manifest.encoder.file;
     const partial = await filesOf(fixture.dir, 'x/', skip);
     await expect(loadModelPackage(filesPackageSource(partial, 'x'), backend)).rejects.toThrow(new RegExp(`dropped folder x: incomplete model package, ${skip} is missing`));
+  });
+});
+
+describe('package paths that would leave the package (issue 9, item 6)', () => {
+  it("a manifest naming 'https:evil.example/…' or '%2e%2e/…' is refused and nothing outside the package is requested", async () => {
+    for (const bad of ['https:evil.example/weights.bin', '%2e%2e/full/weights.bin', '..%2ffull%2fweights.bin']) {
+      const dir = await copy((_, m) => {
+        const weights = (m as unknown as { weights: string }).weights;
+        (m as unknown as { weights: string }).weights = bad;
+        for (const f of m.files) if (f.path === weights) (f as { path: string }).path = bad;
+      });
+      const { server, load } = setup(dir);
+      await expect(load()).rejects.toThrow(/not a plain path inside the package/);
+      expect(server.requests.every((r) => r.startsWith(BASE)), server.requests.join(' ')).toBe(true);
+    }
+  });
+  it('the source itself never builds a URL outside its folder, whoever asks', async () => {
+    const { server } = setup();
+    const source = urlPackageSource(BASE, { fetch: server.fetch, caches: null });
+    for (const bad of ['https:evil.example/w.bin', '//evil.example/w.bin', '%2e%2e/x.bin', '../x.bin', 'w.bin?x=1']) {
+      await expect(source.readBytes(bad)).rejects.toThrow(`refused to fetch '${bad}': not a plain path inside the package`);
+    }
+    expect(server.requests).toEqual([]);
+  });
+});
+
+describe('readBody stops one byte past the manifest size (issue 9, item 4, for URL sources)', () => {
+  it('an endless body is cut after size + 1 bytes and its stream cancelled', async () => {
+    let pulled = 0;
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) { pulled++; controller.enqueue(new Uint8Array(1000).fill(7)); },
+      cancel() { cancelled = true; },
+    });
+    const bytes = await readBody(new Response(endless), 2500);
+    expect(bytes.byteLength).toBe(2501);
+    expect(cancelled).toBe(true);
+    expect(pulled).toBeLessThan(10);
+  });
+  it('a body of the stated size, or shorter, is returned as it is', async () => {
+    expect((await readBody(new Response(new Uint8Array(2500)), 2500)).byteLength).toBe(2500);
+    expect((await readBody(new Response(new Uint8Array(100)), 2500)).byteLength).toBe(100);
+    expect((await readBody(new Response(new Uint8Array(3000)), 0)).byteLength).toBe(3000); // size unknown
   });
 });

@@ -11,7 +11,7 @@
  * Both also tell the host which file came from the local cache (progress) and let it commit the cache once the
  * whole package checked out (see workers/model-loader.ts).
  */
-import { MANIFEST_FILE, type PackageFile } from '../src/core/faceptor/manifest.ts';
+import { MANIFEST_FILE, packagePathProblem, type PackageFile } from '../src/core/faceptor/manifest.ts';
 import { PackageFileMissing } from '../src/pipeline/faceptor/errors.ts';
 import type { ModelPackageSource } from '../src/pipeline/faceptor/source.ts';
 import {
@@ -64,7 +64,9 @@ function listedFiles(json: unknown): Map<string, PackageFile> {
 
 /**
  * Reads a body with progress. When the size is known (the manifest's) the bytes go straight into one buffer of that
- * size: a 400 MB weights file is not held twice as chunks plus their concatenation.
+ * size: a 400 MB weights file is not held twice as chunks plus their concatenation. A body longer than the known size
+ * is cut after one extra byte (enough for the loader to report the size mismatch) and the stream cancelled: a server
+ * sending endless bytes cannot grow memory without limit.
  */
 export async function readBody(response: Response, expected: number, onProgress?: (loaded: number, total: number) => void): Promise<Uint8Array> {
   const total = expected > 0 ? expected : Number(response.headers.get('content-length')) || 0;
@@ -77,9 +79,13 @@ export async function readBody(response: Response, expected: number, onProgress?
   let buffer: Uint8Array | null = total > 0 ? new Uint8Array(total) : null;
   let chunks: Uint8Array[] = [];
   let loaded = 0;
+  const limit = expected > 0 ? expected + 1 : Number.POSITIVE_INFINITY;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value: chunk } = await reader.read();
     if (done) break;
+    let value = chunk;
+    const over = loaded + value.byteLength >= limit;
+    if (over) value = value.subarray(0, limit - loaded);
     if (buffer && loaded + value.byteLength <= buffer.byteLength) {
       buffer.set(value, loaded);
     } else {
@@ -89,6 +95,10 @@ export async function readBody(response: Response, expected: number, onProgress?
     }
     loaded += value.byteLength;
     onProgress?.(loaded, total);
+    if (over) {
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
   }
   if (buffer) return loaded === buffer.byteLength ? buffer : buffer.subarray(0, loaded);
   const out = new Uint8Array(loaded);
@@ -110,7 +120,20 @@ function describeFailure(err: unknown): string {
 export function urlPackageSource(packageUrl: string, options: UrlSourceOptions = {}): BrowserPackageSource {
   const fetchImpl: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const base = packageUrl.endsWith('/') ? packageUrl : `${packageUrl}/`;
-  const fileUrl = (path: string) => new URL(path, base).href;
+  /**
+   * A package path → its URL, only inside the package folder: `https:evil.example/x` or `%2e%2e/x` would otherwise
+   * make the browser fetch another origin or a file outside the package (the loader checks paths too; this source
+   * never builds a URL from an unchecked one, whoever calls it).
+   */
+  const fileUrl = (path: string) => {
+    const problem = packagePathProblem(path);
+    const url = problem ? undefined : new URL(path, new URL(base, globalThis.location?.href));
+    const folder = new URL(base, globalThis.location?.href);
+    if (!url || url.origin !== folder.origin || !url.pathname.startsWith(folder.pathname) || url.search || url.hash) {
+      throw new Error(`refused to fetch '${path}': not a plain path inside the package${problem ? ` (${problem})` : ''}`);
+    }
+    return url.href;
+  };
   let cachePromise: Promise<CacheLike | null> | null = null;
   const openCache = () => (cachePromise ??= options.caches
     ? options.caches.open(MODEL_CACHE_NAME).catch(() => null) // storage disabled: run without a cache

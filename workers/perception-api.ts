@@ -72,7 +72,8 @@ export interface ImageAnalysis {
   readonly scale: number;
   /** Faces in source-image pixels, with the Faceptor fields of the tasks that ran. */
   readonly faces: readonly FrameFace[];
-  readonly detectorModel: 'front' | 'back';
+  /** 'auto': both models (and tiles of a large image) merged. */
+  readonly detectorModel: 'front' | 'back' | 'auto';
   readonly provider: ProviderName;
   readonly timings: StageTimings;
   /** The Faceptor model that produced the task fields, and the tasks it ran (absent without a model). */
@@ -108,6 +109,8 @@ export interface ModelLoadProgress {
   readonly file: string;
   /** True while bytes come from the local cache rather than the network. */
   readonly fromCache: boolean;
+  /** 'verifying': the file is read and its sha256 is being checked (seconds for a large weights file). */
+  readonly phase?: 'reading' | 'verifying';
 }
 
 /** The Faceptor model the worker holds. */

@@ -115,8 +115,7 @@ describe('PerceptionEngine with a Faceptor package', () => {
   it('rejects a task the loaded package lacks, naming it and what the package has', async () => {
     const withoutAlign = await variant((_dir, m) => {
       const gone = m.tasks.find((t) => t.name === 'align_300w')!;
-      m.tasks = m.tasks.filter((t) => t !== gone);
-      m.files = m.files.filter((x) => x.path !== gone.file);
+      m.tasks = m.tasks.filter((t) => t !== gone); // its graph stays: the decoder serves the other tasks
     });
     const { engine, server } = rig();
     server.mounts.set('http://app.test/models/no-300w/', withoutAlign);
@@ -129,7 +128,7 @@ describe('PerceptionEngine with a Faceptor package', () => {
 
   it('a refused package (corrupt, incomplete, foreign, newer format) names the problem and the previous model keeps working', async () => {
     const weights = manifest.weights;
-    const taskFile = manifest.tasks[0].file;
+    const taskFile = manifest.heads[0].file;
     const refused: [string, string, RegExp][] = [
       ['corrupt', await variant((dir) => flipByte(join(dir, weights))), new RegExp(`${weights} is corrupt \\(sha256`)],
       ['incomplete', await variant((dir) => rm(join(dir, taskFile))), new RegExp(`incomplete model package, ${taskFile} is missing`)],
@@ -158,7 +157,7 @@ describe('PerceptionEngine with a Faceptor package', () => {
     const onGpu = await engine.analyzePixels(photo, { tasks });
     expect(onGpu.provider).toBe('webgpu');
     const gpu = backends[0];
-    expect(gpu.opened).toBe(2 + 4); // detector front/back + encoder 112, age, encoder 512, parsing
+    expect(gpu.opened).toBe(2 + 2); // detector front/back + the encoder and the decoder (both groups)
 
     gpu.lose();
     const onWasm = await engine.analyzePixels(photo, { tasks });
@@ -171,7 +170,7 @@ describe('PerceptionEngine with a Faceptor package', () => {
     const next = await engine.analyzePixels(photo, { tasks });
     expect(next.provider).toBe('wasm');
     expect(next.faces[0].age).toBeDefined();
-    expect(backends[1].opened).toBe(2 + 4); // the model's sessions were opened once on WASM, then reused
+    expect(backends[1].opened).toBe(2 + 2); // the model's sessions were opened once on WASM, then reused
   });
 
   it('keeps the model across an EP switch, swaps packages releasing the old sessions, unloads, resets video tracks', async () => {
@@ -249,7 +248,7 @@ describe('PerceptionEngine with a Faceptor package', () => {
       constructor(public width: number, public height: number) {}
       getContext() {
         return {
-          drawImage: () => undefined,
+          fillStyle: '', fillRect: () => undefined, drawImage: () => undefined,
           getImageData: (_x: number, _y: number, w: number, h: number) => {
             const data = new Uint8ClampedArray(w * h * 4);
             for (let j = 0; j < h; j++) {

@@ -140,4 +140,92 @@ describe('PerceptionEngine', () => {
     const image = await loadImageFile(join(FACES, 'astronaut.png'));
     expect((await engine.analyzePixels(image)).provider).toBe('wasm');
   });
+  it('a WebGPU device lost because the user chose WASM is no failure; a device lost while in use falls back', async () => {
+    const lost: ((reason: string) => void)[] = [];
+    const d = deps({
+      createBackend: vi.fn(async ({ preference }) => ({
+        ...fakeBackend(preference === 'wasm' ? 'wasm' : 'webgpu'),
+        onDeviceLost: (l: (reason: string) => void) => { lost.push(l); },
+      })),
+    });
+    const engine = new PerceptionEngine(d);
+    const listener = vi.fn();
+    expect((await engine.init(INIT, listener)).provider).toBe('webgpu');
+    expect((await engine.init({ ...INIT, preference: 'wasm' })).provider).toBe('wasm');
+    // ORT destroys the retired WebGPU device: its loss must not be reported or trigger another load
+    lost[0]('Device was destroyed.');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(listener).not.toHaveBeenCalled();
+    expect(d.createBackend).toHaveBeenCalledTimes(2);
+    // back on WebGPU, a loss of the device in use is a real failure: WASM with the reason
+    expect((await engine.init(INIT)).provider).toBe('webgpu');
+    lost[1]('GPU hung');
+    await vi.waitFor(() => expect(listener).toHaveBeenCalledTimes(1));
+    expect(listener.mock.calls[0][1]).toMatch(/WebGPU device was lost \(GPU hung\); now running on WASM/);
+  });
+});
+
+/** Issue 9, items 10 and 18: the worker's decode path applies the CLI's header-first size rule and alpha rule. */
+describe('PerceptionEngine.analyzeImage: size from the header, alpha on black', () => {
+  /** PNG signature + IHDR only: what the header check must judge without decoding. */
+  function pngHeader(width: number, height: number): Uint8Array<ArrayBuffer> {
+    const b = Buffer.alloc(33);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
+    b.writeUInt32BE(13, 8);
+    b.write('IHDR', 12, 'ascii');
+    b.writeUInt32BE(width, 16);
+    b.writeUInt32BE(height, 20);
+    return new Uint8Array(b);
+  }
+
+  /** A canvas stand-in that records the 2D calls and reads back `pixels` (RGBA as the file stored them). */
+  function stubCanvas(pixels: Uint8Array, calls: string[]) {
+    vi.stubGlobal('OffscreenCanvas', class {
+      constructor(public width: number, public height: number) {}
+      getContext() {
+        const ctx = {
+          fillStyle: '',
+          fillRect: () => { calls.push(`fillRect ${ctx.fillStyle}`); },
+          drawImage: () => { calls.push('drawImage'); },
+          getImageData: () => ({ data: new Uint8ClampedArray(pixels) }),
+        };
+        return ctx;
+      }
+    });
+  }
+
+  it('a PNG declaring 20000×20000 is refused from its header, with the CLI’s message, before any decode', async () => {
+    const decode = vi.fn();
+    vi.stubGlobal('createImageBitmap', decode);
+    try {
+      const engine = new PerceptionEngine(deps());
+      await engine.init(INIT);
+      const file = new File([pngHeader(20000, 20000)], 'bomb.png', { type: 'image/png' });
+      await expect(engine.analyzeImage(file)).rejects.toThrow('"bomb.png": image is 20000×20000 (400 megapixels), larger than the 200 megapixels');
+      await expect(engine.analyzeImage(new File([pngHeader(0, 100)], 'w0.png'))).rejects.toThrow('"w0.png": the image declares no pixels (0×100)');
+      expect(decode).not.toHaveBeenCalled();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('a fully transparent image has no face, like the CLI: drawn on black, then the shared alpha rule', async () => {
+    const photo = await loadImageFile(join(FACES, 'astronaut.png'));
+    const transparent = Uint8Array.from(photo.data, (v, i) => (i % 4 === 3 ? 0 : v));
+    vi.stubGlobal('createImageBitmap', async () => ({ width: photo.width, height: photo.height, close: () => undefined }));
+    try {
+      const engine = new PerceptionEngine(deps());
+      await engine.init(INIT);
+      const calls: string[] = [];
+      stubCanvas(photo.data as Uint8Array, calls);
+      expect((await engine.analyzeImage(new Blob([new Uint8Array(8)]))).faces).toHaveLength(1);
+      expect(calls).toEqual(['fillRect #000', 'drawImage']);
+      stubCanvas(transparent, calls);
+      const fresh = new PerceptionEngine(deps()); // (the engine keeps its canvas)
+      await fresh.init(INIT);
+      expect((await fresh.analyzeImage(new Blob([new Uint8Array(8)]))).faces).toHaveLength(0);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
 });

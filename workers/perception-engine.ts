@@ -11,6 +11,8 @@ import type { FaceptorModel } from '../src/pipeline/faceptor/model.ts';
 import { VideoAnalyzer } from '../src/pipeline/video.ts';
 import { createOrtWebBackend, type OrtWebBackend } from './ort-web/backend.ts';
 import { fitWithin, MAX_ANALYSIS_SIDE } from './frame-size.ts';
+import { checkImageSize, readImageHeader } from '../src/core/image/header.ts';
+import { compositeOnBlack } from '../src/core/image/alpha.ts';
 import { Lease } from './lease.ts';
 import { browserCaches, clearModelCacheStorage, modelCacheStats, type CacheStorageLike } from './model-cache.ts';
 import { DETECTOR_FILES, fetchModelFile, ModelFileError } from './model-files.ts';
@@ -21,6 +23,9 @@ import type {
   AnalysisOptions, EngineInit, EngineListener, EngineStatus, ImageAnalysis, ModelCacheInfo, ModelLoadProgress,
   ModelSource, ModelStatus, PerceptionApi,
 } from './perception-api.ts';
+
+/** Enough of a file to find its declared size (a JPEG's frame header follows at most a few 64 KiB metadata segments). */
+const HEADER_BYTES = 1 << 20;
 
 interface Loaded {
   readonly backend: OrtWebBackend;
@@ -141,6 +146,18 @@ export class PerceptionEngine implements PerceptionApi {
   async analyzeImage(file: Blob, options: AnalysisOptions = {}): Promise<ImageAnalysis> {
     const t0 = now();
     const name = (file as File).name ? `"${(file as File).name}"` : 'the file';
+    const sizeRule = (width: number, height: number) => {
+      try {
+        checkImageSize(width, height);
+      } catch (err) {
+        throw new Error(`${name}: ${(err as Error).message}`);
+      }
+    };
+    // The declared size is read from the header BEFORE decoding (the same rule and message as the CLI): a 1 MB PNG
+    // declaring 20000×20000 must not make the browser allocate 1.6 GB first. Formats whose header is not read here
+    // (AVIF, HEIC …) are checked right after decoding.
+    const header = readImageHeader(new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer()));
+    if (header?.width !== undefined && header.height !== undefined) sizeRule(header.width, header.height);
     let bitmap: ImageBitmap;
     try {
       // EXIF rotation applied, as the <img> on the card shows it (CSS image-orientation defaults to from-image).
@@ -149,7 +166,10 @@ export class PerceptionEngine implements PerceptionApi {
       throw new Error(`${name} is not an image this browser can decode (type: ${file.type || 'unknown'}, ${file.size} bytes)`);
     }
     try {
+      sizeRule(bitmap.width, bitmap.height);
       const { image } = this.toRgba(bitmap);
+      // The one alpha rule of the app and the CLI (toRgba drew on black already; this makes the rule explicit).
+      compositeOnBlack(image.data);
       return await this.analyze(image, { width: bitmap.width, height: bitmap.height }, { model: 'auto', ...options }, now() - t0, null);
     } finally {
       bitmap.close();
@@ -283,6 +303,17 @@ export class PerceptionEngine implements PerceptionApi {
     loaded?.video.reset();
   }
 
+  /**
+   * A lost WebGPU device is a failure only while its backend is the one in use. Switching EP (choosing WASM) retires
+   * the WebGPU backend, and ORT destroys its device on the way: that loss is the switch the user asked for, not an
+   * error to report or to "fall back" from (issue 12 #2).
+   */
+  private async onDeviceLost(backend: OrtWebBackend, reason: string): Promise<void> {
+    const current = await this.loading?.catch(() => null);
+    if (current?.backend !== backend) return;
+    await this.fallBackToWasm(`the WebGPU device was lost (${reason})`);
+  }
+
   private async fallBackToWasm(reason: string): Promise<void> {
     if (!this.options) return;
     this.loadedPreference = 'wasm';
@@ -330,7 +361,7 @@ export class PerceptionEngine implements PerceptionApi {
       warnings,
     };
     if (backend.provider === 'webgpu') {
-      backend.onDeviceLost((reason) => { void this.fallBackToWasm(`the WebGPU device was lost (${reason})`); });
+      backend.onDeviceLost((reason) => { void this.onDeviceLost(backend, reason); });
     }
     return { backend, detector, video: new VideoAnalyzer(detector, backend.provider), status };
   }
@@ -346,6 +377,10 @@ export class PerceptionEngine implements PerceptionApi {
     }
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new Error('this browser cannot create a 2D OffscreenCanvas in a worker');
+    // The canvas is reused: without this a transparent image would be drawn over the previous one. Black is the
+    // shared alpha rule (src/core/image/alpha.ts).
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, size.width, size.height);
     ctx.drawImage(bitmap, 0, 0, size.width, size.height);
     const data = ctx.getImageData(0, 0, size.width, size.height).data;
     return { image: { width: size.width, height: size.height, data }, scale: size.scale };

@@ -19,4 +19,14 @@ describe('throttleProgress', () => {
     // 99 chunks over 990 ms → the first one, one per 100 ms after it, and the end
     expect(seen).toEqual([10, 110, 210, 310, 410, 510, 610, 710, 810, 910, 1000]);
   });
+
+  it('always passes a phase change: "verifying" shows while the sha256 of a read file is computed', () => {
+    const seen: string[] = [];
+    const report = throttleProgress((x) => seen.push(`${x.loaded}:${x.phase}`), 100, () => 0); // no time passes
+    report({ ...p(500), phase: 'reading' });
+    report({ ...p(600), phase: 'reading' }); // throttled
+    report({ ...p(1000), phase: 'verifying' });
+    report({ ...p(1000), phase: 'reading' }); // hashed: the end
+    expect(seen).toEqual(['500:reading', '1000:verifying', '1000:reading']);
+  });
 });

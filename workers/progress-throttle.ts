@@ -9,8 +9,15 @@ export function throttleProgress(emit: (p: ModelLoadProgress) => void, minMs = 1
   now: () => number = () => performance.now()): (p: ModelLoadProgress) => void {
   let last = -Infinity;
   let lastLoaded = -1;
+  let lastPhase: ModelLoadProgress['phase'];
   return (p) => {
     const t = now();
+    // a new phase (reading → verifying) is always passed on: it is what the user waits for next
+    if (p.phase !== lastPhase) {
+      last = t; lastLoaded = p.loaded; lastPhase = p.phase;
+      emit(p);
+      return;
+    }
     const final = p.total > 0 && p.loaded >= p.total;
     if (p.loaded === lastLoaded && !final) return;
     if (!final && t - last < minMs) return;

@@ -27,7 +27,7 @@ import type { ModelPackageSource } from '../pipeline/faceptor/source.ts';
 export type { Box, Detection, Point, RgbaImage } from '../core/types.ts';
 export { KEYPOINT_NAMES } from '../core/types.ts';
 export type { InferenceBackend, InferenceSession, TensorData } from '../pipeline/backend.ts';
-export type { BlazeFaceModel, DetectOptions, DetectResult, DetectTimings, DetectorModelChoice, DetectorModelBytes, FaceDetector } from '../pipeline/detector.ts';
+export type { BlazeFaceModel, DetectOptions, DetectResult, DetectTimings, DetectorModelChoice, DetectorModelUsed, DetectorModelBytes, FaceDetector } from '../pipeline/detector.ts';
 export { createFaceDetector, ModelLoadError } from '../pipeline/detector.ts';
 export type { AnalyzeOptions, AnalysisTimings, FaceAnalysis, ImageAnalysis } from '../pipeline/analyze.ts';
 export type { FaceptorRequest } from '../pipeline/analyze.ts';

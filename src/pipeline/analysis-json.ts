@@ -71,12 +71,33 @@ export function toImageEntry(file: string, a: AnalysisLike): ImageEntryOk {
   };
 }
 
+/** Keeps every array of numbers (a keypoint, a distribution, an embedding, a mask's runs) on one line. */
+const collapseNumberArrays = (json: string): string =>
+  json.replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`);
+
 /**
- * Indented JSON with every array of numbers (a keypoint, a distribution, an embedding, a mask's runs) kept on one
- * line, so a face reads as a few lines.
+ * The document written piece by piece (the CLI streams one image at a time, so output size has no limit and an
+ * interrupted run keeps the images done): `head(model)`, then `entry(e, i)` for i = 0, 1, …, then `tail(count)`.
+ * Concatenated they are exactly formatAnalysisDocument's text. A run cut short leaves `head + entries` — a prefix
+ * that becomes the complete document by appending `tail(count)`.
+ */
+export const analysisDocumentParts = {
+  head(model?: ModelJson): string {
+    const modelPart = model ? `\n  "model": ${collapseNumberArrays(JSON.stringify(model, null, 2)).replace(/\n/g, '\n  ')},` : '';
+    return `{${modelPart}\n  "images": [`;
+  },
+  entry(entry: ImageEntry, index: number): string {
+    return `${index === 0 ? '' : ','}\n    ${collapseNumberArrays(JSON.stringify(entry, null, 2)).replace(/\n/g, '\n    ')}`;
+  },
+  tail(count: number): string {
+    return count === 0 ? ']\n}\n' : '\n  ]\n}\n';
+  },
+};
+
+/**
+ * Indented JSON with every array of numbers kept on one line, so a face reads as a few lines.
  */
 export function formatAnalysisDocument(doc: AnalysisDocument): string {
-  const body = doc.model ? { model: doc.model, images: doc.images } : { images: doc.images };
-  return `${JSON.stringify(body, null, 2)
-    .replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`)}\n`;
+  const p = analysisDocumentParts;
+  return p.head(doc.model) + doc.images.map((e, i) => p.entry(e, i)).join('') + p.tail(doc.images.length);
 }

@@ -3,7 +3,7 @@
  * Faceptor model is given in `options.faceptor`) the enabled Faceptor tasks per face as optional fields.
  */
 import type { Box, Detection, Point, RgbaImage } from '../core/types.ts';
-import type { BlazeFaceModel, DetectOptions, FaceDetector } from './detector.ts';
+import type { DetectOptions, DetectorModelUsed, FaceDetector } from './detector.ts';
 import type { FaceptorModel, AnalyzeFacesOptions } from './faceptor/model.ts';
 import type { FaceTaskResults, FaceptorTimings, ModelInfo, ParsingResult, RunCounts } from './faceptor/types.ts';
 import type { TaskName } from '../core/faceptor/tasks.ts';
@@ -31,7 +31,8 @@ export interface ImageAnalysis {
   /** Analysed pixels per source pixel (< 1 when the host downscaled a large image before analysis). */
   readonly scale: number;
   readonly faces: FaceAnalysis[];
-  readonly detectorModel: BlazeFaceModel;
+  /** 'front' / 'back': that model alone; 'auto': both models (and tiles of a large image) merged. */
+  readonly detectorModel: DetectorModelUsed;
   /** Execution provider that ran the models ('cpu', 'wasm', 'webgpu'). */
   readonly provider: string;
   readonly timings: AnalysisTimings;

@@ -65,14 +65,42 @@ describe('createFaceDetector', () => {
     expect(faces[0].score).toBeCloseTo(1 / (1 + Math.exp(-3)), 6);
   });
 
-  it("'auto' runs front, then back when front finds nothing, and sums the timings", async () => {
+  it("'auto' runs both models on the whole image, merges their faces, and sums the timings", async () => {
     const log: string[] = [];
     const detector = await createFaceDetector(scriptedBackend(log), { front: FRONT, back: BACK });
     const r = await detector.detect(blank(512, 256));
-    expect(log).toEqual(['front', 'back']);
-    expect(r.model).toBe('back');
+    expect(log).toEqual(['front', 'back']); // 512 px long side: no tiles
+    expect(r).toMatchObject({ model: 'auto', passes: 2 });
     expect(r.faces).toHaveLength(1);
+    expect(r.faces[0].box).toEqual({ x: 287.5, y: 31.5, width: 128, height: 128 }); // as the back model alone (hand-computed above)
     expect(r.timings.runMs).toBeGreaterThanOrEqual(8); // two scripted runs of ≥ 5 ms
+  });
+
+  it("'auto' adds 256 passes on overlapping tiles of a large image; a tile-only face too big for a tile is dropped (hand-computed)", async () => {
+    const log: string[] = [];
+    const detector = await createFaceDetector(scriptedBackend(log), { front: FRONT, back: BACK });
+    // 1200×600: tiles of 512 px, overlap ⌈512/3⌉ = 171 → ⌈(1200−171)/341⌉ = 4 columns and ⌈(600−171)/341⌉ = 2 rows.
+    // Each tile is seen at scale 0.5, so the scripted face is 128 px there; the whole-image pass (scale 256/1200,
+    // padY 64) puts it at (674.5, 74.5), 300 px. Tile faces overlapping that one merge into it; the others are
+    // larger than 1200/16 = 75 px, which the whole-image passes would have found: dropped without a check run.
+    const r = await detector.detect(blank(1200, 600));
+    expect(log).toEqual(['front', 'back', ...Array(8).fill('back')]);
+    expect(r.passes).toBe(2 + 8);
+    expect(r.faces).toHaveLength(1);
+    const { x, y, width } = r.faces[0].box;
+    // the tile boxes lying inside it (x0 = 459: 746.5/159.5 and 746.5/247.5, 128 px; IoU 0.18 < 0.3, so NMS does
+    // not average them in) are dropped as duplicates: the whole-image box stays as it was
+    expect([x, y, width]).toEqual([674.5, 74.5, 300]);
+  });
+
+  it("'auto' drops a tile face cut by an inner tile edge (the neighbouring tile sees it whole)", async () => {
+    const { touchesInnerEdge } = await import('../core/detect/photo.ts');
+    const face = (x: number, y: number, s = 50) => ({ box: { x, y, width: s, height: s }, score: 0.9, keypoints: [] });
+    const tile = { x: 229, y: 88, size: 512 };
+    expect(touchesInnerEdge(face(229.5, 200), tile, 1200, 600)).toBe(true); // at the tile's left edge, inside the image
+    expect(touchesInnerEdge(face(300, 200), tile, 1200, 600)).toBe(false);
+    expect(touchesInnerEdge(face(300, 549), tile, 1200, 600)).toBe(false); // bottom edge = the image border: kept
+    expect(touchesInnerEdge(face(690, 200), tile, 1200, 600)).toBe(true); // right edge (741) inside the image
   });
 
   it("'auto' without a back model stays on front; asking for 'back' is an error", async () => {

@@ -84,6 +84,8 @@ interface DenseState {
   readonly landmarks: Readonly<Record<string, Point[]>>;
   readonly parsing?: Record<string, ParsingResult>;
   readonly layerAttention?: FaceTaskResults['layerAttention'];
+  /** Dense tasks that failed on this pass (carried with the results, so the failure stays shown until the next pass). */
+  readonly taskErrors?: FaceTaskResults['taskErrors'];
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -254,6 +256,7 @@ export class VideoAnalyzer {
       timeMs: t, request, keypoints: tr.keypoints, landmarks,
       ...(fresh.parsing && { parsing: fresh.parsing }),
       ...(fresh.layerAttention && { layerAttention: fresh.layerAttention }),
+      ...(fresh.taskErrors && { taskErrors: fresh.taskErrors }),
     });
   }
 
@@ -266,6 +269,7 @@ export class VideoAnalyzer {
     const moved: Similarity | undefined = fresh ? undefined : fitSimilarity(d.keypoints, tr.keypoints);
     const sets = Object.entries(d.landmarks);
     const layerAttention = sparse.layerAttention || d.layerAttention ? { ...sparse.layerAttention, ...d.layerAttention } : undefined;
+    const taskErrors = sparse.taskErrors || d.taskErrors ? { ...sparse.taskErrors, ...d.taskErrors } : undefined;
     return {
       ...base,
       ...(sets.length > 0 && {
@@ -273,6 +277,7 @@ export class VideoAnalyzer {
       }),
       ...(d.parsing && { parsing: d.parsing }),
       ...(layerAttention && { layerAttention }),
+      ...(taskErrors && { taskErrors }),
       denseAgeMs: t - d.timeMs,
       ...(moved && { denseTransform: moved }),
     };

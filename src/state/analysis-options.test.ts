@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelStatus } from '../../workers/perception-api.ts';
-import { faceptorOptions } from './analysis-options.ts';
+import { faceptorOptions, requestKey } from './analysis-options.ts';
 import { DEFAULT_TASKS } from './tasks.ts';
 
 function status(tasks: ModelStatus['info']['tasks'], hasLayerAttention = false): ModelStatus {
@@ -33,5 +33,17 @@ describe('faceptorOptions', () => {
     expect(faceptorOptions(status(['age_morph2'], true), shown).layerAttention).toBe(true);
     expect(faceptorOptions(status(['age_morph2'], false), shown).layerAttention).toBe(false);
     expect(faceptorOptions(status(['age_morph2'], true), DEFAULT_TASKS).layerAttention).toBe(false);
+  });
+});
+
+describe('requestKey (is a photo card out of date?)', () => {
+  const model = status(['age_morph2', 'age_utkface', 'recog_ms1mv3']);
+  const key = (settings = DEFAULT_TASKS, m: ModelStatus | null = model) => requestKey(m, faceptorOptions(m, settings));
+  it('changes when a task is switched off, a head changes, or the model changes; not otherwise', () => {
+    expect(key()).toBe(key());
+    expect(key({ ...DEFAULT_TASKS, enabled: { ...DEFAULT_TASKS.enabled, recog: false } })).not.toBe(key());
+    expect(key({ ...DEFAULT_TASKS, heads: { age: 'age_utkface' } })).not.toBe(key({ ...DEFAULT_TASKS, heads: { age: 'age_morph2' } }));
+    expect(key(DEFAULT_TASKS, { ...model, info: { ...model.info, sourceSha256: '1'.repeat(64) } })).not.toBe(key());
+    expect(key(DEFAULT_TASKS, null)).not.toBe(key());
   });
 });

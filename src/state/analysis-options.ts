@@ -17,6 +17,21 @@ export function faceptorOptions(current: ModelStatus | null, settings: TaskSetti
   };
 }
 
+/**
+ * Identifies what an analysis's task results depend on: the model (by its source checkpoint and precision) and the
+ * tasks asked for. A photo card whose key differs from the current one shows results of other tasks or another
+ * model, and offers to analyse again.
+ */
+export function requestKey(current: ModelStatus | null, options: FaceptorOptions): string {
+  if (!current) return 'no model';
+  const tasks = [...(options.tasks ?? [])].sort().join(',');
+  return `${current.info.sourceSha256}|${current.info.precision}|${current.info.label}|${tasks}|${options.layerAttention ? 'la' : ''}`;
+}
+
+export function currentRequestKey(): string {
+  return requestKey(useModels.getState().current, currentFaceptorOptions());
+}
+
 export function currentFaceptorOptions(): FaceptorOptions {
   return faceptorOptions(useModels.getState().current, useTasks.getState());
 }

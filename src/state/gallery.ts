@@ -16,6 +16,10 @@ export interface GalleryItem {
   readonly state: GalleryItemState;
   readonly analysis: ImageAnalysis | null;
   readonly error: string | null;
+  /** The file, kept to analyse it again when the tasks, heads or model change. */
+  readonly file?: Blob;
+  /** What the analysis was asked for (requestKey): differs from the current one → the results are out of date. */
+  readonly request?: string;
 }
 
 interface GalleryStore {

@@ -62,9 +62,11 @@ export function indexedDbKeyValueStore(storeName = IDENTITY_OBJECT_STORE): KeyVa
       tx.oncomplete = () => resolve();
       tx.onerror = tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction was aborted'));
     });
+    // A failed request also aborts the transaction: `committed` must never reject unobserved (that abort went
+    // uncaught, e.g. a quota error on a large gallery).
+    committed.catch(() => {});
     const result = await request(op(tx.objectStore(storeName)));
     if (mode === 'readwrite') await committed;
-    else committed.catch(() => {}); // a read's result is already in hand
     return result;
   };
   return {

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { DEFAULT_MATCH_THRESHOLD, GalleryImportError, serializeGallery, EMPTY_GALLERY } from '../core/identity/index.ts';
-import { memoryKeyValueStore, type KeyValueStore } from './identity-db.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { DEFAULT_MATCH_THRESHOLD, GalleryImportError, MAX_PEOPLE, MAX_SAMPLES_TOTAL, serializeGallery, EMPTY_GALLERY } from '../core/identity/index.ts';
+import { indexedDbKeyValueStore, memoryKeyValueStore, type KeyValueStore } from './identity-db.ts';
 import { GALLERY_KEY, THRESHOLD_KEY, createIdentityStore, embeddingMismatch, findPersonByName, matchEmbedding } from './identity.ts';
 
 const basis = (i: number, n = 4) => Array.from({ length: n }, (_, k) => (k === i ? 1 : 0));
@@ -102,7 +102,7 @@ describe('identity store', () => {
     a.s().setThreshold(0.62);
     await a.s().flush();
     // stored as the core's versioned JSON text and a plain number
-    expect(JSON.parse(db.data.get(GALLERY_KEY) as string)).toMatchObject({ format: 'faceptor-web-gallery', version: 1, embeddingSize: 4 });
+    expect(JSON.parse(db.data.get(GALLERY_KEY) as string)).toMatchObject({ format: 'faceptor-web-gallery', version: 2, embeddingSize: 4 });
     expect(db.data.get(THRESHOLD_KEY)).toBe(0.62);
 
     const b = setup(db);
@@ -217,5 +217,101 @@ describe('identity helpers', () => {
     expect(embeddingMismatch(g, 512)).toBe('the gallery holds 4-value embeddings but this model gives 512: it was made with another model');
     expect(matchEmbedding(g, 0.35, [0, 0, 0, 0])).toBeNull(); // zero vector: nothing to compare
     expect(matchEmbedding(g, 0.35, undefined)).toBeNull();
+  });
+});
+
+/** Issue 9, item 11: gallery import limits, and a storage failure never shown as saved. */
+describe('gallery import limits and failed writes', () => {
+  const galleryJson = (people: number, samples: number) => JSON.stringify({
+    format: 'faceptor-web-gallery', version: 1, embeddingSize: 4,
+    people: Array.from({ length: people }, (_, i) => ({ id: `p${i}`, name: `P${i}`, createdAt: 0, samples: Array.from({ length: samples }, () => basis(i % 4)) })),
+  });
+
+  it('a file above the size cap is refused before it is read', async () => {
+    const { s } = setup();
+    await s().ready;
+    let read = false;
+    const huge = { name: 'big.json', size: 600 * 1024 * 1024, text: async () => { read = true; return ''; } };
+    await expect(s().importJson(huge)).rejects.toThrow(GalleryImportError);
+    expect(read).toBe(false);
+    expect(s().error).toBe('Import refused: the file is 600 MB; a gallery file is at most 64 MB. The gallery was not changed.');
+  });
+
+  it('too many people or samples in all: refused with the numbers (was: shown, then lost on reload)', async () => {
+    const { s } = setup();
+    await s().ready;
+    await expect(s().importJson(galleryJson(MAX_PEOPLE + 1, 1))).rejects.toThrow(`the gallery has ${MAX_PEOPLE + 1} people; this app keeps at most ${MAX_PEOPLE}`);
+    await expect(s().importJson(galleryJson(300, 20))).rejects.toThrow(`the gallery has 6000 samples; this app keeps at most ${MAX_SAMPLES_TOTAL} in all`);
+    await expect(s().importJson({ size: 100, text: async () => galleryJson(2, 3) })).resolves.toBe(true);
+    expect(s().gallery.people).toHaveLength(2);
+  });
+
+  it('enrolling beyond the caps says the gallery is full', async () => {
+    const { s } = setup();
+    await s().ready;
+    await s().importJson(galleryJson(MAX_PEOPLE, 1));
+    expect(() => s().enrol('Newcomer', basis(0))).toThrow(`the gallery is full (${MAX_PEOPLE} people at most)`);
+    s().enrol('P1', basis(1)); // an existing person may still get a sample
+    expect(s().error).toBeNull();
+  });
+
+  it('an import the storage refuses (quota / aborted transaction) is not shown as saved: the previous gallery stays, on screen and after a reload', async () => {
+    const mem = memoryKeyValueStore();
+    let fail = false;
+    const flaky: KeyValueStore = { ...mem, put: (k, v) => (fail ? Promise.reject(new Error('QuotaExceededError: the transaction was aborted')) : mem.put(k, v)) };
+    const { s } = setup(flaky);
+    await s().ready;
+    s().enrol('Ada', basis(0));
+    await s().flush();
+    fail = true;
+    await expect(s().importJson(galleryJson(3, 2))).rejects.toThrow(/QuotaExceededError/);
+    expect(s().gallery.people.map((p) => p.name)).toEqual(['Ada']);
+    expect(s().error).toMatch(/^Import not saved: this browser refused to store it \(QuotaExceededError.*\)\. The gallery was not changed\.$/);
+    const reloaded = setup(mem);
+    await reloaded.s().ready;
+    expect(reloaded.s().gallery.people.map((p) => p.name)).toEqual(['Ada']);
+  });
+});
+
+describe('indexedDbKeyValueStore: a failed write rejects once, and its aborted transaction is not an unhandled rejection', () => {
+  it('put rejects with the request error; nothing else escapes', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => { unhandled.push(e); };
+    process.on('unhandledRejection', onUnhandled);
+    // The smallest IndexedDB that fails a put the way a quota error does: request error, then transaction abort.
+    const fire = (f: (() => void) | null | undefined) => setTimeout(() => f?.(), 0);
+    const fakeIdb = {
+      open: () => {
+        const req: Record<string, unknown> = {};
+        const db = {
+          objectStoreNames: { contains: () => true },
+          transaction: () => {
+            const tx: Record<string, unknown> & { error?: Error } = { error: new Error('QuotaExceededError') };
+            const store = {
+              put: () => {
+                const r: Record<string, unknown> & { error?: Error } = { error: new Error('QuotaExceededError') };
+                setTimeout(() => { (r.onerror as () => void)?.(); (tx.onabort as () => void)?.(); }, 0);
+                return r;
+              },
+            };
+            tx.objectStore = () => store;
+            return tx;
+          },
+        };
+        req.result = db;
+        fire(() => (req.onsuccess as () => void)?.());
+        return req;
+      },
+    };
+    vi.stubGlobal('indexedDB', fakeIdb);
+    try {
+      const store = indexedDbKeyValueStore();
+      await expect(store.put('gallery', 'x')).rejects.toThrow('QuotaExceededError');
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      vi.unstubAllGlobals();
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });

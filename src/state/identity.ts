@@ -11,9 +11,12 @@ import {
   DEFAULT_MATCH_THRESHOLD,
   EMPTY_GALLERY,
   GalleryImportError,
+  MAX_GALLERY_FILE_BYTES,
   deletePerson,
   enrol as enrolSample,
   matchFace,
+  mergeGalleries,
+  type EmbeddingModel,
   parseGallery,
   renamePerson,
   serializeGallery,
@@ -55,25 +58,34 @@ export interface IdentityState {
    * Adds a sample. An existing name (trimmed, case-insensitive) gets another sample; a new name creates a person.
    * Throws (and sets `error`) on an empty name or an embedding of another size than the gallery's.
    */
-  enrol(name: string, embedding: Floats): EnrolResult;
+  enrol(name: string, embedding: Floats, model?: EmbeddingModel | null): EnrolResult;
   rename(personId: string, name: string): void;
   remove(personId: string): void;
   removeAll(): void;
   /**
-   * Replaces the gallery with an exported one. Strict: on any problem it throws, sets `error`, changes nothing.
-   * `confirmReplace` is asked only once the file has been read successfully (a bad file is refused without a
-   * question); returning false keeps the gallery. Resolves true when the gallery was replaced.
+   * Replaces the gallery with an exported one (its text, or the picked file: its size is checked before it is
+   * read). Strict: on any problem it throws, sets `error`, changes nothing. `confirmReplace` is asked only once the
+   * file has been read successfully (a bad file is refused without a question); returning false keeps the gallery.
+   * Resolves true when the gallery was replaced AND stored: when this browser's storage refuses the write (quota,
+   * an aborted transaction), the previous gallery comes back, `error` says so and it throws — the panel never shows
+   * as saved what a reload would not bring back. (Where storage is off altogether, `storageError` already says
+   * the gallery lives on this page only; the import then applies to the page.)
    */
-  importJson(text: string, confirmReplace?: (incoming: Gallery) => boolean | Promise<boolean>): Promise<boolean>;
+  importJson(file: string | GalleryFile, confirmReplace?: (incoming: Gallery) => boolean | Promise<boolean>, mode?: ImportMode): Promise<boolean>;
   /** The gallery as the core's versioned JSON text (what importJson reads back). */
   exportJson(): string;
   setThreshold(threshold: number): void;
-  /** Best person for an embedding at the current threshold; null for an empty gallery or a size mismatch. */
-  matchFor(embedding: Floats): GalleryMatch | null;
+  /** Best person for an embedding (of `model`, when given) at the current threshold; null when none to compare. */
+  matchFor(embedding: Floats, model?: string): GalleryMatch | null;
   clearError(): void;
   /** Resolves when every change so far has been written (or failed to). */
   flush(): Promise<void>;
 }
+
+/** The parts of a picked File that importJson reads. */
+export interface GalleryFile { readonly name?: string; readonly size: number; text(): Promise<string> }
+/** 'replace': the file becomes the gallery; 'merge': its people are added (same name → more samples). */
+export type ImportMode = 'replace' | 'merge';
 
 export interface IdentityDeps {
   readonly db: KeyValueStore;
@@ -97,10 +109,10 @@ export function embeddingMismatch(gallery: Gallery, size: number): string | null
 }
 
 /** matchFace that answers null instead of throwing when the sizes differ (see embeddingMismatch). */
-export function matchEmbedding(gallery: Gallery, threshold: number, embedding: Floats | undefined): GalleryMatch | null {
+export function matchEmbedding(gallery: Gallery, threshold: number, embedding: Floats | undefined, model?: string): GalleryMatch | null {
   if (!embedding || embedding.length === 0 || embeddingMismatch(gallery, embedding.length)) return null;
   try {
-    return matchFace(gallery, embedding, threshold);
+    return matchFace(gallery, embedding, threshold, model);
   } catch {
     return null; // zero / non-finite embedding: nothing to compare
   }
@@ -129,16 +141,25 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
     let persist = true;
     let writes: Promise<void> = Promise.resolve();
 
-    const write = (key: string, value: () => unknown) => {
-      if (pending || !persist) return;
+    /** Queues a write; resolves with the failure (or null once stored; undefined when nothing was written). */
+    const write = (key: string, value: () => unknown): Promise<unknown> => {
+      if (pending || !persist) return Promise.resolve(undefined);
+      let outcome!: (e: unknown) => void;
+      const done = new Promise<unknown>((resolve) => { outcome = resolve; });
       writes = writes.then(
-        () => deps.db.put(key, value()).then(
-          () => { if (get().status === 'error') set({ status: 'ready', storageError: null }); },
-          (e) => set({ status: 'error', storageError: `Could not save the gallery in this browser (${message(e)}). It works on this page but will be gone after a reload.` }),
+        // value() may throw too (e.g. serialising): a failed write either way
+        () => Promise.resolve().then(() => deps.db.put(key, value())).then(
+          () => { outcome(null); if (get().status === 'error') set({ status: 'ready', storageError: null }); },
+          (e) => {
+            outcome(e ?? new Error('unknown storage error'));
+            set({ status: 'error', storageError: `Could not save the gallery in this browser (${message(e)}). It works on this page but will be gone after a reload.` });
+          },
         ),
       );
+      return done;
     };
     const saveGallery = () => write(GALLERY_KEY, () => serializeGallery(get().gallery));
+    let lastGalleryWrite: Promise<unknown> = Promise.resolve(undefined);
     const saveThreshold = () => write(THRESHOLD_KEY, () => get().threshold);
 
     /** Applies a pure gallery operation; a throwing operation changes nothing and is reported. */
@@ -152,7 +173,7 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
       }
       pending?.push(op);
       set({ gallery: next, error: null });
-      saveGallery();
+      lastGalleryWrite = saveGallery();
       return next;
     };
 
@@ -199,11 +220,11 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
       error: null,
       ready: load(),
 
-      enrol(name, embedding) {
+      enrol(name, embedding, model) {
         // The id of a new person is drawn once, so replaying this change after loading gives the same person.
         const freshId = newId();
         const createdAt = now();
-        const op = (g: Gallery) => enrolSample(g, { id: findPersonByName(g, name)?.id ?? freshId, name, embedding, createdAt });
+        const op = (g: Gallery) => enrolSample(g, { id: findPersonByName(g, name)?.id ?? freshId, name, embedding, createdAt, model });
         const before = findPersonByName(get().gallery, name);
         const next = change('Could not enrol', op);
         const person = next.people.find((p) => p.id === (before?.id ?? freshId))!;
@@ -222,17 +243,31 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
       removeAll() {
         change('Could not delete', () => EMPTY_GALLERY);
       },
-      async importJson(text, confirmReplace) {
+      async importJson(file, confirmReplace, mode = 'replace') {
         let imported: Gallery;
         try {
-          imported = parseGallery(text);
+          if (typeof file !== 'string' && file.size > MAX_GALLERY_FILE_BYTES) {
+            const mb = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;
+            throw new GalleryImportError(`the file is ${mb(file.size)}; a gallery file is at most ${mb(MAX_GALLERY_FILE_BYTES)}`);
+          }
+          imported = parseGallery(typeof file === 'string' ? file : await file.text());
         } catch (e) {
           const why = e instanceof GalleryImportError ? e.message : `unexpected problem: ${message(e)}`;
           set({ error: `Import refused: ${why}. The gallery was not changed.` });
           throw e;
         }
-        if (confirmReplace && !(await confirmReplace(imported))) return false;
-        change('Could not import', () => imported);
+        if (mode === 'replace' && confirmReplace && !(await confirmReplace(imported))) return false;
+        await get().ready; // (an import during loading is stored after it; wait so its write can be checked)
+        const previous = get().gallery;
+        // Merge and replace take the same checked write path: a refused write brings the previous gallery back.
+        const next = change('Could not import', mode === 'merge' ? (g) => mergeGalleries(g, imported, newId) : () => imported);
+        const failure = await lastGalleryWrite;
+        if (failure) {
+          // Storage kept the previous gallery: show that one, not what a reload would not bring back.
+          if (get().gallery === next) set({ gallery: previous });
+          set({ error: `Import not saved: this browser refused to store it (${message(failure)}). The gallery was not changed.` });
+          throw failure instanceof Error ? failure : new Error(message(failure));
+        }
         return true;
       },
       exportJson: () => serializeGallery(get().gallery),
@@ -242,7 +277,7 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
         set({ threshold: Math.min(1, Math.max(0, threshold)) });
         saveThreshold();
       },
-      matchFor: (embedding) => matchEmbedding(get().gallery, get().threshold, embedding),
+      matchFor: (embedding, model) => matchEmbedding(get().gallery, get().threshold, embedding, model),
       clearError: () => set({ error: null }),
       flush: async () => {
         await get().ready; // changes made while loading are written after it

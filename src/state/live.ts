@@ -25,11 +25,9 @@ interface LiveStore {
   readonly latest: ImageAnalysis | null;
   /** performance.now() when `latest`'s camera frame was grabbed: the overlay moves faces on from there. */
   readonly latestAt: number;
-  /** Analysed frames per second (not the camera's rate). */
+  /** Analysed frames per second over the last frames (not the camera's rate; see FrameGate). */
   readonly fps: number;
   readonly framesAnalysed: number;
-  /** Camera frames skipped because the worker was busy (newest frame wins; nothing queues). */
-  readonly framesSkipped: number;
   readonly recentTimings: readonly FrameTimings[];
   set(patch: Partial<Omit<LiveStore, 'set'>>): void;
 }
@@ -43,7 +41,6 @@ export const useLive = create<LiveStore>()((set) => ({
   latestAt: 0,
   fps: 0,
   framesAnalysed: 0,
-  framesSkipped: 0,
   recentTimings: [],
   set: (patch) => set(patch),
 }));

@@ -9,7 +9,10 @@ describe('initialSettings', () => {
     expect(initialSettings('', { provider: 'webgpu' })).toMatchObject({ provider: 'webgpu', providerFromUrl: false });
   });
   it('falls back to defaults on garbage in storage', () => {
-    expect(initialSettings('', { provider: 'cuda' as never, imageDetector: 'huge' as never, minScore: 7 }))
-      .toEqual({ provider: 'auto', imageDetector: 'auto', minScore: 0.5, providerFromUrl: false });
+    expect(initialSettings('', { provider: 'cuda' as never, imageDetector: 'huge' as never, minScore: 7, maxFaces: -2 }))
+      .toEqual({ provider: 'auto', imageDetector: 'auto', minScore: 0.5, maxFaces: 0, providerFromUrl: false });
+  });
+  it('keeps a stored face limit', () => {
+    expect(initialSettings('', { maxFaces: 3, minScore: 0.7 })).toMatchObject({ maxFaces: 3, minScore: 0.7 });
   });
 });

@@ -115,11 +115,11 @@ describe('npm run analyze --model (golden Full fixture, random weights)', () => 
 
     const dir = join(mkdtempSync(join(tmpdir(), 'faceptor-cli-')), 'pkg');
     cpSync(fixture.dir, dir, { recursive: true });
-    const w = readFileSync(join(dir, 'affect_rafdb.onnx'));
+    const w = readFileSync(join(dir, 'decoder.onnx'));
     w[100] ^= 1;
-    writeFileSync(join(dir, 'affect_rafdb.onnx'), w);
+    writeFileSync(join(dir, 'decoder.onnx'), w);
     const corrupt = analyze(['--model', dir, join(FACES, 'astronaut.png')]);
     expect(corrupt.code).toBe(1);
-    expect(corrupt.stderr).toMatch(/affect_rafdb\.onnx is corrupt/);
+    expect(corrupt.stderr).toMatch(/decoder\.onnx is corrupt/);
   });
 });

@@ -10,26 +10,33 @@
  * prints a warning on stderr.
  *
  * Exit codes: 0 when at least one image was analysed; 1 when every image failed (or the detector could not be
- * loaded); 2 for a usage error.
+ * loaded, or the --json file cannot be written); 2 for a usage error; 130 when interrupted (Ctrl-C / SIGTERM: the
+ * image being analysed is finished and the JSON is closed, holding the images done so far); 141 when stdout was closed
+ * by its reader (`| head`).
  *
  * Options are parsed into one `CliOptions` object and images go through `analyzeFile`; the JSON document is the one
- * the app exports (src/pipeline/analysis-json.ts).
+ * the app exports (src/pipeline/analysis-json.ts), written one image at a time as each is done (json-output.ts), so
+ * its size has no limit and an interrupted run keeps its work. Images are decoded as the app decodes them (long side
+ * at most 4096 px, large files decoded scaled, results in source pixels; see tools/node-host/image-file.ts).
+ * Everything printed from a file (labels, names, messages) goes through terminal-text.ts.
  */
-import { writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { createFaceptor, type Faceptor, type DetectorModelChoice } from '../../src/lib/index.ts';
-import { formatAnalysisDocument, toImageEntry, type ImageEntry, type ModelJson } from '../../src/pipeline/analysis-json.ts';
-import { createNodeBackend, folderPackageSource, loadBlazeFaceModels, loadImageFile } from '../node-host/index.ts';
+import { toImageEntry, type ImageEntry, type ModelJson } from '../../src/pipeline/analysis-json.ts';
+import { createNodeBackend, folderPackageSource, loadBlazeFaceModels, loadAnalysisImage } from '../node-host/index.ts';
+import { AnalysisWriter, checkJsonOut, openJsonFile, type JsonSink } from './json-output.ts';
+import { escapeForTerminal, escapeLinesForTerminal } from './terminal-text.ts';
 
 export const USAGE = `Usage: npm run analyze -- <image files...> [options]
 
 Detects faces in PNG and JPEG images and prints JSON (source-image pixels).
 
 Options:
-  --json <file>          write the JSON to <file> instead of stdout (a summary goes to stdout)
-  --detector <model>     auto (default: 128 front model, then the 256 back model if it found nothing),
-                         front (large/near faces) or back (small faces)
+  --json <file>          write the JSON to <file> instead of stdout (a summary goes to stdout); written
+                         image by image; never one of the input images or a file that is not analyze JSON
+  --detector <model>     auto (default: both models, plus the 256 model on tiles of a large photo, merged),
+                         front (large/near faces only) or back (small faces only)
   --min-score <p>        minimum detection score in [0, 1] (default 0.5)
   --max-faces <n>        keep at most n faces per image
   --model <dir>          a Faceptor model package (npm run export) : adds landmarks, parsing, age, expression,
@@ -40,7 +47,8 @@ Options:
                          training framing, up to four 512 passes)
   -h, --help             show this help
 
-Exit codes: 0 if at least one image was analysed, 1 if all failed, 2 on a usage error.`;
+Exit codes: 0 if at least one image was analysed, 1 if all failed, 2 on a usage error, 130 if interrupted
+(Ctrl-C: the current image is finished and the JSON closed with the images done).`;
 
 export interface CliOptions {
   readonly files: readonly string[];
@@ -113,10 +121,10 @@ export type { ImageEntry, ImageEntryError, ImageEntryOk } from '../../src/pipeli
 export async function analyzeFile(faceptor: Faceptor, file: string, options: CliOptions): Promise<ImageEntry> {
   try {
     const t0 = performance.now();
-    const image = await loadImageFile(file);
+    const { image, source } = await loadAnalysisImage(file);
     const decodeMs = performance.now() - t0;
     const analysis = await faceptor.analyze(image, {
-      model: options.detector, minScore: options.minScore, maxFaces: options.maxFaces, decodeMs,
+      model: options.detector, minScore: options.minScore, maxFaces: options.maxFaces, decodeMs, sourceSize: source,
       tasks: options.tasks, denseCrops: options.denseCrops,
     });
     return toImageEntry(file, analysis);
@@ -125,20 +133,46 @@ export async function analyzeFile(faceptor: Faceptor, file: string, options: Cli
   }
 }
 
-export interface CliIo { out(text: string): void; err(text: string): void }
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Optional: resolves once `text` was handed to the OS (stdout backpressure: a slow pipe does not pile up JSON). */
+  outFlushed?(text: string): Promise<void>;
+}
 
-export async function main(argv: readonly string[], io: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }): Promise<number> {
+export interface MainHooks {
+  /** Aborted → finish the current image, close the JSON and exit 130 (the entry point wires SIGINT/SIGTERM here). */
+  readonly signal?: AbortSignal;
+}
+
+const defaultIo: CliIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  outFlushed: (t) => new Promise((resolve, reject) => { process.stdout.write(t, (e) => (e ? reject(e) : resolve())); }),
+};
+
+export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks: MainHooks = {}): Promise<number> {
+  const err = (text: string) => io.err(`analyze: ${escapeForTerminal(text)}\n`);
   let options: CliOptions;
   try {
     options = parseArgs(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.err(`analyze: ${err.message}\n\n${USAGE}\n`);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`analyze: ${escapeForTerminal(e.message)}\n\n${USAGE}\n`);
     return 2;
   }
   if (options.help) {
     io.out(`${USAGE}\n`);
     return 0;
+  }
+  // The output is checked before any work: a missing folder, a photo named as output, or a file that is not ours
+  // must not cost a long run (or the photo).
+  if (options.jsonOut) {
+    const problem = await checkJsonOut(options.jsonOut, options.files);
+    if (problem) {
+      err(`cannot write ${options.jsonOut}: ${problem}`);
+      return 1;
+    }
   }
   let faceptor: Faceptor;
   try {
@@ -146,47 +180,80 @@ export async function main(argv: readonly string[], io: CliIo = { out: (t) => pr
       backend: createNodeBackend(), detectorModels: await loadBlazeFaceModels(),
       ...(options.modelDir && { model: folderPackageSource(options.modelDir) }),
     });
-  } catch (err) {
-    io.err(`analyze: ${(err as Error).message}\n`);
+  } catch (e) {
+    err((e as Error).message);
     return 1;
   }
   let model: ModelJson | undefined;
   if (faceptor.model) {
     try {
       model = { ...faceptor.model.info, tasks: faceptor.model.resolveTasks(options.tasks), provider: faceptor.provider };
-    } catch (err) {
+    } catch (e) {
       await faceptor.dispose();
-      io.err(`analyze: ${(err as Error).message}\n\n${USAGE}\n`);
+      io.err(`analyze: ${escapeForTerminal((e as Error).message)}\n\n${USAGE}\n`);
       return 2;
     }
-    if (model.untrained) io.err(`analyze: warning: ${model.label} is an UNTRAINED model (random/fixture weights): its outputs are meaningless\n`);
+    if (model.untrained) err(`warning: ${model.label} is an UNTRAINED model (random/fixture weights): its outputs are meaningless`);
   }
-  const images: ImageEntry[] = [];
+  let sink: JsonSink;
   try {
-    for (const file of options.files) images.push(await analyzeFile(faceptor, file, options));
+    sink = options.jsonOut ? await openJsonFile(options.jsonOut)
+      : { write: async (t) => { if (io.outFlushed) await io.outFlushed(t); else io.out(t); }, close: async () => undefined };
+  } catch (e) {
+    await faceptor.dispose();
+    err(`cannot write ${options.jsonOut}: ${(e as Error).message}`);
+    return 1;
+  }
+  const writer = new AnalysisWriter(sink);
+  let ok = 0, failed = 0, interrupted = false, writeError: unknown;
+  try {
+    await writer.begin(model);
+    for (const file of options.files) {
+      if (hooks.signal?.aborted) { interrupted = true; break; }
+      const entry = await analyzeFile(faceptor, file, options);
+      await writer.add(entry);
+      if ('error' in entry) {
+        failed++;
+        if (options.jsonOut) io.out(escapeForTerminal(`${entry.file}: error: ${entry.error}`) + '\n');
+        err(entry.error);
+      } else {
+        ok++;
+        if (options.jsonOut) io.out(escapeForTerminal(`${entry.file}: ${entry.faces.length} face(s)`) + '\n');
+      }
+    }
+    await writer.end();
+  } catch (e) {
+    writeError = e;
   } finally {
     await faceptor.dispose();
+    await sink.close().catch((e: unknown) => { writeError ??= e; });
   }
-  const json = formatAnalysisDocument({ model, images });
-  if (options.jsonOut) {
-    try {
-      await writeFile(options.jsonOut, json);
-    } catch (err) {
-      io.err(`analyze: cannot write ${options.jsonOut}: ${(err as Error).message}\n`);
-      return 1;
-    }
-    for (const e of images) io.out('error' in e ? `${e.file}: error: ${e.error}\n` : `${e.file}: ${e.faces.length} face(s)\n`);
-    io.out(`wrote ${options.jsonOut}\n`);
-  } else {
-    io.out(json);
+  if (writeError) {
+    err(`cannot write ${options.jsonOut ?? 'the JSON'}: ${(writeError as Error).message} (the images done so far are in it, unterminated)`);
+    return 1;
   }
-  for (const e of images) if ('error' in e) io.err(`analyze: ${e.error}\n`);
-  return images.some((e) => !('error' in e)) ? 0 : 1;
+  if (options.jsonOut) io.out(escapeForTerminal(`wrote ${options.jsonOut}`) + '\n');
+  if (interrupted) {
+    err(`interrupted: ${ok + failed} of ${options.files.length} image(s) analysed${options.jsonOut ? ` and written to ${options.jsonOut}` : ''}`);
+    return 130;
+  }
+  return ok > 0 ? 0 : 1;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => {
-    process.stderr.write(`analyze: ${err instanceof Error ? err.stack : err}\n`);
+  const stop = new AbortController();
+  // First Ctrl-C / SIGTERM: finish the current image and close the JSON; a second one ends the process at once.
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(130); // the JSON keeps the images written so far (see README)
+    process.stderr.write(`analyze: ${sig}: finishing the current image, then closing the JSON (again to stop now)\n`);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // The reader of stdout went away (`… | head`): stop quietly, as a shell pipeline expects (128 + SIGPIPE).
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(141); else throw e; });
+  main(process.argv.slice(2), defaultIo, { signal: stop.signal }).then((code) => { process.exitCode = code; }, (err) => {
+    process.stderr.write(`analyze: ${escapeLinesForTerminal(String(err instanceof Error ? err.stack : err))}\n`);
     process.exitCode = 1;
   });
 }

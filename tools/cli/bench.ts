@@ -25,6 +25,7 @@
  * run is faster than ORT-web WASM (~0.5 vs ~2.7 ms for the 128 model, ENVIRONMENT.md), so the Node share is a
  * pessimistic bound for the browser.
  */
+import { escapeLinesForTerminal } from './terminal-text.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -255,6 +256,6 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => {
-  process.stderr.write(`bench: ${err instanceof Error ? err.stack : err}\n`);
+  process.stderr.write(`bench: ${escapeLinesForTerminal(String(err instanceof Error ? err.stack : err))}\n`);
   process.exitCode = 1;
 });

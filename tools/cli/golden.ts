@@ -4,9 +4,10 @@
  * exit code 1 when any tensor is outside tolerance, 2 on a usage or export error.
  */
 import { runGolden } from '../export/package/golden.ts';
+import { escapeForTerminal as safe } from './terminal-text.ts';
 
 function usage(msg?: string): never {
-  if (msg) console.error(`golden: ${msg}`);
+  if (msg) console.error(`golden: ${safe(msg)}`);
   console.error('usage: npm run golden -- <golden-variant-dir> [--precision fp32|fp16]');
   process.exit(2);
 }
@@ -32,14 +33,15 @@ async function main(): Promise<void> {
   const w = Math.max(...report.comparisons.map((c) => c.name.length));
   for (const c of report.comparisons) {
     const what = c.kind === 'labels' ? 'mismatch' : 'max|diff|';
-    console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(w)}  ${what} ${c.diff.toExponential(3)}  allowed ${c.allowed.toExponential(3)}  (${(c.ratio * 100).toFixed(1)}%)`);
+    console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${safe(c.name).padEnd(w)}  ${what} ${c.diff.toExponential(3)}  allowed ${c.allowed.toExponential(3)}  (${(c.ratio * 100).toFixed(1)}%)`);
   }
-  if (report.skipped.length) console.log(`not exposed by the graphs (not compared): ${report.skipped.join(', ')}`);
-  console.log(`${report.ok ? 'PASS' : 'FAIL'} ${report.variant} ${report.precision}: ${report.comparisons.length} tensors, worst ${report.worst.name} at ${(report.worst.ratio * 100).toFixed(1)}% of its tolerance`);
+  if (report.skipped.length) console.log(`not exposed by the graphs (not compared): ${safe(report.skipped.join(', '))}`);
+  console.log(`${report.ok ? 'PASS' : 'FAIL'} ${report.variant} ${report.precision}: ${report.comparisons.length} tensors, worst ${safe(report.worst.name)} at ${(report.worst.ratio * 100).toFixed(1)}% of its tolerance`);
   process.exit(report.ok ? 0 : 1);
 }
 
 main().catch((e: unknown) => {
-  console.error(`golden: ${e instanceof Error ? e.message : String(e)}`);
+  // names and messages come from the golden folder's files: escapes shown, not sent (see terminal-text.ts)
+  console.error(`golden: ${safe(e instanceof Error ? e.message : String(e))}`);
   process.exit(2);
 });

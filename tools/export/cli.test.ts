@@ -78,6 +78,16 @@ describe('export CLI on bad input', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  it('terminal escapes in names read from the checkpoint are printed escaped, never raw', async () => {
+    // A global named with ESC[2K (erase line) would wipe the message on a terminal if printed raw.
+    const pkl = new PickleWriter().global('os\x1b[2K', 'system').mark().str('x').tuple().reduce().stop();
+    const f = join(work, 'escape.pth.tar');
+    await writeZip(f, [{ name: 'escape.pth/data.pkl', data: pkl }, { name: 'escape.pth/version', data: new TextEncoder().encode('3\n') }]);
+    const r = runExport(f, 'escape');
+    expectCleanFailure(r, /os\\x1b\[2K/);
+    expect(r.stderr).not.toContain('\x1b');
+  });
+
   it('missing keys are named', () => {
     const f = join(work, 'missing.pth.tar');
     const gone = ['module.heads_module.decoder.level_embed.weight', 'module.backbone_module.visual.ln_pre.bias'];
@@ -102,6 +112,24 @@ describe('export CLI on bad input', () => {
     const f = join(work, 'backbone.pth.tar');
     writeTorchCheckpoint(f, { tensors: baseSpecs.filter((t) => t.key.includes('backbone_module')), optimizer: 'none' });
     expectCleanFailure(runExport(f, 'variant'), /variant/i);
+  });
+
+  it('non-finite weights export with a warning naming the tensors', () => {
+    const f = join(work, 'nan.pth.tar');
+    const bad = new Set(['module.heads_module.decoder.level_embed.weight', 'module.backbone_module.visual.ln_pre.bias']);
+    const tensors = baseSpecs.map((t) => {
+      if (!bad.has(t.key) || !t.data) return t;
+      const data = t.data.slice();
+      data[0] = NaN;
+      data[data.length - 1] = -Infinity;
+      return { ...t, data };
+    });
+    writeTorchCheckpoint(f, { tensors, optimizer: 'empty' });
+    const r = runExport(f, 'nan');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/warning: 2 tensor\(s\) hold NaN or infinite values/);
+    expect(r.stderr).toContain('heads_module.decoder.level_embed.weight (2)');
+    expect(r.stderr).toContain('backbone_module.visual.ln_pre.bias (2)');
   });
 
   it('a rewritten valid checkpoint exports (the failures above are the edits, not the writer)', () => {

@@ -1,18 +1,23 @@
 /**
- * `npm run export -- <checkpoint.pth.tar> [--out public/models/<name>] [--precision fp32|fp16|q8|q4] [--name "<label>"]`
+ * `npm run export -- <checkpoint.pth.tar> [--out public/models/<name>] [--replace] [--precision fp32|fp16|q8|q4] [--name "<label>"]`
  * Converts an official Faceptor checkpoint into a browser model package. Progress on stderr, a summary on
- * stdout; any error exits non-zero with a one-line reason and leaves no partial package.
+ * stdout; any error exits non-zero with a one-line reason and leaves no partial package. Without --out the
+ * folder is named from variant/precision/label under public/models and never replaces an existing one.
  */
-import { basename, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { TASKS, VARIANT_TITLES } from '../../src/core/faceptor/tasks.ts';
 import { exportPackage } from './package/export.ts';
+import { escapeForTerminal } from '../cli/terminal-text.ts';
 
-const USAGE = `usage: npm run export -- <checkpoint.pth.tar> [--out public/models/<name>] [--precision fp32|fp16|q8|q4] [--name "<label>"]
+const USAGE = `usage: npm run export -- <checkpoint.pth.tar> [--out public/models/<name>] [--replace] [--precision fp32|fp16|q8|q4] [--name "<label>"]
   options: --vit-heads <n> --decoder-heads <n> (head counts are not in the tensor shapes; defaults: width/64 and 8)
-           --untrained (mark the package as random/untrained weights)`;
+           --untrained (mark the package as random/untrained weights)
+           --replace (--force) overwrite the package at --out; only a package this exporter wrote is ever replaced
+  without --out: public/models/<label or variant-precision>, with -2, -3, … when that name is taken`;
 
 function fail(msg: string, code = 2): never {
-  console.error(`export: ${msg}`);
+  // Messages quote names read from the checkpoint (tensor keys, record names): never send their control characters raw.
+  console.error(`export: ${escapeForTerminal(msg)}`);
   if (code === 2) console.error(USAGE);
   process.exit(code);
 }
@@ -36,6 +41,7 @@ async function main(): Promise<void> {
   let vitHeads: number | undefined;
   let decoderHeads: number | undefined;
   let untrained = false;
+  let replace = false;
   const value = (i: number, flag: string) => { const v = args[i]; if (v === undefined || v.startsWith('--')) fail(`${flag} needs a value`); return v; };
   const int = (v: string, flag: string) => { const n = Number(v); if (!Number.isInteger(n) || n <= 0) fail(`${flag} must be a positive integer, got '${v}'`); return n; };
   for (let i = 0; i < args.length; i++) {
@@ -52,6 +58,7 @@ async function main(): Promise<void> {
       case '--vit-heads': vitHeads = int(value(++i, a), a); break;
       case '--decoder-heads': decoderHeads = int(value(++i, a), a); break;
       case '--untrained': untrained = true; break;
+      case '--replace': case '--force': replace = true; break;
       case '--help': case '-h': console.log(USAGE); return;
       default:
         if (a.startsWith('--')) fail(`unknown option ${a}`);
@@ -60,13 +67,14 @@ async function main(): Promise<void> {
     }
   }
   if (!ckpt) fail('missing checkpoint file');
-  const stem = basename(ckpt).replace(/\.pth\.tar$|\.pth$|\.pt$|\.tar$/, '');
-  const outDir = out ?? join('public', 'models', `${stem}-${precision}`);
+  if (replace && out === undefined) fail('--replace needs --out (without --out a new folder is always made)');
+  const outDir = out ?? { modelsDir: join('public', 'models') };
+  const warn = (m: string) => console.error(`export: warning: ${escapeForTerminal(m)}`);
 
   const t0 = performance.now();
   let result;
   try {
-    result = await exportPackage(ckpt, outDir, { precision, label, untrained, vitHeads, decoderHeads, onProgress: progressBar });
+    result = await exportPackage(ckpt, outDir, { precision, label, untrained, vitHeads, decoderHeads, replace, onProgress: progressBar, onWarning: warn });
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e), 1);
   }

@@ -25,17 +25,21 @@ export function createNodeBackend(options: NodeBackendOptions = {}): InferenceBa
   return {
     provider: 'cpu',
     createSession: (model: Uint8Array, sessionOptions?: SessionOptions) => open(model, sessionOptions),
-    // From a file, ORT reads the external data (weights.bin beside the graph) itself: the host keeps no copy.
-    createSessionFromFile: (path: string) => open(path),
+    // From a file, ORT reads the external data (weights.bin beside the graph) itself: the host keeps no copy. Without
+    // prepacking ORT maps weights.bin and uses it in place (measured at real size: the encoder session adds ~0 MiB
+    // instead of ~330 MiB of packed copies, and opens ~0.7 s sooner); MatMul then packs B per call, which costs
+    // O(K·N) against the GEMM's O(M·K·N): ≤ 2 % for the 50-token 112 pass, ~0.1 % at 512.
+    createSessionFromFile: (path: string) => open(path, undefined, true),
   };
 
-  async function open(model: Uint8Array | string, sessionOptions?: SessionOptions): Promise<InferenceSession> {
+  async function open(model: Uint8Array | string, sessionOptions?: SessionOptions, inPlace = false): Promise<InferenceSession> {
     // a path (string) or the graph's bytes: both overloads exist; one call site keeps the options in one place
     const session = await ort.InferenceSession.create(model as Uint8Array, {
       executionProviders: ['cpu'],
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       logSeverityLevel: 3, // the BlazeFace exports carry unused initialisers; ORT warns about each one
+      ...(inPlace ? { extra: { session: { disable_prepacking: '1' } } } : {}),
       ...(sessionOptions?.externalData ? { externalData: sessionOptions.externalData.map((e) => ({ path: e.path, data: e.data })) } : {}),
     });
     let queue: Promise<unknown> = Promise.resolve();

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { deflateSync, crc32 } from 'node:zlib';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
-import { decodeImageBytes, loadImageFile, ImageFileError } from './image-file.ts';
+import { decodeImageBytes, loadAnalysisImage, loadImageFile, ImageFileError } from './image-file.ts';
 
 /** A minimal PNG built by hand (IHDR [+ PLTE] + one IDAT + IEND), so each colour type is exercised exactly. */
 function makePng(width: number, height: number, colorType: number, bitDepth: number, rows: number[][], plte?: number[]): Uint8Array {
@@ -37,9 +40,10 @@ describe('decodeImageBytes (PNG colour types → 8-bit RGBA)', () => {
     const img = decodeImageBytes(makePng(2, 1, 0, 8, [[0, 200]]));
     expect(pixels(img)).toEqual([0, 0, 0, 255, 200, 200, 200, 255]);
   });
-  it('grey + alpha', () => {
+  it('grey + alpha, composited on black like the app (src/core/image/alpha.ts)', () => {
     const img = decodeImageBytes(makePng(2, 1, 4, 8, [[10, 20, 30, 40]]));
-    expect(pixels(img)).toEqual([10, 10, 10, 20, 30, 30, 30, 40]);
+    // 10·20/255 = 0.78 → 1; 30·40/255 = 4.7 → 5; opaque afterwards
+    expect(pixels(img)).toEqual([1, 1, 1, 255, 5, 5, 5, 255]);
   });
   it('palette', () => {
     const img = decodeImageBytes(makePng(3, 1, 3, 8, [[2, 0, 1]], [255, 0, 0, 0, 255, 0, 0, 0, 255]));
@@ -113,5 +117,73 @@ describe('JPEG EXIF orientation (as browsers show it)', () => {
     expect(px(8, 4)[2]).toBeLessThan(100);
     expect(px(8, 27)[2]).toBeGreaterThan(150); // blue below
     expect(px(8, 27)[0]).toBeLessThan(100);
+  });
+});
+
+describe('hostile image inputs are refused before decoding (issue 9, items 4 and 10)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'faceptor-hostile-img-'));
+
+  /** A real, tiny, valid-looking PNG whose IHDR declares w×h: a few bytes of deflate that would inflate to GBs. */
+  function pngBomb(width: number, height: number): Buffer {
+    const chunk = (type: string, data: Buffer) => {
+      const head = Buffer.alloc(8);
+      head.writeUInt32BE(data.length, 0);
+      head.write(type, 4, 'ascii');
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, 'ascii'), data])) >>> 0, 0);
+      return Buffer.concat([head, data, crc]);
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(width, 0);
+    ihdr.writeUInt32BE(height, 4);
+    ihdr.set([8, 2, 0, 0, 0], 8);
+    return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+      chunk('IDAT', deflateSync(Buffer.alloc(1 << 20))), chunk('IEND', Buffer.alloc(0))]);
+  }
+
+  it('/dev/zero (or a symlink to it) and a FIFO as an image: refused at once, nothing read', async () => {
+    const link = join(dir, 'zero.jpg');
+    symlinkSync('/dev/zero', link);
+    await expect(loadImageFile('/dev/zero')).rejects.toThrow('/dev/zero: is a device, not a regular file: refused');
+    await expect(loadAnalysisImage(link)).rejects.toThrow(`${link}: is a device, not a regular file: refused`);
+    const fifo = join(dir, 'pipe.png');
+    execFileSync('mkfifo', [fifo]);
+    await expect(loadAnalysisImage(fifo)).rejects.toThrow(`${fifo}: is a FIFO (named pipe), not a regular file: refused`);
+  });
+
+  it('a 20000×20000 PNG of ~1 KB is refused from its header: no pixel buffer, well under a second', async () => {
+    const file = join(dir, 'bomb.png');
+    writeFileSync(file, pngBomb(20000, 20000));
+    const rss0 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    for (const load of [loadImageFile, loadAnalysisImage]) {
+      await expect(load(file)).rejects.toThrow(`${file}: image is 20000×20000 (400 megapixels), larger than the 200 megapixels`);
+    }
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(200e6); // was 3.9 GB
+    expect(() => decodeImageBytes(pngBomb(0, 100), 'w0.png')).toThrow('w0.png: the image declares no pixels (0×100)');
+  });
+
+  it('a JPEG larger than the analysis size is decoded scaled (long side 4096), results kept in source pixels', async () => {
+    const file = join(dir, 'large.jpg');
+    await sharp({ create: { width: 6000, height: 3000, channels: 3, background: { r: 200, g: 40, b: 40 } } })
+      .composite([{ input: { create: { width: 3000, height: 3000, channels: 3, background: { r: 40, g: 40, b: 200 } } }, left: 3000, top: 0 }])
+      .jpeg({ quality: 90 }).toFile(file);
+    const { image, source } = await loadAnalysisImage(file);
+    expect(source).toEqual({ width: 6000, height: 3000 });
+    expect([image.width, image.height, image.data.length]).toEqual([4096, 2048, 4096 * 2048 * 4]);
+    const px = (x: number) => [...image.data.subarray((1000 * 4096 + x) * 4, (1000 * 4096 + x) * 4 + 4)];
+    expect(px(1000)[0]).toBeGreaterThan(150); // red left half
+    expect(px(3000)[2]).toBeGreaterThan(150); // blue right half
+    expect(px(3000)[3]).toBe(255);
+    // full resolution through libvips too (jpeg-js would need ~8 B/px of working memory)
+    const full = await loadImageFile(file);
+    expect([full.width, full.height]).toEqual([6000, 3000]);
+    expect(full.data[(1500 * 6000 + 1000) * 4]).toBeGreaterThan(150);
+    expect(full.data[(1500 * 6000 + 5000) * 4 + 2]).toBeGreaterThan(150);
+    // images that fit are decoded exactly as loadImageFile does
+    const small = await loadAnalysisImage(join(import.meta.dirname, '../../../shared/faces/grace_hopper.jpg'));
+    expect(small.source).toEqual({ width: 512, height: 600 });
+    expect(small.image.data).toEqual((await loadImageFile(join(import.meta.dirname, '../../../shared/faces/grace_hopper.jpg'))).data);
   });
 });

@@ -1,13 +1,27 @@
 /**
  * Image files → RgbaImage for Node (CLI, tests, benchmarks). The format is read from the file's magic bytes,
- * not its name. PNG via pngjs (grey, grey+alpha, palette and 16-bit are all expanded to 8-bit RGBA), JPEG via
- * jpeg-js with explicit memory/resolution limits so a hostile file cannot exhaust memory.
+ * not its name, and the declared size from its header BEFORE any decoding (src/core/image/header.ts: the same
+ * limit and message as the app's worker), so an image bomb is refused without allocating its pixels.
+ *
+ * - `loadImageFile` / `decodeImageBytes`: full resolution. PNG via pngjs (grey, grey+alpha, palette and 16-bit are
+ *   all expanded to 8-bit RGBA), JPEG via jpeg-js with explicit memory/resolution limits.
+ * - `loadAnalysisImage` (the CLI): what the app analyses. Images whose long side fits MAX_ANALYSIS_SIDE decode as
+ *   above; larger ones (a 12000×12000 photo) are decoded *scaled* by sharp (libvips: JPEG shrink-on-load and
+ *   line-by-line PNG decoding, so memory stays near the output size), and results map back to source pixels.
+ *
+ * Transparent pixels follow the one alpha rule of both hosts (src/core/image/alpha.ts: composited on black).
  */
-import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
+import sharp from 'sharp';
 import { jpegExifOrientation, orientImage } from '../../src/core/image/exif.ts';
+import { checkImageSize, MAX_MEGAPIXELS, readImageHeader, sniffImageFormat } from '../../src/core/image/header.ts';
+import { compositeOnBlack } from '../../src/core/image/alpha.ts';
+import { fitWithin, MAX_ANALYSIS_SIDE } from '../../src/core/image/analysis-size.ts';
 import type { RgbaImage } from '../../src/core/types.ts';
+import { readRegularFile } from './regular-file.ts';
+
+export { MAX_MEGAPIXELS, sniffImageFormat };
 
 /** An image file that cannot be read or decoded. The message names the file. */
 export class ImageFileError extends Error {
@@ -17,19 +31,26 @@ export class ImageFileError extends Error {
   }
 }
 
-/** Largest JPEG/PNG we decode: 200 megapixels (a 12000×12000 photo is 144). */
-export const MAX_MEGAPIXELS = 200;
+/** Largest image FILE read (a 200-megapixel JPEG is far smaller; anything bigger is not a photo). */
+export const MAX_IMAGE_FILE_BYTES = 512 * 1024 * 1024;
 
-const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-export function sniffImageFormat(bytes: Uint8Array): 'png' | 'jpeg' | undefined {
-  if (PNG_MAGIC.every((b, i) => bytes[i] === b)) return 'png';
-  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  return undefined;
+/** Format and declared size, checked against the shared limit; throws ImageFileError naming the file. */
+function checkedHeader(bytes: Uint8Array, file: string): { format: 'png' | 'jpeg'; width: number; height: number } {
+  const header = readImageHeader(bytes);
+  if (!header || (header.format !== 'png' && header.format !== 'jpeg')) throw new ImageFileError(file, 'not a PNG or JPEG image');
+  if (header.width === undefined || header.height === undefined) {
+    throw new ImageFileError(file, `corrupt or unsupported ${header.format.toUpperCase()} (no image size in its header)`);
+  }
+  try {
+    checkImageSize(header.width, header.height);
+  } catch (err) {
+    throw new ImageFileError(file, (err as Error).message);
+  }
+  return { format: header.format, width: header.width, height: header.height };
 }
 
 export function decodeImageBytes(bytes: Uint8Array, file = '<memory>'): RgbaImage {
-  const format = sniffImageFormat(bytes);
+  const { format } = checkedHeader(bytes, file);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (format === 'png') {
     let png: PNG;
@@ -38,34 +59,90 @@ export function decodeImageBytes(bytes: Uint8Array, file = '<memory>'): RgbaImag
     } catch (err) {
       throw new ImageFileError(file, `corrupt or unsupported PNG (${(err as Error).message})`, { cause: err });
     }
-    if (png.width * png.height > MAX_MEGAPIXELS * 1e6) throw new ImageFileError(file, `image is larger than ${MAX_MEGAPIXELS} megapixels`);
-    return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+    const data = new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength);
+    compositeOnBlack(data);
+    return { width: png.width, height: png.height, data };
   }
-  if (format === 'jpeg') {
-    try {
-      const img = jpeg.decode(buffer, {
-        useTArray: true,
-        formatAsRGBA: true,
-        maxResolutionInMP: MAX_MEGAPIXELS,
-        // RGBA output (4 B/px) plus jpeg-js's component planes (~3 B/px) at the resolution limit.
-        maxMemoryUsageInMB: Math.ceil((MAX_MEGAPIXELS * 8)),
-      });
-      // Phone photos store pixels sideways plus an EXIF rotation; browsers apply it, and so do we (app ≡ CLI).
-      return orientImage({ width: img.width, height: img.height, data: img.data }, jpegExifOrientation(bytes));
-    } catch (err) {
-      throw new ImageFileError(file, `corrupt or unsupported JPEG (${(err as Error).message ?? err})`, { cause: err });
-    }
+  try {
+    const img = jpeg.decode(buffer, {
+      useTArray: true,
+      formatAsRGBA: true,
+      maxResolutionInMP: MAX_MEGAPIXELS,
+      // RGBA output (4 B/px) plus jpeg-js's component planes (~3 B/px) at the resolution limit.
+      maxMemoryUsageInMB: Math.ceil((MAX_MEGAPIXELS * 8)),
+    });
+    // Phone photos store pixels sideways plus an EXIF rotation; browsers apply it, and so do we (app ≡ CLI).
+    return orientImage({ width: img.width, height: img.height, data: img.data }, jpegExifOrientation(bytes));
+  } catch (err) {
+    throw new ImageFileError(file, `corrupt or unsupported JPEG (${(err as Error).message ?? err})`, { cause: err });
   }
-  throw new ImageFileError(file, 'not a PNG or JPEG image');
 }
 
-export async function loadImageFile(path: string): Promise<RgbaImage> {
-  let bytes: Uint8Array;
+async function readImageBytes(path: string): Promise<Buffer> {
   try {
-    bytes = await readFile(path);
+    return await readRegularFile(path, { maxBytes: MAX_IMAGE_FILE_BYTES });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ImageFileError(path, code === 'ENOENT' ? 'file not found' : `cannot read the file (${(err as Error).message})`, { cause: err });
+    throw new ImageFileError(path, (err as Error).message, { cause: err });
   }
-  return decodeImageBytes(bytes, path);
+}
+
+/**
+ * Full resolution. Images whose long side exceeds MAX_ANALYSIS_SIDE are decoded by sharp (RGBA output only, where
+ * jpeg-js would need ~2.4 GB of working memory for a 12000×12000 photo); smaller ones by pngjs/jpeg-js.
+ */
+export async function loadImageFile(path: string): Promise<RgbaImage> {
+  const bytes = await readImageBytes(path);
+  const header = checkedHeader(bytes, path);
+  if (Math.max(header.width, header.height) <= MAX_ANALYSIS_SIDE) return decodeImageBytes(bytes, path);
+  return decodeWithSharp(bytes, header, path, orientedSize(bytes, header));
+}
+
+/** The size as shown (EXIF rotation 5–8 swaps the sides of a JPEG; PNGs are taken as stored, like decodeImageBytes). */
+function orientedSize(bytes: Uint8Array, header: { format: 'png' | 'jpeg'; width: number; height: number }): { width: number; height: number } {
+  const rotated = header.format === 'jpeg' && jpegExifOrientation(bytes) >= 5;
+  return rotated ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
+}
+
+/** libvips decode to `size` (scaled on load where the format allows), RGBA, the shared alpha rule applied. */
+async function decodeWithSharp(bytes: Uint8Array, header: { format: 'png' | 'jpeg' }, path: string, size: { width: number; height: number }): Promise<RgbaImage> {
+  try {
+    let pipeline = sharp(bytes, { limitInputPixels: MAX_MEGAPIXELS * 1e6, sequentialRead: true, failOn: 'error' });
+    // JPEG: EXIF rotation as browsers (and decodeImageBytes) apply it; PNG: as stored, like decodeImageBytes.
+    if (header.format === 'jpeg') pipeline = pipeline.autoOrient();
+    const { data, info } = await pipeline
+      .resize(size.width, size.height, { fit: 'fill' })
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.width !== size.width || info.height !== size.height || info.channels !== 4) {
+      throw new Error(`decoder returned ${info.width}×${info.height}×${info.channels}, expected ${size.width}×${size.height}×4`);
+    }
+    const rgba = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    compositeOnBlack(rgba);
+    return { width: info.width, height: info.height, data: rgba };
+  } catch (err) {
+    throw new ImageFileError(path, `corrupt or unsupported ${header.format.toUpperCase()} (${(err as Error).message})`, { cause: err });
+  }
+}
+
+/** An image as analysed: maybe a downscaled copy, plus the size of the original (results are in its pixels). */
+export interface AnalysisImage {
+  readonly image: RgbaImage;
+  readonly source: { readonly width: number; readonly height: number };
+}
+
+/**
+ * The image the way the app analyses it (workers/perception-engine.ts): the long side at most `maxSide`, EXIF
+ * rotation applied, transparent pixels on black. Memory is bounded by the output, not the source, for large files.
+ */
+export async function loadAnalysisImage(path: string, maxSide = MAX_ANALYSIS_SIDE): Promise<AnalysisImage> {
+  const bytes = await readImageBytes(path);
+  const header = checkedHeader(bytes, path);
+  if (Math.max(header.width, header.height) <= maxSide) {
+    const image = decodeImageBytes(bytes, path);
+    return { image, source: { width: image.width, height: image.height } };
+  }
+  const source = orientedSize(bytes, header);
+  const size = fitWithin(source.width, source.height, maxSide);
+  return { image: await decodeWithSharp(bytes, header, path, size), source };
 }

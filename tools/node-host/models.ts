@@ -1,10 +1,13 @@
 /** Reads the BlazeFace detector files installed by `npm run setup:models` (tools/setup/install-models.mjs). */
-import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BLAZEFACE } from '../../src/core/detect/blazeface.ts';
 import { ModelLoadError } from '../../src/pipeline/errors.ts';
 import type { DetectorModelBytes } from '../../src/pipeline/detector.ts';
+import { InputFileError, readRegularFile } from './regular-file.ts';
+
+/** The detector files are < 1 MB; a bigger (or endless) file is not one. */
+const MAX_DETECTOR_BYTES = 64 * 1024 * 1024;
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_BLAZEFACE_DIR = join(REPO_ROOT, 'public', 'models', 'blazeface');
@@ -12,16 +15,20 @@ export const DEFAULT_BLAZEFACE_DIR = join(REPO_ROOT, 'public', 'models', 'blazef
 async function readModel(dir: string, file: string): Promise<Uint8Array> {
   const path = join(dir, file);
   try {
-    return await readFile(path);
+    return await readRegularFile(path, { maxBytes: MAX_DETECTOR_BYTES });
   } catch (err) {
     const shown = relative(process.cwd(), path) || path;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ModelLoadError(shown, code === 'ENOENT' ? 'the file is missing' : (err as Error).message, undefined, { cause: err });
+    const missing = err instanceof InputFileError && err.code === 'missing';
+    throw new ModelLoadError(shown, missing ? 'the file is missing' : (err as Error).message, undefined, { cause: err });
   }
 }
 
 /** Both detector models (front 128 and back 256). */
 export async function loadBlazeFaceModels(dir = DEFAULT_BLAZEFACE_DIR): Promise<Required<DetectorModelBytes>> {
-  const [front, back] = await Promise.all([readModel(dir, BLAZEFACE.front.file), readModel(dir, BLAZEFACE.back.file)]);
-  return { front, back };
+  // Both reads run at once, but a failure is reported in a fixed order (front first): whichever read happened to
+  // fail first must not decide which file the message names.
+  const [front, back] = await Promise.allSettled([readModel(dir, BLAZEFACE.front.file), readModel(dir, BLAZEFACE.back.file)]);
+  if (front.status === 'rejected') throw front.reason;
+  if (back.status === 'rejected') throw back.reason;
+  return { front: front.value, back: back.value };
 }

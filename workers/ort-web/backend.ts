@@ -8,7 +8,7 @@
  */
 import type { InferenceBackend, InferenceSession, SessionOptions, TensorData } from '../../src/pipeline/backend.ts';
 import { RunQueue } from './run-queue.ts';
-import { planProviders, type ProviderName, type ProviderPreference } from './provider-plan.ts';
+import { planProviders, type ProviderName, type ProviderPreference, type WebGpuAdapterKind } from './provider-plan.ts';
 import { wasmThreadCount } from './threads.ts';
 
 type Ort = typeof import('onnxruntime-web');
@@ -113,7 +113,8 @@ class OrtWebSession implements InferenceSession {
  */
 export async function createOrtWebBackend(options: CreateOrtWebBackendOptions): Promise<OrtWebBackend> {
   const hasWebGpuApi = options.hasWebGpuApi ?? (typeof navigator !== 'undefined' && !!(navigator as { gpu?: unknown }).gpu);
-  const plan = planProviders(options.preference, hasWebGpuApi);
+  const adapter = options.preference === 'auto' && hasWebGpuApi ? await probeAdapter() : 'unknown';
+  const plan = planProviders(options.preference, hasWebGpuApi, adapter);
   const threads = wasmThreadCount({
     crossOriginIsolated: typeof self !== 'undefined' && self.crossOriginIsolated === true,
     hardwareConcurrency: typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : undefined,
@@ -169,6 +170,22 @@ function makeBackend(ort: Ort, provider: ProviderName, fallbackReason: string | 
       return new OrtWebSession(ort, session);
     },
   };
+}
+
+/** The part of WebGPU's GPUAdapter we read (`info.isFallbackAdapter`; older builds had it on the adapter). */
+interface AdapterLike { readonly info?: { readonly isFallbackAdapter?: boolean }; readonly isFallbackAdapter?: boolean }
+
+/** Asks for the adapter WebGPU would use, to tell a real GPU from a software one before loading ORT's WebGPU build. */
+async function probeAdapter(): Promise<WebGpuAdapterKind> {
+  try {
+    const gpu = (navigator as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
+    const adapter = await gpu?.requestAdapter();
+    if (!adapter) return 'none';
+    const fallback = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter;
+    return fallback === true ? 'fallback' : fallback === false ? 'hardware' : 'unknown';
+  } catch {
+    return 'unknown'; // let ORT try and report its own error
+  }
 }
 
 /** The part of WebGPU's GPUDevice we use (the DOM lib of TypeScript 5.9 has no WebGPU types). */

@@ -9,7 +9,9 @@ export interface ManifestJson {
   formatVersion: number;
   label: string;
   weights: string;
-  tasks: { name: string; file: string }[];
+  tasks: { name: string; graph: string }[];
+  encoder: { file: string };
+  heads: { name: string; file: string }[];
   files: { path: string; size: number; sha256: string }[];
   [key: string]: unknown;
 }

@@ -2,13 +2,20 @@
 import type { ImageAnalysis } from '../../../workers/perception-api.ts';
 import { FacePanel } from './FacePanel.tsx';
 
-export function FaceList({ analysis, testId = 'face-list' }: { analysis: ImageAnalysis; testId?: string }) {
+export function FaceList({ analysis, testId = 'face-list', highlighted = null, onHover }: {
+  analysis: ImageAnalysis; testId?: string;
+  /** Face whose box the pointer is on (its panel is highlighted). */
+  highlighted?: number | null;
+  /** A panel hovered/focused (its index) or left (null): the overlay highlights that face's box. */
+  onHover?: (index: number | null) => void;
+}) {
   const untrained = analysis.model?.untrained === true;
   return (
     <div className="face-list" data-testid={testId} data-count={analysis.faces.length}>
       {analysis.faces.map((face, i) => (
         // Video faces keep their panel (and a half-typed enrol name) while their track lives.
-        <FacePanel key={face.trackId !== undefined ? `t${face.trackId}` : `i${i}`} face={face} index={i} untrained={untrained} />
+        <FacePanel key={face.trackId !== undefined ? `t${face.trackId}` : `i${i}`} face={face} index={i} untrained={untrained}
+          highlighted={highlighted === i} onHover={onHover} />
       ))}
     </div>
   );

@@ -20,6 +20,20 @@ function render(faces: FrameFace[], untrained = false): string {
 }
 
 describe('FaceList / FacePanel', () => {
+  it('a 7-way tie highlights no expression as top, and says so', () => {
+    const probs = Object.fromEntries(['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger'].map((l) => [l, 1 / 7]));
+    const html = render([{ ...detection, expression: { rafdb: { top: 'Neutral', probs } } }]);
+    expect(html).not.toContain('class="face-top"');
+    expect(html).toContain('data-top=""');
+    expect(html).toContain('data-testid="face-expression-tie"');
+  });
+
+  it('a failed task is named on the panel while the other tasks show', () => {
+    const html = render([{ ...detection, age: { utkface: { years: 30, distribution: Array(101).fill(1 / 101) } }, taskErrors: { recog_ms1mv3: 'Identity (MS1MV3) failed for this face: x' } }]);
+    expect(html).toContain('data-testid="face-task-error" data-task="recog_ms1mv3">Identity (MS1MV3) failed for this face: x</p>');
+    expect(html).toContain('data-testid="face-age"');
+  });
+
   it('detection only: a panel per face, no task sections, no untrained tag', () => {
     const html = render([detection, { ...detection, trackId: 7 }]);
     expect(html.match(/data-testid="face-panel"/g)).toHaveLength(2);
@@ -78,5 +92,23 @@ describe('FaceList / FacePanel', () => {
     expect(other).toContain('data-match="" data-state="mismatch"');
     expect(other).toContain('data-testid="face-identity-mismatch"');
     expect(other).toMatch(/data-testid="face-enrol" disabled=""/);
+  });
+
+  it('identity: a face is matched only within its model; enrolment is tagged with the model', async () => {
+    const store = createIdentityStore({ db: memoryKeyValueStore() });
+    await store.getState().ready;
+    const one = { id: 'sha-one', label: 'Model one' }, two = { id: 'sha-two', label: 'Model two' };
+    store.getState().enrol('Ada', unit(0), one);
+    const view = (model: { id: string; label: string }) => {
+      const { gallery, threshold, enrol } = store.getState();
+      return renderToStaticMarkup(createElement(FaceIdentityView, { embedding: unit(0), untrained: false, gallery, threshold, enrol, model }));
+    };
+    expect(view(one)).toContain('data-match="Ada" data-state="match"');
+    // the same numbers from another model: never compared, and the panel says whose samples the gallery holds
+    const html = view(two);
+    expect(html).toContain('data-match="" data-state="other-model"');
+    expect(html).toMatch(/No one is enrolled with this model yet.*enrolled\s*with Model one/);
+    store.getState().enrol('Ada', unit(1), two);
+    expect(store.getState().gallery.people[0].models).toEqual(['sha-one', 'sha-two']);
   });
 });

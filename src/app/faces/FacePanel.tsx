@@ -6,8 +6,9 @@ import type { FrameFace } from '../../../workers/perception-api.ts';
 import { FaceIdentity } from './FaceIdentity.tsx';
 import { LayerAttentionChart } from './LayerAttentionChart.tsx';
 import { sparklinePath } from './charts.ts';
-import { attributesOn, expressionRows, headTitle, humaniseAttribute } from './labels.ts';
+import { attributesOn, expressionRows, headTitle, humaniseAttribute, leadingLabel } from './labels.ts';
 import { UntrainedTag } from './Untrained.tsx';
+import { faceColour } from '../overlay/face-colours.ts';
 import './faces.css';
 
 const SPARK_W = 101; // one unit per year bin
@@ -19,18 +20,32 @@ export interface FacePanelProps {
   readonly index: number;
   /** The model has random weights: every value gets the "untrained" tag. */
   readonly untrained: boolean;
+  /** The pointer is on this face's box. */
+  readonly highlighted?: boolean;
+  readonly onHover?: (index: number | null) => void;
 }
 
-export function FacePanel({ face, index, untrained }: FacePanelProps) {
+export function FacePanel({ face, index, untrained, highlighted = false, onHover }: FacePanelProps) {
   const tag = untrained ? <UntrainedTag /> : null;
+  const colour = faceColour(index);
   return (
-    <article className="face-panel" data-testid="face-panel" data-index={index} data-track={face.trackId ?? undefined}
-      data-untrained={String(untrained)}>
+    <article className={`face-panel${highlighted ? ' face-highlighted' : ''}`} data-testid="face-panel" data-index={index}
+      data-track={face.trackId ?? undefined} data-untrained={String(untrained)} data-highlighted={String(highlighted)} data-colour={colour}
+      style={{ borderLeftColor: colour, outlineColor: colour }}
+      onPointerEnter={onHover && (() => onHover(index))} onPointerLeave={onHover && (() => onHover(null))}
+      onFocus={onHover && (() => onHover(index))}
+      onBlur={onHover && ((e) => { if (!e.currentTarget.contains(e.relatedTarget as Node | null)) onHover(null); })}>
       <h3>
+        <span className="face-number" style={{ background: colour }} aria-hidden="true">{index + 1}</span>
         Face {index + 1}
         {face.trackId !== undefined && <span className="face-hint"> · track {face.trackId}</span>}
         <span className="face-hint"> · detector {Math.round(face.score * 100)}%</span>
       </h3>
+
+      {face.taskErrors && Object.entries(face.taskErrors).map(([task, message]) => (
+        // one task failed on this face: said here, in words, while every other task still shows (issue 12 #1)
+        <p key={task} className="face-task-error" role="status" data-testid="face-task-error" data-task={task}>{message}</p>
+      ))}
 
       {face.age && Object.entries(face.age).map(([head, r]) => (
         <section key={head} className="face-section" data-testid="face-age" data-head={head} data-years={r.years.toFixed(1)}>
@@ -46,13 +61,17 @@ export function FacePanel({ face, index, untrained }: FacePanelProps) {
         </section>
       ))}
 
-      {face.expression && Object.entries(face.expression).map(([head, r]) => (
-        <section key={head} className="face-section" data-testid="face-expression" data-head={head} data-top={r.top}>
+      {face.expression && Object.entries(face.expression).map(([head, r]) => {
+        const rows = expressionRows(head, r.probs);
+        const lead = leadingLabel(rows);
+        return (
+        <section key={head} className="face-section" data-testid="face-expression" data-head={head} data-top={lead ?? ''}>
           <h4>Expression · {headTitle('affect', head)} {tag}</h4>
+          {lead === null && <p className="face-hint" data-testid="face-expression-tie">no clear top expression (tie)</p>}
           <ul className="face-bars">
-            {expressionRows(head, r.probs).map(({ label, p }) => (
+            {rows.map(({ label, p }) => (
               <li key={label} data-testid="face-expression-bar" data-label={label} data-p={p.toFixed(3)}
-                className={label === r.top ? 'face-top' : undefined}>
+                className={label === lead ? 'face-top' : undefined}>
                 <span className="face-bar-label">{label}</span>
                 <span className="face-bar"><span style={{ width: `${Math.max(0, Math.min(1, p)) * 100}%` }} /></span>
                 <span className="face-num">{Math.round(p * 100)}%</span>
@@ -60,7 +79,8 @@ export function FacePanel({ face, index, untrained }: FacePanelProps) {
             ))}
           </ul>
         </section>
-      ))}
+        );
+      })}
 
       {face.attributes && (() => {
         const on = attributesOn(face.attributes);

@@ -29,14 +29,14 @@ export function LayerAttentionChart({ shares, untrained }: { shares: Partial<Rec
           return (
             <figure key={task} className="face-la" data-testid="face-layer-attention-task" data-task={task}
               data-blocks={rows.map((r) => r.block).join(',')} data-fractions={rows.map((r) => r.fraction.toFixed(3)).join(',')}>
-              <svg viewBox={`0 0 ${W} ${H + 10}`} width={W} height={H + 10} role="img"
+              <svg viewBox={`0 0 ${W} ${H + 13}`} width={W} height={H + 13} role="img"
                 aria-label={`${TASKS[task].dataset}: ${rows.map((r) => `block ${r.block} ${Math.round(r.fraction * 100)}%`).join(', ')}`}>
                 {bars.map((b, i) => (
                   <g key={rows[i].block}>
                     <rect x={b.x} y={b.y} width={b.width} height={b.height} className="face-la-bar">
                       <title>{`block ${rows[i].block}: ${(rows[i].fraction * 100).toFixed(1)}%`}</title>
                     </rect>
-                    <text x={b.x + b.width / 2} y={H + 9} className="face-la-tick">{rows[i].block}</text>
+                    <text x={b.x + b.width / 2} y={H + 12} className="face-la-tick">{rows[i].block}</text>
                   </g>
                 ))}
               </svg>

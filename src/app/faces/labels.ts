@@ -40,6 +40,17 @@ export function attributesOn(attributes: Readonly<Record<string, number>>): { na
   return [...known, ...extra].filter((n) => attributes[n] >= ATTRIBUTE_ON).map((name) => ({ name, p: attributes[name] }));
 }
 
+/**
+ * The label to highlight as the top expression, or null when no label leads (a tie for the highest probability:
+ * e.g. an untrained head giving 1/7 to each of the 7 classes must not crown the first one).
+ */
+export function leadingLabel(rows: readonly { label: string; p: number }[], tolerance = 1e-4): string | null {
+  const sorted = [...rows].sort((a, b) => b.p - a.p);
+  if (sorted.length === 0) return null;
+  if (sorted.length > 1 && sorted[0].p - sorted[1].p <= tolerance) return null;
+  return sorted[0].label;
+}
+
 /** Expression labels of a head in registry order, with their probability (0 when the result lacks one). */
 export function expressionRows(head: string, probs: Readonly<Record<string, number>>): { label: string; p: number }[] {
   const task = taskForHead('affect', head);

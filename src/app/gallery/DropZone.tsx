@@ -1,9 +1,10 @@
 /** Drop images anywhere on this zone, or pick them with the file dialog. Non-images are reported per file. */
 import { useState, type DragEvent } from 'react';
 import { useImageAnalysis } from './useImageAnalysis.ts';
+import { FilePickerButton } from '../common/FilePickerButton.tsx';
 
 export function DropZone() {
-  const analyse = useImageAnalysis();
+  const analyse = useImageAnalysis().add;
   const [over, setOver] = useState(false);
   const stop = (e: DragEvent) => { e.preventDefault(); e.stopPropagation(); };
 
@@ -17,13 +18,9 @@ export function DropZone() {
       onDrop={(e) => { stop(e); setOver(false); analyse(Array.from(e.dataTransfer.files)); }}
     >
       <p>Drop face photos here, or</p>
-      <label className="button">
+      <FilePickerButton accept="image/*" multiple testId="file-input" onFiles={(files) => analyse(Array.from(files))}>
         choose files…
-        <input
-          type="file" accept="image/*" multiple hidden data-testid="file-input"
-          onChange={(e) => { analyse(Array.from(e.target.files ?? [])); e.target.value = ''; }}
-        />
-      </label>
+      </FilePickerButton>
       <p className="hint">Photos are analysed on this device; nothing is uploaded.</p>
     </div>
   );

@@ -2,10 +2,12 @@
  * The identity gallery manager: who is enrolled (with sample counts), rename, delete, export/import as JSON and
  * the match threshold. Everything lives in this browser's IndexedDB; nothing is uploaded.
  */
-import { useEffect, useState, type ChangeEvent } from 'react';
-import { DEFAULT_MATCH_THRESHOLD, type Person } from '../../core/identity/index.ts';
+import { useEffect, useState } from 'react';
+import { DEFAULT_MATCH_THRESHOLD, samplesOfModel, type Person } from '../../core/identity/index.ts';
+import { useModels } from '../../state/models.ts';
 import { useIdentity } from '../../state/identity.ts';
 import { downloadText } from './download.ts';
+import { FilePickerButton } from '../common/FilePickerButton.tsx';
 import './identity.css';
 
 export function IdentityPanel() {
@@ -20,21 +22,20 @@ export function IdentityPanel() {
   const onDeleteAll = () => {
     if (count && window.confirm(`Delete ${count === 1 ? 'the 1 person' : `all ${people}`} from this browser's gallery? This cannot be undone (export first to keep a copy).`)) removeAll();
   };
-  const onImport = async (e: ChangeEvent<HTMLInputElement>) => {
-    const input = e.currentTarget;
-    const file = input.files?.[0];
-    input.value = ''; // picking the same file again should fire again
+  const onImport = async (file: File | undefined, mode: 'replace' | 'merge') => {
     if (!file) return;
-    const text = await file.text();
-    // Import replaces (merging could silently mix people from two models or two sets of ids). The store asks only
-    // once the file has been read: a bad file is refused without a question.
-    const confirmReplace = count ? () => window.confirm(`Replace the ${people} in this gallery with the people in ${file.name}?`) : undefined;
-    try { await importJson(text, confirmReplace); } catch { /* the store put the reason in `error` */ }
+    // Replace asks first; the store checks the file's size before reading it and asks only once the file has been read
+    // (a bad file is refused without a question). Merge adds people and samples; every sample keeps its model, so
+    // nothing is compared across models.
+    const confirmReplace = count && mode === 'replace' ? () => window.confirm(`Replace the ${people} in this gallery with the people in ${file.name}?`) : undefined;
+    try { await importJson(file, confirmReplace, mode); } catch { /* the store put the reason in `error` */ }
   };
 
   return (
     <section className="panel identity-panel" data-testid="identity-panel" data-status={status}>
-      <h2>People</h2>
+      {/* collapsible: the gallery matters while enrolling, not while watching the camera */}
+      <details open className="panel-fold">
+      <summary><h2>People{count > 0 ? ` (${count})` : ''}</h2></summary>
       <p className="note" data-testid="identity-storage-note" data-state={status}>
         Stored locally in this browser (IndexedDB); nothing is uploaded.
         {status === 'loading' && ' Loading…'}
@@ -59,21 +60,29 @@ export function IdentityPanel() {
       <div className="identity-actions">
         <button type="button" data-testid="identity-export" disabled={count === 0}
           onClick={() => downloadText(exportJson(), 'faceptor-gallery.json')}>Export JSON</button>
-        <label className="button identity-import">
-          Import JSON…
-          <input type="file" accept="application/json,.json" data-testid="identity-import" onChange={(e) => void onImport(e)} />
-        </label>
+        <FilePickerButton accept="application/json,.json" testId="identity-import-merge" className="identity-import"
+          title="Add the people of a gallery file to this one (a name already here gets the file's samples)"
+          onFiles={(files) => void onImport(files[0], 'merge')}>
+          Import and merge…
+        </FilePickerButton>
+        <FilePickerButton accept="application/json,.json" testId="identity-import" className="identity-import"
+          title="Replace this gallery with a gallery file (asks first)"
+          onFiles={(files) => void onImport(files[0], 'replace')}>
+          Import and replace…
+        </FilePickerButton>
         <button type="button" className="identity-danger" data-testid="identity-delete-all" disabled={count === 0} onClick={onDeleteAll}>
           Delete all
         </button>
       </div>
 
       <ThresholdControl />
+      </details>
     </section>
   );
 }
 
 function PersonRow({ person }: { person: Person }) {
+  const current = useModels((s) => s.current?.info);
   const { rename, remove } = useIdentity.getState();
   const [draft, setDraft] = useState(person.name);
   useEffect(() => setDraft(person.name), [person.name]);
@@ -89,8 +98,12 @@ function PersonRow({ person }: { person: Person }) {
           if (e.key === 'Enter') e.currentTarget.blur();
           if (e.key === 'Escape') { setDraft(person.name); }
         }} />
-      <span className="hint" title="Embeddings kept for this person; a face matches the closest one">
+      <span className="hint" data-testid="identity-samples" title="Embeddings kept for this person; a face matches the closest one made by its own model">
         {person.samples.length} {person.samples.length === 1 ? 'sample' : 'samples'}
+        {current && (() => {
+          const other = person.samples.length - samplesOfModel(person, current.sourceSha256);
+          return other > 0 ? ` (${other} from another model, not compared)` : '';
+        })()}
       </span>
       <button type="button" className="link identity-danger" data-testid="identity-delete" onClick={() => remove(person.id)}>
         Delete

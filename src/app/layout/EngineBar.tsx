@@ -1,14 +1,14 @@
 /** Which execution provider runs, why a fallback happened, engine errors, and the settings that steer it. */
 import { useEngine } from '../../state/engine.ts';
 import { useSettings } from '../../state/settings.ts';
-import type { DetectorModel, ProviderPreference } from '../../../workers/perception-api.ts';
+import type { ProviderPreference } from '../../../workers/perception-api.ts';
 
 export function EngineBar() {
   const { phase, status, error, notice } = useEngine();
   const settings = useSettings();
   return (
     <div className="engine-bar">
-      <span className={`badge ${phase}`} data-testid="engine-state" data-phase={phase}>
+      <span className={`badge ${phase}`} role="status" aria-live="polite" data-testid="engine-state" data-phase={phase}>
         {phase === 'loading' && 'loading detector…'}
         {phase === 'error' && 'engine failed'}
         {phase === 'ready' && status && <>running on <b data-testid="engine-provider">{status.provider}</b>
@@ -21,19 +21,11 @@ export function EngineBar() {
       <label>
         Execution provider{' '}
         <select data-testid="setting-provider" value={settings.provider} onChange={(e) => settings.set({ provider: e.target.value as ProviderPreference })}>
-          <option value="auto">auto (WebGPU, else WASM)</option>
+          <option value="auto">auto (WebGPU on a real GPU, else WASM)</option>
           <option value="webgpu">WebGPU</option>
           <option value="wasm">WASM</option>
         </select>
         {settings.providerFromUrl && <small> (from ?ep=)</small>}
-      </label>
-      <label>
-        Photo detector{' '}
-        <select value={settings.imageDetector} onChange={(e) => settings.set({ imageDetector: e.target.value as DetectorModel })}>
-          <option value="auto">auto</option>
-          <option value="front">BlazeFace 128 (close faces)</option>
-          <option value="back">BlazeFace 256 (small faces)</option>
-        </select>
       </label>
     </div>
   );

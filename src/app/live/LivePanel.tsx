@@ -12,15 +12,49 @@ import { ParsingLegend } from '../overlay/ParsingLegend.tsx';
 import { FaceList } from '../faces/FaceList.tsx';
 import { Timings } from '../layout/Timings.tsx';
 import { useCamera } from './useCamera.ts';
+import { useModels } from '../../state/models.ts';
+import { useTasks } from '../../state/tasks.ts';
+import { faceptorOptions } from '../../state/analysis-options.ts';
+
+/** Whole seconds since `active` became true (0 while inactive), ticking once a second. */
+function useElapsedSeconds(active: boolean): number {
+  const [start, setStart] = useState<number | null>(null);
+  const [, tick] = useState(0);
+  useEffect(() => {
+    if (!active) { setStart(null); return; }
+    setStart(performance.now());
+    const id = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(id);
+  }, [active]);
+  return start === null ? 0 : Math.floor((performance.now() - start) / 1000);
+}
+
+/** The task names the next frame will ask for (null without a model). */
+function useCurrentTasks(): readonly string[] | null {
+  const current = useModels((s) => s.current);
+  const enabled = useTasks((s) => s.enabled);
+  const heads = useTasks((s) => s.heads);
+  const showLayerAttention = useTasks((s) => s.showLayerAttention);
+  return current ? faceptorOptions(current, { enabled, heads, showLayerAttention }).tasks ?? [] : null;
+}
 
 export function LivePanel() {
   const videoRef = useRef<HTMLVideoElement>(null);
   const { start, stop } = useCamera(videoRef);
-  const { camera, error, devices, deviceId, latest, latestAt, fps, framesSkipped } = useLive();
+  const { camera, error, devices, deviceId, latest, latestAt, fps, recentTimings } = useLive();
+  const latencyMs = recentTimings.at(-1)?.roundTripMs;
+  const [face, setFace] = useState<number | null>(null);
   const enginePhase = useEngine((e) => e.phase);
   const on = camera === 'on' || camera === 'starting';
+  const modelLoaded = useModels((s) => s.current !== null);
+  const elapsed = useElapsedSeconds(camera === 'on' && !latest);
   const waiting = enginePhase === 'error' ? 'the detector is not available (see the message above)'
-    : enginePhase === 'loading' ? 'loading the detector…' : 'waiting for the first frame…';
+    : enginePhase === 'loading' ? 'loading the detector…'
+      : `analysing the first frame${modelLoaded ? ' (the first one also opens the model on this device, which can take a while)' : ''}… ${elapsed} s`;
+  // tasks asked for vs those the shown frame ran: a new head or task opens its graph first (seconds on a slow device)
+  const requested = useCurrentTasks();
+  const pending = !!latest?.model && requested !== null && [...(latest.tasks ?? [])].sort().join() !== [...requested].sort().join();
+  const oldest = Math.max(0, ...(latest?.faces.map((f) => f.denseAgeMs ?? 0) ?? [0]));
 
   return (
     <section className="panel live" aria-labelledby="live-title">
@@ -42,23 +76,38 @@ export function LivePanel() {
       {error && <p className="error" role="alert" data-testid="camera-error">{error}</p>}
       <div className="stage" hidden={camera !== 'on'}>
         <video ref={videoRef} muted playsInline data-testid="camera-video" />
-        {latest && <LiveOverlay videoRef={videoRef} latest={latest} grabbedAt={latestAt} />}
+        {latest && <LiveOverlay videoRef={videoRef} latest={latest} grabbedAt={latestAt} highlightedFace={face} onHoverFace={latest.model ? setFace : undefined} />}
       </div>
       {camera === 'on' && (
         <div className="stats">
           <span data-testid="live-face-count" data-count={latest?.faces.length ?? -1}>
             {latest ? `${latest.faces.length} face${latest.faces.length === 1 ? '' : 's'}` : waiting}
           </span>
-          <span data-testid="live-fps">{fps.toFixed(1)} fps analysed</span>
-          <span title="camera frames skipped while the worker was busy (frames are never queued)">{framesSkipped} skipped</span>
+          <span data-testid="live-fps" data-fps={fps.toFixed(2)}
+            title="Analysed frames per second, over the last frames. Frames are never queued: while one is analysed, the camera's newer frames replace it, so the overlay always shows the newest analysed frame.">
+            {fps > 0 ? `${fps < 1 ? fps.toFixed(2) : fps.toFixed(1)} analysed frames/s` : 'measuring rate…'}
+          </span>
+          {latencyMs !== undefined && (
+            <span data-testid="live-latency" data-ms={Math.round(latencyMs)} title="From grabbing a camera frame to its result on screen">
+              latency {formatMs(latencyMs)}
+            </span>
+          )}
+          {pending && <span className="note" role="status" data-testid="live-pending">applying the new task choice (opening its heads)…</span>}
+          {oldest >= 1000 && (
+            <span className="note" data-testid="live-dense-age" title="Landmarks and parsing cost much more than the other tasks; on a slow device they are refreshed less often and moved with the face in between">
+              landmarks and parsing from {(oldest / 1000).toFixed(1)} s ago (refreshing…)
+            </span>
+          )}
           {latest && <Timings timings={latest.timings} testId="live-timings" />}
         </div>
       )}
       {camera === 'on' && latest && <ParsingLegend faces={latest.faces} />}
-      {camera === 'on' && latest?.model && <FaceList analysis={latest} testId="live-faces" />}
+      {camera === 'on' && latest?.model && <FaceList analysis={latest} testId="live-faces" highlighted={face} onHover={setFace} />}
     </section>
   );
 }
+
+const formatMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 
 type VideoWithFrameCallback = HTMLVideoElement & {
   requestVideoFrameCallback?: (cb: () => void) => number;
@@ -70,7 +119,10 @@ type VideoWithFrameCallback = HTMLVideoElement & {
  * tracked velocity from the moment its frame was grabbed (extrapolateFaces), so boxes, points and masks stay on
  * the face instead of stepping at the (slower) analysis rate. While no face moves, no per-frame loop runs at all.
  */
-function LiveOverlay({ videoRef, latest, grabbedAt }: { videoRef: RefObject<HTMLVideoElement | null>; latest: ImageAnalysis; grabbedAt: number }) {
+function LiveOverlay({ videoRef, latest, grabbedAt, highlightedFace, onHoverFace }: {
+  videoRef: RefObject<HTMLVideoElement | null>; latest: ImageAnalysis; grabbedAt: number;
+  highlightedFace: number | null; onHoverFace?: (index: number | null) => void;
+}) {
   const [now, setNow] = useState(() => performance.now());
   const anyMoving = latest.faces.some(isMoving);
   useEffect(() => {
@@ -93,5 +145,5 @@ function LiveOverlay({ videoRef, latest, grabbedAt }: { videoRef: RefObject<HTML
     };
   }, [videoRef, anyMoving]);
   const faces = useMemo(() => extrapolateFaces(latest.faces, now - grabbedAt), [latest, now, grabbedAt]);
-  return <OverlayCanvas width={latest.width} height={latest.height} faces={faces} testId="live-overlay" />;
+  return <OverlayCanvas width={latest.width} height={latest.height} faces={faces} testId="live-overlay" highlightedFace={highlightedFace} onHoverFace={onHoverFace} />;
 }

@@ -12,17 +12,22 @@ describe('FrameGate', () => {
     expect(gate).toMatchObject({ analysed: 1, skipped: 2 });
   });
 
-  it('measures analysed frames per second over its window', () => {
-    const gate = new FrameGate(1000);
-    // 11 frames finishing every 100 ms → 10 intervals in 1000 ms → 10 fps.
+  it('measures analysed frames per second over the recent frames', () => {
+    const gate = new FrameGate(8);
+    // 11 frames finishing every 100 ms → 10 fps.
     for (let i = 0; i <= 10; i++) {
       gate.offer();
       gate.done(i * 100);
     }
     expect(gate.fps()).toBeCloseTo(10, 6);
-    // Frames older than the window are forgotten: after a 2 s pause two frames 250 ms apart read as 4 fps.
-    gate.offer(); gate.done(3000);
-    gate.offer(); gate.done(3250);
+  });
+
+  it('reads a slow device right: a frame every 1.1 s is 0.91 fps, not 0', () => {
+    const gate = new FrameGate(8);
+    for (let i = 0; i < 4; i++) { gate.offer(); gate.done(i * 1100); }
+    expect(gate.fps()).toBeCloseTo(1000 / 1100, 6);
+    // the rate follows the device: after 8 frames 250 ms apart, the old slow ones are forgotten
+    for (let i = 1; i <= 8; i++) { gate.offer(); gate.done(3300 + i * 250); }
     expect(gate.fps()).toBeCloseTo(4, 6);
   });
 

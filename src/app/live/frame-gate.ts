@@ -8,7 +8,11 @@ export class FrameGate {
   analysed = 0;
   skipped = 0;
 
-  constructor(private readonly windowMs = 1000) {}
+  /**
+   * `history`: how many recent frames the rate is measured over. A count, not a time window: with a time window
+   * a device that needs more than the window per frame reads "0 fps" although it analyses a frame per second.
+   */
+  constructor(private readonly history = 8) {}
 
   /** Call for every camera frame; true means "grab and analyse this one". */
   offer(): boolean {
@@ -25,7 +29,7 @@ export class FrameGate {
     this.busy = false;
     this.analysed++;
     this.doneTimes.push(at);
-    while (this.doneTimes.length > 0 && this.doneTimes[0] < at - this.windowMs) this.doneTimes.shift();
+    if (this.doneTimes.length > this.history + 1) this.doneTimes.shift();
   }
 
   /** Release without counting (e.g. the grab itself failed). */
@@ -33,7 +37,7 @@ export class FrameGate {
     this.busy = false;
   }
 
-  /** Analysed frames per second over the last window. */
+  /** Analysed frames per second over the last `history` frames (0 until two frames are done). */
   fps(): number {
     const n = this.doneTimes.length;
     if (n < 2) return 0;

@@ -28,14 +28,14 @@ export function useCamera(videoRef: RefObject<HTMLVideoElement | null>) {
     if (videoRef.current) videoRef.current.srcObject = null;
     // Tracks belong to one stream: a new start (or another camera) must not inherit ids or carried results.
     void client.api.resetVideo().catch(() => undefined);
-    useLive.getState().set({ camera: 'off', latest: null, fps: 0 });
+    useLive.getState().set({ camera: 'off', latest: null, fps: 0, error: null }); // a stopped camera has no error to show
   }, [videoRef, client]);
 
   const start = useCallback(async (deviceId?: string) => {
     stop();
     const run = runRef.current;
     const live = useLive.getState();
-    live.set({ camera: 'starting', error: null, framesAnalysed: 0, framesSkipped: 0, recentTimings: [] });
+    live.set({ camera: 'starting', error: null, framesAnalysed: 0, fps: 0, recentTimings: [] });
     try {
       if (!navigator.mediaDevices?.getUserMedia) throw Object.assign(new Error('no mediaDevices'), { name: 'NoMediaDevices' });
       const stream = await navigator.mediaDevices.getUserMedia({
@@ -72,10 +72,7 @@ export function useCamera(videoRef: RefObject<HTMLVideoElement | null>) {
     const onFrame = () => {
       next();
       if (useEngine.getState().phase !== 'ready' || video.videoWidth === 0) return;
-      if (!gate.offer()) {
-        useLive.getState().set({ framesSkipped: gate.skipped });
-        return;
-      }
+      if (!gate.offer()) return; // busy: this frame is dropped, the next one after the result is the newest
       void analyse();
     };
     const analyse = async () => {

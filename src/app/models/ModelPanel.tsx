@@ -10,6 +10,7 @@ import type { ModelStatus } from '../../../workers/perception-api.ts';
 import { fromDataTransfer, fromFiles, type PickedPackage } from './dropped-files.ts';
 import { formatBytes, shortHash } from './format.ts';
 import { TaskControls } from './TaskControls.tsx';
+import { FilePickerButton } from '../common/FilePickerButton.tsx';
 import { useModelLoader, useModelStartup } from './useModelLoader.ts';
 import { useEngine } from '../../state/engine.ts';
 import './test-sections.ts';
@@ -48,14 +49,21 @@ export function ModelPanel() {
           The Faceptor model cannot be loaded while the engine is not running (see the message above).
         </p>
       )}
-      {current && <Provenance status={current} />}
+      {current && (
+        // Provenance and "add a model" fold away once a model runs: the video and photos are what the page is for.
+        <details className="model-details" data-testid="model-details">
+          <summary>{current.info.label} — details, add another model</summary>
+          <Provenance status={current} />
+          <DropArea onPicked={loadPicked} disabled={load.state === 'loading'} />
+        </details>
+      )}
       {state === 'none' && (
         <p data-testid="model-none">
           <strong>No Faceptor model installed.</strong> Face detection (BlazeFace) works meanwhile.
         </p>
       )}
       {!current && state !== 'loading' && <HowToAdd />}
-      <DropArea onPicked={loadPicked} disabled={load.state === 'loading'} />
+      {!current && <DropArea onPicked={loadPicked} disabled={load.state === 'loading'} />}
       <CacheInfo onClear={() => void loader.clearCache()} />
       {current && <TaskControls />}
     </section>
@@ -106,12 +114,14 @@ function LoadProgress() {
   if (load.state !== 'loading') return null;
   const p = load.progress;
   return (
-    <div className="model-progress" data-testid="model-progress" data-loaded={p?.loaded ?? 0} data-total={p?.total ?? 0}
-      data-from-cache={p?.fromCache ? 'true' : 'false'}>
+    <div className="model-progress" role="status" aria-live="polite" data-testid="model-progress" data-loaded={p?.loaded ?? 0} data-total={p?.total ?? 0}
+      data-from-cache={p?.fromCache ? 'true' : 'false'} data-phase={p?.phase ?? 'reading'}>
       <progress max={p?.total || 1} value={p ? p.loaded : undefined} />
       <span>
         Loading {load.choice.title}
-        {p && ` — ${p.file}: ${formatBytes(p.loaded)} of ${formatBytes(p.total)}`}
+        {!p && ' — reading its manifest…'}
+        {p && p.phase !== 'verifying' && ` — ${p.file}: ${formatBytes(p.loaded)} of ${formatBytes(p.total)}`}
+        {p?.phase === 'verifying' && ` — checking ${p.file} (sha256; a large file takes a few seconds)…`}
         {p?.fromCache && ' (from cache)'}
       </span>
     </div>
@@ -145,12 +155,10 @@ function DropArea({ onPicked, disabled }: { onPicked: (p: PickedPackage) => void
     <div className={`model-drop${over ? ' over' : ''}`} data-testid="model-drop" data-over={over ? 'true' : 'false'}
       onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
       Drop an exported model folder here, or{' '}
-      <label className="model-pick">
+      <FilePickerButton directory multiple testId="model-pick" disabled={disabled} className="model-pick"
+        onFiles={(files) => onPicked(fromFiles(files))}>
         choose a folder…
-        <input type="file" multiple hidden data-testid="model-pick" disabled={disabled}
-          ref={(el) => el?.setAttribute('webkitdirectory', '')}
-          onChange={(e) => { if (e.target.files) onPicked(fromFiles(e.target.files)); e.target.value = ''; }} />
-      </label>
+      </FilePickerButton>
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { useEffect, useRef, useState, type PointerEvent } from 'react';
 import { samePart, useOverlay } from '../../state/overlay.ts';
 import { drawOverlay } from './draw-overlay.ts';
 import { createMaskBitmaps } from './mask-bitmaps.ts';
+import { faceAt } from './face-colours.ts';
 import { clientToSource, hasParsing, hitTestParsing, type OverlayFace } from './overlay-geometry.ts';
 import './overlay.css';
 
@@ -16,8 +17,12 @@ const masks = createMaskBitmaps();
 
 interface Tip { readonly left: number; readonly top: number; readonly name: string; readonly head: string; readonly label: number }
 
-export function OverlayCanvas({ width, height, faces, testId }: {
+export function OverlayCanvas({ width, height, faces, testId, highlightedFace = null, onHoverFace }: {
   width: number; height: number; faces: readonly OverlayFace[]; testId?: string;
+  /** Face whose panel is hovered/focused (drawn highlighted). */
+  highlightedFace?: number | null;
+  /** Pointer over a face's box (its index) or off every box (null): lets the page highlight that face's panel. */
+  onHoverFace?: (index: number | null) => void;
 }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const showBoxes = useOverlay((s) => s.showBoxes);
@@ -29,28 +34,32 @@ export function OverlayCanvas({ width, height, faces, testId }: {
   const [tip, setTip] = useState<Tip | null>(null);
   /** Last pointer position over this canvas (client px), so a new video frame re-checks what lies under it. */
   const pointer = useRef<{ x: number; y: number } | null>(null);
-  const interactive = hasParsing(faces);
+  const parsing = hasParsing(faces);
+  const interactive = parsing || (!!onHoverFace && faces.length > 0);
+  const hoveredFace = useRef<number | null>(null);
 
   useEffect(() => {
     const canvas = ref.current;
     const ctx = canvas?.getContext('2d');
     if (!canvas || !ctx) return;
     const t0 = performance.now();
-    const stats = drawOverlay(ctx, faces, { showBoxes, showKeypoints, showPoints, showContours, maskOpacity, hoveredPart }, masks);
+    const stats = drawOverlay(ctx, faces, { showBoxes, showKeypoints, showPoints, showContours, maskOpacity, hoveredPart, highlightedFace }, masks);
     // Read by the benchmark's "draw" stage (mask bitmaps are built on a result's first draw, then cached).
     canvas.dataset.drawMs = (performance.now() - t0).toFixed(3);
     canvas.dataset.landmarkPoints = String(stats.landmarkPoints);
     canvas.dataset.contours = String(stats.contours);
     canvas.dataset.masks = String(stats.masks);
     canvas.dataset.maskPixels = String(stats.maskPixels);
-  }, [faces, width, height, showBoxes, showKeypoints, showPoints, showContours, maskOpacity, hoveredPart]);
+  }, [faces, width, height, showBoxes, showKeypoints, showPoints, showContours, maskOpacity, hoveredPart, highlightedFace]);
 
   const hover = (clientX: number, clientY: number) => {
     const canvas = ref.current;
     if (!canvas) return;
     const rect = canvas.getBoundingClientRect();
     const p = clientToSource(clientX, clientY, rect, canvas.width, canvas.height);
-    const hit = p && hitTestParsing(faces, p[0], p[1]);
+    const onFace = p ? faceAt(faces, p[0], p[1]) : null;
+    if (onHoverFace && onFace !== hoveredFace.current) { hoveredFace.current = onFace; onHoverFace(onFace); }
+    const hit = parsing && p ? hitTestParsing(faces, p[0], p[1]) : null;
     const part = hit ? { head: hit.head, label: hit.label } : null;
     const { hoveredPart: current, set } = useOverlay.getState();
     if (!samePart(current, part)) set({ hoveredPart: part });
@@ -61,6 +70,7 @@ export function OverlayCanvas({ width, height, faces, testId }: {
     if (!pointer.current) return;
     pointer.current = null;
     setTip(null);
+    if (hoveredFace.current !== null) { hoveredFace.current = null; onHoverFace?.(null); }
     useOverlay.getState().set({ hoveredPart: null });
   };
 
@@ -80,8 +90,8 @@ export function OverlayCanvas({ width, height, faces, testId }: {
     <>
       <canvas
         ref={ref} className="overlay" width={width} height={height} data-testid={testId} data-faces={faces.length}
-        data-interactive={interactive} data-hovered-part={hoveredPart ? `${hoveredPart.head}:${hoveredPart.label}` : ''}
-        style={{ pointerEvents: interactive ? 'auto' : 'none', cursor: interactive ? 'crosshair' : undefined }}
+        data-interactive={interactive} data-highlighted-face={highlightedFace ?? ''} data-hovered-part={hoveredPart ? `${hoveredPart.head}:${hoveredPart.label}` : ''}
+        style={{ pointerEvents: interactive ? 'auto' : 'none', cursor: parsing ? 'crosshair' : undefined }}
         onPointerMove={interactive ? onPointerMove : undefined} onPointerLeave={leave}
       />
       {tip && (

@@ -12,8 +12,8 @@ const result = (labels: readonly string[], data: number[]): ParsingResult =>
 
 /** data-* of every legend entry, parsed from the server-rendered markup. */
 function entries(html: string) {
-  return [...html.matchAll(/<li[^>]*data-head="(\w+)" data-label="(\d+)" data-active="(\w+)" data-present="(\w+)"[^>]*>.*?<\/span>([^<]*)<\/li>/g)]
-    .map(([, head, label, active, present, name]) => ({ head, label: Number(label), active: active === 'true', present: present === 'true', name }));
+  return [...html.matchAll(/<li[^>]*data-head="(\w+)" data-label="(\d+)" data-active="(\w+)" data-present="(\w+)"[^>]*>.*?<\/span>([^<]*)<span[^>]*>([\d,]+) px<\/span><\/li>/g)]
+    .map(([, head, label, active, present, name, px]) => ({ head, label: Number(label), active: active === 'true', present: present === 'true', name, px: Number(px.replace(/,/g, '')) }));
 }
 
 describe('ParsingLegend', () => {
@@ -31,6 +31,10 @@ describe('ParsingLegend', () => {
     const celebam = all.filter((e) => e.head === 'celebam');
     expect(celebam.map((e) => e.name)).toEqual(CELEBAM_PARTS.slice(1));
     expect(celebam.filter((e) => e.present).map((e) => e.name)).toEqual(['hair']);
+    // pixel counts per class over the faces (README promises them): 2 hair pixels, 1 LaPa skin pixel
+    expect(celebam.find((e) => e.name === 'hair')!.px).toBe(2);
+    expect(celebam.find((e) => e.name === 'face')!.px).toBe(0);
+    expect(all.find((e) => e.head === 'lapa' && e.name === 'skin')!.px).toBe(1);
     expect(all.filter((e) => e.head === 'lapa' && e.present).map((e) => e.name)).toEqual(['skin']);
     expect(all.some((e) => e.active)).toBe(false);
   });
@@ -38,7 +42,7 @@ describe('ParsingLegend', () => {
   it('marks the hovered part, and only in its own head', () => {
     const view = createElement(ParsingLegendView, { faces, hovered: { head: 'celebam', label: hair }, onHover: () => undefined });
     const active = entries(renderToStaticMarkup(view)).filter((e) => e.active);
-    expect(active).toEqual([{ head: 'celebam', label: hair, active: true, present: true, name: 'hair' }]);
+    expect(active).toEqual([{ head: 'celebam', label: hair, active: true, present: true, name: 'hair', px: 2 }]);
   });
 
   it('renders nothing without parsing results', () => {

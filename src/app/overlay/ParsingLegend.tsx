@@ -60,6 +60,7 @@ export function ParsingLegendView({ faces, hovered, onHover }: {
                   >
                     <span className="overlay-swatch" style={{ background: `rgb(${r}, ${g}, ${b})` }} />
                     {name}
+                    <span className="overlay-count" data-testid="overlay-legend-count">{counts[label].toLocaleString('en')} px</span>
                   </li>
                 );
               })}

@@ -11,7 +11,11 @@ import type { MaskBitmaps } from './mask-bitmaps.ts';
 import { labelledPixels } from './mask-bitmaps.ts';
 import { alignTaskOf, denseScale, parsingTaskOf, type DenseTransform, type OverlayFace } from './overlay-geometry.ts';
 
-export interface OverlayView extends OverlayOptions { readonly hoveredPart: HoveredPart | null }
+export interface OverlayView extends OverlayOptions {
+  readonly hoveredPart: HoveredPart | null;
+  /** Face whose panel is hovered or focused: its box is drawn thicker (and even with boxes off). */
+  readonly highlightedFace?: number | null;
+}
 
 export interface OverlayStats {
   readonly faces: number;
@@ -39,7 +43,8 @@ export function drawOverlay(ctx: CanvasRenderingContext2D, faces: readonly Overl
   const stats = { faces: faces.length, landmarkPoints: 0, contours: 0, masks: 0, maskPixels: 0 };
   for (const face of faces) drawMasks(ctx, face, view, masks, stats);
   for (const face of faces) drawLandmarks(ctx, face, view, unit, stats);
-  for (const face of faces) drawDetection(ctx, face, unit, { boxes: view.showBoxes, keypoints: view.showKeypoints });
+  faces.forEach((face, index) => drawDetection(ctx, face, unit, { boxes: view.showBoxes, keypoints: view.showKeypoints },
+    { index, highlighted: view.highlightedFace === index }));
   return stats;
 }
 

@@ -3,3 +3,4 @@ export * from './blazeface.ts';
 export * from './decode.ts';
 export * from './nms.ts';
 export * from './to-source.ts';
+export * from './photo.ts';

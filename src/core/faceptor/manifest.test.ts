@@ -1,6 +1,6 @@
 /** parseManifest: accepts a well-formed package description and names what is wrong otherwise. */
 import { describe, expect, it } from 'vitest';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, ManifestError, parseManifest } from './manifest.ts';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, ManifestError, packagePathProblem, parseManifest } from './manifest.ts';
 
 const HASH = 'a'.repeat(64);
 function sample(): Record<string, unknown> {
@@ -92,5 +92,76 @@ describe('parseManifest', () => {
     const badHash = sample();
     (badHash.files as Record<string, unknown>[])[0].sha256 = 'xyz';
     expect(() => parseManifest(badHash)).toThrow(/sha256 must be 64/);
+  });
+});
+
+describe('parseManifest refuses nonsense values (issue 9, items 13 and 19)', () => {
+  const withDims = (patch: Record<string, unknown>) => ({ ...sample(), dims: { ...(sample().dims as object), ...patch } });
+  it('formatVersion must be a whole number from 1', () => {
+    for (const v of [0, -1, 0.5]) expect(() => parseManifest({ ...sample(), formatVersion: v })).toThrow(/formatVersion must be a whole number from 1/);
+  });
+  it('a variant that does not have the listed tasks, or lacks its decoder dims', () => {
+    const naive = { ...sample(), variant: 'naive' };
+    expect(() => parseManifest(naive)).not.toThrow(); // naive has age_morph2 (and no decoder dims needed)
+    const t = sample();
+    (t.tasks as Record<string, unknown>[])[0].name = 'age_utkface'; // Full-only task
+    expect(() => parseManifest(t)).toThrow(/the base variant has no task 'age_utkface' \(wrong variant\?\)/);
+    const noDecoder = withDims({ decoderWidth: undefined });
+    expect(() => parseManifest(noDecoder)).toThrow(/base variant has a task decoder, but decoderWidth is missing/);
+  });
+  it('dims: zero, negative, fractional, huge, or inconsistent values', () => {
+    expect(() => parseManifest(withDims({ vitWidth: 0 }))).toThrow(/dims: vitWidth must be a whole number from 1/);
+    expect(() => parseManifest(withDims({ vitLayers: -12 }))).toThrow(/vitLayers must be a whole number/);
+    expect(() => parseManifest(withDims({ vitHeads: 1.5 }))).toThrow(/vitHeads must be a whole number/);
+    expect(() => parseManifest(withDims({ recogEmbedding: 1e12 }))).toThrow(/recogEmbedding must be a whole number from 1 to 65536/);
+    expect(() => parseManifest(withDims({ vitHeads: 5 }))).toThrow(/vitWidth 64 is not divisible by vitHeads 5/);
+    expect(() => parseManifest(withDims({ patch: 14 }))).toThrow(/patch 14 does not tile/);
+    expect(() => parseManifest(withDims({ decoderHeads: 3 }))).toThrow(/decoderWidth 32 is not divisible by decoderHeads 3/);
+    const io = sample();
+    ((io.encoder as Record<string, unknown>).input as Record<string, unknown>).dims = ['N', 3, -112, 112];
+    expect(() => parseManifest(io)).toThrow(/dims must be whole numbers ≥ 0 or names/);
+  });
+  it('sizes, queries and parameters must be whole numbers', () => {
+    const size = sample();
+    (size.files as Record<string, unknown>[])[0].size = -5;
+    expect(() => parseManifest(size)).toThrow(/files\[0\]: field 'size' must be a whole number ≥ 0/);
+    const q = sample();
+    (q.tasks as Record<string, unknown>[])[0].queries = 0;
+    expect(() => parseManifest(q)).toThrow(/queries' must be a whole number ≥ 1/);
+    expect(() => parseManifest({ ...sample(), parameters: 1.5 })).toThrow(/parameters' must be a whole number/);
+  });
+  it('the same path listed twice', () => {
+    const dup = sample();
+    dup.files = [...(dup.files as object[]), (dup.files as object[])[0]];
+    expect(() => parseManifest(dup)).toThrow("manifest: file 'weights.bin' is listed more than once in files");
+  });
+});
+
+describe('packagePathProblem (issue 9, item 6)', () => {
+  it('accepts the names the exporter writes', () => {
+    for (const ok of ['weights.bin', 'encoder_112.onnx', 'age_morph2.onnx', 'sub/dir/x-1.onnx']) expect(packagePathProblem(ok)).toBeUndefined();
+  });
+  it('refuses URLs, schemes, encoded escapes, absolute, backslashes, dot segments and empty segments', () => {
+    const cases: [string, RegExp][] = [
+      ['https:evil.example/weights.bin', /scheme/],
+      ['https://evil.example/w.bin', /scheme/],
+      ['//evil.example/w.bin', /absolute/],
+      ['%2e%2e/full/weights.bin', /'\.' or '\.\.' segment/],
+      ['%2Fetc/passwd', /absolute/],
+      ['a%5cb', /backslash/],
+      ['%zz', /malformed %-escape/],
+      ['/etc/passwd', /absolute/],
+      ['C:weights.bin', /drive/],
+      ['a\\b.bin', /backslash/],
+      ['../x', /'\.\.' segment/],
+      ['./x', /segment/],
+      ['a//b', /empty or hidden segment/],
+      ['.env', /hidden segment/],
+      ['w.bin?x=1', /only letters/],
+      ['w.bin#x', /only letters/],
+      ['', /empty/],
+      ['x'.repeat(300), /longer than 255/],
+    ];
+    for (const [path, why] of cases) expect(packagePathProblem(path), path).toMatch(why);
   });
 });

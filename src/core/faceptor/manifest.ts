@@ -8,7 +8,7 @@
  * session still holds each weight once. Task labels and decoding are NOT copied here: they come from the task
  * registry (tasks.ts) by task name.
  */
-import { TASKS, isTaskName, type InputGroup, type TaskName, type TaskType, type Variant } from './tasks.ts';
+import { TASKS, VARIANT_TASKS, isTaskName, type InputGroup, type TaskName, type TaskType, type Variant } from './tasks.ts';
 
 export const MANIFEST_FORMAT = 'faceptor-web-model';
 /**
@@ -151,12 +151,65 @@ const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFin
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isArr = (v: unknown): v is unknown[] => Array.isArray(v);
 
+/** Sizes, counts and dimensions: whole numbers from `min` up to 2^53 (a fraction, negative or huge one is nonsense). */
+const isCount = (min: number) => (v: unknown): v is number => isNum(v) && Number.isSafeInteger(v) && v >= min;
+const isNonNegInt = isCount(0);
+const isPosInt = isCount(1);
+
 function parseIO(v: unknown, where: string): TensorIO {
   if (!isObj(v)) throw new ManifestError(`${where}: must be an object`);
   const name = field(v, 'name', where, isStr, 'a string');
   const dims = field(v, 'dims', where, isArr, 'an array');
-  if (!dims.every((d) => isNum(d) || isStr(d))) throw new ManifestError(`${where}: dims must be numbers or names`);
+  if (!dims.every((d) => isNonNegInt(d) || (isStr(d) && d !== ''))) {
+    throw new ManifestError(`${where}: dims must be whole numbers ≥ 0 or names`);
+  }
   return { name, dims: dims as Dim[] };
+}
+
+/** Longest package path accepted (exported names are short: `encoder_112.onnx`, `weights.bin`). */
+const MAX_PATH_LENGTH = 255;
+/** One path segment: letters, digits, `_`, `-`, `.`, not starting with a dot (no `.`, `..` or hidden names). */
+const PLAIN_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+
+/**
+ * Why a manifest path is not a plain relative name inside the package, or undefined when it is. Manifest paths come
+ * from an untrusted file and are resolved against a folder OR a URL: `https:evil.example/x` is an absolute URL to
+ * `new URL(path, base)`, `%2e%2e/x` is `../x` to a web server, `C:x`, `/x` and `a\b` escape a folder. So the path is
+ * URL-decoded first, and both forms must be '/'-separated plain segments (letters, digits, `_ - .`; no leading dot).
+ * Shared by the package loader (src/pipeline/faceptor/package.ts) and every source that turns a path into a URL or a
+ * file name (workers/model-package-source.ts, tools/node-host/model-package.ts).
+ */
+export function packagePathProblem(path: string): string | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return 'it holds a malformed %-escape';
+  }
+  for (const p of decoded === path ? [path] : [decoded, path]) {
+    if (p === '' || p.length > MAX_PATH_LENGTH) return p === '' ? 'it is empty' : `it is longer than ${MAX_PATH_LENGTH} characters`;
+    if (p.startsWith('/') || /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(p)) return 'it is absolute or names a scheme or drive';
+    if (p.includes('\\')) return 'it holds a backslash';
+    if (p.split('/').some((seg) => seg === '..' || seg === '.')) return "it has a '.' or '..' segment";
+    if (!p.split('/').every((seg) => PLAIN_SEGMENT.test(seg))) return 'only letters, digits, _ - . and / are allowed (no URL, %-escape, empty or hidden segment)';
+  }
+  return undefined;
+}
+
+/** Structural checks on `dims` beyond types: counts ≥ 1, heads dividing widths, a patch that tiles 112 and 512. */
+function checkDims(d: ModelDims, variant: Variant): void {
+  const LIMIT = 1 << 16; // far above any ViT/decoder size; keeps arithmetic on dims exact and allocations sane
+  for (const [k, v] of Object.entries(d) as [string, number | undefined][]) {
+    if (v !== undefined && !(isPosInt(v) && v <= LIMIT)) throw new ManifestError(`dims: ${k} must be a whole number from 1 to ${LIMIT}, got ${v}`);
+  }
+  if (d.vitWidth % d.vitHeads !== 0) throw new ManifestError(`dims: vitWidth ${d.vitWidth} is not divisible by vitHeads ${d.vitHeads}`);
+  if (112 % d.patch !== 0 || 512 % d.patch !== 0) throw new ManifestError(`dims: patch ${d.patch} does not tile the 112 and 512 inputs`);
+  if (variant !== 'naive') {
+    for (const k of ['decoderWidth', 'decoderHeads', 'decoderLayers', 'decoderLevels'] as const) {
+      if (d[k] === undefined) throw new ManifestError(`dims: the ${variant} variant has a task decoder, but ${k} is missing`);
+    }
+    if (d.decoderWidth! % d.decoderHeads! !== 0) throw new ManifestError(`dims: decoderWidth ${d.decoderWidth} is not divisible by decoderHeads ${d.decoderHeads}`);
+  }
 }
 
 /**
@@ -171,6 +224,7 @@ export function parseManifest(json: unknown): FaceptorManifest {
   if (version > MANIFEST_VERSION) {
     throw new ManifestError(`manifest format version ${version} is newer than this app supports (${MANIFEST_VERSION}): update the app`);
   }
+  if (!isPosInt(version)) throw new ManifestError(`manifest: formatVersion must be a whole number from 1 to ${MANIFEST_VERSION}, got ${version}`);
   if (version < MANIFEST_MIN_VERSION) {
     throw new ManifestError(`manifest format version ${version} is older than this app loads (${MANIFEST_MIN_VERSION}): re-export the package with \`npm run export\``);
   }
@@ -205,6 +259,7 @@ export function parseManifest(json: unknown): FaceptorManifest {
     decoderLevels: optNum('decoderLevels'),
     recogEmbedding: field(d, 'recogEmbedding', 'dims', isNum, 'a number'),
   };
+  checkDims(dims, variant as Variant);
 
   const encoder = parseEncoder(field(json, 'encoder', 'manifest', isObj, 'an object'));
   const heads = field(json, 'heads', 'manifest', isArr, 'an array').map((h, i): HeadGraph => {
@@ -225,11 +280,12 @@ export function parseManifest(json: unknown): FaceptorManifest {
     if (!isObj(t)) throw new ManifestError(`${w}: must be an object`);
     const name = field(t, 'name', w, isStr, 'a string');
     if (!isTaskName(name)) throw new ManifestError(`${w}: unknown task '${name}'`);
+    if (!VARIANT_TASKS[variant as Variant].includes(name)) throw new ManifestError(`${w}: the ${variant} variant has no task '${name}' (wrong variant?)`);
     const group = field(t, 'group', w, isNum, 'a number');
     if (group !== TASKS[name].group) throw new ManifestError(`${w}: ${name} belongs to group ${TASKS[name].group}, not ${group}`);
-    const queryOffset = t.queryOffset === null ? null : field(t, 'queryOffset', w, isCount, 'a whole number or null');
+    const queryOffset = t.queryOffset === null ? null : field(t, 'queryOffset', w, isNonNegInt, 'a whole number or null');
     return {
-      name, type: TASKS[name].type, group, queries: field(t, 'queries', w, isNum, 'a number'),
+      name, type: TASKS[name].type, group, queries: field(t, 'queries', w, isPosInt, 'a whole number ≥ 1'),
       graph: field(t, 'graph', w, isStr, 'a string'), queryOffset,
       outputs: field(t, 'outputs', w, isArr, 'an array').map((o, j) => {
         const io = parseIO(o, `${w}.outputs[${j}]`);
@@ -255,10 +311,16 @@ export function parseManifest(json: unknown): FaceptorManifest {
     if (!isObj(f)) throw new ManifestError(`${w}: must be an object`);
     const sha256 = field(f, 'sha256', w, isStr, 'a string');
     if (!/^[0-9a-f]{64}$/.test(sha256)) throw new ManifestError(`${w}: sha256 must be 64 lowercase hex digits`);
-    return { path: field(f, 'path', w, isStr, 'a string'), size: field(f, 'size', w, isNum, 'a number'), sha256 };
+    return { path: field(f, 'path', w, isStr, 'a string'), size: field(f, 'size', w, isNonNegInt, 'a whole number ≥ 0'), sha256 };
   });
+  // Listed twice = read and hashed twice (2000 × weights.bin ≈ 35 min at real size) and ambiguous: refuse up front.
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (seen.has(f.path)) throw new ManifestError(`manifest: file '${f.path}' is listed more than once in files`);
+    seen.add(f.path);
+  }
   const weights = field(json, 'weights', 'manifest', isStr, 'a string');
-  const listed = new Set(files.map((f) => f.path));
+  const listed = seen;
   for (const need of [weights, encoder.file, ...heads.map((h) => h.file)]) {
     if (!listed.has(need)) throw new ManifestError(`manifest: file '${need}' is used but not listed in files`);
   }
@@ -274,12 +336,10 @@ export function parseManifest(json: unknown): FaceptorManifest {
   return {
     format: MANIFEST_FORMAT, formatVersion: version, label: field(json, 'label', 'manifest', isStr, 'a string'),
     variant: variant as Variant, precision: precision as Precision, provenance, dims,
-    parameters: field(json, 'parameters', 'manifest', isNum, 'a number'), weights, encoder, heads, tasks,
+    parameters: field(json, 'parameters', 'manifest', isNonNegInt, 'a whole number ≥ 0'), weights, encoder, heads, tasks,
     fused: fused as string[], files,
   };
 }
-
-const isCount = (v: unknown): v is number => isNum(v) && Number.isInteger(v) && v >= 0;
 
 function parseEncoder(e: Obj): EncoderGraph {
   const w = 'encoder';
@@ -306,7 +366,7 @@ function parseFeed(f: unknown, w: string): ConstFeed {
   const name = field(f, 'name', w, isStr, 'a string');
   const type = field(f, 'type', w, isStr, 'a string');
   const dims = field(f, 'dims', w, isArr, 'an array');
-  if (!dims.every(isCount)) throw new ManifestError(`${w}: dims must be whole numbers`);
+  if (!dims.every(isNonNegInt)) throw new ManifestError(`${w}: dims must be whole numbers`);
   const numel = (dims as number[]).reduce((a, b) => a * b, 1);
   if (type === 'int64') {
     const values = field(f, 'values', w, isArr, 'an array');
@@ -314,8 +374,8 @@ function parseFeed(f: unknown, w: string): ConstFeed {
     return { name, type, dims: dims as number[], values: values as number[] };
   }
   if (type !== 'float32') throw new ManifestError(`${w}: type must be float32 or int64`);
-  const offset = field(f, 'offset', w, isCount, 'a whole number');
-  const length = field(f, 'length', w, isCount, 'a whole number');
+  const offset = field(f, 'offset', w, isNonNegInt, 'a whole number');
+  const length = field(f, 'length', w, isNonNegInt, 'a whole number');
   if (offset % 4 !== 0 || length !== numel * 4) throw new ManifestError(`${w}: offset/length must be 4-byte aligned and ${numel * 4} bytes`);
   return { name, type, dims: dims as number[], offset, length };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_MATCH_THRESHOLD, EMPTY_GALLERY, GalleryImportError, MAX_SAMPLES_PER_PERSON, cosineSimilarity, deleteAll, deletePerson, enrol,
-  exportGallery, matchFace, parseGallery, rankPeople, renamePerson, serializeGallery, type Gallery,
+  exportGallery, matchFace, mergeGalleries, parseGallery, rankPeople, renamePerson, serializeGallery, type Gallery,
 } from './gallery.ts';
 
 const basis = (i: number, n = 8) => Float32Array.from({ length: n }, (_, k) => (k === i ? 1 : 0));
@@ -86,7 +86,7 @@ describe('gallery JSON', () => {
       ['{"format": "faceptor-web-gallery", "version": 1, "peo', /not JSON/],
       ['[1, 2]', /object/],
       [{ ...good, format: 'something-else' }, /not a Faceptor gallery/],
-      [{ ...good, version: 2 }, /newer/],
+      [{ ...good, version: 3 }, /newer/],
       [{ ...good, version: '1' }, /version/],
       [{ ...good, people: 'x' }, /people/],
       [{ ...good, embeddingSize: 7 }, /expected 7 numbers/],
@@ -104,5 +104,49 @@ describe('gallery JSON', () => {
       expect((error as Error).message).toMatch(why);
     }
     expect(serializeGallery(g)).toBe(before);
+  });
+});
+
+describe('samples are tied to the model that made them', () => {
+  const M1 = { id: 'sha-one', label: 'Model one' }, M2 = { id: 'sha-two', label: 'Model two' };
+  const tagged = (): Gallery => {
+    let g = enrol(EMPTY_GALLERY, { id: 'a', name: 'Ada', embedding: basis(0), createdAt: 1, model: M1 });
+    g = enrol(g, { id: 'b', name: 'Bob', embedding: basis(1), createdAt: 2, model: M2 });
+    return enrol(g, { id: 'a', name: 'Ada', embedding: basis(2), createdAt: 3, model: M2 });
+  };
+
+  it('a face is matched only against samples of its own model', () => {
+    const g = tagged();
+    expect(g.people.map((p) => p.models)).toEqual([['sha-one', 'sha-two'], ['sha-two']]);
+    expect(g.modelLabels).toEqual({ 'sha-one': 'Model one', 'sha-two': 'Model two' });
+    // basis(0) is Ada's model-one sample: with model one it is Ada at 1.0, Bob is not ranked (no model-one sample)
+    expect(rankPeople(g, basis(0), 'sha-one')).toEqual([{ personId: 'a', name: 'Ada', similarity: 1 }]);
+    // with model two the same vector is compared with Ada's model-two sample (basis 2) and Bob's: cosine 0 for both
+    expect(rankPeople(g, basis(0), 'sha-two').map((r) => r.similarity)).toEqual([0, 0]);
+    expect(matchFace(g, basis(0), 0.35, 'sha-three')).toBeNull(); // nobody enrolled with this model
+  });
+
+  it('round-trips the models through JSON; a version-1 file reads as unknown models, matched by no model', () => {
+    const g = tagged();
+    const back = parseGallery(serializeGallery(g));
+    expect(back.people.map((p) => p.models)).toEqual(g.people.map((p) => p.models));
+    expect(back.modelLabels).toEqual(g.modelLabels);
+    const v1 = { ...exportGallery(g), version: 1, people: exportGallery(g).people.map(({ models: _m, ...p }) => p) };
+    delete (v1 as { modelLabels?: unknown }).modelLabels;
+    const old = parseGallery(JSON.stringify(v1));
+    expect(old.people.map((p) => p.models)).toEqual([[null, null], [null]]);
+    expect(matchFace(old, basis(0), 0.35, 'sha-one')).toBeNull();
+    expect(() => parseGallery(JSON.stringify({ ...exportGallery(g), people: [{ ...exportGallery(g).people[0], models: ['x'] }] }))).toThrow(/"models" must name/);
+  });
+
+  it('merges an import: same name (any case) gets the samples, new names are added, taken ids replaced', () => {
+    const base = tagged();
+    let other = enrol(EMPTY_GALLERY, { id: 'a', name: 'ADA', embedding: basis(3), createdAt: 5, model: M1 });
+    other = enrol(other, { id: 'b', name: 'Cy', embedding: basis(4), createdAt: 6, model: M1 }); // id 'b' is Bob's here
+    const merged = mergeGalleries(base, other, () => 'fresh');
+    expect(merged.people.map((p) => [p.id, p.name, p.samples.length])).toEqual([['a', 'Ada', 3], ['b', 'Bob', 1], ['fresh', 'Cy', 1]]);
+    expect(merged.people[0].models).toEqual(['sha-one', 'sha-two', 'sha-one']);
+    expect(() => mergeGalleries(base, enrol(EMPTY_GALLERY, { id: 'z', name: 'Z', embedding: basis(0, 4), createdAt: 1 }), () => 'x')).toThrow(/4-value/);
+    expect(exportGallery(base)).toEqual(exportGallery(tagged())); // inputs untouched
   });
 });

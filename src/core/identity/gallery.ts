@@ -7,7 +7,8 @@
 import { l2Normalize, type Floats } from '../faceptor/decode.ts';
 
 export const GALLERY_FORMAT = 'faceptor-web-gallery';
-export const GALLERY_VERSION = 1;
+/** 2: every sample names the model that made it (embeddings of two models are not comparable). 1 is still read. */
+export const GALLERY_VERSION = 2;
 
 /**
  * Default cosine-similarity threshold for "same person". ArcFace/CosFace-style embeddings (Faceptor's
@@ -21,12 +22,26 @@ export const DEFAULT_MATCH_THRESHOLD = 0.35;
 /** Samples kept per person; enrolling more drops the oldest (a few poses/lightings suffice, see `matchFace`). */
 export const MAX_SAMPLES_PER_PERSON = 20;
 export const MAX_NAME_LENGTH = 100;
+/**
+ * Gallery caps. Why: a gallery lives in one IndexedDB value, written whole after each change; an imported
+ * 2000-person × 20-sample file (409 MB) made that write abort, and a reload brought back the old gallery while the
+ * panel said it was stored. 5000 samples of 512 values are ≈ 55 MB as JSON (≈ 10 MB stored as floats).
+ */
+export const MAX_PEOPLE = 1000;
+export const MAX_SAMPLES_TOTAL = 5000;
+/** Largest gallery file read at all (5000 × 512 values as JSON text, with room to spare). */
+export const MAX_GALLERY_FILE_BYTES = 64 * 1024 * 1024;
 
 export interface Person {
   readonly id: string;
   readonly name: string;
   /** Unit-length embeddings, oldest first. */
   readonly samples: readonly Float32Array[];
+  /**
+   * The model each sample was made with (its checkpoint's sha256), same order as `samples`; null = unknown (a
+   * version-1 gallery). A face is compared only with samples of its own model.
+   */
+  readonly models: readonly (string | null)[];
   /** Milliseconds since the epoch, supplied by the caller (keeps this module pure). */
   readonly createdAt: number;
 }
@@ -35,9 +50,14 @@ export interface Gallery {
   /** Width of every sample; null while the gallery is empty. */
   readonly embeddingSize: number | null;
   readonly people: readonly Person[];
+  /** Human names of the models samples were made with (model id → label), for messages. */
+  readonly modelLabels: Readonly<Record<string, string>>;
 }
 
-export const EMPTY_GALLERY: Gallery = { embeddingSize: null, people: [] };
+/** The model that made an embedding: its checkpoint's sha256 and its label. */
+export interface EmbeddingModel { readonly id: string; readonly label: string }
+
+export const EMPTY_GALLERY: Gallery = { embeddingSize: null, people: [], modelLabels: {} };
 
 /** Cosine similarity of two vectors of equal length (normalises internally). */
 export function cosineSimilarity(a: Floats, b: Floats): number {
@@ -65,16 +85,61 @@ function checkSize(gallery: Gallery, embedding: Floats): void {
  * Adds a sample. With an unknown `id` a new person is created under `name`; with a known `id` the sample is
  * added to that person (and `name` is ignored). The embedding is L2-normalised here.
  */
-export function enrol(gallery: Gallery, entry: { id: string; name: string; embedding: Floats; createdAt: number }): Gallery {
+export function enrol(gallery: Gallery, entry: { id: string; name: string; embedding: Floats; createdAt: number; model?: EmbeddingModel | null }): Gallery {
   if (typeof entry.id !== 'string' || !entry.id) throw new Error('enrol: a person id is required');
   checkSize(gallery, entry.embedding);
   const sample = l2Normalize(entry.embedding);
+  const model = entry.model?.id ?? null;
   const existing = gallery.people.find((p) => p.id === entry.id);
+  if (!existing && gallery.people.length >= MAX_PEOPLE) throw new Error(`the gallery is full (${MAX_PEOPLE} people at most): delete someone first`);
   const people = existing
-    ? gallery.people.map((p) => (p.id === entry.id ? { ...p, samples: [...p.samples, sample].slice(-MAX_SAMPLES_PER_PERSON) } : p))
-    : [...gallery.people, { id: entry.id, name: cleanName(entry.name), samples: [sample], createdAt: entry.createdAt }];
-  return { embeddingSize: sample.length, people };
+    ? gallery.people.map((p) => (p.id === entry.id ? withSamples(p, [...p.samples, sample], [...p.models, model]) : p))
+    : [...gallery.people, { id: entry.id, name: cleanName(entry.name), samples: [sample], models: [model], createdAt: entry.createdAt }];
+  if (countSamples(people) > MAX_SAMPLES_TOTAL) throw new Error(`the gallery is full (${MAX_SAMPLES_TOTAL} samples at most): delete someone first`);
+  const modelLabels = entry.model ? { ...gallery.modelLabels, [entry.model.id]: entry.model.label } : gallery.modelLabels;
+  return { embeddingSize: sample.length, people, modelLabels };
 }
+
+/** A person with these samples, keeping the newest MAX_SAMPLES_PER_PERSON. */
+function withSamples(p: Person, samples: Float32Array[], models: (string | null)[]): Person {
+  return { ...p, samples: samples.slice(-MAX_SAMPLES_PER_PERSON), models: models.slice(-MAX_SAMPLES_PER_PERSON) };
+}
+
+/** How many of a person's samples were made with `model` (all of them when `model` is undefined). */
+export function samplesOfModel(p: Person, model: string | undefined): number {
+  return model === undefined ? p.samples.length : p.models.filter((m) => m === model).length;
+}
+
+/**
+ * Merges an imported gallery into this one: a person whose name is already here (ignoring case) gets the
+ * imported samples (the newest MAX_SAMPLES_PER_PERSON kept), anyone else is added (with a fresh id if theirs is
+ * taken). Embedding sizes must agree, and the result stays within the gallery's caps (like an import).
+ */
+export function mergeGalleries(base: Gallery, incoming: Gallery, newId: () => string): Gallery {
+  if (base.embeddingSize !== null && incoming.embeddingSize !== null && base.embeddingSize !== incoming.embeddingSize) {
+    throw new GalleryImportError(`the file holds ${incoming.embeddingSize}-value embeddings, this gallery ${base.embeddingSize}-value ones`);
+  }
+  const key = (name: string) => name.trim().toLocaleLowerCase();
+  let people = [...base.people];
+  for (const p of incoming.people) {
+    const same = people.find((q) => key(q.name) === key(p.name));
+    if (same) {
+      people = people.map((q) => (q === same ? withSamples(q, [...q.samples, ...p.samples], [...q.models, ...p.models]) : q));
+    } else {
+      people.push({ ...p, id: people.some((q) => q.id === p.id) ? newId() : p.id });
+    }
+  }
+  if (people.length > MAX_PEOPLE) throw new GalleryImportError(`merged, the gallery would have ${people.length} people; this app keeps at most ${MAX_PEOPLE}`);
+  const samples = countSamples(people);
+  if (samples > MAX_SAMPLES_TOTAL) throw new GalleryImportError(`merged, the gallery would have ${samples} samples; this app keeps at most ${MAX_SAMPLES_TOTAL} in all`);
+  return {
+    embeddingSize: base.embeddingSize ?? incoming.embeddingSize,
+    people,
+    modelLabels: { ...incoming.modelLabels, ...base.modelLabels },
+  };
+}
+
+const countSamples = (people: readonly { samples: readonly unknown[] }[]): number => people.reduce((n, p) => n + p.samples.length, 0);
 
 function requirePerson(gallery: Gallery, id: string): void {
   if (!gallery.people.some((p) => p.id === id)) throw new Error(`no person with id ${JSON.stringify(id)} in the gallery`);
@@ -89,7 +154,7 @@ export function renamePerson(gallery: Gallery, id: string, name: string): Galler
 export function deletePerson(gallery: Gallery, id: string): Gallery {
   requirePerson(gallery, id);
   const people = gallery.people.filter((p) => p.id !== id);
-  return { embeddingSize: people.length ? gallery.embeddingSize : null, people };
+  return { embeddingSize: people.length ? gallery.embeddingSize : null, people, modelLabels: people.length ? gallery.modelLabels : {} };
 }
 
 export function deleteAll(): Gallery {
@@ -108,26 +173,29 @@ export interface GalleryMatch extends PersonScore {
  * the meaningful one; averaging (or a mean-of-samples centroid) would let one odd sample pull a true match below
  * the threshold. The cost is a slightly higher false-match rate as a person gains samples, bounded by
  * MAX_SAMPLES_PER_PERSON.
+ * With `model`, only samples made by that model count (another model's embeddings live in another space: a cosine
+ * between them means nothing); people without such a sample are not ranked.
  */
-export function rankPeople(gallery: Gallery, embedding: Floats): PersonScore[] {
+export function rankPeople(gallery: Gallery, embedding: Floats, model?: string): PersonScore[] {
   if (gallery.people.length === 0) return [];
   checkSize(gallery, embedding);
   const q = l2Normalize(embedding);
-  const scores = gallery.people.map((p) => {
-    let best = -1;
-    for (const s of p.samples) {
+  const scores = gallery.people.flatMap((p) => {
+    let best = -Infinity;
+    p.samples.forEach((s, k) => {
+      if (model !== undefined && p.models[k] !== model) return;
       let dot = 0;
       for (let i = 0; i < q.length; i++) dot += q[i] * s[i];
       best = Math.max(best, dot);
-    }
-    return { personId: p.id, name: p.name, similarity: best };
+    });
+    return best === -Infinity ? [] : [{ personId: p.id, name: p.name, similarity: best }];
   });
   return scores.sort((a, b) => b.similarity - a.similarity);
 }
 
-/** The best person for a face, or null for an empty gallery. */
-export function matchFace(gallery: Gallery, embedding: Floats, threshold = DEFAULT_MATCH_THRESHOLD): GalleryMatch | null {
-  const [best] = rankPeople(gallery, embedding);
+/** The best person for a face (among samples of `model`, when given), or null when there is none to compare. */
+export function matchFace(gallery: Gallery, embedding: Floats, threshold = DEFAULT_MATCH_THRESHOLD, model?: string): GalleryMatch | null {
+  const [best] = rankPeople(gallery, embedding, model);
   return best ? { ...best, accepted: best.similarity >= threshold } : null;
 }
 
@@ -137,7 +205,8 @@ export interface GalleryJson {
   readonly format: typeof GALLERY_FORMAT;
   readonly version: number;
   readonly embeddingSize: number | null;
-  readonly people: readonly { id: string; name: string; createdAt: number; samples: number[][] }[];
+  readonly people: readonly { id: string; name: string; createdAt: number; samples: number[][]; models: (string | null)[] }[];
+  readonly modelLabels: Readonly<Record<string, string>>;
 }
 
 export function exportGallery(gallery: Gallery): GalleryJson {
@@ -145,7 +214,8 @@ export function exportGallery(gallery: Gallery): GalleryJson {
     format: GALLERY_FORMAT,
     version: GALLERY_VERSION,
     embeddingSize: gallery.embeddingSize,
-    people: gallery.people.map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, samples: p.samples.map((s) => Array.from(s)) })),
+    people: gallery.people.map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, samples: p.samples.map((s) => Array.from(s)), models: [...p.models] })),
+    modelLabels: { ...gallery.modelLabels },
   };
 }
 
@@ -178,11 +248,17 @@ export function parseGallery(input: string | unknown): Gallery {
   if ((v.version as number) > GALLERY_VERSION) fail(`gallery version ${v.version} is newer than this app supports (${GALLERY_VERSION})`);
   if (!Array.isArray(v.people)) fail('gallery has no people list');
   const people = v.people as unknown[];
+  if (people.length > MAX_PEOPLE) fail(`the gallery has ${people.length} people; this app keeps at most ${MAX_PEOPLE}`);
+  const samplesIn = people.reduce((n: number, p) => n + (isObject(p) && Array.isArray(p.samples) ? p.samples.length : 0), 0);
+  if (samplesIn > MAX_SAMPLES_TOTAL) fail(`the gallery has ${samplesIn} samples; this app keeps at most ${MAX_SAMPLES_TOTAL} in all`);
   const size = v.embeddingSize;
   if (people.length === 0) {
     if (size !== null && size !== undefined && !(typeof size === 'number' && Number.isInteger(size) && size > 0)) fail('invalid embeddingSize');
     return EMPTY_GALLERY;
   }
+  const labelsRaw = v.modelLabels ?? {};
+  if (!isObject(labelsRaw) || Object.values(labelsRaw).some((l) => typeof l !== 'string')) fail('invalid modelLabels');
+  const modelLabels = labelsRaw as Record<string, string>;
   if (typeof size !== 'number' || !Number.isInteger(size) || size <= 0 || size > 65536) fail('invalid embeddingSize');
   const dim = size as number;
   const ids = new Set<string>();
@@ -212,7 +288,12 @@ export function parseGallery(input: string | unknown): Gallery {
       if (Math.abs(Math.sqrt(norm) - 1) > 1e-3) fail(`${where} (${name}), sample ${j + 1}: not a unit-length embedding`);
       return Float32Array.from(arr as number[]);
     });
-    return { id, name, samples, createdAt: createdAt as number };
+    // version 1 had no model per sample: unknown (never compared with a face of a known model)
+    const modelsRaw = p.models ?? samples.map(() => null);
+    if (!Array.isArray(modelsRaw) || modelsRaw.length !== samples.length || modelsRaw.some((m) => m !== null && (typeof m !== 'string' || !m))) {
+      fail(`${where} (${name}): "models" must name the model of each sample (a string or null per sample)`);
+    }
+    return { id, name, samples, models: modelsRaw as (string | null)[], createdAt: createdAt as number };
   });
-  return { embeddingSize: dim, people: out };
+  return { embeddingSize: dim, people: out, modelLabels };
 }

@@ -61,6 +61,7 @@ export function faceTaskResultsToJson(f: FaceTaskResults): Record<string, unknow
   if (f.expression) out.expression = each(f.expression, (e) => ({ top: e.top, probs: roundRecord(e.probs, 5) }));
   if (f.attributes) out.attributes = roundRecord(f.attributes, 5);
   if (f.identity) out.identity = { embedding: f.identity.embedding.map((v) => round(v, 6)) };
+  if (f.taskErrors) out.taskErrors = { ...f.taskErrors };
   if (f.layerAttention) out.layerAttention = each(f.layerAttention as Record<string, { block: number; fraction: number }[]>, (l) => l.map((s) => ({ block: s.block, fraction: round(s.fraction, 5) })));
   return out;
 }

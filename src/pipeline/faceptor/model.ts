@@ -26,6 +26,7 @@ import { labelsToImage, layerAttentionMass } from '../../core/faceptor/decode.ts
 import type { InferenceBackend, InferenceSession, TensorData } from '../backend.ts';
 import { ModelPackageError } from './errors.ts';
 import { parsingMaskInImage } from './parsing.ts';
+import { decodeIsolated } from './isolate.ts';
 import { headKey, resolveTasks, type TaskRequest } from './select.ts';
 import type { FaceTaskResults, FaceptorAnalysis, FaceptorTimings, LayerAttentionShare, ModelInfo, RunCounts } from './types.ts';
 
@@ -295,25 +296,28 @@ export class FaceptorModel {
         const o = out[key];
         if (o) raw[key] = batchItem(o.data as Float32Array, o.dims, i);
       }
-      const spec = TASKS[name];
-      if (spec.type === 'parsing' && out.logits_128) {
-        // footprint-only decode: identical labels to the core's full 512 map, a fraction of the work
-        const dims = out.logits_128.dims;
-        const m = parsingMaskInImage(raw.logits_128!, dims[1], dims[3], crops[i], image.width, image.height);
-        results[i].parsing = {
-          ...results[i].parsing,
-          [headKey(name)]: { labels: spec.labels, region: { x: m.x, y: m.y, width: m.width, height: m.height }, width: m.width, height: m.height, data: m.labels },
-        };
-      } else {
-        place(results[i], decodeTaskOutput(name, raw, crops[i]), image);
-      }
-      if (withAttention) {
-        const a = out[CROSS_ATTENTION_OUTPUT];
-        const S = group / this.manifest.dims.patch;
-        const levels = this.manifest.dims.decoderLevels ?? 1;
-        const shares: LayerAttentionShare[] = layerAttentionMass(batchItem(a.data as Float32Array, a.dims, i), { levels, tokensPerLevel: S * S });
-        results[i].layerAttention = { ...results[i].layerAttention, [name]: shares };
-      }
+      // One task's bad output for one face costs only that field (see isolate.ts).
+      decodeIsolated(results[i], name, raw, () => {
+        const spec = TASKS[name];
+        if (spec.type === 'parsing' && out.logits_128) {
+          // footprint-only decode: identical labels to the core's full 512 map, a fraction of the work
+          const dims = out.logits_128.dims;
+          const m = parsingMaskInImage(raw.logits_128!, dims[1], dims[3], crops[i], image.width, image.height);
+          results[i].parsing = {
+            ...results[i].parsing,
+            [headKey(name)]: { labels: spec.labels, region: { x: m.x, y: m.y, width: m.width, height: m.height }, width: m.width, height: m.height, data: m.labels },
+          };
+        } else {
+          place(results[i], decodeTaskOutput(name, raw, crops[i]), image);
+        }
+        if (withAttention) {
+          const a = out[CROSS_ATTENTION_OUTPUT];
+          const S = group / this.manifest.dims.patch;
+          const levels = this.manifest.dims.decoderLevels ?? 1;
+          const shares: LayerAttentionShare[] = layerAttentionMass(batchItem(a.data as Float32Array, a.dims, i), { levels, tokensPerLevel: S * S });
+          results[i].layerAttention = { ...results[i].layerAttention, [name]: shares };
+        }
+      });
     }
   }
 

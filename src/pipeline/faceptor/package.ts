@@ -5,15 +5,18 @@
  * is handed to the runtime before the whole package checks out, so a refused package leaves the host's previous
  * model untouched. ORT sessions are created lazily per graph by the model (see model.ts).
  */
-import { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_MIN_VERSION, MANIFEST_VERSION, ManifestError, parseManifest, type FaceptorManifest, type PackageFile } from '../../core/faceptor/manifest.ts';
+import { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_MIN_VERSION, MANIFEST_VERSION, ManifestError, packagePathProblem, parseManifest, type FaceptorManifest, type PackageFile } from '../../core/faceptor/manifest.ts';
 import type { InferenceBackend } from '../backend.ts';
 import { ModelPackageError, PackageFileMissing } from './errors.ts';
 import { FaceptorModel } from './model.ts';
 import type { ModelPackageSource } from './source.ts';
 
 export interface LoadPackageOptions {
-  /** Progress over all bytes of the package: (loaded, total, file being read). */
-  readonly onProgress?: (loaded: number, total: number, file: string) => void;
+  /**
+   * Progress over all bytes of the package: (loaded, total, file, phase). 'verifying' is reported once per file
+   * before its sha256 is computed — on a 400 MB weights file that takes many seconds with the bar at its end.
+   */
+  readonly onProgress?: (loaded: number, total: number, file: string, phase: 'reading' | 'verifying') => void;
   /**
    * Lets a caching host hash a large file once: return true when these exact bytes (same path, size and sha256
    * as listed) were verified before, e.g. when they were stored in the Cache API. Sizes are always checked.
@@ -26,11 +29,10 @@ export interface LoadPackageOptions {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Manifest paths come from an untrusted file: plain relative names only, never leaving the package. */
+/** Manifest paths come from an untrusted file: plain relative names only, never leaving the package (see manifest.ts). */
 function checkPath(path: string): void {
-  const bad = path === '' || path.startsWith('/') || path.includes('\\') || /^[a-zA-Z]:/.test(path)
-    || path.split('/').some((seg) => seg === '..' || seg === '.' || seg === '');
-  if (bad) throw new ModelPackageError('unsafe-path', path, `model package lists the file '${path}', which is not a plain path inside the package`);
+  const problem = packagePathProblem(path);
+  if (problem) throw new ModelPackageError('unsafe-path', path, `model package lists the file '${path}', which is not a plain path inside the package (${problem})`);
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -84,19 +86,29 @@ async function readVerifiedFiles(source: ModelPackageSource, manifest: FaceptorM
     let bytes: Uint8Array | undefined;
     let size: number, hashed: string | undefined;
     try {
-      if (onDisk) ({ size, sha256: hashed } = await source.hashFile!(f.path));
-      else size = (bytes = await source.readBytes(f.path, (loaded) => opts.onProgress?.(done + Math.min(loaded, f.size), total, f.path))).byteLength;
+      if (onDisk) {
+        opts.onProgress?.(done, total, f.path, 'verifying'); // on disk, reading is hashing
+        ({ size, sha256: hashed } = await source.hashFile!(f.path));
+      } else {
+        size = (bytes = await source.readBytes(f.path, (loaded) => opts.onProgress?.(done + Math.min(loaded, f.size), total, f.path, 'reading'))).byteLength;
+      }
     } catch (err) {
       if (err instanceof PackageFileMissing) {
         throw new ModelPackageError('missing-file', f.path, `${source.description}: incomplete model package, ${f.path} is missing`, { cause: err });
       }
       throw new ModelPackageError('missing-file', f.path, `${source.description}: cannot read ${f.path}: ${(err as Error).message}`, { cause: err });
     }
-    if (size !== f.size) {
+    if (size < f.size) {
       throw new ModelPackageError('size-mismatch', f.path,
         `${source.description}: ${f.path} has ${size} bytes, the manifest says ${f.size} (incomplete download or copy)`);
     }
+    if (size > f.size) {
+      // Sources stop reading one byte past the manifest's size, so this is a lower bound.
+      throw new ModelPackageError('size-mismatch', f.path,
+        `${source.description}: ${f.path} is larger than the ${f.size} bytes the manifest says (altered or wrong file)`);
+    }
     if (!(await opts.alreadyVerified?.(f))) {
+      if (hashed === undefined) opts.onProgress?.(done + f.size, total, f.path, 'verifying');
       const hash = hashed ?? await sha256Hex(bytes!);
       if (hash !== f.sha256) {
         throw new ModelPackageError('hash-mismatch', f.path,
@@ -105,7 +117,7 @@ async function readVerifiedFiles(source: ModelPackageSource, manifest: FaceptorM
       opts.onVerified?.(f);
     }
     done += f.size;
-    opts.onProgress?.(done, total, f.path);
+    opts.onProgress?.(done, total, f.path, 'reading');
     if (bytes) out.set(f.path, bytes);
   }
   return out;

@@ -54,6 +54,11 @@ export interface FaceTaskResults {
   readonly identity?: IdentityResult;
   /** Per task name, only with `layerAttention: true` on a model whose graphs expose the weights. */
   readonly layerAttention?: Partial<Record<TaskName, LayerAttentionShare[]>>;
+  /**
+   * Tasks that ran but gave no usable result for this face (non-finite outputs, output the decoder refused):
+   * task name → what went wrong, in plain words. That task's field is absent; every other field is unaffected.
+   */
+  readonly taskErrors?: Partial<Record<TaskName, string>>;
 }
 
 /** Milliseconds per stage for one analyzeFaces call (all faces of the frame together). */

@@ -6,7 +6,7 @@
 import { open, stat } from 'node:fs/promises';
 import { CheckpointError } from './errors.ts';
 import { PickleError, PyDict, unpickle, type PyValue, type StorageDtype, type TensorDesc } from './pickle.ts';
-import { CountingReader, entryDataOffset, readZipDirectory, type ZipEntry } from './zip.ts';
+import { CountingReader, checkCrc, entryDataOffset, readZipDirectory, type ZipEntry } from './zip.ts';
 import { halfToFloat } from '../onnx/fp16.ts';
 
 export type TensorDtype = StorageDtype;
@@ -60,10 +60,10 @@ function isContiguous(shape: number[], stride: number[]): boolean {
 /** Finds the single `<folder>/data.pkl`; the folder is named after the saved file, so it is never hard-coded. */
 function findArchivePrefix(entries: Map<string, ZipEntry>, file: string): string {
   const pkls = [...entries.keys()].filter((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
-  // torch puts data.pkl one level deep; prefer that over a nested one (e.g. a checkpoint zipped inside a folder).
-  pkls.sort((a, b) => a.split('/').length - b.split('/').length);
   const pkl = pkls[0];
   if (!pkl) throw new CheckpointError('not_torch', file, 'zip has no data.pkl: not a torch checkpoint');
+  // torch writes exactly one; with two, which one "is" the checkpoint is a guess another reader may make differently.
+  if (pkls.length > 1) throw new CheckpointError('ambiguous_zip', file, `zip holds ${pkls.length} data.pkl records (${pkls.slice(0, 3).join(', ')}): which one is the checkpoint is ambiguous`);
   return pkl.slice(0, pkl.length - 'data.pkl'.length);
 }
 
@@ -98,7 +98,9 @@ async function readCheckpoint(path: string, size: number, reader: CountingReader
   const record = (name: string): ZipEntry | undefined => entries.get(prefix + name);
   const readRecord = async (entry: ZipEntry): Promise<Uint8Array> => {
     if (entry.method !== 0) throw new CheckpointError('compressed', path, `record ${entry.name} is compressed (method ${entry.method}); torch writes stored records`);
-    return reader.readAt(await entryDataOffset(reader, entry), entry.size);
+    const data = await reader.readAt(await entryDataOffset(reader, entry), entry.size);
+    checkCrc(entry, data, path);
+    return data;
   };
 
   const byteorder = record('byteorder');
@@ -121,7 +123,8 @@ async function readCheckpoint(path: string, size: number, reader: CountingReader
   if (!(root instanceof PyDict)) throw new CheckpointError('no_state_dict', path, 'top level of the checkpoint is not a dict');
   const nested = root.get('state_dict');
   const stateDict = nested instanceof PyDict ? nested : root;
-  const topLevelKeys = [...root.items.keys()].map(String);
+  // Only strings and numbers are printed as they are: String() of a nested list recurses (a deep one overflows).
+  const topLevelKeys = [...root.items.keys()].map((k) => (typeof k === 'string' || typeof k === 'number' || typeof k === 'bigint' ? String(k) : `<${typeof k}>`));
   const stepValue = nested instanceof PyDict ? root.get('step') : undefined;
   const step = typeof stepValue === 'number' ? stepValue : typeof stepValue === 'bigint' ? Number(stepValue) : undefined;
 
@@ -144,12 +147,16 @@ async function readCheckpoint(path: string, size: number, reader: CountingReader
     if (entry.method !== 0) throw new CheckpointError('compressed', path, `record ${entry.name} is compressed (method ${entry.method})`);
     const elem = ELEMENT_SIZE[storage.dtype];
     const numel = shape.reduce((a, b) => a * b, 1);
+    if (!Number.isSafeInteger(numel)) throw new CheckpointError('bad_pickle', path, `tensor ${rawKey} has an impossible shape [${shape}]`);
     if (entry.size < storage.numel * elem) {
       throw new CheckpointError('truncated', path, `storage ${entry.name} holds ${entry.size} bytes, fewer than its ${storage.numel} ${storage.dtype} elements`);
     }
     const contiguous = isContiguous(shape, stride);
-    if (contiguous && numel > 0 && (storageOffset + numel) * elem > entry.size) {
-      throw new CheckpointError('truncated', path, `tensor ${rawKey} extends beyond its storage record ${entry.name}`);
+    // Offsets/strides are non-negative (the unpickler refuses others); the view must lie inside its storage, as
+    // torch checks: the last element it touches is offset + Σ (size−1)·stride.
+    const lastElement = storageOffset + shape.reduce((a, n, i) => a + (n - 1) * stride[i]!, 0);
+    if (numel > 0 && (lastElement >= storage.numel || lastElement * elem >= entry.size)) {
+      throw new CheckpointError('truncated', path, `tensor ${rawKey} (storage offset ${storageOffset}, shape [${shape}]) extends beyond its storage ${entry.name} of ${storage.numel} elements`);
     }
     const dtype = storage.dtype;
     tensors.set(key, {
@@ -163,12 +170,17 @@ async function readCheckpoint(path: string, size: number, reader: CountingReader
           throw new CheckpointError('unsupported_dtype', path, `tensor ${key} has dtype ${dtype}; only floating-point tensors can be read as float32`);
         }
         const pos = (await dataOffset(entry)) + storageOffset * elem;
+        // A tensor that is its whole storage record (nearly all) is checked against the record's CRC-32 for free;
+        // views and aliases read part of a record and are not.
+        const whole = storageOffset === 0 && numel * elem === entry.size;
         if (dtype === 'float32') {
           const out = new Float32Array(numel);
-          await reader.readAt(pos, numel * 4, new Uint8Array(out.buffer));
+          const bytes = await reader.readAt(pos, numel * 4, new Uint8Array(out.buffer));
+          if (whole) checkCrc(entry, bytes, path);
           return out;
         }
         const raw = await reader.readAt(pos, numel * elem);
+        if (whole) checkCrc(entry, raw, path);
         const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
         const out = new Float32Array(numel);
         if (dtype === 'float64') for (let i = 0; i < numel; i++) out[i] = view.getFloat64(i * 8, true);

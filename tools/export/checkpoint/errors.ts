@@ -2,6 +2,10 @@
 export type CheckpointErrorCode =
   | 'not_found'
   | 'not_zip'
+  | 'legacy_format'
+  | 'ambiguous_zip'
+  | 'crc_mismatch'
+  | 'old_protocol'
   | 'truncated'
   | 'compressed'
   | 'not_torch'

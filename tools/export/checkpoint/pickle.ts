@@ -81,7 +81,7 @@ export const WHITELIST: ReadonlySet<string> = new Set([
 
 export class PickleError extends Error {
   constructor(
-    readonly code: 'forbidden_global' | 'bad_pickle',
+    readonly code: 'forbidden_global' | 'bad_pickle' | 'old_protocol',
     message: string,
   ) {
     super(message);
@@ -102,10 +102,17 @@ function toInt(v: PyValue, what: string): number {
   throw new PickleError('bad_pickle', `${what} is not an integer`);
 }
 
+/** Sizes, strides and offsets: torch refuses negative ones, and a negative one would read the wrong bytes. */
 function intList(v: PyValue, what: string): number[] {
   const values = v instanceof PyTuple ? v.values : Array.isArray(v) ? v : null;
   if (!values) throw new PickleError('bad_pickle', `${what} is not a tuple`);
-  return values.map((x, i) => toInt(x, `${what}[${i}]`));
+  return values.map((x, i) => nonNegative(x, `${what}[${i}]`));
+}
+
+function nonNegative(v: PyValue, what: string): number {
+  const n = toInt(v, what);
+  if (n < 0) throw new PickleError('bad_pickle', `${what} is negative (${n})`);
+  return n;
 }
 
 function tupleValues(v: PyValue, what: string): PyValue[] {
@@ -121,7 +128,7 @@ function persistentLoad(pid: PyValue): StorageRef {
     throw new PickleError('bad_pickle', 'persistent id names no storage type');
   }
   if (typeof key !== 'string' || typeof location !== 'string') throw new PickleError('bad_pickle', 'persistent id has a bad key');
-  return { kind: 'storage', dtype: STORAGE_DTYPES[type.name]!, key, location, numel: toInt(numel, 'storage numel') };
+  return { kind: 'storage', dtype: STORAGE_DTYPES[type.name]!, key, location, numel: nonNegative(numel, 'storage numel') };
 }
 
 /** Interprets REDUCE for the whitelisted callables; never executes anything. */
@@ -150,7 +157,7 @@ function reduce(fn: PyValue, args: PyValue): PyValue {
       const shape = intList(size!, `${qual} size`);
       const strides = intList(stride!, `${qual} stride`);
       if (strides.length !== shape.length) throw new PickleError('bad_pickle', `${qual}: size and stride differ in length`);
-      return { kind: 'tensor', storage, storageOffset: toInt(offset!, `${qual} offset`), shape, stride: strides };
+      return { kind: 'tensor', storage, storageOffset: nonNegative(offset!, `${qual} storage offset`), shape, stride: strides };
     }
     case 'torch._utils._rebuild_parameter':
     case 'torch._utils._rebuild_parameter_with_state': {
@@ -181,6 +188,18 @@ function setItem(target: StackItem, key: PyValue, value: PyValue): void {
 }
 
 const latin1 = new TextDecoder('latin1');
+
+/**
+ * Longest LONG1/LONG4 integer accepted. torch writes small ints (steps, sizes); a legacy file's magic number is
+ * 10 bytes. Capping keeps a hostile 256 KiB integer from costing minutes (BigInt building is quadratic).
+ */
+export const MAX_LONG_BYTES = 64;
+
+/** Text opcodes of protocols 0/1 that protocol 2+ (all torch.save writes by default) never uses. */
+const OLD_PROTOCOL_OPS: Record<number, string> = {
+  0x70: 'PUT', 0x67: 'GET', 0x49: 'INT', 0x4c: 'LONG', 0x53: 'STRING', 0x56: 'UNICODE', 0x46: 'FLOAT',
+  0x50: 'PERSID', 0x69: 'INST', 0x6f: 'OBJ',
+};
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -194,7 +213,9 @@ export function unpickle(data: Uint8Array): PyValue {
   const memo = new Map<number, PyValue>();
   let pos = 0;
 
+  // Every length read from the file passes here: a negative one would move the cursor backwards (an endless loop).
   const need = (n: number): void => {
+    if (!Number.isSafeInteger(n) || n < 0) throw new PickleError('bad_pickle', `invalid length ${n} at byte ${pos}`);
     if (pos + n > data.length) throw new PickleError('bad_pickle', 'pickle ends in the middle of an opcode');
   };
   const u8 = (): number => { need(1); return data[pos++]!; };
@@ -219,6 +240,12 @@ export function unpickle(data: Uint8Array): PyValue {
     if (stack.length === 0) throw new PickleError('bad_pickle', 'stack underflow');
     return stack[stack.length - 1]!;
   };
+  /** The top value for memo and DUP: a MARK copied there would later pose as a value (or as a second MARK). */
+  const topValue = (): PyValue => {
+    const v = top();
+    if (v === MARK) throw new PickleError('bad_pickle', 'MARK cannot be memoized or duplicated');
+    return v;
+  };
   const popMark = (): PyValue[] => {
     const m = marks.pop();
     if (m === undefined) throw new PickleError('bad_pickle', 'no MARK to pop to');
@@ -236,10 +263,16 @@ export function unpickle(data: Uint8Array): PyValue {
     }
     return { kind: 'global', module, name };
   };
+  const long = (n: number, op: string): Uint8Array => {
+    if (n > MAX_LONG_BYTES) throw new PickleError('bad_pickle', `${op} integer of ${n} bytes at byte ${pos} is too large (a checkpoint holds none over ${MAX_LONG_BYTES} bytes)`);
+    return bytes(n);
+  };
   const decodeLong = (b: Uint8Array): number | bigint => {
     if (b.length === 0) return 0;
-    let v = 0n;
-    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+    // One hex string → one BigInt: linear in the length (shift-and-or per byte is quadratic).
+    let hex = '';
+    for (let i = b.length - 1; i >= 0; i--) hex += b[i]!.toString(16).padStart(2, '0');
+    let v = BigInt(`0x${hex}`);
     if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   };
@@ -275,8 +308,8 @@ export function unpickle(data: Uint8Array): PyValue {
       case 0x4a: stack.push(i32()); break; // BININT
       case 0x4b: stack.push(u8()); break; // BININT1
       case 0x4d: stack.push(u16()); break; // BININT2
-      case 0x8a: stack.push(decodeLong(bytes(u8()))); break; // LONG1
-      case 0x8b: stack.push(decodeLong(bytes(u32()))); break; // LONG4
+      case 0x8a: stack.push(decodeLong(long(u8(), 'LONG1'))); break; // LONG1
+      case 0x8b: stack.push(decodeLong(long(u32(), 'LONG4'))); break; // LONG4
       case 0x47: { need(8); stack.push(view.getFloat64(pos, false)); pos += 8; break; } // BINFLOAT (big-endian)
       case 0x58: { // BINUNICODE
         const n = u32();
@@ -292,14 +325,14 @@ export function unpickle(data: Uint8Array): PyValue {
       case 0x55: stack.push(latin1.decode(bytes(u8()))); break; // SHORT_BINSTRING
       case 0x42: stack.push(bytes(u32()).slice()); break; // BINBYTES
       case 0x43: stack.push(bytes(u8()).slice()); break; // SHORT_BINBYTES
-      case 0x71: memo.set(u8(), top() as PyValue); break; // BINPUT
-      case 0x72: memo.set(u32(), top() as PyValue); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top() as PyValue); break; // MEMOIZE (protocol 4)
+      case 0x71: memo.set(u8(), topValue()); break; // BINPUT
+      case 0x72: memo.set(u32(), topValue()); break; // LONG_BINPUT
+      case 0x94: memo.set(memo.size, topValue()); break; // MEMOIZE (protocol 4)
       case 0x68: stack.push(memoGet(u8())); break; // BINGET
       case 0x6a: stack.push(memoGet(u32())); break; // LONG_BINGET
       case 0x30: pop(); break; // POP
       case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
+      case 0x32: stack.push(topValue()); break; // DUP
       case 0x63: { // GLOBAL "module\nname\n"
         const module = line();
         const name = line();
@@ -351,10 +384,14 @@ export function unpickle(data: Uint8Array): PyValue {
         const items = popMark();
         const t = top();
         if (!Array.isArray(t)) throw new PickleError('bad_pickle', 'APPENDS on a value that is not a list');
-        t.push(...items);
+        // A loop, not push(...items): spreading 300k items overflows the call stack.
+        for (const item of items) t.push(item);
         break;
       }
       default:
+        if (op in OLD_PROTOCOL_OPS) {
+          throw new PickleError('old_protocol', `pickle protocol 0/1 opcode ${OLD_PROTOCOL_OPS[op]} at byte ${pos - 1}: protocol 0/1 pickles are not supported; re-save the checkpoint with torch.save(obj, path) (its default pickle protocol is 2)`);
+        }
         throw new PickleError('bad_pickle', `unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${pos - 1}`);
     }
   }

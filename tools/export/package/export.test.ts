@@ -110,7 +110,7 @@ describe('model package', () => {
     await exportPackage(join(BASE, 'checkpoint.pth.tar'), out, { ...heads(), label: 'first' });
     const before = readFileSync(join(out, 'faceptor.json'), 'utf8');
     await expect(exportPackage(join(BASE, 'checkpoint.pth.tar'), out, {
-      ...heads(), label: 'second', onProgress: (done) => { if (done === 2) throw new Error('disk on fire'); },
+      ...heads(), label: 'second', replace: true, onProgress: (done) => { if (done === 2) throw new Error('disk on fire'); },
     })).rejects.toThrow('disk on fire');
     expect(readFileSync(join(out, 'faceptor.json'), 'utf8')).toBe(before);
     expect(readdirSync(work).filter((n) => n.includes('partial'))).toEqual([]);
@@ -139,14 +139,14 @@ describe('model package', () => {
     const models = join(work, 'site', 'public', 'models');
     await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'a'), { ...heads(), label: 'A one' });
     await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'b'), { ...heads(), label: 'B', precision: 'fp16', untrained: true });
-    await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'a'), { ...heads(), label: 'A two' });
+    await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'a'), { ...heads(), label: 'A two', replace: true });
     let index = JSON.parse(readFileSync(join(models, 'index.json'), 'utf8'));
     expect(index.packages).toEqual([
       { name: 'a', label: 'A two', variant: 'base', precision: 'fp32', untrained: false, manifest: 'a/faceptor.json' },
       { name: 'b', label: 'B', variant: 'base', precision: 'fp16', untrained: true, manifest: 'b/faceptor.json' },
     ]);
     rmSync(join(models, 'b'), { recursive: true });
-    await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'a'), { ...heads(), label: 'A three' });
+    await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'a'), { ...heads(), label: 'A three', replace: true });
     index = JSON.parse(readFileSync(join(models, 'index.json'), 'utf8'));
     expect(index.packages.map((p: { name: string }) => p.name)).toEqual(['a']);
   });

@@ -1,12 +1,12 @@
 /**
  * Checkpoint → model package. Streams weights (read → fold → append to weights.bin → drop), builds one encoder
  * graph per input group and one graph per task, hashes every file and writes `faceptor.json`. The package is
- * written to a temporary folder beside `outDir` and renamed into place at the very end, so a failure never
- * leaves a partial package behind.
+ * written to a temporary folder beside `outDir` and renamed into place at the very end, so a failure (or
+ * SIGINT/SIGTERM) never leaves a partial package behind. What may be written or replaced: see out-dir.ts.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { LAYER_ATTENTION_BLOCKS, TASKS, type InputGroup, type TaskName, type Variant } from '../../../src/core/faceptor/tasks.ts';
 import {
@@ -20,9 +20,13 @@ import { buildEncoder, featName, POS_INPUT } from '../graphs/encoder.ts';
 import { buildFaceptorHeads, type HeadsBuild } from '../graphs/faceptor.ts';
 import { buildNaiveHeads } from '../graphs/naive.ts';
 import { Params, type TensorSource } from '../graphs/params.ts';
-import { QUANT, WEIGHTS_FILE, WeightStore, type Precision } from './weights.ts';
 import { PRECISIONS } from '../../../src/core/faceptor/manifest.ts';
 import { fp16KeepsFloat32 } from './precision.ts';
+import { QUANT, WEIGHTS_FILE, WeightStore, type Precision } from './weights.ts';
+import {
+  OutDirError, PARTIAL_MARKER, checkOutDir, cleanStalePartials, makePartial, packageName, readExporterPackage,
+  removeExporterPackage, removePartialSync, trackPartial, uniqueName, type ExistingPackage,
+} from './out-dir.ts';
 
 export const EXPORTER = 'faceptor-web exporter';
 export const EXPORTER_VERSION = '2.0.0';
@@ -38,7 +42,14 @@ export interface ExportOptions extends ExportPlanOptions {
   readonly untrained?: boolean;
   /** Progress callback: (done, total, what). */
   readonly onProgress?: (done: number, total: number, what: string) => void;
+  /** Replace an existing package at `outDir` (only ever one this exporter wrote; anything else is refused). */
+  readonly replace?: boolean;
+  /** Problems that do not stop the export (non-finite weights, a label made unique). */
+  readonly onWarning?: (message: string) => void;
 }
+
+/** Let the exporter name the folder inside `modelsDir` (from variant/precision/label; never an existing name). */
+export interface AutoOutDir { readonly modelsDir: string }
 
 export interface ExportResult {
   readonly outDir: string;
@@ -46,6 +57,8 @@ export interface ExportResult {
   readonly plan: ExportPlan;
   /** Node count per graph file. */
   readonly nodeCounts: Record<string, number>;
+  /** Checkpoint tensors read by the graphs that hold NaN/±Inf, with how many such values each. */
+  readonly nonFinite: { key: string; count: number }[];
 }
 
 export class ExportError extends Error {
@@ -60,13 +73,18 @@ export function blocksForTask(variant: Variant, task: TaskName): number[] {
   return variant === 'layer_attention' ? [...LAYER_ATTENTION_BLOCKS] : [11];
 }
 
-function sourceOf(ckpt: Checkpoint): TensorSource {
+function sourceOf(ckpt: Checkpoint, nonFinite: Map<string, number>): TensorSource {
   return {
     shape: (key) => ckpt.tensors.get(key)?.shape,
     read: async (key) => {
       const t = ckpt.tensors.get(key);
       if (!t) throw new ExportError(`checkpoint has no tensor '${key}'`);
-      return t.read();
+      const values = await t.read();
+      // A NaN/Inf weight makes every image fail at run time; name it now (one pass, at read time: no extra I/O).
+      let bad = 0;
+      for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) bad++;
+      if (bad > 0) nonFinite.set(key, bad);
+      return values;
     },
   };
 }
@@ -77,17 +95,22 @@ async function sha256File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** Fails early, with a clear message, when the folder that will receive the package cannot be written. */
-async function makeTempBeside(outDir: string): Promise<string> {
+/**
+ * Fails early, with a clear message, when the folder that will receive the package cannot be written. Removes the
+ * temporary folders of earlier interrupted exports there first (only ones the exporter made: see out-dir.ts).
+ */
+async function makeTempBeside(outDir: string, onWarning?: (m: string) => void): Promise<string> {
   const parent = dirname(outDir);
   try {
     await mkdir(parent, { recursive: true });
   } catch (e) {
     throw new ExportError(`cannot create output folder ${parent}: ${(e as Error).message}`);
   }
-  const tmp = join(parent, `.${basename(outDir)}.partial-${process.pid}-${Date.now()}`);
+  const stale = await cleanStalePartials(parent, EXPORTER).catch(() => []);
+  if (stale.length > 0) onWarning?.(`cleaned up after an interrupted export: ${stale.join(', ')}`);
+  let tmp: string;
   try {
-    await mkdir(tmp);
+    tmp = await makePartial(parent, basename(outDir));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ExportError(code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
@@ -96,23 +119,46 @@ async function makeTempBeside(outDir: string): Promise<string> {
   return tmp;
 }
 
-export async function exportPackage(checkpointPath: string, outDir: string, options: ExportOptions = {}): Promise<ExportResult> {
+/**
+ * Exports into `outDir`: a new (or empty) folder, or — with `replace` — a package this exporter wrote. With
+ * {@link AutoOutDir} the folder is named from variant/precision/label and is never an existing one.
+ */
+export async function exportPackage(checkpointPath: string, outDir: string | AutoOutDir, options: ExportOptions = {}): Promise<ExportResult> {
   const precision = options.precision ?? 'fp32';
   if (!(PRECISIONS as readonly string[]).includes(precision)) throw new ExportError(`precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`);
-  const out = resolve(outDir);
+  const guard = async (dir: string) => {
+    try { return await checkOutDir(dir, checkpointPath, { replace: options.replace ?? false, exporter: EXPORTER }); } catch (e) {
+      throw e instanceof OutDirError ? new ExportError(e.message) : e;
+    }
+  };
+  // Checked before any work, so a refused folder costs nothing (and is never touched).
+  let target = typeof outDir === 'string' ? await guard(outDir) : undefined;
   const ckpt = await openCheckpoint(checkpointPath);
   let tmp: string | undefined;
+  let release = (): void => undefined;
   try {
     const plan = planExport(ckpt.tensors, options);
-    tmp = await makeTempBeside(out);
-    const built = await writeGraphs(ckpt, plan, tmp, precision, options);
+    if (!target) {
+      const modelsDir = resolve((outDir as AutoOutDir).modelsDir);
+      target = await guard(join(modelsDir, await uniqueName(modelsDir, packageName(plan.variant, precision, options.label))));
+    }
+    const out = target.out;
+    tmp = await makeTempBeside(out, options.onWarning);
+    release = trackPartial(tmp);
+    const nonFiniteMap = new Map<string, number>();
+    const built = await writeGraphs(ckpt, plan, tmp, precision, options, nonFiniteMap);
+    const nonFinite = [...nonFiniteMap].map(([key, count]) => ({ key, count }));
+    if (nonFinite.length > 0) {
+      const shown = nonFinite.slice(0, 8).map((t) => `${t.key} (${t.count})`).join(', ');
+      options.onWarning?.(`${nonFinite.length} tensor(s) hold NaN or infinite values, so every image will fail for the tasks that use them: ${shown}${nonFinite.length > 8 ? ', …' : ''}`);
+    }
     const files: PackageFile[] = [];
     for (const f of built.files) files.push({ path: f, size: (await stat(join(tmp, f))).size, sha256: f === WEIGHTS_FILE ? built.weightsSha : await sha256File(join(tmp, f)) });
     const source = await stat(checkpointPath);
     const manifest: FaceptorManifest = {
       format: MANIFEST_FORMAT,
       formatVersion: MANIFEST_VERSION,
-      label: options.label ?? `${basename(checkpointPath)} (${plan.variant}, ${precision})`,
+      label: await uniqueLabel(out, options.label ?? `${basename(checkpointPath)} (${plan.variant}, ${precision})`, options.onWarning),
       variant: plan.variant,
       precision,
       provenance: {
@@ -136,32 +182,62 @@ export async function exportPackage(checkpointPath: string, outDir: string, opti
     };
     parseManifest(JSON.parse(JSON.stringify(manifest))); // the writer must satisfy its own reader
     await writeFile(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
-    await swapIntoPlace(tmp, out);
+    await unlink(join(tmp, PARTIAL_MARKER));
+    await swapIntoPlace(tmp, out, target.existing);
     tmp = undefined;
     await updateModelIndex(out, manifest);
-    return { outDir: out, manifest, plan, nodeCounts: built.nodeCounts };
+    return { outDir: out, manifest, plan, nodeCounts: built.nodeCounts, nonFinite };
   } finally {
     await ckpt.close();
-    if (tmp) await rm(tmp, { recursive: true, force: true });
+    if (tmp) removePartialSync(tmp);
+    release();
   }
 }
 
-async function swapIntoPlace(tmp: string, out: string): Promise<void> {
-  const old = `${tmp}.old`;
-  let hadOld = false;
-  try {
-    await rename(out, old);
-    hadOld = true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new ExportError(`cannot replace ${out}: ${(e as Error).message}`);
+/**
+ * Moves the finished package into place. An old package is moved aside and then only its own files are deleted;
+ * it is looked at again here because a long export leaves time for someone to put files into it.
+ * Without one, `rename` itself refuses a folder that is not empty (ENOTEMPTY), so nothing is ever overwritten.
+ */
+async function swapIntoPlace(tmp: string, out: string, existing: ExistingPackage | null): Promise<void> {
+  let old: ExistingPackage | null = null;
+  if (existing) {
+    const now = await readExporterPackage(out, EXPORTER);
+    if (!now) throw new ExportError(`refusing to replace ${out}: it changed during the export and is no longer only an exporter package; nothing was deleted`);
+    const aside = `${tmp}.old`;
+    try {
+      await rename(out, aside);
+    } catch (e) {
+      throw new ExportError(`cannot replace ${out}: ${(e as Error).message}`);
+    }
+    old = { dir: aside, manifest: now.manifest };
   }
   try {
     await rename(tmp, out);
   } catch (e) {
-    if (hadOld) await rename(old, out).catch(() => undefined);
-    throw new ExportError(`cannot move the package into ${out}: ${(e as Error).message}`);
+    if (old) await rename(old.dir, out).catch(() => undefined);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ExportError(code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR'
+      ? `refusing to write the package to ${out}: something was put there during the export; nothing was deleted`
+      : `cannot move the package into ${out}: ${(e as Error).message}`);
   }
-  if (hadOld) await rm(old, { recursive: true, force: true });
+  if (old) await removeExporterPackage(old);
+}
+
+/** Two packages with one label look identical in the picker: a label already used in the index gets the folder name. */
+async function uniqueLabel(out: string, label: string, onWarning?: (m: string) => void): Promise<string> {
+  const modelsDir = dirname(out);
+  if (basename(modelsDir) !== 'models' || basename(dirname(modelsDir)) !== 'public') return label;
+  let packages: ModelIndexEntry[] = [];
+  try {
+    const index = JSON.parse(await readFile(join(modelsDir, 'index.json'), 'utf8')) as Partial<ModelIndex>;
+    if (Array.isArray(index.packages)) packages = index.packages;
+  } catch { return label; }
+  const name = basename(out);
+  if (!packages.some((p) => p && p.name !== name && p.label === label)) return label;
+  const unique = `${label} [${name}]`;
+  onWarning?.(`another package in ${modelsDir} is labelled "${label}"; this one is labelled "${unique}"`);
+  return unique;
 }
 
 /**
@@ -183,8 +259,11 @@ export async function updateModelIndex(out: string, manifest: FaceptorManifest):
     untrained: manifest.provenance.untrained, manifest: `${name}/${MANIFEST_FILE}`,
   };
   const kept: ModelIndexEntry[] = [];
+  const seen = new Set([name]);
   for (const p of packages) {
-    if (p.name === name) continue;
+    // One entry per folder (a hand-edited index may repeat one), and only plain folder names.
+    if (seen.has(p.name) || p.name !== basename(p.name) || p.name.startsWith('.')) continue;
+    seen.add(p.name);
     try { await stat(join(modelsDir, p.name, MANIFEST_FILE)); kept.push(p); } catch { /* folder gone */ }
   }
   const index: ModelIndex = { format: 'faceptor-web-model-index', packages: [...kept, entry].sort((a, b) => a.name.localeCompare(b.name)) };
@@ -204,13 +283,13 @@ interface Built {
   nodeCounts: Record<string, number>;
 }
 
-async function writeGraphs(ckpt: Checkpoint, plan: ExportPlan, dir: string, precision: Precision, options: ExportOptions): Promise<Built> {
+async function writeGraphs(ckpt: Checkpoint, plan: ExportPlan, dir: string, precision: Precision, options: ExportOptions, nonFinite: Map<string, number>): Promise<Built> {
   const store = new WeightStore(join(dir, WEIGHTS_FILE), precision, options.keepFloat32 ?? fp16KeepsFloat32);
   let closed = false;
   try {
     const producer = { name: EXPORTER, version: EXPORTER_VERSION };
     const files: string[] = [];
-    const graphs = await buildPackageGraphs(sourceOf(ckpt), plan, store, async (file, g, done, total) => {
+    const graphs = await buildPackageGraphs(sourceOf(ckpt, nonFinite), plan, store, async (file, g, done, total) => {
       await writeFile(join(dir, file), g.toBytes(producer));
       files.push(file);
       options.onProgress?.(done, total, file);

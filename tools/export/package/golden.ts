@@ -129,6 +129,7 @@ export async function runGolden(goldenDir: string, options: { precision?: Precis
     const pkgDir = options.keepPackage ?? join(work, 'package');
     const { manifest } = await exportPackage(join(goldenDir, 'checkpoint.pth.tar'), pkgDir, {
       ...heads, precision, label: `golden fixture — random weights (${gm.variant})`, untrained: true,
+      replace: options.keepPackage !== undefined, // a kept package of an earlier run (only an exporter package is ever replaced)
     });
 
     // Inputs by group, from the manifest's input tensors.

@@ -11,7 +11,20 @@ export class PickleWriter {
   str(s: string): this { const b = new TextEncoder().encode(s); return this.op(0x58, ...this.u32(b.length), ...b); }
   int(n: number): this {
     if (n >= 0 && n < 256) return this.op(0x4b, n);
-    return this.op(0x4a, ...this.u32(n >>> 0));
+    if (n >= -(2 ** 31) && n < 2 ** 31) return this.op(0x4a, ...this.u32(n >>> 0));
+    return this.long(BigInt(n));
+  }
+  /** LONG1: little-endian two's complement, as short as the sign allows (CPython's encode_long). */
+  long(n: bigint): this {
+    const bytes: number[] = [];
+    let v = n;
+    for (;;) {
+      bytes.push(Number(v & 0xffn));
+      v >>= 8n;
+      const sign = bytes[bytes.length - 1]! & 0x80;
+      if ((v === 0n && !sign) || (v === -1n && sign)) break;
+    }
+    return this.op(0x8a, bytes.length, ...bytes);
   }
   float(x: number): this {
     const b = new DataView(new ArrayBuffer(8));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitWithin, MAX_ANALYSIS_SIDE } from './frame-size.ts';
+import { fitWithin, MAX_ANALYSIS_SIDE } from './analysis-size.ts';
 
 describe('fitWithin', () => {
   it('keeps images that already fit', () => {
