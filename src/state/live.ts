@@ -44,3 +44,15 @@ export const useLive = create<LiveStore>()((set) => ({
   recentTimings: [],
   set: (patch) => set(patch),
 }));
+
+/**
+ * What the last landmarks/parsing refresh cost end to end (ms): the round trip of the newest frame that ran the 512
+ * encoder, or undefined before one did. On a slow device that pass takes seconds, so the live view tells how long
+ * the next refresh is likely to take instead of only saying that one is under way.
+ */
+export function lastDenseRefreshMs(recent: readonly FrameTimings[]): number | undefined {
+  for (let i = recent.length - 1; i >= 0; i--) {
+    if ((recent[i]!.faceptor?.encoder512Ms ?? 0) > 0) return recent[i]!.roundTripMs;
+  }
+  return undefined;
+}

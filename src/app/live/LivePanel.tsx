@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import type { ImageAnalysis } from '../../../workers/perception-api.ts';
 import { useEngine } from '../../state/engine.ts';
-import { useLive } from '../../state/live.ts';
+import { lastDenseRefreshMs, useLive } from '../../state/live.ts';
 import { OverlayCanvas } from '../overlay/OverlayCanvas.tsx';
 import { extrapolateFaces, isMoving } from '../overlay/overlay-geometry.ts';
 import { ParsingLegend } from '../overlay/ParsingLegend.tsx';
@@ -55,6 +55,7 @@ export function LivePanel() {
   const requested = useCurrentTasks();
   const pending = !!latest?.model && requested !== null && [...(latest.tasks ?? [])].sort().join() !== [...requested].sort().join();
   const oldest = Math.max(0, ...(latest?.faces.map((f) => f.denseAgeMs ?? 0) ?? [0]));
+  const refreshMs = lastDenseRefreshMs(recentTimings);
 
   return (
     <section className="panel live" aria-labelledby="live-title">
@@ -95,7 +96,7 @@ export function LivePanel() {
           {pending && <span className="note" role="status" data-testid="live-pending">applying the new task choice (opening its heads)…</span>}
           {oldest >= 1000 && (
             <span className="note" data-testid="live-dense-age" title="Landmarks and parsing cost much more than the other tasks; on a slow device they are refreshed less often and moved with the face in between">
-              landmarks and parsing from {(oldest / 1000).toFixed(1)} s ago (refreshing…)
+              landmarks and parsing from {(oldest / 1000).toFixed(1)} s ago (refreshing{refreshMs !== undefined ? `, ≈${formatMs(refreshMs)} each` : ''}…)
             </span>
           )}
           {latest && <Timings timings={latest.timings} testId="live-timings" />}
