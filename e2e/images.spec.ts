@@ -186,6 +186,17 @@ describe('dropped images', () => {
       }
       expect(m.people).toBeGreaterThan(m.live);
     }
+    // Every panel folds (by keyboard too) and unfolds with its content kept.
+    for (const fold of ['live-fold', 'gallery-fold']) {
+      const sel = `[data-testid="${fold}"]`;
+      await page.focus(`${sel} > summary`);
+      await page.keyboard.press('Enter');
+      await expect(page.getAttribute(sel, 'open')).resolves.toBeNull();
+      await expect(page.isVisible(`${sel} button`)).resolves.toBe(false);
+      await page.click(`${sel} > summary`);
+      await expect(page.getAttribute(sel, 'open')).resolves.toBe('');
+    }
+    await expect(page.locator('[data-testid="gallery-item"][data-state="done"]').count()).resolves.toBe(1);
   });
 
   it('reports "no face found" for an image without a face', async () => {

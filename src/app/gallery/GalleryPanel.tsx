@@ -16,7 +16,8 @@ export function GalleryPanel() {
   const stale = items.filter((i) => i.state === 'done' && i.request !== undefined && i.request !== current);
   return (
     <section className="panel gallery" aria-labelledby="gallery-title">
-      <h2 id="gallery-title">Images</h2>
+      <details open className="panel-fold" data-testid="gallery-fold">
+      <summary><h2 id="gallery-title">Images</h2></summary>
       <DropZone />
       <PhotoOptions />
       {items.length > 0 && (
@@ -39,6 +40,7 @@ export function GalleryPanel() {
             onReanalyse={actions.reanalyse} />
         ))}
       </div>
+      </details>
     </section>
   );
 }

@@ -12,7 +12,7 @@ export function EngineBar() {
         {phase === 'loading' && 'loading detector…'}
         {phase === 'error' && 'engine failed'}
         {phase === 'ready' && status && <>running on <b data-testid="engine-provider">{status.provider}</b>
-          {' '}<small data-testid="engine-threads" data-threads={status.wasmThreads} title="WASM threads (more than one needs a cross-origin isolated page)">· {status.wasmThreads} wasm thread{status.wasmThreads === 1 ? '' : 's'} · fp32 maths{status.shaderF16 ? ' (shader-f16 available, unused)' : ''}</small></>}
+          {' '}<small data-testid="engine-threads" data-threads={status.wasmThreads} title={`${status.wasmThreads} WASM thread${status.wasmThreads === 1 ? '' : 's'} (more than one needs a cross-origin isolated page); every model computes in float32${status.shaderF16 ? ' (this GPU has shader-f16, unused)' : ''}`}>· {status.wasmThreads} thread{status.wasmThreads === 1 ? '' : 's'} · fp32{status.shaderF16 ? ' (f16 unused)' : ''}</small></>}
       </span>
       {phase === 'ready' && status?.fallbackReason && <span className="note" data-testid="engine-fallback">WASM because {status.fallbackReason}</span>}
       {notice && <span className="note warn" data-testid="engine-notice">{notice}</span>}

@@ -59,7 +59,9 @@ export function LivePanel() {
 
   return (
     <section className="panel live" aria-labelledby="live-title">
-      <h2 id="live-title">Live camera</h2>
+      {/* Foldable like every panel: the camera keeps running while folded (results still go to the face list). */}
+      <details open className="panel-fold" data-testid="live-fold">
+      <summary><h2 id="live-title">Live camera</h2></summary>
       <div className="controls">
         {on
           ? <button type="button" data-testid="camera-stop" onClick={stop}>Stop camera</button>
@@ -104,6 +106,7 @@ export function LivePanel() {
       )}
       {camera === 'on' && latest && <ParsingLegend faces={latest.faces} />}
       {camera === 'on' && latest?.model && <FaceList analysis={latest} testId="live-faces" highlighted={face} onHover={setFace} />}
+      </details>
     </section>
   );
 }
