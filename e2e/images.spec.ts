@@ -5,7 +5,6 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { boxDisagreement, analyzeWithCli } from './support/node-reference.ts';
 import { FACES } from './support/paths.ts';
 import type { RgbaImage } from '../src/core/types.ts';
 import { loadImageFile } from '../tools/node-host/image-file.ts';
+import { makePngBomb } from '../tools/node-host/testing/png-builder.ts';
 import { composeGroupPhoto, GROUP_LAYOUTS, GROUP_SIZES } from '../tools/node-host/testing/group-photo.ts';
 import { startPreview, type PreviewServer } from './support/preview.ts';
 
@@ -217,20 +217,7 @@ describe('dropped images', () => {
 
   it('refuses a PNG bomb from its header, and finds no face in a fully transparent PNG, exactly like the CLI', async () => {
     // ~1 KB PNG declaring 20000×20000 (issue 9, item 10): refused before the browser decodes it, with the CLI's words.
-    const chunk = (type: string, data: Buffer) => {
-      const head = Buffer.alloc(8);
-      head.writeUInt32BE(data.length, 0);
-      head.write(type, 4, 'ascii');
-      const crc = Buffer.alloc(4);
-      crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, 'ascii'), data])) >>> 0, 0);
-      return Buffer.concat([head, data, crc]);
-    };
-    const ihdr = Buffer.alloc(13);
-    ihdr.writeUInt32BE(20000, 0);
-    ihdr.writeUInt32BE(20000, 4);
-    ihdr.set([8, 2, 0, 0, 0], 8);
-    const bomb = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
-      chunk('IDAT', deflateSync(Buffer.alloc(1 << 16))), chunk('IEND', Buffer.alloc(0))]);
+    const bomb = makePngBomb(20000, 20000, 1 << 16);
     // The astronaut with alpha 0 everywhere (item 18): its RGB still holds the face.
     const png = PNG.sync.read(readFileSync(join(FACES, 'astronaut.png')));
     for (let i = 3; i < png.data.length; i += 4) png.data[i] = 0;

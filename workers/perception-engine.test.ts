@@ -3,6 +3,7 @@
  * onnxruntime-web): idempotent init, WebGPU failing mid-run → WASM with a notice and the frame still analysed,
  * init failures reported to later analyses, and results in source pixels.
  */
+import { pngHeader } from '../tools/node-host/testing/png-builder.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -167,16 +168,6 @@ describe('PerceptionEngine', () => {
 
 /** Issue 9, items 10 and 18: the worker's decode path applies the CLI's header-first size rule and alpha rule. */
 describe('PerceptionEngine.analyzeImage: size from the header, alpha on black', () => {
-  /** PNG signature + IHDR only: what the header check must judge without decoding. */
-  function pngHeader(width: number, height: number): Uint8Array<ArrayBuffer> {
-    const b = Buffer.alloc(33);
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
-    b.writeUInt32BE(13, 8);
-    b.write('IHDR', 12, 'ascii');
-    b.writeUInt32BE(width, 16);
-    b.writeUInt32BE(height, 20);
-    return new Uint8Array(b);
-  }
 
   /** A canvas stand-in that records the 2D calls and reads back `pixels` (RGBA as the file stored them). */
   function stubCanvas(pixels: Uint8Array, calls: string[]) {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { deflateSync, crc32 } from 'node:zlib';
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -8,30 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { decodeImageBytes, loadAnalysisImage, loadImageFile, ImageFileError } from './image-file.ts';
-
-/** A minimal PNG built by hand (IHDR [+ PLTE] + one IDAT + IEND), so each colour type is exercised exactly. */
-function makePng(width: number, height: number, colorType: number, bitDepth: number, rows: number[][], plte?: number[]): Uint8Array {
-  const chunk = (type: string, data: Uint8Array) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, 'ascii');
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, 'ascii'), data])) >>> 0, 0);
-    return Buffer.concat([head, data, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([bitDepth, colorType, 0, 0, 0], 8);
-  const raw = Buffer.from(rows.flatMap((r) => [0, ...r])); // filter type 0 per row
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    ...(plte ? [chunk('PLTE', Buffer.from(plte))] : []),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+import { makePng, makePngBomb } from './testing/png-builder.ts';
 
 const pixels = (img: { data: ArrayLike<number> }) => Array.from(img.data);
 
@@ -123,24 +99,6 @@ describe('JPEG EXIF orientation (as browsers show it)', () => {
 describe('hostile image inputs are refused before decoding (issue 9, items 4 and 10)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'faceptor-hostile-img-'));
 
-  /** A real, tiny, valid-looking PNG whose IHDR declares w×h: a few bytes of deflate that would inflate to GBs. */
-  function pngBomb(width: number, height: number): Buffer {
-    const chunk = (type: string, data: Buffer) => {
-      const head = Buffer.alloc(8);
-      head.writeUInt32BE(data.length, 0);
-      head.write(type, 4, 'ascii');
-      const crc = Buffer.alloc(4);
-      crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, 'ascii'), data])) >>> 0, 0);
-      return Buffer.concat([head, data, crc]);
-    };
-    const ihdr = Buffer.alloc(13);
-    ihdr.writeUInt32BE(width, 0);
-    ihdr.writeUInt32BE(height, 4);
-    ihdr.set([8, 2, 0, 0, 0], 8);
-    return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
-      chunk('IDAT', deflateSync(Buffer.alloc(1 << 20))), chunk('IEND', Buffer.alloc(0))]);
-  }
-
   it('/dev/zero (or a symlink to it) and a FIFO as an image: refused at once, nothing read', async () => {
     const link = join(dir, 'zero.jpg');
     symlinkSync('/dev/zero', link);
@@ -153,7 +111,7 @@ describe('hostile image inputs are refused before decoding (issue 9, items 4 and
 
   it('a 20000×20000 PNG of ~1 KB is refused from its header: no pixel buffer, well under a second', async () => {
     const file = join(dir, 'bomb.png');
-    writeFileSync(file, pngBomb(20000, 20000));
+    writeFileSync(file, makePngBomb(20000, 20000));
     const rss0 = process.memoryUsage().rss;
     const t0 = performance.now();
     for (const load of [loadImageFile, loadAnalysisImage]) {
@@ -161,7 +119,7 @@ describe('hostile image inputs are refused before decoding (issue 9, items 4 and
     }
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(process.memoryUsage().rss - rss0).toBeLessThan(200e6); // was 3.9 GB
-    expect(() => decodeImageBytes(pngBomb(0, 100), 'w0.png')).toThrow('w0.png: the image declares no pixels (0×100)');
+    expect(() => decodeImageBytes(makePngBomb(0, 100), 'w0.png')).toThrow('w0.png: the image declares no pixels (0×100)');
   });
 
   it('a JPEG larger than the analysis size is decoded scaled (long side 4096), results kept in source pixels', async () => {

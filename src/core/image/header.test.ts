@@ -3,20 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkImageSize, MAX_MEGAPIXELS, readImageHeader } from './header.ts';
+import { pngHeader } from '../../../tools/node-host/testing/png-builder.ts';
 
 const FACES = join(import.meta.dirname, '../../../../shared/faces');
 
-/** PNG signature + an IHDR declaring w×h (no pixel data at all: the header alone must decide). */
-export function pngHeader(width: number, height: number): Uint8Array {
-  const b = Buffer.alloc(33);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
-  b.writeUInt32BE(13, 8);
-  b.write('IHDR', 12, 'ascii');
-  b.writeUInt32BE(width, 16);
-  b.writeUInt32BE(height, 20);
-  b.set([8, 6, 0, 0, 0], 24);
-  return b;
-}
 
 /** SOI, an APP0 segment, then SOF0 declaring w×h. */
 export function jpegHeader(width: number, height: number): Uint8Array {
