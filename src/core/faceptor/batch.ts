@@ -73,6 +73,16 @@ export function planDecoderBatch<T extends string>(tasks: readonly BatchTask<T>[
   return { queries, selfMask, mapSelect, rows };
 }
 
+/** The three per-run decoder inputs of a plan (query indices, cross-task self-attention mask, map selection). */
+export function decoderBatchFeeds(plan: DecoderBatch): Record<string, ConstTensor> {
+  const Qt = plan.queries.length;
+  return {
+    [DECODER_IO.queries]: { type: 'int64', dims: [Qt], data: plan.queries },
+    [DECODER_IO.selfMask]: { type: 'float32', dims: [Qt, Qt], data: plan.selfMask },
+    [DECODER_IO.mapSelect]: { type: 'int64', dims: [plan.mapSelect.length], data: plan.mapSelect },
+  };
+}
+
 /** Rows [start, start+count) of axis `axis` of a row-major tensor. */
 export function sliceAxis(data: Float32Array, dims: readonly number[], axis: number, start: number, count: number): { data: Float32Array; dims: number[] } {
   if (start < 0 || count < 0 || start + count > dims[axis]) throw new Error(`rows ${start}..${start + count} outside axis ${axis} of [${dims}]`);

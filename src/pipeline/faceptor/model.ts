@@ -17,7 +17,7 @@
  */
 import type { Detection, RgbaImage } from '../../core/types.ts';
 import type { FaceptorManifest, GroupFeeds, HeadGraph, TaskGraph } from '../../core/faceptor/manifest.ts';
-import { DECODER_IO, constFeedTensors, planDecoderBatch, sliceAxis, taskPart } from '../../core/faceptor/batch.ts';
+import { DECODER_IO, constFeedTensors, decoderBatchFeeds, planDecoderBatch, sliceAxis, taskPart } from '../../core/faceptor/batch.ts';
 import { NORMALISATION, TASKS, type InputGroup, type TaskName } from '../../core/faceptor/tasks.ts';
 import { crop112, planDenseCrops, type CropSpec } from '../../core/align/crops.ts';
 import { warpCrop } from '../../core/image/warp.ts';
@@ -261,12 +261,7 @@ export class FaceptorModel {
       const plan = head.kind === 'decoder' ? planDecoderBatch(mine.filter((e) => e.queryOffset !== null).map((e) => ({
         name: e.name, queryOffset: e.queryOffset!, queries: e.queries, maps: wanted.get(e.name)!.some((o) => o.from === DECODER_IO.maps),
       }))) : undefined;
-      if (plan) {
-        const Qt = plan.queries.length;
-        feeds[DECODER_IO.queries] = { type: 'int64', dims: [Qt], data: plan.queries };
-        feeds[DECODER_IO.selfMask] = { type: 'float32', dims: [Qt, Qt], data: plan.selfMask };
-        feeds[DECODER_IO.mapSelect] = { type: 'int64', dims: [plan.mapSelect.length], data: plan.mapSelect };
-      }
+      if (plan) Object.assign(feeds, decoderBatchFeeds(plan));
       const fetches = [...new Set([...wanted.values()].flatMap((os) => os.map((o) => o.from)))];
       const { out, ms } = await this.timedRun(head.file, feeds, fetches, t);
       t.runs[head.file] = (t.runs[head.file] ?? 0) + 1;

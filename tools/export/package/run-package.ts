@@ -5,7 +5,7 @@
  * browser check (onnxruntime-web in a page) execute exactly the same plan.
  */
 import type { FaceptorManifest, TaskGraph } from '../../../src/core/faceptor/manifest.ts';
-import { DECODER_IO, constFeedTensors, planDecoderBatch, sliceAxis, taskPart, type ConstTensor } from '../../../src/core/faceptor/batch.ts';
+import { DECODER_IO, constFeedTensors, decoderBatchFeeds, planDecoderBatch, sliceAxis, taskPart, type ConstTensor } from '../../../src/core/faceptor/batch.ts';
 import type { TaskName } from '../../../src/core/faceptor/tasks.ts';
 
 export interface Tensor { data: Float32Array; dims: number[] }
@@ -51,12 +51,7 @@ export async function runPackage(manifest: FaceptorManifest, weights: Uint8Array
       const batch = head.kind === 'decoder' ? planDecoderBatch(ts.filter((t) => t.queryOffset !== null).map((t) => ({
         name: t.name, queryOffset: t.queryOffset!, queries: t.queries, maps: wanted(t).some((o) => o.from === DECODER_IO.maps),
       }))) : undefined;
-      if (batch) {
-        const Qt = batch.queries.length;
-        feeds[DECODER_IO.queries] = { type: 'int64', dims: [Qt], data: batch.queries };
-        feeds[DECODER_IO.selfMask] = { type: 'float32', dims: [Qt, Qt], data: batch.selfMask };
-        feeds[DECODER_IO.mapSelect] = { type: 'int64', dims: [batch.mapSelect.length], data: batch.mapSelect };
-      }
+      if (batch) Object.assign(feeds, decoderBatchFeeds(batch));
       const fetches = [...new Set(ts.flatMap((t) => wanted(t).map((o) => o.from)))];
       const out = await run(head.file, feeds, fetches);
       count(head.file);
