@@ -11,6 +11,15 @@ function setup(db: KeyValueStore = memoryKeyValueStore()) {
   return { store, db, s: () => store.getState() };
 }
 
+
+/** A memory store whose writes fail while `storage.fail` is set (a full quota, an aborted IndexedDB transaction). */
+function flakyStore(message: string): { mem: ReturnType<typeof memoryKeyValueStore>; flaky: KeyValueStore; storage: { fail: boolean } } {
+  const mem = memoryKeyValueStore();
+  const storage = { fail: false };
+  const flaky: KeyValueStore = { ...mem, put: (k, v) => (storage.fail ? Promise.reject(new Error(message)) : mem.put(k, v)) };
+  return { mem, flaky, storage };
+}
+
 describe('identity store', () => {
   it('starts empty and ready over empty storage, with the default threshold', async () => {
     const { s } = setup();
@@ -160,17 +169,15 @@ describe('identity store', () => {
   });
 
   it('a failing write turns status to error; a later successful write recovers', async () => {
-    const mem = memoryKeyValueStore();
-    let fail = false;
-    const flaky: KeyValueStore = { ...mem, put: (k, v) => (fail ? Promise.reject(new Error('QuotaExceededError')) : mem.put(k, v)) };
+    const { mem, flaky, storage } = flakyStore('QuotaExceededError');
     const { s } = setup(flaky);
     await s().ready;
-    fail = true;
+    storage.fail = true;
     s().enrol('Ada', basis(0));
     await s().flush();
     expect(s().status).toBe('error');
     expect(s().storageError).toMatch(/QuotaExceededError/);
-    fail = false;
+    storage.fail = false;
     s().enrol('Bob', basis(1));
     await s().flush();
     expect(s().status).toBe('ready');
@@ -256,14 +263,12 @@ describe('gallery import limits and failed writes', () => {
   });
 
   it('an import the storage refuses (quota / aborted transaction) is not shown as saved: the previous gallery stays, on screen and after a reload', async () => {
-    const mem = memoryKeyValueStore();
-    let fail = false;
-    const flaky: KeyValueStore = { ...mem, put: (k, v) => (fail ? Promise.reject(new Error('QuotaExceededError: the transaction was aborted')) : mem.put(k, v)) };
+    const { mem, flaky, storage } = flakyStore('QuotaExceededError: the transaction was aborted');
     const { s } = setup(flaky);
     await s().ready;
     s().enrol('Ada', basis(0));
     await s().flush();
-    fail = true;
+    storage.fail = true;
     await expect(s().importJson(galleryJson(3, 2))).rejects.toThrow(/QuotaExceededError/);
     expect(s().gallery.people.map((p) => p.name)).toEqual(['Ada']);
     expect(s().error).toMatch(/^Import not saved: this browser refused to store it \(QuotaExceededError.*\)\. The gallery was not changed\.$/);
