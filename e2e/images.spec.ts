@@ -152,8 +152,13 @@ describe('dropped images', () => {
       return !!b && b.tabIndex >= 0 && !b.hidden;
     });
     expect(tabbable).toBe(true);
+    // Playwright turns on file-chooser interception lazily when the first listener is added, over an async CDP call:
+    // listen first and make a round trip (focus) before pressing, or the dialog can open un-intercepted.
+    const chooserOpened = page.waitForEvent('filechooser');
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
     await page.focus('.dropzone button');
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+    await page.keyboard.press('Enter');
+    const chooser = await chooserOpened;
     expect(chooser.isMultiple()).toBe(true);
     expect(problems).toEqual([]);
   });
