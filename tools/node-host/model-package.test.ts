@@ -91,6 +91,33 @@ describe('model package checks', () => {
     expect((err as ModelPackageError).code).toBe('hash-mismatch');
   });
 
+  it('from bytes (the browser\'s way): weights.bin is dropped once both sessions exist, and read again — checked — only for a new backend', async () => {
+    const dir = await copyPackage();
+    const model = await loadFaceptorFolder(dir, countingBackend());
+    const image: RgbaImage = { width: 96, height: 96, data: Uint8Array.from({ length: 96 * 96 * 4 }, (_, i) => (i * 37) % 251) };
+    const face: Detection = { box: { x: 20, y: 20, width: 50, height: 50 }, score: 0.9, keypoints: [[35, 40], [60, 40], [48, 52], [48, 62], [25, 45], [70, 45]] };
+    const tasks = ['age_morph2', 'align_300w'];
+    expect(model.holdsWeightsBytes).toBe(true);
+    const a = await model.analyzeFaces(image, [face], { tasks });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(model.holdsWeightsBytes).toBe(false);
+    const b = await model.analyzeFaces(image, [face], { tasks }); // both groups' constants were kept
+    expect(b.faces[0]).toEqual(a.faces[0]);
+    // an EP switch re-reads the file through the package checks: a file changed since the load is refused
+    const bytes = await readFile(join(dir, 'weights.bin'));
+    bytes[9] ^= 0xff;
+    await writeFile(join(dir, 'weights.bin'), bytes);
+    const err = await model.rebind(countingBackend()).analyzeFaces(image, [face], { tasks }).catch((e: unknown) => e);
+    expect((err as ModelPackageError).code).toBe('hash-mismatch');
+    expect((err as Error).message).toMatch(/weights\.bin is corrupt/);
+    bytes[9] ^= 0xff;
+    await writeFile(join(dir, 'weights.bin'), bytes);
+    const moved = model.rebind(countingBackend());
+    expect((await moved.analyzeFaces(image, [face], { tasks })).faces[0]).toEqual(a.faces[0]);
+    await model.release();
+    await moved.release();
+  });
+
   it('corrupt file (one byte of weights.bin flipped) → hash-mismatch naming the file', async () => {
     const dir = await copyPackage();
     const bytes = await readFile(join(dir, 'weights.bin'));

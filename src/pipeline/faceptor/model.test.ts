@@ -8,6 +8,7 @@ import type { FaceptorManifest } from '../../core/faceptor/manifest.ts';
 import type { Detection, RgbaImage } from '../../core/types.ts';
 import type { InferenceBackend, SessionOptions, TensorData } from '../backend.ts';
 import { FaceptorModel, CROSS_ATTENTION_OUTPUT } from './model.ts';
+import { HeldWeights } from './held-weights.ts';
 
 const file = (path: string) => ({ path, size: 1, sha256: '0'.repeat(64) });
 
@@ -155,6 +156,42 @@ describe('FaceptorModel (scripted backend)', () => {
     expect(shares.map((s) => s.block)).toEqual([11, 1]);
     expect(shares[0].fraction).toBeCloseTo(0.75, 6);
     expect(shares[1].fraction).toBeCloseTo(0.25, 6);
+  });
+
+  it('drops its copy of weights.bin once every graph has a session; a rebind (EP switch) reads it again once, then drops it', async () => {
+    const calls: Call[] = [], externals: SessionOptions[] = [];
+    const bytes = (x: string) => new TextEncoder().encode(x);
+    const weightsBytes = () => {
+      const w = new Uint8Array(1024 + 98 * 16);
+      new DataView(w.buffer).setFloat32(64, 0.25, true);
+      return w;
+    };
+    let reads = 0;
+    const held = new HeldWeights(weightsBytes(), async () => { reads++; return weightsBytes(); });
+    const files = new Map([['weights.bin', weightsBytes()], ['encoder.onnx', bytes('encoder')], ['decoder.onnx', bytes('decoder')]]);
+    const m = new FaceptorModel(manifest, files, scripted(calls, externals), 'dropping package', undefined, held);
+    expect(m.holdsWeightsBytes).toBe(true);
+    const first = await m.analyzeFaces(image, [face(0)], { tasks: ['affect_rafdb'] });
+    await new Promise((r) => setTimeout(r, 0)); // the drop runs after the sessions resolve
+    expect(m.holdsWeightsBytes).toBe(false);
+    // the constants were sliced out before the drop: later frames need no weights bytes and read nothing
+    const again = await m.analyzeFaces(image, [face(0)], { tasks: ['affect_rafdb', 'affect_affectnet'] });
+    expect(reads).toBe(0);
+    expect(again.faces[0].expression!.rafdb).toEqual(first.faces[0].expression!.rafdb);
+    expect(calls.filter((c) => c.graph === 'encoder').every((c) => c.feeds.pos.join() === '1,50,4')).toBe(true);
+    // a new backend opens new sessions: the bytes are read again (one read for both graphs), then dropped again
+    const other = m.rebind(scripted([], externals));
+    const moved = await other.analyzeFaces(image, [face(0)], { tasks: ['affect_rafdb'] });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(reads).toBe(1);
+    expect(other.holdsWeightsBytes).toBe(false);
+    expect(moved.faces[0].expression!.rafdb).toEqual(first.faces[0].expression!.rafdb);
+    expect(externals).toHaveLength(4);
+    // without a way to read them again the bytes are kept
+    const kept = model([], []);
+    await kept.analyzeFaces(image, [face(0)], { tasks: ['affect_rafdb'] });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(kept.holdsWeightsBytes).toBe(true);
   });
 
   it('errors: a task the package lacks (names what exists), a face that cannot be aligned (names the face), use after release()', async () => {

@@ -13,7 +13,9 @@
  * - a task that is not enabled is not in the batch (its queries are not fed); a group with no enabled task runs
  *   nothing, and a graph no enabled task needs is never opened.
  * Sessions are opened lazily per graph file and share the package's single weights buffer; each weight belongs to
- * exactly one graph, so each is held once even by runtimes that copy initializers per session.
+ * exactly one graph, so each is held once even by runtimes that copy initializers per session. Runtimes that take
+ * the weights as bytes (the browser) copy what each session uses, so once every graph has its session the model
+ * drops its own copy of weights.bin (held-weights.ts): the weights are then held once, by the runtime.
  */
 import type { Detection, RgbaImage } from '../../core/types.ts';
 import type { FaceptorManifest, GroupFeeds, HeadGraph, TaskGraph } from '../../core/faceptor/manifest.ts';
@@ -25,6 +27,7 @@ import { batchItem, decodeTaskOutput, type RawTaskOutput, type TaskResult } from
 import { labelsToImage, layerAttentionMass } from '../../core/faceptor/decode.ts';
 import type { InferenceBackend, InferenceSession, TensorData } from '../backend.ts';
 import { ModelPackageError } from './errors.ts';
+import { HeldWeights } from './held-weights.ts';
 import { parsingMaskInImage } from './parsing.ts';
 import { decodeIsolated } from './isolate.ts';
 import { headKey, resolveTasks, type TaskRequest } from './select.ts';
@@ -67,11 +70,15 @@ export class FaceptorModel {
   private readonly constCache = new Map<string, Record<string, TensorData>>();
   private readonly available: readonly TaskName[];
   private released = false;
+  /** Graph bytes by package path (weights.bin is in `weights`); empty when the package stays `onDisk`. */
+  private readonly graphFiles: ReadonlyMap<string, Uint8Array>;
+  /** weights.bin when the runtime takes bytes; null when the package stays `onDisk`. */
+  private readonly weights: HeldWeights | null;
 
   constructor(
     readonly manifest: FaceptorManifest,
     /** Verified file bytes by package path (graphs and the weights file); empty when the package stays `onDisk`. */
-    private readonly files: ReadonlyMap<string, Uint8Array>,
+    files: ReadonlyMap<string, Uint8Array>,
     private readonly backend: InferenceBackend,
     /** Where the package came from, for messages. */
     readonly origin: string,
@@ -80,8 +87,16 @@ export class FaceptorModel {
      * here but the host-fed constants, by their offset in weights.bin.
      */
     private readonly onDisk?: { readonly localPath: (path: string) => string; readonly feedBytes: ReadonlyMap<number, Uint8Array> },
+    /**
+     * weights.bin with a way to read it again, so it can be dropped once every session exists (see held-weights.ts);
+     * default: the bytes in `files`, kept.
+     */
+    weights?: HeldWeights,
   ) {
     this.available = manifest.tasks.map((t) => t.name);
+    this.graphFiles = new Map([...files].filter(([path]) => path !== manifest.weights));
+    const bytes = files.get(manifest.weights);
+    this.weights = weights ?? (bytes ? new HeldWeights(bytes) : null);
   }
 
   /**
@@ -90,7 +105,7 @@ export class FaceptorModel {
    * (its caller releases it once its in-flight runs are done).
    */
   rebind(backend: InferenceBackend): FaceptorModel {
-    return new FaceptorModel(this.manifest, this.files, backend, this.origin, this.onDisk);
+    return new FaceptorModel(this.manifest, this.graphFiles, backend, this.origin, this.onDisk, this.weights ?? undefined);
   }
 
   get provider(): string { return this.backend.provider; }
@@ -114,6 +129,12 @@ export class FaceptorModel {
   /** Graph files whose sessions exist (opened lazily on first use). */
   openedGraphs(): string[] { return [...this.sessions.keys()]; }
 
+  /** Whether this model holds weights.bin in memory now (false on disk, and once every session exists). */
+  get holdsWeightsBytes(): boolean { return this.weights?.held ?? false; }
+
+  /** Every graph file of the package: the shared encoder and the head graphs. */
+  private get graphs(): string[] { return [this.manifest.encoder.file, ...this.manifest.heads.map((h) => h.file)]; }
+
   resetRunCounts(): void {
     this.runCounts.encoder112 = 0;
     this.runCounts.encoder512 = 0;
@@ -132,13 +153,15 @@ export class FaceptorModel {
       if (this.onDisk && this.backend.createSessionFromFile) {
         opening = this.backend.createSessionFromFile(this.onDisk.localPath(file), { outputsOnDevice });
       } else {
-        const bytes = this.files.get(file);
-        const weights = this.files.get(this.manifest.weights);
-        if (!bytes || !weights) throw new ModelPackageError('missing-file', file, `${this.origin}: ${file} is not part of the package, or its bytes were not loaded (a package kept on disk needs a backend that opens files)`);
-        opening = this.backend.createSession(bytes, { externalData: [{ path: this.manifest.weights, data: weights }], outputsOnDevice });
+        const bytes = this.graphFiles.get(file);
+        const held = this.weights;
+        if (!bytes || !held) throw new ModelPackageError('missing-file', file, `${this.origin}: ${file} is not part of the package, or its bytes were not loaded (a package kept on disk needs a backend that opens files)`);
+        opening = held.get().then((weights) => this.backend.createSession(bytes, { externalData: [{ path: this.manifest.weights, data: weights }], outputsOnDevice }));
+        void opening.then(() => this.dropWeightsOnceAllOpen(), () => undefined);
       }
       s = opening.catch((err: unknown) => {
         this.sessions.delete(file); // a later call may retry (e.g. after an EP change)
+        if (err instanceof ModelPackageError) throw err; // weights.bin read again and refused: that is the problem
         throw new ModelPackageError('graph-load-failed', file, `${this.origin}: the runtime cannot open ${file}: ${(err as Error).message}`, { cause: err });
       });
       this.sessions.set(file, s);
@@ -210,12 +233,32 @@ export class FaceptorModel {
     return { out, ms };
   }
 
+  /**
+   * Once every graph has its session, the runtime holds every weight: slice out the host-fed constants (the only
+   * weights the host itself reads), then let the JS copy of weights.bin go.
+   */
+  private async dropWeightsOnceAllOpen(): Promise<void> {
+    const held = this.weights;
+    if (!held?.held || this.released || !this.graphs.every((g) => this.sessions.has(g))) return;
+    const opened = await Promise.allSettled(this.graphs.map((g) => this.sessions.get(g)!));
+    if (opened.some((o) => o.status === 'rejected')) return;
+    try {
+      for (const g of [this.manifest.encoder, ...this.manifest.heads]) {
+        for (const feeds of g.groups) await this.constFeeds(g.file, feeds);
+      }
+    } catch {
+      return; // a constant that cannot be read fails the run that needs it, with its own message
+    }
+    held.drop();
+  }
+
   /** A graph's constant feeds for one input group (sliced from the weights once, then reused every frame). */
-  private constFeeds(file: string, feeds: GroupFeeds): Record<string, TensorData> {
+  private async constFeeds(file: string, feeds: GroupFeeds): Promise<Record<string, TensorData>> {
     const key = `${file}@${feeds.group}`;
     let c = this.constCache.get(key);
     if (!c) {
-      const weights = this.files.get(this.manifest.weights);
+      const needsWeights = !this.onDisk && feeds.feeds.some((f) => f.type === 'float32');
+      const weights = needsWeights && this.weights ? await this.weights.get() : undefined;
       const fed = this.onDisk?.feedBytes;
       c = constFeedTensors(feeds.feeds, weights ?? ((offset, length) => {
         const b = fed?.get(offset);
@@ -236,7 +279,7 @@ export class FaceptorModel {
     const entries = tasks.map((n) => this.manifest.tasks.find((g) => g.name === n)!);
     const heads = this.manifest.heads.filter((h) => entries.some((e) => e.graph === h.name));
     const feats = [...new Set(heads.flatMap((h) => h.inputs))];
-    const encFeeds = this.constFeeds(encoder.file, encoder.groups.find((g) => g.group === group)!);
+    const encFeeds = await this.constFeeds(encoder.file, encoder.groups.find((g) => g.group === group)!);
     const enc = await this.timedRun(encoder.file, { [encoder.input.name]: batch, ...encFeeds }, feats, t);
     count(encoder.file);
     if (group === 112) { t.encoder112Ms += enc.ms; runs.encoder112++; } else { t.encoder512Ms += enc.ms; runs.encoder512++; }
@@ -256,7 +299,7 @@ export class FaceptorModel {
       const mine = entries.filter((e) => e.graph === head.name);
       const wantAttention = !!opts.layerAttention && mine.some((e) => e.outputs.some((o) => o.name === CROSS_ATTENTION_OUTPUT));
       const wanted = new Map(mine.map((e) => [e.name, fetchesFor(e, wantAttention)]));
-      const feeds: Record<string, TensorData> = { ...this.constFeeds(head.file, head.groups.find((g) => g.group === group)!) };
+      const feeds: Record<string, TensorData> = { ...await this.constFeeds(head.file, head.groups.find((g) => g.group === group)!) };
       for (const input of head.inputs) feeds[input] = feats[input];
       const plan = head.kind === 'decoder' ? planDecoderBatch(mine.filter((e) => e.queryOffset !== null).map((e) => ({
         name: e.name, queryOffset: e.queryOffset!, queries: e.queries, maps: wanted.get(e.name)!.some((o) => o.from === DECODER_IO.maps),

@@ -9,6 +9,7 @@ import { MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_MIN_VERSION, MANIFEST_VERSION,
 import type { InferenceBackend } from '../backend.ts';
 import { ModelPackageError, PackageFileMissing } from './errors.ts';
 import { FaceptorModel } from './model.ts';
+import { HeldWeights } from './held-weights.ts';
 import type { ModelPackageSource } from './source.ts';
 
 export interface LoadPackageOptions {
@@ -134,7 +135,13 @@ export async function loadFaceptorPackage(source: ModelPackageSource, backend: I
   // with write access to the package folder, as with any local file a program opens.
   const onDisk = !!(source.localPath && source.hashFile && source.readRange && backend.createSessionFromFile);
   const files = await readVerifiedFiles(source, manifest, opts, onDisk);
-  if (!onDisk) return new FaceptorModel(manifest, files, backend, source.description);
+  if (!onDisk) {
+    // The model drops weights.bin once the runtime holds every weight; reading it again goes through the same
+    // size and sha256 checks (or the host's record of a verified copy, as on this load).
+    const weightsFile = manifest.files.find((f) => f.path === manifest.weights)!;
+    const reread = async () => (await readVerifiedFiles(source, { ...manifest, files: [weightsFile] }, { alreadyVerified: opts.alreadyVerified }, false)).get(weightsFile.path)!;
+    return new FaceptorModel(manifest, files, backend, source.description, undefined, new HeldWeights(files.get(manifest.weights)!, reread));
+  }
   // The host-fed constants (position tables, …) are the only weights.bin bytes the host itself needs.
   const feedBytes = new Map<number, Uint8Array>();
   for (const g of [...manifest.encoder.groups, ...manifest.heads.flatMap((h) => h.groups)]) {
