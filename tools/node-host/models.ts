@@ -1,4 +1,5 @@
 /** Reads the BlazeFace detector files installed by `npm run setup:models` (tools/setup/install-models.mjs). */
+import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BLAZEFACE } from '../../src/core/detect/blazeface.ts';
@@ -9,7 +10,17 @@ import { InputFileError, readRegularFile } from './regular-file.ts';
 /** The detector files are < 1 MB; a bigger (or endless) file is not one. */
 const MAX_DETECTOR_BYTES = 64 * 1024 * 1024;
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The folder holding this package's package.json: the checkout when run from source (tools/node-host → ../..),
+ * node_modules/faceptor-web when installed from the packed tarball (whose code sits one level deeper, in dist-lib/).
+ */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 4; up++, dir = dirname(dir)) if (existsSync(join(dir, 'package.json'))) return dir;
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+export const REPO_ROOT = packageRoot();
 export const DEFAULT_BLAZEFACE_DIR = join(REPO_ROOT, 'public', 'models', 'blazeface');
 
 async function readModel(dir: string, file: string): Promise<Uint8Array> {
