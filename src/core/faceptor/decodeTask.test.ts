@@ -10,7 +10,7 @@ const FULL = `${GOLDEN}/faceptor_full`;
 const hasGolden = existsSync(`${FULL}/manifest.json`);
 const f32 = (file: string) => { const b = readFileSync(`${FULL}/${file}`); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
 
-// crop for a box (100, 40)–(300, 240) at zoom s: x = 200 + (u − 255.5)·200/(512·s) (§3.2 closed form)
+// crop for a box (100, 40)–(300, 240) at zoom s: x = 200 + (u − 255.5)·200/(512·s) (docs/model.md §3.3 closed form)
 const box = { x1: 100, y1: 40, x2: 300, y2: 240 };
 
 describe('batchItem', () => {

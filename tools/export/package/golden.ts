@@ -94,7 +94,7 @@ function faces(t: Tensor): Float32Array[] {
   return Array.from({ length: t.dims[0] }, (_, n) => t.data.subarray(n * per, (n + 1) * per));
 }
 
-/** §6.1 ParsingOutput of [N, Q, h, w] logits with the core decoder: NHWC [N, 512, 512, Q]. */
+/** docs/model.md §6.4 ParsingOutput of [N, Q, h, w] logits with the core decoder: NHWC [N, 512, 512, Q]. */
 function parsingOutput(l: Tensor): Tensor {
   const [N, Q, h, w] = l.dims;
   const out = new Float32Array(N * 512 * 512 * Q);
