@@ -152,7 +152,7 @@ describe('parsing (docs/model.md §6.4)', () => {
   });
 
   it.skipIf(!hasGolden).each([['parsing_celebam', 19], ['parsing_lapa', 11]] as const)('%s: reproduces the golden 512 map where the subsampled 128 logits determine it', (task, Q) => {
-    // logits_128 is stored at rows/cols 0,5,…,125,127; head_output at 0,17,…,510,511 (golden README). Output
+    // logits_128 is stored at rows/cols 0,5,…,125,127; head_output at 0,17,…,510,511 (docs/testing.md §5). Output
     // rows/cols 0, 510 and 511 read only input rows/cols 0 and 127 (src = 0 clamped; 127.125 and 127.375 with
     // i1 clamped to 127), so those 9 pixels per class are fully determined. Every other input is filled with
     // huge garbage: if the upsample touched it with a non-zero weight, the comparison would fail by ~1e6.

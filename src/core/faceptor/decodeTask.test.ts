@@ -43,7 +43,7 @@ describe.skipIf(!hasGolden)('every Faceptor-Full task decodes from the golden gr
         const n = (raw as { landmark: Float32Array }).landmark;
         expect(r.points[3][0]).toBeCloseTo(200 + ((n[6] * 512 - 0.5 - 255.5) * 200) / (512 * s), 6);
         expect(r.points[3][1]).toBeCloseTo(140 + ((n[7] * 512 - 0.5 - 255.5) * 200) / (512 * s), 6);
-        // random weights: points sit near the crop centre (golden README), i.e. near the box centre
+        // random weights: points sit near the crop centre (docs/testing.md §5), i.e. near the box centre
         for (const [x, y] of r.points) expect(Math.hypot(x - 200, y - 140)).toBeLessThan(50);
         break;
       }

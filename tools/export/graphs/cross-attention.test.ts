@@ -200,7 +200,7 @@ describe('cross_attention output (Layer-Attention golden fixture)', () => {
     expect(manifest.variant).toBe('layer_attention');
     expect(manifest.dims.decoderLevels).toBe(LAYER_ATTENTION_BLOCKS.length);
     const layers = manifest.dims.decoderLayers!;
-    expect(layers).toBe(9); // golden README: 9 decoder layers
+    expect(layers).toBe(9); // docs/testing.md §5: 9 decoder layers
     for (const t of manifest.tasks) {
       const names = t.outputs.map((o) => o.name);
       if (TASKS[t.name].type === 'recog') { expect(names).not.toContain('cross_attention'); continue; }

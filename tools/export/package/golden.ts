@@ -50,8 +50,8 @@ export interface GoldenReport {
 }
 
 /**
- * Tolerances. fp32: the golden README's suggestion (`1e-4 + 1e-4·abs_max`, landmarks 1e-5, labels 1e-4).
- * fp16 (matrices stored as half, vectors float32, all maths float32): measured worst on the four shared golden
+ * Tolerances. fp32: the golden data's suggestion, docs/testing.md §5 (`1e-4 + 1e-4·abs_max`, landmarks 1e-5, labels
+ * 1e-4). fp16 (matrices stored as half, vectors float32, all maths float32): measured worst on the four shared golden
  * sets is 1.3e-2·abs_max (heatmap_acted of Layer-Attention; logits ≤ 1.0e-2), landmarks 8.8e-4 (naive 300W),
  * labels 1.07% (Layer-Attention LaPa: random weights leave many near-ties). The bound keeps ~2× margin:
  * `1e-3 + 3e-2·abs_max`, landmarks 2e-3 (one pixel of the 512 crop), labels 2.5%.
