@@ -4,7 +4,7 @@
  * - live camera: every task's overlay and panel appear, faces keep their track id, the 512 pass runs on fewer frames
  *   than the 112 pass on a slow device (results carried in between);
  * - a dropped photo: the JSON export holds every task; WebGPU and WASM agree with the Node CLI on the same PNG
- *   within the tolerances documented in README ("Browser vs Node parity"); the page is cross-origin isolated and
+ *   within the tolerances of docs/testing.md §3 (browser vs Node parity); the page is cross-origin isolated and
  *   WASM runs min(cores, 4) threads, with the same results as on one thread (`?threads=1`);
  * - identity gallery: enrol, reload, still matched; delete all empties it;
  * - refused packages (hash mismatch, missing file, foreign manifest, newer format) name the problem, and a model
@@ -24,7 +24,7 @@ import { FACES } from './support/paths.ts';
 import { startPreview, type PreviewServer } from './support/preview.ts';
 
 const TASK_FIELDS = ['landmarks', 'parsing', 'age', 'expression', 'attributes', 'identity'] as const;
-/** Browser vs Node CLI, same PNG, default heads (README "Browser vs Node parity"). */
+/** Browser vs Node CLI, same PNG, default heads (docs/testing.md §3). */
 const TOLERANCE = { landmarks: 0.01, parsing: 0.02, ageYears: 0.5, expression: 0.02, attributes: 0.02, identity: 1e-3 };
 /** WASM 1 thread vs N threads, same page build: only summation order may differ (float rounding, no more). */
 const THREADS_TOLERANCE = { landmarks: 1e-4, parsing: 1e-3, ageYears: 1e-3, expression: 1e-4, attributes: 1e-4, identity: 1e-5 };

@@ -1,6 +1,6 @@
 /**
- * Debian Chromium through playwright-core (never `playwright install`). Flags from ENVIRONMENT.md: keep the browser
- * off the (closed) network; `--enable-unsafe-webgpu` gives a SwiftShader WebGPU adapter in headless mode.
+ * Debian Chromium through playwright-core (never `playwright install`). Flags from docs/environment.md §3: keep the
+ * browser off the (closed) network; `--enable-unsafe-webgpu` gives a SwiftShader WebGPU adapter in headless mode.
  * playwright gives every launch a fresh temporary profile (user data dir).
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';

@@ -1,7 +1,8 @@
 /**
  * How far two analyses of the same image disagree, task by task, in the JSON form both the app's export and the
  * CLI write (src/pipeline/analysis-json.ts). Faces are paired in order (both sides sort by score; the specs use
- * single-face photos). Used to hold the browser (WebGPU, WASM) to the Node CLI within the tolerances in README.
+ * single-face photos). Used to hold the browser (WebGPU, WASM) to the Node CLI within the tolerances of
+ * docs/testing.md §3.
  */
 import { decodeRle } from '../../src/pipeline/faceptor/json.ts';
 

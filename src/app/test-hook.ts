@@ -1,5 +1,5 @@
 /**
- * Documented test hook (README "Testing"): `window.__faceptor.state()` returns a plain snapshot of the stores so
+ * Documented test hook (docs/testing.md §4): `window.__faceptor.state()` returns a plain snapshot of the stores so
  * that e2e tests read results (boxes, task fields, provider, model, gallery) without scraping pixels. Analyses are
  * given in the export/CLI JSON form (src/pipeline/analysis-json.ts: parsing masks as RLE) plus the video fields.
  * Read-only; the app never depends on it.

@@ -22,7 +22,7 @@
  *   all tasks, session runs per image, time outside session.run (issue 10's targets).
  *
  * The project's target is "everything but session.run ≤ 20 % of the detection frame time on WASM"; Node's CPU
- * run is faster than ORT-web WASM (~0.5 vs ~2.7 ms for the 128 model, ENVIRONMENT.md), so the Node share is a
+ * run is faster than ORT-web WASM (~0.5 vs ~2.7 ms for the 128 model, docs/environment.md §2), so the Node share is a
  * pessimistic bound for the browser.
  */
 import { escapeLinesForTerminal } from './terminal-text.ts';

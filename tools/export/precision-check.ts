@@ -76,7 +76,7 @@ function smoothField(rows: number, width: number, seed: number): Float32Array {
 }
 
 /**
- * Values like the golden sets' (golden README "Random, seeded weights"): weights N(0, 1/sqrt(fan_in)), ×4 on the
+ * Values like the golden sets' (docs/testing.md §5, random seeded weights): weights N(0, 1/sqrt(fan_in)), ×4 on the
  * final output layers; biases N(0, 0.05); norm scales 1 + N(0, 0.1); BN mean N(0, 0.1), var U(0.5, 1.5); queries
  * N(0, 1); level embeddings and class token N(0, 0.5); a smooth position table. The exporter's own bench uses
  * U(±0.05) everywhere, which at real width makes every output nearly constant (heatmap logits ~±0.02, not ±55–80)

@@ -360,7 +360,7 @@ describe('Layer-Attention cross-attention shares through the pipeline', () => {
       expect(Object.keys(shares).sort()).toEqual([...decoderTasks].sort());
       for (const n of decoderTasks) {
         const s = shares[n]!;
-        expect(s.map((x) => x.block)).toEqual([11, 1, 3, 5, 7, 9]); // memory order of faceptor-model.md §5.4
+        expect(s.map((x) => x.block)).toEqual([11, 1, 3, 5, 7, 9]); // memory order of docs/model.md §5.4
         expect(sum(s.map((x) => x.fraction))).toBeCloseTo(1, 9);
         for (const x of s) expect(x.fraction > 0 && x.fraction < 1).toBe(true);
       }

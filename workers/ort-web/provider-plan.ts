@@ -1,7 +1,7 @@
 /**
  * Which execution providers to try, in order, and why. Pure so that the policy is unit-tested without a browser.
  *
- * Policy (ENVIRONMENT.md): ORT-web's `['webgpu', 'wasm']` falls back *silently*, so we try `['webgpu']` alone
+ * Policy (docs/environment.md §4.2): ORT-web's `['webgpu', 'wasm']` falls back *silently*, so we try `['webgpu']` alone
  * first — then we know which EP we got — and only then `['wasm']`, recording the reason for the fallback.
  */
 export type ProviderPreference = 'auto' | 'webgpu' | 'wasm';

@@ -1,5 +1,5 @@
 /**
- * Layer-Attention (faceptor-model.md §5.4): for each task, the share of its decoder's cross-attention that falls
+ * Layer-Attention (docs/model.md §5.4): for each task, the share of its decoder's cross-attention that falls
  * on each encoder block's features. One small bar chart per task, bars in block order, all on one scale so tasks
  * can be compared.
  */

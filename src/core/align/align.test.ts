@@ -59,7 +59,7 @@ describe('estimateSimilarity', () => {
 });
 
 describe('templates', () => {
-  it('LaPa 512 template equals the numbers of faceptor-model.md §3.2', () => {
+  it('LaPa 512 template equals the numbers of docs/model.md §3.5', () => {
     close(LAPA_512.flat(), [195.6172, 225.5586, 315.3828, 225.5586, 255.5, 285.4414, 219.5703, 359.6961, 291.4297, 359.6961], 1e-4);
   });
 
@@ -83,7 +83,7 @@ describe('templates', () => {
 });
 
 describe('group B crops', () => {
-  it('box crop equals the closed form of §3.2: x = c + (u − 255.5)·bw/(512·s)', () => {
+  it('box crop equals the closed form of docs/model.md §3.3: x = c + (u − 255.5)·bw/(512·s)', () => {
     const [x1, y1, x2, y2, s] = [100, 50, 300, 290, 0.8];
     const inv = invertAffine(officialBoxCrop512(x1, y1, x2, y2, s).matrix);
     for (const [u, v] of [[0, 0], [255.5, 255.5], [511, 17], [100.25, 400]]) {

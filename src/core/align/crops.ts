@@ -1,5 +1,5 @@
 /**
- * Crop specifications: how each network input is cut from the source image (faceptor-model.md §3).
+ * Crop specifications: how each network input is cut from the source image (docs/model.md §3).
  * A crop is a 2×3 matrix image → crop (pixel centres at integers on both sides), plus the optional LaPa tanh
  * warp applied after the matrix. `warpCrop` (src/core/image/warp.ts) renders a spec; `cropPointToImage` maps
  * network outputs back.
@@ -24,7 +24,7 @@ export interface CropSpec {
   readonly tanhWarp?: number;
 }
 
-/** LaPa's official warp factor (§3.2). */
+/** LaPa's official warp factor (docs/model.md §3.5). */
 export const LAPA_WARP_FACTOR = 0.8;
 
 /** Validates BlazeFace keypoints and returns the four used by the fits: image-left eye, image-right eye, nose, mouth. */
@@ -47,7 +47,7 @@ export function fitKeypointsToTemplate(keypoints: readonly Point[], template5: r
   return estimateSimilarity(fitKeypoints(keypoints), fourPointTemplate(template5));
 }
 
-/** Group A (recognition, age, attributes, expression): the ArcFace 112 alignment (§3.1). */
+/** Group A (recognition, age, attributes, expression): the ArcFace 112 alignment (docs/model.md §3.1). */
 export function crop112(keypoints: readonly Point[]): CropSpec {
   return { size: 112, matrix: fitKeypointsToTemplate(keypoints, ARCFACE_112) };
 }
@@ -56,8 +56,8 @@ export function crop112(keypoints: readonly Point[]): CropSpec {
 export interface FaceSquare { readonly cx: number; readonly cy: number; readonly side: number; readonly angle: number }
 
 /**
- * The landmark box (§3.2 COFW rule: a square around the face's landmarks) estimated from the keypoints: the
- * mean-face landmark box of templates.ts carried into the image by the inverse ArcFace fit.
+ * The landmark box (docs/model.md §3.3 COFW rule: a square around the face's landmarks) estimated from the keypoints:
+ * the mean-face landmark box of templates.ts carried into the image by the inverse ArcFace fit.
  * `upright: true` (default) keeps the fit's roll so a tilted head is presented upright to the network;
  * `false` gives the axis-aligned box of the official evaluation crops.
  */
@@ -70,8 +70,8 @@ export function landmarkBoxFromKeypoints(keypoints: readonly Point[], upright = 
 }
 
 /**
- * Box crop of §3.2 for a square box: u' = s·(u − 255.5) + 255.5 with u = (x − x1)·512/side − 0.5, i.e. the box
- * enlarged by 1/s about its centre and resampled to 512. With `angle` ≠ 0 the square is rotated by `angle`
+ * Box crop of docs/model.md §3.3 for a square box: u' = s·(u − 255.5) + 255.5 with u = (x − x1)·512/side − 0.5, i.e.
+ * the box enlarged by 1/s about its centre and resampled to 512. With `angle` ≠ 0 the square is rotated by `angle`
  * about its centre first (the crop's axes follow the box's).
  */
 export function boxCrop512(box: FaceSquare, scaleMu: number): CropSpec {
@@ -83,7 +83,10 @@ export function boxCrop512(box: FaceSquare, scaleMu: number): CropSpec {
   return { size: 512, matrix: [a, b, 255.5 - (a * box.cx + b * box.cy), d, e, 255.5 - (d * box.cx + e * box.cy)] };
 }
 
-/** The official box crop for an axis-aligned (x1, y1, x2, y2) box, any aspect, exactly as §3.2 composes it. */
+/**
+ * The official box crop for an axis-aligned (x1, y1, x2, y2) box, any aspect, exactly as docs/model.md §3.3
+ * composes it.
+ */
 export function officialBoxCrop512(x1: number, y1: number, x2: number, y2: number, scaleMu: number): CropSpec {
   if (!(x2 > x1) || !(y2 > y1)) throw new Error('officialBoxCrop512: empty box');
   const sx = 512 / (x2 - x1), sy = 512 / (y2 - y1);
@@ -99,7 +102,7 @@ export function landmarkCrop(keypoints: readonly Point[], scaleMu: number, uprig
   return boxCrop512(landmarkBoxFromKeypoints(keypoints, upright), scaleMu);
 }
 
-/** parsing_lapa: 4-point similarity to the LaPa 512 template plus the tanh warp f = 0.8 (§3.2). */
+/** parsing_lapa: 4-point similarity to the LaPa 512 template plus the tanh warp f = 0.8 (docs/model.md §3.5). */
 export function lapaCrop(keypoints: readonly Point[]): CropSpec {
   return { size: 512, matrix: fitKeypointsToTemplate(keypoints, LAPA_512), tanhWarp: LAPA_WARP_FACTOR };
 }

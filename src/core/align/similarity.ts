@@ -1,7 +1,7 @@
 /**
  * Least-squares similarity transform (uniform scale + rotation + translation, NO reflection) between two point
  * sets: Umeyama (1991), the same estimator as scikit-image's `SimilarityTransform.estimate` that the official
- * LaPa pre-processing uses (faceptor-model.md §3.2) and InsightFace's `estimate_norm`.
+ * LaPa pre-processing uses (docs/model.md §3.5) and InsightFace's `estimate_norm`.
  *
  * For 2-D the closed form is simple: with centred points p (source) and q (target), treat them as complex
  * numbers; the best rotation·scale is z = Σ conj(p)·q / Σ|p|². This equals Umeyama's SVD solution when the

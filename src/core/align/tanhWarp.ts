@@ -1,5 +1,5 @@
 /**
- * The LaPa tanh warp (faceptor-model.md §3.2), one axis at a time. "Aligned" coordinates are the similarity
+ * The LaPa tanh warp (docs/model.md §3.5), one axis at a time. "Aligned" coordinates are the similarity
  * frame M·(x, y); "output" coordinates are the pixels of the warped crop the network sees. The central band
  * |a| ≤ 1 − f is a plain similarity crop; towards the borders an ever larger field of view is compressed.
  */

@@ -5,7 +5,7 @@
  */
 import type { Point } from '../types.ts';
 
-/** InsightFace ArcFace 112×112 template (faceptor-model.md §3.1; external convention used by MS1MV3). */
+/** InsightFace ArcFace 112×112 template (docs/model.md §3.1; external convention used by MS1MV3). */
 export const ARCFACE_112: readonly Point[] = [
   [38.2946, 51.6963],
   [73.5318, 51.5014],
@@ -15,8 +15,8 @@ export const ARCFACE_112: readonly Point[] = [
 ];
 
 /**
- * LaPa 512 template (§3.2): the official points (196,226), (316,226), (256,286), (220,360.4), (292,360.4) on a
- * 512 canvas, mapped by p/256 − 1 to [−1, 1] and then by (q + 1)·511/2 to the 512 frame. Computed here from the
+ * LaPa 512 template (docs/model.md §3.5): the official points (196,226), (316,226), (256,286), (220,360.4), (292,360.4)
+ * on a 512 canvas, mapped by p/256 − 1 to [−1, 1] and then by (q + 1)·511/2 to the 512 frame. Computed here from the
  * official numbers so that the derivation stays visible.
  */
 export const LAPA_512: readonly Point[] = (
@@ -38,9 +38,9 @@ export function fourPointTemplate(template: readonly Point[]): Point[] {
 }
 
 /**
- * Landmark box of a mean face in ARCFACE_112 coordinates (COFW rule, §3.2: a square around the landmarks).
- * Derived offline, once: dlib/OpenFace's 68-point mean shape (`TEMPLATE` of openface/align_dlib.py) fitted to
- * ARCFACE_112 by a 5-point similarity (eye centres = means of 36–41 / 42–47, nose 30, mouth corners 48 / 54);
+ * Landmark box of a mean face in ARCFACE_112 coordinates (COFW rule, docs/model.md §3.3: a square around the
+ * landmarks). Derived offline, once: dlib/OpenFace's 68-point mean shape (`TEMPLATE` of openface/align_dlib.py) fitted
+ * to ARCFACE_112 by a 5-point similarity (eye centres = means of 36–41 / 42–47, nose 30, mouth corners 48 / 54);
  * the 68 fitted points span x ∈ [14.95, 98.39], y ∈ [38.93, 120.81]. Square side = the larger extent.
  * This turns the detector's keypoints into the box the landmark heads were evaluated with (the mapping from a
  * detector to the 300W/WFLW boxes is UNKNOWN in the spec; this is our documented choice).

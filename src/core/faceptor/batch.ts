@@ -1,5 +1,5 @@
 /**
- * One decoder run for several tasks (faceptor-model.md §5): the queries of every task in the run are concatenated
+ * One decoder run for several tasks (docs/model.md §5.5): the queries of every task in the run are concatenated
  * and self-attention is blocked across tasks with an additive mask, which makes each task's rows exactly what a
  * run with its own queries alone would give (cross-attention, FFN and every norm act per query; only self-attention
  * mixes queries, and the mask confines it to the task's own block). This module plans the feeds of such a run and

@@ -104,7 +104,7 @@ describe('landmarks', () => {
   });
 
   it('maps normalised points to crop pixels (n·512 − 0.5) and to the image through the inverse crop', () => {
-    // official box crop, closed form §3.2: x = c + (u − 255.5)·bw/(512·s)
+    // official box crop, closed form docs/model.md §3.3: x = c + (u − 255.5)·bw/(512·s)
     const box = { x1: 100, y1: 40, x2: 300, y2: 240 }, s = 0.8;
     const k = (512 * s) / 200;
     const spec: CropSpec = { size: 512, matrix: [k, 0, 255.5 - k * 200, 0, k, 255.5 - k * 140] };
@@ -127,7 +127,7 @@ describe('landmarks', () => {
   });
 });
 
-describe('parsing (§6.1)', () => {
+describe('parsing (docs/model.md §6.4)', () => {
   it('matches PyTorch bilinear align_corners=False on the documented 2×2 → 4×4 example', () => {
     const out = upsampleParsingLogits([1, 2, 3, 4], 1, 2, 2, 4, 4);
     expect(Array.from(out)).toEqual([1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4]);
@@ -152,7 +152,7 @@ describe('parsing (§6.1)', () => {
   });
 
   it.skipIf(!hasGolden).each([['parsing_celebam', 19], ['parsing_lapa', 11]] as const)('%s: reproduces the golden 512 map where the subsampled 128 logits determine it', (task, Q) => {
-    // logits_128 is stored at rows/cols 0,5,…,125,127; head_output at 0,17,…,510,511 (golden README). Output
+    // logits_128 is stored at rows/cols 0,5,…,125,127; head_output at 0,17,…,510,511 (docs/testing.md §5). Output
     // rows/cols 0, 510 and 511 read only input rows/cols 0 and 127 (src = 0 clamped; 127.125 and 127.375 with
     // i1 clamped to 127), so those 9 pixels per class are fully determined. Every other input is filled with
     // huge garbage: if the upsample touched it with a non-zero weight, the comparison would fail by ~1e6.

@@ -1,5 +1,5 @@
 /**
- * Decoding of Faceptor's raw outputs into results (faceptor-model.md §6, §8). Pure functions over typed arrays:
+ * Decoding of Faceptor's raw outputs into results (docs/model.md §6, §8). Pure functions over typed arrays:
  * no runtime, no DOM. Labels and colours come from the task registry (tasks.ts). Every function validates the
  * size of what it is given and throws a clear error instead of decoding garbage.
  *
@@ -27,7 +27,7 @@ export function sigmoid(z: number): number {
   return e / (1 + e);
 }
 
-// ---------------------------------------------------------------------------------------------- age (§8, DLDL)
+// -------------------------------------------------------------------------------------- age (docs/model.md §8.2, DLDL)
 
 export interface AgeResult {
   /** Expected age Σ k·p_k in years. */
@@ -102,7 +102,7 @@ export function presentAttributes(probs: Record<string, number>, threshold = 0.5
 // -------------------------------------------------------------------------------------------------- landmarks
 
 /**
- * AlignOutput (§6.2) for one heatmap of `width`×`height` raw logits starting at `offset`:
+ * AlignOutput (docs/model.md §6.5) for one heatmap of `width`×`height` raw logits starting at `offset`:
  * p = sigmoid, soft-argmax over the whole map (den = max(Σp, 1e-6)), normalised n = ((x + 0.5)/W, (y + 0.5)/H).
  */
 export function softArgmax(heatmap: Floats, width: number, height: number, offset = 0): Point {
@@ -131,7 +131,7 @@ export interface LandmarkResult {
   readonly image: Point[];
 }
 
-/** Landmarks from normalised points ([Q, 2] flattened, x then y), mapped back through the crop (§3.2). */
+/** Landmarks from normalised points ([Q, 2] flattened, x then y), mapped back through the crop (docs/model.md §3.3). */
 export function landmarksFromNormalised(normalised: Floats, points: number, spec: CropSpec): LandmarkResult {
   expectLength(normalised, points * 2, 'landmarksFromNormalised');
   const n: Point[] = [], crop: Point[] = [], image: Point[] = [];
@@ -161,7 +161,7 @@ export function landmarksFromHeatmaps(heatmaps: Floats, points: number, side: nu
 
 export interface AxisTaps { readonly i0: Int32Array; readonly i1: Int32Array; readonly w1: Float64Array }
 
-/** §6.1 per axis: src = max((i + 0.5)·in/out − 0.5, 0), i0 = floor, i1 = min(i0 + 1, in − 1). */
+/** docs/model.md §6.4 per axis: src = max((i + 0.5)·in/out − 0.5, 0), i0 = floor, i1 = min(i0 + 1, in − 1). */
 export function bilinearTaps(inSize: number, outSize: number): AxisTaps {
   const i0 = new Int32Array(outSize), i1 = new Int32Array(outSize), w1 = new Float64Array(outSize);
   const scale = inSize / outSize;
@@ -188,7 +188,7 @@ function toHwc(logits: Floats, classes: number, plane: number): Float32Array {
 }
 
 /**
- * ParsingOutput exactly as §6.1: bilinear resize (PyTorch align_corners=False = ONNX half_pixel) of the
+ * ParsingOutput exactly as docs/model.md §6.4: bilinear resize (PyTorch align_corners=False = ONNX half_pixel) of the
  * [Q, inH, inW] logits of one face to outH×outW, returned NHWC [outH, outW, Q] like the official map.
  */
 export function upsampleParsingLogits(logits: Floats, classes: number, inH: number, inW: number, outH = 512, outW = 512): Float32Array {
@@ -226,7 +226,7 @@ export function argmaxLastAxis(map: Floats, classes: number): Uint8Array {
 }
 
 /**
- * Labels of the §6.1 map (upsample + arg-max) without materialising the outH×outW×Q float map: same
+ * Labels of the docs/model.md §6.4 map (upsample + arg-max) without materialising the outH×outW×Q float map: same
  * arithmetic as `upsampleParsingLogits`, one pixel at a time (≈1 MB less garbage per face and frame).
  */
 export function parsingLabels(logits: Floats, classes: number, inH: number, inW: number, outH = 512, outW = 512): Uint8Array {
@@ -330,9 +330,9 @@ export function cropLabelsToImage(spec: CropSpec, imageWidth: number, imageHeigh
 }
 
 /**
- * The official image-space decode (§3.2 "back to the image"): for every image pixel of the crop's footprint,
- * sample the NHWC size×size×Q logit map bilinearly at its crop position (taps outside the map read 0) and take
- * the arg-max. Exact but Q× the work of `labelsToImage`: use it for still images.
+ * The official image-space decode (docs/model.md §3.5 "back to the image"): for every image pixel of the crop's
+ * footprint, sample the NHWC size×size×Q logit map bilinearly at its crop position (taps outside the map read 0) and
+ * take the arg-max. Exact but Q× the work of `labelsToImage`: use it for still images.
  */
 export function logitsToImage(mapNhwc: Floats, classes: number, spec: CropSpec, imageWidth: number, imageHeight: number): ImageMask {
   const S = spec.size;
@@ -364,7 +364,7 @@ export function logitsToImage(mapNhwc: Floats, classes: number, spec: CropSpec, 
 
 // --------------------------------------------------------------------------------------------------- identity
 
-/** L2-normalised copy of an embedding (the recognition head's output is not normalised, §6). */
+/** L2-normalised copy of an embedding (the recognition head's output is not normalised, docs/model.md §6.1). */
 export function l2Normalize(embedding: Floats): Float32Array {
   let s = 0;
   for (let i = 0; i < embedding.length; i++) s += embedding[i] * embedding[i];
@@ -383,7 +383,7 @@ export interface LevelMass {
 }
 
 /**
- * Layer-Attention (§5.4): how much of a task's cross-attention mass falls on each memory level.
+ * Layer-Attention (docs/model.md §5.4): how much of a task's cross-attention mass falls on each memory level.
  * `weights` holds one or more attention tensors (e.g. one per decoder layer), each laid out
  * [rows, levels·tokensPerLevel] where rows = any leading axes flattened (heads × queries, or queries when the
  * weights are head-averaged as the official layer stores them). Level j covers tokens [j·S², (j+1)·S²).

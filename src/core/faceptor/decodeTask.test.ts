@@ -10,7 +10,7 @@ const FULL = `${GOLDEN}/faceptor_full`;
 const hasGolden = existsSync(`${FULL}/manifest.json`);
 const f32 = (file: string) => { const b = readFileSync(`${FULL}/${file}`); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
 
-// crop for a box (100, 40)–(300, 240) at zoom s: x = 200 + (u − 255.5)·200/(512·s) (§3.2 closed form)
+// crop for a box (100, 40)–(300, 240) at zoom s: x = 200 + (u − 255.5)·200/(512·s) (docs/model.md §3.3 closed form)
 const box = { x1: 100, y1: 40, x2: 300, y2: 240 };
 
 describe('batchItem', () => {
@@ -43,7 +43,7 @@ describe.skipIf(!hasGolden)('every Faceptor-Full task decodes from the golden gr
         const n = (raw as { landmark: Float32Array }).landmark;
         expect(r.points[3][0]).toBeCloseTo(200 + ((n[6] * 512 - 0.5 - 255.5) * 200) / (512 * s), 6);
         expect(r.points[3][1]).toBeCloseTo(140 + ((n[7] * 512 - 0.5 - 255.5) * 200) / (512 * s), 6);
-        // random weights: points sit near the crop centre (golden README), i.e. near the box centre
+        // random weights: points sit near the crop centre (docs/testing.md §5), i.e. near the box centre
         for (const [x, y] of r.points) expect(Math.hypot(x - 200, y - 140)).toBeLessThan(50);
         break;
       }

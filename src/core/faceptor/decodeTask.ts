@@ -37,7 +37,10 @@ export type TaskResult =
   | {
       readonly type: 'parsing'; readonly task: TaskName; readonly labels: readonly string[];
       readonly colours: readonly (readonly [number, number, number])[];
-      /** Per-pixel class of the crop (crop.size²), §6.1 upsample + arg-max; map to the image with `labelsToImage`. */
+      /**
+       * Per-pixel class of the crop (crop.size²), docs/model.md §6.4 upsample + arg-max; map to the image with
+       * `labelsToImage`.
+       */
       readonly mask: Uint8Array;
       readonly crop: CropSpec;
     };

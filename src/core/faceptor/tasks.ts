@@ -1,5 +1,5 @@
 /**
- * The one description of the Faceptor task family (faceptor-model.md §1, §3, §8).
+ * The one description of the Faceptor task family (docs/model.md §1, §3, §8).
  * The exporter, the pipeline, the CLI and the UI all read task names, groups, output counts, labels and
  * pre-processing constants from here — never from a copy.
  */
@@ -25,10 +25,10 @@ export const TASK_NAMES = [
 ] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
-/** Expression classes: all three datasets were remapped to the AffectNet order (§8). */
+/** Expression classes: all three datasets were remapped to the AffectNet order (docs/model.md §8.4). */
 export const EXPRESSION_LABELS = ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger'] as const;
 
-/** CelebA's 40 binary attributes in the official evaluator's order (§8). */
+/** CelebA's 40 binary attributes in the official evaluator's order (docs/model.md §8.3). */
 export const CELEBA_ATTRIBUTES = [
   '5_o_Clock_Shadow', 'Arched_Eyebrows', 'Attractive', 'Bags_Under_Eyes', 'Bald', 'Bangs', 'Big_Lips', 'Big_Nose',
   'Black_Hair', 'Blond_Hair', 'Blurry', 'Brown_Hair', 'Bushy_Eyebrows', 'Chubby', 'Double_Chin', 'Eyeglasses',
@@ -109,7 +109,7 @@ export interface LandmarkSet {
   readonly contours: readonly Contour[];
   /** Points normalising the NME (inter-ocular), used to scale drawing and smoothing. */
   readonly ocular: readonly [number, number];
-  /** Zoom of the box crop about its centre (§3.2): 0.8 for 300W/COFW/WFLW, 1.0 for AFLW. */
+  /** Zoom of the box crop about its centre (docs/model.md §3.3): 0.8 for 300W/COFW/WFLW, 1.0 for AFLW. */
   readonly scaleMu: number;
 }
 
@@ -171,7 +171,7 @@ const BASE_TASKS: readonly TaskName[] = [
   'recog_ms1mv3', 'age_morph2', 'biattr_celeba', 'affect_affectnet', 'affect_rafdb', 'parsing_celebam', 'align_300w',
 ];
 
-/** Which tasks each variant answers (§1). Layer-Attention defines the same 13-task model as Full. */
+/** Which tasks each variant answers (docs/model.md §1). Layer-Attention defines the same 13-task model as Full. */
 export const VARIANT_TASKS: { readonly [V in Variant]: readonly TaskName[] } = {
   naive: BASE_TASKS,
   base: BASE_TASKS,
@@ -199,18 +199,18 @@ export function isTaskName(name: string): name is TaskName {
   return (TASK_NAMES as readonly string[]).includes(name);
 }
 
-/** A task's type is its name up to the first underscore (§1). */
+/** A task's type is its name up to the first underscore (docs/model.md §1). */
 export function taskTypeOf(name: TaskName): TaskType {
   return TASKS[name].type;
 }
 
-/** Per-group input normalisation (§3): group A uses 0.5/0.5, group B FaRL/CLIP statistics. */
+/** Per-group input normalisation (docs/model.md §3.1, §3.2): group A uses 0.5/0.5, group B FaRL/CLIP statistics. */
 export const NORMALISATION: { readonly [G in InputGroup]: { readonly mean: readonly [number, number, number]; readonly std: readonly [number, number, number] } } = {
   112: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
   512: { mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711] },
 };
 
-/** Layer-Attention memory levels: block 11 first (level 0), then blocks 1, 3, 5, 7, 9 (§5.4). */
+/** Layer-Attention memory levels: block 11 first (level 0), then blocks 1, 3, 5, 7, 9 (docs/model.md §5.4). */
 export const LAYER_ATTENTION_BLOCKS = [11, 1, 3, 5, 7, 9] as const;
 
 /** Official checkpoints (README of github lxq1000/Faceptor); shown to users who have no model installed. */

@@ -1,5 +1,5 @@
 /**
- * Renders a network input from a crop spec (faceptor-model.md §3.2): every output pixel (u, v) is inverse-mapped
+ * Renders a network input from a crop spec (docs/model.md §3.2): every output pixel (u, v) is inverse-mapped
  * to the source image through the optional tanh warp and M⁻¹, the [0,1] image is sampled bilinearly there, and
  * pixels outside the image read 0 (so after normalisation the padding is −mean/std, as in OpenCV's constant
  * border). Output: NCHW float32 [1, 3, S, S], RGB, normalised per channel.
@@ -89,7 +89,10 @@ export function cropPointToImage(spec: CropSpec, u: number, v: number): [number,
   return f ? applyAffine(inv, tanhOutputToAligned(u, spec.size, f), tanhOutputToAligned(v, spec.size, f)) : applyAffine(inv, u, v);
 }
 
-/** Source-image pixel (x, y) → crop pixel (u, v), through M and then the tanh warp (the parsing inverse of §3.2). */
+/**
+ * Source-image pixel (x, y) → crop pixel (u, v), through M and then the tanh warp (the parsing inverse of
+ * docs/model.md §3.5).
+ */
 export function imagePointToCrop(spec: CropSpec, x: number, y: number): [number, number] {
   const [ua, va] = applyAffine(spec.matrix, x, y);
   const f = spec.tanhWarp;

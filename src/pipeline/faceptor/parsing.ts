@@ -1,8 +1,8 @@
 /**
- * Parsing labels straight into image coordinates, computing the §6.1 map (bilinear upsample of the Q×h×h logits to
- * the S×S crop, then arg-max) ONLY at the crop pixels that image pixels actually look up. The result is identical
- * to `labelsToImage(parsingLabels(...))` from the core (same taps, same float32 rounding, same nearest lookup and
- * border rule; a test checks equality), but a face that covers fewer image pixels than the 512×512 crop costs
+ * Parsing labels straight into image coordinates, computing the docs/model.md §6.4 map (bilinear upsample of the Q×h×h
+ * logits to the S×S crop, then arg-max) ONLY at the crop pixels that image pixels actually look up. The result is
+ * identical to `labelsToImage(parsingLabels(...))` from the core (same taps, same float32 rounding, same nearest lookup
+ * and border rule; a test checks equality), but a face that covers fewer image pixels than the 512×512 crop costs
  * proportionally less: ~4× less work for a 250-px face, which made parsing decode the largest non-runtime cost
  * of a frame. Each crop pixel is computed at most once (memo), so large faces cost no more than the full map.
  */

@@ -16,7 +16,7 @@ export interface ModelPackageSource {
   /**
    * Optional, for packages on a local disk (Node): the file's path. With `hashFile`, `readRange` and a backend that
    * opens graphs from files (`createSessionFromFile`), the loader verifies the weights by streaming them and never
-   * holds them in memory: the runtime reads them itself, so they are held once (peak RSS, see the README bench).
+   * holds them in memory: the runtime reads them itself, so they are held once (peak RSS: docs/benchmarks.md §3).
    */
   localPath?(path: string): string;
   /** With localPath: size and sha256 (lowercase hex) of a file, computed by streaming it. */

@@ -1,7 +1,7 @@
 /**
- * The reader against the golden checkpoints. Truth comes from outside the reader: the manifests, the golden README
- * (step, num_batches_tracked = 50000), Info-ZIP's `unzip` (raw record bytes and sizes) and the golden position
- * table (its class row is never resized, so it must equal row 0 of the stored table).
+ * The reader against the golden checkpoints. Truth comes from outside the reader: the manifests, the golden data's
+ * description (docs/testing.md §5: step, num_batches_tracked = 50000), Info-ZIP's `unzip` (raw record bytes and sizes)
+ * and the golden position table (its class row is never resized, so it must equal row 0 of the stored table).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * The Layer-Attention decoder graph's extra output `cross_attention` [N, decoderLayers, Q, levels·S²] (per task: its
  * rows of the batched output, here from runs carrying one task's queries), checked on the
- * golden Layer-Attention fixture against an independent float64 decoder written from faceptor-model.md §5 (not
+ * golden Layer-Attention fixture against an independent float64 decoder written from docs/model.md §5 (not
  * from the exporter's graph code): it reads the checkpoint weights directly, takes the key positions of level 0
  * from the golden `decoder/pos_7x7_level0` tensor, and is itself validated against the golden `decoder_output`
  * of the official model before its attention weights are trusted.
@@ -82,7 +82,7 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-// ------------------------------------------------------------------ independent float64 decoder (§5.1–5.4)
+// --------------------------------------------------------------- independent float64 decoder (docs/model.md §5.1–§5.4)
 
 type M = Float64Array; // row-major matrices
 
@@ -200,7 +200,7 @@ describe('cross_attention output (Layer-Attention golden fixture)', () => {
     expect(manifest.variant).toBe('layer_attention');
     expect(manifest.dims.decoderLevels).toBe(LAYER_ATTENTION_BLOCKS.length);
     const layers = manifest.dims.decoderLayers!;
-    expect(layers).toBe(9); // golden README: 9 decoder layers
+    expect(layers).toBe(9); // docs/testing.md §5: 9 decoder layers
     for (const t of manifest.tasks) {
       const names = t.outputs.map((o) => o.name);
       if (TASKS[t.name].type === 'recog') { expect(names).not.toContain('cross_attention'); continue; }

@@ -1,5 +1,5 @@
 /**
- * The FaRL ViT-B/16 encoder (faceptor-model.md §4) as ONE graph for both input sizes, so its 86 M weights are held
+ * The FaRL ViT-B/16 encoder (docs/model.md §4) as ONE graph for both input sizes, so its 86 M weights are held
  * by one runtime session. Input `image` [N, 3, H, H] (already normalised) and `pos` [1, 1 + S², C], the position
  * table of that grid with the class token folded into row 0 (precomputed per size at export: bicubic, PyTorch
  * semantics; identity at 32). The host feeds the table of the input size it runs (a constant per group, stored in

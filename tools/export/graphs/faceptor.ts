@@ -1,5 +1,5 @@
 /**
- * The Faceptor heads as ONE graph for every task of both input groups (faceptor-model.md §5, §6), so the decoder
+ * The Faceptor heads as ONE graph for every task of both input groups (docs/model.md §5, §6), so the decoder
  * and interpreter weights are held by one runtime session and a frame runs it once per input group:
  * - inputs: the encoder tokens `feat_<k>` [N, S², C] of the decoder levels (block 11 first), the query batch
  *   (`queries`, `self_mask`, `map_select`: see src/core/faceptor/batch.ts) and per-group constants fed by the host
@@ -126,7 +126,7 @@ export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Pr
     out(g.reshape(v, [0, -1]), 'logits', ['N', 'Q']);
   }
   if (types.has('parsing') || types.has('align')) {
-    // map_v2: mask features from decoder_src once per run, one dot product per query (§6).
+    // map_v2: mask features from decoder_src once per run, one dot product per query (docs/model.md §6.3).
     const M = `${INT}.map_v2`;
     const gridShape = g.input(FEED.gridShape, [4], 'int64');
     const heatmapShape = g.input(FEED.heatmapShape, [4], 'int64');
@@ -173,9 +173,10 @@ export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Pr
 }
 
 /**
- * The transformer decoder (§5) on batch-first tensors, for a batch of queries [1, Qt, D] whose self-attention is
- * confined to each task's block by `selfMask`; returns decoder_output [N, Qt, D], decoder_src [N, S², D] and,
- * when the spec asks, the head-averaged cross-attention weights of every layer [N, layers, Qt, levels·S²].
+ * The transformer decoder (docs/model.md §5.3, §5.5) on batch-first tensors, for a batch of queries [1, Qt, D] whose
+ * self-attention is confined to each task's block by `selfMask`; returns decoder_output [N, Qt, D], decoder_src
+ * [N, S², D] and, when the spec asks, the head-averaged cross-attention weights of every layer
+ * [N, layers, Qt, levels·S²].
  */
 async function decoder(g: Graph, P: Params, spec: FaceptorHeadsSpec, C: number, D: number, layers: number, queryFeat: string, queryPos: string,
   memoryPos: string, selfMask: string, attentionShape: string | undefined,
@@ -222,7 +223,7 @@ async function decoder(g: Graph, P: Params, spec: FaceptorHeadsSpec, C: number, 
   return { output: tgt, src0: srcs[0], crossAttention };
 }
 
-/** A_S + level embedding (§5.2, §5.4): a constant [S², D] per grid size and memory level. */
+/** A_S + level embedding (docs/model.md §5.2, §5.4): a constant [S², D] per grid size and memory level. */
 export async function anchorPositions(P: Params, S: number, D: number, level: number): Promise<Float32Array> {
   const a = `${DEC}.adapt_pos2d`;
   const [w1, b1, w2, b2] = await Promise.all([`${a}.0.weight`, `${a}.0.bias`, `${a}.2.weight`, `${a}.2.bias`].map((k) => P.read(k)));

@@ -20,9 +20,9 @@ export async function linearBn(g: Graph, P: Params, wKey: string, bnPrefix: stri
 }
 
 /**
- * Recognition embedding (Faceptor feature_v2 and the naive RecognitionHead share the maths, §6 and §7.1):
- * LayerNorm over C on F_11 tokens [N, S², C] → mean over tokens → Linear+BN → Linear+BN. Output [N, E], not
- * normalised.
+ * Recognition embedding (Faceptor feature_v2 and the naive RecognitionHead share the maths,
+ * docs/model.md §6.1 and §7.1): LayerNorm over C on F_11 tokens [N, S², C] → mean over tokens → Linear+BN →
+ * Linear+BN. Output [N, E], not normalised.
  */
 export async function recognitionHead(g: Graph, P: Params, prefix: string, tokens: string): Promise<string> {
   const normed = await layerNorm(g, P, `${prefix}.norm`, tokens, 1e-5);
@@ -32,8 +32,8 @@ export async function recognitionHead(g: Graph, P: Params, prefix: string, token
 }
 
 /**
- * AlignOutput soft-argmax (§6.2) inside the graph: sigmoid → expectation of (column, row) over the whole map →
- * ((x, y) + 0.5)/size. It is cheap and saves reading Q heatmaps back just to find the points.
+ * AlignOutput soft-argmax (docs/model.md §6.5) inside the graph: sigmoid → expectation of (column, row) over the whole
+ * map → ((x, y) + 0.5)/size. It is cheap and saves reading Q heatmaps back just to find the points.
  * Float32 care (measured on golden): sums run in two stages of `size` terms (rows, then columns, as two small
  * MatMuls) instead of one 16k-term reduction, and the coordinates are centred (x − c, c = (size − 1)/2), so
  * n = 0.5 + Σp·(x − c) / (Σp·size) keeps ~1e-7 accuracy on peaked and on saturated maps.

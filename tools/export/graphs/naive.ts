@@ -1,5 +1,5 @@
 /**
- * Naive Faceptor task graphs (faceptor-model.md §7): one classical head per task type, fed by the encoder's
+ * Naive Faceptor task graphs (docs/model.md §7): one classical head per task type, fed by the encoder's
  * block features. Eval BatchNorms are folded into the adjacent Linear/Conv; AdaptiveAvgPool and the small PPM
  * resizes are precomputed pooling/interpolation matrices (bins of 3 and 6 over 16 overlap: no ONNX pool op
  * reproduces them); the large ×2/×4/×8 resizes use ONNX Resize (linear, half_pixel = PyTorch align_corners=False).
@@ -73,7 +73,7 @@ export async function buildNaiveHeads(P: Params, spec: NaiveHeadsSpec): Promise<
   return build(blocks);
 }
 
-/** SwinFaceHead (§7.2) up to its task Linear: 4 convs → concat → CBAM channel gate → ReLU → global max → BN1d → 2×(Linear+ReLU). */
+/** SwinFaceHead (docs/model.md §7.2) up to its task Linear: 4 convs → concat → CBAM channel gate → ReLU → global max → BN1d → 2×(Linear+ReLU). */
 async function swinFaceTrunk(g: Graph, P: Params, prefix: string, feats: string[]): Promise<string> {
   const convs: string[] = [];
   for (let k = 0; k < 4; k++) {
@@ -121,7 +121,7 @@ function resize(g: Graph, x: string, factor: number): string {
   return g.node('Resize', [x, '', g.f32([1, 1, factor, factor])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
 }
 
-/** MMSEG UPerHead with the ViT multi-scale necks (§7.3); returns [N, Q, 4S, 4S]. */
+/** MMSEG UPerHead with the ViT multi-scale necks (docs/model.md §7.3); returns [N, Q, 4S, 4S]. */
 async function uperHead(g: Graph, P: Params, prefix: string, feats: string[], S: number): Promise<string> {
   const fp = `${prefix}.fpns`;
   const h = `${prefix}.head`;

@@ -1,4 +1,4 @@
-/** Export-time tables against hand-derived values (faceptor-model.md §4, §5.2, §7.3). */
+/** Export-time tables against hand-derived values (docs/model.md §4.2, §5.2, §7.3). */
 import { describe, expect, it } from 'vitest';
 import { adaptivePoolMatrix, anchorSineEmbedding, bicubicMatrix, bilinearMatrix, resizePosTable } from './tables.ts';
 
@@ -40,7 +40,7 @@ describe('bicubic (PyTorch, A = −0.75, clamped taps)', () => {
 });
 
 describe('pooling and bilinear matrices', () => {
-  it('adaptive average pool 16 → 6 uses the overlapping bins of §7.3', () => {
+  it('adaptive average pool 16 → 6 uses the overlapping bins of docs/model.md §7.3', () => {
     const m = adaptivePoolMatrix(16, 6);
     const bins = [[0, 3], [2, 6], [5, 8], [8, 11], [10, 14], [13, 16]];
     bins.forEach(([a, b], i) => {

@@ -1,5 +1,5 @@
 /**
- * Constant tables folded at export time (faceptor-model.md §4, §5.2, §7.3). Computed in float64, stored float32.
+ * Constant tables folded at export time (docs/model.md §4.2, §5.2, §7.3). Computed in float64, stored float32.
  */
 
 /** PyTorch bicubic weights (A = −0.75). */
@@ -86,7 +86,7 @@ export function resizePosTable(table: Float32Array, channels: number, S: number)
 }
 
 /**
- * Sine embedding of the anchor grid (§5.2 steps 1–3): [S² × D], row h·S + w = concat(e(y), e(x)) with
+ * Sine embedding of the anchor grid (docs/model.md §5.2 steps 1–3): [S² × D], row h·S + w = concat(e(y), e(x)) with
  * x = (w + 0.5)/S, y = (h + 0.5)/S, F = D/2 frequencies, sin on even and cos on odd positions.
  */
 export function anchorSineEmbedding(S: number, D: number): Float32Array {

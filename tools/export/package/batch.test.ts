@@ -1,5 +1,5 @@
 /**
- * One decoder run for every task of a group equals one run per task (faceptor-model.md §5: self-attention is the
+ * One decoder run for every task of a group equals one run per task (docs/model.md §5.5: self-attention is the
  * only place queries meet, and the mask confines it to each task's block), on all four golden fixtures; and a
  * frame with every task runs at most 4 graphs (Faceptor: encoder + decoder per group). The same runner drives
  * `npm run golden`, so the golden proof covers the batched path; this test covers the per-task path against it.

@@ -65,7 +65,7 @@ export class ExportError extends Error {
   constructor(message: string) { super(message); this.name = 'ExportError'; }
 }
 
-/** Which backbone blocks a task's head reads (§4 "Which outputs are used"). */
+/** Which backbone blocks a task's head reads (docs/model.md §4.4). */
 export function blocksForTask(variant: Variant, task: TaskName): number[] {
   const type = TASKS[task].type;
   if (type === 'recog') return [11];

@@ -1,6 +1,6 @@
 /**
  * The golden proof in CI: the same `runGolden` as `npm run golden`, on every variant in ../shared/golden,
- * fp32 with the README's tolerances and fp16 with the bound stated in tools/export/README.md.
+ * fp32 with the golden data's tolerances (docs/testing.md §5) and fp16 with the bound stated in tools/export/README.md.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';

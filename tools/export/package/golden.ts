@@ -50,8 +50,8 @@ export interface GoldenReport {
 }
 
 /**
- * Tolerances. fp32: the golden README's suggestion (`1e-4 + 1e-4·abs_max`, landmarks 1e-5, labels 1e-4).
- * fp16 (matrices stored as half, vectors float32, all maths float32): measured worst on the four shared golden
+ * Tolerances. fp32: the golden data's suggestion, docs/testing.md §5 (`1e-4 + 1e-4·abs_max`, landmarks 1e-5, labels
+ * 1e-4). fp16 (matrices stored as half, vectors float32, all maths float32): measured worst on the four shared golden
  * sets is 1.3e-2·abs_max (heatmap_acted of Layer-Attention; logits ≤ 1.0e-2), landmarks 8.8e-4 (naive 300W),
  * labels 1.07% (Layer-Attention LaPa: random weights leave many near-ties). The bound keeps ~2× margin:
  * `1e-3 + 3e-2·abs_max`, landmarks 2e-3 (one pixel of the 512 crop), labels 2.5%.
@@ -94,7 +94,7 @@ function faces(t: Tensor): Float32Array[] {
   return Array.from({ length: t.dims[0] }, (_, n) => t.data.subarray(n * per, (n + 1) * per));
 }
 
-/** §6.1 ParsingOutput of [N, Q, h, w] logits with the core decoder: NHWC [N, 512, 512, Q]. */
+/** docs/model.md §6.4 ParsingOutput of [N, Q, h, w] logits with the core decoder: NHWC [N, 512, 512, Q]. */
 function parsingOutput(l: Tensor): Tensor {
   const [N, Q, h, w] = l.dims;
   const out = new Float32Array(N * 512 * 512 * Q);

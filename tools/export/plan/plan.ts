@@ -16,7 +16,10 @@ export interface PlanTensorInfo {
 export interface ExportPlanOptions {
   /** ViT attention heads; shapes cannot tell them. Default: width / 64 (FaRL's head dim). */
   readonly vitHeads?: number;
-  /** Decoder attention heads; shapes cannot tell them. Default 8 (hard-coded in the official decoder, quirk §11.1). */
+  /**
+   * Decoder attention heads; shapes cannot tell them. Default 8 (hard-coded in the official decoder,
+   * docs/model.md §11.1).
+   */
   readonly decoderHeads?: number;
   /** Refuse keys that are neither needed nor known to be droppable (default true). */
   readonly strict?: boolean;
@@ -157,7 +160,7 @@ export function planExport(tensors: ReadonlyMap<string, PlanTensorInfo>, options
     linear(`${prefix}.out_proj`, d, d);
   };
 
-  // Backbone (§2.3, §4).
+  // Backbone (docs/model.md §2.3, §4).
   put(`${VIT}class_embedding`, [C]);
   put(`${VIT}positional_embedding`, [posRows, C]);
   put(`${VIT}conv1.weight`, [C, 3, patch, patch]);
