@@ -6,17 +6,9 @@
  * says where each task's rows land in the outputs. Pure: no runtime imports.
  */
 
-/** Input and output names of a Faceptor decoder graph (the exporter writes them, the pipeline feeds them). */
-export const DECODER_IO = {
-  /** int64 [Qt]: rows of the graph's query table, task after task. */
-  queries: 'queries',
-  /** float32 [Qt, Qt]: 0 inside a task's block, MASKED elsewhere; added to the self-attention scores. */
-  selfMask: 'self_mask',
-  /** int64 [Qs]: which batch rows (positions in `queries`) the `maps` output carries. */
-  mapSelect: 'map_select',
-  /** float32 [N, Qs, 4S, 4S]: map_v2 outputs of the selected rows (parsing logits, landmark heatmaps). */
-  maps: 'maps',
-} as const;
+import { DECODER_IO, TASK_OUTPUT } from './graph-io.ts';
+
+export { DECODER_IO };
 
 /**
  * Additive mask value for another task's query. Finite on purpose: exp(−1e9 − max) is exactly 0 in float32, and
@@ -105,7 +97,7 @@ export function taskPart(kind: 'decoder' | 'heads', from: string,
     if (rows.mapStart === null) throw new Error('internal: maps read for a task that did not select them');
     return { axis: 1, start: rows.mapStart, count: rows.count };
   }
-  return { axis: from === 'cross_attention' ? 2 : 1, start: rows.start, count: rows.count };
+  return { axis: from === TASK_OUTPUT.crossAttention ? 2 : 1, start: rows.start, count: rows.count };
 }
 
 /** A constant feed as a tensor: float32 values read from the weights file (copied: the offset may be unaligned in its buffer), or inline int64. */

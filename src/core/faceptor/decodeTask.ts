@@ -4,6 +4,7 @@
  * expression), `logits_128` (parsing, [Q, H, H]), `landmark` ([Q, 2] normalised) and/or `heatmap` ([Q, H, H]) for
  * landmarks. Sizes are checked against the registry; a mismatch is a clear error, never a silent mis-decode.
  */
+import type { DecodedOutputName } from './graph-io.ts';
 import type { Point } from '../types.ts';
 import type { CropSpec } from '../align/crops.ts';
 import { type TaskName, TASKS } from './tasks.ts';
@@ -13,13 +14,8 @@ import {
 } from './decode.ts';
 
 /** Raw outputs of one task for one face (slice batch tensors with `batchItem`). */
-export interface RawTaskOutput {
-  readonly embedding?: Floats;
-  readonly logits?: Floats;
-  readonly logits_128?: Floats;
-  readonly landmark?: Floats;
-  readonly heatmap?: Floats;
-}
+/** A task's decodable outputs for one face, by their graph I/O names (graph-io.ts). */
+export type RawTaskOutput = { readonly [K in DecodedOutputName]?: Floats };
 
 export type TaskResult =
   | { readonly type: 'recog'; readonly task: TaskName; readonly embedding: number[] }

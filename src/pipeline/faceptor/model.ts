@@ -19,6 +19,7 @@
  */
 import type { Detection, RgbaImage } from '../../core/types.ts';
 import type { FaceptorManifest, GroupFeeds, HeadGraph, TaskGraph } from '../../core/faceptor/manifest.ts';
+import { DECODED_OUTPUTS, TASK_OUTPUT } from '../../core/faceptor/graph-io.ts';
 import { DECODER_IO, constFeedTensors, decoderBatchFeeds, planDecoderBatch, sliceAxis, taskPart } from '../../core/faceptor/batch.ts';
 import { NORMALISATION, TASKS, type InputGroup, type TaskName } from '../../core/faceptor/tasks.ts';
 import { crop112, planDenseCrops, type CropSpec } from '../../core/align/crops.ts';
@@ -56,7 +57,7 @@ export interface AnalyzeFacesOptions {
 export const MAX_FACES_PER_RUN: Readonly<Record<InputGroup, number>> = { 112: 32, 512: 4 };
 
 /** Name of the optional task-graph output holding cross-attention weights (see AnalyzeFacesOptions). */
-export const CROSS_ATTENTION_OUTPUT = 'cross_attention';
+export const CROSS_ATTENTION_OUTPUT = TASK_OUTPUT.crossAttention;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Timings = Mutable<FaceptorTimings> & { runs: Record<string, number> };
@@ -330,7 +331,7 @@ export class FaceptorModel {
     results: Mutable<FaceTaskResults>[], withAttention: boolean, group: InputGroup): void {
     for (let i = 0; i < crops.length; i++) {
       const raw: Mutable<RawTaskOutput> = {};
-      for (const key of ['embedding', 'logits', 'logits_128', 'landmark', 'heatmap'] as const) {
+      for (const key of DECODED_OUTPUTS) {
         const o = out[key];
         if (o) raw[key] = batchItem(o.data as Float32Array, o.dims, i);
       }
@@ -394,7 +395,7 @@ function forFace<T>(index: number, f: () => T): T {
 /** Outputs to copy back: landmarks need only the Q×2 points, not the Q heatmaps (much less data read back). */
 function fetchesFor(task: TaskGraph, attention: boolean): TaskGraph['outputs'] {
   let outs = task.outputs.filter((o) => o.name !== CROSS_ATTENTION_OUTPUT);
-  if (task.type === 'align' && outs.some((o) => o.name === 'landmark')) outs = outs.filter((o) => o.name === 'landmark');
+  if (task.type === 'align' && outs.some((o) => o.name === TASK_OUTPUT.landmark)) outs = outs.filter((o) => o.name === TASK_OUTPUT.landmark);
   return attention ? [...outs, ...task.outputs.filter((o) => o.name === CROSS_ATTENTION_OUTPUT)] : outs;
 }
 

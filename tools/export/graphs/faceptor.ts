@@ -11,7 +11,7 @@
  */
 import { Graph } from '../onnx/graph.ts';
 import { TASKS, type InputGroup, type TaskName } from '../../../src/core/faceptor/tasks.ts';
-import { DECODER_IO } from '../../../src/core/faceptor/batch.ts';
+import { DECODER_IO, TASK_OUTPUT } from '../../../src/core/faceptor/graph-io.ts';
 import type { ConstFeed } from '../../../src/core/faceptor/manifest.ts';
 import type { ExternalRef } from '../onnx/graph.ts';
 import { featName } from './encoder.ts';
@@ -39,8 +39,8 @@ export interface FaceptorHeadsSpec {
   readonly crossAttention?: boolean;
 }
 
-/** Name of the optional cross-attention output (the pipeline's CROSS_ATTENTION_OUTPUT reads it by this name). */
-export const CROSS_ATTENTION = 'cross_attention';
+/** Name of the optional cross-attention output (declared once, in src/core/faceptor/graph-io.ts). */
+export const CROSS_ATTENTION = TASK_OUTPUT.crossAttention;
 
 /** Per-group constant inputs of the decoder graph. */
 const FEED = {
@@ -81,8 +81,8 @@ export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Pr
   if (types.has('recog')) {
     const emb = await recognitionHead(g, P, `${INT}.feature_v2`, featName(11));
     const E = P.shape(`${INT}.feature_v2.head.2.weight`)[0];
-    out(emb, 'embedding', ['N', E]);
-    for (const t of spec.tasks.filter((x) => TASKS[x].type === 'recog')) taskOutputs.set(t, [{ name: 'embedding', from: 'embedding', dims: ['N', E] }]);
+    out(emb, TASK_OUTPUT.embedding, ['N', E]);
+    for (const t of spec.tasks.filter((x) => TASKS[x].type === 'recog')) taskOutputs.set(t, [{ name: TASK_OUTPUT.embedding, from: TASK_OUTPUT.embedding, dims: ['N', E] }]);
   }
   if (decoderTasks.length === 0) {
     return { graph: g, kind: 'heads', inputs: inputs.map(featName), outputs, groupFeeds, queryOffsets, taskOutputs };
@@ -123,7 +123,7 @@ export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Pr
 
   if (types.has('age') || types.has('biattr') || types.has('affect')) {
     const v = await linear(g, P, `${INT}.value.fc`, decOut); // [N, Qt, 1]
-    out(g.reshape(v, [0, -1]), 'logits', ['N', 'Q']);
+    out(g.reshape(v, [0, -1]), TASK_OUTPUT.logits, ['N', 'Q']);
   }
   if (types.has('parsing') || types.has('align')) {
     // map_v2: mask features from decoder_src once per run, one dot product per query (docs/model.md §6.3).
@@ -154,7 +154,7 @@ export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Pr
     me = g.relu(await linear(g, P, `${M}.mask_embed.layers.1`, me));
     me = await linear(g, P, `${M}.mask_embed.layers.2`, me);
     const maps = g.node('Reshape', [g.matmul(me, g.reshape(mf, [0, D, -1])), heatmapShape]); // [N, Qt, H, H]
-    out(softArgmax(g, maps, { cols, rows, size }), 'landmark', ['N', 'Q', 2]);
+    out(softArgmax(g, maps, { cols, rows, size }), TASK_OUTPUT.landmark, ['N', 'Q', 2]);
     out(g.node('Gather', [maps, mapSelect], { axis: 1 }), DECODER_IO.maps, ['N', 'Qs', 'H', 'H']);
   } else {
     // map_select is still an input of every decoder graph (the host feeds it); keep the graph valid without it.
@@ -164,9 +164,9 @@ export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Pr
 
   for (const t of decoderTasks) {
     const type = TASKS[t].type;
-    const o: TaskOutput[] = type === 'parsing' ? [{ name: 'logits_128', from: DECODER_IO.maps, dims: ['N', 'Q', 'H', 'H'] }]
-      : type === 'align' ? [{ name: 'landmark', from: 'landmark', dims: ['N', 'Q', 2] }, { name: 'heatmap', from: DECODER_IO.maps, dims: ['N', 'Q', 'H', 'H'] }]
-        : [{ name: 'logits', from: 'logits', dims: ['N', 'Q'] }];
+    const o: TaskOutput[] = type === 'parsing' ? [{ name: TASK_OUTPUT.parsingLogits, from: DECODER_IO.maps, dims: ['N', 'Q', 'H', 'H'] }]
+      : type === 'align' ? [{ name: TASK_OUTPUT.landmark, from: TASK_OUTPUT.landmark, dims: ['N', 'Q', 2] }, { name: TASK_OUTPUT.heatmap, from: DECODER_IO.maps, dims: ['N', 'Q', 'H', 'H'] }]
+        : [{ name: TASK_OUTPUT.logits, from: TASK_OUTPUT.logits, dims: ['N', 'Q'] }];
     taskOutputs.set(t, withAttention(o));
   }
   return { graph: g, kind: 'decoder', inputs: inputs.map(featName), outputs, groupFeeds, queryOffsets, taskOutputs };

@@ -13,6 +13,7 @@ import { recognitionHead, softArgmaxFixed } from './heads-common.ts';
 import { convBn, linear, tokensToMap } from './layers.ts';
 import type { Params } from './params.ts';
 import { adaptivePoolMatrix, bilinearMatrix } from './tables.ts';
+import { TASK_OUTPUT } from '../../../src/core/faceptor/graph-io.ts';
 
 const HEADS = 'heads_module.heads';
 
@@ -46,7 +47,7 @@ export async function buildNaiveHeads(P: Params, spec: NaiveHeadsSpec): Promise<
     const [f11] = tokens([11]);
     const emb = await recognitionHead(g, P, prefix, f11);
     const E = P.shape(`${prefix}.head.2.weight`)[0];
-    for (const t of spec.tasks) out(emb, t, 'embedding', ['N', E]);
+    for (const t of spec.tasks) out(emb, t, TASK_OUTPUT.embedding, ['N', E]);
     return build([11]);
   }
 
@@ -56,7 +57,7 @@ export async function buildNaiveHeads(P: Params, spec: NaiveHeadsSpec): Promise<
     const trunk = await swinFaceTrunk(g, P, prefix, feats);
     for (const t of spec.tasks) {
       const Q = P.shape(`${prefix}.fcs.${t}.weight`)[0];
-      out(await linear(g, P, `${prefix}.fcs.${t}`, trunk), t, 'logits', ['N', Q]);
+      out(await linear(g, P, `${prefix}.fcs.${t}`, trunk), t, TASK_OUTPUT.logits, ['N', Q]);
     }
     return build(blocks);
   }
@@ -67,8 +68,8 @@ export async function buildNaiveHeads(P: Params, spec: NaiveHeadsSpec): Promise<
   const Q = P.shape(`${prefix}.head.conv_seg.weight`)[0];
   const H = 4 * S;
   for (const t of spec.tasks) {
-    if (type === 'parsing') out(maps, t, 'logits_128', ['N', Q, H, H]);
-    else { out(softArgmaxFixed(g, maps, H), t, 'landmark', ['N', Q, 2]); out(maps, t, 'heatmap', ['N', Q, H, H]); }
+    if (type === 'parsing') out(maps, t, TASK_OUTPUT.parsingLogits, ['N', Q, H, H]);
+    else { out(softArgmaxFixed(g, maps, H), t, TASK_OUTPUT.landmark, ['N', Q, 2]); out(maps, t, TASK_OUTPUT.heatmap, ['N', Q, H, H]); }
   }
   return build(blocks);
 }

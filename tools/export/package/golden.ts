@@ -20,6 +20,7 @@ import { anchorPositions } from '../graphs/faceptor.ts';
 import { Params } from '../graphs/params.ts';
 import { halfToFloat } from '../onnx/fp16.ts';
 import { runPackage, type RunGraph, type Tensor } from './run-package.ts';
+import { TASK_OUTPUT } from '../../../src/core/faceptor/graph-io.ts';
 
 interface GoldenTensor {
   name: string; file: string; dtype: 'float32' | 'float16' | 'uint8'; shape: number[]; role: string;
@@ -229,14 +230,14 @@ async function produce(gt: GoldenTensor, results: Map<string, Tensor>, ckpt: Awa
   const r = (o: string) => results.get(`${task}/${o}`);
   switch (what) {
     case 'head_output':
-      if (type === 'parsing') { const l = r('logits_128'); return l && parsingOutput(l); }
-      return type === 'recog' ? r('embedding') : r('logits');
-    case 'age_expectation': { const l = r('logits'); return l && ageExpectation(l); }
-    case 'logits_128': return r('logits_128');
-    case 'labels_512': { const l = r('logits_128'); return l && labels512(l); }
-    case 'landmark': return r('landmark');
-    case 'heatmap': case 'heatmap_q0_full': return r('heatmap');
-    case 'heatmap_acted_q0': { const h = r('heatmap'); return h && sigmoidT(h); }
+      if (type === 'parsing') { const l = r(TASK_OUTPUT.parsingLogits); return l && parsingOutput(l); }
+      return type === 'recog' ? r(TASK_OUTPUT.embedding) : r(TASK_OUTPUT.logits);
+    case 'age_expectation': { const l = r(TASK_OUTPUT.logits); return l && ageExpectation(l); }
+    case 'logits_128': return r(TASK_OUTPUT.parsingLogits); // golden names (left) are the official code's
+    case 'labels_512': { const l = r(TASK_OUTPUT.parsingLogits); return l && labels512(l); }
+    case 'landmark': return r(TASK_OUTPUT.landmark);
+    case 'heatmap': case 'heatmap_q0_full': return r(TASK_OUTPUT.heatmap);
+    case 'heatmap_acted_q0': { const h = r(TASK_OUTPUT.heatmap); return h && sigmoidT(h); }
     default: return undefined;
   }
 }

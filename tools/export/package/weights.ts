@@ -8,8 +8,9 @@ import { createHash } from 'node:crypto';
 import type { ExternalRef } from '../onnx/graph.ts';
 import { toHalf } from '../onnx/fp16.ts';
 import { quantizeBlockwise, type QuantBits } from '../onnx/quant.ts';
+import type { Precision } from '../../../src/core/faceptor/manifest.ts';
 
-export type Precision = 'fp32' | 'fp16' | 'q8' | 'q4';
+export type { Precision };
 
 /**
  * q8/q4: MatMul weights quantized block-wise for MatMulNBits. Block sizes keep weights.bin within the targets
