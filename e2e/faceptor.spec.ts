@@ -435,6 +435,7 @@ describe('refused model packages', () => {
       await servePackages(context, [{ name: 'bad', dir: bad, listed: false }]);
       const { page, problems } = await openWithModel(context, 'wasm', `&model=${encodeURIComponent(`${server.url}models/bad/`)}`);
       await expect(page.textContent('[data-testid="model-error"]')).resolves.toMatch(expected[defect]);
+      await expect(page.getAttribute('[data-testid="model-error"]', 'data-code')).resolves.toBe(defect); // the loader's code, across the worker
       // detection still works without a model
       const item = await dropAndWait(page, 'astronaut.png', 'image/png');
       expect(item.analysis.faces).toHaveLength(1);

@@ -37,6 +37,8 @@ describe('detector model problems', () => {
     const shown = await page.textContent('[data-testid="engine-error"]');
     expect(shown).toContain('face_detection_front_128.onnx');
     expect(shown).toContain('npm run setup:models');
+    // the code crossed the worker boundary with the error: the UI can branch on it, not on the words
+    await expect(page.getAttribute('[data-testid="engine-error"]', 'data-code')).resolves.toBe('detector-model');
     // A drop now fails on its card with the same explanation, and the page keeps working (no crash, no page error).
     await dropFiles(page, [{ name: 'astronaut.png', type: 'image/png', base64: readFileSync(join(FACES, 'astronaut.png')).toString('base64') }]);
     await page.waitForSelector('[data-testid="gallery-item"][data-state="error"]', { timeout: 30_000 });

@@ -74,6 +74,7 @@ describe('dropped images', () => {
     await page.waitForSelector('[data-testid="gallery-error"]', { timeout: 60_000 });
     await expect(page.textContent('[data-testid="gallery-item"][data-name="notes.txt"] [data-testid="gallery-error"]'))
       .resolves.toMatch(/"notes\.txt" is not an image/);
+    await expect(page.getAttribute('[data-testid="gallery-item"][data-name="notes.txt"] [data-testid="gallery-error"]', 'data-code')).resolves.toBe('image-file');
     await page.waitForSelector('[data-testid="gallery-item"][data-name="grace_hopper.jpg"][data-state="done"]', { timeout: 60_000 });
     await expect(page.getAttribute('[data-testid="gallery-item"][data-name="grace_hopper.jpg"] [data-testid="gallery-face-count"]', 'data-count')).resolves.toBe('1');
 
@@ -234,6 +235,7 @@ describe('dropped images', () => {
     await page.waitForSelector('[data-testid="gallery-item"][data-name="bomb.png"][data-state="error"]', { timeout: 60_000 });
     await expect(page.textContent('[data-testid="gallery-item"][data-name="bomb.png"] [data-testid="gallery-error"]'))
       .resolves.toContain('"bomb.png": image is 20000×20000 (400 megapixels), larger than the 200 megapixels Faceptor Web decodes');
+    await expect(page.getAttribute('[data-testid="gallery-item"][data-name="bomb.png"] [data-testid="gallery-error"]', 'data-code')).resolves.toBe('image-file');
     await page.waitForSelector('[data-testid="gallery-item"][data-name="transparent.png"][data-state="done"]', { timeout: 60_000 });
     const appCount = await page.getAttribute('[data-testid="gallery-item"][data-name="transparent.png"] [data-testid="gallery-face-count"]', 'data-count');
     const tmp = tempDir('faceptor-alpha-');

@@ -2,6 +2,8 @@
  * Fetching and sanity-checking the detector's model files, with errors a user can act on.
  * Every failure names the file and says how to restore it (`npm run setup:models`).
  */
+import type { ErrorCode } from '../src/core/errors.ts';
+
 export const DETECTOR_FILES = {
   front: 'models/blazeface/face_detection_front_128.onnx',
   back: 'models/blazeface/face_detection_back_256.onnx',
@@ -10,6 +12,7 @@ export const DETECTOR_FILES = {
 export const RESTORE_HINT = 'Restore it with `npm run setup:models` (then reload the page).';
 
 export class ModelFileError extends Error {
+  readonly code = 'detector-model' satisfies ErrorCode;
   constructor(readonly file: string, problem: string) {
     super(`Detector model file ${file} ${problem}. ${RESTORE_HINT}`);
     this.name = 'ModelFileError';

@@ -19,6 +19,7 @@ import { DETECTOR_FILES, fetchModelFile, ModelFileError } from './model-files.ts
 import { loadModelPackage } from './model-loader.ts';
 import { filesPackageSource, urlPackageSource, type FetchLike } from './model-package-source.ts';
 import { throttleProgress } from './progress-throttle.ts';
+import { CodedError } from '../src/core/errors.ts';
 import type {
   AnalysisOptions, EngineInit, EngineListener, EngineStatus, ImageAnalysis, ModelCacheInfo, ModelLoadProgress,
   ModelSource, ModelStatus, PerceptionApi,
@@ -150,7 +151,7 @@ export class PerceptionEngine implements PerceptionApi {
       try {
         checkImageSize(width, height);
       } catch (err) {
-        throw new Error(`${name}: ${(err as Error).message}`);
+        throw new CodedError('image-file', `${name}: ${(err as Error).message}`, { file: (file as File).name || undefined });
       }
     };
     // The declared size is read from the header BEFORE decoding (the same rule and message as the CLI): a 1 MB PNG
@@ -163,7 +164,7 @@ export class PerceptionEngine implements PerceptionApi {
       // EXIF rotation applied, as the <img> on the card shows it (CSS image-orientation defaults to from-image).
       bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
     } catch {
-      throw new Error(`${name} is not an image this browser can decode (type: ${file.type || 'unknown'}, ${file.size} bytes)`);
+      throw new CodedError('image-file', `${name} is not an image this browser can decode (type: ${file.type || 'unknown'}, ${file.size} bytes)`, { file: (file as File).name || undefined });
     }
     try {
       sizeRule(bitmap.width, bitmap.height);

@@ -4,6 +4,8 @@
  * (see src/app/engine/client.ts); the contract is perception-api.ts.
  */
 import * as Comlink from 'comlink';
+import { sendErrorCodes } from './error-transfer.ts';
 import { PerceptionEngine } from './perception-engine.ts';
 
+sendErrorCodes();
 Comlink.expose(new PerceptionEngine());

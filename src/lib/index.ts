@@ -34,6 +34,7 @@ export type { FaceptorRequest } from '../pipeline/analyze.ts';
 export { analyzeImage } from '../pipeline/analyze.ts';
 export * from '../pipeline/faceptor/index.ts';
 export { TASK_NAMES, TASKS, type TaskName, type TaskType } from '../core/faceptor/tasks.ts';
+export { CodedError, ERROR_CODES, errorInfo, isErrorCode, type ErrorCode, type ErrorInfo } from '../core/errors.ts';
 
 /** Per-call options of `Faceptor.analyze`: detection options plus which Faceptor tasks to run. */
 export interface FaceptorAnalyzeOptions extends Omit<AnalyzeOptions, 'faceptor'>, Omit<AnalyzeFacesOptions, 'tasks'> {

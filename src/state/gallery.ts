@@ -4,6 +4,7 @@
  */
 import { create } from 'zustand';
 import type { ImageAnalysis } from '../../workers/perception-api.ts';
+import type { ErrorCode } from '../core/errors.ts';
 
 export type GalleryItemState = 'analysing' | 'done' | 'error';
 
@@ -16,6 +17,8 @@ export interface GalleryItem {
   readonly state: GalleryItemState;
   readonly analysis: ImageAnalysis | null;
   readonly error: string | null;
+  /** Stable code of the error (src/core/errors.ts), for code that branches on it; null without an error. */
+  readonly errorCode?: ErrorCode | null;
   /** The file, kept to analyse it again when the tasks, heads or model change. */
   readonly file?: Blob;
   /** What the analysis was asked for (requestKey): differs from the current one → the results are out of date. */

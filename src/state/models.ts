@@ -8,6 +8,7 @@
  */
 import { create, type StoreApi, type UseBoundStore } from 'zustand';
 import type { ModelIndex, ModelIndexEntry } from '../core/faceptor/manifest.ts';
+import { errorInfo, type ErrorCode } from '../core/errors.ts';
 import type { ModelCacheInfo, ModelLoadProgress, ModelSource, ModelStatus } from '../../workers/perception-api.ts';
 
 export type ModelListing =
@@ -24,7 +25,7 @@ export type ModelChoice =
 export type ModelLoad =
   | { readonly state: 'idle' }
   | { readonly state: 'loading'; readonly choice: ModelChoice; readonly progress: ModelLoadProgress | null }
-  | { readonly state: 'error'; readonly choice: ModelChoice; readonly message: string };
+  | { readonly state: 'error'; readonly choice: ModelChoice; readonly message: string; readonly code: ErrorCode; readonly file?: string };
 
 /** The worker calls the UI needs, with plain callbacks (the hook wraps them for comlink). */
 export interface ModelApi {
@@ -145,12 +146,8 @@ export function untrainedLabel(s: Pick<ModelsState, 'listing' | 'current' | 'loa
   return s.listing.packages.find((p) => p.untrained)?.label ?? null;
 }
 
-/** comlink rebuilds errors with only their message; keep the worker's wording. */
-function messageOf(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (typeof err === 'object' && err && 'message' in err) return String((err as { message: unknown }).message);
-  return String(err);
-}
+/** The worker's wording (its code travels too: workers/error-transfer.ts). */
+const messageOf = (err: unknown): string => errorInfo(err).message;
 
 export interface ModelsDeps {
   readonly indexUrl: string;
@@ -192,7 +189,7 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
     lastListed: readLastListed(deps.storage),
     current: null,
     currentChoice: null,
-    load: urlModelError ? { state: 'error', choice: urlChoice(param ?? ''), message: urlModelError } : { state: 'idle' },
+    load: urlModelError ? { state: 'error', choice: urlChoice(param ?? ''), message: urlModelError, code: 'invalid-url' } : { state: 'idle' },
     autoLoaded: urlModelError !== null,
     cache: null,
     cacheError: null,
@@ -228,7 +225,7 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
           return true;
         } catch (err) {
           // `current` stays: the worker keeps the previous model when it refuses a package.
-          set({ load: { state: 'error', choice, message: messageOf(err) } });
+          set({ load: { state: 'error', choice, ...errorInfo(err) } });
           return false;
         }
       };

@@ -20,12 +20,14 @@ import { compositeOnBlack } from '../../src/core/image/alpha.ts';
 import { fitWithin, MAX_ANALYSIS_SIDE } from '../../src/core/image/analysis-size.ts';
 import type { RgbaImage } from '../../src/core/types.ts';
 import { readRegularFile } from './regular-file.ts';
+import type { ErrorCode } from '../../src/core/errors.ts';
 
 export { MAX_MEGAPIXELS, sniffImageFormat };
 
 /** An image file that cannot be read or decoded. The message names the file. */
 export class ImageFileError extends Error {
   override readonly name = 'ImageFileError';
+  readonly code = 'image-file' satisfies ErrorCode;
   constructor(readonly file: string, reason: string, options?: { cause?: unknown }) {
     super(`${file}: ${reason}`, options);
   }

@@ -32,8 +32,8 @@ async function withPackageErrors<T>(path: string, read: () => Promise<T>): Promi
   try {
     return await read();
   } catch (err) {
-    if (err instanceof InputFileError && err.code === 'missing') throw new PackageFileMissing(path, { cause: err });
-    const sep = err instanceof InputFileError && err.code !== 'unreadable' ? ' ' : ': ';
+    if (err instanceof InputFileError && err.reason === 'missing') throw new PackageFileMissing(path, { cause: err });
+    const sep = err instanceof InputFileError && err.reason !== 'unreadable' ? ' ' : ': ';
     throw new Error(`${path}${sep}${(err as Error).message}`, { cause: err });
   }
 }

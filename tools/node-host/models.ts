@@ -29,7 +29,7 @@ async function readModel(dir: string, file: string): Promise<Uint8Array> {
     return await readRegularFile(path, { maxBytes: MAX_DETECTOR_BYTES });
   } catch (err) {
     const shown = relative(process.cwd(), path) || path;
-    const missing = err instanceof InputFileError && err.code === 'missing';
+    const missing = err instanceof InputFileError && err.reason === 'missing';
     throw new ModelLoadError(shown, missing ? 'the file is missing' : (err as Error).message, undefined, { cause: err });
   }
 }

@@ -22,7 +22,7 @@ describe('readRegularFile', () => {
     for (const p of ['/dev/zero', link]) {
       const err = await readRegularFile(p).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InputFileError);
-      expect((err as InputFileError).code).toBe('not-regular');
+      expect((err as InputFileError).reason).toBe('not-regular');
       expect((err as Error).message).toBe('is a device, not a regular file: refused');
     }
   });
@@ -37,6 +37,6 @@ describe('readRegularFile', () => {
     writeFileSync(file, Buffer.alloc(1000));
     await expect(readRegularFile(file, { maxBytes: 999 })).rejects.toThrow('is 1000 bytes, more than the 999 bytes allowed here');
     const err = await readRegularFile(join(dir, 'nope')).catch((e: unknown) => e);
-    expect((err as InputFileError).code).toBe('missing');
+    expect((err as InputFileError).reason).toBe('missing');
   });
 });

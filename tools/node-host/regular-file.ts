@@ -10,11 +10,17 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import type { ErrorCode } from '../../src/core/errors.ts';
 
 /** A user-named input that is not a regular file, too big, or unreadable; the message says which, without the path. */
 export class InputFileError extends Error {
   override readonly name = 'InputFileError';
-  constructor(readonly code: 'missing' | 'not-regular' | 'too-big' | 'unreadable', message: string, options?: { cause?: unknown }) {
+  /**
+   * Callers wrap it in the error that says what the file was for (image-file, detector-model, missing-file…);
+   * unwrapped, it is unexpected. What went wrong with the file is `reason`.
+   */
+  readonly code: ErrorCode = 'internal';
+  constructor(readonly reason: 'missing' | 'not-regular' | 'too-big' | 'unreadable', message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
 }

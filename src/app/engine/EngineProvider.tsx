@@ -6,7 +6,8 @@
 import { createContext, useContext, useEffect, type ReactNode } from 'react';
 import { useEngine } from '../../state/engine.ts';
 import { useSettings } from '../../state/settings.ts';
-import { createEngineClient, errorMessage, type EngineClient } from './client.ts';
+import { createEngineClient, type EngineClient } from './client.ts';
+import { errorInfo } from '../../core/errors.ts';
 import { threadsFromUrl } from '../../../workers/ort-web/threads.ts';
 
 let singleton: EngineClient | null = null;
@@ -33,7 +34,7 @@ export function EngineProvider({ children }: { children: ReactNode }) {
     client.init({ preference: provider, baseUrl: new URL(import.meta.env.BASE_URL, location.href).href, wasmThreads: threadsFromUrl(location.search) },
       (status, notice) => useEngine.getState().changed(status, notice))
       .then((status) => { if (current) useEngine.getState().ready(status); })
-      .catch((err: unknown) => { if (current) useEngine.getState().failed(errorMessage(err)); });
+      .catch((err: unknown) => { if (current) { const { message, code } = errorInfo(err); useEngine.getState().failed(message, code); } });
     return () => { current = false; };
   }, [client, provider]);
 

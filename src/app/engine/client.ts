@@ -2,6 +2,7 @@
  * The one place the UI talks to the perception worker. Components never touch the Worker or comlink directly.
  */
 import * as Comlink from 'comlink';
+import { errorInfo } from '../../core/errors.ts';
 import type { EngineInit, EngineListener, PerceptionApi } from '../../../workers/perception-api.ts';
 
 export interface EngineClient {
@@ -23,9 +24,7 @@ export function createEngineClient(): EngineClient {
   };
 }
 
-/** comlink carries only `message` across the boundary; this keeps the UI's wording in one place. */
+/** The words of an error from the worker (its code: `errorInfo` in src/core/errors.ts). */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (typeof err === 'object' && err && 'message' in err) return String((err as { message: unknown }).message);
-  return String(err);
+  return errorInfo(err).message;
 }

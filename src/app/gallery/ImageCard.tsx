@@ -47,7 +47,7 @@ export const ImageCard = memo(function ImageCard({ item, stale = false, onReanal
             {onReanalyse && <button type="button" data-testid="gallery-reanalyse" onClick={() => onReanalyse([item.id])}>Re-analyse</button>}
           </span>
         )}
-        {item.state === 'error' && <span className="error" role="alert" data-testid="gallery-error">{item.error}</span>}
+        {item.state === 'error' && <span className="error" role="alert" data-testid="gallery-error" data-code={item.errorCode ?? undefined}>{item.error}</span>}
         {analysis && (
           <>
             <span data-testid="gallery-face-count" data-count={analysis.faces.length}>

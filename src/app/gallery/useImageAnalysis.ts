@@ -8,7 +8,7 @@ import { useGallery } from '../../state/gallery.ts';
 import { useSettings } from '../../state/settings.ts';
 import { currentFaceptorOptions, currentRequestKey } from '../../state/analysis-options.ts';
 import { useEngineClient } from '../engine/EngineProvider.tsx';
-import { errorMessage } from '../engine/client.ts';
+import { errorInfo } from '../../core/errors.ts';
 
 let nextId = 0;
 
@@ -31,9 +31,10 @@ export function useImageAnalysis(): ImageAnalysisActions {
         const analysis = await client.api.analyzeImage(file, {
           model: imageDetector, minScore, ...(maxFaces > 0 && { maxFaces }), ...currentFaceptorOptions(),
         });
-        useGallery.getState().update(id, { state: 'done', analysis, request, error: null });
+        useGallery.getState().update(id, { state: 'done', analysis, request, error: null, errorCode: null });
       } catch (err) {
-        useGallery.getState().update(id, { state: 'error', error: errorMessage(err), request });
+        const { message, code } = errorInfo(err);
+        useGallery.getState().update(id, { state: 'error', error: message, errorCode: code, request });
       }
     });
   }, [client]);

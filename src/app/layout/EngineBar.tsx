@@ -4,7 +4,7 @@ import { useSettings } from '../../state/settings.ts';
 import type { ProviderPreference } from '../../../workers/perception-api.ts';
 
 export function EngineBar() {
-  const { phase, status, error, notice } = useEngine();
+  const { phase, status, error, errorCode, notice } = useEngine();
   const settings = useSettings();
   return (
     <div className="engine-bar">
@@ -17,7 +17,7 @@ export function EngineBar() {
       {phase === 'ready' && status?.fallbackReason && <span className="note" data-testid="engine-fallback">WASM because {status.fallbackReason}</span>}
       {notice && <span className="note warn" data-testid="engine-notice">{notice}</span>}
       {status?.warnings.map((w) => <span key={w} className="note warn" data-testid="engine-warning">{w}</span>)}
-      {phase === 'error' && <p className="error" role="alert" data-testid="engine-error">{error}</p>}
+      {phase === 'error' && <p className="error" role="alert" data-testid="engine-error" data-code={errorCode ?? undefined}>{error}</p>}
       <label>
         Execution provider{' '}
         <select data-testid="setting-provider" value={settings.provider} onChange={(e) => settings.set({ provider: e.target.value as ProviderPreference })}>

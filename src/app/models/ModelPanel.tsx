@@ -39,7 +39,7 @@ export function ModelPanel() {
       <ModelPicker onChoose={(c) => void loader.load(c)} />
       {load.state === 'loading' && <LoadProgress />}
       {load.state === 'error' && (
-        <p className="model-error" role="alert" data-testid="model-error">
+        <p className="model-error" role="alert" data-testid="model-error" data-code={load.code}>
           Could not load {load.choice.title}: {load.message}
           {current ? ` Still using ${current.info.label}.` : ''}
         </p>

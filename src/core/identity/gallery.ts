@@ -5,6 +5,7 @@
  * Storage (IndexedDB) lives elsewhere; this module only knows values.
  */
 import { l2Normalize, type Floats } from '../faceptor/decode.ts';
+import type { ErrorCode } from '../errors.ts';
 
 export const GALLERY_FORMAT = 'faceptor-web-gallery';
 /** 2: every sample names the model that made it (embeddings of two models are not comparable). 1 is still read. */
@@ -226,6 +227,7 @@ export function serializeGallery(gallery: Gallery): string {
 /** Why an import was refused; the message names the first problem found. */
 export class GalleryImportError extends Error {
   override readonly name = 'GalleryImportError';
+  readonly code = 'gallery-import' satisfies ErrorCode;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,25 +1,7 @@
-/** Why a model package was refused. Hosts show `message`; code lets them react (e.g. keep the previous model). */
-export type PackageErrorCode =
-  /** faceptor.json is missing or is not JSON. */
-  | 'manifest-unreadable'
-  /** JSON, but not a Faceptor model manifest (foreign file). */
-  | 'foreign-manifest'
-  /** Written by a newer exporter than this reader understands. */
-  | 'newer-format'
-  /** Written by an older exporter whose layout this reader no longer loads: re-export it. */
-  | 'old-format'
-  /** A Faceptor manifest with missing or ill-typed fields. */
-  | 'invalid-manifest'
-  /** A file listed in the manifest is absent. */
-  | 'missing-file'
-  /** A file has another size than the manifest says (incomplete download or copy). */
-  | 'size-mismatch'
-  /** A file's sha256 differs from the manifest (corrupt or altered). */
-  | 'hash-mismatch'
-  /** A file path in the manifest tries to leave the package (absolute, `..`). */
-  | 'unsafe-path'
-  /** An ONNX graph could not be opened by the runtime. */
-  | 'graph-load-failed';
+import type { PackageErrorCode } from '../../core/errors.ts';
+
+/** Why a model package was refused: the codes are declared with every other error code in src/core/errors.ts. */
+export type { PackageErrorCode };
 
 export class ModelPackageError extends Error {
   override readonly name = 'ModelPackageError';

@@ -7,6 +7,7 @@
  * - expression: RAF-DB (in-the-wild photos; the Layer-Attention release was fine-tuned on it), AffectNet, FERPlus.
  */
 import { TASKS, isTaskName, type TaskName, type TaskType } from '../../core/faceptor/tasks.ts';
+import type { ErrorCode } from '../../core/errors.ts';
 
 /** Result field names of FaceTaskResults, accepted as aliases of task types in requests. */
 export const TYPE_ALIASES: Readonly<Record<string, TaskType>> = {
@@ -35,6 +36,7 @@ export type TaskRequest = 'default' | 'all' | readonly string[];
 
 export class TaskSelectionError extends Error {
   override readonly name = 'TaskSelectionError';
+  readonly code = 'task-selection' satisfies ErrorCode;
 }
 
 /** The package's preferred head of a type, or undefined when it has none. */
