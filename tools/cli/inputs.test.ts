@@ -45,6 +45,9 @@ describe('folders and globs', () => {
     await expect(expandInputs([`${rel}/2025/*.jpg`])).rejects.toThrow(/no file matches/);
     // a name that is neither a file, a folder nor a pattern is kept: analysing it reports that it is missing
     expect(await expandInputs(['missing.jpg'])).toEqual([{ path: 'missing.jpg', key: 'missing.jpg' }]);
+    // a file named outright is analysed as often as it is named (the user's list); a walk does not add it again
+    const x = join(root, '2023', 'x.jpg');
+    expect((await expandInputs([x, x, join(root, '2023')])).map((f) => f.path)).toEqual([x, x]);
   });
 });
 

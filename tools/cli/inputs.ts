@@ -50,16 +50,17 @@ async function walk(dir: string, found: string[]): Promise<void> {
 /**
  * Expands the arguments in order: an existing folder → its images (recursively); an existing path → itself; a
  * pattern with glob syntax (`photos/**\/*.jpg`, `{a,b}/*.png`) → its matching files, sorted; anything else is kept
- * as a file name (analysing it reports why it cannot be read, as before). A file reached twice (a folder and a glob
- * naming it) is listed once, where it first appears. A glob matching nothing is an error: a typo must not silently
+ * as a file name (analysing it reports why it cannot be read, as before). A file found again by a folder walk or a
+ * glob is listed once, where it first appears; a file named outright is analysed each time it is named (as before
+ * folders existed: the arguments are the user's list). A glob matching nothing is an error: a typo must not silently
  * analyse nothing.
  */
 export async function expandInputs(args: readonly string[]): Promise<InputFile[]> {
   const out: InputFile[] = [];
   const seen = new Set<string>();
-  const add = (path: string, key: string) => {
+  const add = (path: string, key: string, named = false) => {
     const abs = resolve(path);
-    if (seen.has(abs)) return;
+    if (seen.has(abs) && !named) return;
     seen.add(abs);
     out.push({ path, key: toPosix(key) });
   };
@@ -78,7 +79,7 @@ export async function expandInputs(args: readonly string[]): Promise<InputFile[]
       matches.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       for (const m of matches) add(m, relative(base, m));
     } else {
-      add(arg, normalize(arg));
+      add(arg, normalize(arg), true);
     }
   }
   return out;
