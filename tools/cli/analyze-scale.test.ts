@@ -74,7 +74,7 @@ describe('analyze <folder> --jsonl, --workers, --resume', () => {
     const three = join(work, 'three.jsonl');
     const r3 = cli([photos.dir, '--model', fixture.dir, '--jsonl', three, '--workers', '3']);
     expect(r3.status, r3.stderr).toBe(0);
-    expect(r3.stderr).toMatch(/9 image\(s\) in [\d.]+ s \([\d.]+ images\/s, 3 worker threads\), 1 failed/);
+    expect(r3.stderr).toMatch(/9 image\(s\) in [\d.]+ s \([\d.]+ images\/s, 3 worker threads, [\d.]+ CPU s, peak RSS \d+ MiB\), 1 failed/);
     const parallel = readJsonl(three);
     expect(parallel.header).toEqual(reference.header);
     expect(parallel.entries).toEqual(reference.entries); // same order, same numbers (every session single-threaded)

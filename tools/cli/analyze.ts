@@ -291,6 +291,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
     err(`cannot write ${outFile}: ${(e as Error).message}`);
     return 1;
   }
+  const cpu0 = process.cpuUsage(); // the whole process: every worker thread and ORT thread
   const progress = new Progress({ err: io.err, isTTY: io.errIsTTY === true, columns: io.errColumns }, todo.length, hooks.progressIntervalMs);
   let ok = 0, failed = 0, interrupted = false, writeError: unknown;
   try {
@@ -323,7 +324,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
   }
   if (outFile) io.out(escapeForTerminal(`wrote ${outFile}`) + '\n');
   if (ok + failed > 0) {
-    err(`${ok + failed} image(s) in ${seconds.toFixed(2)} s (${rate.toFixed(3)} images/s, ${analyzer.concurrency} worker${analyzer.concurrency > 1 ? ' threads' : ''}), ${failed} failed`);
+    const cpu = process.cpuUsage(cpu0);
+    const workers = `${analyzer.concurrency} worker${analyzer.concurrency > 1 ? ' threads' : ''}`;
+    const rssMiB = (process.resourceUsage().maxRSS / 1024).toFixed(0); // process-wide: all worker threads' sessions
+    err(`${ok + failed} image(s) in ${seconds.toFixed(2)} s (${rate.toFixed(3)} images/s, ${workers}, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} CPU s, peak RSS ${rssMiB} MiB), ${failed} failed`);
   }
   if (interrupted) {
     err(`interrupted: ${ok + failed} of ${todo.length} image(s) analysed${outFile ? ` and written to ${outFile}` : ''}`);

@@ -5,7 +5,8 @@
  * for each worker count in turn, `runs` times, alternating so a change in the machine's load hits both alike.
  * Reports the median images/s per worker count and the speed-up over one worker (target: 2 workers ≥ 1.7× on a
  * 2-core machine), with the load average at each run's start (a shared machine cannot give a second core it does
- * not have free).
+ * not have free) and the CPU seconds per image (the CLI's own count, all threads), which shows whether N workers
+ * cost more work per image than one whatever the load.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -49,6 +50,9 @@ export async function cliThroughputBench(o: CliBenchOptions): Promise<CliBenchRo
   const out = mkdtempSync(join(tmpdir(), 'faceptor-cli-bench-out-'));
   const rows: CliBenchRow[] = [];
   const rates = new Map<number, number[]>();
+  // CPU seconds per image: if N workers cost no more CPU per image than one, the speed-up on N free cores is ~N×;
+  // on a machine whose cores are taken by others the wall-clock ratio cannot show it, this column still can
+  const cpu = new Map<number, number[]>();
   try {
     for (let run = 0; run < o.runs; run++) {
       for (const workers of o.workers) {
@@ -57,19 +61,21 @@ export async function cliThroughputBench(o: CliBenchOptions): Promise<CliBenchRo
         const r = spawnSync(process.execPath, ['--import', 'tsx', 'tools/cli/analyze.ts', photos, '--jsonl', join(out, `w${workers}-r${run}.jsonl`),
           '--workers', String(workers), ...(o.modelDir ? ['--model', o.modelDir] : [])], { cwd: o.repoRoot, encoding: 'utf8' });
         const wall = (performance.now() - t0) / 1000;
-        const m = /(\d+) image\(s\) in ([\d.]+) s \(([\d.]+) images\/s/.exec(r.stderr);
+        const m = /(\d+) image\(s\) in ([\d.]+) s \(([\d.]+) images\/s, [^,]+, ([\d.]+) CPU s, peak RSS (\d+) MiB\)/.exec(r.stderr);
         if (r.status !== 0 || !m) throw new Error(`analyze --workers ${workers} exited ${r.status}: ${r.stderr.slice(-2000)}`);
         rates.set(workers, [...(rates.get(workers) ?? []), Number(m[3])]);
+        const cpuPerImage = Number(m[4]) / Number(m[1]);
+        cpu.set(workers, [...(cpu.get(workers) ?? []), cpuPerImage]);
         rows.push({
           case: `run ${run + 1}: --workers ${workers}`, images: Number(m[1]), 'analysis s': Number(m[2]),
-          'images/s': Number(m[3]), 'process wall s': wall, 'load avg (1 min) at start': load,
+          'images/s': Number(m[3]), 'CPU s per image': cpuPerImage, 'peak RSS MiB': Number(m[5]), 'process wall s': wall, 'load avg (1 min) at start': load,
         });
       }
     }
     const base = median(rates.get(o.workers[0]) ?? [NaN]);
     for (const w of o.workers) {
       const rate = median(rates.get(w)!);
-      rows.push({ case: `median --workers ${w}`, 'images/s': rate, [`speed-up vs ${o.workers[0]}`]: rate / base,
+      rows.push({ case: `median --workers ${w}`, 'images/s': rate, 'CPU s per image': median(cpu.get(w)!), [`speed-up vs ${o.workers[0]}`]: rate / base,
         ...(w === 2 && o.workers[0] === 1 ? { target: '≥ 1.7× on 2 cores' } : {}) });
     }
     rows.push({ case: `machine: ${cpus().length} cores` });
