@@ -32,9 +32,12 @@ interface Slot {
   dead: boolean;
 }
 
-export async function createWorkerPool(settings: SessionSettings, count: number): Promise<Analyzer> {
-  // a plain .mjs entry that registers the TypeScript loader in the thread (see that file)
-  const url = new URL('./analyze-worker-boot.mjs', import.meta.url);
+/**
+ * `workerUrl`: the worker script (default: analyze-worker-boot.mjs, a plain .mjs entry that registers the TypeScript
+ * loader in the thread); tests pass a stand-in speaking the same messages to exercise a dying worker.
+ */
+export async function createWorkerPool(settings: SessionSettings, count: number, workerUrl = new URL('./analyze-worker-boot.mjs', import.meta.url)): Promise<Analyzer> {
+  const url = workerUrl;
   const slots: Slot[] = [];
   const waiting: { file: string; resolve: (e: ImageEntry) => void; reject: (e: Error) => void }[] = [];
   let nextId = 0;

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, type CliIo } from './analyze.ts';
 import { runOrdered } from './run-ordered.ts';
+import { createWorkerPool } from './analyze-pool.ts';
+import { pathToFileURL } from 'node:url';
 import { exportGoldenFixture, type ExportedFixture } from '../node-host/testing/golden-package.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -217,5 +219,26 @@ describe('runOrdered', () => {
     }, async (r) => { done.push(r); });
     expect(n).toBe(4); // 0…3 started before the abort; all four written, nothing after
     expect(done).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('worker pool', () => {
+  it('a worker thread that dies fails only the image it held; the others go on; every worker gone → a clear error', async () => {
+    // a stand-in worker speaking the pool's messages: 'crash*' files end the thread mid-image (a native crash would)
+    const script = join(mkdtempSync(join(tmpdir(), 'faceptor-pool-')), 'worker.mjs');
+    writeFileSync(script, `import { parentPort } from 'node:worker_threads';
+      parentPort.postMessage({ type: 'ready' });
+      parentPort.on('message', (m) => {
+        if (m.type === 'close') return parentPort.close();
+        if (m.file.startsWith('crash')) process.exit(3);
+        setTimeout(() => parentPort.postMessage({ type: 'result', id: m.id, entry: { file: m.file, width: 1, height: 1, faces: [] } }), 20);
+      });`);
+    const pool = await createWorkerPool({ detector: 'auto', tasks: ['default'], denseCrops: 'shared' }, 2, pathToFileURL(script));
+    const results = await Promise.all(['a.jpg', 'crash-1.jpg', 'b.jpg', 'c.jpg', 'd.jpg'].map((f) => pool.analyze(f)));
+    expect(results[1]).toEqual({ file: 'crash-1.jpg', error: 'crash-1.jpg: the worker thread analysing it stopped (exit code 3)' });
+    expect(results.filter((r) => 'faces' in r).map((r) => r.file)).toEqual(['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg']);
+    expect((await pool.analyze('crash-2.jpg'))).toMatchObject({ error: expect.stringContaining('stopped') });
+    await expect(pool.analyze('e.jpg')).rejects.toThrow('every analyze worker thread stopped');
+    await pool.close();
   });
 });
