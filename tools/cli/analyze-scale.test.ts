@@ -151,8 +151,24 @@ describe('--jsonl refuses what it must not touch (checked before any work)', () 
     expect(io.stderr.join('')).toContain('minScore null, this run has 0.7');
     io = capture();
     expect(await main([grace, '--jsonl', out, '--resume', '--shard', '0/1'], io)).toBe(1);
+    // another model (here: a model where there was none) is refused once the model is loaded
+    const fixture = await exportGoldenFixture('faceptor_base');
+    try {
+      io = capture();
+      expect(await main([grace, '--jsonl', out, '--resume', '--model', fixture.dir], io)).toBe(1);
+      expect(io.stderr.join('')).toMatch(/cannot resume .*it was written with no model, this run has golden fixture/);
+    } finally {
+      await fixture.cleanup();
+    }
     expect(readFileSync(out, 'utf8')).toBe(written);
-  }, 60_000);
+    // a file holding only a header (a run stopped before its first image) is simply written anew
+    const headerOnly = join(work, 'header-only.jsonl');
+    writeFileSync(headerOnly, written.slice(0, written.indexOf('\n') + 1).replace('"detector":"auto"', '"detector":"front"'));
+    expect(await main([grace, '--jsonl', headerOnly], capture())).toBe(0);
+    const anew = readFileSync(headerOnly, 'utf8').split('\n');
+    expect(anew).toHaveLength(3); // header, one image, and the final newline
+    expect(anew[0]).toBe(written.split('\n')[0]);
+  }, 120_000);
 
   it('usage: --resume needs --jsonl; --json with --jsonl; a glob matching nothing; --workers and --shard ranges', async () => {
     for (const [args, why] of [

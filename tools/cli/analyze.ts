@@ -244,8 +244,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
     if (!problem && options.jsonlOut) {
       scan = await scanJsonl(outFile).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? { kind: 'empty' as const } : { kind: 'foreign' as const, why: e.message }));
       if (scan.kind === 'foreign') problem = `${scan.why}: it is not an analyze JSONL file, refusing to touch it (remove it or choose another name)`;
-      else if (scan.kind === 'ours' && !options.resume && (scan.entries > 0 || scan.tornBytes > 0)) {
-        problem = `it holds ${scan.entries} result(s) of an earlier run: add --resume to continue it, or remove it to start again`;
+      else if (scan.kind === 'ours' && !options.resume) {
+        if (scan.entries > 0 || scan.tornBytes > 0) problem = `it holds ${scan.entries} result(s) of an earlier run: add --resume to continue it, or remove it to start again`;
+        else scan = { kind: 'empty' }; // only a header: nothing to keep, written anew
       }
     }
     if (problem) {
@@ -257,6 +258,15 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
     detector: options.detector, minScore: options.minScore, maxFaces: options.maxFaces, modelDir: options.modelDir,
     tasks: options.tasks, denseCrops: options.denseCrops,
   };
+  const shardText = options.shard && `${options.shard.index}/${options.shard.count}`;
+  const settingsLine = runSettings(settings, shardText);
+  // settings first, before the model is loaded (minutes at real size with many workers); the model once it is
+  const refuseResume = async (mismatch: string | undefined) => {
+    if (!mismatch) return false;
+    err(`cannot resume ${outFile}: ${mismatch}; refusing to mix results of different runs (use another file)`);
+    return true;
+  };
+  if (scan.kind === 'ours' && await refuseResume(resumeMismatch(scan.header, { settings: settingsLine }))) return 1;
   let analyzer: Analyzer;
   try {
     analyzer = await createAnalyzer(settings, Math.min(options.workers, Math.max(1, inputs.length)));
@@ -268,14 +278,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
   const model = analyzer.model;
   if (model?.untrained) err(`warning: ${model.label} is an UNTRAINED model (random/fixture weights): its outputs are meaningless`);
 
-  const shardText = options.shard && `${options.shard.index}/${options.shard.count}`;
-  const settingsLine = runSettings(settings, shardText);
   let todo = inputs;
   if (scan.kind === 'ours') {
-    const mismatch = resumeMismatch(scan.header, { settings: settingsLine, model });
-    if (mismatch) {
+    if (await refuseResume(resumeMismatch(scan.header, { settings: settingsLine, model }, true))) {
       await analyzer.close();
-      err(`cannot resume ${outFile}: ${mismatch}; refusing to mix results of different runs (use another file)`);
       return 1;
     }
     todo = inputs.filter((f) => !scan.done.has(f.path));

@@ -136,13 +136,17 @@ export async function scanJsonl(path: string): Promise<JsonlScan> {
   }
 }
 
-/** Why a file written with `old` cannot be continued by a run with `now` (undefined: it can). */
-export function resumeMismatch(old: JsonlHeader, now: { settings: RunSettings; model?: ModelJson }): string | undefined {
+/**
+ * Why a file written with `old` cannot be continued by a run with `now` (undefined: it can). The model is compared
+ * only with `withModel` (the CLI checks the settings before loading the model, the model once it is loaded).
+ */
+export function resumeMismatch(old: JsonlHeader, now: { settings: RunSettings; model?: ModelJson }, withModel = false): string | undefined {
   if (old.version !== JSONL_VERSION) return `it is format version ${old.version}, this version writes ${JSONL_VERSION}`;
   const a = old.settings as unknown as Record<string, unknown>, b = now.settings as unknown as Record<string, unknown>;
   for (const k of Object.keys(b)) {
     if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) return `it was written with ${k} ${JSON.stringify(a[k] ?? null)}, this run has ${JSON.stringify(b[k])}`;
   }
+  if (!withModel) return undefined;
   const id = (m?: ModelJson) => (m ? JSON.stringify([m.sourceSha256, m.variant, m.precision, m.tasks]) : 'none');
   if (id(old.model) !== id(now.model)) {
     const name = (m?: ModelJson) => (m ? `${m.label} (${m.precision}, tasks ${m.tasks.join(',')})` : 'no model');
