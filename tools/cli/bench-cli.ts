@@ -5,8 +5,8 @@
  * for each worker count in turn, `runs` times, alternating so a change in the machine's load hits both alike.
  * Reports the median images/s per worker count and the speed-up over one worker (target: 2 workers ≥ 1.7× on a
  * 2-core machine), with the load average at each run's start (a shared machine cannot give a second core it does
- * not have free) and the CPU seconds per image (the CLI's own count, all threads), which shows whether N workers
- * cost more work per image than one whatever the load.
+ * not have free), the CPU seconds per image (the CLI's own count, all threads), which shows whether N workers
+ * cost more work per image than one whatever the load, and the cores the run actually got (CPU s / wall s).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -68,7 +68,9 @@ export async function cliThroughputBench(o: CliBenchOptions): Promise<CliBenchRo
         cpu.set(workers, [...(cpu.get(workers) ?? []), cpuPerImage]);
         rows.push({
           case: `run ${run + 1}: --workers ${workers}`, images: Number(m[1]), 'analysis s': Number(m[2]),
-          'images/s': Number(m[3]), 'CPU s per image': cpuPerImage, 'peak RSS MiB': Number(m[5]), 'process wall s': wall, 'load avg (1 min) at start': load,
+          'images/s': Number(m[3]), 'CPU s per image': cpuPerImage,
+          // CPU seconds per wall second: how many cores the run actually got (2 workers on 2 free cores: ~2)
+          'cores used': (cpuPerImage * Number(m[1])) / Number(m[2]), 'peak RSS MiB': Number(m[5]), 'process wall s': wall, 'load avg (1 min) at start': load,
         });
       }
     }
