@@ -56,14 +56,15 @@ describe('analyze <folder> --jsonl, --workers, --resume', () => {
   beforeAll(async () => {
     fixture = await exportGoldenFixture('faceptor_full');
     photos = photoFolder();
-  }, 120_000);
-  afterAll(async () => { await fixture?.cleanup(); });
-
-  it('one worker: a header line then one line per image, in folder order; 3 worker threads: the same lines', () => {
+    // the reference every test compares with: one worker (the main thread), a clean run
     const one = join(work, 'one.jsonl');
     const r1 = cli([photos.dir, '--model', fixture.dir, '--jsonl', one]);
     expect(r1.status, r1.stderr).toBe(0);
     reference = readJsonl(one);
+  }, 300_000);
+  afterAll(async () => { await fixture?.cleanup(); });
+
+  it('one worker: a header line then one line per image, in folder order; 3 worker threads: the same lines', () => {
     expect(reference.header).toMatchObject({ format: 'faceptor-analyze-jsonl', version: 1, model: { variant: 'full', untrained: true } });
     // code-point order of the walk: set-0/even, set-0/odd, set-1/broken.jpg, set-1/even, …
     const order = [...photos.files].sort();
