@@ -65,7 +65,7 @@ Options:
                          training framing, up to four 512 passes)
   -h, --help             show this help
 
-Progress goes to stderr: a bar on a terminal, otherwise a line every 10 s.
+Progress goes to stderr: a bar on a terminal, otherwise a line at the first image, then every 10 s.
 Exit codes: 0 if at least one image was analysed (or none was left to do), 1 if all failed, 2 on a usage error,
 130 if interrupted (Ctrl-C: the images in progress are finished and the output closed with the images done).`;
 
