@@ -64,7 +64,7 @@ describe('analyze <folder> --jsonl, --workers, --resume', () => {
   }, 300_000);
   afterAll(async () => { await fixture?.cleanup(); });
 
-  it('one worker: a header line then one line per image, in folder order; 3 worker threads: the same lines', () => {
+  it('one worker: a header line then one line per image, in folder order; 3 worker threads: the same lines; --json with 2: the same images', () => {
     expect(reference.header).toMatchObject({ format: 'faceptor-analyze-jsonl', version: 1, model: { variant: 'full', untrained: true } });
     // code-point order of the walk: set-0/even, set-0/odd, set-1/broken.jpg, set-1/even, …
     const order = [...photos.files].sort();
@@ -81,6 +81,13 @@ describe('analyze <folder> --jsonl, --workers, --resume', () => {
     const parallel = readJsonl(three);
     expect(parallel.header).toEqual(reference.header);
     expect(parallel.entries).toEqual(reference.entries); // same order, same numbers (every session single-threaded)
+    // the one-document JSON form with workers: the same images in the same order
+    const doc = join(work, 'two.json');
+    const r2 = cli([photos.dir, '--model', fixture.dir, '--json', doc, '--workers', '2']);
+    expect(r2.status, r2.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(doc, 'utf8'));
+    expect(json.model).toEqual(reference.header.model);
+    expect(json.images.map(({ timings: _t, ...e }: Record<string, unknown>) => e)).toEqual(reference.entries);
   }, 300_000);
 
   it('killed with SIGKILL mid-run, then --resume: every image exactly once, every line valid — also from a torn last line', async () => {
