@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --iterations N] [--faceptor-iterations N] [--faceptor-warmup N] [--model <package dir>] [--no-faceptor] [--no-browser] [--no-threads] [--only-threads] [--export] [--real-size]`
+ * `npm run bench [-- --iterations N] [--faceptor-iterations N] [--faceptor-warmup N] [--model <package dir>] [--no-faceptor] [--no-browser] [--no-threads] [--only-threads] [--no-cli] [--only-cli] [--cli-photos N] [--cli-runs N] [--cli-real-size] [--export] [--real-size]`
  *
  * Sections (each can be skipped):
  * - detection: BlazeFace front/back on the shared photos and a synthetic 1280×720 frame, in Node
@@ -16,6 +16,10 @@
  * - wasm threads: the default-heads frame in the app on 1 WASM thread and on the default (min(cores, 4), the page
  *   being cross-origin isolated), with the speed-ups (target: 512 encoder ≥ 1.6× on 2 threads). `--no-threads`
  *   skips it, `--only-threads` runs nothing else.
+ * - cli throughput: `analyze <folder> --workers 1` vs `--workers 2` on 40 photos built from ../shared/faces, with the
+ *   golden Full fixture (or `--model`); images/s per worker count and the speed-up (target ≥ 1.7× on 2 cores;
+ *   bench-cli.ts). `--no-cli` skips it, `--only-cli` runs nothing else; `--cli-photos N`, `--cli-runs N` (default 2).
+ *   `--cli-real-size`: with a real-size synthetic Full package instead (4 photos, 1 run: minutes per image on CPU).
  * - export: runs tools/export/bench.ts when that file exists (`--export`), otherwise says it is skipped.
  * - real-size (`--real-size`): tools/export/bench.ts with its inference part: a real-size synthetic Full checkpoint
  *   (~1.7 GiB, deleted after) exported and run cold in fresh processes — peak RSS with detection only / default /
@@ -26,7 +30,8 @@
  * pessimistic bound for the browser.
  */
 import { escapeLinesForTerminal } from './terminal-text.ts';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -37,6 +42,10 @@ import { exportGoldenFixture } from '../node-host/testing/golden-package.ts';
 import type { TaskRequest } from '../../src/pipeline/faceptor/select.ts';
 import { TASKS, TASK_NAMES, type TaskName } from '../../src/core/faceptor/tasks.ts';
 import { browserFaceptorBench } from '../../e2e/bench/browser-faceptor.ts';
+import { cliThroughputBench } from './bench-cli.ts';
+import { writeRealSizeCheckpoint } from '../export/precision-check.ts';
+import { exportPackage } from '../export/package/export.ts';
+import { headOptionsFromManifest } from '../export/plan/index.ts';
 
 const FACES = join(REPO_ROOT, '..', 'shared', 'faces');
 const PHOTOS = ['astronaut.png', 'camera.png', 'grace_hopper.jpg'];
@@ -201,6 +210,41 @@ function threadsSection(modelDir: string | undefined, iterations: number, warmup
   };
 }
 
+/**
+ * `analyze --workers 1` vs `--workers 2` over a folder (bench-cli.ts). The model: `--model`, else (`realSize`) a
+ * real-size synthetic Full checkpoint exported here (fp32; the checkpoint is deleted once exported, the package after
+ * the runs) — what the memory of N workers is at real size —, else the golden Full fixture.
+ */
+function cliSection(modelDir: string | undefined, photos: number, runs: number, realSize: boolean): Section {
+  return {
+    name: 'cli throughput',
+    async run() {
+      let dir = modelDir, cleanup = async () => undefined as unknown;
+      if (!dir && realSize) {
+        const work = mkdtempSync(join(tmpdir(), 'faceptor-cli-real-size-'));
+        cleanup = async () => rmSync(work, { recursive: true, force: true });
+        const golden = join(REPO_ROOT, '..', 'shared', 'golden', 'faceptor_full');
+        const ckpt = join(work, 'checkpoint_rank0_iter_50000.pth.tar');
+        process.stderr.write(`writing a real-size Full checkpoint in ${work} and exporting it (fp32) …\n`);
+        writeRealSizeCheckpoint(golden, ckpt);
+        dir = join(work, 'pkg');
+        await exportPackage(ckpt, dir, { ...headOptionsFromManifest(JSON.parse(readFileSync(join(golden, 'manifest.json'), 'utf8'))), label: 'real-size — random weights', untrained: true });
+        rmSync(ckpt);
+      } else if (!dir) {
+        const fixture = await exportGoldenFixture('faceptor_full');
+        dir = fixture.dir;
+        cleanup = fixture.cleanup;
+      }
+      try {
+        const rows = await cliThroughputBench({ repoRoot: REPO_ROOT, facesDir: FACES, modelDir: dir, photos, runs, workers: [1, 2] });
+        return rows.map((r) => ({ section: 'cli throughput', ...r } as Row));
+      } finally {
+        await cleanup();
+      }
+    },
+  };
+}
+
 /** tools/export/bench.ts: real-size export, and with `inference` the real-size cold runs (RSS, runs, outside session.run). */
 function exporter(inference: boolean): Section {
   return {
@@ -216,7 +260,7 @@ function exporter(inference: boolean): Section {
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write('Usage: npm run bench [-- --iterations N] [--faceptor-iterations N] [--faceptor-warmup N] [--model <package dir>] [--no-faceptor] [--no-browser] [--no-threads] [--only-threads] [--export] [--real-size]\n');
+    process.stdout.write('Usage: npm run bench [-- --iterations N] [--faceptor-iterations N] [--faceptor-warmup N] [--model <package dir>] [--no-faceptor] [--no-browser] [--no-threads] [--only-threads] [--no-cli] [--only-cli] [--cli-photos N] [--cli-runs N] [--cli-real-size] [--export] [--real-size]\n');
     return 0;
   }
   const i = argv.indexOf('--iterations');
@@ -239,16 +283,26 @@ async function main(argv: string[]): Promise<number> {
   }
   const mi = argv.indexOf('--model');
   const modelDir = mi >= 0 ? argv[mi + 1] : undefined;
-  const sections = argv.includes('--only-threads') ? [threadsSection(modelDir, faceptorIterations, warmup)] : [
+  const count = (flag: string, fallback: number) => { const k = argv.indexOf(flag); return k >= 0 ? Number(argv[k + 1]) : fallback; };
+  const cliRealSize = argv.includes('--cli-real-size');
+  const cliPhotos = count('--cli-photos', cliRealSize ? 4 : 40), cliRuns = count('--cli-runs', cliRealSize ? 1 : 2);
+  if (![cliPhotos, cliRuns].every((v) => Number.isInteger(v) && v > 0)) {
+    process.stderr.write('bench: --cli-photos and --cli-runs need positive integers\n');
+    return 2;
+  }
+  const cli = cliSection(modelDir, cliPhotos, cliRuns, cliRealSize);
+  const sections = argv.includes('--only-threads') ? [threadsSection(modelDir, faceptorIterations, warmup)] : argv.includes('--only-cli') ? [cli] : [
     detection,
     ...(argv.includes('--no-faceptor') ? [] : [faceptorSection(modelDir, faceptorIterations, warmup)]),
     ...(argv.includes('--no-faceptor') || argv.includes('--no-browser') ? [] : [browserSection(modelDir, faceptorIterations, warmup)]),
     ...(argv.includes('--no-faceptor') || argv.includes('--no-browser') || argv.includes('--no-threads') ? [] : [threadsSection(modelDir, faceptorIterations, warmup)]),
+    ...(argv.includes('--no-cli') ? [] : [cli]),
     ...(argv.includes('--export') || argv.includes('--real-size') ? [exporter(argv.includes('--real-size'))] : []),
   ];
   for (const section of sections) {
     const rows = await section.run(iterations);
-    process.stdout.write(`\n== ${section.name} (${section.name === 'detection' ? iterations : faceptorIterations} iterations, medians) ==\n`);
+    const what = section.name === 'cli throughput' ? `${cliPhotos} photos, ${cliRuns} run(s) per worker count` : `${section.name === 'detection' ? iterations : faceptorIterations} iterations, medians`;
+    process.stdout.write(`\n== ${section.name} (${what}) ==\n`);
     console.table(rows.map(({ section: _s, ...r }) =>
       Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toFixed(3)) : v]))));
   }

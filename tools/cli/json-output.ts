@@ -33,9 +33,10 @@ async function looksLikeOurJson(path: string): Promise<boolean> {
 /**
  * Why `out` cannot be written, or undefined when it can: its folder must exist and be writable; it must not be one
  * of the input images (same file by device+inode, so links and `./x` spellings count) nor any other existing file
- * that analyze did not write (never overwrite what the program did not write).
+ * that analyze did not write (never overwrite what the program did not write). `isOurs` tells the latter (the JSONL
+ * output passes its own test, which reads the whole file: jsonl-output.ts).
  */
-export async function checkJsonOut(out: string, inputs: readonly string[]): Promise<string | undefined> {
+export async function checkJsonOut(out: string, inputs: readonly string[], isOurs: (path: string) => Promise<boolean> = looksLikeOurJson): Promise<string | undefined> {
   const path = resolve(out);
   const folder = dirname(path);
   const folderStat = await stat(folder).catch(() => undefined);
@@ -61,7 +62,7 @@ export async function checkJsonOut(out: string, inputs: readonly string[]): Prom
     } catch {
       return 'the file is not writable';
     }
-    if (!(await looksLikeOurJson(path))) return 'the file exists and is not an analyze JSON file: refusing to overwrite it (remove it or choose another name)';
+    if (!(await isOurs(path))) return 'the file exists and is not an analyze JSON file: refusing to overwrite it (remove it or choose another name)';
   }
   return undefined;
 }
