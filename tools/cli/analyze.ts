@@ -69,7 +69,8 @@ Progress goes to stderr: a bar on a terminal, otherwise a line at the first imag
 Exit codes: 0 if at least one image was analysed (or none was left to do), 1 if all failed, 2 on a usage error,
 130 if interrupted (Ctrl-C: the images in progress are finished and the output closed with the images done).`;
 
-export interface CliOptions {
+/** The command line: what each analysis session does (SessionSettings), plus the inputs, outputs and scale-out. */
+export interface CliOptions extends SessionSettings {
   /** The arguments naming inputs: files, folders, globs (expanded by expandInputs). */
   readonly files: readonly string[];
   readonly jsonOut?: string;
@@ -78,12 +79,6 @@ export interface CliOptions {
   readonly resume: boolean;
   readonly workers: number;
   readonly shard?: Shard;
-  readonly detector: DetectorModelChoice;
-  readonly minScore?: number;
-  readonly maxFaces?: number;
-  readonly modelDir?: string;
-  readonly tasks: readonly string[];
-  readonly denseCrops: 'shared' | 'exact';
   readonly help: boolean;
 }
 
