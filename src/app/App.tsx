@@ -9,6 +9,7 @@ import { GalleryPanel } from './gallery/GalleryPanel.tsx';
 import { ModelPanel } from './models/ModelPanel.tsx';
 import { OverlayControls } from './overlay/OverlayControls.tsx';
 import { IdentityPanel } from './identity/IdentityPanel.tsx';
+import { ComparePanel } from './compare/ComparePanel.tsx';
 
 export function App() {
   return (
@@ -22,6 +23,7 @@ export function App() {
       <main>
         <LivePanel />
         <GalleryPanel />
+        <ComparePanel />
         <IdentityPanel />
       </main>
       <footer>Everything runs in this browser tab. No image, frame or result leaves your machine.</footer>

@@ -12,6 +12,8 @@ import { downloadText, exportText, jsonFileName } from './export-json.ts';
 import { annotatedFileName, cardFiles } from './card-files.ts';
 import { annotatedPng, cardFileBlob, downloadBlob } from './card-export.ts';
 import { errorMessage } from '../engine/client.ts';
+import { useCompare } from '../../state/compare.ts';
+import { alignedCropUrl } from '../compare/crop.ts';
 
 export interface ImageCardProps {
   readonly item: GalleryItem;
@@ -44,6 +46,17 @@ export const ImageCard = memo(function ImageCard({ item, stale = false, onReanal
     if (!analysis) return;
     for (const f of files.filter((x) => x.kind === kind)) downloadBlob(f.name, await cardFileBlob(analysis, f));
   });
+  const compare = (i: number) => {
+    const f = analysis?.faces[i];
+    if (!analysis || !f?.identity) return;
+    const img = figure.current?.querySelector('img');
+    useCompare.getState().pick({
+      key: `${item.id}#${i}`, label: `${item.name} · face ${i + 1}`,
+      embeddings: [{ vector: f.identity.embedding, model: analysis.model?.sourceSha256 ?? null }],
+      crop: img && img.complete && img.naturalWidth > 0 ? alignedCropUrl(img, f.keypoints) : null,
+      untrained: analysis.model?.untrained === true,
+    });
+  };
   return (
     <figure ref={figure} className="card" data-testid="gallery-item" data-state={item.state} data-name={item.name} data-stale={String(stale)}>
       <div className="stage">
@@ -106,7 +119,7 @@ export const ImageCard = memo(function ImageCard({ item, stale = false, onReanal
         <button type="button" className="link" onClick={() => useGallery.getState().remove(item.id)}>Remove</button>
       </figcaption>
       {analysis && <ParsingLegend faces={analysis.faces} />}
-      {analysis?.model && <FaceList analysis={analysis} testId="image-faces" highlighted={face} onHover={setFace} />}
+      {analysis?.model && <FaceList analysis={analysis} testId="image-faces" highlighted={face} onHover={setFace} onCompare={compare} />}
     </figure>
   );
 });
