@@ -10,6 +10,7 @@ import { ModelPanel } from './models/ModelPanel.tsx';
 import { OverlayControls } from './overlay/OverlayControls.tsx';
 import { IdentityPanel } from './identity/IdentityPanel.tsx';
 import { ComparePanel } from './compare/ComparePanel.tsx';
+import { VideoPanel } from './video/VideoPanel.tsx';
 
 export function App() {
   return (
@@ -23,6 +24,7 @@ export function App() {
       <main>
         <LivePanel />
         <GalleryPanel />
+        <VideoPanel />
         <ComparePanel />
         <IdentityPanel />
       </main>

@@ -141,7 +141,7 @@ type VideoWithFrameCallback = HTMLVideoElement & {
  * tracked velocity from the moment its frame was grabbed (extrapolateFaces), so boxes, points and masks stay on
  * the face instead of stepping at the (slower) analysis rate. While no face moves, no per-frame loop runs at all.
  */
-function LiveOverlay({ videoRef, latest, grabbedAt, highlightedFace, onHoverFace }: {
+export function LiveOverlay({ videoRef, latest, grabbedAt, highlightedFace, onHoverFace }: {
   videoRef: RefObject<HTMLVideoElement | null>; latest: ImageAnalysis; grabbedAt: number;
   highlightedFace: number | null; onHoverFace?: (index: number | null) => void;
 }) {
