@@ -91,7 +91,7 @@ describe('media: video files, snapshots, compare, batch folders', () => {
       const l = (window as any).__faceptor.state().video.latest; // eslint-disable-line @typescript-eslint/no-explicit-any
       return l?.faces?.length === 1 && l.faces[0].trackId > 0 && l.faces[0].tasks.includes('age');
     }, undefined, { timeout: 120_000, polling: 200 });
-    await page.waitForSelector('[data-testid="live-overlay"][data-faces="1"]');
+    await page.waitForSelector('[data-testid="video-live-overlay"][data-faces="1"]');
     await page.evaluate(() => (document.querySelector('[data-testid="video-player"]') as HTMLVideoElement).pause());
   });
 
@@ -138,18 +138,30 @@ describe('media: video files, snapshots, compare, batch folders', () => {
       ffmpeg(['-ss', (t / 1000).toFixed(3), '-i', video, '-frames:v', '1', out]);
       return out;
     });
+    // read back exactly as analyse-video.ts reads (a willReadFrequently canvas, getImageData): Chromium may convert
+    // YUV→RGB differently for a GPU canvas once the video has played
     const decoded: string[] = await page.evaluate(async (ts: number[]) => {
       const v = document.querySelector('[data-testid="video-player"]') as HTMLVideoElement;
       const c = Object.assign(document.createElement('canvas'), { width: v.videoWidth, height: v.videoHeight });
+      const ctx = c.getContext('2d', { willReadFrequently: true })!;
       const out: string[] = [];
       for (const t of ts) {
         await new Promise((resolve) => { v.addEventListener('seeked', resolve, { once: true }); v.currentTime = t / 1000; });
-        c.getContext('2d')!.drawImage(v, 0, 0);
-        out.push(c.toDataURL('image/png').split(',')[1]);
+        ctx.drawImage(v, 0, 0);
+        const { data } = ctx.getImageData(0, 0, c.width, c.height);
+        let bin = '';
+        for (let i = 0; i < data.length; i += 0x8000) bin += String.fromCharCode(...data.subarray(i, i + 0x8000));
+        out.push(btoa(bin));
       }
       return out;
     }, times);
-    const pngs = decoded.map((b64, i) => { const f = join(tmp.dir, `browser-frame-${i}.png`); writeFileSync(f, Buffer.from(b64, 'base64')); return f; });
+    const pngs = decoded.map((b64, i) => {
+      const f = join(tmp.dir, `browser-frame-${i}.png`);
+      const img = new PNG({ width: 640, height: 480 });
+      Buffer.from(b64, 'base64').copy(img.data);
+      writeFileSync(f, PNG.sync.write(img));
+      return f;
+    });
     const [onCut, onDecoded] = [await cliOn(cut), await cliOn(pngs)];
     const worst = { box: 0, landmarks: 0, parsing: 0, ageYears: 0, expression: 0, attributes: 0, identity: 0 };
     json.images.forEach((entry: any, i: number) => { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -170,5 +182,88 @@ describe('media: video files, snapshots, compare, batch folders', () => {
     console.log('video vs CLI, worst over frames:', JSON.stringify(worst));
     expect(worst.box).toBeLessThan(0.02);
     for (const k of Object.keys(TOLERANCE) as (keyof typeof TOLERANCE)[]) expect(worst[k], k).toBeLessThanOrEqual(TOLERANCE[k]);
+  });
+
+  it('a live snapshot becomes a card whose annotated PNG, label map and .pts match what the card shows', async () => {
+    await page.click('[data-testid="camera-start"]');
+    await page.waitForFunction(() => (window as any).__faceptor.state().live.latest?.faces?.length === 1, undefined, { timeout: 120_000, polling: 250 }); // eslint-disable-line @typescript-eslint/no-explicit-any
+    await page.click('[data-testid="camera-snapshot"]');
+    const card = page.locator('[data-testid="gallery-item"][data-name^="snapshot"]');
+    await card.and(page.locator('[data-state="done"]')).waitFor({ timeout: 120_000 });
+    await page.click('[data-testid="camera-stop"]');
+    const name = (await card.getAttribute('data-name'))!;
+    const item = (await state(page)).gallery.find((g: { name: string }) => g.name === name);
+    const [face] = item.analysis.faces;
+    // every enabled task ran on the snapshot, the 512 ones included
+    for (const k of ['landmarks', 'parsing', 'age', 'expression', 'attributes', 'identity']) expect(face, k).toHaveProperty(k);
+    const { width, height } = item.analysis;
+    expect([width, height]).toEqual([640, 480]);
+
+    // annotated PNG = the card's photo with its overlay canvas composited on top, pixel for pixel
+    const png = PNG.sync.read(await download(() => card.locator('[data-testid="gallery-export-png"]').click()));
+    expect([png.width, png.height]).toEqual([width, height]);
+    const shown = await card.evaluate((fig) => {
+      const img = fig.querySelector('img')!, overlay = fig.querySelector('canvas.overlay') as HTMLCanvasElement;
+      const c = Object.assign(document.createElement('canvas'), { width: overlay.width, height: overlay.height });
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      return { photo: Array.from(ctx.getImageData(0, 0, c.width, c.height).data), overlay: Array.from(overlay.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
+    });
+    let worst = 0, covered = 0;
+    for (let i = 0; i < width * height * 4; i += 4) {
+      const a = shown.overlay[i + 3] / 255;
+      if (a > 0) covered++;
+      for (let k = 0; k < 3; k++) worst = Math.max(worst, Math.abs(png.data[i + k] - (a * shown.overlay[i + k] + (1 - a) * shown.photo[i + k])));
+    }
+    expect(covered).toBeGreaterThan(1000); // boxes, points and the mask are in the picture
+    expect(worst).toBeLessThanOrEqual(3); // 8-bit rounding of premultiplied alpha
+
+    // label map: pixel value = class index, the mask at its region and 0 elsewhere
+    const [head] = Object.keys(face.parsing);
+    const p = face.parsing[head];
+    const labels = PNG.sync.read(await download(() => card.locator('[data-testid="gallery-export-labels"]').click()));
+    const mask = decodeRle(p.rle, p.width * p.height);
+    let mismatches = 0, labelled = 0;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = x - p.region.x, j = y - p.region.y;
+        const want = i >= 0 && j >= 0 && i < p.width && j < p.height ? mask[j * p.width + i] : 0;
+        const got = labels.data[(y * width + x) * 4];
+        if (got !== 0) labelled++;
+        if (got !== want) mismatches++;
+      }
+    }
+    expect(mismatches).toBe(0);
+    expect(labelled).toBeGreaterThan(1000);
+
+    // .pts: the 300W form, 1-based in the file, the card's landmarks once read back
+    const [set] = Object.keys(face.landmarks);
+    const pts = (await download(() => card.locator('[data-testid="gallery-export-pts"]').click())).toString('utf8');
+    expect(pts).toMatch(new RegExp(`^version: 1\nn_points:  ${face.landmarks[set].points.length}\n\{\n`));
+    fromPts(pts).forEach(([x, y], k) => {
+      expect(Math.abs(x - face.landmarks[set].points[k][0])).toBeLessThan(0.011);
+      expect(Math.abs(y - face.landmarks[set].points[k][1])).toBeLessThan(0.011);
+    });
+  });
+
+  it('compares the snapshot face with a dropped photo face: both crops and their cosine similarity', async () => {
+    await page.locator('[data-testid="gallery-item"][data-name^="snapshot"] [data-testid="face-compare"]').click();
+    await dropFiles(page, [{ name: 'astronaut.png', type: 'image/png', base64: readFileSync(join(FACES, 'astronaut.png')).toString('base64') }]);
+    const card = page.locator('[data-testid="gallery-item"][data-name="astronaut.png"][data-state="done"]');
+    await card.waitFor({ timeout: 120_000 });
+    await card.locator('[data-testid="face-compare"]').first().click();
+    await page.waitForSelector('[data-testid="compare-result"][data-similarity]:not([data-similarity=""])');
+    const s = await state(page);
+    const [a, b] = [s.gallery.find((g: any) => g.name.startsWith('snapshot')), s.gallery.find((g: any) => g.name === 'astronaut.png')] // eslint-disable-line @typescript-eslint/no-explicit-any
+      .map((g) => g.analysis.faces[0].identity.embedding as number[]);
+    const cosine = a.reduce((sum, v, i) => sum + v * b[i], 0) / Math.sqrt(a.reduce((x, v) => x + v * v, 0) * b.reduce((x, v) => x + v * v, 0));
+    const shown = Number(await page.getAttribute('[data-testid="compare-result"]', 'data-similarity'));
+    expect(Math.abs(shown - cosine)).toBeLessThan(2e-4); // rounding of the JSON (1e-6) and of the attribute (1e-4)
+    const threshold = Number(await page.getAttribute('[data-testid="identity-threshold"]', 'data-value'));
+    expect(await page.getAttribute('[data-testid="compare-result"]', 'data-same')).toBe(String(shown >= threshold));
+    const crops = await page.locator('[data-testid="compare-crop"]').evaluateAll((els) => els.map((e) => (e as HTMLImageElement).naturalWidth));
+    expect(crops).toEqual([112, 112]);
+    await expect(page.isVisible('[data-testid="compare-panel"] [data-testid="face-untrained"]')).resolves.toBe(true);
+    expect(problems).toEqual([]);
   });
 });

@@ -141,9 +141,9 @@ type VideoWithFrameCallback = HTMLVideoElement & {
  * tracked velocity from the moment its frame was grabbed (extrapolateFaces), so boxes, points and masks stay on
  * the face instead of stepping at the (slower) analysis rate. While no face moves, no per-frame loop runs at all.
  */
-export function LiveOverlay({ videoRef, latest, grabbedAt, highlightedFace, onHoverFace }: {
+export function LiveOverlay({ videoRef, latest, grabbedAt, highlightedFace, onHoverFace, testId = 'live-overlay' }: {
   videoRef: RefObject<HTMLVideoElement | null>; latest: ImageAnalysis; grabbedAt: number;
-  highlightedFace: number | null; onHoverFace?: (index: number | null) => void;
+  highlightedFace: number | null; onHoverFace?: (index: number | null) => void; testId?: string;
 }) {
   const [now, setNow] = useState(() => performance.now());
   const anyMoving = latest.faces.some(isMoving);
@@ -167,5 +167,5 @@ export function LiveOverlay({ videoRef, latest, grabbedAt, highlightedFace, onHo
     };
   }, [videoRef, anyMoving]);
   const faces = useMemo(() => extrapolateFaces(latest.faces, now - grabbedAt), [latest, now, grabbedAt]);
-  return <OverlayCanvas width={latest.width} height={latest.height} faces={faces} testId="live-overlay" highlightedFace={highlightedFace} onHoverFace={onHoverFace} />;
+  return <OverlayCanvas width={latest.width} height={latest.height} faces={faces} testId={testId} highlightedFace={highlightedFace} onHoverFace={onHoverFace} />;
 }

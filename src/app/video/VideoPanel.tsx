@@ -102,7 +102,7 @@ export function VideoPanel() {
                 onTimeUpdate={(e) => setCurrentMs(e.currentTarget.currentTime * 1000)} onSeeked={(e) => setCurrentMs(e.currentTarget.currentTime * 1000)}
                 onLoadedMetadata={(e) => setDurationMs(e.currentTarget.duration * 1000)}
                 onError={() => useVideo.getState().set({ error: `This browser cannot play ${file.name} (not a video, or a codec it lacks).` })} />
-              {playing && liveOverlay && latest && <LiveOverlay videoRef={videoRef} latest={latest} grabbedAt={latestAt} highlightedFace={null} />}
+              {playing && liveOverlay && latest && <LiveOverlay videoRef={videoRef} latest={latest} grabbedAt={latestAt} highlightedFace={null} testId="video-live-overlay" />}
               {shown && <OverlayCanvas width={shown.width} height={shown.height} faces={shown.faces} testId="video-overlay" />}
             </div>
             <div className="controls">
