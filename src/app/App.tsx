@@ -11,6 +11,7 @@ import { OverlayControls } from './overlay/OverlayControls.tsx';
 import { IdentityPanel } from './identity/IdentityPanel.tsx';
 import { ComparePanel } from './compare/ComparePanel.tsx';
 import { VideoPanel } from './video/VideoPanel.tsx';
+import { BatchPanel } from './batch/BatchPanel.tsx';
 
 export function App() {
   return (
@@ -25,6 +26,7 @@ export function App() {
         <LivePanel />
         <GalleryPanel />
         <VideoPanel />
+        <BatchPanel />
         <ComparePanel />
         <IdentityPanel />
       </main>
