@@ -12,11 +12,36 @@ import { currentFaceptorOptions } from '../../state/analysis-options.ts';
 
 const SEEK_TIMEOUT_MS = 15_000;
 
-function seek(video: HTMLVideoElement, seconds: number): Promise<void> {
+type FrameCallbackVideo = HTMLVideoElement & {
+  requestVideoFrameCallback?: (cb: (now: number, meta: { mediaTime: number }) => void) => number;
+  cancelVideoFrameCallback?: (handle: number) => void;
+};
+
+/** After 'seeked', how long to wait for the new frame's presentation callback before reading anyway. */
+const PRESENT_GRACE_MS = 500;
+
+/**
+ * Seeks and resolves once the frame at `seconds` can be read. 'seeked' alone is not enough: Chromium may still
+ * draw the previous frame for a moment after it (seen as a face one or two frames behind, e2e/media.spec.ts), so
+ * the frame's presentation (requestVideoFrameCallback) is awaited too; a seek to the frame already shown presents
+ * nothing, hence the short grace period.
+ */
+export function seekFrame(video: FrameCallbackVideo, seconds: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const done = () => { clearTimeout(timer); video.removeEventListener('seeked', done); resolve(); };
-    const timer = setTimeout(() => { video.removeEventListener('seeked', done); reject(new Error(`the video did not seek to ${seconds.toFixed(2)} s`)); }, SEEK_TIMEOUT_MS);
-    video.addEventListener('seeked', done);
+    let seeked = false, presented = !video.requestVideoFrameCallback, grace: ReturnType<typeof setTimeout> | undefined;
+    const finish = () => { clearTimeout(timer); clearTimeout(grace); video.removeEventListener('seeked', onSeeked); resolve(); };
+    const onSeeked = () => {
+      seeked = true;
+      if (presented) finish();
+      else grace = setTimeout(() => { if (handle !== undefined) video.cancelVideoFrameCallback?.(handle); finish(); }, PRESENT_GRACE_MS);
+    };
+    const handle = video.requestVideoFrameCallback?.(() => { presented = true; if (seeked) finish(); });
+    const timer = setTimeout(() => {
+      video.removeEventListener('seeked', onSeeked);
+      clearTimeout(grace);
+      reject(new Error(`the video did not seek to ${seconds.toFixed(2)} s`));
+    }, SEEK_TIMEOUT_MS);
+    video.addEventListener('seeked', onSeeked);
     video.currentTime = seconds;
   });
 }
@@ -35,7 +60,7 @@ export async function analyseWholeVideo(video: HTMLVideoElement, client: EngineC
   const canvas = document.createElement('canvas');
   for (let i = 0; i < times.length; i++) {
     if (hooks.signal.aborted) return;
-    await seek(video, times[i] / 1000);
+    await seekFrame(video, times[i] / 1000);
     const { videoWidth: width, videoHeight: height } = video;
     if (canvas.width !== width || canvas.height !== height) Object.assign(canvas, { width, height });
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
