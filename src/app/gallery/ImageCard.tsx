@@ -14,6 +14,7 @@ import { annotatedPng, cardFileBlob, downloadBlob } from './card-export.ts';
 import { errorMessage } from '../engine/client.ts';
 import { useCompare } from '../../state/compare.ts';
 import { alignedCropUrl } from '../compare/crop.ts';
+import './card-exports.css';
 
 export interface ImageCardProps {
   readonly item: GalleryItem;
@@ -94,6 +95,7 @@ export const ImageCard = memo(function ImageCard({ item, stale = false, onReanal
               {analysis.provider} · BlazeFace {analysis.detectorModel === 'auto' ? '128 + 256' : analysis.detectorModel === 'back' ? '256' : '128'}
             </span>
             <Timings timings={analysis.timings} />
+            <span className="card-exports">
             <button type="button" data-testid="gallery-export" onClick={() => downloadText(jsonFileName(item.name), exportText([item]))}>
               Export JSON
             </button>
@@ -113,6 +115,7 @@ export const ImageCard = memo(function ImageCard({ item, stale = false, onReanal
                 Landmarks (.pts)
               </button>
             )}
+            </span>
             {exportError && <span className="error" role="alert" data-testid="gallery-export-error">{exportError}</span>}
           </>
         )}
