@@ -327,6 +327,21 @@ describe('media: video files, snapshots, compare, batch folders', () => {
     expect(json.images[0].faces[0].age).toBeDefined();
     const csv = (await download(() => page.click('[data-testid="batch-export-csv"]'))).toString('utf8').trim().split('\r\n');
     expect(csv).toHaveLength(51);
+    // the new views keep the house layout rules: no sideways scroll, every target ≥ 24 px (as images.spec checks the rest)
+    for (const [w, h] of [[390, 844], [1280, 720]]) {
+      await page.setViewportSize({ width: w, height: h });
+      const m = await page.evaluate(() => ({
+        scroll: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        small: [...document.querySelectorAll('.video-panel, .batch-panel, .compare, .gallery figcaption, .face-panel')]
+          .flatMap((p) => [...p.querySelectorAll('button, select, input')])
+          .filter((e) => (e as HTMLElement).offsetParent !== null && !(e as HTMLInputElement).hidden)
+          .map((e) => ({ e, r: ((e as HTMLInputElement).type === 'checkbox' ? e.closest('label') ?? e : e).getBoundingClientRect() }))
+          .filter(({ r }) => r.width > 0 && (r.height < 24 || r.width < 24))
+          .map(({ e, r }) => `${e.tagName} "${(e.textContent ?? '').slice(0, 20)}" ${r.width.toFixed(0)}×${r.height.toFixed(0)}`),
+      }));
+      expect(m.scroll, `${w}px: horizontal overflow`).toBe(0);
+      expect(m.small, `${w}px: targets under 24 px`).toEqual([]);
+    }
     expect(problems).toEqual([]);
   });
 });
