@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FaceTracker } from '../core/track/tracker.ts';
 import type { FrameFace, ImageAnalysis } from '../../workers/perception-api.ts';
-import { assignTracks, nearestFrame, sampleTimes, seriesPath, trackTimelines, videoCsv, videoDocumentText, type VideoFrameResult } from './video-results.ts';
+import { assignTracks, compactFrame, expandFrame, storedMaskBytes, nearestFrame, sampleTimes, seriesPath, trackTimelines, videoCsv, videoDocumentText, type VideoFrameResult } from './video-results.ts';
 
 const timings = { decodeMs: 0, preprocessMs: 0, runMs: 0, postprocessMs: 0, totalMs: 0 };
 const face = (x: number, extra: Partial<FrameFace> = {}): FrameFace => ({ box: { x, y: 10, width: 50, height: 50 }, score: 0.9, keypoints: [[x + 10, 20]], ...extra });
@@ -72,5 +72,26 @@ describe('timelines', () => {
   it('nearestFrame finds the analysed frame shown at a time, within a tolerance', () => {
     expect(nearestFrame(frames, 620, 250)).toBe(1);
     expect(nearestFrame(frames, 2000, 250)).toBe(-1);
+  });
+});
+
+describe('compact frames', () => {
+  it('keeps parsing masks as RLE and gives them back byte for byte; the JSON export is the same', () => {
+    const data = Uint8Array.from({ length: 200 * 150 }, (_, i) => (i % 200 < 80 ? 0 : i % 200 < 150 ? 3 : 7));
+    const parsing = { celebam: { labels: ['bg', 'a', 'b', 'c', 'd', 'e', 'f', 'g'], region: { x: 5, y: 6, width: 200, height: 150 }, width: 200, height: 150, data } };
+    const a = analysis([face(0, { trackId: 1, parsing })]);
+    const compact = compactFrame(40, a);
+    expect(compact.analysis.faces[0].parsing).toBeUndefined();
+    // 3 runs a row × 150 rows, a (value, count) pair each in 4 bytes: 3 600 bytes for 30 000
+    expect(storedMaskBytes(compact.masks![0]!.celebam)).toBe(3600);
+    expect(Array.from(expandFrame(compact).faces[0].parsing!.celebam.data)).toEqual(Array.from(data));
+    expect(videoDocumentText('v.webm', [compact])).toBe(videoDocumentText('v.webm', [{ timeMs: 40, analysis: a }]));
+  });
+  it('a noisy mask (random weights) stays raw: never more bytes than the mask itself', () => {
+    const data = Uint8Array.from({ length: 100 * 100 }, (_, i) => (i * 7919) % 11);
+    const parsing = { lapa: { labels: [], region: { x: 0, y: 0, width: 100, height: 100 }, width: 100, height: 100, data } };
+    const compact = compactFrame(0, analysis([face(0, { parsing })]));
+    expect(storedMaskBytes(compact.masks![0]!.lapa)).toBe(10_000);
+    expect(Array.from(expandFrame(compact).faces[0].parsing!.lapa.data)).toEqual(Array.from(data));
   });
 });

@@ -11,11 +11,68 @@ import type { FrameFace, ImageAnalysis } from '../../workers/perception-api.ts';
 import { FaceTracker } from '../core/track/tracker.ts';
 import { formatAnalysisDocument, toImageEntry, type ImageEntry, type ModelJson } from '../pipeline/analysis-json.ts';
 import { toCsv, type CsvValue } from '../core/export/csv.ts';
+import { decodeRle, encodeRle } from '../pipeline/faceptor/json.ts';
+import type { ParsingResult } from '../pipeline/faceptor/types.ts';
+
+/**
+ * A parsing mask as a sampled frame keeps it: run-length encoded in 4-byte numbers when that is smaller (trained
+ * heads give smooth masks, a few runs per row), else the raw label bytes (random-weight fixtures give noisy masks
+ * whose RLE is larger than the mask: measured 49 314 numbers for a 247×247 mask). Never more than the raw bytes.
+ */
+export interface StoredMask {
+  readonly labels: readonly string[];
+  readonly region: ParsingResult['region'];
+  readonly width: number;
+  readonly height: number;
+  readonly rle?: Uint32Array;
+  readonly raw?: Uint8Array;
+}
 
 export interface VideoFrameResult {
   /** Media time of the frame, ms from the start of the video. */
   readonly timeMs: number;
+  /** The frame's analysis; parsing masks are held in `masks` instead (compactFrame). */
   readonly analysis: ImageAnalysis;
+  /** Per face (same index), its parsing masks per head. */
+  readonly masks?: readonly (Readonly<Record<string, StoredMask>> | undefined)[];
+}
+
+function storeMask(p: ParsingResult): StoredMask {
+  const base = { labels: p.labels, region: p.region, width: p.width, height: p.height };
+  const runs = encodeRle(p.data);
+  return runs.length * 4 < p.data.length ? { ...base, rle: Uint32Array.from(runs) } : { ...base, raw: p.data };
+}
+
+function loadMask(m: StoredMask): ParsingResult {
+  const data = m.raw ?? decodeRle(Array.from(m.rle ?? []), m.width * m.height);
+  return { labels: m.labels, region: m.region, width: m.width, height: m.height, data };
+}
+
+/** Bytes a stored mask holds (for tests and the memory note). */
+export const storedMaskBytes = (m: StoredMask): number => m.rle?.byteLength ?? m.raw?.byteLength ?? 0;
+
+/**
+ * The form a sampled frame is kept in: a long video at a high rate holds thousands of frames, and a face's raw
+ * label map is its region's size in bytes (60 KB at 640×480, ~400 KB at 1080p); see StoredMask.
+ */
+export function compactFrame(timeMs: number, analysis: ImageAnalysis): VideoFrameResult {
+  if (!analysis.faces.some((f) => f.parsing)) return { timeMs, analysis };
+  const masks = analysis.faces.map((f) => f.parsing && Object.fromEntries(Object.entries(f.parsing).map(([h, p]) => [h, storeMask(p)])));
+  const faces = analysis.faces.map((f): FrameFace => { const { parsing: _, ...rest } = f; return rest; });
+  return { timeMs, analysis: { ...analysis, faces }, masks };
+}
+
+/** The frame's analysis with its parsing masks back (for the overlay and the JSON export). */
+export function expandFrame(frame: VideoFrameResult): ImageAnalysis {
+  const { analysis, masks } = frame;
+  if (!masks) return analysis;
+  return {
+    ...analysis,
+    faces: analysis.faces.map((f, i) => {
+      const m = masks[i];
+      return m ? { ...f, parsing: Object.fromEntries(Object.entries(m).map(([h, x]) => [h, loadMask(x)])) } : f;
+    }),
+  };
 }
 
 /** Largest number of frames one analysis samples (a long video at a high rate would otherwise hold GBs of masks). */
@@ -45,7 +102,9 @@ function modelJson(frames: readonly VideoFrameResult[]): ModelJson | undefined {
 
 /** The CLI's document: `images` holds one entry per frame (file = the video), with `timestampMs`, `frame` and `trackId` per face. */
 export function videoDocumentText(fileName: string, frames: readonly VideoFrameResult[]): string {
-  const images = frames.map(({ timeMs, analysis }, frame): ImageEntry => {
+  const images = frames.map((f, frame): ImageEntry => {
+    const { timeMs } = f;
+    const analysis = expandFrame(f);
     const entry = toImageEntry(fileName, analysis);
     return { ...entry, timestampMs: timeMs, frame, faces: entry.faces.map((f, i) => ({ trackId: analysis.faces[i]?.trackId ?? null, ...f })) } as ImageEntry;
   });

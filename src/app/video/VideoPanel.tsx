@@ -9,7 +9,7 @@ import { errorMessage } from '../engine/client.ts';
 import { useEngine } from '../../state/engine.ts';
 import { useLive } from '../../state/live.ts';
 import { isVideoFile, useVideo, VIDEO_RATES } from '../../state/video.ts';
-import { nearestFrame, videoCsv, videoDocumentText } from '../../state/video-results.ts';
+import { expandFrame, nearestFrame, videoCsv, videoDocumentText } from '../../state/video-results.ts';
 import { FilePickerButton } from '../common/FilePickerButton.tsx';
 import { OverlayCanvas } from '../overlay/OverlayCanvas.tsx';
 import { LiveOverlay } from '../live/LivePanel.tsx';
@@ -75,7 +75,8 @@ export function VideoPanel() {
   // Paused (or overlay off): the analysed frame nearest to the shown time, when one is close enough.
   const interval = 1000 / rate;
   const shownIndex = useMemo(() => nearestFrame(frames, currentMs, interval / 2), [frames, currentMs, interval]);
-  const shown = (!playing || !liveOverlay) && shownIndex >= 0 ? frames[shownIndex].analysis : null;
+  const shownFrame = (!playing || !liveOverlay) && shownIndex >= 0 ? frames[shownIndex] : null;
+  const shown = useMemo(() => (shownFrame ? expandFrame(shownFrame) : null), [shownFrame]);
   const stem = file ? fileStem(file.name) : 'video';
 
   const onDrop = (e: DragEvent) => {

@@ -6,7 +6,7 @@
 import * as Comlink from 'comlink';
 import type { EngineClient } from '../engine/client.ts';
 import { FaceTracker } from '../../core/track/tracker.ts';
-import { assignTracks, sampleTimes, type VideoFrameResult } from '../../state/video-results.ts';
+import { assignTracks, compactFrame, sampleTimes, type VideoFrameResult } from '../../state/video-results.ts';
 import { useSettings } from '../../state/settings.ts';
 import { currentFaceptorOptions } from '../../state/analysis-options.ts';
 
@@ -71,6 +71,6 @@ export async function analyseWholeVideo(video: HTMLVideoElement, client: EngineC
     // the 128 detector, as for the camera (README: video always uses the 128 model)
     const analysis = await client.api.analyzePixels(Comlink.transfer({ width, height, data }, [data.buffer]), { model: 'front', minScore, ...currentFaceptorOptions() });
     if (hooks.signal.aborted) return;
-    hooks.onFrame({ timeMs: times[i], analysis: assignTracks(tracker, analysis, times[i]) }, i + 1);
+    hooks.onFrame(compactFrame(times[i], assignTracks(tracker, analysis, times[i])), i + 1);
   }
 }
