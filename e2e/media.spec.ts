@@ -274,6 +274,17 @@ describe('media: video files, snapshots, compare, batch folders', () => {
     const crops = await page.locator('[data-testid="compare-crop"]').evaluateAll((els) => els.map((e) => (e as HTMLImageElement).naturalWidth));
     expect(crops).toEqual([112, 112]);
     await expect(page.isVisible('[data-testid="compare-panel"] [data-testid="face-untrained"]')).resolves.toBe(true);
+
+    // an enrolled person as side B: the astronaut enrolled, then compared with the astronaut's face → cosine 1, same
+    await card.locator('[data-testid="face-enrol-name"]').fill('Eileen');
+    await card.locator('[data-testid="face-enrol"]').click();
+    await page.locator('[data-testid="identity-person"][data-name="Eileen"] [data-testid="identity-compare"]').click();
+    await page.waitForSelector('[data-testid="compare-side"]:nth-child(3) .compare-placeholder');
+    await page.locator('[data-testid="compare-clear"]').click();
+    await card.locator('[data-testid="face-compare"]').first().click();
+    await page.locator('[data-testid="identity-person"][data-name="Eileen"] [data-testid="identity-compare"]').click();
+    await page.waitForSelector('[data-testid="compare-result"][data-same="true"]');
+    expect(Number(await page.getAttribute('[data-testid="compare-result"]', 'data-similarity'))).toBeCloseTo(1, 4);
     expect(problems).toEqual([]);
   });
 
