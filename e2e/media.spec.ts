@@ -130,6 +130,8 @@ describe('media: video files, snapshots, compare, batch folders', () => {
     expect(csv).toHaveLength(1 + times.length);
     const header = csv[0].split(',');
     expect(header.slice(0, 4)).toEqual(['file', 'time_s', 'frame', 'track']);
+    expect(header.at(-1)).toBe('model_untrained');
+    expect(csv.slice(1).every((r) => r.endsWith(',true'))).toBe(true); // no banner in a CSV: each row says it
 
     // The right frames: the CLI on frames cut by ffmpeg at the same times finds the face in the same place (the face
     // moves 20 px between frames, 7 % of its box). Task values are compared on the pixels the browser decoded (its
@@ -209,7 +211,9 @@ describe('media: video files, snapshots, compare, batch folders', () => {
     expect([width, height]).toEqual([640, 480]);
 
     // annotated PNG = the card's photo with its overlay canvas composited on top, pixel for pixel
-    const png = PNG.sync.read(await download(() => card.locator('[data-testid="gallery-export-png"]').click()));
+    const [annotated] = await Promise.all([page.waitForEvent('download'), card.locator('[data-testid="gallery-export-png"]').click()]);
+    expect(annotated.suggestedFilename()).toBe(name.replace(/\.png$/, '.untrained.annotated.png'));
+    const png = PNG.sync.read(readFileSync((await annotated.path())!));
     expect([png.width, png.height]).toEqual([width, height]);
     const shown = await card.evaluate((fig) => {
       const img = fig.querySelector('img')!, overlay = fig.querySelector('canvas.overlay') as HTMLCanvasElement;
@@ -338,6 +342,7 @@ describe('media: video files, snapshots, compare, batch folders', () => {
     expect(json.images[0].faces[0].age).toBeDefined();
     const csv = (await download(() => page.click('[data-testid="batch-export-csv"]'))).toString('utf8').trim().split('\r\n');
     expect(csv).toHaveLength(51);
+    expect(csv.slice(1).every((r) => r.endsWith(',true'))).toBe(true);
     // the new views keep the house layout rules: no sideways scroll, every target ≥ 24 px (as images.spec checks the rest)
     for (const [w, h] of [[390, 844], [1280, 720]]) {
       await page.setViewportSize({ width: w, height: h });

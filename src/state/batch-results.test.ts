@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageAnalysis } from '../../workers/perception-api.ts';
+import type { ModelJson } from '../pipeline/analysis-json.ts';
 import { batchCsv, batchDocumentText, isImagePath, sortItems, summarise, type BatchItem } from './batch-results.ts';
 
 const timings = { decodeMs: 0, preprocessMs: 0, runMs: 0, postprocessMs: 0, totalMs: 0 };
@@ -25,13 +26,13 @@ describe('batch table', () => {
     expect(sortItems(items, { key: 'identity', descending: false }, match).map((i) => i.id)).toEqual([1, 2, 3, 4, 5]);
   });
   it('CSV: a row per face, one for a photo without faces or that failed; queued photos are not exported', () => {
-    expect(batchCsv(items, match).split('\r\n')).toEqual([
-      'file,faces,face,age,expression,identity_match,identity_similarity,error',
-      'b/img10.jpg,1,1,40,Happy,Ada,1,',
-      'a/img2.jpg,2,1,25,Sad,,,',
-      'a/img2.jpg,2,2,60,Happy,,,',
-      'img1.jpg,0,,,,,,',
-      'broken.jpg,,,,,,,not an image',
+    expect(batchCsv(items, match, { untrained: true } as ModelJson).split('\r\n')).toEqual([
+      'file,faces,face,age,expression,identity_match,identity_similarity,error,model_untrained',
+      'b/img10.jpg,1,1,40,Happy,Ada,1,,true',
+      'a/img2.jpg,2,1,25,Sad,,,,true',
+      'a/img2.jpg,2,2,60,Happy,,,,true',
+      'img1.jpg,0,,,,,,,true',
+      'broken.jpg,,,,,,,not an image,true',
       '',
     ]);
   });

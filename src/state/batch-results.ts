@@ -84,16 +84,18 @@ export function batchDocumentText(items: readonly BatchItem[], model?: ModelJson
 }
 
 /** One row per face (a photo without faces, or that failed, gets one row with its state). */
-export function batchCsv(items: readonly BatchItem[], match?: IdentityMatcher): string {
-  const header = ['file', 'faces', 'face', 'age', 'expression', 'identity_match', 'identity_similarity', 'error'];
+export function batchCsv(items: readonly BatchItem[], match?: IdentityMatcher, model?: ModelJson): string {
+  // a CSV has no banner: every row says whether its values come from a random-weight model
+  const untrained = model ? model.untrained : null;
+  const header = ['file', 'faces', 'face', 'age', 'expression', 'identity_match', 'identity_similarity', 'error', 'model_untrained'];
   const rows: CsvValue[][] = [];
   for (const it of items) {
-    if (it.state !== 'done') { if (it.state === 'error') rows.push([it.path, null, null, null, null, null, null, it.error]); continue; }
-    if (it.faces.length === 0) rows.push([it.path, 0, null, null, null, null, null, null]);
+    if (it.state !== 'done') { if (it.state === 'error') rows.push([it.path, null, null, null, null, null, null, it.error, untrained]); continue; }
+    if (it.faces.length === 0) rows.push([it.path, 0, null, null, null, null, null, null, untrained]);
     it.faces.forEach((f, i) => {
       const m = f.embedding && match ? match(f.embedding) : null;
       rows.push([it.path, it.faces.length, i + 1, f.age === null ? null : Number(f.age.toFixed(2)), f.expression,
-        m ? (m.accepted ? m.name : 'unknown') : null, m ? Number(m.similarity.toFixed(4)) : null, null]);
+        m ? (m.accepted ? m.name : 'unknown') : null, m ? Number(m.similarity.toFixed(4)) : null, null, untrained]);
     });
   }
   return toCsv(header, rows);

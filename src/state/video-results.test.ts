@@ -34,16 +34,16 @@ const expr = (happy: number) => ({ rafdb: { top: happy > 0.5 ? 'Happy' : 'Neutra
 const frames: VideoFrameResult[] = [
   { timeMs: 0, analysis: analysis([face(0, { trackId: 1, age: { utkface: { years: 30, distribution: [] } }, expression: expr(0.2), attributes: { Smiling: 0.1 }, identity: { embedding: [1, 0] } })]) },
   { timeMs: 500, analysis: analysis([]) },
-  { timeMs: 1000, analysis: analysis([face(4, { trackId: 1, age: { utkface: { years: 32.5, distribution: [] } }, expression: expr(0.75), attributes: { Smiling: 0.9 }, identity: { embedding: [0, 1] } })]) },
+  { timeMs: 1000, analysis: { ...analysis([face(4, { trackId: 1, age: { utkface: { years: 32.5, distribution: [] } }, expression: expr(0.75), attributes: { Smiling: 0.9 }, identity: { embedding: [0, 1] } })]), model: { untrained: true } as ImageAnalysis['model'] } },
 ];
 const match = (e: readonly number[]) => ({ name: 'Ada', similarity: e[0], accepted: e[0] >= 0.5 });
 
 describe('exports', () => {
   it('CSV: one row per face per frame, columns from the heads present, identity as the gallery sees it', () => {
     expect(videoCsv('clip,1.webm', frames, match)).toBe([
-      'file,time_s,frame,track,x,y,width,height,score,age_utkface,expression_rafdb,expression_rafdb_Neutral,expression_rafdb_Happy,Smiling,identity_match,identity_similarity',
-      '"clip,1.webm",0,0,1,0,10,50,50,0.9,30,Neutral,0.8,0.2,0.1,Ada,1',
-      '"clip,1.webm",1,2,1,4,10,50,50,0.9,32.5,Happy,0.25,0.75,0.9,unknown,0',
+      'file,time_s,frame,track,x,y,width,height,score,age_utkface,expression_rafdb,expression_rafdb_Neutral,expression_rafdb_Happy,Smiling,identity_match,identity_similarity,model_untrained',
+      '"clip,1.webm",0,0,1,0,10,50,50,0.9,30,Neutral,0.8,0.2,0.1,Ada,1,',
+      '"clip,1.webm",1,2,1,4,10,50,50,0.9,32.5,Happy,0.25,0.75,0.9,unknown,0,true',
       '',
     ].join('\r\n'));
   });

@@ -137,6 +137,8 @@ export function videoCsv(fileName: string, frames: readonly VideoFrameResult[], 
     ...[...exprHeads].flatMap(([h, labels]) => [`expression_${h}`, ...labels.map((l) => `expression_${h}_${l}`)]),
     ...[...attrs],
     ...(identity && match ? ['identity_match', 'identity_similarity'] : []),
+    // a CSV has no banner: every row says whether its values come from a random-weight model
+    'model_untrained',
   ];
   const rows: CsvValue[][] = [];
   frames.forEach(({ timeMs, analysis }, frame) => {
@@ -148,6 +150,7 @@ export function videoCsv(fileName: string, frames: readonly VideoFrameResult[], 
         ...[...exprHeads].flatMap(([h, labels]) => [f.expression?.[h]?.top, ...labels.map((l) => r(f.expression?.[h]?.probs[l], 5))]),
         ...[...attrs].map((a) => r(f.attributes?.[a], 5)),
         ...(identity && match ? [id ? (id.accepted ? id.name : 'unknown') : undefined, r(id?.similarity, 4)] : []),
+        analysis.model ? analysis.model.untrained : undefined,
       ]);
     }
   });

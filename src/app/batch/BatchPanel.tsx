@@ -60,7 +60,7 @@ export function BatchPanel() {
               {queue === 'paused' && <button type="button" data-testid="batch-resume" onClick={resume}>Resume</button>}
               {queue !== 'idle' && <button type="button" data-testid="batch-cancel" onClick={cancel}>Cancel</button>}
               <button type="button" data-testid="batch-export-json" disabled={done === 0} onClick={() => downloadText('faceptor-batch.json', batchDocumentText(items, model))}>Export all (JSON)</button>
-              <button type="button" data-testid="batch-export-csv" disabled={done === 0} onClick={() => downloadText('faceptor-batch.csv', batchCsv(items, match), 'text/csv')}>Export all (CSV)</button>
+              <button type="button" data-testid="batch-export-csv" disabled={done === 0} onClick={() => downloadText('faceptor-batch.csv', batchCsv(items, match, model), 'text/csv')}>Export all (CSV)</button>
               <button type="button" className="link" onClick={clear}>Clear</button>
               {untrained && <span className="face-untrained" data-testid="batch-untrained">untrained model — ages, expressions and matches are meaningless</span>}
             </div>

@@ -32,7 +32,8 @@ export const ImageCard = memo(function ImageCard({ item, stale = false, onReanal
   const [face, setFace] = useState<number | null>(null);
   const figure = useRef<HTMLElement>(null);
   const [exportError, setExportError] = useState<string | null>(null);
-  const files = analysis ? cardFiles(item.name, analysis.faces) : [];
+  const untrainedModel = analysis?.model?.untrained === true;
+  const files = analysis ? cardFiles(item.name, analysis.faces, untrainedModel) : [];
   const exporting = (work: () => Promise<void>) => () => {
     setExportError(null);
     work().catch((err: unknown) => setExportError(`Export failed: ${errorMessage(err)}`));
@@ -41,7 +42,7 @@ export const ImageCard = memo(function ImageCard({ item, stale = false, onReanal
     const img = figure.current?.querySelector('img');
     if (!analysis || !img || !img.complete || img.naturalWidth === 0) throw new Error('the photo is not shown yet');
     const overlay = figure.current?.querySelector<HTMLCanvasElement>('canvas.overlay') ?? null;
-    downloadBlob(annotatedFileName(item.name), await annotatedPng(img, overlay, analysis.width, analysis.height));
+    downloadBlob(annotatedFileName(item.name, untrainedModel), await annotatedPng(img, overlay, analysis.width, analysis.height));
   });
   const exportKind = (kind: 'labels' | 'pts') => exporting(async () => {
     if (!analysis) return;

@@ -22,6 +22,10 @@ describe('card exports', () => {
     expect(fileStem('a:b/c.png')).toBe('a_b_c');
     expect(annotatedFileName('.png')).toBe('image.annotated.png');
   });
+  it('files of an untrained model say so in their names', () => {
+    expect(annotatedFileName('a.png', true)).toBe('a.untrained.annotated.png');
+    expect(cardFiles('a.png', [face({ landmarks: { '300w': { points: [] } } })], true)[0].name).toBe('a.untrained.face1.300w.pts');
+  });
   it('snapshot names carry the local time without colons', () => {
     expect(snapshotName(new Date(2026, 11, 1, 8, 5, 9))).toBe('snapshot 2026-12-01 08.05.09');
   });
