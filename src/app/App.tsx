@@ -9,6 +9,9 @@ import { GalleryPanel } from './gallery/GalleryPanel.tsx';
 import { ModelPanel } from './models/ModelPanel.tsx';
 import { OverlayControls } from './overlay/OverlayControls.tsx';
 import { IdentityPanel } from './identity/IdentityPanel.tsx';
+import { ComparePanel } from './compare/ComparePanel.tsx';
+import { VideoPanel } from './video/VideoPanel.tsx';
+import { BatchPanel } from './batch/BatchPanel.tsx';
 
 export function App() {
   return (
@@ -22,6 +25,9 @@ export function App() {
       <main>
         <LivePanel />
         <GalleryPanel />
+        <VideoPanel />
+        <BatchPanel />
+        <ComparePanel />
         <IdentityPanel />
       </main>
       <footer>Everything runs in this browser tab. No image, frame or result leaves your machine.</footer>

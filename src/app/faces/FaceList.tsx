@@ -2,12 +2,14 @@
 import type { ImageAnalysis } from '../../../workers/perception-api.ts';
 import { FacePanel } from './FacePanel.tsx';
 
-export function FaceList({ analysis, testId = 'face-list', highlighted = null, onHover }: {
+export function FaceList({ analysis, testId = 'face-list', highlighted = null, onHover, onCompare }: {
   analysis: ImageAnalysis; testId?: string;
   /** Face whose box the pointer is on (its panel is highlighted). */
   highlighted?: number | null;
   /** A panel hovered/focused (its index) or left (null): the overlay highlights that face's box. */
   onHover?: (index: number | null) => void;
+  /** Picks face `index` for the 1:1 comparison (photo cards only). */
+  onCompare?: (index: number) => void;
 }) {
   const untrained = analysis.model?.untrained === true;
   return (
@@ -15,7 +17,7 @@ export function FaceList({ analysis, testId = 'face-list', highlighted = null, o
       {analysis.faces.map((face, i) => (
         // Video faces keep their panel (and a half-typed enrol name) while their track lives.
         <FacePanel key={face.trackId !== undefined ? `t${face.trackId}` : `i${i}`} face={face} index={i} untrained={untrained}
-          highlighted={highlighted === i} onHover={onHover} />
+          highlighted={highlighted === i} onHover={onHover} onCompare={onCompare && (() => onCompare(i))} />
       ))}
     </div>
   );

@@ -23,9 +23,11 @@ export interface FacePanelProps {
   /** The pointer is on this face's box. */
   readonly highlighted?: boolean;
   readonly onHover?: (index: number | null) => void;
+  /** Offered where the face has an identity embedding and an image to crop (photo cards): picks it for Compare. */
+  readonly onCompare?: () => void;
 }
 
-export function FacePanel({ face, index, untrained, highlighted = false, onHover }: FacePanelProps) {
+export function FacePanel({ face, index, untrained, highlighted = false, onHover, onCompare }: FacePanelProps) {
   const tag = untrained ? <UntrainedTag /> : null;
   const colour = faceColour(index);
   return (
@@ -103,6 +105,10 @@ export function FacePanel({ face, index, untrained, highlighted = false, onHover
       })()}
 
       {face.identity && <FaceIdentity embedding={face.identity.embedding} untrained={untrained} />}
+      {face.identity && onCompare && (
+        <button type="button" className="link" data-testid="face-compare" onClick={onCompare}
+          title="Pick this face for a 1:1 comparison (panel “Compare two faces”)">Compare…</button>
+      )}
 
       {face.layerAttention && <LayerAttentionChart shares={face.layerAttention} untrained={untrained} />}
     </article>

@@ -2,13 +2,19 @@
  * One analysed image: the photo with its overlay and parsing legend, face count, downscale note, timings, one panel
  * per face (with a Faceptor model), JSON export.
  */
-import { memo, useState } from 'react';
+import { memo, useRef, useState } from 'react';
 import { useGallery, type GalleryItem } from '../../state/gallery.ts';
 import { OverlayCanvas } from '../overlay/OverlayCanvas.tsx';
 import { Timings } from '../layout/Timings.tsx';
 import { ParsingLegend } from '../overlay/ParsingLegend.tsx';
 import { FaceList } from '../faces/FaceList.tsx';
 import { downloadText, exportText, jsonFileName } from './export-json.ts';
+import { annotatedFileName, cardFiles } from './card-files.ts';
+import { annotatedPng, cardFileBlob, downloadBlob } from './card-export.ts';
+import { errorMessage } from '../engine/client.ts';
+import { useCompare } from '../../state/compare.ts';
+import { alignedCropUrl } from '../compare/crop.ts';
+import './card-exports.css';
 
 export interface ImageCardProps {
   readonly item: GalleryItem;
@@ -24,8 +30,37 @@ export const ImageCard = memo(function ImageCard({ item, stale = false, onReanal
   const [shown, setShown] = useState<'loading' | 'ok' | 'broken'>('loading');
   // box ↔ panel: the face under the pointer on the photo, or whose panel is hovered/focused
   const [face, setFace] = useState<number | null>(null);
+  const figure = useRef<HTMLElement>(null);
+  const [exportError, setExportError] = useState<string | null>(null);
+  const untrainedModel = analysis?.model?.untrained === true;
+  const files = analysis ? cardFiles(item.name, analysis.faces, untrainedModel) : [];
+  const exporting = (work: () => Promise<void>) => () => {
+    setExportError(null);
+    work().catch((err: unknown) => setExportError(`Export failed: ${errorMessage(err)}`));
+  };
+  const exportAnnotated = exporting(async () => {
+    const img = figure.current?.querySelector('img');
+    if (!analysis || !img || !img.complete || img.naturalWidth === 0) throw new Error('the photo is not shown yet');
+    const overlay = figure.current?.querySelector<HTMLCanvasElement>('canvas.overlay') ?? null;
+    downloadBlob(annotatedFileName(item.name, untrainedModel), await annotatedPng(img, overlay, analysis.width, analysis.height));
+  });
+  const exportKind = (kind: 'labels' | 'pts') => exporting(async () => {
+    if (!analysis) return;
+    for (const f of files.filter((x) => x.kind === kind)) downloadBlob(f.name, await cardFileBlob(analysis, f));
+  });
+  const compare = (i: number) => {
+    const f = analysis?.faces[i];
+    if (!analysis || !f?.identity) return;
+    const img = figure.current?.querySelector('img');
+    useCompare.getState().pick({
+      key: `${item.id}#${i}`, label: `${item.name} · face ${i + 1}`,
+      embeddings: [{ vector: f.identity.embedding, model: analysis.model?.sourceSha256 ?? null }],
+      crop: img && img.complete && img.naturalWidth > 0 ? alignedCropUrl(img, f.keypoints) : null,
+      untrained: analysis.model?.untrained === true,
+    });
+  };
   return (
-    <figure className="card" data-testid="gallery-item" data-state={item.state} data-name={item.name} data-stale={String(stale)}>
+    <figure ref={figure} className="card" data-testid="gallery-item" data-state={item.state} data-name={item.name} data-stale={String(stale)}>
       <div className="stage">
         {item.state !== 'error' && item.url && shown !== 'broken' && (
           <img src={item.url} alt={item.name} decoding="async" style={shown === 'ok' ? undefined : { visibility: 'hidden' }}
@@ -61,15 +96,34 @@ export const ImageCard = memo(function ImageCard({ item, stale = false, onReanal
               {analysis.provider} · BlazeFace {analysis.detectorModel === 'auto' ? '128 + 256' : analysis.detectorModel === 'back' ? '256' : '128'}
             </span>
             <Timings timings={analysis.timings} />
+            <span className="card-exports">
             <button type="button" data-testid="gallery-export" onClick={() => downloadText(jsonFileName(item.name), exportText([item]))}>
               Export JSON
             </button>
+            <button type="button" data-testid="gallery-export-png" disabled={shown !== 'ok'} onClick={exportAnnotated}
+              title="The photo with its overlay as shown here, at the photo's own size">
+              Annotated PNG
+            </button>
+            {files.some((f) => f.kind === 'labels') && (
+              <button type="button" data-testid="gallery-export-labels" onClick={exportKind('labels')}
+                title="One PNG per face and parsing head; each pixel's value is its class index (0 = background)">
+                Label maps (PNG)
+              </button>
+            )}
+            {files.some((f) => f.kind === 'pts') && (
+              <button type="button" data-testid="gallery-export-pts" onClick={exportKind('pts')}
+                title="One file per face and landmark head, in the 300W .pts form (1-based pixel coordinates)">
+                Landmarks (.pts)
+              </button>
+            )}
+            </span>
+            {exportError && <span className="error" role="alert" data-testid="gallery-export-error">{exportError}</span>}
           </>
         )}
         <button type="button" className="link" onClick={() => useGallery.getState().remove(item.id)}>Remove</button>
       </figcaption>
       {analysis && <ParsingLegend faces={analysis.faces} />}
-      {analysis?.model && <FaceList analysis={analysis} testId="image-faces" highlighted={face} onHover={setFace} />}
+      {analysis?.model && <FaceList analysis={analysis} testId="image-faces" highlighted={face} onHover={setFace} onCompare={compare} />}
     </figure>
   );
 });

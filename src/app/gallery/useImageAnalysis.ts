@@ -9,6 +9,7 @@ import { useSettings } from '../../state/settings.ts';
 import { currentFaceptorOptions, currentRequestKey } from '../../state/analysis-options.ts';
 import { useEngineClient } from '../engine/EngineProvider.tsx';
 import { errorInfo } from '../../core/errors.ts';
+import { isVideoFile, useVideo } from '../../state/video.ts';
 
 let nextId = 0;
 
@@ -41,6 +42,8 @@ export function useImageAnalysis(): ImageAnalysisActions {
 
   const add = useCallback((files: Iterable<File>) => {
     for (const file of files) {
+      // a video dropped on the page or the photo zone opens in the video view instead of failing as a photo
+      if (isVideoFile(file)) { useVideo.getState().open(file); continue; }
       const id = `img-${++nextId}`;
       useGallery.getState().add({
         id, name: file.name || 'unnamed', size: file.size, file,

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import { DEFAULT_MATCH_THRESHOLD, samplesOfModel, type Person } from '../../core/identity/index.ts';
 import { useModels } from '../../state/models.ts';
 import { useIdentity } from '../../state/identity.ts';
+import { useCompare } from '../../state/compare.ts';
 import { downloadText } from './download.ts';
 import { FilePickerButton } from '../common/FilePickerButton.tsx';
 import './identity.css';
@@ -105,6 +106,13 @@ function PersonRow({ person }: { person: Person }) {
           return other > 0 ? ` (${other} from another model, not compared)` : '';
         })()}
       </span>
+      <button type="button" className="link" data-testid="identity-compare" title="Pick this person for a 1:1 comparison (their closest sample counts)"
+        onClick={() => useCompare.getState().pick({
+          key: `person:${person.id}`, label: person.name, crop: null, untrained: false,
+          embeddings: person.samples.map((vector, k) => ({ vector, model: person.models[k] ?? null })),
+        })}>
+        Compare…
+      </button>
       <button type="button" className="link identity-danger" data-testid="identity-delete" onClick={() => remove(person.id)}>
         Delete
       </button>

@@ -15,6 +15,9 @@ import { useCamera } from './useCamera.ts';
 import { useModels } from '../../state/models.ts';
 import { useTasks } from '../../state/tasks.ts';
 import { faceptorOptions } from '../../state/analysis-options.ts';
+import { useImageAnalysis } from '../gallery/useImageAnalysis.ts';
+import { errorMessage } from '../engine/client.ts';
+import { grabSnapshot } from './snapshot.ts';
 
 /** Whole seconds since `active` became true (0 while inactive), ticking once a second. */
 function useElapsedSeconds(active: boolean): number {
@@ -56,6 +59,14 @@ export function LivePanel() {
   const pending = !!latest?.model && requested !== null && [...(latest.tasks ?? [])].sort().join() !== [...requested].sort().join();
   const oldest = Math.max(0, ...(latest?.faces.map((f) => f.denseAgeMs ?? 0) ?? [0]));
   const refreshMs = lastDenseRefreshMs(recentTimings);
+  const addPhotos = useImageAnalysis().add;
+  const [snapshotError, setSnapshotError] = useState<string | null>(null);
+  const snapshot = () => {
+    const video = videoRef.current;
+    if (!video) return;
+    setSnapshotError(null);
+    grabSnapshot(video).then((file) => addPhotos([file]), (err: unknown) => setSnapshotError(`No snapshot: ${errorMessage(err)}`));
+  };
 
   return (
     <section className="panel live" aria-labelledby="live-title">
@@ -74,8 +85,15 @@ export function LivePanel() {
             </select>
           </label>
         )}
+        {camera === 'on' && (
+          <button type="button" data-testid="camera-snapshot" onClick={snapshot}
+            title="Analyse this frame with every enabled task (landmarks and parsing too) as a photo card in Images">
+            Snapshot
+          </button>
+        )}
         <span data-testid="camera-state" data-state={camera}>{camera}</span>
       </div>
+      {snapshotError && <p className="error" role="alert" data-testid="snapshot-error">{snapshotError}</p>}
       {error && <p className="error" role="alert" data-testid="camera-error">{error}</p>}
       <div className="stage" hidden={camera !== 'on'}>
         <video ref={videoRef} muted playsInline data-testid="camera-video" />
@@ -123,9 +141,9 @@ type VideoWithFrameCallback = HTMLVideoElement & {
  * tracked velocity from the moment its frame was grabbed (extrapolateFaces), so boxes, points and masks stay on
  * the face instead of stepping at the (slower) analysis rate. While no face moves, no per-frame loop runs at all.
  */
-function LiveOverlay({ videoRef, latest, grabbedAt, highlightedFace, onHoverFace }: {
+export function LiveOverlay({ videoRef, latest, grabbedAt, highlightedFace, onHoverFace, testId = 'live-overlay' }: {
   videoRef: RefObject<HTMLVideoElement | null>; latest: ImageAnalysis; grabbedAt: number;
-  highlightedFace: number | null; onHoverFace?: (index: number | null) => void;
+  highlightedFace: number | null; onHoverFace?: (index: number | null) => void; testId?: string;
 }) {
   const [now, setNow] = useState(() => performance.now());
   const anyMoving = latest.faces.some(isMoving);
@@ -149,5 +167,5 @@ function LiveOverlay({ videoRef, latest, grabbedAt, highlightedFace, onHoverFace
     };
   }, [videoRef, anyMoving]);
   const faces = useMemo(() => extrapolateFaces(latest.faces, now - grabbedAt), [latest, now, grabbedAt]);
-  return <OverlayCanvas width={latest.width} height={latest.height} faces={faces} testId="live-overlay" highlightedFace={highlightedFace} onHoverFace={onHoverFace} />;
+  return <OverlayCanvas width={latest.width} height={latest.height} faces={faces} testId={testId} highlightedFace={highlightedFace} onHoverFace={onHoverFace} />;
 }

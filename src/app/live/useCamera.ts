@@ -1,20 +1,14 @@
 /**
- * Webcam lifecycle + the live detection loop. One frame at a time: a frame is grabbed (createImageBitmap, then
- * transferred to the worker) only while the worker is idle; frames arriving while it is busy are skipped, so the
- * overlay always shows the newest analysed frame and latency never builds up.
+ * Webcam lifecycle + the live detection loop (frame-loop.ts, shared with video files). One frame at a time: a
+ * frame is grabbed only while the worker is idle; frames arriving while it is busy are skipped, so the overlay
+ * always shows the newest analysed frame and latency never builds up.
  */
-import * as Comlink from 'comlink';
 import { useCallback, useEffect, useRef, type RefObject } from 'react';
-import { useEngine } from '../../state/engine.ts';
 import { TIMING_HISTORY, useLive } from '../../state/live.ts';
-import { useSettings } from '../../state/settings.ts';
-import { currentFaceptorOptions } from '../../state/analysis-options.ts';
 import { useEngineClient } from '../engine/EngineProvider.tsx';
 import { errorMessage } from '../engine/client.ts';
 import { cameraErrorMessage } from './camera-errors.ts';
-import { FrameGate } from './frame-gate.ts';
-
-type VideoWithFrameCallback = HTMLVideoElement & { requestVideoFrameCallback?: (cb: () => void) => number };
+import { startFrameLoop } from './frame-loop.ts';
 
 export function useCamera(videoRef: RefObject<HTMLVideoElement | null>) {
   const client = useEngineClient();
@@ -62,39 +56,16 @@ export function useCamera(videoRef: RefObject<HTMLVideoElement | null>) {
     }
   }, [stop, videoRef]);
 
-  function loop(video: VideoWithFrameCallback, run: number) {
-    const gate = new FrameGate();
-    const next = () => {
-      if (run !== runRef.current) return;
-      if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(onFrame);
-      else requestAnimationFrame(onFrame);
-    };
-    const onFrame = () => {
-      next();
-      if (useEngine.getState().phase !== 'ready' || video.videoWidth === 0) return;
-      if (!gate.offer()) return; // busy: this frame is dropped, the next one after the result is the newest
-      void analyse();
-    };
-    const analyse = async () => {
-      try {
-        const t0 = performance.now();
-        // A VideoFrame wraps the decoded camera frame without copying it; ImageBitmap is the fallback.
-        const frame = typeof VideoFrame !== 'undefined' ? new VideoFrame(video) : await createImageBitmap(video);
-        const grabMs = performance.now() - t0;
-        const minScore = useSettings.getState().minScore;
-        const result = await client.api.analyzeFrame(Comlink.transfer(frame, [frame]), { minScore, ...currentFaceptorOptions() });
-        const t1 = performance.now();
-        gate.done(t1);
-        if (run !== runRef.current) return;
+  function loop(video: HTMLVideoElement, run: number) {
+    startFrameLoop(video, client, {
+      isCurrent: () => run === runRef.current,
+      onResult: ({ result, grabbedAt, grabMs, roundTripMs, gate }) => {
         const live = useLive.getState();
-        const recentTimings = [...live.recentTimings.slice(-(TIMING_HISTORY - 1)), { ...result.timings, grabMs, roundTripMs: t1 - t0 }];
-        live.set({ latest: result, latestAt: t0, fps: gate.fps(), framesAnalysed: gate.analysed, error: null, recentTimings });
-      } catch (err) {
-        gate.abort();
-        if (run === runRef.current) useLive.getState().set({ error: `A frame could not be analysed: ${errorMessage(err)}` });
-      }
-    };
-    next();
+        const recentTimings = [...live.recentTimings.slice(-(TIMING_HISTORY - 1)), { ...result.timings, grabMs, roundTripMs }];
+        live.set({ latest: result, latestAt: grabbedAt, fps: gate.fps(), framesAnalysed: gate.analysed, error: null, recentTimings });
+      },
+      onError: (err) => useLive.getState().set({ error: `A frame could not be analysed: ${errorMessage(err)}` }),
+    });
   }
 
   useEffect(() => stop, [stop]);
