@@ -9,6 +9,7 @@
 import { create, type StoreApi, type UseBoundStore } from 'zustand';
 import type { ModelIndex, ModelIndexEntry } from '../core/faceptor/manifest.ts';
 import type { ModelCacheInfo, ModelLoadProgress, ModelSource, ModelStatus } from '../../workers/perception-api.ts';
+import { listStored, opfsRoot, type StoredPackage } from '../../workers/browser-export/opfs-store.ts';
 
 export type ModelListing =
   | { readonly state: 'loading' }
@@ -19,7 +20,8 @@ export type ModelListing =
 export type ModelChoice =
   | { readonly kind: 'listed'; readonly key: string; readonly title: string; readonly entry: ModelIndexEntry; readonly source: ModelSource }
   | { readonly kind: 'url'; readonly key: string; readonly title: string; readonly source: ModelSource }
-  | { readonly kind: 'files'; readonly key: string; readonly title: string; readonly source: ModelSource };
+  | { readonly kind: 'files'; readonly key: string; readonly title: string; readonly source: ModelSource }
+  | { readonly kind: 'stored'; readonly key: string; readonly title: string; readonly stored: StoredPackage; readonly source: ModelSource };
 
 export type ModelLoad =
   | { readonly state: 'idle' }
@@ -35,11 +37,13 @@ export interface ModelApi {
 
 export interface ModelsState {
   readonly listing: ModelListing;
+  /** Packages exported in this browser (OPFS), newest first; read with the listing. */
+  readonly stored: readonly StoredPackage[];
   /** Absolute URL of index.json; listed packages' folders resolve against it. */
   readonly indexUrl: string;
   /** Package folder from `?model=` (absolute), or null. */
   readonly urlModel: string | null;
-  /** Listing entry (name) last loaded successfully, kept across visits. */
+  /** Listing entry (name) last loaded successfully, kept across visits; `stored:<id>` for a stored package. */
   readonly lastListed: string | null;
   readonly current: ModelStatus | null;
   /** The choice `current` came from (null when the worker holds no model). */
@@ -53,6 +57,8 @@ export interface ModelsState {
 
 interface ModelsStore extends ModelsState {
   refresh(fetchImpl?: typeof fetch): Promise<void>;
+  /** Re-reads the packages stored in this browser (after an export or a delete). */
+  refreshStored(): Promise<void>;
   /** Loads a choice (loads run one after another); resolves true when it became the current model. */
   loadChoice(api: ModelApi, choice: ModelChoice): Promise<boolean>;
   /** The start-up load: `?model=`, else the last listed package used, else the first listed. Once per page. */
@@ -105,6 +111,13 @@ export function urlChoice(folderUrl: string): ModelChoice {
   return { kind: 'url', key: `url:${folderUrl}`, title: folderUrl, source: { kind: 'url', url: folderUrl } };
 }
 
+export function storedChoice(p: StoredPackage): ModelChoice {
+  return {
+    kind: 'stored', key: `stored:${p.id}`, title: p.label, stored: p,
+    source: { kind: 'stored', id: p.id, name: p.label, sourceFile: p.sourceFile, sourceSha256: p.sourceSha256 },
+  };
+}
+
 export function filesChoice(name: string, files: readonly File[], paths?: readonly string[]): ModelChoice {
   return { kind: 'files', key: `files:${name}`, title: `dropped folder ${name}`, source: { kind: 'files', files, name, ...(paths ? { paths } : {}) } };
 }
@@ -115,6 +128,15 @@ export function startupChoice(s: Pick<ModelsState, 'listing' | 'indexUrl' | 'url
   if (s.listing.state !== 'found') return null;
   const entry = s.listing.packages.find((p) => p.name === s.lastListed) ?? s.listing.packages[0];
   return entry ? listedChoice(entry, s.indexUrl) : null;
+}
+
+/** startupChoice, with the packages stored in this browser: the one used last, else one when nothing is listed. */
+export function startupChoiceWithStored(s: Pick<ModelsState, 'listing' | 'indexUrl' | 'urlModel' | 'lastListed' | 'stored'>): ModelChoice | null {
+  if (!s.urlModel && s.lastListed?.startsWith('stored:')) {
+    const p = s.stored.find((q) => `stored:${q.id}` === s.lastListed);
+    if (p) return storedChoice(p);
+  }
+  return startupChoice(s) ?? (s.stored[0] ? storedChoice(s.stored[0]) : null);
 }
 
 export type NoticeState = 'none' | 'loading' | 'loaded' | 'error';
@@ -158,6 +180,8 @@ export interface ModelsDeps {
   readonly search: string;
   readonly pageUrl: string;
   readonly storage?: Pick<Storage, 'getItem' | 'setItem'> | null;
+  /** Packages stored in this browser (default: none; the app passes the OPFS listing). */
+  readonly listStored?: () => Promise<StoredPackage[]>;
 }
 
 const STORAGE_KEY = 'faceptor.models.v1';
@@ -187,6 +211,7 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
 
   return create<ModelsStore>()((set, get) => ({
     listing: { state: 'loading' },
+    stored: [],
     indexUrl: deps.indexUrl,
     urlModel,
     lastListed: readLastListed(deps.storage),
@@ -198,12 +223,23 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
     cacheError: null,
 
     async refresh(fetchImpl = fetch) {
+      // Stored packages first: the start-up load waits for the listing and may pick a stored one.
+      await get().refreshStored();
+      const stored = get().stored.length > 0;
       try {
         const res = await fetchImpl(get().indexUrl, { cache: 'no-cache' });
         const packages = res.ok ? parseModelIndex(await res.json()) : [];
-        set({ listing: packages.length ? { state: 'found', packages } : { state: 'none' } });
+        set({ listing: packages.length || stored ? { state: 'found', packages } : { state: 'none' } });
       } catch {
-        set({ listing: { state: 'none' } });
+        set({ listing: stored ? { state: 'found', packages: [] } : { state: 'none' } });
+      }
+    },
+
+    async refreshStored() {
+      try {
+        set({ stored: (await deps.listStored?.()) ?? [] });
+      } catch {
+        set({ stored: [] });
       }
     },
 
@@ -217,10 +253,11 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
         try {
           const status = await api.loadModel(choice.source, onProgress);
           set({ current: status, currentChoice: choice, load: { state: 'idle' } });
-          if (choice.kind === 'listed') {
-            set({ lastListed: choice.entry.name });
+          if (choice.kind === 'listed' || choice.kind === 'stored') {
+            const last = choice.kind === 'listed' ? choice.entry.name : choice.key;
+            set({ lastListed: last });
             try {
-              deps.storage?.setItem(STORAGE_KEY, JSON.stringify({ lastListed: choice.entry.name }));
+              deps.storage?.setItem(STORAGE_KEY, JSON.stringify({ lastListed: last }));
             } catch {
               // Private mode / quota: the next visit starts with the first listed package instead.
             }
@@ -240,7 +277,7 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
     async autoLoad(api) {
       if (get().autoLoaded || get().listing.state === 'loading') return;
       set({ autoLoaded: true });
-      const choice = startupChoice(get());
+      const choice = startupChoiceWithStored(get());
       if (choice) await get().loadChoice(api, choice);
     },
 
@@ -263,6 +300,7 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
 }
 
 export const useModels = createModelsStore({
+  listStored: async () => listStored(await opfsRoot()),
   indexUrl: new URL(`${import.meta.env.BASE_URL}models/index.json`, globalThis.location?.href ?? 'http://localhost/').href,
   search: globalThis.location?.search ?? '',
   pageUrl: globalThis.location?.href ?? 'http://localhost/',

@@ -1,0 +1,47 @@
+/**
+ * A File (Blob) as the checkpoint reader's RandomAccessFile: each read is one `slice(...).arrayBuffer()`, so only
+ * the bytes asked for are ever in memory (the zip directory, data.pkl, then one tensor at a time) — never the whole
+ * 1–2 GB checkpoint. Counts bytes for progress and stops at the next read once the export is cancelled.
+ */
+import type { RandomAccessFile } from '../../tools/export/checkpoint/zip.ts';
+
+export class ExportCancelled extends Error {
+  constructor() { super('export cancelled: nothing was stored'); this.name = 'ExportCancelled'; }
+}
+
+export interface BlobFile extends RandomAccessFile {
+  /** Bytes read so far. */
+  readonly bytesRead: number;
+}
+
+export function blobFile(blob: Blob, options: { signal?: AbortSignal; onRead?: (bytesRead: number) => void } = {}): BlobFile {
+  let bytesRead = 0;
+  return {
+    get bytesRead() { return bytesRead; },
+    async read(buffer, offset, length, position) {
+      if (options.signal?.aborted) throw new ExportCancelled();
+      // Past the end: 0 bytes, which the reader reports as a truncated file (as a short read from a FileHandle).
+      const end = Math.min(blob.size, position + length);
+      if (position >= end) return { bytesRead: 0 };
+      const bytes = new Uint8Array(await blob.slice(position, end).arrayBuffer());
+      if (options.signal?.aborted) throw new ExportCancelled();
+      buffer.set(bytes, offset);
+      bytesRead += bytes.length;
+      options.onRead?.(bytesRead);
+      return { bytesRead: bytes.length };
+    },
+    async close() { /* nothing held open */ },
+  };
+}
+
+/** sha256 of a whole Blob, read in 8 MiB slices (never whole), with progress and cancellation. */
+export async function hashBlob(blob: Blob, hasher: { update(d: Uint8Array): unknown; digest(): string },
+  options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<string> {
+  const step = 8 << 20;
+  for (let at = 0; at < blob.size; at += step) {
+    if (options.signal?.aborted) throw new ExportCancelled();
+    hasher.update(new Uint8Array(await blob.slice(at, Math.min(blob.size, at + step)).arrayBuffer()));
+    options.onProgress?.(Math.min(blob.size, at + step), blob.size);
+  }
+  return hasher.digest();
+}
