@@ -34,14 +34,25 @@ export function blobFile(blob: Blob, options: { signal?: AbortSignal; onRead?: (
   };
 }
 
-/** sha256 of a whole Blob, read in 8 MiB slices (never whole), with progress and cancellation. */
+/**
+ * sha256 of a whole Blob, streamed (`Blob.stream()`: small chunks read ahead by the browser, never the whole file),
+ * with progress and cancellation.
+ */
 export async function hashBlob(blob: Blob, hasher: { update(d: Uint8Array): unknown; digest(): string },
   options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<string> {
-  const step = 8 << 20;
-  for (let at = 0; at < blob.size; at += step) {
-    if (options.signal?.aborted) throw new ExportCancelled();
-    hasher.update(new Uint8Array(await blob.slice(at, Math.min(blob.size, at + step)).arrayBuffer()));
-    options.onProgress?.(Math.min(blob.size, at + step), blob.size);
+  const reader = blob.stream().getReader();
+  let done = 0;
+  try {
+    for (;;) {
+      if (options.signal?.aborted) throw new ExportCancelled();
+      const { done: end, value } = await reader.read();
+      if (end) break;
+      hasher.update(value);
+      done += value.byteLength;
+      options.onProgress?.(done, blob.size);
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
   }
   return hasher.digest();
 }

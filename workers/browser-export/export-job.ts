@@ -9,11 +9,11 @@
  */
 import { openCheckpointFrom } from '../../tools/export/checkpoint/checkpoint.ts';
 import { planExport, type ExportPlan } from '../../tools/export/plan/plan.ts';
-import { Sha256 } from '../../tools/export/package/sha256.ts';
 import { checkPrecision, writePackage } from '../../tools/export/package/write-package.ts';
 import type { Precision } from '../../tools/export/package/weight-store.ts';
 import type { Checkpoint } from '../../tools/export/checkpoint/checkpoint.ts';
 import { blobFile, hashBlob, ExportCancelled } from './blob-file.ts';
+import { fastSha256 } from './hashers.ts';
 import {
   beginPackage, listStored, StorageFullError, storageFullMessage, type DirHandleLike, type PendingPackage, type StoredPackage,
 } from './opfs-store.ts';
@@ -95,7 +95,7 @@ export async function exportInBrowser(file: File, options: BrowserExportOptions,
     }
     base = reader.bytesRead;
     progress('converting', 0, total);
-    pending = await beginPackage(host.root, newId(plan.variant, precision), () => new Sha256(), { needed, free: () => host.free() });
+    pending = await beginPackage(host.root, newId(plan.variant, precision), fastSha256, { needed, free: () => host.free() });
     const target = pending;
     let written;
     try {
@@ -103,7 +103,7 @@ export async function exportInBrowser(file: File, options: BrowserExportOptions,
         sink: target.sink,
         sourceName: file.name,
         sourceSize: file.size,
-        sourceSha256: () => hashBlob(file, new Sha256(), { signal: host.signal, onProgress: (d, t) => progress('hashing', d, t) }),
+        sourceSha256: async () => hashBlob(file, await fastSha256(), { signal: host.signal, onProgress: (d, t) => progress('hashing', d, t) }),
         label: async (fallback) => fallback,
       }, {
         precision, label: options.label?.trim() || undefined, untrained: options.untrained ?? false,

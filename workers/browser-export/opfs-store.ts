@@ -173,7 +173,7 @@ export interface PendingPackage {
   discard(): Promise<void>;
 }
 
-export async function beginPackage(root: DirHandleLike, id: string, hasher: () => Hasher,
+export async function beginPackage(root: DirHandleLike, id: string, hasher: () => Hasher | Promise<Hasher>,
   context: { needed: number; free: () => Promise<number | null> }): Promise<PendingPackage> {
   if (!isPackageId(id)) throw new Error(`internal: bad package id ${id}`);
   const parent = await packagesDir(root, true);
@@ -194,6 +194,7 @@ export async function beginPackage(root: DirHandleLike, id: string, hasher: () =
         throw isQuotaError(e) ? await full(e) : e;
       }
       let at = 0;
+      const h = await hasher();
       const file = hashingFile((bytes) => {
         let done = 0;
         while (done < bytes.length) {
@@ -210,7 +211,7 @@ export async function beginPackage(root: DirHandleLike, id: string, hasher: () =
         }
         at += bytes.length;
         written += bytes.length;
-      }, () => { handle.flush(); handle.close(); }, hasher());
+      }, () => { handle.flush(); handle.close(); }, h);
       open.push(file);
       return file;
     },

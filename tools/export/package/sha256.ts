@@ -5,7 +5,8 @@
  */
 import type { Hasher } from './sink.ts';
 
-const K = Uint32Array.from([
+// Int32Array everywhere: values stay small integers for V8 (a Uint32Array hands out doubles above 2^31: ~8× slower).
+const K = Int32Array.from([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
   0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -17,8 +18,8 @@ const K = Uint32Array.from([
 ]);
 
 export class Sha256 implements Hasher {
-  private readonly h = Uint32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
-  private readonly w = new Uint32Array(64);
+  private readonly h = Int32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+  private readonly w = new Int32Array(64);
   /** Bytes of an unfinished 64-byte block. */
   private readonly block = new Uint8Array(64);
   private used = 0;
@@ -54,7 +55,7 @@ export class Sha256 implements Hasher {
     this.update(pad);
     this.done = true;
     let hex = '';
-    for (const v of this.h) hex += v.toString(16).padStart(8, '0');
+    for (const v of this.h) hex += (v >>> 0).toString(16).padStart(8, '0');
     return hex;
   }
 
