@@ -72,7 +72,49 @@ export function parseModelIndex(json: unknown): readonly ModelIndexEntry[] {
   const index = json as Partial<ModelIndex> | null;
   if (!index || index.format !== 'faceptor-web-model-index' || !Array.isArray(index.packages)) return [];
   return index.packages.filter((p): p is ModelIndexEntry =>
-    !!p && typeof p.name === 'string' && typeof p.label === 'string' && typeof p.untrained === 'boolean');
+    !!p && typeof p.name === 'string' && typeof p.label === 'string' && typeof p.untrained === 'boolean')
+    .map((p) => {
+      // Optional fields are shown as they are only when well-formed; a wrong type is dropped, not displayed.
+      const { weightsBytes, sourceSha256, ...rest } = p;
+      return {
+        ...rest,
+        ...(typeof weightsBytes === 'number' && Number.isSafeInteger(weightsBytes) && weightsBytes >= 0 ? { weightsBytes } : {}),
+        ...(typeof sourceSha256 === 'string' && /^[0-9a-f]{64}$/.test(sourceSha256) ? { sourceSha256 } : {}),
+      };
+    });
+}
+
+/** One picker entry per package, grouped by the checkpoint it was exported from (its precisions side by side). */
+export interface PickerGroup {
+  /** Null for a package alone (no other precision of its checkpoint offered). */
+  readonly title: string | null;
+  readonly choices: readonly ModelChoice[];
+}
+
+function groupKey(c: ModelChoice): string | null {
+  if (c.kind === 'listed') return c.entry.sourceSha256 ? `${c.entry.variant}:${c.entry.sourceSha256}` : null;
+  if (c.kind === 'stored') return `${c.stored.variant}:${c.stored.sourceSha256}`;
+  return null;
+}
+
+const PRECISION_ORDER = ['fp32', 'fp16', 'q8', 'q4'];
+const precisionOf = (c: ModelChoice) => (c.kind === 'listed' ? c.entry.precision : c.kind === 'stored' ? c.stored.precision : '');
+
+/**
+ * Packages of one checkpoint (same variant and source sha256), listed or stored in this browser, are one group with
+ * its precisions in order fp32 → q4; the group is titled by the first one's label. Order of first appearance kept.
+ */
+export function pickerGroups(choices: readonly ModelChoice[]): PickerGroup[] {
+  const groups: { key: string | null; choices: ModelChoice[] }[] = [];
+  for (const c of choices) {
+    const key = groupKey(c);
+    const g = key === null ? undefined : groups.find((x) => x.key === key);
+    if (g) g.choices.push(c); else groups.push({ key, choices: [c] });
+  }
+  return groups.map((g) => {
+    const sorted = [...g.choices].sort((a, b) => PRECISION_ORDER.indexOf(precisionOf(a)) - PRECISION_ORDER.indexOf(precisionOf(b)));
+    return { title: g.choices.length > 1 ? g.choices[0]!.title : null, choices: sorted };
+  });
 }
 
 /** Folder URL of a listed package: its manifest path is relative to index.json ('full/faceptor.json' → '…/full/'). */

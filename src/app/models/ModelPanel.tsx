@@ -5,7 +5,7 @@
  */
 import { useState, type DragEvent } from 'react';
 import { OFFICIAL_CHECKPOINT_URL, VARIANT_TITLES } from '../../core/faceptor/tasks.ts';
-import { filesChoice, listedChoice, noticeState, storedChoice, untrainedLabel, useModels, type ModelChoice } from '../../state/models.ts';
+import { filesChoice, listedChoice, noticeState, pickerGroups, storedChoice, untrainedLabel, useModels, type ModelChoice } from '../../state/models.ts';
 import type { ModelStatus } from '../../../workers/perception-api.ts';
 import { fromDataTransfer, fromFiles, type PickedPackage } from './dropped-files.ts';
 import { formatBytes, shortHash } from './format.ts';
@@ -109,15 +109,27 @@ function ModelPicker({ onChoose }: { onChoose: (choice: ModelChoice) => void }) 
       <select data-testid="model-select" value={shown?.key ?? ''} disabled={load.state === 'loading'}
         onChange={(e) => { const c = choices.find((x) => x.key === e.target.value); if (c) onChoose(c); }}>
         {!shown && <option value="">— none loaded —</option>}
-        {choices.map((c) => (
-          <option key={c.key} value={c.key}>
-            {c.kind === 'listed' ? `${c.entry.label} (${variantTitle(c.entry.variant)}, ${c.entry.precision})${c.entry.untrained ? ' — untrained' : ''}`
-              : c.kind === 'stored' ? `${c.stored.label} (${variantTitle(c.stored.variant)}, ${c.stored.precision}, ${formatBytes(c.stored.weightsBytes)}) — stored in this browser${c.stored.untrained ? ' — untrained' : ''}`
-                : c.title}
-          </option>
-        ))}
+        {pickerGroups(choices).map((g) => (g.title === null
+          ? <ChoiceOption key={g.choices[0]!.key} choice={g.choices[0]!} />
+          : (
+            <optgroup key={g.choices[0]!.key} label={`${g.title} — ${g.choices.length} precisions`} data-testid="model-precisions">
+              {g.choices.map((c) => <ChoiceOption key={c.key} choice={c} />)}
+            </optgroup>
+          )))}
       </select>
     </label>
+  );
+}
+
+/** One package in the picker: label, variant, precision and its download (weights) size when known. */
+function ChoiceOption({ choice: c }: { choice: ModelChoice }) {
+  const size = (bytes: number | undefined) => (bytes === undefined ? '' : `, ${formatBytes(bytes)}`);
+  return (
+    <option value={c.key} data-precision={c.kind === 'listed' ? c.entry.precision : c.kind === 'stored' ? c.stored.precision : undefined}>
+      {c.kind === 'listed' ? `${c.entry.label} (${variantTitle(c.entry.variant)}, ${c.entry.precision}${size(c.entry.weightsBytes)})${c.entry.untrained ? ' — untrained' : ''}`
+        : c.kind === 'stored' ? `${c.stored.label} (${variantTitle(c.stored.variant)}, ${c.stored.precision}${size(c.stored.weightsBytes)}) — stored in this browser${c.stored.untrained ? ' — untrained' : ''}`
+          : c.title}
+    </option>
   );
 }
 

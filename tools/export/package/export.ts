@@ -178,6 +178,7 @@ export async function updateModelIndex(out: string, manifest: FaceptorManifest):
   const entry: ModelIndexEntry = {
     name, label: manifest.label, variant: manifest.variant, precision: manifest.precision,
     untrained: manifest.provenance.untrained, manifest: `${name}/${MANIFEST_FILE}`,
+    weightsBytes: manifest.files.find((f) => f.path === manifest.weights)?.size, sourceSha256: manifest.provenance.sourceSha256,
   };
   const kept: ModelIndexEntry[] = [];
   const seen = new Set([name]);
