@@ -5,7 +5,7 @@
  *   checkpoint and options (all four golden fixtures, four precisions), and the same checkpoint sha256;
  * - after a reload the packages are still listed and the last one loads with no package request on the network;
  * - a malicious pickle and a text file are refused with the CLI's message; nothing is stored; the model keeps running;
- * - a cancelled export stores nothing.
+ * - a cancelled export stores nothing; *Delete* removes one stored package (and only that one).
  * One browser and one page for the whole file (CI time).
  */
 import { open, readFile, writeFile } from 'node:fs/promises';
@@ -192,5 +192,15 @@ describe('exporting a checkpoint in the browser', () => {
     expect((await exportOutcome(page)).state).toBe('cancelled');
     expect(await readOpfs(page)).toEqual(before);
     expect(await page.getAttribute('[data-testid="model-notice"]', 'data-state')).toBe('loaded');
+  });
+
+  it('Delete removes one stored package and nothing else', async () => {
+    const before = await readOpfs(page);
+    const victim = await page.getAttribute('[data-testid="stored-model"]:last-child', 'data-id');
+    page.once('dialog', (d) => void d.accept());
+    await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+    await page.click('[data-testid="stored-model"]:last-child [data-testid="stored-delete"]');
+    await page.waitForSelector('[data-testid="stored-models"][data-count="3"]', { state: 'attached' });
+    expect((await readOpfs(page)).names).toEqual(before.names.filter((n) => n !== victim));
   });
 });

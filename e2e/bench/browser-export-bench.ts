@@ -62,10 +62,15 @@ async function main(): Promise<void> {
       let peak = idle;
       const t0 = performance.now();
       const phases: Record<string, number> = {};
+      const phasePeak: Record<string, number> = {};
+      let phase = 'start';
       const sampler = setInterval(() => {
-        peak = Math.max(peak, rendererRss());
+        const rss = rendererRss();
+        peak = Math.max(peak, rss);
+        phasePeak[phase] = Math.max(phasePeak[phase] ?? 0, rss);
         void page.getAttribute('[data-testid="ckpt-progress"]', 'data-phase', { timeout: 200 }).then((ph) => {
           if (ph && !(ph in phases)) phases[ph] = (performance.now() - t0) / 1000;
+          if (ph) phase = ph;
         }, () => undefined);
       }, 250);
       await page.setInputFiles('[data-testid="ckpt-pick"]', ckpt);
@@ -79,6 +84,7 @@ async function main(): Promise<void> {
       }, await done.getAttribute('data-id'));
       const same = JSON.stringify(files) === JSON.stringify(cli.manifest.files);
       console.log(`browser     ${seconds.toFixed(1)} s (${(seconds / cli.seconds).toFixed(2)} × node); renderer RSS idle ${mb(idle)}, peak ${mb(peak)} (+${mb(peak - idle)}; ${(peak / pkg).toFixed(2)} × package, ${((peak - idle) / pkg).toFixed(2)} × above idle)`);
+      console.log(`peak/phase  ${Object.entries(phasePeak).map(([k, v]) => `${k} +${mb(v - idle)}`).join(', ')}`);
       console.log(`phases      started at ${Object.entries(phases).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}; done ${seconds.toFixed(1)} s`);
       console.log(`bytes       ${same ? 'identical to the CLI export (every file size and sha256)' : 'DIFFERENT from the CLI export'}`);
     } finally {
