@@ -35,21 +35,43 @@ export function blobFile(blob: Blob, options: { signal?: AbortSignal; onRead?: (
 }
 
 /**
- * sha256 of a whole Blob, streamed (`Blob.stream()`: small chunks read ahead by the browser, never the whole file),
- * with progress and cancellation.
+ * sha256 of a whole Blob, streamed (`Blob.stream()`, never the whole file), with progress and cancellation. Where
+ * the stream is a byte stream (BYOB), one 4 MiB buffer is reused for every read: a 1.7 GB checkpoint then leaves
+ * no trail of chunks for the garbage collector (with plain chunks the page's memory grew by up to 1.6 GB, measured).
  */
 export async function hashBlob(blob: Blob, hasher: { update(d: Uint8Array): unknown; digest(): string },
   options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<string> {
-  const reader = blob.stream().getReader();
+  const stream = blob.stream();
+  let byob: ReadableStreamBYOBReader | null = null;
+  try { byob = stream.getReader({ mode: 'byob' }); } catch { byob = null; }
   let done = 0;
+  const step = (value: Uint8Array) => {
+    hasher.update(value);
+    done += value.byteLength;
+    options.onProgress?.(done, blob.size);
+  };
+  if (byob) {
+    let buffer = new Uint8Array(4 << 20);
+    try {
+      for (;;) {
+        if (options.signal?.aborted) throw new ExportCancelled();
+        const { done: end, value } = await byob.read(buffer);
+        if (end || !value) break;
+        step(value);
+        buffer = new Uint8Array(value.buffer); // the same memory, handed back by the stream
+      }
+    } finally {
+      await byob.cancel().catch(() => undefined);
+    }
+    return hasher.digest();
+  }
+  const reader = stream.getReader();
   try {
     for (;;) {
       if (options.signal?.aborted) throw new ExportCancelled();
       const { done: end, value } = await reader.read();
       if (end) break;
-      hasher.update(value);
-      done += value.byteLength;
-      options.onProgress?.(done, blob.size);
+      step(value);
     }
   } finally {
     await reader.cancel().catch(() => undefined);

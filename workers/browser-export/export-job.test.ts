@@ -4,6 +4,7 @@
  * with how much it needs; a quota error in the middle of writing, a refused checkpoint and a cancel all leave
  * the stored packages exactly as they were and no partial folder.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +62,7 @@ describe('exportInBrowser', () => {
     expect([...phases]).toEqual(['reading', 'converting', 'hashing', 'storing']);
     expect(await listStored(fs.root)).toEqual([r.stored]);
     expect(r.stored).toMatchObject({ sourceFile: 'checkpoint.pth.tar', variant: 'base', precision: 'fp16', untrained: true });
+    expect(r.stored.sourceSha256).toBe(createHash('sha256').update(await readFile(CKPT)).digest('hex'));
     expect(await folderNames(fs.root)).toEqual([r.stored.id]);
   });
 
