@@ -54,9 +54,11 @@ async function main(): Promise<void> {
 
     const browser = await launch();
     try {
-      const { page } = await openPage(await browser.newContext(), `${server.url}?ep=wasm`);
+      const { page, problems } = await openPage(await browser.newContext(), `${server.url}?ep=wasm`);
+      page.on('console', (m) => { if (m.type() === 'error') process.stderr.write(`page: ${m.text()}\n`); });
       const engine = await waitForEngine(page);
       if (engine.error) throw new Error(engine.error);
+      process.stderr.write(`engine ready (${engine.status?.provider}); exporting…\n`);
       await page.selectOption('[data-testid="ckpt-precision"]', precision);
       const idle = rendererRss();
       let peak = idle;
@@ -68,6 +70,10 @@ async function main(): Promise<void> {
         const rss = rendererRss();
         peak = Math.max(peak, rss);
         phasePeak[phase] = Math.max(phasePeak[phase] ?? 0, rss);
+        if (Math.round((performance.now() - t0) / 250) % 20 === 0) {
+          void page.evaluate(() => { const e = document.querySelector('[data-testid="ckpt-progress"]'); return e ? `${e.getAttribute('data-phase')} ${e.getAttribute('data-done')}/${e.getAttribute('data-total')}` : 'no progress element'; })
+            .then((t) => process.stderr.write(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: ${t}\n`), () => undefined);
+        }
         void page.getAttribute('[data-testid="ckpt-progress"]', 'data-phase', { timeout: 200 }).then((ph) => {
           if (ph && !(ph in phases)) phases[ph] = (performance.now() - t0) / 1000;
           if (ph) phase = ph;
@@ -77,6 +83,7 @@ async function main(): Promise<void> {
       const done = await page.waitForSelector('[data-testid="ckpt-done"], [data-testid="ckpt-error"]', { state: 'attached', timeout: 1_800_000 });
       const seconds = (performance.now() - t0) / 1000;
       clearInterval(sampler);
+      if (problems.length) process.stderr.write(`page problems: ${problems.join('; ')}\n`);
       if ((await done.getAttribute('data-testid')) !== 'ckpt-done') throw new Error(`browser export failed: ${await done.textContent()}`);
       const files = await page.evaluate(async (id) => {
         const dir = await (await (await navigator.storage.getDirectory()).getDirectoryHandle('faceptor-packages')).getDirectoryHandle(id!);

@@ -14,8 +14,19 @@ export interface BlobFile extends RandomAccessFile {
   readonly bytesRead: number;
 }
 
+/**
+ * Small reads (a record's 30-byte local header, then its tensor right behind it; the many small tensors) are
+ * served from one read-ahead window: each `slice().arrayBuffer()` is a round trip to the browser's file reader,
+ * and a real checkpoint has thousands of them. Large reads go straight to the Blob. The window is bounded, so
+ * memory stays that of one tensor plus 4 MiB.
+ */
+const WINDOW = 4 << 20;
+const SMALL = 1 << 20;
+
 export function blobFile(blob: Blob, options: { signal?: AbortSignal; onRead?: (bytesRead: number) => void } = {}): BlobFile {
   let bytesRead = 0;
+  let window: { start: number; bytes: Uint8Array } | null = null;
+  const fetchBytes = async (start: number, end: number) => new Uint8Array(await blob.slice(start, end).arrayBuffer());
   return {
     get bytesRead() { return bytesRead; },
     async read(buffer, offset, length, position) {
@@ -23,14 +34,23 @@ export function blobFile(blob: Blob, options: { signal?: AbortSignal; onRead?: (
       // Past the end: 0 bytes, which the reader reports as a truncated file (as a short read from a FileHandle).
       const end = Math.min(blob.size, position + length);
       if (position >= end) return { bytesRead: 0 };
-      const bytes = new Uint8Array(await blob.slice(position, end).arrayBuffer());
-      if (options.signal?.aborted) throw new ExportCancelled();
+      let bytes: Uint8Array;
+      if (end - position > SMALL) {
+        bytes = await fetchBytes(position, end);
+        if (options.signal?.aborted) throw new ExportCancelled();
+      } else {
+        if (!window || position < window.start || end > window.start + window.bytes.length) {
+          window = { start: position, bytes: await fetchBytes(position, Math.min(blob.size, position + WINDOW)) };
+          if (options.signal?.aborted) throw new ExportCancelled();
+        }
+        bytes = window.bytes.subarray(position - window.start, end - window.start);
+      }
       buffer.set(bytes, offset);
       bytesRead += bytes.length;
       options.onRead?.(bytesRead);
       return { bytesRead: bytes.length };
     },
-    async close() { /* nothing held open */ },
+    async close() { window = null; },
   };
 }
 
