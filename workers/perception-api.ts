@@ -87,8 +87,10 @@ export interface ImageAnalysis {
  * - 'url': the package folder's URL (its faceptor.json sits inside), e.g. from public/models/index.json or `?model=`;
  *   files are cached (Cache API) so a second visit starts offline.
  * - 'files': files the user dropped or picked (a folder: paths from webkitRelativePath; the top folder is dropped).
+ * - 'stored': a package exported in this browser from a dropped checkpoint (kept in OPFS, see browser-export/).
  */
 export type ModelSource =
+  | { readonly kind: 'stored'; readonly id: string; readonly name: string; readonly sourceFile: string; readonly sourceSha256: string }
   | { readonly kind: 'url'; readonly url: string }
   | {
     readonly kind: 'files';

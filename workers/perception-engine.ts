@@ -20,6 +20,7 @@ import { loadModelPackage } from './model-loader.ts';
 import { filesPackageSource, urlPackageSource, type FetchLike } from './model-package-source.ts';
 import { throttleProgress } from './progress-throttle.ts';
 import { CodedError } from '../src/core/errors.ts';
+import { storedPackageSource } from './stored-package-source.ts';
 import type {
   AnalysisOptions, EngineInit, EngineListener, EngineStatus, ImageAnalysis, ModelCacheInfo, ModelLoadProgress,
   ModelSource, ModelStatus, PerceptionApi,
@@ -260,12 +261,15 @@ export class PerceptionEngine implements PerceptionApi {
     const loaded = await this.ready();
     const packageSource = source.kind === 'url'
       ? urlPackageSource(source.url, { fetch: this.deps.fetchPackage, caches: this.deps.modelCaches?.() ?? null })
-      : filesPackageSource(source.files, source.name, source.paths);
+      : source.kind === 'stored' ? storedPackageSource(source.id)
+        : filesPackageSource(source.files, source.name, source.paths);
     // Verified into a NEW model: a refused package (ModelPackageError, message names the problem) changes nothing.
     const model = await loadModelPackage(packageSource, loaded.backend, onProgress && throttleProgress(onProgress));
     const status: ModelStatus = {
       info: model.info,
-      origin: source.kind === 'url' ? source.url : `dropped folder ${source.name}`,
+      origin: source.kind === 'url' ? source.url
+        : source.kind === 'stored' ? `exported in this browser from ${source.sourceFile}, sha256 ${source.sourceSha256.slice(0, 12)}…`
+          : `dropped folder ${source.name}`,
       hasLayerAttention: model.hasLayerAttentionWeights,
       bytes: model.manifest.files.reduce((sum, f) => sum + f.size, 0),
     };

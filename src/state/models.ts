@@ -10,6 +10,7 @@ import { create, type StoreApi, type UseBoundStore } from 'zustand';
 import type { ModelIndex, ModelIndexEntry } from '../core/faceptor/manifest.ts';
 import { errorInfo, type ErrorCode } from '../core/errors.ts';
 import type { ModelCacheInfo, ModelLoadProgress, ModelSource, ModelStatus } from '../../workers/perception-api.ts';
+import { listStored, opfsRoot, type StoredPackage } from '../../workers/browser-export/opfs-store.ts';
 
 export type ModelListing =
   | { readonly state: 'loading' }
@@ -20,7 +21,8 @@ export type ModelListing =
 export type ModelChoice =
   | { readonly kind: 'listed'; readonly key: string; readonly title: string; readonly entry: ModelIndexEntry; readonly source: ModelSource }
   | { readonly kind: 'url'; readonly key: string; readonly title: string; readonly source: ModelSource }
-  | { readonly kind: 'files'; readonly key: string; readonly title: string; readonly source: ModelSource };
+  | { readonly kind: 'files'; readonly key: string; readonly title: string; readonly source: ModelSource }
+  | { readonly kind: 'stored'; readonly key: string; readonly title: string; readonly stored: StoredPackage; readonly source: ModelSource };
 
 export type ModelLoad =
   | { readonly state: 'idle' }
@@ -36,11 +38,13 @@ export interface ModelApi {
 
 export interface ModelsState {
   readonly listing: ModelListing;
+  /** Packages exported in this browser (OPFS), newest first; read with the listing. */
+  readonly stored: readonly StoredPackage[];
   /** Absolute URL of index.json; listed packages' folders resolve against it. */
   readonly indexUrl: string;
   /** Package folder from `?model=` (absolute), or null. */
   readonly urlModel: string | null;
-  /** Listing entry (name) last loaded successfully, kept across visits. */
+  /** Listing entry (name) last loaded successfully, kept across visits; `stored:<id>` for a stored package. */
   readonly lastListed: string | null;
   readonly current: ModelStatus | null;
   /** The choice `current` came from (null when the worker holds no model). */
@@ -54,6 +58,8 @@ export interface ModelsState {
 
 interface ModelsStore extends ModelsState {
   refresh(fetchImpl?: typeof fetch): Promise<void>;
+  /** Re-reads the packages stored in this browser (after an export or a delete). */
+  refreshStored(): Promise<void>;
   /** Loads a choice (loads run one after another); resolves true when it became the current model. */
   loadChoice(api: ModelApi, choice: ModelChoice): Promise<boolean>;
   /** The start-up load: `?model=`, else the last listed package used, else the first listed. Once per page. */
@@ -67,7 +73,49 @@ export function parseModelIndex(json: unknown): readonly ModelIndexEntry[] {
   const index = json as Partial<ModelIndex> | null;
   if (!index || index.format !== 'faceptor-web-model-index' || !Array.isArray(index.packages)) return [];
   return index.packages.filter((p): p is ModelIndexEntry =>
-    !!p && typeof p.name === 'string' && typeof p.label === 'string' && typeof p.untrained === 'boolean');
+    !!p && typeof p.name === 'string' && typeof p.label === 'string' && typeof p.untrained === 'boolean')
+    .map((p) => {
+      // Optional fields are shown as they are only when well-formed; a wrong type is dropped, not displayed.
+      const { weightsBytes, sourceSha256, ...rest } = p;
+      return {
+        ...rest,
+        ...(typeof weightsBytes === 'number' && Number.isSafeInteger(weightsBytes) && weightsBytes >= 0 ? { weightsBytes } : {}),
+        ...(typeof sourceSha256 === 'string' && /^[0-9a-f]{64}$/.test(sourceSha256) ? { sourceSha256 } : {}),
+      };
+    });
+}
+
+/** One picker entry per package, grouped by the checkpoint it was exported from (its precisions side by side). */
+export interface PickerGroup {
+  /** Null for a package alone (no other precision of its checkpoint offered). */
+  readonly title: string | null;
+  readonly choices: readonly ModelChoice[];
+}
+
+function groupKey(c: ModelChoice): string | null {
+  if (c.kind === 'listed') return c.entry.sourceSha256 ? `${c.entry.variant}:${c.entry.sourceSha256}` : null;
+  if (c.kind === 'stored') return `${c.stored.variant}:${c.stored.sourceSha256}`;
+  return null;
+}
+
+const PRECISION_ORDER = ['fp32', 'fp16', 'q8', 'q4'];
+const precisionOf = (c: ModelChoice) => (c.kind === 'listed' ? c.entry.precision : c.kind === 'stored' ? c.stored.precision : '');
+
+/**
+ * Packages of one checkpoint (same variant and source sha256), listed or stored in this browser, are one group with
+ * its precisions in order fp32 → q4; the group is titled by the first one's label. Order of first appearance kept.
+ */
+export function pickerGroups(choices: readonly ModelChoice[]): PickerGroup[] {
+  const groups: { key: string | null; choices: ModelChoice[] }[] = [];
+  for (const c of choices) {
+    const key = groupKey(c);
+    const g = key === null ? undefined : groups.find((x) => x.key === key);
+    if (g) g.choices.push(c); else groups.push({ key, choices: [c] });
+  }
+  return groups.map((g) => {
+    const sorted = [...g.choices].sort((a, b) => PRECISION_ORDER.indexOf(precisionOf(a)) - PRECISION_ORDER.indexOf(precisionOf(b)));
+    return { title: g.choices.length > 1 ? g.choices[0]!.title : null, choices: sorted };
+  });
 }
 
 /** Folder URL of a listed package: its manifest path is relative to index.json ('full/faceptor.json' → '…/full/'). */
@@ -106,6 +154,13 @@ export function urlChoice(folderUrl: string): ModelChoice {
   return { kind: 'url', key: `url:${folderUrl}`, title: folderUrl, source: { kind: 'url', url: folderUrl } };
 }
 
+export function storedChoice(p: StoredPackage): ModelChoice {
+  return {
+    kind: 'stored', key: `stored:${p.id}`, title: p.label, stored: p,
+    source: { kind: 'stored', id: p.id, name: p.label, sourceFile: p.sourceFile, sourceSha256: p.sourceSha256 },
+  };
+}
+
 export function filesChoice(name: string, files: readonly File[], paths?: readonly string[]): ModelChoice {
   return { kind: 'files', key: `files:${name}`, title: `dropped folder ${name}`, source: { kind: 'files', files, name, ...(paths ? { paths } : {}) } };
 }
@@ -116,6 +171,15 @@ export function startupChoice(s: Pick<ModelsState, 'listing' | 'indexUrl' | 'url
   if (s.listing.state !== 'found') return null;
   const entry = s.listing.packages.find((p) => p.name === s.lastListed) ?? s.listing.packages[0];
   return entry ? listedChoice(entry, s.indexUrl) : null;
+}
+
+/** startupChoice, with the packages stored in this browser: the one used last, else one when nothing is listed. */
+export function startupChoiceWithStored(s: Pick<ModelsState, 'listing' | 'indexUrl' | 'urlModel' | 'lastListed' | 'stored'>): ModelChoice | null {
+  if (!s.urlModel && s.lastListed?.startsWith('stored:')) {
+    const p = s.stored.find((q) => `stored:${q.id}` === s.lastListed);
+    if (p) return storedChoice(p);
+  }
+  return startupChoice(s) ?? (s.stored[0] ? storedChoice(s.stored[0]) : null);
 }
 
 export type NoticeState = 'none' | 'loading' | 'loaded' | 'error';
@@ -155,6 +219,8 @@ export interface ModelsDeps {
   readonly search: string;
   readonly pageUrl: string;
   readonly storage?: Pick<Storage, 'getItem' | 'setItem'> | null;
+  /** Packages stored in this browser (default: none; the app passes the OPFS listing). */
+  readonly listStored?: () => Promise<StoredPackage[]>;
 }
 
 const STORAGE_KEY = 'faceptor.models.v1';
@@ -184,6 +250,7 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
 
   return create<ModelsStore>()((set, get) => ({
     listing: { state: 'loading' },
+    stored: [],
     indexUrl: deps.indexUrl,
     urlModel,
     lastListed: readLastListed(deps.storage),
@@ -195,12 +262,23 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
     cacheError: null,
 
     async refresh(fetchImpl = fetch) {
+      // Stored packages first: the start-up load waits for the listing and may pick a stored one.
+      await get().refreshStored();
+      const stored = get().stored.length > 0;
       try {
         const res = await fetchImpl(get().indexUrl, { cache: 'no-cache' });
         const packages = res.ok ? parseModelIndex(await res.json()) : [];
-        set({ listing: packages.length ? { state: 'found', packages } : { state: 'none' } });
+        set({ listing: packages.length || stored ? { state: 'found', packages } : { state: 'none' } });
       } catch {
-        set({ listing: { state: 'none' } });
+        set({ listing: stored ? { state: 'found', packages: [] } : { state: 'none' } });
+      }
+    },
+
+    async refreshStored() {
+      try {
+        set({ stored: (await deps.listStored?.()) ?? [] });
+      } catch {
+        set({ stored: [] });
       }
     },
 
@@ -214,10 +292,11 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
         try {
           const status = await api.loadModel(choice.source, onProgress);
           set({ current: status, currentChoice: choice, load: { state: 'idle' } });
-          if (choice.kind === 'listed') {
-            set({ lastListed: choice.entry.name });
+          if (choice.kind === 'listed' || choice.kind === 'stored') {
+            const last = choice.kind === 'listed' ? choice.entry.name : choice.key;
+            set({ lastListed: last });
             try {
-              deps.storage?.setItem(STORAGE_KEY, JSON.stringify({ lastListed: choice.entry.name }));
+              deps.storage?.setItem(STORAGE_KEY, JSON.stringify({ lastListed: last }));
             } catch {
               // Private mode / quota: the next visit starts with the first listed package instead.
             }
@@ -237,7 +316,7 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
     async autoLoad(api) {
       if (get().autoLoaded || get().listing.state === 'loading') return;
       set({ autoLoaded: true });
-      const choice = startupChoice(get());
+      const choice = startupChoiceWithStored(get());
       if (choice) await get().loadChoice(api, choice);
     },
 
@@ -260,6 +339,7 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
 }
 
 export const useModels = createModelsStore({
+  listStored: async () => listStored(await opfsRoot()),
   indexUrl: new URL(`${import.meta.env.BASE_URL}models/index.json`, globalThis.location?.href ?? 'http://localhost/').href,
   search: globalThis.location?.search ?? '',
   pageUrl: globalThis.location?.href ?? 'http://localhost/',

@@ -5,11 +5,13 @@
  */
 import { useState, type DragEvent } from 'react';
 import { OFFICIAL_CHECKPOINT_URL, VARIANT_TITLES } from '../../core/faceptor/tasks.ts';
-import { filesChoice, listedChoice, noticeState, untrainedLabel, useModels, type ModelChoice } from '../../state/models.ts';
+import { filesChoice, listedChoice, noticeState, pickerGroups, storedChoice, untrainedLabel, useModels, type ModelChoice } from '../../state/models.ts';
 import type { ModelStatus } from '../../../workers/perception-api.ts';
 import { fromDataTransfer, fromFiles, type PickedPackage } from './dropped-files.ts';
 import { formatBytes, shortHash } from './format.ts';
 import { TaskControls } from './TaskControls.tsx';
+import { CheckpointExport } from './CheckpointExport.tsx';
+import { StoredModels } from './StoredModels.tsx';
 import { FilePickerButton } from '../common/FilePickerButton.tsx';
 import { useModelLoader, useModelStartup } from './useModelLoader.ts';
 import { useEngine } from '../../state/engine.ts';
@@ -54,6 +56,8 @@ export function ModelPanel() {
         <details className="model-details" data-testid="model-details">
           <summary>{current.info.label} — details, add another model</summary>
           <Provenance status={current} />
+          <CheckpointExport onStored={(c) => void loader.load(c)} />
+          <StoredModels onChoose={(c) => void loader.load(c)} />
           <DropArea onPicked={loadPicked} disabled={load.state === 'loading'} />
         </details>
       )}
@@ -62,6 +66,8 @@ export function ModelPanel() {
           <strong>No Faceptor model installed.</strong> Face detection (BlazeFace) works meanwhile.
         </p>
       )}
+      {!current && <CheckpointExport onStored={(c) => void loader.load(c)} />}
+      {!current && <StoredModels onChoose={(c) => void loader.load(c)} />}
       {!current && state !== 'loading' && <HowToAdd />}
       {!current && <DropArea onPicked={loadPicked} disabled={load.state === 'loading'} />}
       <CacheInfo onClear={() => void loader.clearCache()} />
@@ -74,9 +80,9 @@ function HowToAdd() {
   return (
     <p className="model-howto" data-testid="model-howto">
       To add Faceptor's landmarks, face parsing, age, expression, attributes and identity: download an official
-      checkpoint (<a href={OFFICIAL_CHECKPOINT_URL} target="_blank" rel="noreferrer">Faceptor model zoo</a>) and run{' '}
-      <code>npm run export -- &lt;checkpoint.pth.tar&gt;</code> (the package lands in <code>public/models</code> and
-      in this list), or drop an exported package folder below.
+      checkpoint (<a href={OFFICIAL_CHECKPOINT_URL} target="_blank" rel="noreferrer">Faceptor model zoo</a>) and drop it
+      above; or run <code>npm run export -- &lt;checkpoint.pth.tar&gt;</code> (the package lands in{' '}
+      <code>public/models</code> and in this list), or drop an exported package folder below.
     </p>
   );
 }
@@ -87,10 +93,14 @@ function ModelPicker({ onChoose }: { onChoose: (choice: ModelChoice) => void }) 
   const indexUrl = useModels((s) => s.indexUrl);
   const currentChoice = useModels((s) => s.currentChoice);
   const load = useModels((s) => s.load);
-  const listed = listing.state === 'found' ? listing.packages.map((p) => listedChoice(p, indexUrl)) : [];
+  const stored = useModels((s) => s.stored);
+  const listed = [
+    ...(listing.state === 'found' ? listing.packages.map((p) => listedChoice(p, indexUrl)) : []),
+    ...stored.map(storedChoice),
+  ];
   const shown = load.state === 'loading' ? load.choice : currentChoice;
   const extra = [currentChoice, shown].filter((c, i, all): c is ModelChoice =>
-    !!c && c.kind !== 'listed' && all.findIndex((d) => d?.key === c.key) === i);
+    !!c && c.kind !== 'listed' && !listed.some((l) => l.key === c.key) && all.findIndex((d) => d?.key === c.key) === i);
   const choices = [...listed, ...extra];
   if (!choices.length) return null;
   return (
@@ -99,13 +109,27 @@ function ModelPicker({ onChoose }: { onChoose: (choice: ModelChoice) => void }) 
       <select data-testid="model-select" value={shown?.key ?? ''} disabled={load.state === 'loading'}
         onChange={(e) => { const c = choices.find((x) => x.key === e.target.value); if (c) onChoose(c); }}>
         {!shown && <option value="">— none loaded —</option>}
-        {choices.map((c) => (
-          <option key={c.key} value={c.key}>
-            {c.kind === 'listed' ? `${c.entry.label} (${variantTitle(c.entry.variant)}, ${c.entry.precision})${c.entry.untrained ? ' — untrained' : ''}` : c.title}
-          </option>
-        ))}
+        {pickerGroups(choices).map((g) => (g.title === null
+          ? <ChoiceOption key={g.choices[0]!.key} choice={g.choices[0]!} />
+          : (
+            <optgroup key={g.choices[0]!.key} label={`${g.title} — ${g.choices.length} precisions`} data-testid="model-precisions">
+              {g.choices.map((c) => <ChoiceOption key={c.key} choice={c} />)}
+            </optgroup>
+          )))}
       </select>
     </label>
+  );
+}
+
+/** One package in the picker: label, variant, precision and its download (weights) size when known. */
+function ChoiceOption({ choice: c }: { choice: ModelChoice }) {
+  const size = (bytes: number | undefined) => (bytes === undefined ? '' : `, ${formatBytes(bytes)}`);
+  return (
+    <option value={c.key} data-precision={c.kind === 'listed' ? c.entry.precision : c.kind === 'stored' ? c.stored.precision : undefined}>
+      {c.kind === 'listed' ? `${c.entry.label} (${variantTitle(c.entry.variant)}, ${c.entry.precision}${size(c.entry.weightsBytes)})${c.entry.untrained ? ' — untrained' : ''}`
+        : c.kind === 'stored' ? `${c.stored.label} (${variantTitle(c.stored.variant)}, ${c.stored.precision}${size(c.stored.weightsBytes)}) — stored in this browser${c.stored.untrained ? ' — untrained' : ''}`
+          : c.title}
+    </option>
   );
 }
 

@@ -395,5 +395,9 @@ export interface ModelIndexEntry {
   readonly untrained: boolean;
   /** Manifest path relative to index.json. */
   readonly manifest: string;
+  /** Bytes of the package's weights file (its download size; absent in indexes written before it was recorded). */
+  readonly weightsBytes?: number;
+  /** sha256 of the source checkpoint: packages of one checkpoint at several precisions share it (picker groups). */
+  readonly sourceSha256?: string;
 }
 export interface ModelIndex { readonly format: 'faceptor-web-model-index'; readonly packages: readonly ModelIndexEntry[] }

@@ -3,10 +3,9 @@
  * each tensor's bytes are read only when its `read()` is called. The optimizer state is walked (it is part of the
  * pickle) but its tensors stay lazy references that nobody reads.
  */
-import { open, stat } from 'node:fs/promises';
 import { CheckpointError } from './errors.ts';
 import { PickleError, PyDict, unpickle, type PyValue, type StorageDtype, type TensorDesc } from './pickle.ts';
-import { CountingReader, checkCrc, entryDataOffset, readZipDirectory, type ZipEntry } from './zip.ts';
+import { CountingReader, checkCrc, entryDataOffset, readZipDirectory, type RandomAccessFile, type ZipEntry } from './zip.ts';
 import { halfToFloat } from '../onnx/fp16.ts';
 
 export type TensorDtype = StorageDtype;
@@ -72,19 +71,14 @@ export interface OpenOptions {
   readonly maxPickleBytes?: number;
 }
 
-export async function openCheckpoint(path: string, options: OpenOptions = {}): Promise<Checkpoint> {
-  let size: number;
+/**
+ * Opens a checkpoint from any positional reader: Node's FileHandle (open-file.ts: `openCheckpoint(path)`) or a
+ * browser Blob. `file` names it in every message (the path in the CLI, the file name in the browser). On failure
+ * the reader is closed.
+ */
+export async function openCheckpointFrom(fh: RandomAccessFile, file: string, size: number, options: OpenOptions = {}): Promise<Checkpoint> {
   try {
-    const s = await stat(path);
-    if (!s.isFile()) throw new CheckpointError('not_found', path, 'not a regular file');
-    size = s.size;
-  } catch (e) {
-    if (e instanceof CheckpointError) throw e;
-    throw new CheckpointError('not_found', path, `cannot open checkpoint: ${(e as Error).message}`);
-  }
-  const fh = await open(path, 'r');
-  try {
-    return await readCheckpoint(path, size, new CountingReader(fh, path, size), options);
+    return await readCheckpoint(file, size, new CountingReader(fh, file, size), options);
   } catch (e) {
     await fh.close();
     throw e;

@@ -1,3 +1,4 @@
-export { openCheckpoint, type Checkpoint, type TensorRef, type TensorDtype, type OpenOptions } from './checkpoint.ts';
+export { openCheckpointFrom, type Checkpoint, type TensorRef, type TensorDtype, type OpenOptions } from './checkpoint.ts';
+export { openCheckpoint } from './open-file.ts';
 export { CheckpointError, type CheckpointErrorCode } from './errors.ts';
 export { WHITELIST } from './pickle.ts';

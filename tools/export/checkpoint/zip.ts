@@ -3,9 +3,16 @@
  * be "stored" (uncompressed), and ZIP64 records are honoured because a real training checkpoint is 2–5 GB.
  * Nothing but the directory (and, per entry, its 30-byte local header) is read here: payloads are read on demand.
  */
-import type { FileHandle } from 'node:fs/promises';
-import * as zlib from 'node:zlib';
 import { CheckpointError } from './errors.ts';
+
+/**
+ * Positional reads of the checkpoint: the part of Node's FileHandle the reader uses, so a FileHandle is one as it
+ * is, and the browser's exporter wraps a Blob (`slice`) in the same shape (workers/browser-export/blob-file.ts).
+ */
+export interface RandomAccessFile {
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
 
 export interface ZipEntry {
   readonly name: string;
@@ -20,18 +27,41 @@ export interface ZipEntry {
   readonly crc32: number;
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; t[n] = c >>> 0; }
+/**
+ * Slicing-by-8 tables: 8 bytes per step, several times faster than one table lookup per byte. Int32Array, so V8
+ * keeps every value a small integer (a Uint32Array hands out doubles above 2^31).
+ */
+const CRC_TABLES = (() => {
+  const t = new Int32Array(256 * 8);
+  for (let n = 0; n < 256; n++) { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; t[n] = c; }
+  for (let n = 0; n < 256; n++) for (let k = 1; k < 8; k++) t[k * 256 + n] = t[t[(k - 1) * 256 + n]! & 0xff]! ^ (t[(k - 1) * 256 + n]! >>> 8);
   return t;
 })();
-/** zlib's native CRC-32 (Node ≥ 20.15); a table loop before that. */
-export function crc32(data: Uint8Array): number {
-  const native = (zlib as { crc32?: (d: Uint8Array) => number }).crc32;
-  if (native) return native(data) >>> 0;
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+
+export function crc32Portable(data: Uint8Array): number {
+  const t = CRC_TABLES;
+  let c = -1;
+  let i = 0;
+  const end8 = data.length - (data.length % 8);
+  for (; i < end8; i += 8) {
+    const a = c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
+    c = t[1792 + (a & 0xff)]! ^ t[1536 + ((a >>> 8) & 0xff)]! ^ t[1280 + ((a >>> 16) & 0xff)]! ^ t[1024 + (a >>> 24)]!
+      ^ t[768 + data[i + 4]!]! ^ t[512 + data[i + 5]!]! ^ t[256 + data[i + 6]!]! ^ t[data[i + 7]!]!;
+  }
+  for (; i < data.length; i++) c = t[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * zlib's native CRC-32 where Node provides it (checkpoint/open-file.ts installs it); the portable loop in the
+ * browser. This module itself imports nothing from Node, so the browser's exporter runs the very same reader.
+ */
+let crcImpl: (data: Uint8Array) => number = crc32Portable;
+export function useNativeCrc32(native: ((data: Uint8Array) => number) | undefined): void {
+  if (native) crcImpl = (d) => native(d) >>> 0;
+}
+export function crc32(data: Uint8Array): number {
+  return crcImpl(data);
 }
 
 /** Refuses a record whose bytes do not match its CRC-32: a damaged file must not become wrong weights. */
@@ -56,7 +86,7 @@ export class CountingReader {
   bytesRead = 0;
   reads = 0;
   constructor(
-    readonly fh: FileHandle,
+    readonly fh: RandomAccessFile,
     readonly file: string,
     readonly size: number,
   ) {}

@@ -4,7 +4,7 @@
  * result to the shared weights file and hands the graph an initializer name. Nothing is kept in memory.
  */
 import type { Graph } from '../onnx/graph.ts';
-import type { WeightStore } from '../package/weights.ts';
+import type { SinkWeightStore as WeightStore } from '../package/weight-store.ts';
 
 /** The reader side: tensor shapes up front, values on demand. Keys have no `module.` prefix. */
 export interface TensorSource {

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -141,9 +141,15 @@ describe('model package', () => {
     await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'b'), { ...heads(), label: 'B', precision: 'fp16', untrained: true });
     await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'a'), { ...heads(), label: 'A two', replace: true });
     let index = JSON.parse(readFileSync(join(models, 'index.json'), 'utf8'));
+    // The weights size (the picker shows each precision's download) and the checkpoint's sha256 (the picker groups
+    // one checkpoint's precisions) come from each package's own manifest.
+    const facts = (dir: string) => {
+      const m = JSON.parse(readFileSync(join(models, dir, 'faceptor.json'), 'utf8'));
+      return { weightsBytes: statSync(join(models, dir, 'weights.bin')).size, sourceSha256: m.provenance.sourceSha256 };
+    };
     expect(index.packages).toEqual([
-      { name: 'a', label: 'A two', variant: 'base', precision: 'fp32', untrained: false, manifest: 'a/faceptor.json' },
-      { name: 'b', label: 'B', variant: 'base', precision: 'fp16', untrained: true, manifest: 'b/faceptor.json' },
+      { name: 'a', label: 'A two', variant: 'base', precision: 'fp32', untrained: false, manifest: 'a/faceptor.json', ...facts('a') },
+      { name: 'b', label: 'B', variant: 'base', precision: 'fp16', untrained: true, manifest: 'b/faceptor.json', ...facts('b') },
     ]);
     rmSync(join(models, 'b'), { recursive: true });
     await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'a'), { ...heads(), label: 'A three', replace: true });

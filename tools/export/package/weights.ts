@@ -1,112 +1,15 @@
 /**
- * The one external-weights file shared by every graph of a package. Tensors are appended as they are produced
- * (read → convert/fold → append → drop), so memory holds one tensor at a time. A tensor requested twice under the
- * same id (e.g. the ViT blocks used by both the 112 and the 512 encoder) is written once and referenced twice.
+ * The weights file in Node: the store of weight-store.ts writing `weights.bin` at a path (tests and tools that make
+ * a weights file without a whole package). Everything else is re-exported from the Node-free module.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import type { ExternalRef } from '../onnx/graph.ts';
-import { toHalf } from '../onnx/fp16.ts';
-import { quantizeBlockwise, type QuantBits } from '../onnx/quant.ts';
-import type { Precision } from '../../../src/core/faceptor/manifest.ts';
+import { nodeFile } from './node-sink.ts';
+import { SinkWeightStore, type Precision } from './weight-store.ts';
 
-export type { Precision };
+export { QUANT, WEIGHTS_FILE, SinkWeightStore, type Precision } from './weight-store.ts';
 
-/**
- * q8/q4: MatMul weights quantized block-wise for MatMulNBits. Block sizes keep weights.bin within the targets
- * (≤ 0.30× / ≤ 0.20× fp32 at real size: per value 8+32/64 = 8.5 bits, 4+32/32 = 5 bits, plus what stays half).
- */
-export const QUANT: Record<'q8' | 'q4', { readonly bits: QuantBits; readonly block: number }> = {
-  q8: { bits: 8, block: 64 },
-  q4: { bits: 4, block: 32 },
-};
-
-/**
- * Ids of tensors the graphs only use as a MatMul's second input x·W (stored transposed [in, out]: `^T`, the packed
- * q/k/v `|qscaled`, folded-BatchNorm linears `|bn^T`/`|bnIn^T`). Graph.matmul emits MatMulNBits for them; any other
- * use of a quantized weight throws at export, so a wrong id here cannot produce a silently broken package.
- */
-const MATMUL_WEIGHT = /(\^T(\*[0-9.e+-]+)?|\|qscaled|\|bn\^T|\|bnIn\^T)$/;
-export const WEIGHTS_FILE = 'weights.bin';
-/** Every tensor starts on a 64-byte boundary: friendly to mmap and to typed-array views in the browser. */
-const ALIGN = 64;
-
-export class WeightStore {
-  private fd: number | null;
-  private offset = 0;
-  private refs = new Map<string, ExternalRef>();
-  private hash = createHash('sha256');
-  /** Number of float values stored (the package's parameter count, constants included). */
-  values = 0;
-
-  /**
-   * `path` null = dry run: offsets and counts are computed, nothing is written (shape checks, node counts).
-   * `keepFloat32(id)`: in an fp16 package, matrices that stay float32 (precision.ts: chosen by measurement).
-   */
-  constructor(path: string | null, readonly precision: Precision, private readonly keepFloat32: (id: string) => boolean = () => false) {
-    this.fd = path === null ? null : openSync(path, 'w');
-  }
-
-  get bytes(): number { return this.offset; }
-
-  has(id: string): boolean { return this.refs.has(id); }
-
-  /** Returns the stored tensor `id`, producing and appending it on first use. */
-  async put(id: string, produce: () => Promise<{ data: Float32Array; dims: readonly number[] }>, opts: { float32?: boolean } = {}): Promise<ExternalRef> {
-    const known = this.refs.get(id);
-    if (known) return known;
-    const { data, dims } = await produce();
-    const numel = dims.reduce((a, b) => a * b, 1);
-    if (numel !== data.length) throw new Error(`internal: tensor ${id} has ${data.length} values for dims [${dims}]`);
-    // fp16 halves the matrices; vectors (biases, norm scales, embeddings' 1-D rows) stay float32: they are a
-    // negligible share of the bytes and feed additive/scale paths where rounding shows directly in the output.
-    // `float32`: constants the host feeds as inputs (position tables, …) are read as float32 by the pipeline.
-    const quantized = this.precision === 'q8' || this.precision === 'q4';
-    const q = quantized ? QUANT[this.precision as 'q8' | 'q4'] : null;
-    // q8/q4: the MatMul weights, except those the fp16 plan keeps (they stay half: their rounding matters most).
-    if (q && dims.length === 2 && !opts.float32 && MATMUL_WEIGHT.test(id) && !this.keepFloat32(id) && dims[0] % q.block === 0 && dims[1] >= 16) {
-      const [K, N] = dims;
-      const qz = quantizeBlockwise(data, K, N, q.bits, q.block);
-      this.align();
-      const offset = this.offset;
-      this.write(qz.packed);
-      this.align();
-      const scales = { offset: this.offset, length: qz.scales.byteLength };
-      this.write(new Uint8Array(qz.scales.buffer));
-      const ref: ExternalRef = { location: WEIGHTS_FILE, offset, length: qz.packed.length, dims: [N, qz.blocks, qz.blob], dtype: 'uint8', quant: { bits: q.bits, block: q.block, K, N, scales } };
-      this.values += numel;
-      this.refs.set(id, ref);
-      return ref;
-    }
-    // fp16 halves the matrices except those its plan keeps float32; q8/q4 store every other matrix half.
-    const half = dims.length > 1 && !opts.float32 && (this.precision === 'fp16' ? !this.keepFloat32(id) : quantized);
-    const bytes = half ? new Uint8Array(toHalf(data).buffer) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    this.align();
-    const ref: ExternalRef = { location: WEIGHTS_FILE, offset: this.offset, length: bytes.length, dims: [...dims], dtype: half ? 'float16' : 'float32' };
-    this.write(bytes);
-    this.values += numel;
-    this.refs.set(id, ref);
-    return ref;
-  }
-
-  private align(): void {
-    const pad = (ALIGN - (this.offset % ALIGN)) % ALIGN;
-    if (pad) this.write(new Uint8Array(pad));
-  }
-
-  private write(bytes: Uint8Array): void {
-    if (this.fd !== null) {
-      let done = 0;
-      while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
-      this.hash.update(bytes);
-    }
-    this.offset += bytes.length;
-  }
-
-  /** Closes the file and returns its sha256 (computed while writing: no second pass over a GB-sized file). */
-  close(): { size: number; sha256: string } {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
-    return { size: this.offset, sha256: this.hash.digest('hex') };
+export class WeightStore extends SinkWeightStore {
+  /** `path` null = dry run (see SinkWeightStore). */
+  constructor(path: string | null, precision: Precision, keepFloat32?: (id: string) => boolean) {
+    super(path === null ? null : nodeFile(path), precision, keepFloat32);
   }
 }

@@ -1,0 +1,117 @@
+/**
+ * "Drop the official checkpoint here": the newcomer's way to a model with nothing but a browser. The exporter runs
+ * in its own worker (export-runner.ts) with the CLI's options that matter here (precision, label; head counts and
+ * the untrained flag under "advanced"), shows its phases with progress and can be cancelled; the package is stored
+ * in this browser and loaded. A refused checkpoint shows the exporter's own message and stores nothing.
+ */
+import { useState, type DragEvent } from 'react';
+import { PRECISIONS, type Precision } from '../../core/faceptor/manifest.ts';
+import { useCheckpointExport } from '../../state/checkpoint-export.ts';
+import { storedChoice, useModels, type ModelChoice } from '../../state/models.ts';
+import { FilePickerButton } from '../common/FilePickerButton.tsx';
+import { workerExportRunner } from './export-runner.ts';
+import { formatBytes } from './format.ts';
+
+const PRECISION_NOTES: Record<Precision, string> = {
+  fp32: 'fp32 — largest, the reference',
+  fp16: 'fp16 — half the size, same results (recommended)',
+  q8: 'q8 — ~0.3× the size, small differences',
+  q4: 'q4 — ~0.2× the size, landmarks/parsing degrade',
+};
+
+const PHASES: Record<string, string> = {
+  reading: 'reading the checkpoint',
+  converting: 'converting the weights',
+  hashing: 'hashing the checkpoint (sha256)',
+  storing: 'storing the package in this browser',
+};
+
+export function CheckpointExport({ onStored }: { onStored: (choice: ModelChoice) => void }) {
+  const s = useCheckpointExport();
+  const [over, setOver] = useState(false);
+  const running = s.job.state === 'running';
+
+  const start = async (file: File | undefined) => {
+    if (!file || useCheckpointExport.getState().job.state === 'running') return;
+    const result = await useCheckpointExport.getState().start(workerExportRunner(), file);
+    await useModels.getState().refreshStored();
+    if (result) onStored(storedChoice(result.stored));
+  };
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault(); // the page-wide image drop leaves a handled drop alone
+    setOver(false);
+    if (!running) void start(e.dataTransfer.files[0]);
+  };
+
+  return (
+    <div className="ckpt-export" data-testid="ckpt-export">
+      <div className={`model-drop ckpt-drop${over ? ' over' : ''}`} data-testid="ckpt-drop" data-over={over ? 'true' : 'false'}
+        onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
+        <strong>Drop the official checkpoint (<code>.pth.tar</code>) here</strong>, or{' '}
+        <FilePickerButton testId="ckpt-pick" disabled={running} className="model-pick" accept=".tar,.pth,.pt,.pth.tar"
+          onFiles={(files) => void start(files[0])}>
+          choose a checkpoint…
+        </FilePickerButton>
+        <br />
+        <small>It is converted here, in this browser (nothing is uploaded), and kept for your next visits.</small>
+      </div>
+      <div className="ckpt-options">
+        <label>Precision{' '}
+          <select data-testid="ckpt-precision" value={s.precision} disabled={running}
+            onChange={(e) => s.set({ precision: e.target.value as Precision })}>
+            {PRECISIONS.map((p) => <option key={p} value={p}>{PRECISION_NOTES[p]}</option>)}
+          </select>
+        </label>{' '}
+        <label>Label{' '}
+          <input data-testid="ckpt-label" type="text" value={s.label} disabled={running} placeholder="file name (variant, precision)"
+            onChange={(e) => s.set({ label: e.target.value })} />
+        </label>
+        <details className="ckpt-advanced">
+          <summary>Advanced (as the CLI's options)</summary>
+          <label>ViT heads <input data-testid="ckpt-vit-heads" type="number" min={1} value={s.vitHeads} placeholder="width/64"
+            onChange={(e) => s.set({ vitHeads: e.target.value })} /></label>{' '}
+          <label>Decoder heads <input data-testid="ckpt-decoder-heads" type="number" min={1} value={s.decoderHeads} placeholder="8"
+            onChange={(e) => s.set({ decoderHeads: e.target.value })} /></label>{' '}
+          <label><input data-testid="ckpt-untrained" type="checkbox" checked={s.untrained}
+            onChange={(e) => s.set({ untrained: e.target.checked })} /> random/untrained weights</label>
+        </details>
+      </div>
+      <ExportStatus />
+    </div>
+  );
+}
+
+function ExportStatus() {
+  const job = useCheckpointExport((s) => s.job);
+  const cancel = useCheckpointExport((s) => s.cancel);
+  if (job.state === 'idle') return null;
+  if (job.state === 'running') {
+    const p = job.progress;
+    return (
+      <div className="model-progress" role="status" aria-live="polite" data-testid="ckpt-progress" data-phase={p?.phase ?? 'reading'}
+        data-done={p?.done ?? 0} data-total={p?.total ?? 0}>
+        <progress max={p?.total || 1} value={p && p.total ? p.done : undefined} />
+        <span>
+          Exporting {job.file} — {PHASES[p?.phase ?? 'reading']}
+          {p && p.total > 0 && `: ${formatBytes(p.done)} of ${formatBytes(p.total)}`}
+          {job.cancelling && ' — cancelling…'}
+        </span>
+        <button type="button" data-testid="ckpt-cancel" onClick={cancel} disabled={job.cancelling}>Cancel</button>
+      </div>
+    );
+  }
+  if (job.state === 'error') {
+    return (
+      <p className="model-error" role="alert" data-testid="ckpt-error">
+        Could not export {job.file}: {job.message}. Nothing was stored.
+      </p>
+    );
+  }
+  if (job.state === 'cancelled') return <p data-testid="ckpt-cancelled">Export of {job.file} cancelled: nothing was stored.</p>;
+  return (
+    <p data-testid="ckpt-done" data-id={job.result.stored.id}>
+      Exported {job.file}: {job.result.stored.label}, {formatBytes(job.result.stored.bytes)}, stored in this browser.
+      {job.result.warnings.map((w) => <span key={w} className="model-error"> Warning: {w}</span>)}
+    </p>
+  );
+}

@@ -1,0 +1,247 @@
+/**
+ * Model packages exported in this browser, kept in the origin-private file system (OPFS), one folder per package
+ * under `faceptor-packages/`. Why OPFS (not the Cache API, which holds downloaded packages): a dedicated worker can
+ * write an OPFS file synchronously and in place (FileSystemSyncAccessHandle), so the exporter streams a 400 MB
+ * weights file to disk as it is produced, with no Response body to assemble in memory first; files are read back
+ * lazily as Files; and folders give the package a place that can be made to appear all at once.
+ *
+ * A package is written into `.partial-<id>/` and moved to `<id>/` only when complete (faceptor.json written last),
+ * so a refused, cancelled or crashed export never shows up as a package; leftovers are removed before the next
+ * export and at listing time. Nothing outside `faceptor-packages/` is ever touched.
+ *
+ * The handles are typed by the few members used (like model-cache.ts), so Node tests can pass an in-memory fake.
+ */
+import { MANIFEST_FILE, type FaceptorManifest, type Precision } from '../../src/core/faceptor/manifest.ts';
+import type { Variant } from '../../src/core/faceptor/tasks.ts';
+import { hashingFile, type Hasher, type PackageSink, type SinkFile } from '../../tools/export/package/sink.ts';
+
+export const PACKAGES_DIR = 'faceptor-packages';
+const PARTIAL_PREFIX = '.partial-';
+
+export interface SyncHandleLike {
+  write(buffer: Uint8Array, options?: { at?: number }): number;
+  flush(): void;
+  close(): void;
+}
+export interface FileHandleLike {
+  readonly kind: 'file';
+  readonly name: string;
+  getFile(): Promise<File>;
+  createSyncAccessHandle?(): Promise<SyncHandleLike>;
+  move?(dir: DirHandleLike, name?: string): Promise<void>;
+}
+export interface DirHandleLike {
+  readonly kind: 'directory';
+  readonly name: string;
+  getDirectoryHandle(name: string, options?: { create?: boolean }): Promise<DirHandleLike>;
+  getFileHandle(name: string, options?: { create?: boolean }): Promise<FileHandleLike>;
+  removeEntry(name: string, options?: { recursive?: boolean }): Promise<void>;
+  keys(): AsyncIterable<string>;
+  move?(dir: DirHandleLike, name?: string): Promise<void>;
+}
+
+/** The OPFS root of this origin, or null where the browser has none (old browsers, some private modes). */
+export async function opfsRoot(): Promise<DirHandleLike | null> {
+  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
+  if (!storage?.getDirectory) return null;
+  try {
+    return (await storage.getDirectory()) as unknown as DirHandleLike;
+  } catch {
+    return null;
+  }
+}
+
+/** One stored package as the picker lists it. */
+export interface StoredPackage {
+  readonly id: string;
+  readonly label: string;
+  readonly variant: Variant;
+  readonly precision: Precision;
+  readonly untrained: boolean;
+  readonly sourceFile: string;
+  readonly sourceSha256: string;
+  readonly exportedAt: string;
+  /** Bytes of all its files (from the manifest). */
+  readonly bytes: number;
+  /** Bytes of weights.bin alone (the download a precision choice is about). */
+  readonly weightsBytes: number;
+}
+
+async function packagesDir(root: DirHandleLike, create: boolean): Promise<DirHandleLike | null> {
+  try {
+    return await root.getDirectoryHandle(PACKAGES_DIR, { create });
+  } catch {
+    return null;
+  }
+}
+
+async function readText(dir: DirHandleLike, name: string): Promise<string> {
+  return (await (await dir.getFileHandle(name)).getFile()).text();
+}
+
+function summary(id: string, m: FaceptorManifest): StoredPackage {
+  return {
+    id, label: m.label, variant: m.variant, precision: m.precision, untrained: m.provenance.untrained,
+    sourceFile: m.provenance.sourceFile, sourceSha256: m.provenance.sourceSha256, exportedAt: m.provenance.exportedAt,
+    bytes: m.files.reduce((s, f) => s + f.size, 0), weightsBytes: m.files.find((f) => f.path === m.weights)?.size ?? 0,
+  };
+}
+
+/** A stored folder's manifest, read leniently: the loader checks it fully (and every file's sha256) on load. */
+function readManifest(text: string): FaceptorManifest | null {
+  try {
+    const m = JSON.parse(text) as FaceptorManifest;
+    return m && typeof m.label === 'string' && m.provenance && Array.isArray(m.files) ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The stored packages, newest first. `cleanPartials`: also remove the folders of interrupted exports (an export
+ * running in another tab keeps its files open, so the browser refuses to remove them: that one is left alone).
+ */
+export async function listStored(root: DirHandleLike | null, cleanPartials = false): Promise<StoredPackage[]> {
+  const dir = root && await packagesDir(root, false);
+  if (!dir) return [];
+  const out: StoredPackage[] = [];
+  for await (const name of dir.keys()) {
+    if (name.startsWith(PARTIAL_PREFIX)) {
+      if (cleanPartials) await dir.removeEntry(name, { recursive: true }).catch(() => undefined);
+      continue;
+    }
+    if (name.startsWith('.')) continue;
+    try {
+      const m = readManifest(await readText(await dir.getDirectoryHandle(name), MANIFEST_FILE));
+      if (m) out.push(summary(name, m));
+    } catch { /* not a complete package: not listed */ }
+  }
+  return out.sort((a, b) => b.exportedAt.localeCompare(a.exportedAt) || a.id.localeCompare(b.id));
+}
+
+/** The folder of a stored package (for the perception worker's package source). */
+export async function storedPackageDir(root: DirHandleLike | null, id: string): Promise<DirHandleLike> {
+  if (!isPackageId(id)) throw new Error(`'${id}' is not a stored package name`);
+  const dir = root && await packagesDir(root, false);
+  if (!dir) throw new Error('no model is stored in this browser');
+  try {
+    return await dir.getDirectoryHandle(id);
+  } catch {
+    throw new Error(`the stored model ${id} is gone (deleted in another tab?)`);
+  }
+}
+
+/** A stored package's folder name: what this module makes, nothing else (never a path). */
+export function isPackageId(id: string): boolean {
+  return /^[a-z0-9][a-z0-9_-]{0,80}$/.test(id);
+}
+
+/** Deletes one stored package (only a folder this module names; the loaded model keeps running from memory). */
+export async function deleteStored(root: DirHandleLike | null, id: string): Promise<void> {
+  if (!isPackageId(id)) throw new Error(`'${id}' is not a stored package name`);
+  const dir = root && await packagesDir(root, false);
+  if (!dir) return;
+  await dir.removeEntry(id, { recursive: true });
+}
+
+/** Thrown when the browser refuses to store more (the message says how much was needed). */
+export class StorageFullError extends Error {
+  constructor(message: string) { super(message); this.name = 'StorageFullError'; }
+}
+
+const isQuotaError = (e: unknown) => e instanceof Error && (e.name === 'QuotaExceededError' || /quota/i.test(e.message));
+
+export const mb = (n: number) => `${Math.max(0, n / 2 ** 20).toFixed(0)} MB`;
+
+/** The message for a package that does not fit; says how much is needed and that nothing stored was lost. */
+export function storageFullMessage(needed: number, free: number | null): string {
+  return `not enough storage in this browser for the package: it needs about ${mb(needed)}` +
+    `${free === null ? '' : `, the browser grants this page ${mb(free)} more`}. Nothing was stored and the models already stored are unchanged; ` +
+    'delete a stored model, or free disk space, and export again';
+}
+
+/**
+ * A package being written: files go into `.partial-<id>/`; `commit()` moves the folder to `<id>/`, `discard()`
+ * removes it. `hasher` makes each file's sha256 while it is written.
+ */
+export interface PendingPackage {
+  readonly id: string;
+  readonly sink: PackageSink;
+  /** Bytes written so far (all files). */
+  written(): number;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+export async function beginPackage(root: DirHandleLike, id: string, hasher: () => Hasher | Promise<Hasher>,
+  context: { needed: number; free: () => Promise<number | null> }): Promise<PendingPackage> {
+  if (!isPackageId(id)) throw new Error(`internal: bad package id ${id}`);
+  const parent = await packagesDir(root, true);
+  if (!parent) throw new Error('this browser does not let the page store files (origin-private file system unavailable)');
+  const tmpName = `${PARTIAL_PREFIX}${id}`;
+  const tmp = await parent.getDirectoryHandle(tmpName, { create: true });
+  const open: SinkFile[] = [];
+  let written = 0;
+  const full = async (e: unknown) => new StorageFullError(storageFullMessage(context.needed, await context.free().catch(() => null)) + ` (${(e as Error).message})`);
+  const sink: PackageSink = {
+    async create(path) {
+      const fh = await tmp.getFileHandle(path, { create: true });
+      if (!fh.createSyncAccessHandle) throw new Error('this browser cannot write files from a worker (no FileSystemSyncAccessHandle)');
+      let handle: SyncHandleLike;
+      try {
+        handle = await fh.createSyncAccessHandle();
+      } catch (e) {
+        throw isQuotaError(e) ? await full(e) : e;
+      }
+      let at = 0;
+      const h = await hasher();
+      const file = hashingFile((bytes) => {
+        let done = 0;
+        while (done < bytes.length) {
+          let n: number;
+          try {
+            n = handle.write(done === 0 ? bytes : bytes.subarray(done), { at: at + done });
+          } catch (e) {
+            // Synchronous: the async message is made by the caller (see quotaError below).
+            if (isQuotaError(e)) throw new StorageFullError(storageFullMessage(context.needed, null) + ` (${(e as Error).message})`);
+            throw e;
+          }
+          if (n <= 0) throw new StorageFullError(storageFullMessage(context.needed, null));
+          done += n;
+        }
+        at += bytes.length;
+        written += bytes.length;
+      }, () => { handle.flush(); handle.close(); }, h);
+      open.push(file);
+      return file;
+    },
+  };
+  const closeAll = () => { for (const f of open.splice(0)) f.abort(); };
+  return {
+    id,
+    sink,
+    written: () => written,
+    async commit() {
+      closeAll();
+      if (tmp.move) {
+        await tmp.move(parent, id);
+        return;
+      }
+      // No folder move in this browser: move the files one by one into the final folder, the manifest last.
+      const dest = await parent.getDirectoryHandle(id, { create: true });
+      const names: string[] = [];
+      for await (const n of tmp.keys()) names.push(n);
+      names.sort((a, b) => Number(a === MANIFEST_FILE) - Number(b === MANIFEST_FILE));
+      for (const n of names) {
+        const f = await tmp.getFileHandle(n);
+        if (!f.move) throw new Error('this browser cannot move stored files');
+        await f.move(dest);
+      }
+      await parent.removeEntry(tmpName, { recursive: true }).catch(() => undefined);
+    },
+    async discard() {
+      closeAll();
+      await parent.removeEntry(tmpName, { recursive: true }).catch(() => undefined);
+    },
+  };
+}
