@@ -3,7 +3,8 @@
  * by the same code as `npm run export`, in a worker, into the origin-private file system:
  * - the stored manifests list the same files with the same sizes and sha256s as the CLI's export of the same
  *   checkpoint and options (all four golden fixtures, four precisions), and the same checkpoint sha256;
- * - after a reload the packages are still listed and the last one loads with no package request on the network;
+ * - after a reload the packages are still listed and the last one loads with no package request on the network, and
+ *   analyses a photo as the analyze CLI does with its own export of the same checkpoint;
  * - a malicious pickle and a text file are refused with the CLI's message; nothing is stored; the model keeps running;
  * - a cancelled export stores nothing; *Delete* removes one stored package (and only that one).
  * One browser and one page for the whole file (CI time).
@@ -19,9 +20,15 @@ import { writeZip, type ZipInput } from '../tools/export/checkpoint/testing/zip-
 import { CountingReader, entryDataOffset, readZipDirectory } from '../tools/export/checkpoint/zip.ts';
 import type { FaceptorManifest, Precision } from '../src/core/faceptor/manifest.ts';
 import { GOLDEN_DIR } from '../tools/node-host/testing/golden-package.ts';
-import { launch, openPage, waitForEngine } from './support/browser.ts';
+import { dropFiles, hookState, launch, openPage, waitForEngine } from './support/browser.ts';
+import { analyzeWithCli } from './support/node-reference.ts';
+import { compareFaces } from './support/parity.ts';
+import { FACES } from './support/paths.ts';
 import { tempDir } from './support/fixtures.ts';
 import { startPreview, type PreviewServer } from './support/preview.ts';
+
+/** Browser vs the Node CLI on the same package (the tolerances of e2e/faceptor.spec.ts, docs/testing.md §3). */
+const TOLERANCE = { landmarks: 0.01, parsing: 0.02, ageYears: 0.5, expression: 0.02, attributes: 0.02, identity: 1e-3 };
 
 const CASES: { variant: string; precision: Precision; via: 'pick' | 'drop' }[] = [
   { variant: 'faceptor_base', precision: 'fp32', via: 'pick' },
@@ -159,6 +166,18 @@ describe('exporting a checkpoint in the browser', () => {
     const options = await page.$$eval('[data-testid="model-select"] option', (os) => os.map((o) => o.textContent ?? ''));
     expect(options.filter((t) => t.includes('stored in this browser'))).toHaveLength(4);
     expect(packageRequests).toEqual([]);
+    // The stored package analyses a photo as the CLI does with its own export of the same checkpoint (the last
+    // case, Full q4), within the browser-vs-Node tolerances of docs/testing.md §3.
+    const last = CASES[CASES.length - 1]!;
+    const photo = join(FACES, 'astronaut.png');
+    await dropFiles(page, [{ name: 'astronaut.png', type: 'image/png', base64: (await readFile(photo)).toString('base64') }]);
+    await page.waitForSelector('[data-testid="gallery-item"][data-name="astronaut.png"][data-state="done"]', { timeout: 240_000 });
+    const item = (await hookState(page)).gallery.find((g) => g.name === 'astronaut.png')!;
+    const reference = await analyzeWithCli(photo, 'auto', ['--model', join(tmp.dir, `cli-${last.variant}`), '--tasks', 'default']);
+    expect(item.analysis!.faces).toHaveLength(reference.faces.length);
+    const d = compareFaces(item.analysis!.faces[0] as never, reference.faces[0] as never);
+    expect(d.missing).toEqual([]);
+    for (const [k, limit] of Object.entries(TOLERANCE)) expect(d[k as keyof typeof TOLERANCE], k).toBeLessThanOrEqual(limit);
   });
 
   it('refuses a malicious pickle and a text file with the CLI\'s message; nothing is stored, the model keeps running', async () => {

@@ -19,7 +19,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-# npm dependencies (the `prepare` script fetches the BlazeFace detector into public/models/blazeface/).
+# npm dependencies (postinstall fetches the BlazeFace detector into public/models/blazeface/).
 npm install --no-audit --no-fund
 
 if [ ! -d ../shared/faces ]; then
