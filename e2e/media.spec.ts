@@ -85,7 +85,7 @@ afterAll(async () => {
 describe('media: video files, snapshots, compare, batch folders', () => {
   it('plays a video with the live overlay: the camera pipeline tracks the face on the video element', async () => {
     await page.setInputFiles('[data-testid="video-input"]', video);
-    await page.waitForFunction(() => (document.querySelector('[data-testid="video-player"]') as HTMLVideoElement | null)?.readyState! >= 2);
+    await page.waitForFunction(() => ((document.querySelector('[data-testid="video-player"]') as HTMLVideoElement | null)?.readyState ?? 0) >= 2);
     await page.evaluate(() => { const v = document.querySelector('[data-testid="video-player"]') as HTMLVideoElement; v.loop = true; void v.play(); });
     await page.waitForFunction(() => {
       const l = (window as any).__faceptor.state().video.latest; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -97,7 +97,7 @@ describe('media: video files, snapshots, compare, batch folders', () => {
 
   it('analyses a whole video: timelines per track that seek, JSON/CSV per frame agreeing with the CLI', async () => {
     if (!(await page.locator('[data-testid="video-player"]').count())) await page.setInputFiles('[data-testid="video-input"]', video);
-    await page.waitForFunction(() => (document.querySelector('[data-testid="video-player"]') as HTMLVideoElement | null)?.readyState! >= 2);
+    await page.waitForFunction(() => ((document.querySelector('[data-testid="video-player"]') as HTMLVideoElement | null)?.readyState ?? 0) >= 2);
     await page.selectOption('[data-testid="video-rate"]', String(VIDEO.rate));
     await page.click('[data-testid="video-analyse"]');
     await page.waitForSelector('[data-testid="video-progress"][data-state="done"]', { timeout: 120_000 });

@@ -35,7 +35,7 @@ function expectCleanFailure(r: ReturnType<typeof runExport>, message: RegExp): v
 }
 
 /** The golden base checkpoint's state_dict as writer specs (values, int64 counters and aliases kept). */
-let baseSpecs: TensorSpec[] = [];
+const baseSpecs: TensorSpec[] = [];
 beforeAll(async () => {
   const c = await openCheckpoint(BASE_CKPT);
   const firstKeyOfStorage = new Map<string, string>();

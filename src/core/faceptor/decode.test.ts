@@ -105,7 +105,8 @@ describe('landmarks', () => {
 
   it('maps normalised points to crop pixels (n·512 − 0.5) and to the image through the inverse crop', () => {
     // official box crop, closed form docs/model.md §3.3: x = c + (u − 255.5)·bw/(512·s)
-    const box = { x1: 100, y1: 40, x2: 300, y2: 240 }, s = 0.8;
+    // the box (100, 40)–(300, 240): centre (200, 140), width 200
+    const s = 0.8;
     const k = (512 * s) / 200;
     const spec: CropSpec = { size: 512, matrix: [k, 0, 255.5 - k * 200, 0, k, 255.5 - k * 140] };
     const r = landmarksFromNormalised([0.5, 0.25, 0.001, 0.999], 2, spec);

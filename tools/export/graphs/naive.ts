@@ -5,7 +5,6 @@
  * reproduces them); the large ×2/×4/×8 resizes use ONNX Resize (linear, half_pixel = PyTorch align_corners=False).
  */
 import { Graph } from '../onnx/graph.ts';
-import { TASKS } from '../../../src/core/faceptor/tasks.ts';
 import type { InputGroup, TaskName, TaskType } from '../../../src/core/faceptor/tasks.ts';
 import { featName } from './encoder.ts';
 import type { GraphOutput, HeadsBuild, TaskOutput } from './faceptor.ts';
@@ -106,7 +105,7 @@ async function swinFaceTrunk(g: Graph, P: Params, prefix: string, feats: string[
     for (let o = 0; o < O; o++) { let s = b[o]; for (let i = 0; i < I; i++) s += w[o * I + i] * t[i]; out[o] = s; }
     return { data: out, dims: [O] };
   });
-  let h = g.relu(g.linear(pooled, w0, b0));
+  const h = g.relu(g.linear(pooled, w0, b0));
   return g.relu(await linear(g, P, `${prefix}.feature.3`, h));
 }
 
