@@ -9,7 +9,10 @@ export default tseslint.config(
     languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: { console: 'readonly', process: 'readonly' } },
     rules: {
       // `_`-prefixed names are deliberately unused (callback positions, destructuring to drop a field).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // TypeScript already reports undefined names (and knows DOM, worker and Node globals); this rule does not.
       'no-undef': 'off',
     },

@@ -44,14 +44,21 @@ let context: BrowserContext;
 let page: Page;
 const packageRequests: string[] = [];
 
-interface Opfs { names: string[]; manifests: Record<string, FaceptorManifest> }
+interface Opfs {
+  names: string[];
+  manifests: Record<string, FaceptorManifest>;
+}
 
 /** What the page's origin-private file system holds under faceptor-packages/ (every folder, partial ones too). */
 function readOpfs(p: Page): Promise<Opfs> {
   return p.evaluate(async () => {
     const root = await navigator.storage.getDirectory();
     let dir: FileSystemDirectoryHandle;
-    try { dir = await root.getDirectoryHandle('faceptor-packages'); } catch { return { names: [], manifests: {} }; }
+    try {
+      dir = await root.getDirectoryHandle('faceptor-packages');
+    } catch {
+      return { names: [], manifests: {} };
+    }
     const names: string[] = [];
     for await (const n of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(n);
     const manifests: Record<string, unknown> = {};
@@ -66,13 +73,23 @@ function readOpfs(p: Page): Promise<Opfs> {
 
 /** The CLI's refusal message for `file`, with its path cut to the file name (the page only knows the name). */
 async function cliMessage(file: string, name: string): Promise<string> {
-  const err = await exportPackage(file, join(tmp.dir, `out-${name}`)).then(() => null, (e: Error) => e);
+  const err = await exportPackage(file, join(tmp.dir, `out-${name}`)).then(
+    () => null,
+    (e: Error) => e,
+  );
   expect(err, `the CLI must refuse ${name}`).not.toBeNull();
   return err!.message.split(file).join(name);
 }
 
-async function setOptions(p: Page, o: { precision: Precision; vitHeads?: number; decoderHeads?: number }): Promise<void> {
-  await p.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+async function setOptions(
+  p: Page,
+  o: { precision: Precision; vitHeads?: number; decoderHeads?: number },
+): Promise<void> {
+  await p.evaluate(() =>
+    document.querySelectorAll('details').forEach((d) => {
+      d.open = true;
+    }),
+  );
   await p.selectOption('[data-testid="ckpt-precision"]', o.precision);
   await p.fill('[data-testid="ckpt-vit-heads"]', o.vitHeads ? String(o.vitHeads) : '');
   await p.fill('[data-testid="ckpt-decoder-heads"]', o.decoderHeads ? String(o.decoderHeads) : '');
@@ -86,18 +103,25 @@ async function giveCheckpoint(p: Page, path: string, name: string, via: 'pick' |
     return;
   }
   const base64 = (await readFile(path)).toString('base64');
-  const dt = await p.evaluateHandle(([b64, n]) => {
-    const dt = new DataTransfer();
-    dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], n));
-    return dt;
-  }, [base64, name] as const);
-  for (const type of ['dragenter', 'dragover', 'drop']) await p.dispatchEvent('[data-testid="ckpt-drop"]', type, { dataTransfer: dt });
+  const dt = await p.evaluateHandle(
+    ([b64, n]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], n));
+      return dt;
+    },
+    [base64, name] as const,
+  );
+  for (const type of ['dragenter', 'dragover', 'drop'])
+    await p.dispatchEvent('[data-testid="ckpt-drop"]', type, { dataTransfer: dt });
 }
 
 /** Waits for the export to end; returns 'done' | 'error' | 'cancelled' with the shown text. */
 async function exportOutcome(p: Page): Promise<{ state: string; text: string }> {
   // 'attached': with a model loaded the export area sits in the folded model details.
-  const el = await p.waitForSelector('[data-testid="ckpt-done"], [data-testid="ckpt-error"], [data-testid="ckpt-cancelled"]', { state: 'attached', timeout: 120_000 });
+  const el = await p.waitForSelector(
+    '[data-testid="ckpt-done"], [data-testid="ckpt-error"], [data-testid="ckpt-cancelled"]',
+    { state: 'attached', timeout: 120_000 },
+  );
   return { state: (await el.getAttribute('data-testid'))!.slice(5), text: (await el.textContent()) ?? '' };
 }
 
@@ -108,8 +132,11 @@ async function bigCheckpoint(to: string): Promise<void> {
   const inputs: ZipInput[] = [];
   try {
     const reader = new CountingReader(fh, src, (await fh.stat()).size);
-    for (const e of (await readZipDirectory(reader)).values()) inputs.push({ name: e.name, data: await reader.readAt(await entryDataOffset(reader, e), e.size) });
-  } finally { await fh.close(); }
+    for (const e of (await readZipDirectory(reader)).values())
+      inputs.push({ name: e.name, data: await reader.readAt(await entryDataOffset(reader, e), e.size) });
+  } finally {
+    await fh.close();
+  }
   const folder = inputs[0]!.name.split('/')[0];
   await writeZip(to, [...inputs, { name: `${folder}/data/padding`, holeSize: 384 << 20 }]);
 }
@@ -119,7 +146,9 @@ beforeAll(async () => {
   server = await startPreview();
   browser = await launch();
   context = await browser.newContext();
-  context.on('request', (r) => { if (/\/models\/(?!blazeface\/|index\.json$)/.test(new URL(r.url()).pathname)) packageRequests.push(r.url()); });
+  context.on('request', (r) => {
+    if (/\/models\/(?!blazeface\/|index\.json$)/.test(new URL(r.url()).pathname)) packageRequests.push(r.url());
+  });
   ({ page } = await openPage(context, `${server.url}?ep=wasm`));
   expect((await waitForEngine(page)).error).toBeNull();
 });
@@ -131,11 +160,17 @@ afterAll(async () => {
 });
 
 describe('exporting a checkpoint in the browser', () => {
-  it('stores packages whose files and sha256s are the CLI\'s, for the four fixtures and four precisions', async () => {
+  it("stores packages whose files and sha256s are the CLI's, for the four fixtures and four precisions", async () => {
     for (const c of CASES) {
       const ckpt = join(GOLDEN_DIR, c.variant, 'checkpoint.pth.tar');
-      const heads = headOptionsFromManifest(JSON.parse(await readFile(join(GOLDEN_DIR, c.variant, 'manifest.json'), 'utf8')));
-      const cli = await exportPackage(ckpt, join(tmp.dir, `cli-${c.variant}`), { ...heads, precision: c.precision, untrained: true });
+      const heads = headOptionsFromManifest(
+        JSON.parse(await readFile(join(GOLDEN_DIR, c.variant, 'manifest.json'), 'utf8')),
+      );
+      const cli = await exportPackage(ckpt, join(tmp.dir, `cli-${c.variant}`), {
+        ...heads,
+        precision: c.precision,
+        untrained: true,
+      });
       const before = await readOpfs(page);
       await setOptions(page, { precision: c.precision, ...heads });
       await giveCheckpoint(page, ckpt, 'checkpoint.pth.tar', c.via);
@@ -147,11 +182,21 @@ describe('exporting a checkpoint in the browser', () => {
       const stored = after.manifests[added[0]!]!;
       expect(stored.files, `${c.variant} ${c.precision}`).toEqual(cli.manifest.files);
       expect(stored.provenance.sourceSha256).toBe(cli.manifest.provenance.sourceSha256);
-      expect(stored).toMatchObject({ variant: cli.manifest.variant, precision: c.precision, label: cli.manifest.label });
+      expect(stored).toMatchObject({
+        variant: cli.manifest.variant,
+        precision: c.precision,
+        label: cli.manifest.label,
+      });
     }
     // The last export was loaded and runs; its provenance says where it came from.
-    await page.waitForFunction(() => /exported in this browser from checkpoint\.pth\.tar, sha256 [0-9a-f]{12}/
-      .test(document.querySelector('[data-testid="model-provenance"]')?.getAttribute('data-origin') ?? ''), null, { timeout: 120_000 });
+    await page.waitForFunction(
+      () =>
+        /exported in this browser from checkpoint\.pth\.tar, sha256 [0-9a-f]{12}/.test(
+          document.querySelector('[data-testid="model-provenance"]')?.getAttribute('data-origin') ?? '',
+        ),
+      null,
+      { timeout: 120_000 },
+    );
     expect(await page.getAttribute('[data-testid="model-provenance"]', 'data-variant')).toBe('full');
     expect(await page.getAttribute('[data-testid="stored-models"]', 'data-count')).toBe('4');
   });
@@ -162,33 +207,53 @@ describe('exporting a checkpoint in the browser', () => {
     expect((await waitForEngine(page)).error).toBeNull();
     await page.waitForSelector('[data-testid="model-notice"][data-state="loaded"]', { timeout: 120_000 });
     await page.waitForSelector('[data-testid="stored-models"][data-count="4"]', { state: 'attached', timeout: 10_000 });
-    expect(await page.getAttribute('[data-testid="model-provenance"]', 'data-origin')).toMatch(/^exported in this browser from checkpoint\.pth\.tar/);
-    const options = await page.$$eval('[data-testid="model-select"] option', (os) => os.map((o) => o.textContent ?? ''));
+    expect(await page.getAttribute('[data-testid="model-provenance"]', 'data-origin')).toMatch(
+      /^exported in this browser from checkpoint\.pth\.tar/,
+    );
+    const options = await page.$$eval('[data-testid="model-select"] option', (os) =>
+      os.map((o) => o.textContent ?? ''),
+    );
     expect(options.filter((t) => t.includes('stored in this browser'))).toHaveLength(4);
     expect(packageRequests).toEqual([]);
     // The stored package analyses a photo as the CLI does with its own export of the same checkpoint (the last
     // case, Full q4), within the browser-vs-Node tolerances of docs/testing.md §3.
     const last = CASES[CASES.length - 1]!;
     const photo = join(FACES, 'astronaut.png');
-    await dropFiles(page, [{ name: 'astronaut.png', type: 'image/png', base64: (await readFile(photo)).toString('base64') }]);
-    await page.waitForSelector('[data-testid="gallery-item"][data-name="astronaut.png"][data-state="done"]', { timeout: 240_000 });
+    await dropFiles(page, [
+      { name: 'astronaut.png', type: 'image/png', base64: (await readFile(photo)).toString('base64') },
+    ]);
+    await page.waitForSelector('[data-testid="gallery-item"][data-name="astronaut.png"][data-state="done"]', {
+      timeout: 240_000,
+    });
     const item = (await hookState(page)).gallery.find((g) => g.name === 'astronaut.png')!;
-    const reference = await analyzeWithCli(photo, 'auto', ['--model', join(tmp.dir, `cli-${last.variant}`), '--tasks', 'default']);
+    const reference = await analyzeWithCli(photo, 'auto', [
+      '--model',
+      join(tmp.dir, `cli-${last.variant}`),
+      '--tasks',
+      'default',
+    ]);
     expect(item.analysis!.faces).toHaveLength(reference.faces.length);
     const d = compareFaces(item.analysis!.faces[0] as never, reference.faces[0] as never);
     expect(d.missing).toEqual([]);
-    for (const [k, limit] of Object.entries(TOLERANCE)) expect(d[k as keyof typeof TOLERANCE], k).toBeLessThanOrEqual(limit);
+    for (const [k, limit] of Object.entries(TOLERANCE))
+      expect(d[k as keyof typeof TOLERANCE], k).toBeLessThanOrEqual(limit);
   });
 
-  it('refuses a malicious pickle and a text file with the CLI\'s message; nothing is stored, the model keeps running', async () => {
+  it("refuses a malicious pickle and a text file with the CLI's message; nothing is stored, the model keeps running", async () => {
     const marker = join(tmp.dir, 'pwned');
     const evil = join(tmp.dir, 'evil.pth.tar');
     const pkl = new PickleWriter().global('os', 'system').mark().str(`touch ${marker}`).tuple().reduce().stop();
-    await writeZip(evil, [{ name: 'evil.pth/data.pkl', data: pkl }, { name: 'evil.pth/version', data: new TextEncoder().encode('3\n') }]);
+    await writeZip(evil, [
+      { name: 'evil.pth/data.pkl', data: pkl },
+      { name: 'evil.pth/version', data: new TextEncoder().encode('3\n') },
+    ]);
     const text = join(tmp.dir, 'notes.txt');
     await writeFile(text, 'not a checkpoint\n'.repeat(100));
     const before = await readOpfs(page);
-    for (const [file, name] of [[evil, 'evil.pth.tar'], [text, 'notes.txt']] as const) {
+    for (const [file, name] of [
+      [evil, 'evil.pth.tar'],
+      [text, 'notes.txt'],
+    ] as const) {
       const message = await cliMessage(file, name);
       await giveCheckpoint(page, file, name, 'pick');
       const outcome = await exportOutcome(page);
@@ -203,10 +268,15 @@ describe('exporting a checkpoint in the browser', () => {
     const big = join(tmp.dir, 'big.pth.tar');
     await bigCheckpoint(big);
     const before = await readOpfs(page);
-    const heads = headOptionsFromManifest(JSON.parse(await readFile(join(GOLDEN_DIR, 'faceptor_full', 'manifest.json'), 'utf8')));
+    const heads = headOptionsFromManifest(
+      JSON.parse(await readFile(join(GOLDEN_DIR, 'faceptor_full', 'manifest.json'), 'utf8')),
+    );
     await setOptions(page, { precision: 'fp32', ...heads });
     await giveCheckpoint(page, big, 'big.pth.tar', 'pick');
-    await page.waitForSelector('[data-testid="ckpt-progress"][data-phase="hashing"]', { state: 'attached', timeout: 60_000 });
+    await page.waitForSelector('[data-testid="ckpt-progress"][data-phase="hashing"]', {
+      state: 'attached',
+      timeout: 60_000,
+    });
     await page.click('[data-testid="ckpt-cancel"]');
     expect((await exportOutcome(page)).state).toBe('cancelled');
     expect(await readOpfs(page)).toEqual(before);
@@ -217,7 +287,11 @@ describe('exporting a checkpoint in the browser', () => {
     const before = await readOpfs(page);
     const victim = await page.getAttribute('[data-testid="stored-model"]:last-child', 'data-id');
     page.once('dialog', (d) => void d.accept());
-    await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+    await page.evaluate(() =>
+      document.querySelectorAll('details').forEach((d) => {
+        d.open = true;
+      }),
+    );
     await page.click('[data-testid="stored-model"]:last-child [data-testid="stored-delete"]');
     await page.waitForSelector('[data-testid="stored-models"][data-count="3"]', { state: 'attached' });
     expect((await readOpfs(page)).names).toEqual(before.names.filter((n) => n !== victim));

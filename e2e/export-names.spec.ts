@@ -23,7 +23,11 @@ let browser: Browser;
 
 async function exportAuto(variant: string): Promise<string> {
   const gm = JSON.parse(readFileSync(join(GOLDEN_DIR, variant, 'manifest.json'), 'utf8'));
-  const r = await exportPackage(join(GOLDEN_DIR, variant, 'checkpoint.pth.tar'), { modelsDir: models }, { ...headOptionsFromManifest(gm), untrained: true });
+  const r = await exportPackage(
+    join(GOLDEN_DIR, variant, 'checkpoint.pth.tar'),
+    { modelsDir: models },
+    { ...headOptionsFromManifest(gm), untrained: true },
+  );
   return r.outDir;
 }
 
@@ -45,7 +49,9 @@ afterAll(async () => {
 
 describe('exported packages in the picker', () => {
   it('every package once, each with its own label, and the chosen one loads', async () => {
-    const index = JSON.parse(readFileSync(join(models, 'index.json'), 'utf8')) as { packages: { name: string; label: string }[] };
+    const index = JSON.parse(readFileSync(join(models, 'index.json'), 'utf8')) as {
+      packages: { name: string; label: string }[];
+    };
     expect(index.packages.map((p) => p.name)).toEqual(['base-fp32', 'base-fp32-2', 'full-fp32']);
 
     const context = await browser.newContext();
@@ -55,13 +61,19 @@ describe('exported packages in the picker', () => {
       const rel = path.slice(path.indexOf('/models/') + '/models/'.length);
       const file = join(models, rel);
       if (rel.includes('..') || !existsSync(file) || !statSync(file).isFile()) return route.fallback();
-      return route.fulfill({ status: 200, contentType: rel.endsWith('.json') ? 'application/json' : 'application/octet-stream', body: readFileSync(file) });
+      return route.fulfill({
+        status: 200,
+        contentType: rel.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+        body: readFileSync(file),
+      });
     });
     const { page } = await openPage(context, `${server.url}?ep=wasm`);
     expect((await waitForEngine(page)).error).toBeNull();
     await page.waitForSelector('[data-testid="model-notice"][data-state="loaded"]', { timeout: 120_000 });
 
-    const options = await page.$$eval('[data-testid="model-select"] option', (os) => os.map((o) => ({ value: (o as HTMLOptionElement).value, text: o.textContent ?? '' })));
+    const options = await page.$$eval('[data-testid="model-select"] option', (os) =>
+      os.map((o) => ({ value: (o as HTMLOptionElement).value, text: o.textContent ?? '' })),
+    );
     expect(options.length).toBe(3);
     expect(new Set(options.map((o) => o.text)).size).toBe(3); // a person can tell them apart
     for (const p of index.packages) expect(options.some((o) => o.text.startsWith(p.label))).toBe(true);
@@ -69,7 +81,11 @@ describe('exported packages in the picker', () => {
     // Choose the second export of the same checkpoint: its own package (label with its folder name) loads.
     const second = options.find((o) => o.text.startsWith(index.packages[1]!.label))!;
     await page.selectOption('[data-testid="model-select"]', second.value);
-    await page.waitForFunction((label) => document.querySelector('[data-testid="model-provenance"]')?.getAttribute('data-label') === label, index.packages[1]!.label, { timeout: 120_000 });
+    await page.waitForFunction(
+      (label) => document.querySelector('[data-testid="model-provenance"]')?.getAttribute('data-label') === label,
+      index.packages[1]!.label,
+      { timeout: 120_000 },
+    );
     expect(index.packages[1]!.label).toMatch(/\[base-fp32-2\]$/);
     await context.close();
   });

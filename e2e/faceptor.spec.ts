@@ -16,7 +16,13 @@ import type { Browser, BrowserContext, Dialog, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropFiles, hookState, launch, openPage, waitForEngine } from './support/browser.ts';
 import { makeFakeCamera, tempDir } from './support/fixtures.ts';
-import { exportGoldenFixture, makeBadPackage, servePackages, type ExportedFixture, type PackageDefect } from './support/model-fixture.ts';
+import {
+  exportGoldenFixture,
+  makeBadPackage,
+  servePackages,
+  type ExportedFixture,
+  type PackageDefect,
+} from './support/model-fixture.ts';
 import { analyzeWithCli } from './support/node-reference.ts';
 import { exportBrokenIdentityFixture } from '../tools/node-host/testing/broken-head-package.ts';
 import { compareFaces } from './support/parity.ts';
@@ -27,14 +33,25 @@ const TASK_FIELDS = ['landmarks', 'parsing', 'age', 'expression', 'attributes', 
 /** Browser vs Node CLI, same PNG, default heads (docs/testing.md §3). */
 const TOLERANCE = { landmarks: 0.01, parsing: 0.02, ageYears: 0.5, expression: 0.02, attributes: 0.02, identity: 1e-3 };
 /** WASM 1 thread vs N threads, same page build: only summation order may differ (float rounding, no more). */
-const THREADS_TOLERANCE = { landmarks: 1e-4, parsing: 1e-3, ageYears: 1e-3, expression: 1e-4, attributes: 1e-4, identity: 1e-5 };
+const THREADS_TOLERANCE = {
+  landmarks: 1e-4,
+  parsing: 1e-3,
+  ageYears: 1e-3,
+  expression: 1e-4,
+  attributes: 1e-4,
+  identity: 1e-5,
+};
 
 let server: PreviewServer;
 let fixture: ExportedFixture;
 let tmp: ReturnType<typeof tempDir>;
 let camera: { y4m: string; png: string };
 
-const photo = (name: string, type: string) => ({ name, type, base64: readFileSync(join(FACES, name)).toString('base64') });
+const photo = (name: string, type: string) => ({
+  name,
+  type,
+  base64: readFileSync(join(FACES, name)).toString('base64'),
+});
 // The hook's snapshot with the Faceptor fields (JSON form, see src/app/test-hook.ts); loosely typed on purpose.
 const state = (page: Page): Promise<any> => hookState(page); // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -50,24 +67,37 @@ afterAll(async () => {
   tmp?.remove();
 });
 
-async function openWithModel(context: BrowserContext, ep: 'wasm' | 'webgpu', query = ''): Promise<{ page: Page; problems: string[] }> {
+async function openWithModel(
+  context: BrowserContext,
+  ep: 'wasm' | 'webgpu',
+  query = '',
+): Promise<{ page: Page; problems: string[] }> {
   const opened = await openPage(context, `${server.url}?ep=${ep}${query}`);
   const engine = await waitForEngine(opened.page);
   expect(engine.error).toBeNull();
-  await opened.page.waitForSelector('[data-testid="model-notice"][data-state="loaded"], [data-testid="model-notice"][data-state="error"]', { timeout: 120_000 });
+  await opened.page.waitForSelector(
+    '[data-testid="model-notice"][data-state="loaded"], [data-testid="model-notice"][data-state="error"]',
+    { timeout: 120_000 },
+  );
   return opened;
 }
 
 async function dropAndWait(page: Page, name: string, type: string) {
   await dropFiles(page, [photo(name, type)]);
-  await page.waitForSelector(`[data-testid="gallery-item"][data-name="${name}"][data-state="done"]`, { timeout: 240_000 });
+  await page.waitForSelector(`[data-testid="gallery-item"][data-name="${name}"][data-state="done"]`, {
+    timeout: 240_000,
+  });
   return (await state(page)).gallery.find((g: { name: string }) => g.name === name)!;
 }
 
 describe('Faceptor Full fixture in the app', () => {
   let browser: Browser;
-  beforeAll(async () => { browser = await launch({ fakeCameraY4m: camera.y4m }); });
-  afterAll(async () => { await browser?.close(); });
+  beforeAll(async () => {
+    browser = await launch({ fakeCameraY4m: camera.y4m });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
 
   it('says the model is untrained, shows its provenance, and draws every task on the live camera', async () => {
     const context = await browser.newContext();
@@ -84,9 +114,13 @@ describe('Faceptor Full fixture in the app', () => {
       }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
     });
     const { page, problems } = await openWithModel(context, 'wasm');
-    expect(await page.evaluate(() => (window as unknown as { __phases: string[] }).__phases)).toContain('verifying+text');
+    expect(await page.evaluate(() => (window as unknown as { __phases: string[] }).__phases)).toContain(
+      'verifying+text',
+    );
     await expect(page.isVisible('[data-testid="untrained-banner"]')).resolves.toBe(true);
-    await expect(page.textContent('[data-testid="untrained-banner"]')).resolves.toMatch(/untrained model — outputs are meaningless/i);
+    await expect(page.textContent('[data-testid="untrained-banner"]')).resolves.toMatch(
+      /untrained model — outputs are meaningless/i,
+    );
     const manifest = JSON.parse(readFileSync(join(fixture.dir, 'faceptor.json'), 'utf8'));
     const provenance = await page.textContent('[data-testid="model-provenance"]');
     expect(provenance).toContain(manifest.label);
@@ -94,12 +128,18 @@ describe('Faceptor Full fixture in the app', () => {
     expect(provenance).toMatch(/fp32/);
 
     await page.click('[data-testid="camera-start"]');
-    await expect(page.textContent('[data-testid="live-face-count"]')).resolves.toMatch(/analysing the first frame \(the first one also opens the model/);
-    await page.waitForFunction((fields) => {
-      const s = (window as any).__faceptor.state(); // eslint-disable-line @typescript-eslint/no-explicit-any
-      const f = s.live.latest?.faces?.[0];
-      return !!f && fields.every((k: string) => k in f);
-    }, TASK_FIELDS, { timeout: 240_000, polling: 250 });
+    await expect(page.textContent('[data-testid="live-face-count"]')).resolves.toMatch(
+      /analysing the first frame \(the first one also opens the model/,
+    );
+    await page.waitForFunction(
+      (fields) => {
+        const s = (window as any).__faceptor.state(); // eslint-disable-line @typescript-eslint/no-explicit-any
+        const f = s.live.latest?.faces?.[0];
+        return !!f && fields.every((k: string) => k in f);
+      },
+      TASK_FIELDS,
+      { timeout: 240_000, polling: 250 },
+    );
     const first = (await state(page)).live.latest;
     expect(first.faces).toHaveLength(1);
     expect(first.model.untrained).toBe(true);
@@ -118,20 +158,35 @@ describe('Faceptor Full fixture in the app', () => {
     // Over the next frames: the 112 encoder runs on every frame; on this slow software device the 512 pass (~40× the
     // 112 one) is refreshed on some frames only, and in between the landmarks and mask are carried (denseAgeMs > 0).
     type Sample = { trackId: number; enc112: number; enc512: number; denseAgeMs: number | null; hasLandmarks: boolean };
-    const frames = await page.evaluate(() => new Promise<Sample[]>((resolve) => {
-      const seen: Sample[] = [];
-      let last = -1;
-      const hook = (window as any).__faceptor; // eslint-disable-line @typescript-eslint/no-explicit-any
-      const poll = setInterval(() => {
-        const live = hook.state().live;
-        if (live.framesAnalysed === last || !live.latest?.faces?.[0]) return;
-        last = live.framesAnalysed;
-        const f = live.latest.faces[0];
-        seen.push({ trackId: f.trackId, enc112: live.latest.runs.encoder112, enc512: live.latest.runs.encoder512, denseAgeMs: f.denseAgeMs, hasLandmarks: !!f.landmarks });
-        if (seen.length >= 40) { clearInterval(poll); resolve(seen); }
-      }, 5);
-      setTimeout(() => { clearInterval(poll); resolve(seen); }, 60_000);
-    }));
+    const frames = await page.evaluate(
+      () =>
+        new Promise<Sample[]>((resolve) => {
+          const seen: Sample[] = [];
+          let last = -1;
+          const hook = (window as any).__faceptor; // eslint-disable-line @typescript-eslint/no-explicit-any
+          const poll = setInterval(() => {
+            const live = hook.state().live;
+            if (live.framesAnalysed === last || !live.latest?.faces?.[0]) return;
+            last = live.framesAnalysed;
+            const f = live.latest.faces[0];
+            seen.push({
+              trackId: f.trackId,
+              enc112: live.latest.runs.encoder112,
+              enc512: live.latest.runs.encoder512,
+              denseAgeMs: f.denseAgeMs,
+              hasLandmarks: !!f.landmarks,
+            });
+            if (seen.length >= 40) {
+              clearInterval(poll);
+              resolve(seen);
+            }
+          }, 5);
+          setTimeout(() => {
+            clearInterval(poll);
+            resolve(seen);
+          }, 60_000);
+        }),
+    );
     expect(frames.length).toBeGreaterThanOrEqual(10);
     for (const f of frames) {
       expect(f.trackId).toBe(trackId);
@@ -168,12 +223,15 @@ describe('Faceptor Full fixture in the app', () => {
       expect(Object.keys(face.taskErrors)).toEqual(['recog_ms1mv3']);
       await page.waitForSelector('.gallery [data-testid="gallery-overlay"][data-faces="1"]');
       await expect(page.isVisible('.gallery [data-testid="gallery-item"] img')).resolves.toBe(true);
-      await expect(page.textContent('.gallery [data-testid="face-task-error"][data-task="recog_ms1mv3"]')).resolves
-        .toMatch(/^Identity \(MS1MV3\) failed for this face: the model gave invalid numbers/);
+      await expect(
+        page.textContent('.gallery [data-testid="face-task-error"][data-task="recog_ms1mv3"]'),
+      ).resolves.toMatch(/^Identity \(MS1MV3\) failed for this face: the model gave invalid numbers/);
       await page.waitForSelector('.gallery [data-testid="face-age"]');
       // live view: frames keep coming with boxes and the other tasks; the same plain-words error on the panel
       await page.click('[data-testid="camera-start"]');
-      await page.waitForSelector('.live [data-testid="face-task-error"][data-task="recog_ms1mv3"]', { timeout: 120_000 });
+      await page.waitForSelector('.live [data-testid="face-task-error"][data-task="recog_ms1mv3"]', {
+        timeout: 120_000,
+      });
       await page.waitForSelector('.live [data-testid="face-age"]');
       await page.waitForSelector('[data-testid="live-overlay"][data-faces="1"]');
       await expect(page.$('[data-testid="camera-error"]')).resolves.toBeNull();
@@ -245,9 +303,13 @@ describe('task choices, Layer-Attention, model cache', () => {
     await page.check('[data-testid="task-layer-attention"]');
     item = await dropAndWait(page, 'astronaut.png', 'image/png');
     await page.waitForSelector('.gallery [data-testid="face-layer-attention"]');
-    const charts = await page.$$eval('.gallery [data-testid="face-layer-attention-task"]', (els) => els.map((e) => ({
-      task: e.getAttribute('data-task'), blocks: e.getAttribute('data-blocks')!.split(','), fractions: e.getAttribute('data-fractions')!.split(',').map(Number),
-    })));
+    const charts = await page.$$eval('.gallery [data-testid="face-layer-attention-task"]', (els) =>
+      els.map((e) => ({
+        task: e.getAttribute('data-task'),
+        blocks: e.getAttribute('data-blocks')!.split(','),
+        fractions: e.getAttribute('data-fractions')!.split(',').map(Number),
+      })),
+    );
     // every decoder task that ran (identity has no decoder), each a distribution over the blocks it reads
     const decoderTasks = (item.analysis.tasks as string[]).filter((t) => !t.startsWith('recog'));
     expect(decoderTasks.length).toBeGreaterThanOrEqual(4);
@@ -264,7 +326,10 @@ describe('task choices, Layer-Attention, model cache', () => {
 
   it('photo cards offer to re-analyse after the tasks or the model change; identity matches only within a model', async () => {
     const context = await browser.newContext();
-    await servePackages(context, [{ name: 'e2e-full', dir: fixture.dir }, { name: 'e2e-la', dir: layerAttention.dir }]);
+    await servePackages(context, [
+      { name: 'e2e-full', dir: fixture.dir },
+      { name: 'e2e-la', dir: layerAttention.dir },
+    ]);
     const { page, problems } = await openWithModel(context, 'wasm');
     for (const type of ['align', 'parsing']) await page.uncheck(`[data-testid="task-toggle"][data-type="${type}"]`); // fast
     const card = '.gallery [data-testid="gallery-item"][data-name="astronaut.png"]';
@@ -279,7 +344,10 @@ describe('task choices, Layer-Attention, model cache', () => {
     const box = (await state(page)).gallery[0].analysis.faces[0].box;
     await page.locator(overlay).scrollIntoViewIfNeeded();
     const r = (await page.locator(overlay).boundingBox())!;
-    await page.mouse.move(r.x + ((box.x + box.width / 2) * r.width) / 512, r.y + ((box.y + box.height / 2) * r.height) / 512);
+    await page.mouse.move(
+      r.x + ((box.x + box.width / 2) * r.width) / 512,
+      r.y + ((box.y + box.height / 2) * r.height) / 512,
+    );
     await page.waitForSelector(`${card} [data-testid="face-panel"][data-highlighted="true"]`);
     await expect(page.getAttribute(`${card} [data-testid="face-panel"]`, 'data-colour')).resolves.toBe('#39ff14'); // face 1's colour
     await expect(page.textContent(`${card} [data-testid="face-panel"] h3`)).resolves.toMatch(/^1Face 1/);
@@ -297,14 +365,19 @@ describe('task choices, Layer-Attention, model cache', () => {
     expect(face).toHaveProperty('identity');
     // another model: out of date again; re-analysed, the face is not matched against the first model's samples
     await page.selectOption('[data-testid="model-select"]', { index: 1 });
-    await page.waitForSelector('[data-testid="model-provenance"][data-label*="layer_attention"]', { timeout: 120_000, state: 'attached' });
+    await page.waitForSelector('[data-testid="model-provenance"][data-label*="layer_attention"]', {
+      timeout: 120_000,
+      state: 'attached',
+    });
     await page.waitForSelector(`${card}[data-stale="true"]`);
     await page.click('[data-testid="gallery-reanalyse-all"]');
     await page.waitForSelector(`${card}[data-state="done"][data-stale="false"]`, { timeout: 120_000 });
     face = (await state(page)).gallery[0].analysis.faces[0];
     expect(face.identity.embedding).toHaveLength(512);
     await page.waitForSelector('.gallery [data-testid="face-identity"][data-state="other-model"]');
-    await expect(page.textContent('[data-testid="identity-samples"]')).resolves.toMatch(/1 from another model, not compared/);
+    await expect(page.textContent('[data-testid="identity-samples"]')).resolves.toMatch(
+      /1 from another model, not compared/,
+    );
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -314,11 +387,16 @@ describe('task choices, Layer-Attention, model cache', () => {
     await servePackages(context, [{ name: 'e2e-full', dir: fixture.dir }]);
     const first = await openWithModel(context, 'wasm');
     await expect(first.page.getAttribute('[data-testid="model-notice"]', 'data-state')).resolves.toBe('loaded');
-    await first.page.waitForFunction(() => Number(document.querySelector('[data-testid="model-cache"]')?.getAttribute('data-entries')) > 0);
+    await first.page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="model-cache"]')?.getAttribute('data-entries')) > 0,
+    );
     await first.page.close();
     // offline for the package's files (the newest route wins); the listing still names it
     const blocked: string[] = [];
-    await context.route('**/models/e2e-full/**', (route) => { blocked.push(route.request().url()); return route.abort('internetdisconnected'); });
+    await context.route('**/models/e2e-full/**', (route) => {
+      blocked.push(route.request().url());
+      return route.abort('internetdisconnected');
+    });
     const second = await openWithModel(context, 'wasm');
     await expect(second.page.getAttribute('[data-testid="model-notice"]', 'data-state')).resolves.toBe('loaded');
     const item = await dropAndWait(second.page, 'astronaut.png', 'image/png');
@@ -334,7 +412,12 @@ describe('task choices, Layer-Attention, model cache', () => {
 describe('browser vs Node CLI on the same photo', () => {
   let reference: Awaited<ReturnType<typeof analyzeWithCli>>;
   beforeAll(async () => {
-    reference = await analyzeWithCli(join(FACES, 'astronaut.png'), 'auto', ['--model', fixture.dir, '--tasks', 'default']);
+    reference = await analyzeWithCli(join(FACES, 'astronaut.png'), 'auto', [
+      '--model',
+      fixture.dir,
+      '--tasks',
+      'default',
+    ]);
   });
   for (const ep of ['webgpu', 'wasm'] as const) {
     it(`agrees on ${ep}`, async () => {
@@ -356,7 +439,8 @@ describe('browser vs Node CLI on the same photo', () => {
         const d = compareFaces(item.analysis.faces[0], reference.faces[0]);
         process.stdout.write(`parity ${ep} (${threads} wasm threads): ${JSON.stringify(d)}\n`);
         expect(d.missing).toEqual([]);
-        for (const [k, limit] of Object.entries(TOLERANCE)) expect(d[k as keyof typeof TOLERANCE], k).toBeLessThanOrEqual(limit);
+        for (const [k, limit] of Object.entries(TOLERANCE))
+          expect(d[k as keyof typeof TOLERANCE], k).toBeLessThanOrEqual(limit);
         if (ep === 'wasm') {
           expect(threads).toBeGreaterThan(1); // on a 1-core runner the comparison below would prove nothing
           // The same photo on one thread gives the same results (threads split work, they must not change it).
@@ -366,7 +450,8 @@ describe('browser vs Node CLI on the same photo', () => {
           const t = compareFaces(one.analysis.faces[0], item.analysis.faces[0]);
           process.stdout.write(`wasm 1 vs ${threads} threads: ${JSON.stringify(t)}\n`);
           expect(t.missing).toEqual([]);
-          for (const [k, limit] of Object.entries(THREADS_TOLERANCE)) expect(t[k as keyof typeof THREADS_TOLERANCE], k).toBeLessThanOrEqual(limit);
+          for (const [k, limit] of Object.entries(THREADS_TOLERANCE))
+            expect(t[k as keyof typeof THREADS_TOLERANCE], k).toBeLessThanOrEqual(limit);
         }
         await context.close();
       } finally {
@@ -396,9 +481,16 @@ describe('identity gallery', () => {
       await page.waitForSelector('.gallery [data-testid="face-identity"][data-match="Eileen Collins"]');
       // a corrupt import is refused (without asking to replace anything) and the gallery is untouched
       let asked = false;
-      const onDialog = (d: Dialog) => { asked = true; void d.dismiss(); };
+      const onDialog = (d: Dialog) => {
+        asked = true;
+        void d.dismiss();
+      };
       page.on('dialog', onDialog);
-      await page.setInputFiles('[data-testid="identity-import"]', { name: 'gallery.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"faceptor-web-gallery","version":1,"people":[{"na') });
+      await page.setInputFiles('[data-testid="identity-import"]', {
+        name: 'gallery.json',
+        mimeType: 'application/json',
+        buffer: Buffer.from('{"format":"faceptor-web-gallery","version":1,"people":[{"na'),
+      });
       await page.waitForSelector('[data-testid="identity-error"]');
       await page.waitForSelector('[data-testid="identity-person"][data-name="Eileen Collins"]');
       await expect(page.getAttribute('[data-testid="identity-count"]', 'data-count')).resolves.toBe('1');
@@ -419,8 +511,12 @@ describe('identity gallery', () => {
 
 describe('refused model packages', () => {
   let browser: Browser;
-  beforeAll(async () => { browser = await launch(); });
-  afterAll(async () => { await browser?.close(); });
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
 
   const expected: Record<PackageDefect, RegExp> = {
     'hash-mismatch': /corrupt \(sha256/,
@@ -433,7 +529,11 @@ describe('refused model packages', () => {
       const bad = makeBadPackage(fixture.dir, tmp.dir, defect);
       const context = await browser.newContext();
       await servePackages(context, [{ name: 'bad', dir: bad, listed: false }]);
-      const { page, problems } = await openWithModel(context, 'wasm', `&model=${encodeURIComponent(`${server.url}models/bad/`)}`);
+      const { page, problems } = await openWithModel(
+        context,
+        'wasm',
+        `&model=${encodeURIComponent(`${server.url}models/bad/`)}`,
+      );
       await expect(page.textContent('[data-testid="model-error"]')).resolves.toMatch(expected[defect]);
       await expect(page.getAttribute('[data-testid="model-error"]', 'data-code')).resolves.toBe(defect); // the loader's code, across the worker
       // detection still works without a model
@@ -446,10 +546,16 @@ describe('refused model packages', () => {
   }
 
   it('a manifest path that would leave the package (another origin, %2e%2e) is refused and nothing outside it is requested', async () => {
-    for (const [name, path] of [['evil-origin', 'https:evil.example/weights.bin'], ['evil-dotdot', '%2e%2e/e2e-full/weights.bin']] as const) {
+    for (const [name, path] of [
+      ['evil-origin', 'https:evil.example/weights.bin'],
+      ['evil-dotdot', '%2e%2e/e2e-full/weights.bin'],
+    ] as const) {
       const bad = join(tmp.dir, name);
       cpSync(fixture.dir, bad, { recursive: true });
-      const manifest = JSON.parse(readFileSync(join(bad, 'faceptor.json'), 'utf8')) as { weights: string; files: { path: string }[] };
+      const manifest = JSON.parse(readFileSync(join(bad, 'faceptor.json'), 'utf8')) as {
+        weights: string;
+        files: { path: string }[];
+      };
       for (const f of manifest.files) if (f.path === manifest.weights) f.path = path;
       manifest.weights = path;
       writeFileSync(join(bad, 'faceptor.json'), JSON.stringify(manifest));
@@ -457,11 +563,27 @@ describe('refused model packages', () => {
       const outside: string[] = [];
       context.on('request', (r) => {
         const url = r.url();
-        if (url.includes('evil.example') || (url.includes('/models/') && !url.includes(`/models/${name}/`) && !url.includes('/models/blazeface/') && !url.endsWith('/models/index.json'))) outside.push(url);
+        if (
+          url.includes('evil.example') ||
+          (url.includes('/models/') &&
+            !url.includes(`/models/${name}/`) &&
+            !url.includes('/models/blazeface/') &&
+            !url.endsWith('/models/index.json'))
+        )
+          outside.push(url);
       });
-      await servePackages(context, [{ name, dir: bad, listed: false }, { name: 'e2e-full', dir: fixture.dir, listed: false }]);
-      const { page } = await openWithModel(context, 'wasm', `&model=${encodeURIComponent(`${server.url}models/${name}/`)}`);
-      await expect(page.textContent('[data-testid="model-error"]')).resolves.toMatch(/not a plain path inside the package/);
+      await servePackages(context, [
+        { name, dir: bad, listed: false },
+        { name: 'e2e-full', dir: fixture.dir, listed: false },
+      ]);
+      const { page } = await openWithModel(
+        context,
+        'wasm',
+        `&model=${encodeURIComponent(`${server.url}models/${name}/`)}`,
+      );
+      await expect(page.textContent('[data-testid="model-error"]')).resolves.toMatch(
+        /not a plain path inside the package/,
+      );
       expect(outside).toEqual([]);
       await context.close();
     }

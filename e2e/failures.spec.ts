@@ -40,9 +40,17 @@ describe('detector model problems', () => {
     // the code crossed the worker boundary with the error: the UI can branch on it, not on the words
     await expect(page.getAttribute('[data-testid="engine-error"]', 'data-code')).resolves.toBe('detector-model');
     // A drop now fails on its card with the same explanation, and the page keeps working (no crash, no page error).
-    await dropFiles(page, [{ name: 'astronaut.png', type: 'image/png', base64: readFileSync(join(FACES, 'astronaut.png')).toString('base64') }]);
+    await dropFiles(page, [
+      {
+        name: 'astronaut.png',
+        type: 'image/png',
+        base64: readFileSync(join(FACES, 'astronaut.png')).toString('base64'),
+      },
+    ]);
     await page.waitForSelector('[data-testid="gallery-item"][data-state="error"]', { timeout: 30_000 });
-    await expect(page.textContent('[data-testid="gallery-error"]')).resolves.toMatch(/face_detection_front_128\.onnx.*npm run setup:models/);
+    await expect(page.textContent('[data-testid="gallery-error"]')).resolves.toMatch(
+      /face_detection_front_128\.onnx.*npm run setup:models/,
+    );
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -51,7 +59,9 @@ describe('detector model problems', () => {
     const context = await browser.newContext();
     const real = readFileSync(new URL('../public/models/blazeface/face_detection_front_128.onnx', import.meta.url));
     const corrupt = Buffer.from(real.subarray(0, 20_000)); // truncated: starts like ONNX, then ends mid-graph
-    await context.route(FRONT, (route) => route.fulfill({ status: 200, body: corrupt, contentType: 'application/octet-stream' }));
+    await context.route(FRONT, (route) =>
+      route.fulfill({ status: 200, body: corrupt, contentType: 'application/octet-stream' }),
+    );
     const { page } = await openPage(context, `${server.url}?ep=wasm`);
     const engine = await waitForEngine(page);
     expect(engine.phase).toBe('error');
@@ -62,11 +72,15 @@ describe('detector model problems', () => {
 
   it('keeps working with only the 128 model when the 256 model is missing, and says so', async () => {
     const context = await browser.newContext();
-    await context.route('**/models/blazeface/face_detection_back_256.onnx', (route) => route.fulfill({ status: 404, body: '' }));
+    await context.route('**/models/blazeface/face_detection_back_256.onnx', (route) =>
+      route.fulfill({ status: 404, body: '' }),
+    );
     const { page } = await openPage(context, `${server.url}?ep=wasm`);
     const engine = await waitForEngine(page);
     expect(engine.phase).toBe('ready');
-    await expect(page.textContent('[data-testid="engine-warning"]')).resolves.toMatch(/face_detection_back_256\.onnx is missing.*setup:models/);
+    await expect(page.textContent('[data-testid="engine-warning"]')).resolves.toMatch(
+      /face_detection_back_256\.onnx is missing.*setup:models/,
+    );
     await context.close();
   });
 });
@@ -78,11 +92,15 @@ describe('no WebGPU', () => {
     const engine = await waitForEngine(page);
     expect(engine.status?.provider).toBe('wasm');
     await expect(page.textContent('[data-testid="engine-provider"]')).resolves.toBe('wasm');
-    await expect(page.textContent('[data-testid="engine-fallback"]')).resolves.toMatch(/WASM because (WebGPU failed|this browser has no WebGPU)/);
+    await expect(page.textContent('[data-testid="engine-fallback"]')).resolves.toMatch(
+      /WASM because (WebGPU failed|this browser has no WebGPU)/,
+    );
 
     // The setting forces an EP at run time: choosing WASM re-initialises and says why it is WASM now.
     await page.selectOption('[data-testid="setting-provider"]', 'wasm');
-    await page.waitForFunction(() => document.querySelector('[data-testid="engine-fallback"]')?.textContent?.includes('chosen in the settings'));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="engine-fallback"]')?.textContent?.includes('chosen in the settings'),
+    );
     await expect(page.textContent('[data-testid="engine-provider"]')).resolves.toBe('wasm');
     await context.close();
   });
@@ -95,13 +113,17 @@ describe('WebGPU on a software adapter (headless SwiftShader)', () => {
       const auto = await openPage(await gpu.newContext(), `${server.url}?ep=auto`);
       const engine = await waitForEngine(auto.page);
       expect(engine.status?.provider).toBe('wasm');
-      await expect(auto.page.textContent('[data-testid="engine-fallback"]')).resolves.toMatch(/WASM because the only WebGPU adapter here is a software fallback/);
+      await expect(auto.page.textContent('[data-testid="engine-fallback"]')).resolves.toMatch(
+        /WASM because the only WebGPU adapter here is a software fallback/,
+      );
 
       // forced WebGPU runs on the software adapter; choosing WASM then is the user's switch, not an error
       const { page, problems } = await openPage(await gpu.newContext(), `${server.url}?ep=webgpu`);
       expect((await waitForEngine(page)).status?.provider).toBe('webgpu');
       await page.selectOption('[data-testid="setting-provider"]', 'wasm');
-      await page.waitForFunction(() => document.querySelector('[data-testid="engine-fallback"]')?.textContent?.includes('chosen in the settings'));
+      await page.waitForFunction(() =>
+        document.querySelector('[data-testid="engine-fallback"]')?.textContent?.includes('chosen in the settings'),
+      );
       await page.waitForTimeout(1500); // a device-lost notice arrives asynchronously after the old backend is released
       const after = await hookState(page);
       expect(after.engine.notice ?? '').not.toMatch(/lost/i);
@@ -118,7 +140,13 @@ describe('camera problems', () => {
   it('explains a denied camera permission, and the rest of the page still works', async () => {
     const denying = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-background-networking', '--no-first-run', '--use-fake-device-for-media-stream', '--deny-permission-prompts'],
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--no-first-run',
+        '--use-fake-device-for-media-stream',
+        '--deny-permission-prompts',
+      ],
     });
     try {
       const { page, problems } = await openPage(await denying.newContext(), `${server.url}?ep=wasm`);
@@ -128,7 +156,13 @@ describe('camera problems', () => {
       await expect(page.textContent('[data-testid="camera-error"]')).resolves.toMatch(/permission was denied/i);
       await expect(page.getAttribute('[data-testid="camera-state"]', 'data-state')).resolves.toBe('error');
       // Images still analyse.
-      await dropFiles(page, [{ name: 'astronaut.png', type: 'image/png', base64: readFileSync(join(FACES, 'astronaut.png')).toString('base64') }]);
+      await dropFiles(page, [
+        {
+          name: 'astronaut.png',
+          type: 'image/png',
+          base64: readFileSync(join(FACES, 'astronaut.png')).toString('base64'),
+        },
+      ]);
       await page.waitForSelector('[data-testid="gallery-item"][data-state="done"]', { timeout: 60_000 });
       expect((await hookState(page)).gallery[0].analysis?.faces).toHaveLength(1);
       expect(problems).toEqual([]);
@@ -141,7 +175,9 @@ describe('camera problems', () => {
     const { page } = await openPage(await browser.newContext(), `${server.url}?ep=wasm`);
     // Headless Chromium without fake-device flags may or may not see a camera; make "no camera" certain.
     await page.evaluate(() => {
-      navigator.mediaDevices.getUserMedia = async () => { throw new DOMException('Requested device not found', 'NotFoundError'); };
+      navigator.mediaDevices.getUserMedia = async () => {
+        throw new DOMException('Requested device not found', 'NotFoundError');
+      };
     });
     await page.click('[data-testid="camera-start"]');
     await page.waitForSelector('[data-testid="camera-error"]', { timeout: 30_000 });
@@ -157,23 +193,48 @@ describe('Faceptor model status', () => {
     await page.waitForSelector('[data-testid="model-notice"][data-state="none"]', { timeout: 30_000 });
     await expect(page.textContent('[data-testid="model-notice"]')).resolves.toContain('No Faceptor model installed');
     // how to add one: the export command, dropping a folder, and the official checkpoints
-    await expect(page.textContent('[data-testid="model-howto"]')).resolves.toMatch(/npm run export -- <checkpoint\.pth\.tar>.*drop an exported package folder/s);
+    await expect(page.textContent('[data-testid="model-howto"]')).resolves.toMatch(
+      /npm run export -- <checkpoint\.pth\.tar>.*drop an exported package folder/s,
+    );
     await expect(page.getAttribute('[data-testid="model-howto"] a', 'href')).resolves.toBe(OFFICIAL_CHECKPOINT_URL);
     // faces are still detected
     await waitForEngine(page);
-    await dropFiles(page, [{ name: 'astronaut.png', type: 'image/png', base64: readFileSync(join(FACES, 'astronaut.png')).toString('base64') }]);
+    await dropFiles(page, [
+      {
+        name: 'astronaut.png',
+        type: 'image/png',
+        base64: readFileSync(join(FACES, 'astronaut.png')).toString('base64'),
+      },
+    ]);
     await page.waitForSelector('[data-testid="gallery-face-count"][data-count="1"]', { timeout: 120_000 });
     await expect(page.$('[data-testid="image-faces"]')).resolves.toBeNull(); // no task panels without a model
     await context.close();
 
     const listed = await browser.newContext();
-    await listed.route('**/models/index.json', (route) => route.fulfill({
-      status: 200, contentType: 'application/json',
-      body: JSON.stringify({ format: 'faceptor-web-model-index', packages: [{ name: 'fixture', label: 'golden fixture — random weights', variant: 'full', precision: 'fp32', untrained: true, manifest: 'fixture/faceptor.json' }] }),
-    }));
+    await listed.route('**/models/index.json', (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          format: 'faceptor-web-model-index',
+          packages: [
+            {
+              name: 'fixture',
+              label: 'golden fixture — random weights',
+              variant: 'full',
+              precision: 'fp32',
+              untrained: true,
+              manifest: 'fixture/faceptor.json',
+            },
+          ],
+        }),
+      }),
+    );
     const second = await openPage(listed, `${server.url}?ep=wasm`);
     await second.page.waitForSelector('[data-testid="untrained-banner"]', { timeout: 30_000 });
-    await expect(second.page.textContent('[data-testid="untrained-banner"]')).resolves.toContain('Untrained model — outputs are meaningless');
+    await expect(second.page.textContent('[data-testid="untrained-banner"]')).resolves.toContain(
+      'Untrained model — outputs are meaningless',
+    );
     await listed.close();
   });
 });

@@ -18,13 +18,26 @@ describe('golden Full fixture in the browser', () => {
   // fp32 against golden; q8/q4 (MatMulNBits) against onnxruntime-node on the same package: the contrib op must run,
   // and run the same, on both EPs (q4 on WebGPU and q8 on WASM keep the suite short; the CLI checks all four pairs).
   const cases = [
-    { ep: 'webgpu', precision: 'fp32' }, { ep: 'wasm', precision: 'fp32' },
-    { ep: 'webgpu', precision: 'q4' }, { ep: 'wasm', precision: 'q8' },
+    { ep: 'webgpu', precision: 'fp32' },
+    { ep: 'wasm', precision: 'fp32' },
+    { ep: 'webgpu', precision: 'q4' },
+    { ep: 'wasm', precision: 'q8' },
   ] as const;
   for (const { ep, precision } of cases) {
     it(`${precision === 'fp32' ? 'matches golden' : `runs the ${precision} package like onnxruntime-node`} on ${ep}`, () => {
-      const run = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'tools/export/testing/browser-check.ts', FULL, '--ep', ep, '--precision', precision],
-        { cwd: REPO_ROOT, encoding: 'utf8', timeout: 850_000 });
+      const run = spawnSync(
+        process.execPath,
+        [
+          'node_modules/tsx/dist/cli.mjs',
+          'tools/export/testing/browser-check.ts',
+          FULL,
+          '--ep',
+          ep,
+          '--precision',
+          precision,
+        ],
+        { cwd: REPO_ROOT, encoding: 'utf8', timeout: 850_000 },
+      );
       const out = `${run.stdout}\n${run.stderr}`;
       expect(out).not.toMatch(/^(FAIL|PLACEMENT)/m);
       expect(out).toMatch(new RegExp(`^PASS ${ep} \\(\\w+ bundle, ${precision}.* (\\d+) tensors`, 'm'));

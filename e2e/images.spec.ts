@@ -24,7 +24,11 @@ let context: BrowserContext;
 let page: Page;
 let problems: string[];
 
-const photo = (name: string, type: string) => ({ name, type, base64: readFileSync(join(FACES, name)).toString('base64') });
+const photo = (name: string, type: string) => ({
+  name,
+  type,
+  base64: readFileSync(join(FACES, name)).toString('base64'),
+});
 
 beforeAll(async () => {
   server = await startPreview();
@@ -72,31 +76,50 @@ describe('dropped images', () => {
       photo('grace_hopper.jpg', 'image/jpeg'),
     ]);
     await page.waitForSelector('[data-testid="gallery-error"]', { timeout: 60_000 });
-    await expect(page.textContent('[data-testid="gallery-item"][data-name="notes.txt"] [data-testid="gallery-error"]'))
-      .resolves.toMatch(/"notes\.txt" is not an image/);
-    await expect(page.getAttribute('[data-testid="gallery-item"][data-name="notes.txt"] [data-testid="gallery-error"]', 'data-code')).resolves.toBe('image-file');
-    await page.waitForSelector('[data-testid="gallery-item"][data-name="grace_hopper.jpg"][data-state="done"]', { timeout: 60_000 });
-    await expect(page.getAttribute('[data-testid="gallery-item"][data-name="grace_hopper.jpg"] [data-testid="gallery-face-count"]', 'data-count')).resolves.toBe('1');
+    await expect(
+      page.textContent('[data-testid="gallery-item"][data-name="notes.txt"] [data-testid="gallery-error"]'),
+    ).resolves.toMatch(/"notes\.txt" is not an image/);
+    await expect(
+      page.getAttribute(
+        '[data-testid="gallery-item"][data-name="notes.txt"] [data-testid="gallery-error"]',
+        'data-code',
+      ),
+    ).resolves.toBe('image-file');
+    await page.waitForSelector('[data-testid="gallery-item"][data-name="grace_hopper.jpg"][data-state="done"]', {
+      timeout: 60_000,
+    });
+    await expect(
+      page.getAttribute(
+        '[data-testid="gallery-item"][data-name="grace_hopper.jpg"] [data-testid="gallery-face-count"]',
+        'data-count',
+      ),
+    ).resolves.toBe('1');
 
     // The page still works afterwards: a new drop is analysed.
     await dropFiles(page, [photo('astronaut.png', 'image/png')]);
-    await page.waitForSelector('[data-testid="gallery-item"][data-name="astronaut.png"][data-state="done"]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="gallery-item"][data-name="astronaut.png"][data-state="done"]', {
+      timeout: 60_000,
+    });
     expect(problems).toEqual([]);
   });
 
   it('finds every face of a group photo (both models + tiles); minimum score and maximum faces are settable', async () => {
     const photos = new Map<string, RgbaImage>();
-    for (const f of ['astronaut.png', 'grace_hopper.jpg', 'camera.png']) photos.set(f, await loadImageFile(join(FACES, f)));
+    for (const f of ['astronaut.png', 'grace_hopper.jpg', 'camera.png'])
+      photos.set(f, await loadImageFile(join(FACES, f)));
     const g = composeGroupPhoto(GROUP_SIZES.mosaic[0], GROUP_SIZES.mosaic[1], GROUP_LAYOUTS.mosaic, photos);
     const png = new PNG({ width: g.image.width, height: g.image.height });
     png.data = Buffer.from(g.image.data);
     const base64 = PNG.sync.write(png).toString('base64');
     await dropFiles(page, [{ name: 'group.png', type: 'image/png', base64 }]);
-    await page.waitForSelector('[data-testid="gallery-item"][data-name="group.png"][data-state="done"]', { timeout: 120_000 });
+    await page.waitForSelector('[data-testid="gallery-item"][data-name="group.png"][data-state="done"]', {
+      timeout: 120_000,
+    });
     await expect(page.textContent('[data-testid="gallery-detector"]')).resolves.toMatch(/BlazeFace 128 \+ 256/);
     const faces = (await hookState(page)).gallery[0].analysis!.faces;
     expect(faces).toHaveLength(6);
-    const inside = (n: readonly number[], b: { x: number; y: number; width: number; height: number }) => n[0] >= b.x && n[0] <= b.x + b.width && n[1] >= b.y && n[1] <= b.y + b.height;
+    const inside = (n: readonly number[], b: { x: number; y: number; width: number; height: number }) =>
+      n[0] >= b.x && n[0] <= b.x + b.width && n[1] >= b.y && n[1] <= b.y + b.height;
     for (const nose of g.noses) expect(faces.filter((f) => inside(nose, f.box))).toHaveLength(1); // each hand-placed face, once
 
     // at most 2 faces, best first
@@ -104,10 +127,17 @@ describe('dropped images', () => {
     await page.fill('[data-testid="setting-min-score"]', '0.6');
     await page.click('.gallery button:has-text("Clear all")');
     await dropFiles(page, [{ name: 'group.png', type: 'image/png', base64 }]);
-    await page.waitForSelector('[data-testid="gallery-item"][data-name="group.png"][data-state="done"]', { timeout: 120_000 });
+    await page.waitForSelector('[data-testid="gallery-item"][data-name="group.png"][data-state="done"]', {
+      timeout: 120_000,
+    });
     const limited = (await hookState(page)).gallery[0].analysis!.faces;
     expect(limited).toHaveLength(2);
-    expect(limited.map((f) => f.score)).toEqual([...faces.map((f) => f.score)].sort((a, b) => b - a).slice(0, 2).map((s) => expect.closeTo(s, 4)));
+    expect(limited.map((f) => f.score)).toEqual(
+      [...faces.map((f) => f.score)]
+        .sort((a, b) => b - a)
+        .slice(0, 2)
+        .map((s) => expect.closeTo(s, 4)),
+    );
     expect(problems).toEqual([]);
   });
 
@@ -120,11 +150,15 @@ describe('dropped images', () => {
         if (img && getComputedStyle(img).visibility !== 'hidden') (window as any).__imgsInTextCard++; // eslint-disable-line @typescript-eslint/no-explicit-any
       }).observe(document.body, { subtree: true, childList: true, attributes: true });
     });
-    const files = [photo('astronaut.png', 'image/png'), { name: 'notes.txt', type: 'text/plain', base64: Buffer.from('not an image').toString('base64') }];
+    const files = [
+      photo('astronaut.png', 'image/png'),
+      { name: 'notes.txt', type: 'text/plain', base64: Buffer.from('not an image').toString('base64') },
+    ];
     // dropped on the page header, far from the drop zone: the page takes it (default prevented = no navigation)
     const prevented = await page.evaluate((list) => {
       const dt = new DataTransfer();
-      for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
+      for (const f of list)
+        dt.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
       const fire = (type: string) => {
         const e = new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true });
         document.querySelector('h1')!.dispatchEvent(e);
@@ -133,8 +167,12 @@ describe('dropped images', () => {
       return [fire('dragover'), fire('drop')];
     }, files);
     expect(prevented).toEqual([true, true]);
-    await page.waitForSelector('[data-testid="gallery-item"][data-name="astronaut.png"][data-state="done"]', { timeout: 60_000 });
-    await page.waitForSelector('[data-testid="gallery-item"][data-name="notes.txt"][data-state="error"]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="gallery-item"][data-name="astronaut.png"][data-state="done"]', {
+      timeout: 60_000,
+    });
+    await page.waitForSelector('[data-testid="gallery-item"][data-name="notes.txt"][data-state="error"]', {
+      timeout: 60_000,
+    });
     await expect(page.evaluate(() => (window as any).__imgsInTextCard)).resolves.toBe(0); // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(page.url()).toBe(`${server.url}?ep=wasm`);
     // disabled controls look disabled (dimmed), not like live buttons
@@ -167,19 +205,36 @@ describe('dropped images', () => {
   it('layout: camera and photos come first, nothing scrolls sideways from 360 px up, every target is ≥ 24 px', async () => {
     await dropFiles(page, [photo('astronaut.png', 'image/png')]);
     await page.waitForSelector('[data-testid="gallery-item"][data-state="done"]', { timeout: 60_000 });
-    for (const [w, h] of [[360, 740], [390, 844], [1280, 720], [2560, 1440]]) {
+    for (const [w, h] of [
+      [360, 740],
+      [390, 844],
+      [1280, 720],
+      [2560, 1440],
+    ]) {
       await page.setViewportSize({ width: w, height: h });
       const m = await page.evaluate(() => {
         const top = (sel: string) => document.querySelector(sel)!.getBoundingClientRect().top + window.scrollY;
         const small = [...document.querySelectorAll('button, select, input, summary, [tabindex="0"]')]
           .filter((e) => (e as HTMLElement).offsetParent !== null && !(e as HTMLInputElement).hidden)
           // a checkbox's target is its label (clicking the label toggles it)
-          .map((e) => ({ e, r: ((e as HTMLInputElement).type === 'checkbox' || (e as HTMLInputElement).type === 'radio' ? e.closest('label') ?? e : e).getBoundingClientRect() }))
+          .map((e) => ({
+            e,
+            r: ((e as HTMLInputElement).type === 'checkbox' || (e as HTMLInputElement).type === 'radio'
+              ? (e.closest('label') ?? e)
+              : e
+            ).getBoundingClientRect(),
+          }))
           .filter(({ r }) => r.width > 0 && (r.height < 24 || r.width < 24))
-          .map(({ e, r }) => `${e.tagName}.${e.className} "${(e.textContent ?? '').slice(0, 20)}" ${r.width.toFixed(0)}×${r.height.toFixed(0)}`);
+          .map(
+            ({ e, r }) =>
+              `${e.tagName}.${e.className} "${(e.textContent ?? '').slice(0, 20)}" ${r.width.toFixed(0)}×${r.height.toFixed(0)}`,
+          );
         return {
           scroll: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-          live: top('.live'), gallery: top('.gallery'), people: top('.identity-panel'), small,
+          live: top('.live'),
+          gallery: top('.gallery'),
+          people: top('.identity-panel'),
+          small,
         };
       });
       expect(m.scroll, `${w}px: horizontal overflow`).toBe(0);
@@ -232,12 +287,27 @@ describe('dropped images', () => {
       { name: 'bomb.png', type: 'image/png', base64: bomb.toString('base64') },
       { name: 'transparent.png', type: 'image/png', base64: transparent.toString('base64') },
     ]);
-    await page.waitForSelector('[data-testid="gallery-item"][data-name="bomb.png"][data-state="error"]', { timeout: 60_000 });
-    await expect(page.textContent('[data-testid="gallery-item"][data-name="bomb.png"] [data-testid="gallery-error"]'))
-      .resolves.toContain('"bomb.png": image is 20000×20000 (400 megapixels), larger than the 200 megapixels Faceptor Web decodes');
-    await expect(page.getAttribute('[data-testid="gallery-item"][data-name="bomb.png"] [data-testid="gallery-error"]', 'data-code')).resolves.toBe('image-file');
-    await page.waitForSelector('[data-testid="gallery-item"][data-name="transparent.png"][data-state="done"]', { timeout: 60_000 });
-    const appCount = await page.getAttribute('[data-testid="gallery-item"][data-name="transparent.png"] [data-testid="gallery-face-count"]', 'data-count');
+    await page.waitForSelector('[data-testid="gallery-item"][data-name="bomb.png"][data-state="error"]', {
+      timeout: 60_000,
+    });
+    await expect(
+      page.textContent('[data-testid="gallery-item"][data-name="bomb.png"] [data-testid="gallery-error"]'),
+    ).resolves.toContain(
+      '"bomb.png": image is 20000×20000 (400 megapixels), larger than the 200 megapixels Faceptor Web decodes',
+    );
+    await expect(
+      page.getAttribute(
+        '[data-testid="gallery-item"][data-name="bomb.png"] [data-testid="gallery-error"]',
+        'data-code',
+      ),
+    ).resolves.toBe('image-file');
+    await page.waitForSelector('[data-testid="gallery-item"][data-name="transparent.png"][data-state="done"]', {
+      timeout: 60_000,
+    });
+    const appCount = await page.getAttribute(
+      '[data-testid="gallery-item"][data-name="transparent.png"] [data-testid="gallery-face-count"]',
+      'data-count',
+    );
     const tmp = tempDir('faceptor-alpha-');
     try {
       const file = join(tmp.dir, 'transparent.png');
@@ -256,16 +326,26 @@ describe('dropped images', () => {
     try {
       const huge = makeHugeJpeg(join(FACES, 'astronaut.png'), tmp.dir);
       await page.setInputFiles('[data-testid="file-input"]', huge);
-      await page.waitForSelector('[data-testid="gallery-item"][data-state="done"], [data-testid="gallery-item"][data-state="error"]', { timeout: 180_000 });
+      await page.waitForSelector(
+        '[data-testid="gallery-item"][data-state="done"], [data-testid="gallery-item"][data-state="error"]',
+        { timeout: 180_000 },
+      );
       const [item] = (await hookState(page)).gallery;
       expect(item.error).toBeNull();
       expect([item.analysis!.width, item.analysis!.height]).toEqual([12000, 12000]);
       expect(item.analysis!.scale).toBeCloseTo(4096 / 12000, 6);
-      await expect(page.textContent('[data-testid="gallery-size"]')).resolves.toMatch(/12000×12000 — analysed downscaled/);
+      await expect(page.textContent('[data-testid="gallery-size"]')).resolves.toMatch(
+        /12000×12000 — analysed downscaled/,
+      );
       // The face is where it is in the 512 px original, scaled ×(12000/512): compare with the Node pipeline there.
       const reference = await analyzeWithCli(join(FACES, 'astronaut.png'), 'auto');
       const k = 12000 / 512;
-      const expected = { x: reference.faces[0].box.x * k, y: reference.faces[0].box.y * k, width: reference.faces[0].box.width * k, height: reference.faces[0].box.height * k };
+      const expected = {
+        x: reference.faces[0].box.x * k,
+        y: reference.faces[0].box.y * k,
+        width: reference.faces[0].box.width * k,
+        height: reference.faces[0].box.height * k,
+      };
       // The face, best first. The photo is a 23× upscale of a 512 px one, i.e. blurry at every tile's zoom: the tile
       // passes may add a low-score box (README "Faces found in photos"), never a confident one.
       expect(item.analysis!.faces[0].score).toBeGreaterThan(0.85);

@@ -8,6 +8,7 @@
  * - compare: the snapshot's face against a dropped photo's face shows their cosine similarity;
  * - a folder of small photos is analysed in the batch queue with the page's JS heap within a bound.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- the page's state comes through the test hook as untyped JSON */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,23 +38,60 @@ let page: Page;
 let problems: string[];
 let video: string;
 
-const state = (p: Page): Promise<any> => hookState(p); // eslint-disable-line @typescript-eslint/no-explicit-any
-const ffmpeg = (args: string[]) => execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+const state = (p: Page): Promise<any> => hookState(p);
+const ffmpeg = (args: string[]) =>
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 
 /** Grey 640×480 at 10 fps, Grace Hopper's photo (320 px high) sliding right at 40 px/s; VP9 in WebM (no patents, Chromium plays it). */
 function makeVideo(dir: string): string {
   const out = join(dir, 'moving-face.webm');
-  ffmpeg(['-f', 'lavfi', '-i', `color=c=gray:s=640x480:d=${VIDEO.seconds}:r=${VIDEO.fps}`, '-loop', '1', '-i', join(FACES, 'grace_hopper.jpg'),
-    '-filter_complex', '[1]scale=-2:320[f];[0][f]overlay=x=60+40*t:y=80:shortest=1,format=yuv420p',
-    '-c:v', 'libvpx-vp9', '-b:v', '0', '-crf', '20', '-deadline', 'realtime', '-an', out]);
+  ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=gray:s=640x480:d=${VIDEO.seconds}:r=${VIDEO.fps}`,
+    '-loop',
+    '1',
+    '-i',
+    join(FACES, 'grace_hopper.jpg'),
+    '-filter_complex',
+    '[1]scale=-2:320[f];[0][f]overlay=x=60+40*t:y=80:shortest=1,format=yuv420p',
+    '-c:v',
+    'libvpx-vp9',
+    '-b:v',
+    '0',
+    '-crf',
+    '20',
+    '-deadline',
+    'realtime',
+    '-an',
+    out,
+  ]);
   return out;
 }
 
 /** The CLI on many files at once (one model load), as a user would run it. */
-async function cliOn(files: string[]): Promise<any[]> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function cliOn(files: string[]): Promise<any[]> {
   const out = join(tmp.dir, `cli-${Date.now()}.json`);
-  await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, 'tools/cli/analyze.ts'), ...files,
-    '--json', out, '--detector', 'front', '--model', fixture.dir, '--tasks', 'default'], { cwd: REPO_ROOT, timeout: 180_000 });
+  await promisify(execFile)(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'),
+      join(REPO_ROOT, 'tools/cli/analyze.ts'),
+      ...files,
+      '--json',
+      out,
+      '--detector',
+      'front',
+      '--model',
+      fixture.dir,
+      '--tasks',
+      'default',
+    ],
+    { cwd: REPO_ROOT, timeout: 180_000 },
+  );
   return JSON.parse(readFileSync(out, 'utf8')).images;
 }
 
@@ -85,19 +123,32 @@ afterAll(async () => {
 describe('media: video files, snapshots, compare, batch folders', () => {
   it('plays a video with the live overlay: the camera pipeline tracks the face on the video element', async () => {
     await page.setInputFiles('[data-testid="video-input"]', video);
-    await page.waitForFunction(() => ((document.querySelector('[data-testid="video-player"]') as HTMLVideoElement | null)?.readyState ?? 0) >= 2);
-    await page.evaluate(() => { const v = document.querySelector('[data-testid="video-player"]') as HTMLVideoElement; v.loop = true; void v.play(); });
-    await page.waitForFunction(() => {
-      const l = (window as any).__faceptor.state().video.latest; // eslint-disable-line @typescript-eslint/no-explicit-any
-      return l?.faces?.length === 1 && l.faces[0].trackId > 0 && l.faces[0].tasks.includes('age');
-    }, undefined, { timeout: 120_000, polling: 200 });
+    await page.waitForFunction(
+      () => ((document.querySelector('[data-testid="video-player"]') as HTMLVideoElement | null)?.readyState ?? 0) >= 2,
+    );
+    await page.evaluate(() => {
+      const v = document.querySelector('[data-testid="video-player"]') as HTMLVideoElement;
+      v.loop = true;
+      void v.play();
+    });
+    await page.waitForFunction(
+      () => {
+        const l = (window as any).__faceptor.state().video.latest;
+        return l?.faces?.length === 1 && l.faces[0].trackId > 0 && l.faces[0].tasks.includes('age');
+      },
+      undefined,
+      { timeout: 120_000, polling: 200 },
+    );
     await page.waitForSelector('[data-testid="video-live-overlay"][data-faces="1"]');
     await page.evaluate(() => (document.querySelector('[data-testid="video-player"]') as HTMLVideoElement).pause());
   });
 
   it('analyses a whole video: timelines per track that seek, JSON/CSV per frame agreeing with the CLI', async () => {
-    if (!(await page.locator('[data-testid="video-player"]').count())) await page.setInputFiles('[data-testid="video-input"]', video);
-    await page.waitForFunction(() => ((document.querySelector('[data-testid="video-player"]') as HTMLVideoElement | null)?.readyState ?? 0) >= 2);
+    if (!(await page.locator('[data-testid="video-player"]').count()))
+      await page.setInputFiles('[data-testid="video-input"]', video);
+    await page.waitForFunction(
+      () => ((document.querySelector('[data-testid="video-player"]') as HTMLVideoElement | null)?.readyState ?? 0) >= 2,
+    );
     await page.selectOption('[data-testid="video-rate"]', String(VIDEO.rate));
     await page.click('[data-testid="video-analyse"]');
     await page.waitForSelector('[data-testid="video-progress"][data-state="done"]', { timeout: 120_000 });
@@ -106,25 +157,37 @@ describe('media: video files, snapshots, compare, batch folders', () => {
     expect(times).toEqual([0, 500, 1000, 1500, 2000, 2500]);
     // one face, one track all along, moving right
     expect(s.video.frames.every((f: { faces: unknown[] }) => f.faces.length === 1)).toBe(true);
-    expect(new Set(s.video.frames.map((f: any) => f.faces[0].trackId)).size).toBe(1); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(new Set(s.video.frames.map((f: any) => f.faces[0].trackId)).size).toBe(1);
     expect(s.video.frames.at(-1).faces[0].box.x - s.video.frames[0].faces[0].box.x).toBeGreaterThan(60);
     // timelines: one track, age / expression / attributes charts with drawn lines, the cursor seeks on click
     await page.waitForSelector('[data-testid="timeline-track"]');
     expect(await page.locator('[data-testid="timeline-track"]').count()).toBe(1);
-    const kinds = await page.locator('[data-testid="timeline"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    const kinds = await page
+      .locator('[data-testid="timeline"]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
     expect(kinds).toEqual(expect.arrayContaining(['Age (years)', 'Expression', 'Attributes']));
-    const paths = await page.locator('[data-testid="timeline-series"]').evaluateAll((els) => els.map((e) => e.getAttribute('d') ?? ''));
+    const paths = await page
+      .locator('[data-testid="timeline-series"]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('d') ?? ''));
     expect(paths.every((d) => (d.match(/[ML]/g) ?? []).length === 6)).toBe(true); // 6 samples per line
     const svg = page.locator('[data-testid="timeline"] svg').first();
     const boxOf = (await svg.boundingBox())!;
     await svg.click({ position: { x: boxOf.width * 0.5, y: boxOf.height / 2 } });
-    await page.waitForFunction(() => Math.abs((document.querySelector('[data-testid="video-player"]') as HTMLVideoElement).currentTime - 1.5) < 0.05);
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="timeline-cursor"]')?.getAttribute('x1')) > 280);
+    await page.waitForFunction(
+      () =>
+        Math.abs((document.querySelector('[data-testid="video-player"]') as HTMLVideoElement).currentTime - 1.5) < 0.05,
+    );
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="timeline-cursor"]')?.getAttribute('x1')) > 280,
+    );
     expect(await page.locator('[data-testid="video-overlay"]').getAttribute('data-faces')).toBe('1');
     await expect(page.isVisible('[data-testid="video-faces"] [data-testid="face-untrained"]')).resolves.toBe(true);
 
     const json = JSON.parse((await download(() => page.click('[data-testid="video-export-json"]'))).toString('utf8'));
-    const csv = (await download(() => page.click('[data-testid="video-export-csv"]'))).toString('utf8').trim().split('\r\n');
+    const csv = (await download(() => page.click('[data-testid="video-export-csv"]')))
+      .toString('utf8')
+      .trim()
+      .split('\r\n');
     expect(json.model.untrained).toBe(true);
     expect(json.images.map((e: { timestampMs: number }) => e.timestampMs)).toEqual(times);
     expect(csv).toHaveLength(1 + times.length);
@@ -152,9 +215,21 @@ describe('media: video files, snapshots, compare, batch folders', () => {
       for (const t of ts) {
         // as seekFrame does: 'seeked' and the new frame's presentation (or a short grace when none comes)
         await new Promise<void>((resolve) => {
-          let seeked = false, presented = false;
-          (v as any).requestVideoFrameCallback(() => { presented = true; if (seeked) resolve(); }); // eslint-disable-line @typescript-eslint/no-explicit-any
-          v.addEventListener('seeked', () => { seeked = true; if (presented) resolve(); else setTimeout(resolve, 500); }, { once: true });
+          let seeked = false,
+            presented = false;
+          (v as any).requestVideoFrameCallback(() => {
+            presented = true;
+            if (seeked) resolve();
+          });
+          v.addEventListener(
+            'seeked',
+            () => {
+              seeked = true;
+              if (presented) resolve();
+              else setTimeout(resolve, 500);
+            },
+            { once: true },
+          );
           v.currentTime = t / 1000;
         });
         ctx.drawImage(v, 0, 0);
@@ -174,7 +249,7 @@ describe('media: video files, snapshots, compare, batch folders', () => {
     });
     const [onCut, onDecoded] = [await cliOn(cut), await cliOn(pngs)];
     const worst = { box: 0, landmarks: 0, parsing: 0, ageYears: 0, expression: 0, attributes: 0, identity: 0 };
-    json.images.forEach((entry: any, i: number) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    json.images.forEach((entry: any, i: number) => {
       expect(entry.faces).toHaveLength(1);
       expect(onCut[i].faces).toHaveLength(1);
       const [a] = entry.faces;
@@ -191,12 +266,16 @@ describe('media: video files, snapshots, compare, batch folders', () => {
     });
     console.log('video vs CLI, worst over frames:', JSON.stringify(worst));
     expect(worst.box).toBeLessThan(0.02);
-    for (const k of Object.keys(TOLERANCE) as (keyof typeof TOLERANCE)[]) expect(worst[k], k).toBeLessThanOrEqual(TOLERANCE[k]);
+    for (const k of Object.keys(TOLERANCE) as (keyof typeof TOLERANCE)[])
+      expect(worst[k], k).toBeLessThanOrEqual(TOLERANCE[k]);
   });
 
   it('a live snapshot becomes a card whose annotated PNG, label map and .pts match what the card shows', async () => {
     await page.click('[data-testid="camera-start"]');
-    await page.waitForFunction(() => (window as any).__faceptor.state().live.latest?.faces?.length === 1, undefined, { timeout: 120_000, polling: 250 }); // eslint-disable-line @typescript-eslint/no-explicit-any
+    await page.waitForFunction(() => (window as any).__faceptor.state().live.latest?.faces?.length === 1, undefined, {
+      timeout: 120_000,
+      polling: 250,
+    });
     await page.click('[data-testid="camera-snapshot"]');
     const card = page.locator('[data-testid="gallery-item"][data-name^="snapshot"]');
     await card.waitFor();
@@ -206,28 +285,44 @@ describe('media: video files, snapshots, compare, batch folders', () => {
     const item = (await state(page)).gallery.find((g: { name: string }) => g.name === name);
     const [face] = item.analysis.faces;
     // every enabled task ran on the snapshot, the 512 ones included
-    for (const k of ['landmarks', 'parsing', 'age', 'expression', 'attributes', 'identity']) expect(face, k).toHaveProperty(k);
+    for (const k of ['landmarks', 'parsing', 'age', 'expression', 'attributes', 'identity'])
+      expect(face, k).toHaveProperty(k);
     const { width, height } = item.analysis;
     expect([width, height]).toEqual([640, 480]);
 
     // annotated PNG = the card's photo with its overlay canvas composited on top, pixel for pixel
-    const [annotated] = await Promise.all([page.waitForEvent('download'), card.locator('[data-testid="gallery-export-png"]').click()]);
+    const [annotated] = await Promise.all([
+      page.waitForEvent('download'),
+      card.locator('[data-testid="gallery-export-png"]').click(),
+    ]);
     expect(annotated.suggestedFilename()).toBe(name.replace(/\.png$/, '.untrained.annotated.png'));
     const png = PNG.sync.read(readFileSync((await annotated.path())!));
     expect([png.width, png.height]).toEqual([width, height]);
-    const shown = await card.evaluate((fig) => {
-      const img = fig.querySelector('img')!, overlay = fig.querySelector('canvas.overlay') as HTMLCanvasElement;
-      const c = Object.assign(document.createElement('canvas'), { width: overlay.width, height: overlay.height });
-      const ctx = c.getContext('2d')!;
-      ctx.drawImage(img, 0, 0);
-      const b64 = (d: Uint8ClampedArray) => { let s = ''; for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode(...d.subarray(i, i + 0x8000)); return btoa(s); };
-      return { photo: b64(ctx.getImageData(0, 0, c.width, c.height).data), overlay: b64(overlay.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
-    }).then((r) => ({ photo: Buffer.from(r.photo, 'base64'), overlay: Buffer.from(r.overlay, 'base64') }));
-    let worst = 0, covered = 0;
+    const shown = await card
+      .evaluate((fig) => {
+        const img = fig.querySelector('img')!,
+          overlay = fig.querySelector('canvas.overlay') as HTMLCanvasElement;
+        const c = Object.assign(document.createElement('canvas'), { width: overlay.width, height: overlay.height });
+        const ctx = c.getContext('2d')!;
+        ctx.drawImage(img, 0, 0);
+        const b64 = (d: Uint8ClampedArray) => {
+          let s = '';
+          for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode(...d.subarray(i, i + 0x8000));
+          return btoa(s);
+        };
+        return {
+          photo: b64(ctx.getImageData(0, 0, c.width, c.height).data),
+          overlay: b64(overlay.getContext('2d')!.getImageData(0, 0, c.width, c.height).data),
+        };
+      })
+      .then((r) => ({ photo: Buffer.from(r.photo, 'base64'), overlay: Buffer.from(r.overlay, 'base64') }));
+    let worst = 0,
+      covered = 0;
     for (let i = 0; i < width * height * 4; i += 4) {
       const a = shown.overlay[i + 3] / 255;
       if (a > 0) covered++;
-      for (let k = 0; k < 3; k++) worst = Math.max(worst, Math.abs(png.data[i + k] - (a * shown.overlay[i + k] + (1 - a) * shown.photo[i + k])));
+      for (let k = 0; k < 3; k++)
+        worst = Math.max(worst, Math.abs(png.data[i + k] - (a * shown.overlay[i + k] + (1 - a) * shown.photo[i + k])));
     }
     expect(covered).toBeGreaterThan(1000); // boxes, points and the mask are in the picture
     expect(worst).toBeLessThanOrEqual(3); // 8-bit rounding of premultiplied alpha
@@ -237,10 +332,12 @@ describe('media: video files, snapshots, compare, batch folders', () => {
     const p = face.parsing[head];
     const labels = PNG.sync.read(await download(() => card.locator('[data-testid="gallery-export-labels"]').click()));
     const mask = decodeRle(p.rle, p.width * p.height);
-    let mismatches = 0, labelled = 0;
+    let mismatches = 0,
+      labelled = 0;
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
-        const i = x - p.region.x, j = y - p.region.y;
+        const i = x - p.region.x,
+          j = y - p.region.y;
         const want = i >= 0 && j >= 0 && i < p.width && j < p.height ? mask[j * p.width + i] : 0;
         const got = labels.data[(y * width + x) * 4];
         if (got !== 0) labelled++;
@@ -262,20 +359,32 @@ describe('media: video files, snapshots, compare, batch folders', () => {
 
   it('compares the snapshot face with a dropped photo face: both crops and their cosine similarity', async () => {
     await page.locator('[data-testid="gallery-item"][data-name^="snapshot"] [data-testid="face-compare"]').click();
-    await dropFiles(page, [{ name: 'astronaut.png', type: 'image/png', base64: readFileSync(join(FACES, 'astronaut.png')).toString('base64') }]);
+    await dropFiles(page, [
+      {
+        name: 'astronaut.png',
+        type: 'image/png',
+        base64: readFileSync(join(FACES, 'astronaut.png')).toString('base64'),
+      },
+    ]);
     const card = page.locator('[data-testid="gallery-item"][data-name="astronaut.png"][data-state="done"]');
     await card.waitFor({ timeout: 120_000 });
     await card.locator('[data-testid="face-compare"]').first().click();
     await page.waitForSelector('[data-testid="compare-result"][data-similarity]:not([data-similarity=""])');
     const s = await state(page);
-    const [a, b] = [s.gallery.find((g: any) => g.name.startsWith('snapshot')), s.gallery.find((g: any) => g.name === 'astronaut.png')] // eslint-disable-line @typescript-eslint/no-explicit-any
-      .map((g) => g.analysis.faces[0].identity.embedding as number[]);
-    const cosine = a.reduce((sum, v, i) => sum + v * b[i], 0) / Math.sqrt(a.reduce((x, v) => x + v * v, 0) * b.reduce((x, v) => x + v * v, 0));
+    const [a, b] = [
+      s.gallery.find((g: any) => g.name.startsWith('snapshot')),
+      s.gallery.find((g: any) => g.name === 'astronaut.png'),
+    ].map((g) => g.analysis.faces[0].identity.embedding as number[]);
+    const cosine =
+      a.reduce((sum, v, i) => sum + v * b[i], 0) /
+      Math.sqrt(a.reduce((x, v) => x + v * v, 0) * b.reduce((x, v) => x + v * v, 0));
     const shown = Number(await page.getAttribute('[data-testid="compare-result"]', 'data-similarity'));
     expect(Math.abs(shown - cosine)).toBeLessThan(2e-4); // rounding of the JSON (1e-6) and of the attribute (1e-4)
     const threshold = Number(await page.getAttribute('[data-testid="identity-threshold"]', 'data-value'));
     expect(await page.getAttribute('[data-testid="compare-result"]', 'data-same')).toBe(String(shown >= threshold));
-    const crops = await page.locator('[data-testid="compare-crop"]').evaluateAll((els) => els.map((e) => (e as HTMLImageElement).naturalWidth));
+    const crops = await page
+      .locator('[data-testid="compare-crop"]')
+      .evaluateAll((els) => els.map((e) => (e as HTMLImageElement).naturalWidth));
     expect(crops).toEqual([112, 112]);
     await expect(page.isVisible('[data-testid="compare-panel"] [data-testid="face-untrained"]')).resolves.toBe(true);
 
@@ -300,27 +409,50 @@ describe('media: video files, snapshots, compare, batch folders', () => {
     }
     const folder = join(tmp.dir, 'album');
     mkdirSync(folder);
-    ffmpeg(['-i', video, '-vf', 'fps=50/3,scale=320:-2', '-frames:v', '50', '-q:v', '4', join(folder, 'photo-%02d.jpg')]);
+    ffmpeg([
+      '-i',
+      video,
+      '-vf',
+      'fps=50/3,scale=320:-2',
+      '-frames:v',
+      '50',
+      '-q:v',
+      '4',
+      join(folder, 'photo-%02d.jpg'),
+    ]);
     writeFileSync(join(folder, 'notes.txt'), 'not a photo');
     const cdp = await page.context().newCDPSession(page);
-    const heap = async () => { await cdp.send('HeapProfiler.collectGarbage'); return (await cdp.send('Runtime.getHeapUsage')).usedSize; };
+    const heap = async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+    };
     const before = await heap();
 
     await page.setInputFiles('[data-testid="batch-input"]', folder);
     await page.waitForSelector('[data-testid="batch-progress"][data-total="50"]');
     expect((await state(page)).batch.skipped).toBe(1);
     // pause: the photo in progress finishes, then nothing more until resumed
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="batch-progress"]')?.getAttribute('data-done')) >= 3, undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="batch-progress"]')?.getAttribute('data-done')) >= 3,
+      undefined,
+      { timeout: 60_000 },
+    );
     await page.click('[data-testid="batch-pause"]');
-    await page.waitForFunction(() => !(window as any).__faceptor.state().batch.items.some((i: any) => i.state === 'analysing')); // eslint-disable-line @typescript-eslint/no-explicit-any
+    await page.waitForFunction(
+      () => !(window as any).__faceptor.state().batch.items.some((i: any) => i.state === 'analysing'),
+    );
     const paused = Number(await page.getAttribute('[data-testid="batch-progress"]', 'data-done'));
     await page.waitForTimeout(1500);
     expect(Number(await page.getAttribute('[data-testid="batch-progress"]', 'data-done'))).toBe(paused);
     await page.click('[data-testid="batch-resume"]');
-    await page.waitForSelector('[data-testid="batch-progress"][data-done="50"][data-queue="idle"]', { timeout: 180_000 });
+    await page.waitForSelector('[data-testid="batch-progress"][data-done="50"][data-queue="idle"]', {
+      timeout: 180_000,
+    });
 
     const s = await state(page);
-    expect(s.batch.items.every((i: { state: string; faces: unknown[] }) => i.state === 'done' && i.faces.length === 1)).toBe(true);
+    expect(
+      s.batch.items.every((i: { state: string; faces: unknown[] }) => i.state === 'done' && i.faces.length === 1),
+    ).toBe(true);
     // memory: rows hold a summary and a JSON entry — no image in the page, a bounded heap
     expect(await page.locator('[data-testid="batch-panel"] img').count()).toBe(0);
     const grown = (await heap()) - before;
@@ -329,7 +461,8 @@ describe('media: video files, snapshots, compare, batch folders', () => {
 
     // sorting by age: ascending, then descending
     await page.click('[data-testid="batch-sort"][data-key="age"]');
-    const ages = async () => (await page.locator('[data-testid="batch-row"] td:nth-child(3)').allTextContents()).map(Number);
+    const ages = async () =>
+      (await page.locator('[data-testid="batch-row"] td:nth-child(3)').allTextContents()).map(Number);
     const up = await ages();
     expect(up).toEqual([...up].sort((a, b) => a - b));
     await page.click('[data-testid="batch-sort"][data-key="age"]');
@@ -340,20 +473,32 @@ describe('media: video files, snapshots, compare, batch folders', () => {
     const json = JSON.parse((await download(() => page.click('[data-testid="batch-export-json"]'))).toString('utf8'));
     expect(json.images).toHaveLength(50);
     expect(json.images[0].faces[0].age).toBeDefined();
-    const csv = (await download(() => page.click('[data-testid="batch-export-csv"]'))).toString('utf8').trim().split('\r\n');
+    const csv = (await download(() => page.click('[data-testid="batch-export-csv"]')))
+      .toString('utf8')
+      .trim()
+      .split('\r\n');
     expect(csv).toHaveLength(51);
     expect(csv.slice(1).every((r) => r.endsWith(',true'))).toBe(true);
     // the new views keep the house layout rules: no sideways scroll, every target ≥ 24 px (as images.spec checks the rest)
-    for (const [w, h] of [[390, 844], [1280, 720]]) {
+    for (const [w, h] of [
+      [390, 844],
+      [1280, 720],
+    ]) {
       await page.setViewportSize({ width: w, height: h });
       const m = await page.evaluate(() => ({
         scroll: document.documentElement.scrollWidth - document.documentElement.clientWidth,
         small: [...document.querySelectorAll('.video-panel, .batch-panel, .compare, .gallery figcaption, .face-panel')]
           .flatMap((p) => [...p.querySelectorAll('button, select, input')])
           .filter((e) => (e as HTMLElement).offsetParent !== null && !(e as HTMLInputElement).hidden)
-          .map((e) => ({ e, r: ((e as HTMLInputElement).type === 'checkbox' ? e.closest('label') ?? e : e).getBoundingClientRect() }))
+          .map((e) => ({
+            e,
+            r: ((e as HTMLInputElement).type === 'checkbox' ? (e.closest('label') ?? e) : e).getBoundingClientRect(),
+          }))
           .filter(({ r }) => r.width > 0 && (r.height < 24 || r.width < 24))
-          .map(({ e, r }) => `${e.tagName} "${(e.textContent ?? '').slice(0, 20)}" ${r.width.toFixed(0)}×${r.height.toFixed(0)}`),
+          .map(
+            ({ e, r }) =>
+              `${e.tagName} "${(e.textContent ?? '').slice(0, 20)}" ${r.width.toFixed(0)}×${r.height.toFixed(0)}`,
+          ),
       }));
       expect(m.scroll, `${w}px: horizontal overflow`).toBe(0);
       expect(m.small, `${w}px: targets under 24 px`).toEqual([]);

@@ -31,8 +31,12 @@ afterAll(async () => {
 for (const provider of ['webgpu', 'wasm'] as const) {
   describe(`live camera on ${provider}`, () => {
     let browser: Browser;
-    beforeAll(async () => { browser = await launch({ webgpu: provider === 'webgpu', fakeCameraY4m: camera.y4m }); });
-    afterAll(async () => { await browser?.close(); });
+    beforeAll(async () => {
+      browser = await launch({ webgpu: provider === 'webgpu', fakeCameraY4m: camera.y4m });
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
 
     it('shows one face that agrees with the analyze CLI', async () => {
       expect(reference.faces).toHaveLength(1); // the frame really has one face, per the Node host
@@ -54,19 +58,34 @@ for (const provider of ['webgpu', 'wasm'] as const) {
       expect([live.latest?.width, live.latest?.height]).toEqual([reference.width, reference.height]);
       const [face] = live.latest!.faces;
       const disagreement = boxDisagreement(face.box, reference.faces[0].box);
-      expect(disagreement, `box ${JSON.stringify(face.box)} vs node ${JSON.stringify(reference.faces[0].box)}`).toBeLessThanOrEqual(0.02);
+      expect(
+        disagreement,
+        `box ${JSON.stringify(face.box)} vs node ${JSON.stringify(reference.faces[0].box)}`,
+      ).toBeLessThanOrEqual(0.02);
       // Timings are shown for every stage.
-      await expect(page.textContent('[data-testid="live-timings"]')).resolves.toMatch(/read image .* find faces .* total/);
+      await expect(page.textContent('[data-testid="live-timings"]')).resolves.toMatch(
+        /read image .* find faces .* total/,
+      );
       // the rate is measured over frame intervals (never "0.0" on a slow device), the latency is shown, no "skipped"
-      await page.waitForFunction(() => Number(document.querySelector('[data-testid="live-fps"]')?.getAttribute('data-fps')) > 0, undefined, { timeout: 60_000 });
+      await page.waitForFunction(
+        () => Number(document.querySelector('[data-testid="live-fps"]')?.getAttribute('data-fps')) > 0,
+        undefined,
+        { timeout: 60_000 },
+      );
       await expect(page.textContent('[data-testid="live-fps"]')).resolves.toMatch(/^[\d.]+ analysed frames\/s$/);
       expect(Number(await page.getAttribute('[data-testid="live-latency"]', 'data-ms'))).toBeGreaterThan(0);
       await expect(page.textContent('.live .stats')).resolves.not.toMatch(/skipped/);
 
       // a frame that cannot be grabbed shows an error; Stop clears it (a stopped camera has nothing to report)
-      await page.evaluate(() => { (window as unknown as { VideoFrame: unknown }).VideoFrame = function VideoFrame() { throw new Error('grab failed (test)'); }; });
+      await page.evaluate(() => {
+        (window as unknown as { VideoFrame: unknown }).VideoFrame = function VideoFrame() {
+          throw new Error('grab failed (test)');
+        };
+      });
       await page.waitForSelector('[data-testid="camera-error"]', { timeout: 30_000 });
-      await expect(page.textContent('[data-testid="camera-error"]')).resolves.toMatch(/A frame could not be analysed: grab failed \(test\)/);
+      await expect(page.textContent('[data-testid="camera-error"]')).resolves.toMatch(
+        /A frame could not be analysed: grab failed \(test\)/,
+      );
       await page.click('[data-testid="camera-stop"]');
       await page.waitForSelector('[data-testid="camera-state"][data-state="off"]');
       await expect(page.$('[data-testid="camera-error"]')).resolves.toBeNull();

@@ -39,36 +39,44 @@ describe('codeComments', () => {
       '/** real: e.md */',
       'export const el = <div>{/* real: f.md */}</div>;',
     ].join('\n');
-    const text = codeComments(src, 'x.tsx').map((c) => c.text).join(' | ');
+    const text = codeComments(src, 'x.tsx')
+      .map((c) => c.text)
+      .join(' | ');
     expect(text).toBe('// real: d.md | /** real: e.md */ | /* real: f.md */');
   });
 });
 
 describe('checkDocLinks on generated trees', () => {
   it('accepts citations of files and sections that exist', () => {
-    expect(check({
-      'docs/spec.md': SPEC + '\nSee §1.2 above.\n',
-      'src/a.ts': '/** Uses docs/spec.md §1, §1.2 and §2; (`docs/spec.md` §2); docs/spec.md §1–§2. */\nexport {};\n',
-      'src/README.md': 'Spec: [`docs/spec.md`](../docs/spec.md) §1.2; sibling: README.md, [up](../README.md).\n',
-      'README.md': 'See [the spec](docs/spec.md) and https://example.com/missing.md.\n',
-    })).toEqual([]);
+    expect(
+      check({
+        'docs/spec.md': SPEC + '\nSee §1.2 above.\n',
+        'src/a.ts': '/** Uses docs/spec.md §1, §1.2 and §2; (`docs/spec.md` §2); docs/spec.md §1–§2. */\nexport {};\n',
+        'src/README.md': 'Spec: [`docs/spec.md`](../docs/spec.md) §1.2; sibling: README.md, [up](../README.md).\n',
+        'README.md': 'See [the spec](docs/spec.md) and https://example.com/missing.md.\n',
+      }),
+    ).toEqual([]);
   });
 
   it('reports a cited file that is not in the repository, in a comment and in markdown', () => {
-    expect(check({
-      'src/a.ts': 'export const x = 1; // from faceptor-model.md §3\n',
-      'README.md': 'Facts: ../shared/ENVIRONMENT.md.\n',
-    })).toEqual([
+    expect(
+      check({
+        'src/a.ts': 'export const x = 1; // from faceptor-model.md §3\n',
+        'README.md': 'Facts: ../shared/ENVIRONMENT.md.\n',
+      }),
+    ).toEqual([
       'src/a.ts:1: cites faceptor-model.md, which is not a file of the repository',
       'README.md:1: cites ../shared/ENVIRONMENT.md, which is not a file of the repository',
     ]);
   });
 
   it('reports a cited section the file has no heading for, each section of a list on its own', () => {
-    expect(check({
-      'docs/spec.md': SPEC,
-      'src/a.ts': '/**\n * Uses docs/spec.md §1.2, §3 and §9.1.\n */\nexport {};\n',
-    })).toEqual([
+    expect(
+      check({
+        'docs/spec.md': SPEC,
+        'src/a.ts': '/**\n * Uses docs/spec.md §1.2, §3 and §9.1.\n */\nexport {};\n',
+      }),
+    ).toEqual([
       'src/a.ts:2: cites docs/spec.md §3, but docs/spec.md has no heading numbered 3',
       'src/a.ts:2: cites docs/spec.md §9.1, but docs/spec.md has no heading numbered 9.1',
     ]);
@@ -81,19 +89,23 @@ describe('checkDocLinks on generated trees', () => {
   });
 
   it('resolves a markdown link against the linking file only (a root-level file of that name does not count)', () => {
-    expect(check({
-      'docs/spec.md': SPEC,
-      'README.md': '# x\n',
-      'tools/README.md': 'See [spec](docs/spec.md).\n',
-    })).toEqual(['tools/README.md:1: links to docs/spec.md, which is not a file of the repository']);
+    expect(
+      check({
+        'docs/spec.md': SPEC,
+        'README.md': '# x\n',
+        'tools/README.md': 'See [spec](docs/spec.md).\n',
+      }),
+    ).toEqual(['tools/README.md:1: links to docs/spec.md, which is not a file of the repository']);
   });
 
   it('reports a section number that names no file outside docs/, and a self-reference to a missing heading', () => {
-    expect(check({
-      'docs/spec.md': SPEC + '\nAs §2 says; see §7.\n',
-      'src/a.ts': '/** The crop of §3.2. */\nexport {};\n',
-      'src/README.md': 'Exactly §3.2 otherwise.\n',
-    })).toEqual([
+    expect(
+      check({
+        'docs/spec.md': SPEC + '\nAs §2 says; see §7.\n',
+        'src/a.ts': '/** The crop of §3.2. */\nexport {};\n',
+        'src/README.md': 'Exactly §3.2 otherwise.\n',
+      }),
+    ).toEqual([
       'docs/spec.md:13: refers to its own §7, but docs/spec.md has no heading numbered 7',
       'src/a.ts:1: §3.2 names no file: write "docs/<file>.md §3.2"',
       'src/README.md:1: §3.2 names no file: write "docs/<file>.md §3.2"',
@@ -101,9 +113,12 @@ describe('checkDocLinks on generated trees', () => {
   });
 
   it('ignores .md names in strings and code, and § placeholders followed by a letter', () => {
-    expect(check({
-      'src/a.test.ts': "const f = 'my-notes.md';\nconst g = `${f}/gone.md`;\n// as docs/<file>.md §N\nexport { g };\n",
-    })).toEqual([]);
+    expect(
+      check({
+        'src/a.test.ts':
+          "const f = 'my-notes.md';\nconst g = `${f}/gone.md`;\n// as docs/<file>.md §N\nexport { g };\n",
+      }),
+    ).toEqual([]);
   });
 });
 

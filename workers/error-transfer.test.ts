@@ -10,16 +10,37 @@ import { sendErrorCodes } from './error-transfer.ts';
 
 function remote() {
   const { port1, port2 } = new MessageChannel();
-  Comlink.expose({
-    load: () => { throw new ModelPackageError('hash-mismatch', 'weights.bin', 'weights.bin is corrupt'); },
-    analyse: () => { throw new CodedError('task-output', 'NaN in the age head', { task: 'age_morph2' }); },
-    crash: () => { throw new TypeError('x is undefined'); },
-  }, port1);
+  Comlink.expose(
+    {
+      load: () => {
+        throw new ModelPackageError('hash-mismatch', 'weights.bin', 'weights.bin is corrupt');
+      },
+      analyse: () => {
+        throw new CodedError('task-output', 'NaN in the age head', { task: 'age_morph2' });
+      },
+      crash: () => {
+        throw new TypeError('x is undefined');
+      },
+    },
+    port1,
+  );
   const api = Comlink.wrap<{ load(): void; analyse(): void; crash(): void }>(port2);
-  return { api, close: () => { port1.close(); port2.close(); } };
+  return {
+    api,
+    close: () => {
+      port1.close();
+      port2.close();
+    },
+  };
 }
 
-const caught = (p: Promise<unknown>) => p.then(() => { throw new Error('did not throw'); }, (e: unknown) => e);
+const caught = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('did not throw');
+    },
+    (e: unknown) => e,
+  );
 
 describe('errors across the comlink boundary', () => {
   it('carry their code, file and task with the bridge installed (and only the message without it)', async () => {
@@ -29,8 +50,16 @@ describe('errors across the comlink boundary', () => {
 
     sendErrorCodes();
     const { api, close } = remote();
-    expect(errorInfo(await caught(api.load()))).toEqual({ code: 'hash-mismatch', message: 'weights.bin is corrupt', file: 'weights.bin' });
-    expect(errorInfo(await caught(api.analyse()))).toEqual({ code: 'task-output', message: 'NaN in the age head', task: 'age_morph2' });
+    expect(errorInfo(await caught(api.load()))).toEqual({
+      code: 'hash-mismatch',
+      message: 'weights.bin is corrupt',
+      file: 'weights.bin',
+    });
+    expect(errorInfo(await caught(api.analyse()))).toEqual({
+      code: 'task-output',
+      message: 'NaN in the age head',
+      task: 'age_morph2',
+    });
     const crash = await caught(api.crash());
     expect(errorInfo(crash)).toEqual({ code: 'internal', message: 'x is undefined' });
     expect((crash as Error).name).toBe('TypeError');

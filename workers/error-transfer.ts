@@ -19,7 +19,12 @@ export function sendErrorCodes(handlers: typeof Comlink.transferHandlers = Comli
       const value = (thrown as { value?: unknown }).value;
       if (wire.isError && value instanceof Error) {
         const { code, file, task } = errorInfo(value);
-        wire.value = { ...(wire.value as object), code, ...(file !== undefined ? { file } : {}), ...(task !== undefined ? { task } : {}) };
+        wire.value = {
+          ...(wire.value as object),
+          code,
+          ...(file !== undefined ? { file } : {}),
+          ...(task !== undefined ? { task } : {}),
+        };
       }
       return [wire, transfer];
     },

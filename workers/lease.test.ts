@@ -7,9 +7,21 @@ describe('Lease', () => {
     let idle = false;
     await lease.idle();
     let finishA!: () => void, finishB!: () => void;
-    const a = lease.use(() => new Promise<void>((r) => { finishA = r; }));
-    const b = lease.use(() => new Promise<void>((r) => { finishB = r; }));
-    const waiting = lease.idle().then(() => { idle = true; });
+    const a = lease.use(
+      () =>
+        new Promise<void>((r) => {
+          finishA = r;
+        }),
+    );
+    const b = lease.use(
+      () =>
+        new Promise<void>((r) => {
+          finishB = r;
+        }),
+    );
+    const waiting = lease.idle().then(() => {
+      idle = true;
+    });
     finishA();
     await a;
     await Promise.resolve();
@@ -22,7 +34,11 @@ describe('Lease', () => {
 
   it('a failing use still ends its lease', async () => {
     const lease = new Lease(1);
-    await expect(lease.use(async () => { throw new Error('run failed'); })).rejects.toThrow('run failed');
+    await expect(
+      lease.use(async () => {
+        throw new Error('run failed');
+      }),
+    ).rejects.toThrow('run failed');
     await lease.idle();
   });
 });

@@ -48,7 +48,10 @@ export function browserCaches(): CacheStorageLike | null {
   return c ?? null;
 }
 
-export interface ModelCacheStats { readonly entries: number; readonly bytes: number }
+export interface ModelCacheStats {
+  readonly entries: number;
+  readonly bytes: number;
+}
 
 async function entryBytes(cache: CacheLike, url: string): Promise<number> {
   const response = await cache.match(url);

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { checkOnnxBytes, DETECTOR_FILES, fetchModelFile, ModelFileError } from './model-files.ts';
 
 const front = new Uint8Array(readFileSync(new URL(`../public/${DETECTOR_FILES.front}`, import.meta.url)));
-const respond = (body: BodyInit | null, status = 200) => (async () => new Response(body, { status })) as unknown as typeof fetch;
+const respond = (body: BodyInit | null, status = 200) =>
+  (async () => new Response(body, { status })) as unknown as typeof fetch;
 
 describe('detector model files', () => {
   it('accepts the real BlazeFace model installed by the setup step', () => {
@@ -11,7 +12,9 @@ describe('detector model files', () => {
   });
 
   it('names the file and the restore command when the server answers 404', async () => {
-    const err = await fetchModelFile('http://app.test/', DETECTOR_FILES.front, respond('not found', 404)).catch((e) => e);
+    const err = await fetchModelFile('http://app.test/', DETECTOR_FILES.front, respond('not found', 404)).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(ModelFileError);
     expect(err.message).toContain('models/blazeface/face_detection_front_128.onnx');
     expect(err.message).toContain('HTTP 404');
@@ -20,7 +23,9 @@ describe('detector model files', () => {
 
   it('recognises an SPA fallback page served instead of the model', async () => {
     const html = '<!doctype html><html>' + ' '.repeat(2000) + '</html>';
-    await expect(fetchModelFile('http://app.test/', DETECTOR_FILES.front, respond(html))).rejects.toThrow(/missing \(the server answered with a web page\)/);
+    await expect(fetchModelFile('http://app.test/', DETECTOR_FILES.front, respond(html))).rejects.toThrow(
+      /missing \(the server answered with a web page\)/,
+    );
   });
 
   it('rejects truncated and corrupt bytes', () => {

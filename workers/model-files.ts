@@ -13,7 +13,10 @@ export const RESTORE_HINT = 'Restore it with `npm run setup:models` (then reload
 
 export class ModelFileError extends Error {
   readonly code = 'detector-model' satisfies ErrorCode;
-  constructor(readonly file: string, problem: string) {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
     super(`Detector model file ${file} ${problem}. ${RESTORE_HINT}`);
     this.name = 'ModelFileError';
   }
@@ -28,11 +31,18 @@ export function checkOnnxBytes(file: string, bytes: Uint8Array): void {
   if (bytes.byteLength < 1024) throw new ModelFileError(file, `is too small (${bytes.byteLength} bytes) to be a model`);
   if (bytes[0] !== 0x08) {
     const looksLikeHtml = bytes[0] === 0x3c; // '<'
-    throw new ModelFileError(file, looksLikeHtml ? 'is missing (the server answered with a web page)' : 'is not an ONNX model (corrupt)');
+    throw new ModelFileError(
+      file,
+      looksLikeHtml ? 'is missing (the server answered with a web page)' : 'is not an ONNX model (corrupt)',
+    );
   }
 }
 
-export async function fetchModelFile(baseUrl: string, file: string, fetchImpl: typeof fetch = fetch): Promise<Uint8Array> {
+export async function fetchModelFile(
+  baseUrl: string,
+  file: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<Uint8Array> {
   let response: Response;
   try {
     response = await fetchImpl(new URL(file, baseUrl).href);

@@ -10,10 +10,15 @@ import { loadFaceptorPackage, type LoadPackageOptions } from '../src/pipeline/fa
 import type { BrowserPackageSource } from './model-package-source.ts';
 import type { ModelLoadProgress } from './perception-api.ts';
 
-export async function loadModelPackage(source: BrowserPackageSource, backend: InferenceBackend,
-  onProgress?: (progress: ModelLoadProgress) => void): Promise<FaceptorModel> {
+export async function loadModelPackage(
+  source: BrowserPackageSource,
+  backend: InferenceBackend,
+  onProgress?: (progress: ModelLoadProgress) => void,
+): Promise<FaceptorModel> {
   const options: LoadPackageOptions = {
-    onProgress: onProgress && ((loaded, total, file, phase) => onProgress({ loaded, total, file, phase, fromCache: source.fromCache(file) })),
+    onProgress:
+      onProgress &&
+      ((loaded, total, file, phase) => onProgress({ loaded, total, file, phase, fromCache: source.fromCache(file) })),
     alreadyVerified: (f) => source.alreadyVerified(f),
     onVerified: (f) => source.onVerified(f),
   };

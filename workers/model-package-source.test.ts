@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createNodeBackend } from '../tools/node-host/backend.ts';
 import { exportGoldenFixture, type ExportedFixture } from '../tools/node-host/testing/golden-package.ts';
-import { clearModelCacheStorage, contentKey, MODEL_CACHE_NAME, modelCacheStats, VERIFIED_SHA_HEADER } from './model-cache.ts';
+import {
+  clearModelCacheStorage,
+  contentKey,
+  MODEL_CACHE_NAME,
+  modelCacheStats,
+  VERIFIED_SHA_HEADER,
+} from './model-cache.ts';
 import { loadModelPackage } from './model-loader.ts';
 import { filesPackageSource, readBody, urlPackageSource, type FileLike } from './model-package-source.ts';
 import type { ModelLoadProgress } from './perception-api.ts';
@@ -32,7 +38,9 @@ afterAll(async () => {
   await fixture?.cleanup();
   await Promise.all(copies.map((c) => rm(join(c, '..'), { recursive: true, force: true })));
 });
-afterEach(() => { vi.restoreAllMocks(); });
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 const BASE = 'https://models.test/packages/full/';
 const url = (path: string) => new URL(path, BASE).href;
@@ -80,7 +88,10 @@ describe('urlPackageSource', () => {
       expect(hit.headers.get(VERIFIED_SHA_HEADER)).toBe(f.sha256);
       expect(sha256(new Uint8Array(await hit.arrayBuffer()))).toBe(f.sha256);
     }
-    expect(await modelCacheStats(caches)).toEqual({ entries: manifest.files.length + 1, bytes: packageBytes() + manifestBytes });
+    expect(await modelCacheStats(caches)).toEqual({
+      entries: manifest.files.length + 1,
+      bytes: packageBytes() + manifestBytes,
+    });
 
     server.offline = true;
     digest.mockClear();
@@ -132,8 +143,13 @@ describe('urlPackageSource', () => {
 
     server.requests.length = 0;
     await load();
-    expect(sorted(server.requests)).toEqual(sorted([url('faceptor.json'), url(weights.path), url('faceptor.json'), url(task.path)]));
-    for (const [key, f] of [[weightsKey, weights], [taskKey, task]] as const) {
+    expect(sorted(server.requests)).toEqual(
+      sorted([url('faceptor.json'), url(weights.path), url('faceptor.json'), url(task.path)]),
+    );
+    for (const [key, f] of [
+      [weightsKey, weights],
+      [taskKey, task],
+    ] as const) {
       const hit = (await c.match(key))!;
       expect(sha256(new Uint8Array(await hit.arrayBuffer()))).toBe(f.sha256);
       expect(hit.headers.get(VERIFIED_SHA_HEADER)).toBe(f.sha256);
@@ -147,7 +163,9 @@ describe('urlPackageSource', () => {
 
   it('missing files: a 404 or an SPA HTML page is "missing", never bytes; no package at all says so', async () => {
     const gone = manifest.heads[0].file;
-    const incomplete = await copy(async (dir) => { await rm(join(dir, gone)); });
+    const incomplete = await copy(async (dir) => {
+      await rm(join(dir, gone));
+    });
     const { server, load } = setup(incomplete);
     await expect(load()).rejects.toThrow(new RegExp(`incomplete model package, ${gone} is missing`));
     server.spaFallback = true;
@@ -169,20 +187,35 @@ describe('urlPackageSource', () => {
 describe('filesPackageSource', () => {
   async function filesOf(dir: string, prefix: string, skip?: string): Promise<FileLike[]> {
     const paths = ['faceptor.json', ...manifest.files.map((f) => f.path)].filter((p) => p !== skip);
-    return Promise.all(paths.map(async (p) => {
-      const bytes = await readFile(join(dir, p));
-      return { name: p.split('/').at(-1)!, size: bytes.byteLength, webkitRelativePath: `${prefix}${p}`, arrayBuffer: async () => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer };
-    }));
+    return Promise.all(
+      paths.map(async (p) => {
+        const bytes = await readFile(join(dir, p));
+        return {
+          name: p.split('/').at(-1)!,
+          size: bytes.byteLength,
+          webkitRelativePath: `${prefix}${p}`,
+          arrayBuffer: async () =>
+            bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+        };
+      }),
+    );
   }
 
   it('a picked folder (its own name dropped) or its parent folder loads, with per-file progress', async () => {
     const progress: ModelLoadProgress[] = [];
-    const model = await loadModelPackage(filesPackageSource(await filesOf(fixture.dir, 'faceptor_full/'), 'faceptor_full'), backend, (p) => progress.push(p));
+    const model = await loadModelPackage(
+      filesPackageSource(await filesOf(fixture.dir, 'faceptor_full/'), 'faceptor_full'),
+      backend,
+      (p) => progress.push(p),
+    );
     expect(model.info.label).toBe(manifest.label);
     expect(model.origin).toBe('dropped folder faceptor_full');
     expect(new Set(progress.map((p) => p.file))).toEqual(new Set(manifest.files.map((f) => f.path)));
     expect(progress.at(-1)).toMatchObject({ loaded: packageBytes(), total: packageBytes(), fromCache: false });
-    const nested = await loadModelPackage(filesPackageSource(await filesOf(fixture.dir, 'models/faceptor_full/'), 'models'), backend);
+    const nested = await loadModelPackage(
+      filesPackageSource(await filesOf(fixture.dir, 'models/faceptor_full/'), 'models'),
+      backend,
+    );
     expect(nested.tasks).toEqual(model.tasks);
   });
 
@@ -191,20 +224,30 @@ describe('filesPackageSource', () => {
     const picked = await filesOf(fixture.dir, 'models/faceptor_full/');
     const encoder = picked.find((f) => f.name.startsWith('encoder'))!;
     const staleBytes = new Uint8Array(encoder.size).fill(7);
-    const stale: FileLike = { name: encoder.name, size: encoder.size, arrayBuffer: async () => staleBytes.buffer.slice(0) };
+    const stale: FileLike = {
+      name: encoder.name,
+      size: encoder.size,
+      arrayBuffer: async () => staleBytes.buffer.slice(0),
+    };
     const files = [...picked.map((f) => ({ ...f, webkitRelativePath: '' })), stale];
     const paths = [...picked.map((f) => f.webkitRelativePath!), `models/old/${encoder.name}`];
     const model = await loadModelPackage(filesPackageSource(files, 'models', paths), backend);
     expect(model.tasks.length).toBe(manifest.tasks.length);
-    await expect(loadModelPackage(filesPackageSource(files, 'models'), backend)).rejects.toThrow(/sha-?256|hash|checksum/i);
+    await expect(loadModelPackage(filesPackageSource(files, 'models'), backend)).rejects.toThrow(
+      /sha-?256|hash|checksum/i,
+    );
   });
 
   it('plain files without folder paths, and a missing one named', async () => {
     const files = (await filesOf(fixture.dir, '')).map((f) => ({ ...f, webkitRelativePath: '' }));
-    expect((await loadModelPackage(filesPackageSource(files, 'picked files'), backend)).tasks.length).toBe(manifest.tasks.length);
+    expect((await loadModelPackage(filesPackageSource(files, 'picked files'), backend)).tasks.length).toBe(
+      manifest.tasks.length,
+    );
     const skip = manifest.encoder.file;
     const partial = await filesOf(fixture.dir, 'x/', skip);
-    await expect(loadModelPackage(filesPackageSource(partial, 'x'), backend)).rejects.toThrow(new RegExp(`dropped folder x: incomplete model package, ${skip} is missing`));
+    await expect(loadModelPackage(filesPackageSource(partial, 'x'), backend)).rejects.toThrow(
+      new RegExp(`dropped folder x: incomplete model package, ${skip} is missing`),
+    );
   });
 });
 
@@ -218,14 +261,19 @@ describe('package paths that would leave the package (issue 9, item 6)', () => {
       });
       const { server, load } = setup(dir);
       await expect(load()).rejects.toThrow(/not a plain path inside the package/);
-      expect(server.requests.every((r) => r.startsWith(BASE)), server.requests.join(' ')).toBe(true);
+      expect(
+        server.requests.every((r) => r.startsWith(BASE)),
+        server.requests.join(' '),
+      ).toBe(true);
     }
   });
   it('the source itself never builds a URL outside its folder, whoever asks', async () => {
     const { server } = setup();
     const source = urlPackageSource(BASE, { fetch: server.fetch, caches: null });
     for (const bad of ['https:evil.example/w.bin', '//evil.example/w.bin', '%2e%2e/x.bin', '../x.bin', 'w.bin?x=1']) {
-      await expect(source.readBytes(bad)).rejects.toThrow(`refused to fetch '${bad}': not a plain path inside the package`);
+      await expect(source.readBytes(bad)).rejects.toThrow(
+        `refused to fetch '${bad}': not a plain path inside the package`,
+      );
     }
     expect(server.requests).toEqual([]);
   });
@@ -236,8 +284,13 @@ describe('readBody stops one byte past the manifest size (issue 9, item 4, for U
     let pulled = 0;
     let cancelled = false;
     const endless = new ReadableStream<Uint8Array>({
-      pull(controller) { pulled++; controller.enqueue(new Uint8Array(1000).fill(7)); },
-      cancel() { cancelled = true; },
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new Uint8Array(1000).fill(7));
+      },
+      cancel() {
+        cancelled = true;
+      },
     });
     const bytes = await readBody(new Response(endless), 2500);
     expect(bytes.byteLength).toBe(2501);

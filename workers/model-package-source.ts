@@ -15,7 +15,12 @@ import { MANIFEST_FILE, packagePathProblem, type PackageFile } from '../src/core
 import { PackageFileMissing } from '../src/pipeline/faceptor/errors.ts';
 import type { ModelPackageSource } from '../src/pipeline/faceptor/source.ts';
 import {
-  contentKey, MODEL_CACHE_NAME, SIZE_HEADER, VERIFIED_SHA_HEADER, type CacheLike, type CacheStorageLike,
+  contentKey,
+  MODEL_CACHE_NAME,
+  SIZE_HEADER,
+  VERIFIED_SHA_HEADER,
+  type CacheLike,
+  type CacheStorageLike,
 } from './model-cache.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -68,7 +73,11 @@ function listedFiles(json: unknown): Map<string, PackageFile> {
  * is cut after one extra byte (enough for the loader to report the size mismatch) and the stream cancelled: a server
  * sending endless bytes cannot grow memory without limit.
  */
-export async function readBody(response: Response, expected: number, onProgress?: (loaded: number, total: number) => void): Promise<Uint8Array> {
+export async function readBody(
+  response: Response,
+  expected: number,
+  onProgress?: (loaded: number, total: number) => void,
+): Promise<Uint8Array> {
   const total = expected > 0 ? expected : Number(response.headers.get('content-length')) || 0;
   if (!response.body) {
     const bytes = new Uint8Array(await response.arrayBuffer());
@@ -90,7 +99,10 @@ export async function readBody(response: Response, expected: number, onProgress?
       buffer.set(value, loaded);
     } else {
       // more bytes than announced (the loader reports the size mismatch): keep them all
-      if (buffer) { chunks = [buffer.subarray(0, loaded)]; buffer = null; }
+      if (buffer) {
+        chunks = [buffer.subarray(0, loaded)];
+        buffer = null;
+      }
       chunks.push(value);
     }
     loaded += value.byteLength;
@@ -103,7 +115,10 @@ export async function readBody(response: Response, expected: number, onProgress?
   if (buffer) return loaded === buffer.byteLength ? buffer : buffer.subarray(0, loaded);
   const out = new Uint8Array(loaded);
   let at = 0;
-  for (const c of chunks) { out.set(c, at); at += c.byteLength; }
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
   return out;
 }
 
@@ -130,14 +145,17 @@ export function urlPackageSource(packageUrl: string, options: UrlSourceOptions =
     const url = problem ? undefined : new URL(path, new URL(base, globalThis.location?.href));
     const folder = new URL(base, globalThis.location?.href);
     if (!url || url.origin !== folder.origin || !url.pathname.startsWith(folder.pathname) || url.search || url.hash) {
-      throw new Error(`refused to fetch '${path}': not a plain path inside the package${problem ? ` (${problem})` : ''}`);
+      throw new Error(
+        `refused to fetch '${path}': not a plain path inside the package${problem ? ` (${problem})` : ''}`,
+      );
     }
     return url.href;
   };
   let cachePromise: Promise<CacheLike | null> | null = null;
-  const openCache = () => (cachePromise ??= options.caches
-    ? options.caches.open(MODEL_CACHE_NAME).catch(() => null) // storage disabled: run without a cache
-    : Promise.resolve(null));
+  const openCache = () =>
+    (cachePromise ??= options.caches
+      ? options.caches.open(MODEL_CACHE_NAME).catch(() => null) // storage disabled: run without a cache
+      : Promise.resolve(null));
 
   let listed = new Map<string, PackageFile>();
   let manifestText: string | null = null;
@@ -175,7 +193,10 @@ export function urlPackageSource(packageUrl: string, options: UrlSourceOptions =
         if (looksLikeHtml(new TextEncoder().encode(text.slice(0, 64)))) throw new PackageFileMissing(path);
         const json = parseJson(path, text);
         cached.delete(path);
-        if (path === MANIFEST_FILE) { listed = listedFiles(json); manifestText = text; }
+        if (path === MANIFEST_FILE) {
+          listed = listedFiles(json);
+          manifestText = text;
+        }
         return json;
       }
       if (response && (response.status === 404 || response.status === 410)) throw new PackageFileMissing(path);
@@ -187,8 +208,11 @@ export function urlPackageSource(packageUrl: string, options: UrlSourceOptions =
         if (path === MANIFEST_FILE) listed = listedFiles(json);
         return json;
       }
-      throw new Error(response ? `the server answered HTTP ${response.status} and no copy is cached`
-        : `could not be fetched (${failure}) and no copy is cached (offline?)`);
+      throw new Error(
+        response
+          ? `the server answered HTTP ${response.status} and no copy is cached`
+          : `could not be fetched (${failure}) and no copy is cached (offline?)`,
+      );
     },
 
     async readBytes(path, onProgress) {
@@ -228,7 +252,8 @@ export function urlPackageSource(packageUrl: string, options: UrlSourceOptions =
 
     fromCache: (path) => cached.has(path),
 
-    alreadyVerified: (file) => cached.has(file.path) && verifiedInCache.has(file.path) && listed.get(file.path)?.sha256 === file.sha256,
+    alreadyVerified: (file) =>
+      cached.has(file.path) && verifiedInCache.has(file.path) && listed.get(file.path)?.sha256 === file.sha256,
 
     onVerified(file) {
       const bytes = unverified.get(file.path);
@@ -236,7 +261,8 @@ export function urlPackageSource(packageUrl: string, options: UrlSourceOptions =
       unverified.delete(file.path);
       // Only verified bytes are stored, with the hash they were checked against (see alreadyVerified).
       void store(contentKey(fileUrl(file.path), file.sha256), bytes, {
-        'content-type': 'application/octet-stream', [VERIFIED_SHA_HEADER]: file.sha256,
+        'content-type': 'application/octet-stream',
+        [VERIFIED_SHA_HEADER]: file.sha256,
       });
     },
 
@@ -252,7 +278,8 @@ export function urlPackageSource(packageUrl: string, options: UrlSourceOptions =
     },
 
     async commit() {
-      if (manifestText !== null) await store(fileUrl(MANIFEST_FILE), manifestText, { 'content-type': 'application/json' });
+      if (manifestText !== null)
+        await store(fileUrl(MANIFEST_FILE), manifestText, { 'content-type': 'application/json' });
       await Promise.all(writes.splice(0));
       const cache = await openCache();
       if (!cache || listed.size === 0) return;
@@ -291,13 +318,19 @@ function packagePaths(files: readonly FileLike[], paths?: readonly string[]): Ma
   });
   if (byPath.has(MANIFEST_FILE)) return byPath;
   // A folder one level up was picked (e.g. models/ holding <package>/): root at the shallowest faceptor.json.
-  const manifests = [...byPath.keys()].filter((p) => p.endsWith(`/${MANIFEST_FILE}`)).sort((a, b) => a.split('/').length - b.split('/').length);
+  const manifests = [...byPath.keys()]
+    .filter((p) => p.endsWith(`/${MANIFEST_FILE}`))
+    .sort((a, b) => a.split('/').length - b.split('/').length);
   if (manifests.length === 0) return byPath;
   const prefix = manifests[0].slice(0, -MANIFEST_FILE.length);
   return new Map([...byPath].filter(([p]) => p.startsWith(prefix)).map(([p, f]) => [p.slice(prefix.length), f]));
 }
 
-export function filesPackageSource(files: readonly FileLike[], name: string, paths?: readonly string[]): BrowserPackageSource {
+export function filesPackageSource(
+  files: readonly FileLike[],
+  name: string,
+  paths?: readonly string[],
+): BrowserPackageSource {
   const byPath = packagePaths(files, paths);
   const file = (path: string) => {
     const f = byPath.get(path);

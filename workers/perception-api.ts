@@ -90,19 +90,25 @@ export interface ImageAnalysis {
  * - 'stored': a package exported in this browser from a dropped checkpoint (kept in OPFS, see browser-export/).
  */
 export type ModelSource =
-  | { readonly kind: 'stored'; readonly id: string; readonly name: string; readonly sourceFile: string; readonly sourceSha256: string }
+  | {
+      readonly kind: 'stored';
+      readonly id: string;
+      readonly name: string;
+      readonly sourceFile: string;
+      readonly sourceSha256: string;
+    }
   | { readonly kind: 'url'; readonly url: string }
   | {
-    readonly kind: 'files';
-    readonly files: readonly File[];
-    readonly name: string;
-    /**
-     * Each file's path, parallel to `files`, written like webkitRelativePath ('<folder>/faceptor.json', or just
-     * 'faceptor.json' for loose files). Drag-and-drop folders give Files without webkitRelativePath, so the UI walks
-     * the entries and passes the paths here. Absent: use each file's webkitRelativePath, else its name.
-     */
-    readonly paths?: readonly string[];
-  };
+      readonly kind: 'files';
+      readonly files: readonly File[];
+      readonly name: string;
+      /**
+       * Each file's path, parallel to `files`, written like webkitRelativePath ('<folder>/faceptor.json', or just
+       * 'faceptor.json' for loose files). Drag-and-drop folders give Files without webkitRelativePath, so the UI walks
+       * the entries and passes the paths here. Absent: use each file's webkitRelativePath, else its name.
+       */
+      readonly paths?: readonly string[];
+    };
 
 export interface ModelLoadProgress {
   readonly loaded: number;
@@ -126,7 +132,10 @@ export interface ModelStatus {
   readonly bytes: number;
 }
 
-export interface ModelCacheInfo { readonly entries: number; readonly bytes: number }
+export interface ModelCacheInfo {
+  readonly entries: number;
+  readonly bytes: number;
+}
 
 /** Status pushes from the worker (e.g. WebGPU device lost → now on WASM). */
 export type EngineListener = (status: EngineStatus, message: string) => void;

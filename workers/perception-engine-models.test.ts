@@ -24,7 +24,14 @@ const PUBLIC = join(import.meta.dirname, '..', 'public');
 const INIT = { preference: 'auto', baseUrl: 'http://app.test/' } as const;
 const GOOD = 'http://app.test/models/full/';
 /** One head per type: every result field. */
-const SIX: TaskName[] = ['recog_ms1mv3', 'age_utkface', 'biattr_celeba', 'affect_rafdb', 'parsing_celebam', 'align_300w'];
+const SIX: TaskName[] = [
+  'recog_ms1mv3',
+  'age_utkface',
+  'biattr_celeba',
+  'affect_rafdb',
+  'parsing_celebam',
+  'align_300w',
+];
 
 let fixture: ExportedFixture;
 let manifest: ManifestJson;
@@ -54,21 +61,34 @@ interface Rig {
   backends: FakeBackend[];
 }
 
-function rig(makeBackend: (preference: string) => FakeBackend = (p) => fakeBackend(p === 'wasm' ? 'wasm' : 'webgpu')): Rig {
+function rig(
+  makeBackend: (preference: string) => FakeBackend = (p) => fakeBackend(p === 'wasm' ? 'wasm' : 'webgpu'),
+): Rig {
   const server = fakeServer({ [GOOD]: fixture.dir });
   const caches = new MemoryCacheStorage();
   const backends: FakeBackend[] = [];
   const deps: EngineDeps = {
     fetchModel: async (_base, file) => new Uint8Array(await readFile(join(PUBLIC, file))),
-    createBackend: async ({ preference }) => { const b = makeBackend(preference); backends.push(b); return b; },
+    createBackend: async ({ preference }) => {
+      const b = makeBackend(preference);
+      backends.push(b);
+      return b;
+    },
     fetchPackage: server.fetch,
     modelCaches: () => caches,
   };
   return { engine: new PerceptionEngine(deps), server, caches, backends };
 }
 
-const inside = ([x, y]: readonly number[], b: { x: number; y: number; width: number; height: number }, margin: number) =>
-  x >= b.x - margin * b.width && x <= b.x + (1 + margin) * b.width && y >= b.y - margin * b.height && y <= b.y + (1 + margin) * b.height;
+const inside = (
+  [x, y]: readonly number[],
+  b: { x: number; y: number; width: number; height: number },
+  margin: number,
+) =>
+  x >= b.x - margin * b.width &&
+  x <= b.x + (1 + margin) * b.width &&
+  y >= b.y - margin * b.height &&
+  y <= b.y + (1 + margin) * b.height;
 
 describe('PerceptionEngine with a Faceptor package', () => {
   it('loads the package from its URL (throttled progress, status) and analyses a photo with every requested task field', async () => {
@@ -104,7 +124,9 @@ describe('PerceptionEngine with a Faceptor package', () => {
     expect(f.landmarks!['300w'].points.every((p) => inside(p, f.box, 0.5))).toBe(true);
     const mask = f.parsing!.celebam;
     expect(mask.data).toHaveLength(mask.width * mask.height);
-    expect(inside([mask.region.x + mask.region.width / 2, mask.region.y + mask.region.height / 2], f.box, 0.25)).toBe(true);
+    expect(inside([mask.region.x + mask.region.width / 2, mask.region.y + mask.region.height / 2], f.box, 0.25)).toBe(
+      true,
+    );
 
     // no tasks asked → detection only, no model fields
     const plain = await engine.analyzePixels(photo);
@@ -121,9 +143,12 @@ describe('PerceptionEngine with a Faceptor package', () => {
     server.mounts.set('http://app.test/models/no-300w/', withoutAlign);
     await engine.init(INIT);
     await engine.loadModel({ kind: 'url', url: 'http://app.test/models/no-300w/' });
-    await expect(engine.analyzePixels(photo, { tasks: ['age_utkface', 'align_300w'] }))
-      .rejects.toThrow(/has no task align_300w \(it has: .*age_utkface/);
-    expect((await engine.analyzePixels(photo, { tasks: ['align_wflw'] })).faces[0].landmarks!.wflw.points).toHaveLength(98);
+    await expect(engine.analyzePixels(photo, { tasks: ['age_utkface', 'align_300w'] })).rejects.toThrow(
+      /has no task align_300w \(it has: .*age_utkface/,
+    );
+    expect((await engine.analyzePixels(photo, { tasks: ['align_wflw'] })).faces[0].landmarks!.wflw.points).toHaveLength(
+      98,
+    );
   });
 
   it('a refused package (corrupt, incomplete, foreign, newer format) names the problem and the previous model keeps working', async () => {
@@ -131,9 +156,25 @@ describe('PerceptionEngine with a Faceptor package', () => {
     const taskFile = manifest.heads[0].file;
     const refused: [string, string, RegExp][] = [
       ['corrupt', await variant((dir) => flipByte(join(dir, weights))), new RegExp(`${weights} is corrupt \\(sha256`)],
-      ['incomplete', await variant((dir) => rm(join(dir, taskFile))), new RegExp(`incomplete model package, ${taskFile} is missing`)],
-      ['foreign', await variant((_d, m) => { m.format = 'some-other-bundle'; }), /faceptor\.json is not a Faceptor model manifest/],
-      ['newer', await variant((_d, m) => { m.formatVersion = 99; }), /format version 99 is newer than this version understands/],
+      [
+        'incomplete',
+        await variant((dir) => rm(join(dir, taskFile))),
+        new RegExp(`incomplete model package, ${taskFile} is missing`),
+      ],
+      [
+        'foreign',
+        await variant((_d, m) => {
+          m.format = 'some-other-bundle';
+        }),
+        /faceptor\.json is not a Faceptor model manifest/,
+      ],
+      [
+        'newer',
+        await variant((_d, m) => {
+          m.formatVersion = 99;
+        }),
+        /format version 99 is newer than this version understands/,
+      ],
     ];
     const { engine, server } = rig();
     await engine.init(INIT);
@@ -141,7 +182,9 @@ describe('PerceptionEngine with a Faceptor package', () => {
     const before = await engine.analyzePixels(photo, { tasks: ['age_utkface'] });
     for (const [name, dir, message] of refused) {
       server.mounts.set(`http://app.test/models/${name}/`, dir);
-      await expect(engine.loadModel({ kind: 'url', url: `http://app.test/models/${name}/` }), name).rejects.toThrow(message);
+      await expect(engine.loadModel({ kind: 'url', url: `http://app.test/models/${name}/` }), name).rejects.toThrow(
+        message,
+      );
     }
     const after = await engine.analyzePixels(photo, { tasks: ['age_utkface'] });
     expect(after.model).toEqual(good.info);
@@ -187,7 +230,9 @@ describe('PerceptionEngine with a Faceptor package', () => {
     expect(switched.faces[0].age).toBeDefined();
 
     // a second package (same files, another label) replaces the first; the first one's sessions are released
-    const relabelled = await variant((_d, m) => { m.label = 'second package'; });
+    const relabelled = await variant((_d, m) => {
+      m.label = 'second package';
+    });
     server.mounts.set('http://app.test/models/second/', relabelled);
     const wasm = backends[1];
     const openBefore = wasm.opened;
@@ -244,26 +289,35 @@ describe('PerceptionEngine with a Faceptor package', () => {
     const k = 8;
     const big = { width: photo.width * k, height: photo.height * k, close: () => undefined };
     vi.stubGlobal('createImageBitmap', async () => big);
-    vi.stubGlobal('OffscreenCanvas', class {
-      constructor(public width: number, public height: number) {}
-      getContext() {
-        return {
-          fillStyle: '', fillRect: () => undefined, drawImage: () => undefined,
-          getImageData: (_x: number, _y: number, w: number, h: number) => {
-            const data = new Uint8ClampedArray(w * h * 4);
-            for (let j = 0; j < h; j++) {
-              const sy = Math.floor(((j + 0.5) * big.height) / h / k);
-              for (let i = 0; i < w; i++) {
-                const sx = Math.floor(((i + 0.5) * big.width) / w / k);
-                const from = (sy * photo.width + sx) * 4, to = (j * w + i) * 4;
-                for (let c = 0; c < 4; c++) data[to + c] = photo.data[from + c];
+    vi.stubGlobal(
+      'OffscreenCanvas',
+      class {
+        constructor(
+          public width: number,
+          public height: number,
+        ) {}
+        getContext() {
+          return {
+            fillStyle: '',
+            fillRect: () => undefined,
+            drawImage: () => undefined,
+            getImageData: (_x: number, _y: number, w: number, h: number) => {
+              const data = new Uint8ClampedArray(w * h * 4);
+              for (let j = 0; j < h; j++) {
+                const sy = Math.floor(((j + 0.5) * big.height) / h / k);
+                for (let i = 0; i < w; i++) {
+                  const sx = Math.floor(((i + 0.5) * big.width) / w / k);
+                  const from = (sy * photo.width + sx) * 4,
+                    to = (j * w + i) * 4;
+                  for (let c = 0; c < 4; c++) data[to + c] = photo.data[from + c];
+                }
               }
-            }
-            return { data };
-          },
-        };
-      }
-    });
+              return { data };
+            },
+          };
+        }
+      },
+    );
     try {
       const { engine } = rig();
       await engine.init(INIT);
@@ -298,9 +352,15 @@ describe('PerceptionEngine with a Faceptor package', () => {
     const close = vi.fn();
     // A VideoFrame as the worker sees one: RGBA via copyTo, capture timestamp in µs.
     const frame = {
-      displayWidth: photo.width, displayHeight: photo.height, codedWidth: photo.width, codedHeight: photo.height,
-      timestamp: 5_000_000, close,
-      copyTo: async (buffer: Uint8Array) => { buffer.set(photo.data); },
+      displayWidth: photo.width,
+      displayHeight: photo.height,
+      codedWidth: photo.width,
+      codedHeight: photo.height,
+      timestamp: 5_000_000,
+      close,
+      copyTo: async (buffer: Uint8Array) => {
+        buffer.set(photo.data);
+      },
     } as unknown as VideoFrame;
     try {
       const { engine } = rig();
@@ -308,7 +368,11 @@ describe('PerceptionEngine with a Faceptor package', () => {
       await engine.loadModel({ kind: 'url', url: GOOD });
       const r = await engine.analyzeFrame(frame, { tasks: ['age_utkface'] });
       expect(close).toHaveBeenCalledTimes(1);
-      expect(analyze.mock.calls[0][1]).toMatchObject({ timestampMs: 5000, model: 'front', sourceSize: { width: photo.width, height: photo.height } });
+      expect(analyze.mock.calls[0][1]).toMatchObject({
+        timestampMs: 5000,
+        model: 'front',
+        sourceSize: { width: photo.width, height: photo.height },
+      });
       expect(analyze.mock.calls[0][1].faceptor?.tasks).toEqual(['age_utkface']);
       expect(r.faces).toHaveLength(1);
       expect(typeof r.faces[0].trackId).toBe('number');

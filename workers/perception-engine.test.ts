@@ -30,7 +30,12 @@ function fakeBackend(provider: 'webgpu' | 'wasm', failRuns = false, wasmThreads 
     async createSession(model, options) {
       const session = await node.createSession(model, options);
       if (!failRuns) return session;
-      return { ...session, run: async () => { throw new Error('GPUDevice was lost'); } };
+      return {
+        ...session,
+        run: async () => {
+          throw new Error('GPUDevice was lost');
+        },
+      };
     },
   };
 }
@@ -57,7 +62,8 @@ describe('PerceptionEngine', () => {
   it('passes the ?threads= cap to the backend, keeps it on a fallback, and reports the threads the backend runs', async () => {
     const d = deps({
       createBackend: vi.fn(async ({ preference, wasmThreads }) =>
-        (preference === 'wasm' ? fakeBackend('wasm', false, wasmThreads ?? 2) : fakeBackend('webgpu', true, 3))),
+        preference === 'wasm' ? fakeBackend('wasm', false, wasmThreads ?? 2) : fakeBackend('webgpu', true, 3),
+      ),
     });
     const engine = new PerceptionEngine(d);
     const listener = vi.fn();
@@ -74,7 +80,9 @@ describe('PerceptionEngine', () => {
 
   it('falls back to WASM when a WebGPU run fails, tells the listener why, and still analyses the image', async () => {
     const d = deps({
-      createBackend: vi.fn(async ({ preference }) => (preference === 'wasm' ? fakeBackend('wasm') : fakeBackend('webgpu', true))),
+      createBackend: vi.fn(async ({ preference }) =>
+        preference === 'wasm' ? fakeBackend('wasm') : fakeBackend('webgpu', true),
+      ),
     });
     const engine = new PerceptionEngine(d);
     const listener = vi.fn();
@@ -100,9 +108,15 @@ describe('PerceptionEngine', () => {
   });
 
   it('reports the init failure (naming the model file) to analyses asked for afterwards', async () => {
-    const d = deps({ fetchModel: async (_base, file) => { throw new ModelFileError(file, 'is missing (HTTP 404)'); } });
+    const d = deps({
+      fetchModel: async (_base, file) => {
+        throw new ModelFileError(file, 'is missing (HTTP 404)');
+      },
+    });
     const engine = new PerceptionEngine(d);
-    await expect(engine.init(INIT)).rejects.toThrow(/face_detection_front_128\.onnx is missing \(HTTP 404\).*setup:models/);
+    await expect(engine.init(INIT)).rejects.toThrow(
+      /face_detection_front_128\.onnx is missing \(HTTP 404\).*setup:models/,
+    );
     const image = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 4) };
     await expect(engine.analyzePixels(image)).rejects.toThrow(/face_detection_front_128\.onnx is missing/);
   });
@@ -128,7 +142,14 @@ describe('PerceptionEngine', () => {
           ...backend,
           async createSession(model: Uint8Array) {
             const session = await backend.createSession(model);
-            return { ...session, run: session.run.bind(session), release: async () => { released++; await session.release(); } };
+            return {
+              ...session,
+              run: session.run.bind(session),
+              release: async () => {
+                released++;
+                await session.release();
+              },
+            };
           },
         };
       }),
@@ -146,7 +167,9 @@ describe('PerceptionEngine', () => {
     const d = deps({
       createBackend: vi.fn(async ({ preference }) => ({
         ...fakeBackend(preference === 'wasm' ? 'wasm' : 'webgpu'),
-        onDeviceLost: (l: (reason: string) => void) => { lost.push(l); },
+        onDeviceLost: (l: (reason: string) => void) => {
+          lost.push(l);
+        },
       })),
     });
     const engine = new PerceptionEngine(d);
@@ -168,21 +191,30 @@ describe('PerceptionEngine', () => {
 
 /** Issue 9, items 10 and 18: the worker's decode path applies the CLI's header-first size rule and alpha rule. */
 describe('PerceptionEngine.analyzeImage: size from the header, alpha on black', () => {
-
   /** A canvas stand-in that records the 2D calls and reads back `pixels` (RGBA as the file stored them). */
   function stubCanvas(pixels: Uint8Array, calls: string[]) {
-    vi.stubGlobal('OffscreenCanvas', class {
-      constructor(public width: number, public height: number) {}
-      getContext() {
-        const ctx = {
-          fillStyle: '',
-          fillRect: () => { calls.push(`fillRect ${ctx.fillStyle}`); },
-          drawImage: () => { calls.push('drawImage'); },
-          getImageData: () => ({ data: new Uint8ClampedArray(pixels) }),
-        };
-        return ctx;
-      }
-    });
+    vi.stubGlobal(
+      'OffscreenCanvas',
+      class {
+        constructor(
+          public width: number,
+          public height: number,
+        ) {}
+        getContext() {
+          const ctx = {
+            fillStyle: '',
+            fillRect: () => {
+              calls.push(`fillRect ${ctx.fillStyle}`);
+            },
+            drawImage: () => {
+              calls.push('drawImage');
+            },
+            getImageData: () => ({ data: new Uint8ClampedArray(pixels) }),
+          };
+          return ctx;
+        }
+      },
+    );
   }
 
   it('a PNG declaring 20000×20000 is refused from its header, with the CLI’s message, before any decode', async () => {
@@ -192,8 +224,12 @@ describe('PerceptionEngine.analyzeImage: size from the header, alpha on black', 
       const engine = new PerceptionEngine(deps());
       await engine.init(INIT);
       const file = new File([pngHeader(20000, 20000)], 'bomb.png', { type: 'image/png' });
-      await expect(engine.analyzeImage(file)).rejects.toThrow('"bomb.png": image is 20000×20000 (400 megapixels), larger than the 200 megapixels');
-      await expect(engine.analyzeImage(new File([pngHeader(0, 100)], 'w0.png'))).rejects.toThrow('"w0.png": the image declares no pixels (0×100)');
+      await expect(engine.analyzeImage(file)).rejects.toThrow(
+        '"bomb.png": image is 20000×20000 (400 megapixels), larger than the 200 megapixels',
+      );
+      await expect(engine.analyzeImage(new File([pngHeader(0, 100)], 'w0.png'))).rejects.toThrow(
+        '"w0.png": the image declares no pixels (0×100)',
+      );
       expect(decode).not.toHaveBeenCalled();
     } finally {
       vi.unstubAllGlobals();
@@ -203,7 +239,11 @@ describe('PerceptionEngine.analyzeImage: size from the header, alpha on black', 
   it('a fully transparent image has no face, like the CLI: drawn on black, then the shared alpha rule', async () => {
     const photo = await loadImageFile(join(FACES, 'astronaut.png'));
     const transparent = Uint8Array.from(photo.data, (v, i) => (i % 4 === 3 ? 0 : v));
-    vi.stubGlobal('createImageBitmap', async () => ({ width: photo.width, height: photo.height, close: () => undefined }));
+    vi.stubGlobal('createImageBitmap', async () => ({
+      width: photo.width,
+      height: photo.height,
+      close: () => undefined,
+    }));
     try {
       const engine = new PerceptionEngine(deps());
       await engine.init(INIT);

@@ -22,8 +22,16 @@ import { throttleProgress } from './progress-throttle.ts';
 import { CodedError } from '../src/core/errors.ts';
 import { storedPackageSource } from './stored-package-source.ts';
 import type {
-  AnalysisOptions, EngineInit, EngineListener, EngineStatus, ImageAnalysis, ModelCacheInfo, ModelLoadProgress,
-  ModelSource, ModelStatus, PerceptionApi,
+  AnalysisOptions,
+  EngineInit,
+  EngineListener,
+  EngineStatus,
+  ImageAnalysis,
+  ModelCacheInfo,
+  ModelLoadProgress,
+  ModelSource,
+  ModelStatus,
+  PerceptionApi,
 } from './perception-api.ts';
 
 /** Enough of a file to find its declared size (a JPEG's frame header follows at most a few 64 KiB metadata segments). */
@@ -48,7 +56,11 @@ const now = () => performance.now();
 /** What the engine needs from its host; injected so the fallback logic is tested in Node with onnxruntime-node. */
 export interface EngineDeps {
   fetchModel(baseUrl: string, file: string): Promise<Uint8Array>;
-  createBackend(options: { preference: EngineInit['preference']; probeModel: Uint8Array; wasmThreads?: number | null }): Promise<OrtWebBackend>;
+  createBackend(options: {
+    preference: EngineInit['preference'];
+    probeModel: Uint8Array;
+    wasmThreads?: number | null;
+  }): Promise<OrtWebBackend>;
   /** fetch for model packages (default: the global fetch). */
   readonly fetchPackage?: FetchLike;
   /** The Cache API for model packages (default: the browser's `caches`; null: no caching). */
@@ -134,7 +146,10 @@ export class PerceptionEngine implements PerceptionApi {
     const bytes = w * h * 4;
     const owned = !this.frameBufferBusy;
     const buffer = owned && this.frameBuffer?.byteLength === bytes ? this.frameBuffer : new Uint8Array(bytes);
-    if (owned) { this.frameBuffer = buffer; this.frameBufferBusy = true; }
+    if (owned) {
+      this.frameBuffer = buffer;
+      this.frameBufferBusy = true;
+    }
     try {
       await frame.copyTo(buffer, { format: 'RGBA', colorSpace: 'srgb' } as VideoFrameCopyToOptions);
       return { image: { width: w, height: h, data: buffer }, scale: 1 };
@@ -152,7 +167,9 @@ export class PerceptionEngine implements PerceptionApi {
       try {
         checkImageSize(width, height);
       } catch (err) {
-        throw new CodedError('image-file', `${name}: ${(err as Error).message}`, { file: (file as File).name || undefined });
+        throw new CodedError('image-file', `${name}: ${(err as Error).message}`, {
+          file: (file as File).name || undefined,
+        });
       }
     };
     // The declared size is read from the header BEFORE decoding (the same rule and message as the CLI): a 1 MB PNG
@@ -165,14 +182,24 @@ export class PerceptionEngine implements PerceptionApi {
       // EXIF rotation applied, as the <img> on the card shows it (CSS image-orientation defaults to from-image).
       bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
     } catch {
-      throw new CodedError('image-file', `${name} is not an image this browser can decode (type: ${file.type || 'unknown'}, ${file.size} bytes)`, { file: (file as File).name || undefined });
+      throw new CodedError(
+        'image-file',
+        `${name} is not an image this browser can decode (type: ${file.type || 'unknown'}, ${file.size} bytes)`,
+        { file: (file as File).name || undefined },
+      );
     }
     try {
       sizeRule(bitmap.width, bitmap.height);
       const { image } = this.toRgba(bitmap);
       // The one alpha rule of the app and the CLI (toRgba drew on black already; this makes the rule explicit).
       compositeOnBlack(image.data);
-      return await this.analyze(image, { width: bitmap.width, height: bitmap.height }, { model: 'auto', ...options }, now() - t0, null);
+      return await this.analyze(
+        image,
+        { width: bitmap.width, height: bitmap.height },
+        { model: 'auto', ...options },
+        now() - t0,
+        null,
+      );
     } finally {
       bitmap.close();
     }
@@ -181,7 +208,8 @@ export class PerceptionEngine implements PerceptionApi {
   /** Raw RGBA pixels (already in memory): no decode, no downscale beyond the analysis cap. */
   async analyzePixels(image: RgbaImage, options: AnalysisOptions = {}): Promise<ImageAnalysis> {
     const size = fitWithin(image.width, image.height);
-    if (size.scale !== 1) throw new Error(`analyzePixels takes images up to ${MAX_ANALYSIS_SIDE} px on the long side; downscale first`);
+    if (size.scale !== 1)
+      throw new Error(`analyzePixels takes images up to ${MAX_ANALYSIS_SIDE} px on the long side; downscale first`);
     return this.analyze(image, { width: image.width, height: image.height }, { model: 'auto', ...options }, 0, null);
   }
 
@@ -189,8 +217,14 @@ export class PerceptionEngine implements PerceptionApi {
    * One analysis through the shared pipeline: `image` is what the detector sees (maybe a downscaled copy), results
    * come back in `source` pixels. `timestampMs` set = a video frame (tracked), null = a still image.
    */
-  private async analyze(image: RgbaImage, source: { width: number; height: number }, options: AnalysisOptions,
-    decodeMs: number, timestampMs: number | null, retried = false): Promise<ImageAnalysis> {
+  private async analyze(
+    image: RgbaImage,
+    source: { width: number; height: number },
+    options: AnalysisOptions,
+    decodeMs: number,
+    timestampMs: number | null,
+    retried = false,
+  ): Promise<ImageAnalysis> {
     const loading = this.loading;
     if (!loading) throw this.initError ?? new Error('the engine is not initialised (call init first)');
     const loaded = await loading;
@@ -200,9 +234,18 @@ export class PerceptionEngine implements PerceptionApi {
     const model = options.model === 'back' && !loaded.status.detectorModels.includes('back') ? 'front' : options.model;
     const run = (faceptorModel?: FaceptorModel): Promise<PipelineAnalysis> => {
       const request: AnalyzeOptions = {
-        model, minScore: options.minScore, maxFaces: options.maxFaces, decodeMs, sourceSize: source,
+        model,
+        minScore: options.minScore,
+        maxFaces: options.maxFaces,
+        decodeMs,
+        sourceSize: source,
         ...(faceptorModel && {
-          faceptor: { model: faceptorModel, tasks, denseCrops: options.denseCrops, layerAttention: options.layerAttention },
+          faceptor: {
+            model: faceptorModel,
+            tasks,
+            denseCrops: options.denseCrops,
+            layerAttention: options.layerAttention,
+          },
         }),
       };
       return timestampMs === null
@@ -215,7 +258,8 @@ export class PerceptionEngine implements PerceptionApi {
     } catch (err) {
       if (retried) throw err;
       // The engine was replaced while this ran (setting changed, or another call already fell back): use the new one.
-      if (this.loading !== loading && this.loading) return this.analyze(image, source, options, decodeMs, timestampMs, true);
+      if (this.loading !== loading && this.loading)
+        return this.analyze(image, source, options, decodeMs, timestampMs, true);
       // A WebGPU run that fails (device lost, driver reset) falls back to WASM once; WASM errors are real errors.
       if (loaded.status.provider !== 'webgpu') throw err;
       await this.fallBackToWasm(`WebGPU failed while running (${err instanceof Error ? err.message : String(err)})`);
@@ -250,26 +294,39 @@ export class PerceptionEngine implements PerceptionApi {
 
   /** Re-binds eagerly once a new backend is up, so the old EP's sessions (GPU memory) go right away. */
   private rebindWhenLoaded(loading: Promise<Loaded>): void {
-    loading.then((loaded) => { if (this.loading === loading) this.modelFor(loaded); }, () => undefined);
+    loading.then(
+      (loaded) => {
+        if (this.loading === loading) this.modelFor(loaded);
+      },
+      () => undefined,
+    );
   }
 
   loadModel(source: ModelSource, onProgress?: (progress: ModelLoadProgress) => void): Promise<ModelStatus> {
     return this.serialised(() => this.loadModelNow(source, onProgress));
   }
 
-  private async loadModelNow(source: ModelSource, onProgress?: (progress: ModelLoadProgress) => void): Promise<ModelStatus> {
+  private async loadModelNow(
+    source: ModelSource,
+    onProgress?: (progress: ModelLoadProgress) => void,
+  ): Promise<ModelStatus> {
     const loaded = await this.ready();
-    const packageSource = source.kind === 'url'
-      ? urlPackageSource(source.url, { fetch: this.deps.fetchPackage, caches: this.deps.modelCaches?.() ?? null })
-      : source.kind === 'stored' ? storedPackageSource(source.id)
-        : filesPackageSource(source.files, source.name, source.paths);
+    const packageSource =
+      source.kind === 'url'
+        ? urlPackageSource(source.url, { fetch: this.deps.fetchPackage, caches: this.deps.modelCaches?.() ?? null })
+        : source.kind === 'stored'
+          ? storedPackageSource(source.id)
+          : filesPackageSource(source.files, source.name, source.paths);
     // Verified into a NEW model: a refused package (ModelPackageError, message names the problem) changes nothing.
     const model = await loadModelPackage(packageSource, loaded.backend, onProgress && throttleProgress(onProgress));
     const status: ModelStatus = {
       info: model.info,
-      origin: source.kind === 'url' ? source.url
-        : source.kind === 'stored' ? `exported in this browser from ${source.sourceFile}, sha256 ${source.sourceSha256.slice(0, 12)}…`
-          : `dropped folder ${source.name}`,
+      origin:
+        source.kind === 'url'
+          ? source.url
+          : source.kind === 'stored'
+            ? `exported in this browser from ${source.sourceFile}, sha256 ${source.sourceSha256.slice(0, 12)}…`
+            : `dropped folder ${source.name}`,
       hasLayerAttention: model.hasLayerAttentionWeights,
       bytes: model.manifest.files.reduce((sum, f) => sum + f.size, 0),
     };
@@ -344,9 +401,16 @@ export class PerceptionEngine implements PerceptionApi {
     });
     let backend: OrtWebBackend;
     try {
-      backend = await this.deps.createBackend({ preference: options.preference, probeModel: front, wasmThreads: options.wasmThreads });
+      backend = await this.deps.createBackend({
+        preference: options.preference,
+        probeModel: front,
+        wasmThreads: options.wasmThreads,
+      });
     } catch (err) {
-      throw new ModelFileError(DETECTOR_FILES.front, `could not be loaded (${err instanceof Error ? err.message : String(err)})`);
+      throw new ModelFileError(
+        DETECTOR_FILES.front,
+        `could not be loaded (${err instanceof Error ? err.message : String(err)})`,
+      );
     }
     let detector: FaceDetector;
     try {
@@ -366,14 +430,19 @@ export class PerceptionEngine implements PerceptionApi {
       warnings,
     };
     if (backend.provider === 'webgpu') {
-      backend.onDeviceLost((reason) => { void this.onDeviceLost(backend, reason); });
+      backend.onDeviceLost((reason) => {
+        void this.onDeviceLost(backend, reason);
+      });
     }
     return { backend, detector, video: new VideoAnalyzer(detector, backend.provider), status };
   }
 
   /** Copies a bitmap into RGBA pixels, downscaling very large images (see frame-size.ts). */
   private toRgba(bitmap: ImageBitmap | VideoFrame): { image: RgbaImage; scale: number } {
-    const size = 'displayWidth' in bitmap ? fitWithin(bitmap.displayWidth, bitmap.displayHeight) : fitWithin(bitmap.width, bitmap.height);
+    const size =
+      'displayWidth' in bitmap
+        ? fitWithin(bitmap.displayWidth, bitmap.displayHeight)
+        : fitWithin(bitmap.width, bitmap.height);
     if (!this.canvas) this.canvas = new OffscreenCanvas(size.width, size.height);
     const canvas = this.canvas;
     if (canvas.width !== size.width || canvas.height !== size.height) {
@@ -394,13 +463,18 @@ export class PerceptionEngine implements PerceptionApi {
 
 /** Releases a replaced model's sessions once the analyses using it are done. */
 function retireModel(lease: Lease<FaceptorModel>): void {
-  void lease.idle().then(() => lease.value.release()).catch(() => undefined);
+  void lease
+    .idle()
+    .then(() => lease.value.release())
+    .catch(() => undefined);
 }
 
 /** The UI resolves heads against the model it was told about; a task this package lacks is a caller error, said plainly. */
 function checkTasks(model: FaceptorModel, tasks: readonly TaskName[]): void {
   const missing = tasks.filter((t) => !model.tasks.includes(t));
   if (missing.length > 0) {
-    throw new Error(`the loaded model (${model.info.label}) has no task ${missing.join(', ')} (it has: ${model.tasks.join(', ')})`);
+    throw new Error(
+      `the loaded model (${model.info.label}) has no task ${missing.join(', ')} (it has: ${model.tasks.join(', ')})`,
+    );
   }
 }

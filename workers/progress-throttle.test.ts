@@ -2,15 +2,27 @@ import { describe, expect, it } from 'vitest';
 import type { ModelLoadProgress } from './perception-api.ts';
 import { throttleProgress } from './progress-throttle.ts';
 
-const p = (loaded: number, total = 1000): ModelLoadProgress => ({ loaded, total, file: 'weights.bin', fromCache: false });
+const p = (loaded: number, total = 1000): ModelLoadProgress => ({
+  loaded,
+  total,
+  file: 'weights.bin',
+  fromCache: false,
+});
 
 describe('throttleProgress', () => {
   it('passes the first call, then at most one per 100 ms, and always the final one', () => {
     let t = 0;
     const seen: number[] = [];
-    const report = throttleProgress((x) => seen.push(x.loaded), 100, () => t);
+    const report = throttleProgress(
+      (x) => seen.push(x.loaded),
+      100,
+      () => t,
+    );
     // 64 KB-style chunks every 10 ms: 1 … 999 over 1 s
-    for (let loaded = 10; loaded < 1000; loaded += 10) { report(p(loaded)); t += 10; }
+    for (let loaded = 10; loaded < 1000; loaded += 10) {
+      report(p(loaded));
+      t += 10;
+    }
     report(p(1000));
     report(p(1000)); // a repeated end is not sent twice
     expect(seen[0]).toBe(10);
@@ -22,7 +34,11 @@ describe('throttleProgress', () => {
 
   it('always passes a phase change: "verifying" shows while the sha256 of a read file is computed', () => {
     const seen: string[] = [];
-    const report = throttleProgress((x) => seen.push(`${x.loaded}:${x.phase}`), 100, () => 0); // no time passes
+    const report = throttleProgress(
+      (x) => seen.push(`${x.loaded}:${x.phase}`),
+      100,
+      () => 0,
+    ); // no time passes
     report({ ...p(500), phase: 'reading' });
     report({ ...p(600), phase: 'reading' }); // throttled
     report({ ...p(1000), phase: 'verifying' });

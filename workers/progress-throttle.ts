@@ -5,8 +5,11 @@
  */
 import type { ModelLoadProgress } from './perception-api.ts';
 
-export function throttleProgress(emit: (p: ModelLoadProgress) => void, minMs = 100,
-  now: () => number = () => performance.now()): (p: ModelLoadProgress) => void {
+export function throttleProgress(
+  emit: (p: ModelLoadProgress) => void,
+  minMs = 100,
+  now: () => number = () => performance.now(),
+): (p: ModelLoadProgress) => void {
   let last = -Infinity;
   let lastLoaded = -1;
   let lastPhase: ModelLoadProgress['phase'];
@@ -14,7 +17,9 @@ export function throttleProgress(emit: (p: ModelLoadProgress) => void, minMs = 1
     const t = now();
     // a new phase (reading → verifying) is always passed on: it is what the user waits for next
     if (p.phase !== lastPhase) {
-      last = t; lastLoaded = p.loaded; lastPhase = p.phase;
+      last = t;
+      lastLoaded = p.loaded;
+      lastPhase = p.phase;
       emit(p);
       return;
     }

@@ -17,7 +17,8 @@ export function storedPackageSource(id: string, root?: () => Promise<DirHandleLi
     try {
       return await (await (await folder()).getFileHandle(path)).getFile();
     } catch (e) {
-      if ((e as Error).name === 'NotFoundError' || (e as Error).name === 'TypeError') throw new PackageFileMissing(path);
+      if ((e as Error).name === 'NotFoundError' || (e as Error).name === 'TypeError')
+        throw new PackageFileMissing(path);
       throw e;
     }
   };

@@ -14,7 +14,15 @@ import { makeFakeCamera, tempDir } from '../support/fixtures.ts';
 import { FACES } from '../support/paths.ts';
 import { startPreview } from '../support/preview.ts';
 
-interface FrameTimings { decodeMs: number; preprocessMs: number; runMs: number; postprocessMs: number; totalMs: number; grabMs: number; roundTripMs: number }
+interface FrameTimings {
+  decodeMs: number;
+  preprocessMs: number;
+  runMs: number;
+  postprocessMs: number;
+  totalMs: number;
+  grabMs: number;
+  roundTripMs: number;
+}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -30,7 +38,8 @@ function arg(name: string, fallback: string): string {
 async function main(): Promise<void> {
   const frames = Number(arg('frames', '100'));
   const ep = arg('ep', 'wasm');
-  if (!(frames > 0) || !['wasm', 'webgpu'].includes(ep)) throw new Error('usage: bench:browser [-- --frames N] [--ep wasm|webgpu]');
+  if (!(frames > 0) || !['wasm', 'webgpu'].includes(ep))
+    throw new Error('usage: bench:browser [-- --frames N] [--ep wasm|webgpu]');
   const warmup = 10;
   const server = await startPreview();
   const tmp = tempDir('faceptor-bench-');
@@ -44,17 +53,28 @@ async function main(): Promise<void> {
         const engine = await waitForEngine(page);
         if (engine.error) throw new Error(engine.error);
         await page.click('[data-testid="camera-start"]');
-        await page.waitForFunction((n) => {
-          const s = (window as unknown as { __faceptor: { state(): { live: { framesAnalysed: number } } } }).__faceptor.state();
-          return s.live.framesAnalysed >= n;
-        }, Math.min(frames + warmup, 120), { timeout: 600_000, polling: 200 });
-        const state = await hookState(page) as unknown as { live: { recentTimings: FrameTimings[] }; engine: { status: { provider: string } } };
+        await page.waitForFunction(
+          (n) => {
+            const s = (
+              window as unknown as { __faceptor: { state(): { live: { framesAnalysed: number } } } }
+            ).__faceptor.state();
+            return s.live.framesAnalysed >= n;
+          },
+          Math.min(frames + warmup, 120),
+          { timeout: 600_000, polling: 200 },
+        );
+        const state = (await hookState(page)) as unknown as {
+          live: { recentTimings: FrameTimings[] };
+          engine: { status: { provider: string } };
+        };
         const t = state.live.recentTimings.slice(warmup);
         const run = median(t.map((x) => x.runMs));
         const frame = median(t.map((x) => x.roundTripMs));
         const other = median(t.map((x) => x.roundTripMs - x.runMs));
         rows.push({
-          photo, ep: state.engine.status.provider, frames: t.length,
+          photo,
+          ep: state.engine.status.provider,
+          frames: t.length,
           'session.run ms': run.toFixed(2),
           'everything else ms': other.toFixed(2),
           'frame (round trip) ms': frame.toFixed(2),

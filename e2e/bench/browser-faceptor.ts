@@ -20,10 +20,25 @@ import { startPreview } from '../support/preview.ts';
 export type BenchRow = { readonly case: string } & Record<string, string | number>;
 
 interface Timings {
-  decodeMs: number; preprocessMs: number; runMs: number; postprocessMs: number; totalMs: number;
-  faceptor?: { alignMs: number; encoder112Ms: number; encoder512Ms: number; taskMs: Record<string, number>; decodeMs: number; runMs: number };
+  decodeMs: number;
+  preprocessMs: number;
+  runMs: number;
+  postprocessMs: number;
+  totalMs: number;
+  faceptor?: {
+    alignMs: number;
+    encoder112Ms: number;
+    encoder512Ms: number;
+    taskMs: Record<string, number>;
+    decodeMs: number;
+    runMs: number;
+  };
 }
-interface Runs { encoder112: number; encoder512: number; tasks: Record<string, number> }
+interface Runs {
+  encoder112: number;
+  encoder512: number;
+  tasks: Record<string, number>;
+}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -43,7 +58,12 @@ const CASES: { name: string; off: TaskType[] }[] = [
  * `cases`: the task selections by name (default all of CASES).
  */
 export async function browserFaceptorBench(options: {
-  iterations: number; warmup: number; modelDir?: string; photo?: string; threads?: readonly (number | null)[]; cases?: readonly string[];
+  iterations: number;
+  warmup: number;
+  modelDir?: string;
+  photo?: string;
+  threads?: readonly (number | null)[];
+  cases?: readonly string[];
 }): Promise<BenchRow[]> {
   const photo = options.photo ?? 'grace_hopper.jpg';
   const base64 = readFileSync(join(FACES, photo)).toString('base64');
@@ -54,20 +74,35 @@ export async function browserFaceptorBench(options: {
   const server = await startPreview();
   const rows: BenchRow[] = [];
   try {
-    const plan = CASES.filter((c) => !options.cases || options.cases.includes(c.name))
-      .flatMap((c) => (options.threads ?? [null]).map((threads) => ({ ...c, threads })));
+    const plan = CASES.filter((c) => !options.cases || options.cases.includes(c.name)).flatMap((c) =>
+      (options.threads ?? [null]).map((threads) => ({ ...c, threads })),
+    );
     for (const c of plan) {
       const browser = await launch();
       try {
         const context = await browser.newContext();
         const threadsQuery = c.threads === null ? '' : `&threads=${c.threads}`;
-        const { page } = await openPage(context, `${server.url}?ep=wasm${threadsQuery}&model=${encodeURIComponent(`${server.url}models/bench-package/`)}`);
+        const { page } = await openPage(
+          context,
+          `${server.url}?ep=wasm${threadsQuery}&model=${encodeURIComponent(`${server.url}models/bench-package/`)}`,
+        );
         const engine = await waitForEngine(page);
         if (engine.error) throw new Error(engine.error);
         const wasmThreads = (engine.status as { wasmThreads?: number } | null)?.wasmThreads ?? 1;
         await page.waitForSelector('[data-testid="model-notice"][data-state="loaded"]', { timeout: 300_000 });
         for (const type of c.off) await page.uncheck(`[data-testid="task-toggle"][data-type="${type}"]`);
-        const m: Record<string, number[]> = { fileDecode: [], detect: [], align: [], enc112: [], enc512: [], tasks: [], decode: [], draw: [], frame: [], other: [] };
+        const m: Record<string, number[]> = {
+          fileDecode: [],
+          detect: [],
+          align: [],
+          enc112: [],
+          enc512: [],
+          tasks: [],
+          decode: [],
+          draw: [],
+          frame: [],
+          other: [],
+        };
         let runs: Runs | null = null;
         let provider = '';
         for (let i = 0; i < options.iterations + options.warmup; i++) {
@@ -76,29 +111,45 @@ export async function browserFaceptorBench(options: {
           const card = `[data-testid="gallery-item"][data-name="${name}"]`;
           await page.waitForSelector(`${card}[data-state="done"] canvas[data-draw-ms]`, { timeout: 600_000 });
           const drawMs = Number(await page.getAttribute(`${card} canvas`, 'data-draw-ms'));
-          const state = await hookState(page) as unknown as { gallery: { name: string; analysis: { timings: Timings; runs: Runs | null; provider: string } }[] };
+          const state = (await hookState(page)) as unknown as {
+            gallery: { name: string; analysis: { timings: Timings; runs: Runs | null; provider: string } }[];
+          };
           const a = state.gallery.find((g) => g.name === name)!.analysis;
           await page.click(`${card} button.link`); // Remove: keeps the page's memory flat over many drops
           if (i < options.warmup) continue; // first analyses open the sessions and allocate
-          const t = a.timings, f = t.faceptor;
+          const t = a.timings,
+            f = t.faceptor;
           if (!f) throw new Error('no Faceptor timings: the model did not run');
           const frame = t.totalMs - t.decodeMs + drawMs;
           m.fileDecode.push(t.decodeMs);
           m.detect.push(t.preprocessMs + t.runMs + t.postprocessMs);
-          m.align.push(f.alignMs); m.enc112.push(f.encoder112Ms); m.enc512.push(f.encoder512Ms);
+          m.align.push(f.alignMs);
+          m.enc112.push(f.encoder112Ms);
+          m.enc512.push(f.encoder512Ms);
           m.tasks.push(Object.values(f.taskMs).reduce((x, y) => x + y, 0));
-          m.decode.push(f.decodeMs); m.draw.push(drawMs); m.frame.push(frame);
+          m.decode.push(f.decodeMs);
+          m.draw.push(drawMs);
+          m.frame.push(frame);
           m.other.push((100 * (frame - t.runMs - f.runMs)) / frame);
           runs = a.runs;
           provider = a.provider;
         }
         const taskRuns = runs ? Object.values(runs.tasks).reduce((x, y) => x + y, 0) : 0;
         rows.push({
-          case: `${provider} ${c.name}`, 'wasm threads': wasmThreads,
-          'detect ms': median(m.detect), 'align ms': median(m.align), 'enc112 ms': median(m.enc112), 'enc512 ms': median(m.enc512),
-          'task graphs ms': median(m.tasks), 'decode ms': median(m.decode), 'draw ms': median(m.draw), 'frame ms': median(m.frame),
+          case: `${provider} ${c.name}`,
+          'wasm threads': wasmThreads,
+          'detect ms': median(m.detect),
+          'align ms': median(m.align),
+          'enc112 ms': median(m.enc112),
+          'enc512 ms': median(m.enc512),
+          'task graphs ms': median(m.tasks),
+          'decode ms': median(m.decode),
+          'draw ms': median(m.draw),
+          'frame ms': median(m.frame),
           'not session.run %': median(m.other),
-          'enc112 runs': runs?.encoder112 ?? 0, 'enc512 runs': runs?.encoder512 ?? 0, 'task runs': taskRuns,
+          'enc112 runs': runs?.encoder112 ?? 0,
+          'enc512 runs': runs?.encoder512 ?? 0,
+          'task runs': taskRuns,
           'file decode ms': median(m.fileDecode),
         });
       } finally {

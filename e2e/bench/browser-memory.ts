@@ -26,19 +26,32 @@ function arg(name: string, fallback: string): string {
 
 /** RSS in MiB by process kind, summed over the process tree below `root`. */
 function sample(root: number): Record<Kind, number> {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' }).trim().split('\n').map((l) => {
-    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(l)!;
-    return { pid: Number(m[1]), ppid: Number(m[2]), rssKiB: Number(m[3]), args: m[4] };
-  });
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(l)!;
+      return { pid: Number(m[1]), ppid: Number(m[2]), rssKiB: Number(m[3]), args: m[4] };
+    });
   const inTree = new Set([root]);
   for (let grew = true; grew;) {
     grew = false;
-    for (const r of rows) if (!inTree.has(r.pid) && inTree.has(r.ppid)) { inTree.add(r.pid); grew = true; }
+    for (const r of rows)
+      if (!inTree.has(r.pid) && inTree.has(r.ppid)) {
+        inTree.add(r.pid);
+        grew = true;
+      }
   }
   const out: Record<Kind, number> = { renderer: 0, gpu: 0, browser: 0, other: 0 };
   for (const r of rows) {
     if (!inTree.has(r.pid)) continue;
-    const kind: Kind = r.args.includes('--type=renderer') ? 'renderer' : r.args.includes('--type=gpu-process') ? 'gpu' : r.pid === root ? 'browser' : 'other';
+    const kind: Kind = r.args.includes('--type=renderer')
+      ? 'renderer'
+      : r.args.includes('--type=gpu-process')
+        ? 'gpu'
+        : r.pid === root
+          ? 'browser'
+          : 'other';
     out[kind] += r.rssKiB / 1024;
   }
   return out;
@@ -47,14 +60,19 @@ function sample(root: number): Record<Kind, number> {
 /** The browser process playwright started: the newest chromium with a remote-debugging pipe whose parent is us. */
 function browserPid(): number {
   const out = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' });
-  const mine = out.trim().split('\n').map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!).filter((m) => m[3].includes('--remote-debugging-pipe') && Number(m[2]) === process.pid);
+  const mine = out
+    .trim()
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!)
+    .filter((m) => m[3].includes('--remote-debugging-pipe') && Number(m[2]) === process.pid);
   if (mine.length !== 1) throw new Error(`expected one browser process of ours, found ${mine.length}`);
   return Number(mine[0][1]);
 }
 
 async function main(): Promise<void> {
   const modelDir = arg('model', '');
-  if (!modelDir) throw new Error('usage: browser-memory.ts --model <package dir> [--ep wasm|webgpu] [--threads N] [--seconds 60]');
+  if (!modelDir)
+    throw new Error('usage: browser-memory.ts --model <package dir> [--ep wasm|webgpu] [--threads N] [--seconds 60]');
   const ep = arg('ep', 'wasm');
   const threads = arg('threads', '');
   const seconds = Number(arg('seconds', '60'));
@@ -89,13 +107,26 @@ async function main(): Promise<void> {
     await page.waitForTimeout(seconds * 1000);
     take();
     const end = sample(root);
-    const live = await page.evaluate(() => (window as unknown as { __faceptor: { state(): { live: { framesAnalysed: number; error: string | null } } } }).__faceptor.state().live);
+    const live = await page.evaluate(
+      () =>
+        (
+          window as unknown as { __faceptor: { state(): { live: { framesAnalysed: number; error: string | null } } } }
+        ).__faceptor.state().live,
+    );
     const status = engine.status as { provider: string; wasmThreads?: number } | null;
-    console.log(`package ${modelDir}; ${status?.provider} ${status?.wasmThreads ?? '?'} thread(s); model loaded in ${loadedS.toFixed(1)} s; ${live.framesAnalysed} frames in ${seconds} s${live.error ? `; camera error: ${live.error}` : ''}${problems.length ? `; page problems: ${problems.join(' | ')}` : ''}`);
+    console.log(
+      `package ${modelDir}; ${status?.provider} ${status?.wasmThreads ?? '?'} thread(s); model loaded in ${loadedS.toFixed(1)} s; ${live.framesAnalysed} frames in ${seconds} s${live.error ? `; camera error: ${live.error}` : ''}${problems.length ? `; page problems: ${problems.join(' | ')}` : ''}`,
+    );
     const f = (x: number) => `${x.toFixed(0)} MiB`;
-    console.log(`peak RSS after load : renderer ${f(afterLoad.renderer)}, GPU ${f(afterLoad.gpu)}, browser ${f(afterLoad.browser)}, other ${f(afterLoad.other)}, all ${f(afterLoad.all)}`);
-    console.log(`peak RSS after live : renderer ${f(peak.renderer)}, GPU ${f(peak.gpu)}, browser ${f(peak.browser)}, other ${f(peak.other)}, all ${f(peak.all)}`);
-    console.log(`RSS at the end      : renderer ${f(end.renderer)}, GPU ${f(end.gpu)}, browser ${f(end.browser)}, other ${f(end.other)}, all ${f(end.renderer + end.gpu + end.browser + end.other)}`);
+    console.log(
+      `peak RSS after load : renderer ${f(afterLoad.renderer)}, GPU ${f(afterLoad.gpu)}, browser ${f(afterLoad.browser)}, other ${f(afterLoad.other)}, all ${f(afterLoad.all)}`,
+    );
+    console.log(
+      `peak RSS after live : renderer ${f(peak.renderer)}, GPU ${f(peak.gpu)}, browser ${f(peak.browser)}, other ${f(peak.other)}, all ${f(peak.all)}`,
+    );
+    console.log(
+      `RSS at the end      : renderer ${f(end.renderer)}, GPU ${f(end.gpu)}, browser ${f(end.browser)}, other ${f(end.other)}, all ${f(end.renderer + end.gpu + end.browser + end.other)}`,
+    );
   } finally {
     if (timer) clearInterval(timer);
     await browser.close();

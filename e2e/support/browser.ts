@@ -7,8 +7,13 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { CHROMIUM } from './paths.ts';
 
 const BASE_ARGS = [
-  '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--no-first-run', '--disable-quic', '--disable-dev-shm-usage',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-dev-shm-usage',
 ];
 
 export interface LaunchOptions {
@@ -21,7 +26,11 @@ export async function launch(options: LaunchOptions = {}): Promise<Browser> {
   const args = [...BASE_ARGS];
   if (options.webgpu) args.push('--enable-unsafe-webgpu');
   if (options.fakeCameraY4m) {
-    args.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${options.fakeCameraY4m}`);
+    args.push(
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${options.fakeCameraY4m}`,
+    );
   }
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
@@ -37,13 +46,26 @@ export async function openPage(context: BrowserContext, url: string): Promise<{ 
 }
 
 export interface HookState {
-  engine: { phase: string; status: { provider: string; fallbackReason: string | null; warnings: string[] } | null; error: string | null; notice: string | null };
+  engine: {
+    phase: string;
+    status: { provider: string; fallbackReason: string | null; warnings: string[] } | null;
+    error: string | null;
+    notice: string | null;
+  };
   live: { camera: string; error: string | null; latest: Analysis | null; fps: number; framesAnalysed: number };
   gallery: { name: string; state: string; analysis: Analysis | null; error: string | null }[];
 }
 export interface Analysis {
-  width: number; height: number; scale: number; provider: string; detectorModel: string;
-  faces: { box: { x: number; y: number; width: number; height: number }; score: number; keypoints: [number, number][] }[];
+  width: number;
+  height: number;
+  scale: number;
+  provider: string;
+  detectorModel: string;
+  faces: {
+    box: { x: number; y: number; width: number; height: number };
+    score: number;
+    keypoints: [number, number][];
+  }[];
 }
 
 /** Reads the documented test hook (src/app/test-hook.ts). */
@@ -53,7 +75,10 @@ export function hookState(page: Page): Promise<HookState> {
 
 /** Waits until the engine is ready or failed; returns its state. */
 export async function waitForEngine(page: Page, timeoutMs = 120_000): Promise<HookState['engine']> {
-  await page.waitForSelector('[data-testid="engine-state"][data-phase="ready"], [data-testid="engine-state"][data-phase="error"]', { timeout: timeoutMs });
+  await page.waitForSelector(
+    '[data-testid="engine-state"][data-phase="ready"], [data-testid="engine-state"][data-phase="error"]',
+    { timeout: timeoutMs },
+  );
   return (await hookState(page)).engine;
 }
 

@@ -13,7 +13,9 @@ export function tempDir(prefix: string): { dir: string; remove(): void } {
 }
 
 function ffmpeg(args: string[]): void {
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 }
 
 /** 640×480 frame (the photo scaled to 480 high, centred, black bars) as y4m + the decoded frame as PNG. */

@@ -20,7 +20,11 @@ export function makeBadPackage(dir: string, into: string, defect: PackageDefect)
   rmSync(out, { recursive: true, force: true });
   cpSync(dir, out, { recursive: true });
   const manifestPath = join(out, 'faceptor.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { format: string; formatVersion: number; heads: { file: string }[] };
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    format: string;
+    formatVersion: number;
+    heads: { file: string }[];
+  };
   switch (defect) {
     case 'hash-mismatch': {
       const file = join(out, manifest.heads[0].file);
@@ -53,24 +57,43 @@ export interface ServedPackage {
  * Serves `models/index.json` and `models/<name>/<file>` for the given packages to every page of the context.
  * Returns a counter of package-file requests (to prove the second visit comes from the cache).
  */
-export async function servePackages(context: BrowserContext, packages: readonly ServedPackage[]): Promise<{ requests: string[] }> {
+export async function servePackages(
+  context: BrowserContext,
+  packages: readonly ServedPackage[],
+): Promise<{ requests: string[] }> {
   const requests: string[] = [];
   const entries: ModelIndexEntry[] = [];
   for (const p of packages.filter((q) => q.listed !== false)) {
     const m = JSON.parse(readFileSync(join(p.dir, 'faceptor.json'), 'utf8'));
-    entries.push({ name: p.name, label: m.label, variant: m.variant, precision: m.precision, untrained: m.provenance?.untrained ?? false, manifest: `${p.name}/faceptor.json` });
+    entries.push({
+      name: p.name,
+      label: m.label,
+      variant: m.variant,
+      precision: m.precision,
+      untrained: m.provenance?.untrained ?? false,
+      manifest: `${p.name}/faceptor.json`,
+    });
   }
   const index: ModelIndex = { format: 'faceptor-web-model-index', packages: entries };
-  await context.route('**/models/index.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(index) }));
+  await context.route('**/models/index.json', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(index) }),
+  );
   for (const p of packages) {
     await context.route(`**/models/${p.name}/**`, (route) => {
       const url = new URL(route.request().url());
-      const rel = decodeURIComponent(url.pathname.slice(url.pathname.indexOf(`/models/${p.name}/`) + `/models/${p.name}/`.length));
+      const rel = decodeURIComponent(
+        url.pathname.slice(url.pathname.indexOf(`/models/${p.name}/`) + `/models/${p.name}/`.length),
+      );
       requests.push(`${p.name}/${rel}`);
       const file = join(p.dir, rel);
-      if (rel.includes('..') || !existsSync(file)) return route.fulfill({ status: 404, contentType: 'text/plain', body: 'Not found' });
+      if (rel.includes('..') || !existsSync(file))
+        return route.fulfill({ status: 404, contentType: 'text/plain', body: 'Not found' });
       const body = readFileSync(file);
-      return route.fulfill({ status: 200, contentType: rel.endsWith('.json') ? 'application/json' : 'application/octet-stream', body });
+      return route.fulfill({
+        status: 200,
+        contentType: rel.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+        body,
+      });
     });
   }
   return { requests };

@@ -10,16 +10,35 @@ import type { Detection } from '../../src/core/types.ts';
 import { tempDir } from './fixtures.ts';
 import { REPO_ROOT } from './paths.ts';
 
-export interface CliImage { width: number; height: number; faces: (Detection & Record<string, unknown>)[] }
+export interface CliImage {
+  width: number;
+  height: number;
+  faces: (Detection & Record<string, unknown>)[];
+}
 
 /** Runs the CLI on one image; `extraArgs` e.g. ['--model', dir, '--tasks', 'all'] adds the Faceptor task fields. */
-export async function analyzeWithCli(file: string, detector: 'auto' | 'front' | 'back', extraArgs: readonly string[] = []): Promise<CliImage> {
+export async function analyzeWithCli(
+  file: string,
+  detector: 'auto' | 'front' | 'back',
+  extraArgs: readonly string[] = [],
+): Promise<CliImage> {
   const tmp = tempDir('faceptor-cli-');
   try {
     const out = join(tmp.dir, 'out.json');
-    await promisify(execFile)(process.execPath,
-      [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, 'tools/cli/analyze.ts'), file, '--json', out, '--detector', detector, ...extraArgs],
-      { cwd: REPO_ROOT, timeout: 120_000 });
+    await promisify(execFile)(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'),
+        join(REPO_ROOT, 'tools/cli/analyze.ts'),
+        file,
+        '--json',
+        out,
+        '--detector',
+        detector,
+        ...extraArgs,
+      ],
+      { cwd: REPO_ROOT, timeout: 120_000 },
+    );
     const json = JSON.parse(readFileSync(out, 'utf8')) as { images: (CliImage & { error?: string })[] };
     const [image] = json.images;
     if (!image || image.error) throw new Error(`the CLI could not analyse ${file}: ${image?.error ?? 'no output'}`);

@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { encodeRle } from '../../src/pipeline/faceptor/json.ts';
 import { compareFaces, maskDisagreement } from './parity.ts';
 
-const mask = (x: number, y: number, w: number, h: number, labels: number[]) =>
-  ({ region: { x, y, width: w, height: h }, width: w, height: h, rle: encodeRle(Uint8Array.from(labels)) });
+const mask = (x: number, y: number, w: number, h: number, labels: number[]) => ({
+  region: { x, y, width: w, height: h },
+  width: w,
+  height: h,
+  rle: encodeRle(Uint8Array.from(labels)),
+});
 
 describe('parity', () => {
   it('counts differing pixels over the union of two offset regions', () => {
@@ -14,12 +18,34 @@ describe('parity', () => {
 
   it('measures each task and names what one side lacks', () => {
     const ref = {
-      box: { width: 100 }, landmarks: { '300w': { points: [[10, 10], [20, 20]] } }, age: { utkface: { years: 30 } },
-      expression: { rafdb: { probs: { Happy: 0.7, Sad: 0.3 } } }, attributes: { Smiling: 0.9 }, identity: { embedding: [1, 0] },
+      box: { width: 100 },
+      landmarks: {
+        '300w': {
+          points: [
+            [10, 10],
+            [20, 20],
+          ],
+        },
+      },
+      age: { utkface: { years: 30 } },
+      expression: { rafdb: { probs: { Happy: 0.7, Sad: 0.3 } } },
+      attributes: { Smiling: 0.9 },
+      identity: { embedding: [1, 0] },
     };
     const act = {
-      box: { width: 100 }, landmarks: { '300w': { points: [[13, 14], [20, 20]] } }, age: { utkface: { years: 31.5 } },
-      expression: { rafdb: { probs: { Happy: 0.6, Sad: 0.4 } } }, attributes: { Smiling: 0.85 }, identity: { embedding: [0.6, 0.8] },
+      box: { width: 100 },
+      landmarks: {
+        '300w': {
+          points: [
+            [13, 14],
+            [20, 20],
+          ],
+        },
+      },
+      age: { utkface: { years: 31.5 } },
+      expression: { rafdb: { probs: { Happy: 0.6, Sad: 0.4 } } },
+      attributes: { Smiling: 0.85 },
+      identity: { embedding: [0.6, 0.8] },
       parsing: { lapa: mask(0, 0, 1, 1, [1]) },
     };
     const d = compareFaces(act, ref);

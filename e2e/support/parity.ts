@@ -32,20 +32,26 @@ function keysOf(a: Json | undefined, b: Json | undefined): string[] {
 function maskAt(p: Json): (x: number, y: number) => number {
   const data = decodeRle(p.rle, p.width * p.height);
   return (x, y) => {
-    const i = x - p.region.x, j = y - p.region.y;
+    const i = x - p.region.x,
+      j = y - p.region.y;
     return i >= 0 && j >= 0 && i < p.width && j < p.height ? data[j * p.width + i] : 0;
   };
 }
 
 /** Pixel disagreement of two image-aligned masks over the union of their regions. */
 export function maskDisagreement(a: Json, b: Json): number {
-  const x0 = Math.min(a.region.x, b.region.x), y0 = Math.min(a.region.y, b.region.y);
-  const x1 = Math.max(a.region.x + a.width, b.region.x + b.width), y1 = Math.max(a.region.y + a.height, b.region.y + b.height);
-  const la = maskAt(a), lb = maskAt(b);
-  let differ = 0, labelled = 0;
+  const x0 = Math.min(a.region.x, b.region.x),
+    y0 = Math.min(a.region.y, b.region.y);
+  const x1 = Math.max(a.region.x + a.width, b.region.x + b.width),
+    y1 = Math.max(a.region.y + a.height, b.region.y + b.height);
+  const la = maskAt(a),
+    lb = maskAt(b);
+  let differ = 0,
+    labelled = 0;
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
-      const va = la(x, y), vb = lb(x, y);
+      const va = la(x, y),
+        vb = lb(x, y);
       if (va !== 0 || vb !== 0) labelled++;
       if (va !== vb) differ++;
     }
@@ -54,12 +60,24 @@ export function maskDisagreement(a: Json, b: Json): number {
 }
 
 export function compareFaces(actual: Json, reference: Json): TaskDisagreement {
-  const d: TaskDisagreement = { landmarks: 0, parsing: 0, ageYears: 0, expression: 0, attributes: 0, identity: 0, missing: [] };
+  const d: TaskDisagreement = {
+    landmarks: 0,
+    parsing: 0,
+    ageYears: 0,
+    expression: 0,
+    attributes: 0,
+    identity: 0,
+    missing: [],
+  };
   const width = reference.box.width as number;
   for (const field of ['landmarks', 'parsing', 'age', 'expression'] as const) {
     for (const head of keysOf(actual[field], reference[field])) {
-      const a = actual[field]?.[head], r = reference[field]?.[head];
-      if (!a || !r) { d.missing.push(`${field}.${head}`); continue; }
+      const a = actual[field]?.[head],
+        r = reference[field]?.[head];
+      if (!a || !r) {
+        d.missing.push(`${field}.${head}`);
+        continue;
+      }
       if (field === 'landmarks') {
         a.points.forEach(([x, y]: number[], i: number) => {
           const [rx, ry] = r.points[i];
@@ -70,19 +88,28 @@ export function compareFaces(actual: Json, reference: Json): TaskDisagreement {
       } else if (field === 'age') {
         d.ageYears = Math.max(d.ageYears, Math.abs(a.years - r.years));
       } else {
-        for (const label of Object.keys(r.probs)) d.expression = Math.max(d.expression, Math.abs(a.probs[label] - r.probs[label]));
+        for (const label of Object.keys(r.probs))
+          d.expression = Math.max(d.expression, Math.abs(a.probs[label] - r.probs[label]));
       }
     }
   }
   if (!!actual.attributes !== !!reference.attributes) d.missing.push('attributes');
   else if (reference.attributes) {
-    for (const name of Object.keys(reference.attributes)) d.attributes = Math.max(d.attributes, Math.abs(actual.attributes[name] - reference.attributes[name]));
+    for (const name of Object.keys(reference.attributes))
+      d.attributes = Math.max(d.attributes, Math.abs(actual.attributes[name] - reference.attributes[name]));
   }
   if (!!actual.identity !== !!reference.identity) d.missing.push('identity');
   else if (reference.identity) {
-    const a: number[] = actual.identity.embedding, r: number[] = reference.identity.embedding;
-    let dot = 0, na = 0, nr = 0;
-    a.forEach((v, i) => { dot += v * r[i]; na += v * v; nr += r[i] * r[i]; });
+    const a: number[] = actual.identity.embedding,
+      r: number[] = reference.identity.embedding;
+    let dot = 0,
+      na = 0,
+      nr = 0;
+    a.forEach((v, i) => {
+      dot += v * r[i];
+      na += v * v;
+      nr += r[i] * r[i];
+    });
     d.identity = 1 - dot / Math.sqrt(na * nr);
   }
   return d;

@@ -8,7 +8,10 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT } from './paths.ts';
 
-export interface PreviewServer { readonly url: string; stop(): Promise<void> }
+export interface PreviewServer {
+  readonly url: string;
+  stop(): Promise<void>;
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,12 +30,26 @@ export async function startPreview(): Promise<PreviewServer> {
     throw new Error('dist/ is missing: run `npm run build` first (`npm run test:e2e` does it for you)');
   }
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath,
-    [join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'node_modules/vite/bin/vite.js'),
+      'preview',
+      '--port',
+      String(port),
+      '--strictPort',
+      '--host',
+      '127.0.0.1',
+    ],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let log = '';
-  child.stdout?.on('data', (d) => { log += String(d); });
-  child.stderr?.on('data', (d) => { log += String(d); });
+  child.stdout?.on('data', (d) => {
+    log += String(d);
+  });
+  child.stderr?.on('data', (d) => {
+    log += String(d);
+  });
   const url = `http://127.0.0.1:${port}/`;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -46,10 +63,11 @@ export async function startPreview(): Promise<PreviewServer> {
   }
   return {
     url,
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }

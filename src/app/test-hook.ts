@@ -21,8 +21,14 @@ function snapshot(a: ImageAnalysis | null, name: string) {
   const entry = toImageEntry(name, a);
   return {
     ...entry,
-    scale: a.scale, model: a.model ?? null, runs: a.runs ?? null,
-    faces: entry.faces.map((f, i) => ({ ...f, trackId: a.faces[i].trackId ?? null, denseAgeMs: a.faces[i].denseAgeMs ?? null })),
+    scale: a.scale,
+    model: a.model ?? null,
+    runs: a.runs ?? null,
+    faces: entry.faces.map((f, i) => ({
+      ...f,
+      trackId: a.faces[i].trackId ?? null,
+      denseAgeMs: a.faces[i].denseAgeMs ?? null,
+    })),
   };
 }
 
@@ -32,15 +38,26 @@ export function installTestHook(target: Window = window): void {
       const engine = useEngine.getState();
       const live = useLive.getState();
       const extra = Object.fromEntries([...sections].map(([k, f]) => [k, f()]));
-      return JSON.parse(JSON.stringify({
-        engine: { phase: engine.phase, status: engine.status, error: engine.error, notice: engine.notice },
-        live: {
-          camera: live.camera, error: live.error, latest: snapshot(live.latest, 'live'), fps: live.fps, framesAnalysed: live.framesAnalysed,
-          recentTimings: live.recentTimings,
-        },
-        gallery: useGallery.getState().items.map(({ name, state, analysis, error }) => ({ name, state, analysis: snapshot(analysis, name), error })),
-        ...extra,
-      }));
+      return JSON.parse(
+        JSON.stringify({
+          engine: { phase: engine.phase, status: engine.status, error: engine.error, notice: engine.notice },
+          live: {
+            camera: live.camera,
+            error: live.error,
+            latest: snapshot(live.latest, 'live'),
+            fps: live.fps,
+            framesAnalysed: live.framesAnalysed,
+            recentTimings: live.recentTimings,
+          },
+          gallery: useGallery.getState().items.map(({ name, state, analysis, error }) => ({
+            name,
+            state,
+            analysis: snapshot(analysis, name),
+            error,
+          })),
+          ...extra,
+        }),
+      );
     },
   };
 }

@@ -70,7 +70,10 @@ export interface ErrorInfo {
  * where errors arrive as plain Errors with the fields copied), else 'internal'.
  */
 export function errorInfo(err: unknown): ErrorInfo {
-  const o = typeof err === 'object' && err !== null ? (err as { code?: unknown; message?: unknown; file?: unknown; task?: unknown }) : null;
+  const o =
+    typeof err === 'object' && err !== null
+      ? (err as { code?: unknown; message?: unknown; file?: unknown; task?: unknown })
+      : null;
   const message = err instanceof Error ? err.message : o && typeof o.message === 'string' ? o.message : String(err);
   return {
     code: isErrorCode(o?.code) ? o.code : 'internal',
@@ -85,7 +88,11 @@ export class CodedError extends Error {
   override readonly name = 'CodedError';
   readonly file?: string;
   readonly task?: string;
-  constructor(readonly code: ErrorCode, message: string, options?: { file?: string; task?: string; cause?: unknown }) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { file?: string; task?: string; cause?: unknown },
+  ) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     if (options?.file !== undefined) this.file = options.file;
     if (options?.task !== undefined) this.task = options.task;

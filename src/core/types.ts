@@ -5,10 +5,19 @@
 
 export type Point = readonly [x: number, y: number];
 
-export interface Box { readonly x: number; readonly y: number; readonly width: number; readonly height: number }
+export interface Box {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
 
 /** An RGBA image in memory (ImageData-compatible layout, row-major, 4 bytes per pixel). */
-export interface RgbaImage { readonly width: number; readonly height: number; readonly data: Uint8ClampedArray | Uint8Array }
+export interface RgbaImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8ClampedArray | Uint8Array;
+}
 
 /** BlazeFace keypoint order (MediaPipe): subject's right eye, left eye, nose tip, mouth centre, right ear, left ear. */
 export const KEYPOINT_NAMES = ['right eye', 'left eye', 'nose', 'mouth', 'right ear', 'left ear'] as const;

@@ -4,5 +4,15 @@
  * the user dropped). Run it in a Web Worker, as the app does: inference blocks the thread it runs on.
  */
 export * from './index.ts';
-export { createOrtWebBackend, type CreateOrtWebBackendOptions, type OrtWebBackend } from '../../workers/ort-web/backend.ts';
-export { urlPackageSource, filesPackageSource, type BrowserPackageSource, type FileLike, type UrlSourceOptions } from '../../workers/model-package-source.ts';
+export {
+  createOrtWebBackend,
+  type CreateOrtWebBackendOptions,
+  type OrtWebBackend,
+} from '../../workers/ort-web/backend.ts';
+export {
+  urlPackageSource,
+  filesPackageSource,
+  type BrowserPackageSource,
+  type FileLike,
+  type UrlSourceOptions,
+} from '../../workers/model-package-source.ts';

@@ -8,7 +8,11 @@ const FACES = join(import.meta.dirname, '../../../shared/faces');
 
 describe('createFaceptor', () => {
   it('analyzes an image: one face in source pixels, model and timings reported', async () => {
-    const faceptor = await createFaceptor({ backend: createNodeBackend(), detectorModels: await loadBlazeFaceModels(), defaults: { minScore: 0.6 } });
+    const faceptor = await createFaceptor({
+      backend: createNodeBackend(),
+      detectorModels: await loadBlazeFaceModels(),
+      defaults: { minScore: 0.6 },
+    });
     try {
       const image = await loadImageFile(join(FACES, 'astronaut.png'));
       const a = await faceptor.analyze(image);
@@ -21,7 +25,8 @@ describe('createFaceptor', () => {
       expect(box.x + box.width).toBeLessThan(300);
       expect(box.y).toBeGreaterThan(50);
       expect(box.y + box.height).toBeLessThan(200);
-      for (const k of ['preprocessMs', 'runMs', 'postprocessMs', 'totalMs'] as const) expect(a.timings[k]).toBeGreaterThan(0);
+      for (const k of ['preprocessMs', 'runMs', 'postprocessMs', 'totalMs'] as const)
+        expect(a.timings[k]).toBeGreaterThan(0);
       // Per-call options override the defaults.
       expect((await faceptor.analyze(image, { minScore: 0.99 })).faces).toEqual([]);
     } finally {
@@ -30,6 +35,8 @@ describe('createFaceptor', () => {
   });
 
   it('reports an unusable detector model as ModelLoadError', async () => {
-    await expect(createFaceptor({ backend: createNodeBackend(), detectorModels: { front: Uint8Array.of(1, 2, 3) } })).rejects.toBeInstanceOf(ModelLoadError);
+    await expect(
+      createFaceptor({ backend: createNodeBackend(), detectorModels: { front: Uint8Array.of(1, 2, 3) } }),
+    ).rejects.toBeInstanceOf(ModelLoadError);
   });
 });

@@ -27,7 +27,16 @@ import type { ModelPackageSource } from '../pipeline/faceptor/source.ts';
 export type { Box, Detection, Point, RgbaImage } from '../core/types.ts';
 export { KEYPOINT_NAMES } from '../core/types.ts';
 export type { InferenceBackend, InferenceSession, TensorData } from '../pipeline/backend.ts';
-export type { BlazeFaceModel, DetectOptions, DetectResult, DetectTimings, DetectorModelChoice, DetectorModelUsed, DetectorModelBytes, FaceDetector } from '../pipeline/detector.ts';
+export type {
+  BlazeFaceModel,
+  DetectOptions,
+  DetectResult,
+  DetectTimings,
+  DetectorModelChoice,
+  DetectorModelUsed,
+  DetectorModelBytes,
+  FaceDetector,
+} from '../pipeline/detector.ts';
 export { createFaceDetector, ModelLoadError } from '../pipeline/detector.ts';
 export type { AnalyzeOptions, AnalysisTimings, FaceAnalysis, ImageAnalysis } from '../pipeline/analyze.ts';
 export type { FaceptorRequest } from '../pipeline/analyze.ts';
@@ -71,8 +80,10 @@ export async function createFaceptor(options: FaceptorOptions): Promise<Faceptor
   let model: FaceptorModel | undefined;
   const owned = options.model !== undefined && !(options.model instanceof FaceptorModel);
   try {
-    model = options.model === undefined || options.model instanceof FaceptorModel
-      ? options.model : await loadFaceptorPackage(options.model, backend, options.loadOptions);
+    model =
+      options.model === undefined || options.model instanceof FaceptorModel
+        ? options.model
+        : await loadFaceptorPackage(options.model, backend, options.loadOptions);
   } catch (err) {
     await detector.release();
     throw err;

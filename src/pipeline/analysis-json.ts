@@ -28,7 +28,10 @@ export interface ImageEntryOk {
   readonly provider: string;
   readonly timings: ImageAnalysis['timings'];
 }
-export interface ImageEntryError { readonly file: string; readonly error: string }
+export interface ImageEntryError {
+  readonly file: string;
+  readonly error: string;
+}
 export type ImageEntry = ImageEntryOk | ImageEntryError;
 
 /** `model` at the top of the document: provenance, the tasks asked for and the execution provider. */
@@ -40,13 +43,18 @@ export interface AnalysisDocument {
 }
 
 /** The JSON form of one analysis: pixels to 0.01, scores to 1e-4, timings to 1 µs (masks as RLE, see json.ts). */
-export type AnalysisLike = Pick<ImageAnalysis, 'width' | 'height' | 'tasks' | 'detectorModel' | 'provider' | 'timings'> & { readonly faces: readonly FaceAnalysis[] };
+export type AnalysisLike = Pick<
+  ImageAnalysis,
+  'width' | 'height' | 'tasks' | 'detectorModel' | 'provider' | 'timings'
+> & { readonly faces: readonly FaceAnalysis[] };
 
 export function toImageEntry(file: string, a: AnalysisLike): ImageEntryOk {
   const t = a.timings;
   const ms = (v: number) => round(v, 3);
   return {
-    file, width: a.width, height: a.height,
+    file,
+    width: a.width,
+    height: a.height,
     faces: a.faces.map((f) => ({
       box: { x: round(f.box.x, 2), y: round(f.box.y, 2), width: round(f.box.width, 2), height: round(f.box.height, 2) },
       score: round(f.score, 4),
@@ -57,14 +65,22 @@ export function toImageEntry(file: string, a: AnalysisLike): ImageEntryOk {
     detectorModel: a.detectorModel,
     provider: a.provider,
     timings: {
-      decodeMs: ms(t.decodeMs), preprocessMs: ms(t.preprocessMs), runMs: ms(t.runMs),
-      postprocessMs: ms(t.postprocessMs), totalMs: ms(t.totalMs),
+      decodeMs: ms(t.decodeMs),
+      preprocessMs: ms(t.preprocessMs),
+      runMs: ms(t.runMs),
+      postprocessMs: ms(t.postprocessMs),
+      totalMs: ms(t.totalMs),
       ...(t.faceptor && {
         faceptor: {
-          alignMs: ms(t.faceptor.alignMs), encoder112Ms: ms(t.faceptor.encoder112Ms), encoder512Ms: ms(t.faceptor.encoder512Ms),
+          alignMs: ms(t.faceptor.alignMs),
+          encoder112Ms: ms(t.faceptor.encoder112Ms),
+          encoder512Ms: ms(t.faceptor.encoder512Ms),
           taskMs: Object.fromEntries(Object.entries(t.faceptor.taskMs).map(([k, v]) => [k, ms(v!)])),
-          decodeMs: ms(t.faceptor.decodeMs), runMs: ms(t.faceptor.runMs), totalMs: ms(t.faceptor.totalMs),
-          runs: { ...t.faceptor.runs }, readBackBytes: t.faceptor.readBackBytes,
+          decodeMs: ms(t.faceptor.decodeMs),
+          runMs: ms(t.faceptor.runMs),
+          totalMs: ms(t.faceptor.totalMs),
+          runs: { ...t.faceptor.runs },
+          readBackBytes: t.faceptor.readBackBytes,
         },
       }),
     },
@@ -73,7 +89,10 @@ export function toImageEntry(file: string, a: AnalysisLike): ImageEntryOk {
 
 /** Keeps every array of numbers (a keypoint, a distribution, an embedding, a mask's runs) on one line. */
 const collapseNumberArrays = (json: string): string =>
-  json.replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`);
+  json.replace(
+    /\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g,
+    (_, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`,
+  );
 
 /**
  * The document written piece by piece (the CLI streams one image at a time, so output size has no limit and an
@@ -83,7 +102,9 @@ const collapseNumberArrays = (json: string): string =>
  */
 export const analysisDocumentParts = {
   head(model?: ModelJson): string {
-    const modelPart = model ? `\n  "model": ${collapseNumberArrays(JSON.stringify(model, null, 2)).replace(/\n/g, '\n  ')},` : '';
+    const modelPart = model
+      ? `\n  "model": ${collapseNumberArrays(JSON.stringify(model, null, 2)).replace(/\n/g, '\n  ')},`
+      : '';
     return `{${modelPart}\n  "images": [`;
   },
   entry(entry: ImageEntry, index: number): string {

@@ -68,10 +68,12 @@ export function rescalePoint([x, y]: Point, fx: number, fy: number): Point {
 /** Nearest-neighbour resample of a parsing mask from analysed pixels to source pixels (still image-aligned). */
 function rescaleParsing(p: ParsingResult, fx: number, fy: number, width: number, height: number): ParsingResult {
   // analysed pixel edges e map to source coordinate e·f − 0.5; keep the source pixel centres inside [x0, x1)
-  const x0 = Math.max(0, Math.ceil(p.region.x * fx - 0.5)), y0 = Math.max(0, Math.ceil(p.region.y * fy - 0.5));
+  const x0 = Math.max(0, Math.ceil(p.region.x * fx - 0.5)),
+    y0 = Math.max(0, Math.ceil(p.region.y * fy - 0.5));
   const x1 = Math.min(width, Math.ceil((p.region.x + p.region.width) * fx - 0.5));
   const y1 = Math.min(height, Math.ceil((p.region.y + p.region.height) * fy - 0.5));
-  const w = Math.max(0, x1 - x0), h = Math.max(0, y1 - y0);
+  const w = Math.max(0, x1 - x0),
+    h = Math.max(0, y1 - y0);
   const data = new Uint8Array(w * h);
   for (let j = 0; j < h; j++) {
     const sy = Math.round((y0 + j + 0.5) / fy - 0.5) - p.region.y;
@@ -94,12 +96,19 @@ export function rescaleFace(face: FaceAnalysis, fx: number, fy: number, width: n
   const out: FaceAnalysis = { ...face, box, keypoints: face.keypoints.map((p) => rescalePoint(p, fx, fy)) };
   return {
     ...out,
-    ...(face.landmarks && { landmarks: mapRecord(face.landmarks, (s) => ({ points: s.points.map((p) => rescalePoint(p, fx, fy)) })) }),
+    ...(face.landmarks && {
+      landmarks: mapRecord(face.landmarks, (s) => ({ points: s.points.map((p) => rescalePoint(p, fx, fy)) })),
+    }),
     ...(face.parsing && { parsing: mapRecord(face.parsing, (p) => rescaleParsing(p, fx, fy, width, height)) }),
   };
 }
 
-export async function analyzeImage(detector: FaceDetector, provider: string, image: RgbaImage, options: AnalyzeOptions = {}): Promise<ImageAnalysis> {
+export async function analyzeImage(
+  detector: FaceDetector,
+  provider: string,
+  image: RgbaImage,
+  options: AnalyzeOptions = {},
+): Promise<ImageAnalysis> {
   const start = performance.now();
   const { decodeMs = 0, sourceSize, faceptor, ...detectOptions } = options;
   const width = sourceSize?.width ?? image.width;
@@ -122,11 +131,18 @@ export async function analyzeImage(detector: FaceDetector, provider: string, ima
   const faces = fx === 1 && fy === 1 ? analysed : analysed.map((f) => rescaleFace(f, fx, fy, width, height));
   const { preprocessMs, runMs, postprocessMs } = result.timings;
   return {
-    width, height, scale: image.width / width, faces,
+    width,
+    height,
+    scale: image.width / width,
+    faces,
     detectorModel: result.model,
     provider,
     timings: {
-      decodeMs, preprocessMs, runMs, postprocessMs, totalMs: decodeMs + performance.now() - start,
+      decodeMs,
+      preprocessMs,
+      runMs,
+      postprocessMs,
+      totalMs: decodeMs + performance.now() - start,
       ...(faceptorTimings && { faceptor: faceptorTimings }),
     },
     ...extra,

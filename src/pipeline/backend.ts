@@ -18,7 +18,10 @@ export interface TensorData {
   dispose?(): void;
 }
 
-export interface SessionInfo { readonly inputNames: readonly string[]; readonly outputNames: readonly string[] }
+export interface SessionInfo {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+}
 
 export interface InferenceSession extends SessionInfo {
   /** Runs the graph. Implementations serialise calls per session (overlapping runs fail in ORT-web). */
@@ -27,7 +30,10 @@ export interface InferenceSession extends SessionInfo {
 }
 
 /** Bytes of an ONNX graph's external-data file, by the `location` name the graph refers to. */
-export interface ExternalData { readonly path: string; readonly data: Uint8Array }
+export interface ExternalData {
+  readonly path: string;
+  readonly data: Uint8Array;
+}
 
 export interface SessionOptions {
   readonly externalData?: readonly ExternalData[];

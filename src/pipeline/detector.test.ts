@@ -32,15 +32,26 @@ function scriptedBackend(log: string[] = []): InferenceBackend {
           await new Promise((r) => setTimeout(r, 5));
           busy = false;
           expect(feeds['input:0'].dims).toEqual([1, size, size, 3]);
-          const s0 = new Float32Array(512).fill(-20), s1 = new Float32Array(384).fill(-20);
-          const b0 = new Float32Array(512 * 16), b1 = new Float32Array(384 * 16);
+          const s0 = new Float32Array(512).fill(-20),
+            s1 = new Float32Array(384).fill(-20);
+          const b0 = new Float32Array(512 * 16),
+            b1 = new Float32Array(384 * 16);
           if (kind === 'back') {
             const i = 6 * (3 * 8 + 5);
             s1[i] = 3;
             b1.set([0, 0, 64, 64], i * 16);
           }
-          const t = (data: Float32Array, n: number, c: number): TensorData => ({ type: 'float32', dims: [1, n, c], data });
-          return { 'Identity:0': t(s0, 512, 1), 'Identity_1:0': t(s1, 384, 1), 'Identity_2:0': t(b0, 512, 16), 'Identity_3:0': t(b1, 384, 16) };
+          const t = (data: Float32Array, n: number, c: number): TensorData => ({
+            type: 'float32',
+            dims: [1, n, c],
+            data,
+          });
+          return {
+            'Identity:0': t(s0, 512, 1),
+            'Identity_1:0': t(s1, 384, 1),
+            'Identity_2:0': t(b0, 512, 16),
+            'Identity_3:0': t(b1, 384, 16),
+          };
         },
         async release() {},
       };
@@ -49,11 +60,16 @@ function scriptedBackend(log: string[] = []): InferenceBackend {
   };
 }
 
-const blank = (width: number, height: number): RgbaImage => ({ width, height, data: new Uint8Array(width * height * 4) });
-const FRONT = Uint8Array.of(1), BACK = Uint8Array.of(2);
+const blank = (width: number, height: number): RgbaImage => ({
+  width,
+  height,
+  data: new Uint8Array(width * height * 4),
+});
+const FRONT = Uint8Array.of(1),
+  BACK = Uint8Array.of(2);
 
 describe('createFaceDetector', () => {
-  it("maps a detection through the letterbox to source pixels (hand-computed)", async () => {
+  it('maps a detection through the letterbox to source pixels (hand-computed)', async () => {
     const detector = await createFaceDetector(scriptedBackend(), { front: FRONT, back: BACK });
     // 512×256 into 256: scale 0.5, padY 64. Centre (0.6875, 0.4375)·256 = (176, 112) tensor px
     // → ((176 − 0)/0.5 − 0.5, (112 − 64)/0.5 − 0.5) = (351.5, 95.5); size 0.25·256/0.5 = 128 px.
@@ -108,7 +124,9 @@ describe('createFaceDetector', () => {
     expect(detector.models).toEqual(['front']);
     const r = await detector.detect(blank(64, 64));
     expect(r).toMatchObject({ model: 'front', faces: [] });
-    await expect(detector.detect(blank(64, 64), { model: 'back' })).rejects.toThrow(/'back' detector model was not loaded/);
+    await expect(detector.detect(blank(64, 64), { model: 'back' })).rejects.toThrow(
+      /'back' detector model was not loaded/,
+    );
   });
 
   it('serialises concurrent detect() calls (overlapping runs would fail)', async () => {
@@ -124,7 +142,9 @@ describe('createFaceDetector', () => {
     expect(err).toBeInstanceOf(ModelLoadError);
     expect(err.file).toBe('public/models/blazeface/face_detection_back_256.onnx');
     expect(err.message).toMatch(/protobuf parsing failed.*npm run setup:models/);
-    await expect(createFaceDetector(scriptedBackend(), { front: new Uint8Array(0) })).rejects.toThrow(/front_128\.onnx: the file is empty/);
+    await expect(createFaceDetector(scriptedBackend(), { front: new Uint8Array(0) })).rejects.toThrow(
+      /front_128\.onnx: the file is empty/,
+    );
   });
 });
 
@@ -132,7 +152,11 @@ describe('analyzeImage', () => {
   it('maps faces from a downscaled copy back to the source image', async () => {
     const detector = await createFaceDetector(scriptedBackend(), { front: FRONT, back: BACK });
     // The host analysed a half-size copy (512×256) of a 1024×512 image: pixel-centre mapping x' = (x + 0.5)·2 − 0.5.
-    const a = await analyzeImage(detector, 'scripted', blank(512, 256), { model: 'back', sourceSize: { width: 1024, height: 512 }, decodeMs: 3 });
+    const a = await analyzeImage(detector, 'scripted', blank(512, 256), {
+      model: 'back',
+      sourceSize: { width: 1024, height: 512 },
+      decodeMs: 3,
+    });
     expect(a).toMatchObject({ width: 1024, height: 512, scale: 0.5, detectorModel: 'back', provider: 'scripted' });
     expect(a.faces[0].box).toEqual({ x: 575.5, y: 63.5, width: 256, height: 256 });
     expect(a.faces[0].keypoints[0]).toEqual([703.5, 191.5]);

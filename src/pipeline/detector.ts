@@ -15,8 +15,17 @@
 import type { Detection, RgbaImage } from '../core/types.ts';
 import { overlapsFace } from '../core/detect/photo.ts';
 import {
-  BLAZEFACE, blazeFaceAnchors, decodeBlazeFace, weightedNonMaxSuppression, detectionToSource, mergeDetections, planPhotoTiles,
-  tileToImage, touchesInnerEdge, type BlazeFaceModel, type Tile,
+  BLAZEFACE,
+  blazeFaceAnchors,
+  decodeBlazeFace,
+  weightedNonMaxSuppression,
+  detectionToSource,
+  mergeDetections,
+  planPhotoTiles,
+  tileToImage,
+  touchesInnerEdge,
+  type BlazeFaceModel,
+  type Tile,
 } from '../core/detect/index.ts';
 import { rgbaToLetterboxTensor, validateRgbaImage } from '../core/image/letterbox-tensor.ts';
 import type { InferenceBackend, InferenceSession, TensorData } from './backend.ts';
@@ -63,7 +72,10 @@ export interface FaceDetector {
   release(): Promise<void>;
 }
 
-export interface DetectorModelBytes { readonly front: Uint8Array; readonly back?: Uint8Array }
+export interface DetectorModelBytes {
+  readonly front: Uint8Array;
+  readonly back?: Uint8Array;
+}
 
 /** Where a host keeps the detector files; used in error messages. */
 export const BLAZEFACE_DIR = 'public/models/blazeface';
@@ -73,15 +85,25 @@ const NMS_IOU = 0.3;
 
 const now = (): number => performance.now();
 
-async function openModel(backend: InferenceBackend, model: BlazeFaceModel, bytes: Uint8Array): Promise<InferenceSession> {
+async function openModel(
+  backend: InferenceBackend,
+  model: BlazeFaceModel,
+  bytes: Uint8Array,
+): Promise<InferenceSession> {
   const spec = BLAZEFACE[model];
   const file = `${BLAZEFACE_DIR}/${spec.file}`;
-  if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new ModelLoadError(file, 'the file is empty or missing');
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0)
+    throw new ModelLoadError(file, 'the file is empty or missing');
   let session: InferenceSession;
   try {
     session = await backend.createSession(bytes);
   } catch (err) {
-    throw new ModelLoadError(file, `the ${backend.provider} runtime rejected it (${(err as Error)?.message ?? err})`, undefined, { cause: err });
+    throw new ModelLoadError(
+      file,
+      `the ${backend.provider} runtime rejected it (${(err as Error)?.message ?? err})`,
+      undefined,
+      { cause: err },
+    );
   }
   const missing = [spec.inputName, ...spec.scoreOutputs, ...spec.boxOutputs].filter(
     (n) => !session.inputNames.includes(n) && !session.outputNames.includes(n),
@@ -99,7 +121,8 @@ function checkOptions(options: DetectOptions, loaded: readonly BlazeFaceModel[])
     throw new Error(`Unknown detector model '${String(model)}': use 'front', 'back' or 'auto'`);
   }
   if (model === 'back' && !loaded.includes('back')) throw new Error(`The 'back' detector model was not loaded`);
-  if (minScore !== undefined && !(minScore >= 0 && minScore <= 1)) throw new Error(`minScore must be in [0, 1], got ${minScore}`);
+  if (minScore !== undefined && !(minScore >= 0 && minScore <= 1))
+    throw new Error(`minScore must be in [0, 1], got ${minScore}`);
   if (maxFaces !== undefined && !(Number.isInteger(maxFaces) && maxFaces > 0)) {
     throw new Error(`maxFaces must be a positive integer, got ${maxFaces}`);
   }
@@ -112,7 +135,10 @@ export async function createFaceDetector(backend: InferenceBackend, models: Dete
     try {
       sessions.set('back', await openModel(backend, 'back', models.back));
     } catch (err) {
-      await sessions.get('front')!.release().catch(() => undefined);
+      await sessions
+        .get('front')!
+        .release()
+        .catch(() => undefined);
       throw err;
     }
   }
@@ -125,7 +151,8 @@ export async function createFaceDetector(backend: InferenceBackend, models: Dete
   /** A square around a detection, twice its size, shifted (and shrunk) to stay inside the image. */
   function verifyWindow(d: Detection, width: number, height: number): Tile {
     const size = Math.max(8, Math.min(width, height, Math.round(2 * Math.max(d.box.width, d.box.height))));
-    const cx = d.box.x + d.box.width / 2, cy = d.box.y + d.box.height / 2;
+    const cx = d.box.x + d.box.width / 2,
+      cy = d.box.y + d.box.height / 2;
     const x = Math.min(width - size, Math.max(0, Math.round(cx - size / 2)));
     const y = Math.min(height - size, Math.max(0, Math.round(cy - size / 2)));
     return { x, y, size };
@@ -152,7 +179,10 @@ export async function createFaceDetector(backend: InferenceBackend, models: Dete
       for (const d of r.faces) {
         const moved = tileToImage(d, tile);
         if (touchesInnerEdge(moved, tile, image.width, image.height)) continue;
-        if (whole.some((w) => overlapsFace(moved, w))) { found.push(moved); continue; }
+        if (whole.some((w) => overlapsFace(moved, w))) {
+          found.push(moved);
+          continue;
+        }
         // A face this big (≥ 16 px in the whole-image 256 input) is the whole-image passes' to find; seen only by
         // a zoomed-in tile it is texture, not a face (measured on upscaled photos: every such box was false).
         if (Math.max(moved.box.width, moved.box.height) > Math.max(image.width, image.height) / 16) continue;
@@ -167,7 +197,13 @@ export async function createFaceDetector(backend: InferenceBackend, models: Dete
     const t0 = now();
     const faces = mergeDetections(found, { iouThreshold: NMS_IOU, maxDetections: maxFaces });
     const sum = (k: 'preprocessMs' | 'runMs' | 'postprocessMs') => runs.reduce((a, r) => a + r[k], 0);
-    return { faces, passes: runs.length, preprocessMs: sum('preprocessMs'), runMs: sum('runMs'), postprocessMs: sum('postprocessMs') + now() - t0 };
+    return {
+      faces,
+      passes: runs.length,
+      preprocessMs: sum('preprocessMs'),
+      runMs: sum('runMs'),
+      postprocessMs: sum('postprocessMs') + now() - t0,
+    };
   }
 
   async function pass(image: RgbaImage, model: BlazeFaceModel, minScore: number, maxFaces: number) {
@@ -179,7 +215,9 @@ export async function createFaceDetector(backend: InferenceBackend, models: Dete
     const t0 = now();
     const tensor = rgbaToLetterboxTensor(image, size, { out: input });
     const t1 = now();
-    const feeds: Record<string, TensorData> = { [spec.inputName]: { type: 'float32', dims: tensor.dims, data: tensor.data } };
+    const feeds: Record<string, TensorData> = {
+      [spec.inputName]: { type: 'float32', dims: tensor.dims, data: tensor.data },
+    };
     const outputs = await sessions.get(model)!.run(feeds, [...spec.scoreOutputs, ...spec.boxOutputs]);
     const t2 = now();
     const pick = (name: string): Float32Array => {
@@ -187,9 +225,17 @@ export async function createFaceDetector(backend: InferenceBackend, models: Dete
       if (!t || !(t.data instanceof Float32Array)) throw new Error(`BlazeFace ${model} returned no float32 '${name}'`);
       return t.data;
     };
-    const candidates = decodeBlazeFace(spec.scoreOutputs.map(pick), spec.boxOutputs.map(pick), blazeFaceAnchors(model), {
-      coordScale: spec.coordScale, numKeypoints: spec.numKeypoints, numCoords: spec.numCoords, minScore,
-    });
+    const candidates = decodeBlazeFace(
+      spec.scoreOutputs.map(pick),
+      spec.boxOutputs.map(pick),
+      blazeFaceAnchors(model),
+      {
+        coordScale: spec.coordScale,
+        numKeypoints: spec.numKeypoints,
+        numCoords: spec.numCoords,
+        minScore,
+      },
+    );
     const kept = weightedNonMaxSuppression(candidates, { iouThreshold: NMS_IOU, maxDetections: maxFaces });
     const faces = kept.map((d) => detectionToSource(d, tensor.letterbox));
     const t3 = now();
@@ -205,11 +251,21 @@ export async function createFaceDetector(backend: InferenceBackend, models: Dete
     const maxFaces = options.maxFaces ?? Infinity;
     if (choice === 'auto' && sessions.has('back')) {
       const r = await photoPasses(image, minScore, maxFaces);
-      return { faces: r.faces, model: 'auto', passes: r.passes, timings: { preprocessMs: r.preprocessMs, runMs: r.runMs, postprocessMs: r.postprocessMs } };
+      return {
+        faces: r.faces,
+        model: 'auto',
+        passes: r.passes,
+        timings: { preprocessMs: r.preprocessMs, runMs: r.runMs, postprocessMs: r.postprocessMs },
+      };
     }
     const model: BlazeFaceModel = choice === 'back' ? 'back' : 'front';
     const r = await pass(image, model, minScore, maxFaces);
-    return { faces: r.faces, model, passes: 1, timings: { preprocessMs: r.preprocessMs, runMs: r.runMs, postprocessMs: r.postprocessMs } };
+    return {
+      faces: r.faces,
+      model,
+      passes: 1,
+      timings: { preprocessMs: r.preprocessMs, runMs: r.runMs, postprocessMs: r.postprocessMs },
+    };
   }
 
   return {

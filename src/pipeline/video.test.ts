@@ -10,7 +10,12 @@ import { createFaceDetector, type FaceDetector } from './detector.ts';
 import { analyzeImage } from './analyze.ts';
 import type { FaceptorModel } from './faceptor/model.ts';
 import { VideoAnalyzer, type VideoAnalysis } from './video.ts';
-import { createNodeBackend, loadBlazeFaceModels, loadFaceptorFolder, loadImageFile } from '../../tools/node-host/index.ts';
+import {
+  createNodeBackend,
+  loadBlazeFaceModels,
+  loadFaceptorFolder,
+  loadImageFile,
+} from '../../tools/node-host/index.ts';
 import { exportGoldenFixture, FACES_DIR, type ExportedFixture } from '../../tools/node-host/testing/golden-package.ts';
 
 let fixture: ExportedFixture;
@@ -49,7 +54,8 @@ function shift(img: RgbaImage, dx: number, dy: number): RgbaImage {
 
 /** Two photos side by side (same height): two faces in one frame. */
 function sideBySide(a: RgbaImage, b: RgbaImage): RgbaImage {
-  const h = Math.min(a.height, b.height), w = a.width + b.width;
+  const h = Math.min(a.height, b.height),
+    w = a.width + b.width;
   const data = new Uint8ClampedArray(w * h * 4);
   for (let y = 0; y < h; y++) {
     data.set(a.data.subarray(y * a.width * 4, (y + 1) * a.width * 4), y * w * 4);
@@ -60,17 +66,23 @@ function sideBySide(a: RgbaImage, b: RgbaImage): RgbaImage {
 
 /** 2× box downscale: what a host hands the analyzer for a large camera frame. */
 function half(img: RgbaImage): RgbaImage {
-  const w = img.width >> 1, h = img.height >> 1;
+  const w = img.width >> 1,
+    h = img.height >> 1;
   const data = new Uint8ClampedArray(w * h * 4);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 4; c++) {
-    const at = (i: number, j: number) => img.data[((2 * y + j) * img.width + 2 * x + i) * 4 + c];
-    data[(y * w + x) * 4 + c] = (at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1) + 2) >> 2;
-  }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < 4; c++) {
+        const at = (i: number, j: number) => img.data[((2 * y + j) * img.width + 2 * x + i) * 4 + c];
+        data[(y * w + x) * 4 + c] = (at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1) + 2) >> 2;
+      }
   return { width: w, height: h, data };
 }
 
 /** A clock for the 512 cost measurement: every dense pass appears to take `ms` (read once before, once after). */
-const scriptedCost = (ms: number) => { let t = 0; return () => (t += ms); };
+const scriptedCost = (ms: number) => {
+  let t = 0;
+  return () => (t += ms);
+};
 
 describe('VideoAnalyzer', () => {
   it('first frame equals the still-image analysis (smoothing starts at the measurement), also on a downscaled frame', async () => {
@@ -82,7 +94,8 @@ describe('VideoAnalyzer', () => {
     const v = await video.analyze(small, { timestampMs: 0, faceptor, sourceSize });
     expect([v.width, v.height, v.scale]).toEqual([still.width, still.height, 0.5]);
     expect(v.faces).toHaveLength(1);
-    const [f] = v.faces, [s] = still.faces;
+    const [f] = v.faces,
+      [s] = still.faces;
     expect(f.trackId).toBe(1);
     expect(f.denseAgeMs).toBe(0);
     expect(f.denseTransform).toBeUndefined();
@@ -107,10 +120,14 @@ describe('VideoAnalyzer', () => {
     // the image jumps by (2, 2) px every frame, back and forth
     const frames = [shift(grace, 1, 1), shift(grace, -1, -1)];
     // the still-image pipeline on each frame: the detector adds its own jitter to the shake
-    const raw = await Promise.all(frames.map(async (image) => (await analyzeImage(detector, 'cpu', image, { faceptor })).faces[0]));
+    const raw = await Promise.all(
+      frames.map(async (image) => (await analyzeImage(detector, 'cpu', image, { faceptor })).faces[0]),
+    );
     type Face = (typeof raw)[number];
     const pick: Record<string, (f: Face) => number> = {
-      'box x': (f) => f.box.x, 'eye keypoint x': (f) => f.keypoints[0][0], 'landmark 30 x': (f) => f.landmarks!['300w'].points[30][0],
+      'box x': (f) => f.box.x,
+      'eye keypoint x': (f) => f.keypoints[0][0],
+      'landmark 30 x': (f) => f.landmarks!['300w'].points[30][0],
     };
     const seen: Record<string, number[]> = Object.fromEntries(Object.keys(pick).map((k) => [k, []]));
     // The filters start at the first, shaken value and need a second to settle: detection only for 40 frames
@@ -125,8 +142,11 @@ describe('VideoAnalyzer', () => {
     // jitter = mean frame-to-frame movement
     const jitter = (xs: number[]) => xs.slice(1).reduce((a, x, i) => a + Math.abs(x - xs[i]), 0) / (xs.length - 1);
     for (const k in pick) {
-      const rawJitter = Math.abs(pick[k](raw[0]) - pick[k](raw[1])), outJitter = jitter(seen[k]);
-      console.log(`±1 px shake, ${k}: frame-to-frame movement ${rawJitter.toFixed(2)} px raw → ${outJitter.toFixed(3)} px tracked`);
+      const rawJitter = Math.abs(pick[k](raw[0]) - pick[k](raw[1])),
+        outJitter = jitter(seen[k]);
+      console.log(
+        `±1 px shake, ${k}: frame-to-frame movement ${rawJitter.toFixed(2)} px raw → ${outJitter.toFixed(3)} px tracked`,
+      );
       expect(outJitter, k).toBeLessThan(0.5); // a quarter of the 2 px the image moves
       expect(outJitter, k).toBeLessThan(0.15 * Math.max(2, rawJitter));
     }
@@ -144,14 +164,16 @@ describe('VideoAnalyzer', () => {
     // its detection moves by exactly 64 px: the truth here is the translation itself.
     const k = 64;
     let v: VideoAnalysis | undefined;
-    for (let i = 1; i <= 10; i++) v = await video.analyze(shift(astronaut, Math.min(i, 4) * 16, 0), { timestampMs: i * 1000, faceptor });
+    for (let i = 1; i <= 10; i++)
+      v = await video.analyze(shift(astronaut, Math.min(i, 4) * 16, 0), { timestampMs: i * 1000, faceptor });
     expect(model.runCounts.encoder512).toBe(1);
     const f = v!.faces[0];
     expect(f.trackId).toBe(first.trackId);
     expect(f.denseAgeMs).toBe(10_000);
     f.denseTransform!.forEach((c, i) => expect(c).toBeCloseTo([1, 0, k, 0][i], 1));
     expect(f.box.x - first.box.x).toBeCloseTo(k, 1);
-    const before = first.landmarks!['300w'].points, after = f.landmarks!['300w'].points;
+    const before = first.landmarks!['300w'].points,
+      after = f.landmarks!['300w'].points;
     const err = after.map(([x, y], i) => Math.hypot(x - (before[i][0] + k), y - before[i][1]));
     console.log(`carried landmarks after a ${k} px walk: worst error ${Math.max(...err).toFixed(3)} px`);
     expect(Math.max(...err)).toBeLessThan(0.1);
@@ -191,7 +213,10 @@ describe('VideoAnalyzer', () => {
     const video = new VideoAnalyzer(detector, 'cpu', { now: scriptedCost(1) });
     model.resetRunCounts();
     for (let i = 0; i < 4; i++) {
-      const v = await video.analyze(grace, { timestampMs: i * 33, faceptor: { model, tasks: ['identity', 'age', 'expression'] } });
+      const v = await video.analyze(grace, {
+        timestampMs: i * 33,
+        faceptor: { model, tasks: ['identity', 'age', 'expression'] },
+      });
       const f = v.faces[0];
       expect(f.identity!.embedding).toHaveLength(512);
       expect(f.landmarks).toBeUndefined();
@@ -233,7 +258,8 @@ describe('VideoAnalyzer', () => {
     const video = new VideoAnalyzer(detector, 'cpu', { now: scriptedCost(10_000) });
     const faceptor = { model, tasks: ['align_300w'] };
     const blank: RgbaImage = { width: 256, height: 256, data: new Uint8ClampedArray(256 * 256 * 4).fill(128) };
-    for (let i = 0; i < 3; i++) expect((await video.analyze(grace, { timestampMs: i * 33, faceptor })).faces[0].trackId).toBe(1);
+    for (let i = 0; i < 3; i++)
+      expect((await video.analyze(grace, { timestampMs: i * 33, faceptor })).faces[0].trackId).toBe(1);
     expect((await video.analyze(blank, { timestampMs: 99, faceptor })).faces).toEqual([]);
     // back within the tracker's coasting window: same track, its carried landmarks still there
     const back = (await video.analyze(grace, { timestampMs: 132, faceptor })).faces[0];

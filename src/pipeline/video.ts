@@ -34,7 +34,13 @@ import { denseRefreshIntervalMs, pickDenseRefresh } from '../core/track/schedule
 import { applySimilarity, fitSimilarity, type Similarity } from '../core/track/carry.ts';
 import type { FaceDetector } from './detector.ts';
 import { rescaleFace, type AnalyzeOptions, type FaceAnalysis, type ImageAnalysis } from './analyze.ts';
-import type { FaceTaskResults, FaceptorTimings, LandmarkSetResult, ParsingResult, RunCounts } from './faceptor/types.ts';
+import type {
+  FaceTaskResults,
+  FaceptorTimings,
+  LandmarkSetResult,
+  ParsingResult,
+  RunCounts,
+} from './faceptor/types.ts';
 
 export interface VideoAnalyzerOptions {
   /** Upper share of the frame time the 512 pass may take before it is refreshed less often. Default 0.5. */
@@ -94,8 +100,17 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const EMA = 0.3;
 const ema = (prev: number | undefined, v: number) => (prev === undefined ? v : prev + EMA * (v - prev));
 
-const zeroTimings = (): Mutable<FaceptorTimings> =>
-  ({ alignMs: 0, encoder112Ms: 0, encoder512Ms: 0, taskMs: {}, decodeMs: 0, runMs: 0, totalMs: 0, runs: {}, readBackBytes: 0 });
+const zeroTimings = (): Mutable<FaceptorTimings> => ({
+  alignMs: 0,
+  encoder112Ms: 0,
+  encoder512Ms: 0,
+  taskMs: {},
+  decodeMs: 0,
+  runMs: 0,
+  totalMs: 0,
+  runs: {},
+  readBackBytes: 0,
+});
 
 function addTimings(into: Mutable<FaceptorTimings>, t: FaceptorTimings): void {
   into.alignMs += t.alignMs;
@@ -144,7 +159,12 @@ export class VideoAnalyzer {
   /** Current 512 refresh interval per track (ms; 0 = every frame), from the measured cost. For hosts' status lines. */
   denseIntervalMs(faces: number): number {
     if (this.denseCostMs === undefined || faces === 0) return 0;
-    return denseRefreshIntervalMs(this.denseCostMs, faces, this.frameIntervalMs ?? 0, this.options.maxDenseShare ?? 0.5);
+    return denseRefreshIntervalMs(
+      this.denseCostMs,
+      faces,
+      this.frameIntervalMs ?? 0,
+      this.options.maxDenseShare ?? 0.5,
+    );
   }
 
   async analyze(image: RgbaImage, options: VideoFrameOptions): Promise<VideoAnalysis> {
@@ -154,21 +174,30 @@ export class VideoAnalyzer {
     const height = sourceSize?.height ?? image.height;
     if (!(width > 0 && height > 0)) throw new Error(`Invalid source size ${width}×${height}`);
     if (!Number.isFinite(t)) throw new Error(`timestampMs must be a finite number, got ${t}`);
-    if (this.lastTimestampMs !== undefined && t > this.lastTimestampMs) this.frameIntervalMs = ema(this.frameIntervalMs, t - this.lastTimestampMs);
+    if (this.lastTimestampMs !== undefined && t > this.lastTimestampMs)
+      this.frameIntervalMs = ema(this.frameIntervalMs, t - this.lastTimestampMs);
     this.lastTimestampMs = t;
 
     const result = await this.detector.detect(image, detectOptions);
     // Tracks live in source pixels, so a host that changes its downscale between frames keeps its tracks.
-    const fx = width / image.width, fy = height / image.height;
+    const fx = width / image.width,
+      fy = height / image.height;
     const toSource = (f: FaceAnalysis) => (fx === 1 && fy === 1 ? f : rescaleFace(f, fx, fy, width, height));
-    const toAnalysed = (f: FaceAnalysis) => (fx === 1 && fy === 1 ? f : rescaleFace(f, 1 / fx, 1 / fy, image.width, image.height));
+    const toAnalysed = (f: FaceAnalysis) =>
+      fx === 1 && fy === 1 ? f : rescaleFace(f, 1 / fx, 1 / fy, image.width, image.height);
 
     const live = this.tracker.update(result.faces.map(toSource), t);
     this.forgetVanished(live);
     const tracks = live.filter((tr) => tr.detection !== null);
     for (const tr of tracks) if (!this.faceFrames.has(tr.id)) this.faceFrames.set(tr.id, tr.keypoints);
 
-    let faces: TrackedFaceAnalysis[] = tracks.map((tr) => ({ box: tr.box, keypoints: tr.keypoints, score: tr.score, trackId: tr.id, velocity: tr.velocity }));
+    let faces: TrackedFaceAnalysis[] = tracks.map((tr) => ({
+      box: tr.box,
+      keypoints: tr.keypoints,
+      score: tr.score,
+      trackId: tr.id,
+      velocity: tr.velocity,
+    }));
     let extra: Pick<ImageAnalysis, 'model' | 'tasks' | 'runs'> = {};
     let faceptorTimings: FaceptorTimings | undefined;
     if (faceptor) {
@@ -193,14 +222,25 @@ export class VideoAnalyzer {
         const request = `${denseTasks.join(',')}|${taskOptions.denseCrops ?? 'shared'}|${!!taskOptions.layerAttention}`;
         for (const [id, s] of this.dense) if (s.request !== request) this.dense.delete(id);
         const last = new Map([...this.dense].map(([id, s]) => [id, s.timeMs]));
-        const refresh = new Set(pickDenseRefresh(tracks.map((tr) => tr.id), last, t, {
-          maxPerFrame: this.options.maxDensePerFrame ?? 1,
-          minIntervalMs: this.denseIntervalMs(tracks.length),
-        }));
+        const refresh = new Set(
+          pickDenseRefresh(
+            tracks.map((tr) => tr.id),
+            last,
+            t,
+            {
+              maxPerFrame: this.options.maxDensePerFrame ?? 1,
+              minIntervalMs: this.denseIntervalMs(tracks.length),
+            },
+          ),
+        );
         const picked = tracks.flatMap((tr, i) => (refresh.has(tr.id) ? [i] : []));
         if (picked.length > 0) {
           const c0 = this.now();
-          const r = await model.analyzeFaces(image, picked.map((i) => analysed[i]), { ...taskOptions, tasks: denseTasks });
+          const r = await model.analyzeFaces(
+            image,
+            picked.map((i) => analysed[i]),
+            { ...taskOptions, tasks: denseTasks },
+          );
           this.denseCostMs = ema(this.denseCostMs, (this.now() - c0) / picked.length);
           addTimings(timings, r.timings);
           addRuns(runs, r.runs);
@@ -219,11 +259,18 @@ export class VideoAnalyzer {
 
     const { preprocessMs, runMs, postprocessMs } = result.timings;
     return {
-      width, height, scale: image.width / width, faces,
+      width,
+      height,
+      scale: image.width / width,
+      faces,
       detectorModel: result.model,
       provider: this.provider,
       timings: {
-        decodeMs, preprocessMs, runMs, postprocessMs, totalMs: decodeMs + performance.now() - start,
+        decodeMs,
+        preprocessMs,
+        runMs,
+        postprocessMs,
+        totalMs: decodeMs + performance.now() - start,
         ...(faceptorTimings && { faceptor: faceptorTimings }),
       },
       ...extra,
@@ -253,7 +300,10 @@ export class VideoAnalyzer {
       landmarks[set] = this.tracker.smoothPoints(tr.id, landmarkKey(set), applySimilarity(toFace, points), t);
     }
     this.dense.set(tr.id, {
-      timeMs: t, request, keypoints: tr.keypoints, landmarks,
+      timeMs: t,
+      request,
+      keypoints: tr.keypoints,
+      landmarks,
       ...(fresh.parsing && { parsing: fresh.parsing }),
       ...(fresh.layerAttention && { layerAttention: fresh.layerAttention }),
       ...(fresh.taskErrors && { taskErrors: fresh.taskErrors }),
@@ -261,19 +311,29 @@ export class VideoAnalyzer {
   }
 
   private compose(tr: TrackedFace, sparse: FaceTaskResults, t: number, wantsDense: boolean): TrackedFaceAnalysis {
-    const base: TrackedFaceAnalysis = { box: tr.box, keypoints: tr.keypoints, score: tr.score, trackId: tr.id, velocity: tr.velocity, ...sparse };
+    const base: TrackedFaceAnalysis = {
+      box: tr.box,
+      keypoints: tr.keypoints,
+      score: tr.score,
+      trackId: tr.id,
+      velocity: tr.velocity,
+      ...sparse,
+    };
     const d = wantsDense ? this.dense.get(tr.id) : undefined;
     if (!d) return base;
     const fromFace = fitSimilarity(this.faceFrames.get(tr.id)!, tr.keypoints);
     const fresh = d.timeMs === t;
     const moved: Similarity | undefined = fresh ? undefined : fitSimilarity(d.keypoints, tr.keypoints);
     const sets = Object.entries(d.landmarks);
-    const layerAttention = sparse.layerAttention || d.layerAttention ? { ...sparse.layerAttention, ...d.layerAttention } : undefined;
+    const layerAttention =
+      sparse.layerAttention || d.layerAttention ? { ...sparse.layerAttention, ...d.layerAttention } : undefined;
     const taskErrors = sparse.taskErrors || d.taskErrors ? { ...sparse.taskErrors, ...d.taskErrors } : undefined;
     return {
       ...base,
       ...(sets.length > 0 && {
-        landmarks: Object.fromEntries(sets.map(([set, pts]): [string, LandmarkSetResult] => [set, { points: applySimilarity(fromFace, pts) }])),
+        landmarks: Object.fromEntries(
+          sets.map(([set, pts]): [string, LandmarkSetResult] => [set, { points: applySimilarity(fromFace, pts) }]),
+        ),
       }),
       ...(d.parsing && { parsing: d.parsing }),
       ...(layerAttention && { layerAttention }),

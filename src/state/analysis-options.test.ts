@@ -6,10 +6,19 @@ import { DEFAULT_TASKS } from './tasks.ts';
 function status(tasks: ModelStatus['info']['tasks'], hasLayerAttention = false): ModelStatus {
   return {
     info: {
-      label: 'm', variant: 'faceptor_full', precision: 'fp32', untrained: false, sourceFile: 'x.pth.tar',
-      sourceSha256: '0'.repeat(64), step: null, exporterVersion: '1', tasks,
+      label: 'm',
+      variant: 'faceptor_full',
+      precision: 'fp32',
+      untrained: false,
+      sourceFile: 'x.pth.tar',
+      sourceSha256: '0'.repeat(64),
+      step: null,
+      exporterVersion: '1',
+      tasks,
     },
-    origin: 'test', hasLayerAttention, bytes: 1,
+    origin: 'test',
+    hasLayerAttention,
+    bytes: 1,
   };
 }
 
@@ -42,7 +51,9 @@ describe('requestKey (is a photo card out of date?)', () => {
   it('changes when a task is switched off, a head changes, or the model changes; not otherwise', () => {
     expect(key()).toBe(key());
     expect(key({ ...DEFAULT_TASKS, enabled: { ...DEFAULT_TASKS.enabled, recog: false } })).not.toBe(key());
-    expect(key({ ...DEFAULT_TASKS, heads: { age: 'age_utkface' } })).not.toBe(key({ ...DEFAULT_TASKS, heads: { age: 'age_morph2' } }));
+    expect(key({ ...DEFAULT_TASKS, heads: { age: 'age_utkface' } })).not.toBe(
+      key({ ...DEFAULT_TASKS, heads: { age: 'age_morph2' } }),
+    );
     expect(key(DEFAULT_TASKS, { ...model, info: { ...model.info, sourceSha256: '1'.repeat(64) } })).not.toBe(key());
     expect(key(DEFAULT_TASKS, null)).not.toBe(key());
   });

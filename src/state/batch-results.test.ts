@@ -4,13 +4,26 @@ import type { ModelJson } from '../pipeline/analysis-json.ts';
 import { batchCsv, batchDocumentText, isImagePath, sortItems, summarise, type BatchItem } from './batch-results.ts';
 
 const timings = { decodeMs: 0, preprocessMs: 0, runMs: 0, postprocessMs: 0, totalMs: 0 };
-const item = (id: number, path: string, faces: { age: number | null; expression: string | null; embedding?: number[] }[] | null, error: string | null = null): BatchItem => ({
-  id, path, size: 1, state: error ? 'error' : faces ? 'done' : 'queued', error, entry: null,
+const item = (
+  id: number,
+  path: string,
+  faces: { age: number | null; expression: string | null; embedding?: number[] }[] | null,
+  error: string | null = null,
+): BatchItem => ({
+  id,
+  path,
+  size: 1,
+  state: error ? 'error' : faces ? 'done' : 'queued',
+  error,
+  entry: null,
   faces: (faces ?? []).map((f) => ({ age: f.age, expression: f.expression, embedding: f.embedding ?? null })),
 });
 const items = [
   item(1, 'b/img10.jpg', [{ age: 40, expression: 'Happy', embedding: [1, 0] }]),
-  item(2, 'a/img2.jpg', [{ age: 25, expression: 'Sad' }, { age: 60, expression: 'Happy' }]),
+  item(2, 'a/img2.jpg', [
+    { age: 25, expression: 'Sad' },
+    { age: 60, expression: 'Happy' },
+  ]),
   item(3, 'img1.jpg', []),
   item(4, 'queued.jpg', null),
   item(5, 'broken.jpg', null, 'not an image'),
@@ -38,13 +51,28 @@ describe('batch table', () => {
   });
   it('summary and JSON entry of an analysis: the CLI document, errors as { file, error }', () => {
     const analysis: ImageAnalysis = {
-      width: 10, height: 10, scale: 1, detectorModel: 'auto', provider: 'wasm', timings,
-      faces: [{ box: { x: 1, y: 2, width: 3, height: 4 }, score: 0.9, keypoints: [], age: { utkface: { years: 33.333, distribution: [] } } }],
+      width: 10,
+      height: 10,
+      scale: 1,
+      detectorModel: 'auto',
+      provider: 'wasm',
+      timings,
+      faces: [
+        {
+          box: { x: 1, y: 2, width: 3, height: 4 },
+          score: 0.9,
+          keypoints: [],
+          age: { utkface: { years: 33.333, distribution: [] } },
+        },
+      ],
     };
     const s = summarise('x.jpg', analysis);
     expect(s.faces).toEqual([{ age: 33.333, expression: null, embedding: null }]);
     const doc = JSON.parse(batchDocumentText([{ ...items[0], entry: s.entry }, items[3], items[4]]));
-    expect(doc.images).toEqual([expect.objectContaining({ file: 'x.jpg', width: 10 }), { file: 'broken.jpg', error: 'not an image' }]);
+    expect(doc.images).toEqual([
+      expect.objectContaining({ file: 'x.jpg', width: 10 }),
+      { file: 'broken.jpg', error: 'not an image' },
+    ]);
   });
   it('keeps photos, leaves other files of a folder out', () => {
     expect(isImagePath({ name: 'a.JPG', type: '' })).toBe(true);

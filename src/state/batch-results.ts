@@ -28,7 +28,7 @@ export interface BatchItem {
   readonly error: string | null;
 }
 
-const first = <T,>(r: Record<string, T> | undefined): T | undefined => (r ? Object.values(r)[0] : undefined);
+const first = <T>(r: Record<string, T> | undefined): T | undefined => (r ? Object.values(r)[0] : undefined);
 
 /** Summary (first head of each type) and the JSON entry of one analysed photo. */
 export function summarise(path: string, analysis: ImageAnalysis): { faces: FaceSummary[]; entry: ImageEntryOk } {
@@ -43,7 +43,10 @@ export function summarise(path: string, analysis: ImageAnalysis): { faces: FaceS
 }
 
 export type SortKey = 'file' | 'faces' | 'age' | 'expression' | 'identity';
-export interface Sort { readonly key: SortKey; readonly descending: boolean }
+export interface Sort {
+  readonly key: SortKey;
+  readonly descending: boolean;
+}
 
 /** Identity shown for a photo: the best accepted match over its faces (name and similarity), else null. */
 export function photoMatch(item: BatchItem, match?: IdentityMatcher): { name: string; similarity: number } | null {
@@ -62,17 +65,25 @@ export function photoMatch(item: BatchItem, match?: IdentityMatcher): { name: st
 export function sortItems(items: readonly BatchItem[], sort: Sort, match?: IdentityMatcher): BatchItem[] {
   const value = (it: BatchItem): string | number | null => {
     switch (sort.key) {
-      case 'file': return it.path;
-      case 'faces': return it.state === 'done' ? it.faces.length : null;
-      case 'age': return it.faces[0]?.age ?? null;
-      case 'expression': return it.faces[0]?.expression ?? null;
-      case 'identity': return photoMatch(it, match)?.name ?? null;
+      case 'file':
+        return it.path;
+      case 'faces':
+        return it.state === 'done' ? it.faces.length : null;
+      case 'age':
+        return it.faces[0]?.age ?? null;
+      case 'expression':
+        return it.faces[0]?.expression ?? null;
+      case 'identity':
+        return photoMatch(it, match)?.name ?? null;
     }
   };
   const keyed = items.map((it, i) => ({ it, i, v: value(it) }));
   keyed.sort((a, b) => {
     if (a.v === null || b.v === null) return a.v === b.v ? a.i - b.i : a.v === null ? 1 : -1;
-    const c = typeof a.v === 'number' && typeof b.v === 'number' ? a.v - b.v : String(a.v).localeCompare(String(b.v), undefined, { numeric: true });
+    const c =
+      typeof a.v === 'number' && typeof b.v === 'number'
+        ? a.v - b.v
+        : String(a.v).localeCompare(String(b.v), undefined, { numeric: true });
     return (sort.descending ? -c : c) || a.i - b.i;
   });
   return keyed.map((k) => k.it);
@@ -87,15 +98,37 @@ export function batchDocumentText(items: readonly BatchItem[], model?: ModelJson
 export function batchCsv(items: readonly BatchItem[], match?: IdentityMatcher, model?: ModelJson): string {
   // a CSV has no banner: every row says whether its values come from a random-weight model
   const untrained = model ? model.untrained : null;
-  const header = ['file', 'faces', 'face', 'age', 'expression', 'identity_match', 'identity_similarity', 'error', 'model_untrained'];
+  const header = [
+    'file',
+    'faces',
+    'face',
+    'age',
+    'expression',
+    'identity_match',
+    'identity_similarity',
+    'error',
+    'model_untrained',
+  ];
   const rows: CsvValue[][] = [];
   for (const it of items) {
-    if (it.state !== 'done') { if (it.state === 'error') rows.push([it.path, null, null, null, null, null, null, it.error, untrained]); continue; }
+    if (it.state !== 'done') {
+      if (it.state === 'error') rows.push([it.path, null, null, null, null, null, null, it.error, untrained]);
+      continue;
+    }
     if (it.faces.length === 0) rows.push([it.path, 0, null, null, null, null, null, null, untrained]);
     it.faces.forEach((f, i) => {
       const m = f.embedding && match ? match(f.embedding) : null;
-      rows.push([it.path, it.faces.length, i + 1, f.age === null ? null : Number(f.age.toFixed(2)), f.expression,
-        m ? (m.accepted ? m.name : 'unknown') : null, m ? Number(m.similarity.toFixed(4)) : null, null, untrained]);
+      rows.push([
+        it.path,
+        it.faces.length,
+        i + 1,
+        f.age === null ? null : Number(f.age.toFixed(2)),
+        f.expression,
+        m ? (m.accepted ? m.name : 'unknown') : null,
+        m ? Number(m.similarity.toFixed(4)) : null,
+        null,
+        untrained,
+      ]);
     });
   }
   return toCsv(header, rows);

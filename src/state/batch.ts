@@ -27,7 +27,12 @@ interface BatchStore {
 export const batchFiles = new Map<number, File>();
 
 export const useBatch = create<BatchStore>()((set, get) => ({
-  items: [], queue: 'idle', sort: { key: 'file', descending: false }, model: undefined, selected: null, skipped: 0,
+  items: [],
+  queue: 'idle',
+  sort: { key: 'file', descending: false },
+  model: undefined,
+  selected: null,
+  skipped: 0,
   set: (patch) => set(patch),
   update: (id, patch) => set({ items: get().items.map((it) => (it.id === id ? { ...it, ...patch } : it)) }),
 }));

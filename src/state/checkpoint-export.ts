@@ -5,7 +5,11 @@
  */
 import { create } from 'zustand';
 import type { Precision } from '../core/faceptor/manifest.ts';
-import type { BrowserExportOptions, BrowserExportResult, ExportProgress } from '../../workers/browser-export/export-job.ts';
+import type {
+  BrowserExportOptions,
+  BrowserExportResult,
+  ExportProgress,
+} from '../../workers/browser-export/export-job.ts';
 
 export type { ExportProgress };
 
@@ -16,7 +20,12 @@ export interface ExportRunner {
 
 export type ExportJob =
   | { readonly state: 'idle' }
-  | { readonly state: 'running'; readonly file: string; readonly progress: ExportProgress | null; readonly cancelling: boolean }
+  | {
+      readonly state: 'running';
+      readonly file: string;
+      readonly progress: ExportProgress | null;
+      readonly cancelling: boolean;
+    }
   | { readonly state: 'error'; readonly file: string; readonly message: string }
   | { readonly state: 'cancelled'; readonly file: string }
   | { readonly state: 'done'; readonly file: string; readonly result: BrowserExportResult };
@@ -36,7 +45,9 @@ export interface CheckpointExportState {
   readonly decoderHeads: string;
   readonly untrained: boolean;
   readonly job: ExportJob;
-  set(patch: Partial<Pick<CheckpointExportState, 'precision' | 'label' | 'vitHeads' | 'decoderHeads' | 'untrained'>>): void;
+  set(
+    patch: Partial<Pick<CheckpointExportState, 'precision' | 'label' | 'vitHeads' | 'decoderHeads' | 'untrained'>>,
+  ): void;
   /** Runs one export; resolves with the result, or null when refused or cancelled (the message is in `job`). */
   start(runner: ExportRunner, file: File): Promise<BrowserExportResult | null>;
   cancel(): void;
@@ -71,8 +82,11 @@ export function createCheckpointExportStore() {
       runner = r;
       const s = get();
       const options: BrowserExportOptions = {
-        precision: s.precision, label: s.label.trim() || undefined, untrained: s.untrained,
-        vitHeads: positive(s.vitHeads), decoderHeads: positive(s.decoderHeads),
+        precision: s.precision,
+        label: s.label.trim() || undefined,
+        untrained: s.untrained,
+        vitHeads: positive(s.vitHeads),
+        decoderHeads: positive(s.decoderHeads),
       };
       set({ job: { state: 'running', file: file.name, progress: null, cancelling: false } });
       try {
@@ -85,7 +99,11 @@ export function createCheckpointExportStore() {
       } catch (err) {
         const job = get().job;
         const cancelled = job.state === 'running' && job.cancelling;
-        set({ job: cancelled ? { state: 'cancelled', file: file.name } : { state: 'error', file: file.name, message: messageOf(err) } });
+        set({
+          job: cancelled
+            ? { state: 'cancelled', file: file.name }
+            : { state: 'error', file: file.name, message: messageOf(err) },
+        });
         return null;
       } finally {
         runner = null;
@@ -99,7 +117,9 @@ export function createCheckpointExportStore() {
       runner.cancel();
     },
 
-    dismiss: () => { if (get().job.state !== 'running') set({ job: { state: 'idle' } }); },
+    dismiss: () => {
+      if (get().job.state !== 'running') set({ job: { state: 'idle' } });
+    },
   }));
 }
 

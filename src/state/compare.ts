@@ -24,7 +24,10 @@ interface CompareStore {
   swap(): void;
 }
 
-export function pickInto(sides: readonly [CompareSide | null, CompareSide | null], side: CompareSide): [CompareSide | null, CompareSide | null] {
+export function pickInto(
+  sides: readonly [CompareSide | null, CompareSide | null],
+  side: CompareSide,
+): [CompareSide | null, CompareSide | null] {
   const [a, b] = sides;
   if (a?.key === side.key || b?.key === side.key) return [a, b];
   if (!a) return [side, b];
@@ -34,6 +37,7 @@ export function pickInto(sides: readonly [CompareSide | null, CompareSide | null
 export const useCompare = create<CompareStore>()((set, get) => ({
   sides: [null, null],
   pick: (side) => set({ sides: pickInto(get().sides, side) }),
-  clear: (index) => set({ sides: index === undefined ? [null, null] : (index === 0 ? [null, get().sides[1]] : [get().sides[0], null]) }),
+  clear: (index) =>
+    set({ sides: index === undefined ? [null, null] : index === 0 ? [null, get().sides[1]] : [get().sides[0], null] }),
   swap: () => set({ sides: [get().sides[1], get().sides[0]] }),
 }));

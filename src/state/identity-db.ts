@@ -10,14 +10,20 @@ export interface KeyValueStore {
   delete(key: string): Promise<void>;
 }
 
-export function memoryKeyValueStore(initial?: Iterable<[string, unknown]>): KeyValueStore & { readonly data: Map<string, unknown> } {
+export function memoryKeyValueStore(
+  initial?: Iterable<[string, unknown]>,
+): KeyValueStore & { readonly data: Map<string, unknown> } {
   // structuredClone mimics IndexedDB: callers never share objects with what is stored.
   const data = new Map<string, unknown>(initial);
   return {
     data,
     get: async (key) => structuredClone(data.get(key)),
-    put: async (key, value) => { data.set(key, structuredClone(value)); },
-    delete: async (key) => { data.delete(key); },
+    put: async (key, value) => {
+      data.set(key, structuredClone(value));
+    },
+    delete: async (key) => {
+      data.delete(key);
+    },
   };
 }
 
@@ -41,9 +47,17 @@ export function indexedDbKeyValueStore(storeName = IDENTITY_OBJECT_STORE): KeyVa
   const open = (): Promise<IDBDatabase> => {
     db ??= new Promise<IDBDatabase>((resolve, reject) => {
       const idb = globalThis.indexedDB;
-      if (!idb) { reject(new Error('this browser offers no IndexedDB here')); return; }
+      if (!idb) {
+        reject(new Error('this browser offers no IndexedDB here'));
+        return;
+      }
       let req: IDBOpenDBRequest;
-      try { req = idb.open(DB_NAME, DB_VERSION); } catch (e) { reject(e); return; }
+      try {
+        req = idb.open(DB_NAME, DB_VERSION);
+      } catch (e) {
+        reject(e);
+        return;
+      }
       req.onupgradeneeded = () => {
         if (!req.result.objectStoreNames.contains(storeName)) req.result.createObjectStore(storeName);
       };
@@ -52,7 +66,9 @@ export function indexedDbKeyValueStore(storeName = IDENTITY_OBJECT_STORE): KeyVa
       req.onblocked = () => reject(new Error('IndexedDB is blocked by another tab of this app'));
     });
     // A failed open is not cached: a later call may succeed (e.g. the other tab closed).
-    db.catch(() => { db = null; });
+    db.catch(() => {
+      db = null;
+    });
     return db;
   };
   const run = async <T>(mode: IDBTransactionMode, op: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> => {
@@ -71,7 +87,11 @@ export function indexedDbKeyValueStore(storeName = IDENTITY_OBJECT_STORE): KeyVa
   };
   return {
     get: (key) => run('readonly', (s) => s.get(key)),
-    put: async (key, value) => { await run('readwrite', (s) => s.put(value, key)); },
-    delete: async (key) => { await run('readwrite', (s) => s.delete(key)); },
+    put: async (key, value) => {
+      await run('readwrite', (s) => s.put(value, key));
+    },
+    delete: async (key) => {
+      await run('readwrite', (s) => s.delete(key));
+    },
   };
 }

@@ -1,7 +1,21 @@
 import { describe, expect, it, vi } from 'vitest';
-import { DEFAULT_MATCH_THRESHOLD, GalleryImportError, MAX_PEOPLE, MAX_SAMPLES_TOTAL, serializeGallery, EMPTY_GALLERY } from '../core/identity/index.ts';
+import {
+  DEFAULT_MATCH_THRESHOLD,
+  GalleryImportError,
+  MAX_PEOPLE,
+  MAX_SAMPLES_TOTAL,
+  serializeGallery,
+  EMPTY_GALLERY,
+} from '../core/identity/index.ts';
 import { indexedDbKeyValueStore, memoryKeyValueStore, type KeyValueStore } from './identity-db.ts';
-import { GALLERY_KEY, THRESHOLD_KEY, createIdentityStore, embeddingMismatch, findPersonByName, matchEmbedding } from './identity.ts';
+import {
+  GALLERY_KEY,
+  THRESHOLD_KEY,
+  createIdentityStore,
+  embeddingMismatch,
+  findPersonByName,
+  matchEmbedding,
+} from './identity.ts';
 
 const basis = (i: number, n = 4) => Array.from({ length: n }, (_, k) => (k === i ? 1 : 0));
 
@@ -11,12 +25,18 @@ function setup(db: KeyValueStore = memoryKeyValueStore()) {
   return { store, db, s: () => store.getState() };
 }
 
-
 /** A memory store whose writes fail while `storage.fail` is set (a full quota, an aborted IndexedDB transaction). */
-function flakyStore(message: string): { mem: ReturnType<typeof memoryKeyValueStore>; flaky: KeyValueStore; storage: { fail: boolean } } {
+function flakyStore(message: string): {
+  mem: ReturnType<typeof memoryKeyValueStore>;
+  flaky: KeyValueStore;
+  storage: { fail: boolean };
+} {
   const mem = memoryKeyValueStore();
   const storage = { fail: false };
-  const flaky: KeyValueStore = { ...mem, put: (k, v) => (storage.fail ? Promise.reject(new Error(message)) : mem.put(k, v)) };
+  const flaky: KeyValueStore = {
+    ...mem,
+    put: (k, v) => (storage.fail ? Promise.reject(new Error(message)) : mem.put(k, v)),
+  };
   return { mem, flaky, storage };
 }
 
@@ -40,7 +60,10 @@ describe('identity store', () => {
     expect(s().gallery.people).toHaveLength(1);
     expect(s().gallery.people[0].samples).toHaveLength(2);
     s().enrol('Bob', basis(2));
-    expect(s().gallery.people.map((p) => [p.name, p.samples.length])).toEqual([['Ada', 2], ['Bob', 1]]);
+    expect(s().gallery.people.map((p) => [p.name, p.samples.length])).toEqual([
+      ['Ada', 2],
+      ['Bob', 1],
+    ]);
   });
 
   it('renames, deletes one, deletes all', async () => {
@@ -70,11 +93,21 @@ describe('identity store', () => {
     const before = s().gallery;
     const saved = await db.get(GALLERY_KEY);
     const asked: unknown[] = [];
-    await expect(s().importJson('{not json', (g) => { asked.push(g); return true; })).rejects.toThrow(GalleryImportError);
+    await expect(
+      s().importJson('{not json', (g) => {
+        asked.push(g);
+        return true;
+      }),
+    ).rejects.toThrow(GalleryImportError);
     expect(s().error).toBe('Import refused: the file is not JSON. The gallery was not changed.');
     const wrongSize = JSON.parse(serializeGallery(before));
     wrongSize.people[0].samples[0].push(0); // 5 numbers in a 4-d gallery
-    await expect(s().importJson(JSON.stringify(wrongSize), (g) => { asked.push(g); return true; })).rejects.toThrow(/expected 4 numbers/);
+    await expect(
+      s().importJson(JSON.stringify(wrongSize), (g) => {
+        asked.push(g);
+        return true;
+      }),
+    ).rejects.toThrow(/expected 4 numbers/);
     expect(asked).toEqual([]); // a bad file is refused before anyone is asked to replace anything
     expect(s().error).toMatch(/person 1 \(Ada\), sample 1: expected 4 numbers/);
     expect(s().gallery).toBe(before);
@@ -94,7 +127,12 @@ describe('identity store', () => {
     const before = s().gallery;
     // the user is asked with the incoming gallery, and saying no keeps the current one
     const offered: string[][] = [];
-    await expect(s().importJson(text, (g) => { offered.push(g.people.map((p) => p.name)); return false; })).resolves.toBe(false);
+    await expect(
+      s().importJson(text, (g) => {
+        offered.push(g.people.map((p) => p.name));
+        return false;
+      }),
+    ).resolves.toBe(false);
     expect(offered).toEqual([['Zoe', 'Yan']]);
     expect(s().gallery).toBe(before);
     await expect(s().importJson(text, () => true)).resolves.toBe(true);
@@ -111,14 +149,21 @@ describe('identity store', () => {
     a.s().setThreshold(0.62);
     await a.s().flush();
     // stored as the core's versioned JSON text and a plain number
-    expect(JSON.parse(db.data.get(GALLERY_KEY) as string)).toMatchObject({ format: 'faceptor-web-gallery', version: 2, embeddingSize: 4 });
+    expect(JSON.parse(db.data.get(GALLERY_KEY) as string)).toMatchObject({
+      format: 'faceptor-web-gallery',
+      version: 2,
+      embeddingSize: 4,
+    });
     expect(db.data.get(THRESHOLD_KEY)).toBe(0.62);
 
     const b = setup(db);
     await b.s().ready;
     expect(b.s().status).toBe('ready');
     expect(b.s().threshold).toBe(0.62);
-    expect(b.s().gallery.people.map((p) => [p.name, p.samples.length])).toEqual([['Ada', 2], ['Bob', 1]]);
+    expect(b.s().gallery.people.map((p) => [p.name, p.samples.length])).toEqual([
+      ['Ada', 2],
+      ['Bob', 1],
+    ]);
     expect(Array.from(b.s().gallery.people[0].samples[1])).toEqual(basis(1));
     // deletions persist too
     b.s().removeAll();
@@ -185,7 +230,10 @@ describe('identity store', () => {
   });
 
   it('a corrupt saved gallery starts empty and says so', async () => {
-    const db = memoryKeyValueStore([[GALLERY_KEY, '{"format":"something-else"}'], [THRESHOLD_KEY, 7]]);
+    const db = memoryKeyValueStore([
+      [GALLERY_KEY, '{"format":"something-else"}'],
+      [THRESHOLD_KEY, 7],
+    ]);
     const { s } = setup(db);
     await s().ready;
     expect(s().gallery).toEqual(EMPTY_GALLERY);
@@ -221,7 +269,9 @@ describe('identity helpers', () => {
     expect(findPersonByName(g, '   ')).toBeUndefined();
     expect(embeddingMismatch(g, 4)).toBeNull();
     expect(embeddingMismatch(EMPTY_GALLERY, 512)).toBeNull();
-    expect(embeddingMismatch(g, 512)).toBe('the gallery holds 4-value embeddings but this model gives 512: it was made with another model');
+    expect(embeddingMismatch(g, 512)).toBe(
+      'the gallery holds 4-value embeddings but this model gives 512: it was made with another model',
+    );
     expect(matchEmbedding(g, 0.35, [0, 0, 0, 0])).toBeNull(); // zero vector: nothing to compare
     expect(matchEmbedding(g, 0.35, undefined)).toBeNull();
   });
@@ -229,26 +279,47 @@ describe('identity helpers', () => {
 
 /** Issue 9, item 11: gallery import limits, and a storage failure never shown as saved. */
 describe('gallery import limits and failed writes', () => {
-  const galleryJson = (people: number, samples: number) => JSON.stringify({
-    format: 'faceptor-web-gallery', version: 1, embeddingSize: 4,
-    people: Array.from({ length: people }, (_, i) => ({ id: `p${i}`, name: `P${i}`, createdAt: 0, samples: Array.from({ length: samples }, () => basis(i % 4)) })),
-  });
+  const galleryJson = (people: number, samples: number) =>
+    JSON.stringify({
+      format: 'faceptor-web-gallery',
+      version: 1,
+      embeddingSize: 4,
+      people: Array.from({ length: people }, (_, i) => ({
+        id: `p${i}`,
+        name: `P${i}`,
+        createdAt: 0,
+        samples: Array.from({ length: samples }, () => basis(i % 4)),
+      })),
+    });
 
   it('a file above the size cap is refused before it is read', async () => {
     const { s } = setup();
     await s().ready;
     let read = false;
-    const huge = { name: 'big.json', size: 600 * 1024 * 1024, text: async () => { read = true; return ''; } };
+    const huge = {
+      name: 'big.json',
+      size: 600 * 1024 * 1024,
+      text: async () => {
+        read = true;
+        return '';
+      },
+    };
     await expect(s().importJson(huge)).rejects.toThrow(GalleryImportError);
     expect(read).toBe(false);
-    expect(s().error).toBe('Import refused: the file is 600 MB; a gallery file is at most 64 MB. The gallery was not changed.');
+    expect(s().error).toBe(
+      'Import refused: the file is 600 MB; a gallery file is at most 64 MB. The gallery was not changed.',
+    );
   });
 
   it('too many people or samples in all: refused with the numbers (was: shown, then lost on reload)', async () => {
     const { s } = setup();
     await s().ready;
-    await expect(s().importJson(galleryJson(MAX_PEOPLE + 1, 1))).rejects.toThrow(`the gallery has ${MAX_PEOPLE + 1} people; this app keeps at most ${MAX_PEOPLE}`);
-    await expect(s().importJson(galleryJson(300, 20))).rejects.toThrow(`the gallery has 6000 samples; this app keeps at most ${MAX_SAMPLES_TOTAL} in all`);
+    await expect(s().importJson(galleryJson(MAX_PEOPLE + 1, 1))).rejects.toThrow(
+      `the gallery has ${MAX_PEOPLE + 1} people; this app keeps at most ${MAX_PEOPLE}`,
+    );
+    await expect(s().importJson(galleryJson(300, 20))).rejects.toThrow(
+      `the gallery has 6000 samples; this app keeps at most ${MAX_SAMPLES_TOTAL} in all`,
+    );
     await expect(s().importJson({ size: 100, text: async () => galleryJson(2, 3) })).resolves.toBe(true);
     expect(s().gallery.people).toHaveLength(2);
   });
@@ -271,7 +342,9 @@ describe('gallery import limits and failed writes', () => {
     storage.fail = true;
     await expect(s().importJson(galleryJson(3, 2))).rejects.toThrow(/QuotaExceededError/);
     expect(s().gallery.people.map((p) => p.name)).toEqual(['Ada']);
-    expect(s().error).toMatch(/^Import not saved: this browser refused to store it \(QuotaExceededError.*\)\. The gallery was not changed\.$/);
+    expect(s().error).toMatch(
+      /^Import not saved: this browser refused to store it \(QuotaExceededError.*\)\. The gallery was not changed\.$/,
+    );
     const reloaded = setup(mem);
     await reloaded.s().ready;
     expect(reloaded.s().gallery.people.map((p) => p.name)).toEqual(['Ada']);
@@ -281,7 +354,9 @@ describe('gallery import limits and failed writes', () => {
 describe('indexedDbKeyValueStore: a failed write rejects once, and its aborted transaction is not an unhandled rejection', () => {
   it('put rejects with the request error; nothing else escapes', async () => {
     const unhandled: unknown[] = [];
-    const onUnhandled = (e: unknown) => { unhandled.push(e); };
+    const onUnhandled = (e: unknown) => {
+      unhandled.push(e);
+    };
     process.on('unhandledRejection', onUnhandled);
     // The smallest IndexedDB that fails a put the way a quota error does: request error, then transaction abort.
     const fire = (f: (() => void) | null | undefined) => setTimeout(() => f?.(), 0);
@@ -295,7 +370,10 @@ describe('indexedDbKeyValueStore: a failed write rejects once, and its aborted t
             const store = {
               put: () => {
                 const r: Record<string, unknown> & { error?: Error } = { error: new Error('QuotaExceededError') };
-                setTimeout(() => { (r.onerror as () => void)?.(); (tx.onabort as () => void)?.(); }, 0);
+                setTimeout(() => {
+                  (r.onerror as () => void)?.();
+                  (tx.onabort as () => void)?.();
+                }, 0);
                 return r;
               },
             };

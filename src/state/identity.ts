@@ -71,7 +71,11 @@ export interface IdentityState {
    * as saved what a reload would not bring back. (Where storage is off altogether, `storageError` already says
    * the gallery lives on this page only; the import then applies to the page.)
    */
-  importJson(file: string | GalleryFile, confirmReplace?: (incoming: Gallery) => boolean | Promise<boolean>, mode?: ImportMode): Promise<boolean>;
+  importJson(
+    file: string | GalleryFile,
+    confirmReplace?: (incoming: Gallery) => boolean | Promise<boolean>,
+    mode?: ImportMode,
+  ): Promise<boolean>;
   /** The gallery as the core's versioned JSON text (what importJson reads back). */
   exportJson(): string;
   setThreshold(threshold: number): void;
@@ -83,7 +87,11 @@ export interface IdentityState {
 }
 
 /** The parts of a picked File that importJson reads. */
-export interface GalleryFile { readonly name?: string; readonly size: number; text(): Promise<string> }
+export interface GalleryFile {
+  readonly name?: string;
+  readonly size: number;
+  text(): Promise<string>;
+}
 /** 'replace': the file becomes the gallery; 'merge': its people are added (same name → more samples). */
 export type ImportMode = 'replace' | 'merge';
 
@@ -109,7 +117,12 @@ export function embeddingMismatch(gallery: Gallery, size: number): string | null
 }
 
 /** matchFace that answers null instead of throwing when the sizes differ (see embeddingMismatch). */
-export function matchEmbedding(gallery: Gallery, threshold: number, embedding: Floats | undefined, model?: string): GalleryMatch | null {
+export function matchEmbedding(
+  gallery: Gallery,
+  threshold: number,
+  embedding: Floats | undefined,
+  model?: string,
+): GalleryMatch | null {
   if (!embedding || embedding.length === 0 || embeddingMismatch(gallery, embedding.length)) return null;
   try {
     return matchFace(gallery, embedding, threshold, model);
@@ -145,16 +158,27 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
     const write = (key: string, value: () => unknown): Promise<unknown> => {
       if (pending || !persist) return Promise.resolve(undefined);
       let outcome!: (e: unknown) => void;
-      const done = new Promise<unknown>((resolve) => { outcome = resolve; });
+      const done = new Promise<unknown>((resolve) => {
+        outcome = resolve;
+      });
       writes = writes.then(
         // value() may throw too (e.g. serialising): a failed write either way
-        () => Promise.resolve().then(() => deps.db.put(key, value())).then(
-          () => { outcome(null); if (get().status === 'error') set({ status: 'ready', storageError: null }); },
-          (e) => {
-            outcome(e ?? new Error('unknown storage error'));
-            set({ status: 'error', storageError: `Could not save the gallery in this browser (${message(e)}). It works on this page but will be gone after a reload.` });
-          },
-        ),
+        () =>
+          Promise.resolve()
+            .then(() => deps.db.put(key, value()))
+            .then(
+              () => {
+                outcome(null);
+                if (get().status === 'error') set({ status: 'ready', storageError: null });
+              },
+              (e) => {
+                outcome(e ?? new Error('unknown storage error'));
+                set({
+                  status: 'error',
+                  storageError: `Could not save the gallery in this browser (${message(e)}). It works on this page but will be gone after a reload.`,
+                });
+              },
+            ),
       );
       return done;
     };
@@ -183,7 +207,10 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
       let error: string | null = null;
       let storageError: string | null = null;
       try {
-        const [storedGallery, storedThreshold] = await Promise.all([deps.db.get(GALLERY_KEY), deps.db.get(THRESHOLD_KEY)]);
+        const [storedGallery, storedThreshold] = await Promise.all([
+          deps.db.get(GALLERY_KEY),
+          deps.db.get(THRESHOLD_KEY),
+        ]);
         if (storedGallery !== undefined) {
           try {
             gallery = parseGallery(storedGallery);
@@ -199,7 +226,11 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
       const ops = pending ?? [];
       pending = null;
       for (const op of ops) {
-        try { gallery = op(gallery); } catch { /* e.g. renaming someone the loaded gallery replaced: skip */ }
+        try {
+          gallery = op(gallery);
+        } catch {
+          /* e.g. renaming someone the loaded gallery replaced: skip */
+        }
       }
       set({
         gallery,
@@ -224,7 +255,8 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
         // The id of a new person is drawn once, so replaying this change after loading gives the same person.
         const freshId = newId();
         const createdAt = now();
-        const op = (g: Gallery) => enrolSample(g, { id: findPersonByName(g, name)?.id ?? freshId, name, embedding, createdAt, model });
+        const op = (g: Gallery) =>
+          enrolSample(g, { id: findPersonByName(g, name)?.id ?? freshId, name, embedding, createdAt, model });
         const before = findPersonByName(get().gallery, name);
         const next = change('Could not enrol', op);
         const person = next.people.find((p) => p.id === (before?.id ?? freshId))!;
@@ -248,7 +280,9 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
         try {
           if (typeof file !== 'string' && file.size > MAX_GALLERY_FILE_BYTES) {
             const mb = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;
-            throw new GalleryImportError(`the file is ${mb(file.size)}; a gallery file is at most ${mb(MAX_GALLERY_FILE_BYTES)}`);
+            throw new GalleryImportError(
+              `the file is ${mb(file.size)}; a gallery file is at most ${mb(MAX_GALLERY_FILE_BYTES)}`,
+            );
           }
           imported = parseGallery(typeof file === 'string' ? file : await file.text());
         } catch (e) {
@@ -260,12 +294,17 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
         await get().ready; // (an import during loading is stored after it; wait so its write can be checked)
         const previous = get().gallery;
         // Merge and replace take the same checked write path: a refused write brings the previous gallery back.
-        const next = change('Could not import', mode === 'merge' ? (g) => mergeGalleries(g, imported, newId) : () => imported);
+        const next = change(
+          'Could not import',
+          mode === 'merge' ? (g) => mergeGalleries(g, imported, newId) : () => imported,
+        );
         const failure = await lastGalleryWrite;
         if (failure) {
           // Storage kept the previous gallery: show that one, not what a reload would not bring back.
           if (get().gallery === next) set({ gallery: previous });
-          set({ error: `Import not saved: this browser refused to store it (${message(failure)}). The gallery was not changed.` });
+          set({
+            error: `Import not saved: this browser refused to store it (${message(failure)}). The gallery was not changed.`,
+          });
           throw failure instanceof Error ? failure : new Error(message(failure));
         }
         return true;
@@ -282,7 +321,10 @@ export function identityState(deps: IdentityDeps): StateCreator<IdentityState> {
       flush: async () => {
         await get().ready; // changes made while loading are written after it
         // Writes queued while awaiting are chained onto `writes`; loop until it stops moving.
-        for (let seen: Promise<void> | null = null; seen !== writes;) { seen = writes; await seen; }
+        for (let seen: Promise<void> | null = null; seen !== writes;) {
+          seen = writes;
+          await seen;
+        }
       },
     };
   };

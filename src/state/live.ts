@@ -15,7 +15,10 @@ export const TIMING_HISTORY = 120;
 
 export type CameraPhase = 'off' | 'starting' | 'on' | 'error';
 
-export interface CameraDevice { readonly deviceId: string; readonly label: string }
+export interface CameraDevice {
+  readonly deviceId: string;
+  readonly label: string;
+}
 
 interface LiveStore {
   readonly camera: CameraPhase;

@@ -9,16 +9,34 @@ import { listedChoice, parseModelIndex, pickerGroups, storedChoice } from './mod
 
 const SHA_A = 'a'.repeat(64);
 const SHA_B = 'b'.repeat(64);
-const entry = (name: string, precision: ModelIndexEntry['precision'], extra: Partial<ModelIndexEntry> = {}): ModelIndexEntry => ({
-  name, label: `Full ${precision}`, variant: 'full', precision, untrained: false, manifest: `${name}/faceptor.json`, ...extra,
+const entry = (
+  name: string,
+  precision: ModelIndexEntry['precision'],
+  extra: Partial<ModelIndexEntry> = {},
+): ModelIndexEntry => ({
+  name,
+  label: `Full ${precision}`,
+  variant: 'full',
+  precision,
+  untrained: false,
+  manifest: `${name}/faceptor.json`,
+  ...extra,
 });
 const INDEX = 'https://example.org/models/index.json';
 
 describe('model picker groups', () => {
-  it('groups one checkpoint\'s precisions (listed and stored) in fp32, fp16, q8, q4 order; others stay alone', () => {
+  it("groups one checkpoint's precisions (listed and stored) in fp32, fp16, q8, q4 order; others stay alone", () => {
     const stored: StoredPackage = {
-      id: 'full-q8-x', label: 'mine q8', variant: 'full', precision: 'q8', untrained: false, sourceFile: 'ckpt.pth.tar',
-      sourceSha256: SHA_A, exportedAt: '2026-12-01T00:00:00Z', bytes: 120, weightsBytes: 100,
+      id: 'full-q8-x',
+      label: 'mine q8',
+      variant: 'full',
+      precision: 'q8',
+      untrained: false,
+      sourceFile: 'ckpt.pth.tar',
+      sourceSha256: SHA_A,
+      exportedAt: '2026-12-01T00:00:00Z',
+      bytes: 120,
+      weightsBytes: 100,
     };
     const choices = [
       listedChoice(entry('full-fp16', 'fp16', { sourceSha256: SHA_A, weightsBytes: 200 }), INDEX),

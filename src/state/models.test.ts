@@ -1,9 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { createModelsStore, listedChoice, listedPackageUrl, modelParam, noticeState, packageUrlFromParam, parseModelIndex, startupChoice, untrainedLabel, useModels, type ModelApi } from './models.ts';
+import {
+  createModelsStore,
+  listedChoice,
+  listedPackageUrl,
+  modelParam,
+  noticeState,
+  packageUrlFromParam,
+  parseModelIndex,
+  startupChoice,
+  untrainedLabel,
+  useModels,
+  type ModelApi,
+} from './models.ts';
 import type { ModelLoadProgress, ModelSource, ModelStatus } from '../../workers/perception-api.ts';
 import type { ModelIndexEntry } from '../core/faceptor/manifest.ts';
 
-const entry = { name: 'full', label: 'golden fixture — random weights', variant: 'full', precision: 'fp32', untrained: true, manifest: 'full/faceptor.json' };
+const entry = {
+  name: 'full',
+  label: 'golden fixture — random weights',
+  variant: 'full',
+  precision: 'fp32',
+  untrained: true,
+  manifest: 'full/faceptor.json',
+};
 
 describe('model listing', () => {
   it('reads the exporter index and refuses anything else', () => {
@@ -17,7 +36,8 @@ describe('model listing', () => {
     const missing = (async () => new Response('not found', { status: 404 })) as typeof fetch;
     await useModels.getState().refresh(missing);
     expect(useModels.getState().listing).toEqual({ state: 'none' });
-    const listed = (async () => Response.json({ format: 'faceptor-web-model-index', packages: [entry] })) as typeof fetch;
+    const listed = (async () =>
+      Response.json({ format: 'faceptor-web-model-index', packages: [entry] })) as typeof fetch;
     await useModels.getState().refresh(listed);
     const listing = useModels.getState().listing;
     expect(listing.state).toBe('found');
@@ -27,14 +47,41 @@ describe('model listing', () => {
 
 const INDEX_URL = 'https://example.org/app/models/index.json';
 const PAGE_URL = 'https://example.org/app/?ep=wasm';
-const base: ModelIndexEntry = { name: 'base', label: 'Faceptor-Base fp16', variant: 'base', precision: 'fp16', untrained: false, manifest: 'base/faceptor.json' };
-const fixture: ModelIndexEntry = { ...base, name: 'fixture', label: 'golden fixture — random weights', variant: 'full', untrained: true, manifest: 'fixture/faceptor.json' };
-const listingOf = (...packages: ModelIndexEntry[]) => (async () => Response.json({ format: 'faceptor-web-model-index', packages })) as typeof fetch;
+const base: ModelIndexEntry = {
+  name: 'base',
+  label: 'Faceptor-Base fp16',
+  variant: 'base',
+  precision: 'fp16',
+  untrained: false,
+  manifest: 'base/faceptor.json',
+};
+const fixture: ModelIndexEntry = {
+  ...base,
+  name: 'fixture',
+  label: 'golden fixture — random weights',
+  variant: 'full',
+  untrained: true,
+  manifest: 'fixture/faceptor.json',
+};
+const listingOf = (...packages: ModelIndexEntry[]) =>
+  (async () => Response.json({ format: 'faceptor-web-model-index', packages })) as typeof fetch;
 
 function statusFor(url: string, untrained = false): ModelStatus {
   return {
-    info: { label: url, variant: 'base', precision: 'fp16', untrained, sourceFile: 'faceptor_base.pth.tar', sourceSha256: 'ab'.repeat(32), step: 1, exporterVersion: '1', tasks: ['age_morph2'] },
-    origin: url, hasLayerAttention: false, bytes: 1000,
+    info: {
+      label: url,
+      variant: 'base',
+      precision: 'fp16',
+      untrained,
+      sourceFile: 'faceptor_base.pth.tar',
+      sourceSha256: 'ab'.repeat(32),
+      step: 1,
+      exporterVersion: '1',
+      tasks: ['age_morph2'],
+    },
+    origin: url,
+    hasLayerAttention: false,
+    bytes: 1000,
   };
 }
 
@@ -49,8 +96,12 @@ function fakeApi(refuse: readonly string[] = []) {
       if (refuse.includes(url)) throw new Error(`package ${url} is corrupt: file x does not match its sha256`);
       return statusFor(url, url.includes('fixture'));
     },
-    async modelCacheInfo() { return { entries: 2, bytes: 2048 }; },
-    async clearModelCache() { return { entries: 0, bytes: 0 }; },
+    async modelCacheInfo() {
+      return { entries: 2, bytes: 2048 };
+    },
+    async clearModelCache() {
+      return { entries: 0, bytes: 0 };
+    },
   };
   return { api, calls };
 }
@@ -63,17 +114,23 @@ function memoryStorage(initial: Record<string, string> = {}) {
 describe('package sources', () => {
   it('resolves a listed package to its folder next to index.json', () => {
     expect(listedPackageUrl(base, INDEX_URL)).toBe('https://example.org/app/models/base/');
-    expect(listedPackageUrl({ ...base, manifest: 'nested/dir/faceptor.json' }, INDEX_URL)).toBe('https://example.org/app/models/nested/dir/');
+    expect(listedPackageUrl({ ...base, manifest: 'nested/dir/faceptor.json' }, INDEX_URL)).toBe(
+      'https://example.org/app/models/nested/dir/',
+    );
     expect(listedPackageUrl({ ...base, manifest: 'faceptor.json' }, INDEX_URL)).toBe('https://example.org/app/models/');
   });
 
   it('resolves ?model= (folder or manifest URL, absolute or relative to the page) to a folder URL', () => {
-    expect(modelParam('?ep=wasm&model=https%3A%2F%2Fcdn.example.com%2Fm%2Ffull')).toBe('https://cdn.example.com/m/full');
+    expect(modelParam('?ep=wasm&model=https%3A%2F%2Fcdn.example.com%2Fm%2Ffull')).toBe(
+      'https://cdn.example.com/m/full',
+    );
     expect(modelParam('?model=')).toBeNull();
     expect(modelParam('?ep=wasm')).toBeNull();
     expect(packageUrlFromParam('https://cdn.example.com/m/full', PAGE_URL)).toBe('https://cdn.example.com/m/full/');
     expect(packageUrlFromParam('https://cdn.example.com/m/full/', PAGE_URL)).toBe('https://cdn.example.com/m/full/');
-    expect(packageUrlFromParam('https://cdn.example.com/m/full/faceptor.json?v=2', PAGE_URL)).toBe('https://cdn.example.com/m/full/');
+    expect(packageUrlFromParam('https://cdn.example.com/m/full/faceptor.json?v=2', PAGE_URL)).toBe(
+      'https://cdn.example.com/m/full/',
+    );
     expect(packageUrlFromParam('models/mine/faceptor.json', PAGE_URL)).toBe('https://example.org/app/models/mine/');
     expect(packageUrlFromParam('/other/pkg', PAGE_URL)).toBe('https://example.org/other/pkg/');
   });
@@ -82,10 +139,14 @@ describe('package sources', () => {
     const listing = { state: 'found' as const, packages: [base, fixture] };
     const s = { listing, indexUrl: INDEX_URL, urlModel: null, lastListed: null };
     expect(startupChoice(s)?.source).toEqual({ kind: 'url', url: 'https://example.org/app/models/base/' });
-    expect(startupChoice({ ...s, lastListed: 'fixture' })?.source).toEqual({ kind: 'url', url: 'https://example.org/app/models/fixture/' });
+    expect(startupChoice({ ...s, lastListed: 'fixture' })?.source).toEqual({
+      kind: 'url',
+      url: 'https://example.org/app/models/fixture/',
+    });
     expect(startupChoice({ ...s, lastListed: 'gone' })?.key).toBe('listed:base');
-    expect(startupChoice({ ...s, lastListed: 'fixture', urlModel: 'https://cdn.example.com/m/full/' })?.source)
-      .toEqual({ kind: 'url', url: 'https://cdn.example.com/m/full/' });
+    expect(startupChoice({ ...s, lastListed: 'fixture', urlModel: 'https://cdn.example.com/m/full/' })?.source).toEqual(
+      { kind: 'url', url: 'https://cdn.example.com/m/full/' },
+    );
     expect(startupChoice({ ...s, listing: { state: 'none' } })).toBeNull();
   });
 });
@@ -121,7 +182,9 @@ describe('model loading', () => {
       ...fakeApi().api,
       async loadModel(source, onProgress) {
         onProgress?.({ loaded: 30, total: 120, file: 'encoder.onnx', fromCache: false });
-        await new Promise<void>((r) => { release = r; });
+        await new Promise<void>((r) => {
+          release = r;
+        });
         return statusFor('x');
       },
     };
@@ -130,7 +193,12 @@ describe('model loading', () => {
     await new Promise((r) => setTimeout(r, 0));
     const load = store.getState().load;
     expect(load.state).toBe('loading');
-    expect(load.state === 'loading' && load.progress).toEqual({ loaded: 30, total: 120, file: 'encoder.onnx', fromCache: false });
+    expect(load.state === 'loading' && load.progress).toEqual({
+      loaded: 30,
+      total: 120,
+      file: 'encoder.onnx',
+      fromCache: false,
+    });
     expect(noticeState(store.getState())).toBe('loading');
     release();
     await done;
@@ -158,7 +226,12 @@ describe('model loading', () => {
 
   it('takes ?model= before the listing, and says "none" with neither', async () => {
     const { api, calls } = fakeApi();
-    const store = createModelsStore({ indexUrl: INDEX_URL, search: '?model=https://cdn.example.com/m/full/faceptor.json', pageUrl: PAGE_URL, storage: memoryStorage({ 'faceptor.models.v1': '{"lastListed":"fixture"}' }) });
+    const store = createModelsStore({
+      indexUrl: INDEX_URL,
+      search: '?model=https://cdn.example.com/m/full/faceptor.json',
+      pageUrl: PAGE_URL,
+      storage: memoryStorage({ 'faceptor.models.v1': '{"lastListed":"fixture"}' }),
+    });
     await store.getState().refresh(listingOf(base, fixture));
     await store.getState().autoLoad(api);
     expect(calls).toEqual(['https://cdn.example.com/m/full/']);
@@ -187,8 +260,10 @@ describe('model loading', () => {
     const b = store.getState().loadChoice(api, listedChoice(fixture, INDEX_URL));
     await Promise.all([a, b]);
     expect(order).toEqual([
-      'start https://example.org/app/models/base/', 'end https://example.org/app/models/base/',
-      'start https://example.org/app/models/fixture/', 'end https://example.org/app/models/fixture/',
+      'start https://example.org/app/models/base/',
+      'end https://example.org/app/models/base/',
+      'start https://example.org/app/models/fixture/',
+      'end https://example.org/app/models/fixture/',
     ]);
     expect(store.getState().current?.origin).toBe('https://example.org/app/models/fixture/');
   });

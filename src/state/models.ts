@@ -19,15 +19,33 @@ export type ModelListing =
 
 /** What the user (or the start-up) asked to load; `key` tells choices apart in the picker. */
 export type ModelChoice =
-  | { readonly kind: 'listed'; readonly key: string; readonly title: string; readonly entry: ModelIndexEntry; readonly source: ModelSource }
+  | {
+      readonly kind: 'listed';
+      readonly key: string;
+      readonly title: string;
+      readonly entry: ModelIndexEntry;
+      readonly source: ModelSource;
+    }
   | { readonly kind: 'url'; readonly key: string; readonly title: string; readonly source: ModelSource }
   | { readonly kind: 'files'; readonly key: string; readonly title: string; readonly source: ModelSource }
-  | { readonly kind: 'stored'; readonly key: string; readonly title: string; readonly stored: StoredPackage; readonly source: ModelSource };
+  | {
+      readonly kind: 'stored';
+      readonly key: string;
+      readonly title: string;
+      readonly stored: StoredPackage;
+      readonly source: ModelSource;
+    };
 
 export type ModelLoad =
   | { readonly state: 'idle' }
   | { readonly state: 'loading'; readonly choice: ModelChoice; readonly progress: ModelLoadProgress | null }
-  | { readonly state: 'error'; readonly choice: ModelChoice; readonly message: string; readonly code: ErrorCode; readonly file?: string };
+  | {
+      readonly state: 'error';
+      readonly choice: ModelChoice;
+      readonly message: string;
+      readonly code: ErrorCode;
+      readonly file?: string;
+    };
 
 /** The worker calls the UI needs, with plain callbacks (the hook wraps them for comlink). */
 export interface ModelApi {
@@ -72,14 +90,19 @@ interface ModelsStore extends ModelsState {
 export function parseModelIndex(json: unknown): readonly ModelIndexEntry[] {
   const index = json as Partial<ModelIndex> | null;
   if (!index || index.format !== 'faceptor-web-model-index' || !Array.isArray(index.packages)) return [];
-  return index.packages.filter((p): p is ModelIndexEntry =>
-    !!p && typeof p.name === 'string' && typeof p.label === 'string' && typeof p.untrained === 'boolean')
+  return index.packages
+    .filter(
+      (p): p is ModelIndexEntry =>
+        !!p && typeof p.name === 'string' && typeof p.label === 'string' && typeof p.untrained === 'boolean',
+    )
     .map((p) => {
       // Optional fields are shown as they are only when well-formed; a wrong type is dropped, not displayed.
       const { weightsBytes, sourceSha256, ...rest } = p;
       return {
         ...rest,
-        ...(typeof weightsBytes === 'number' && Number.isSafeInteger(weightsBytes) && weightsBytes >= 0 ? { weightsBytes } : {}),
+        ...(typeof weightsBytes === 'number' && Number.isSafeInteger(weightsBytes) && weightsBytes >= 0
+          ? { weightsBytes }
+          : {}),
         ...(typeof sourceSha256 === 'string' && /^[0-9a-f]{64}$/.test(sourceSha256) ? { sourceSha256 } : {}),
       };
     });
@@ -99,7 +122,8 @@ function groupKey(c: ModelChoice): string | null {
 }
 
 const PRECISION_ORDER = ['fp32', 'fp16', 'q8', 'q4'];
-const precisionOf = (c: ModelChoice) => (c.kind === 'listed' ? c.entry.precision : c.kind === 'stored' ? c.stored.precision : '');
+const precisionOf = (c: ModelChoice) =>
+  c.kind === 'listed' ? c.entry.precision : c.kind === 'stored' ? c.stored.precision : '';
 
 /**
  * Packages of one checkpoint (same variant and source sha256), listed or stored in this browser, are one group with
@@ -110,17 +134,21 @@ export function pickerGroups(choices: readonly ModelChoice[]): PickerGroup[] {
   for (const c of choices) {
     const key = groupKey(c);
     const g = key === null ? undefined : groups.find((x) => x.key === key);
-    if (g) g.choices.push(c); else groups.push({ key, choices: [c] });
+    if (g) g.choices.push(c);
+    else groups.push({ key, choices: [c] });
   }
   return groups.map((g) => {
-    const sorted = [...g.choices].sort((a, b) => PRECISION_ORDER.indexOf(precisionOf(a)) - PRECISION_ORDER.indexOf(precisionOf(b)));
+    const sorted = [...g.choices].sort(
+      (a, b) => PRECISION_ORDER.indexOf(precisionOf(a)) - PRECISION_ORDER.indexOf(precisionOf(b)),
+    );
     return { title: g.choices.length > 1 ? g.choices[0]!.title : null, choices: sorted };
   });
 }
 
 /** Folder URL of a listed package: its manifest path is relative to index.json ('full/faceptor.json' → '…/full/'). */
 export function listedPackageUrl(entry: ModelIndexEntry, indexUrl: string): string {
-  const manifest = typeof entry.manifest === 'string' && entry.manifest ? entry.manifest : `${entry.name}/faceptor.json`;
+  const manifest =
+    typeof entry.manifest === 'string' && entry.manifest ? entry.manifest : `${entry.name}/faceptor.json`;
   const slash = manifest.lastIndexOf('/');
   return new URL(slash < 0 ? './' : manifest.slice(0, slash + 1), indexUrl).href;
 }
@@ -147,7 +175,13 @@ export function modelParam(search: string): string | null {
 }
 
 export function listedChoice(entry: ModelIndexEntry, indexUrl: string): ModelChoice {
-  return { kind: 'listed', key: `listed:${entry.name}`, title: entry.label, entry, source: { kind: 'url', url: listedPackageUrl(entry, indexUrl) } };
+  return {
+    kind: 'listed',
+    key: `listed:${entry.name}`,
+    title: entry.label,
+    entry,
+    source: { kind: 'url', url: listedPackageUrl(entry, indexUrl) },
+  };
 }
 
 export function urlChoice(folderUrl: string): ModelChoice {
@@ -156,17 +190,27 @@ export function urlChoice(folderUrl: string): ModelChoice {
 
 export function storedChoice(p: StoredPackage): ModelChoice {
   return {
-    kind: 'stored', key: `stored:${p.id}`, title: p.label, stored: p,
+    kind: 'stored',
+    key: `stored:${p.id}`,
+    title: p.label,
+    stored: p,
     source: { kind: 'stored', id: p.id, name: p.label, sourceFile: p.sourceFile, sourceSha256: p.sourceSha256 },
   };
 }
 
 export function filesChoice(name: string, files: readonly File[], paths?: readonly string[]): ModelChoice {
-  return { kind: 'files', key: `files:${name}`, title: `dropped folder ${name}`, source: { kind: 'files', files, name, ...(paths ? { paths } : {}) } };
+  return {
+    kind: 'files',
+    key: `files:${name}`,
+    title: `dropped folder ${name}`,
+    source: { kind: 'files', files, name, ...(paths ? { paths } : {}) },
+  };
 }
 
 /** What to load on start: `?model=` first, else the last listed package used (if still listed), else the first. */
-export function startupChoice(s: Pick<ModelsState, 'listing' | 'indexUrl' | 'urlModel' | 'lastListed'>): ModelChoice | null {
+export function startupChoice(
+  s: Pick<ModelsState, 'listing' | 'indexUrl' | 'urlModel' | 'lastListed'>,
+): ModelChoice | null {
   if (s.urlModel) return urlChoice(s.urlModel);
   if (s.listing.state !== 'found') return null;
   const entry = s.listing.packages.find((p) => p.name === s.lastListed) ?? s.listing.packages[0];
@@ -174,7 +218,9 @@ export function startupChoice(s: Pick<ModelsState, 'listing' | 'indexUrl' | 'url
 }
 
 /** startupChoice, with the packages stored in this browser: the one used last, else one when nothing is listed. */
-export function startupChoiceWithStored(s: Pick<ModelsState, 'listing' | 'indexUrl' | 'urlModel' | 'lastListed' | 'stored'>): ModelChoice | null {
+export function startupChoiceWithStored(
+  s: Pick<ModelsState, 'listing' | 'indexUrl' | 'urlModel' | 'lastListed' | 'stored'>,
+): ModelChoice | null {
   if (!s.urlModel && s.lastListed?.startsWith('stored:')) {
     const p = s.stored.find((q) => `stored:${q.id}` === s.lastListed);
     if (p) return storedChoice(p);
@@ -189,7 +235,10 @@ export type NoticeState = 'none' | 'loading' | 'loaded' | 'error';
  * `engineFailed`: the worker never became ready, so a start-up load that is still to come never will — say so
  * ('error') instead of showing 'loading' forever.
  */
-export function noticeState(s: Pick<ModelsState, 'listing' | 'urlModel' | 'current' | 'load' | 'autoLoaded'>, engineFailed = false): NoticeState {
+export function noticeState(
+  s: Pick<ModelsState, 'listing' | 'urlModel' | 'current' | 'load' | 'autoLoaded'>,
+  engineFailed = false,
+): NoticeState {
   if (s.load.state === 'loading') return 'loading';
   if (s.load.state === 'error') return 'error';
   if (s.current) return 'loaded';
@@ -205,7 +254,8 @@ export function noticeState(s: Pick<ModelsState, 'listing' | 'urlModel' | 'curre
  */
 export function untrainedLabel(s: Pick<ModelsState, 'listing' | 'current' | 'load'>): string | null {
   if (s.current) return s.current.info.untrained ? s.current.info.label : null;
-  if (s.load.state === 'loading' && s.load.choice.kind === 'listed') return s.load.choice.entry.untrained ? s.load.choice.entry.label : null;
+  if (s.load.state === 'loading' && s.load.choice.kind === 'listed')
+    return s.load.choice.entry.untrained ? s.load.choice.entry.label : null;
   if (s.listing.state !== 'found') return null;
   return s.listing.packages.find((p) => p.untrained)?.label ?? null;
 }
@@ -256,7 +306,9 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
     lastListed: readLastListed(deps.storage),
     current: null,
     currentChoice: null,
-    load: urlModelError ? { state: 'error', choice: urlChoice(param ?? ''), message: urlModelError, code: 'invalid-url' } : { state: 'idle' },
+    load: urlModelError
+      ? { state: 'error', choice: urlChoice(param ?? ''), message: urlModelError, code: 'invalid-url' }
+      : { state: 'idle' },
     autoLoaded: urlModelError !== null,
     cache: null,
     cacheError: null,
@@ -340,7 +392,8 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
 
 export const useModels = createModelsStore({
   listStored: async () => listStored(await opfsRoot()),
-  indexUrl: new URL(`${import.meta.env.BASE_URL}models/index.json`, globalThis.location?.href ?? 'http://localhost/').href,
+  indexUrl: new URL(`${import.meta.env.BASE_URL}models/index.json`, globalThis.location?.href ?? 'http://localhost/')
+    .href,
   search: globalThis.location?.search ?? '',
   pageUrl: globalThis.location?.href ?? 'http://localhost/',
   storage: globalThis.localStorage ?? null,

@@ -3,11 +3,20 @@ import { DEFAULT_OVERLAY, initialOverlay, samePart, useOverlay } from './overlay
 
 describe('initialOverlay', () => {
   it('defaults: everything shown, masks at half opacity', () => {
-    expect(initialOverlay({})).toEqual({ showBoxes: true, showKeypoints: true, showPoints: true, showContours: true, maskOpacity: 0.5 });
+    expect(initialOverlay({})).toEqual({
+      showBoxes: true,
+      showKeypoints: true,
+      showPoints: true,
+      showContours: true,
+      maskOpacity: 0.5,
+    });
   });
   it('keeps valid stored values and drops bad ones one by one', () => {
-    expect(initialOverlay({ showBoxes: false, showPoints: 'no', maskOpacity: 0.2 }))
-      .toEqual({ ...DEFAULT_OVERLAY, showBoxes: false, maskOpacity: 0.2 });
+    expect(initialOverlay({ showBoxes: false, showPoints: 'no', maskOpacity: 0.2 })).toEqual({
+      ...DEFAULT_OVERLAY,
+      showBoxes: false,
+      maskOpacity: 0.2,
+    });
     expect(initialOverlay({ maskOpacity: 3 }).maskOpacity).toBe(0.5);
     expect(initialOverlay(null)).toEqual(DEFAULT_OVERLAY);
     expect(initialOverlay('garbage')).toEqual(DEFAULT_OVERLAY);
@@ -15,10 +24,14 @@ describe('initialOverlay', () => {
 });
 
 describe('useOverlay', () => {
-  afterEach(() => { vi.unstubAllGlobals(); });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
   it('persists options (readable back by initialOverlay) but not the hovered part', () => {
     const store = new Map<string, string>();
-    const setItem = vi.fn((k: string, v: string) => { store.set(k, v); });
+    const setItem = vi.fn((k: string, v: string) => {
+      store.set(k, v);
+    });
     vi.stubGlobal('localStorage', { getItem: (k: string) => store.get(k) ?? null, setItem });
     useOverlay.getState().set({ hoveredPart: { head: 'celebam', label: 3 } });
     expect(setItem).not.toHaveBeenCalled();

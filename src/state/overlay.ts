@@ -19,10 +19,17 @@ export interface OverlayOptions {
 }
 
 /** A parsing class under the pointer (canvas or legend): head key (e.g. 'celebam') and class index. */
-export interface HoveredPart { readonly head: string; readonly label: number }
+export interface HoveredPart {
+  readonly head: string;
+  readonly label: number;
+}
 
 export const DEFAULT_OVERLAY: OverlayOptions = {
-  showBoxes: true, showKeypoints: true, showPoints: true, showContours: true, maskOpacity: 0.5,
+  showBoxes: true,
+  showKeypoints: true,
+  showPoints: true,
+  showContours: true,
+  maskOpacity: 0.5,
 };
 
 interface OverlayStore extends OverlayOptions {
@@ -58,7 +65,10 @@ export const useOverlay = create<OverlayStore>()((set, get) => ({
     if (Object.keys(patch).every((k) => k === 'hoveredPart')) return; // hover moves often and is not a setting
     const { showBoxes, showKeypoints, showPoints, showContours, maskOpacity } = get();
     try {
-      globalThis.localStorage?.setItem(STORAGE_KEY, JSON.stringify({ showBoxes, showKeypoints, showPoints, showContours, maskOpacity }));
+      globalThis.localStorage?.setItem(
+        STORAGE_KEY,
+        JSON.stringify({ showBoxes, showKeypoints, showPoints, showContours, maskOpacity }),
+      );
     } catch {
       // Private mode / quota: the options then last for this page only.
     }

@@ -36,10 +36,17 @@ function readStored(): Partial<Settings> {
 
 export function initialSettings(search: string, stored: Partial<Settings>): Settings & { providerFromUrl: boolean } {
   const fromUrl = providerFromUrl(search);
-  const provider = fromUrl ?? (['auto', 'webgpu', 'wasm'].includes(stored.provider as string) ? stored.provider! : 'auto');
-  const imageDetector = ['auto', 'front', 'back'].includes(stored.imageDetector as string) ? stored.imageDetector! : 'auto';
-  const minScore = typeof stored.minScore === 'number' && stored.minScore > 0 && stored.minScore < 1 ? stored.minScore : DEFAULT_SETTINGS.minScore;
-  const maxFaces = Number.isInteger(stored.maxFaces) && stored.maxFaces! >= 0 ? stored.maxFaces! : DEFAULT_SETTINGS.maxFaces;
+  const provider =
+    fromUrl ?? (['auto', 'webgpu', 'wasm'].includes(stored.provider as string) ? stored.provider! : 'auto');
+  const imageDetector = ['auto', 'front', 'back'].includes(stored.imageDetector as string)
+    ? stored.imageDetector!
+    : 'auto';
+  const minScore =
+    typeof stored.minScore === 'number' && stored.minScore > 0 && stored.minScore < 1
+      ? stored.minScore
+      : DEFAULT_SETTINGS.minScore;
+  const maxFaces =
+    Number.isInteger(stored.maxFaces) && stored.maxFaces! >= 0 ? stored.maxFaces! : DEFAULT_SETTINGS.maxFaces;
   return { provider, imageDetector, minScore, maxFaces, providerFromUrl: fromUrl !== null };
 }
 

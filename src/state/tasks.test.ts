@@ -8,7 +8,12 @@ describe('selectedTasks', () => {
   it('runs one head per type with the defaults on a Full model', () => {
     // Default heads (select.ts): UTKFace age, RAF-DB expression, CelebAMask-HQ parsing, 300W landmarks.
     expect(selectedTasks(DEFAULT_TASKS, FULL)).toEqual([
-      'recog_ms1mv3', 'age_utkface', 'biattr_celeba', 'affect_rafdb', 'parsing_celebam', 'align_300w',
+      'recog_ms1mv3',
+      'age_utkface',
+      'biattr_celeba',
+      'affect_rafdb',
+      'parsing_celebam',
+      'align_300w',
     ]);
   });
 
@@ -18,13 +23,26 @@ describe('selectedTasks', () => {
   });
 
   it('uses a chosen head, and falls back to the default head when the model lacks it', () => {
-    const choices = { enabled: DEFAULT_TASKS.enabled, heads: { align: 'align_wflw', age: 'age_morph2', affect: 'affect_ferplus' } as const };
+    const choices = {
+      enabled: DEFAULT_TASKS.enabled,
+      heads: { align: 'align_wflw', age: 'age_morph2', affect: 'affect_ferplus' } as const,
+    };
     expect(selectedTasks(choices, FULL)).toEqual([
-      'recog_ms1mv3', 'age_morph2', 'biattr_celeba', 'affect_ferplus', 'parsing_celebam', 'align_wflw',
+      'recog_ms1mv3',
+      'age_morph2',
+      'biattr_celeba',
+      'affect_ferplus',
+      'parsing_celebam',
+      'align_wflw',
     ]);
     // Base has neither WFLW nor FERPlus: 300W and RAF-DB; MORPH II is Base's only age head.
     expect(selectedTasks(choices, VARIANT_TASKS.base)).toEqual([
-      'recog_ms1mv3', 'age_morph2', 'biattr_celeba', 'affect_rafdb', 'parsing_celebam', 'align_300w',
+      'recog_ms1mv3',
+      'age_morph2',
+      'biattr_celeba',
+      'affect_rafdb',
+      'parsing_celebam',
+      'align_300w',
     ]);
   });
 
@@ -46,7 +64,11 @@ describe('task rows', () => {
 
 describe('stored task settings', () => {
   it('keeps each valid value and drops bad ones', () => {
-    const s = initialTasks({ enabled: { age: false, parsing: 'no' }, heads: { align: 'align_aflw', age: 'align_wflw', affect: 'nonsense' }, showLayerAttention: true });
+    const s = initialTasks({
+      enabled: { age: false, parsing: 'no' },
+      heads: { align: 'align_aflw', age: 'align_wflw', affect: 'nonsense' },
+      showLayerAttention: true,
+    });
     expect(s.enabled.age).toBe(false);
     expect(s.enabled.parsing).toBe(true);
     expect(s.heads).toEqual({ align: 'align_aflw' });
@@ -60,6 +82,12 @@ describe('stored task settings', () => {
     store.setHead('parsing', 'parsing_lapa');
     store.setHead('age', 'parsing_celebam'); // wrong type: refused
     const s = useTasks.getState();
-    expect(selectedTasks(s, FULL)).toEqual(['age_utkface', 'biattr_celeba', 'affect_rafdb', 'parsing_lapa', 'align_300w']);
+    expect(selectedTasks(s, FULL)).toEqual([
+      'age_utkface',
+      'biattr_celeba',
+      'affect_rafdb',
+      'parsing_lapa',
+      'align_300w',
+    ]);
   });
 });

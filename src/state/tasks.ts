@@ -72,7 +72,8 @@ export function initialTasks(stored: unknown): TaskSettings {
     const head = headsIn[type];
     if (typeof head === 'string' && isTaskName(head) && TASKS[head].type === type) heads[type] = head;
   }
-  const showLayerAttention = typeof s.showLayerAttention === 'boolean' ? s.showLayerAttention : DEFAULT_TASKS.showLayerAttention;
+  const showLayerAttention =
+    typeof s.showLayerAttention === 'boolean' ? s.showLayerAttention : DEFAULT_TASKS.showLayerAttention;
   return { enabled, heads, showLayerAttention };
 }
 

@@ -1,11 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { FaceTracker } from '../core/track/tracker.ts';
 import type { FrameFace, ImageAnalysis } from '../../workers/perception-api.ts';
-import { assignTracks, compactFrame, expandFrame, storedMaskBytes, nearestFrame, sampleTimes, seriesPath, trackTimelines, videoCsv, videoDocumentText, type VideoFrameResult } from './video-results.ts';
+import {
+  assignTracks,
+  compactFrame,
+  expandFrame,
+  storedMaskBytes,
+  nearestFrame,
+  sampleTimes,
+  seriesPath,
+  trackTimelines,
+  videoCsv,
+  videoDocumentText,
+  type VideoFrameResult,
+} from './video-results.ts';
 
 const timings = { decodeMs: 0, preprocessMs: 0, runMs: 0, postprocessMs: 0, totalMs: 0 };
-const face = (x: number, extra: Partial<FrameFace> = {}): FrameFace => ({ box: { x, y: 10, width: 50, height: 50 }, score: 0.9, keypoints: [[x + 10, 20]], ...extra });
-const analysis = (faces: FrameFace[]): ImageAnalysis => ({ width: 320, height: 240, scale: 1, faces, detectorModel: 'front', provider: 'wasm', timings });
+const face = (x: number, extra: Partial<FrameFace> = {}): FrameFace => ({
+  box: { x, y: 10, width: 50, height: 50 },
+  score: 0.9,
+  keypoints: [[x + 10, 20]],
+  ...extra,
+});
+const analysis = (faces: FrameFace[]): ImageAnalysis => ({
+  width: 320,
+  height: 240,
+  scale: 1,
+  faces,
+  detectorModel: 'front',
+  provider: 'wasm',
+  timings,
+});
 
 describe('sampleTimes', () => {
   it('steps 1/rate from 0, strictly before the end', () => {
@@ -30,26 +55,61 @@ describe('assignTracks', () => {
   });
 });
 
-const expr = (happy: number) => ({ rafdb: { top: happy > 0.5 ? 'Happy' : 'Neutral', probs: { Neutral: 1 - happy, Happy: happy } } });
+const expr = (happy: number) => ({
+  rafdb: { top: happy > 0.5 ? 'Happy' : 'Neutral', probs: { Neutral: 1 - happy, Happy: happy } },
+});
 const frames: VideoFrameResult[] = [
-  { timeMs: 0, analysis: analysis([face(0, { trackId: 1, age: { utkface: { years: 30, distribution: [] } }, expression: expr(0.2), attributes: { Smiling: 0.1 }, identity: { embedding: [1, 0] } })]) },
+  {
+    timeMs: 0,
+    analysis: analysis([
+      face(0, {
+        trackId: 1,
+        age: { utkface: { years: 30, distribution: [] } },
+        expression: expr(0.2),
+        attributes: { Smiling: 0.1 },
+        identity: { embedding: [1, 0] },
+      }),
+    ]),
+  },
   { timeMs: 500, analysis: analysis([]) },
-  { timeMs: 1000, analysis: { ...analysis([face(4, { trackId: 1, age: { utkface: { years: 32.5, distribution: [] } }, expression: expr(0.75), attributes: { Smiling: 0.9 }, identity: { embedding: [0, 1] } })]), model: { untrained: true } as ImageAnalysis['model'] } },
+  {
+    timeMs: 1000,
+    analysis: {
+      ...analysis([
+        face(4, {
+          trackId: 1,
+          age: { utkface: { years: 32.5, distribution: [] } },
+          expression: expr(0.75),
+          attributes: { Smiling: 0.9 },
+          identity: { embedding: [0, 1] },
+        }),
+      ]),
+      model: { untrained: true } as ImageAnalysis['model'],
+    },
+  },
 ];
 const match = (e: readonly number[]) => ({ name: 'Ada', similarity: e[0], accepted: e[0] >= 0.5 });
 
 describe('exports', () => {
   it('CSV: one row per face per frame, columns from the heads present, identity as the gallery sees it', () => {
-    expect(videoCsv('clip,1.webm', frames, match)).toBe([
-      'file,time_s,frame,track,x,y,width,height,score,age_utkface,expression_rafdb,expression_rafdb_Neutral,expression_rafdb_Happy,Smiling,identity_match,identity_similarity,model_untrained',
-      '"clip,1.webm",0,0,1,0,10,50,50,0.9,30,Neutral,0.8,0.2,0.1,Ada,1,',
-      '"clip,1.webm",1,2,1,4,10,50,50,0.9,32.5,Happy,0.25,0.75,0.9,unknown,0,true',
-      '',
-    ].join('\r\n'));
+    expect(videoCsv('clip,1.webm', frames, match)).toBe(
+      [
+        'file,time_s,frame,track,x,y,width,height,score,age_utkface,expression_rafdb,expression_rafdb_Neutral,expression_rafdb_Happy,Smiling,identity_match,identity_similarity,model_untrained',
+        '"clip,1.webm",0,0,1,0,10,50,50,0.9,30,Neutral,0.8,0.2,0.1,Ada,1,',
+        '"clip,1.webm",1,2,1,4,10,50,50,0.9,32.5,Happy,0.25,0.75,0.9,unknown,0,true',
+        '',
+      ].join('\r\n'),
+    );
   });
   it('JSON: the CLI document, one entry per frame with its timestamp, faces with their track', () => {
     const doc = JSON.parse(videoDocumentText('clip.webm', frames));
-    expect(doc.images.map((e: { timestampMs: number; frame: number; file: string }) => [e.file, e.timestampMs, e.frame])).toEqual([['clip.webm', 0, 0], ['clip.webm', 500, 1], ['clip.webm', 1000, 2]]);
+    expect(
+      doc.images.map((e: { timestampMs: number; frame: number; file: string }) => [e.file, e.timestampMs, e.frame]),
+    ).toEqual([
+      ['clip.webm', 0, 0],
+      ['clip.webm', 500, 1],
+      ['clip.webm', 1000, 2],
+    ]);
     expect(doc.images[2].faces[0]).toMatchObject({ trackId: 1, box: { x: 4 }, age: { utkface: { years: 32.5 } } });
     expect(doc.images[1].faces).toEqual([]);
   });
@@ -60,7 +120,10 @@ describe('timelines', () => {
     const [t] = trackTimelines(frames, { attributes: ['Smiling', 'Eyeglasses'], match });
     expect(t).toMatchObject({ trackId: 1, fromMs: 0, toMs: 1000 });
     expect(t.age!.values).toEqual([30, null, 32.5]);
-    expect(t.expression.map((s) => [s.name, s.values])).toEqual([['Neutral', [0.8, null, 0.25]], ['Happy', [0.2, null, 0.75]]]);
+    expect(t.expression.map((s) => [s.name, s.values])).toEqual([
+      ['Neutral', [0.8, null, 0.25]],
+      ['Happy', [0.2, null, 0.75]],
+    ]);
     expect(t.attributes.map((s) => s.name)).toEqual(['Smiling']); // Eyeglasses never ran: no empty line
     expect(t.identity!.values).toEqual([1, null, 0]);
   });
@@ -78,7 +141,15 @@ describe('timelines', () => {
 describe('compact frames', () => {
   it('keeps parsing masks as RLE and gives them back byte for byte; the JSON export is the same', () => {
     const data = Uint8Array.from({ length: 200 * 150 }, (_, i) => (i % 200 < 80 ? 0 : i % 200 < 150 ? 3 : 7));
-    const parsing = { celebam: { labels: ['bg', 'a', 'b', 'c', 'd', 'e', 'f', 'g'], region: { x: 5, y: 6, width: 200, height: 150 }, width: 200, height: 150, data } };
+    const parsing = {
+      celebam: {
+        labels: ['bg', 'a', 'b', 'c', 'd', 'e', 'f', 'g'],
+        region: { x: 5, y: 6, width: 200, height: 150 },
+        width: 200,
+        height: 150,
+        data,
+      },
+    };
     const a = analysis([face(0, { trackId: 1, parsing })]);
     const compact = compactFrame(40, a);
     expect(compact.analysis.faces[0].parsing).toBeUndefined();
@@ -89,7 +160,9 @@ describe('compact frames', () => {
   });
   it('a noisy mask (random weights) stays raw: never more bytes than the mask itself', () => {
     const data = Uint8Array.from({ length: 100 * 100 }, (_, i) => (i * 7919) % 11);
-    const parsing = { lapa: { labels: [], region: { x: 0, y: 0, width: 100, height: 100 }, width: 100, height: 100, data } };
+    const parsing = {
+      lapa: { labels: [], region: { x: 0, y: 0, width: 100, height: 100 }, width: 100, height: 100, data },
+    };
     const compact = compactFrame(0, analysis([face(0, { parsing })]));
     expect(storedMaskBytes(compact.masks![0]!.lapa)).toBe(10_000);
     expect(Array.from(expandFrame(compact).faces[0].parsing!.lapa.data)).toEqual(Array.from(data));

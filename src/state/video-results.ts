@@ -57,8 +57,13 @@ export const storedMaskBytes = (m: StoredMask): number => m.rle?.byteLength ?? m
  */
 export function compactFrame(timeMs: number, analysis: ImageAnalysis): VideoFrameResult {
   if (!analysis.faces.some((f) => f.parsing)) return { timeMs, analysis };
-  const masks = analysis.faces.map((f) => f.parsing && Object.fromEntries(Object.entries(f.parsing).map(([h, p]) => [h, storeMask(p)])));
-  const faces = analysis.faces.map((f): FrameFace => { const { parsing: _, ...rest } = f; return rest; });
+  const masks = analysis.faces.map(
+    (f) => f.parsing && Object.fromEntries(Object.entries(f.parsing).map(([h, p]) => [h, storeMask(p)])),
+  );
+  const faces = analysis.faces.map((f): FrameFace => {
+    const { parsing: _, ...rest } = f;
+    return rest;
+  });
   return { timeMs, analysis: { ...analysis, faces }, masks };
 }
 
@@ -80,10 +85,12 @@ export const MAX_SAMPLED_FRAMES = 3600;
 
 /** Sample times in ms: 0, 1/rate, 2/rate, … strictly before the end. */
 export function sampleTimes(durationS: number, rate: number): number[] {
-  if (!(Number.isFinite(durationS) && durationS > 0)) throw new Error('the video has no known duration (a live stream cannot be analysed as a whole)');
+  if (!(Number.isFinite(durationS) && durationS > 0))
+    throw new Error('the video has no known duration (a live stream cannot be analysed as a whole)');
   if (!(Number.isFinite(rate) && rate > 0)) throw new Error(`invalid sampling rate ${rate}`);
   const n = Math.ceil(durationS * rate - 1e-9);
-  if (n > MAX_SAMPLED_FRAMES) throw new Error(`${n} frames at ${rate}/s is more than ${MAX_SAMPLED_FRAMES}: choose a lower rate`);
+  if (n > MAX_SAMPLED_FRAMES)
+    throw new Error(`${n} frames at ${rate}/s is more than ${MAX_SAMPLED_FRAMES}: choose a lower rate`);
   return Array.from({ length: n }, (_, k) => Math.round((k / rate) * 1e6) / 1e3);
 }
 
@@ -106,33 +113,53 @@ export function videoDocumentText(fileName: string, frames: readonly VideoFrameR
     const { timeMs } = f;
     const analysis = expandFrame(f);
     const entry = toImageEntry(fileName, analysis);
-    return { ...entry, timestampMs: timeMs, frame, faces: entry.faces.map((f, i) => ({ trackId: analysis.faces[i]?.trackId ?? null, ...f })) } as ImageEntry;
+    return {
+      ...entry,
+      timestampMs: timeMs,
+      frame,
+      faces: entry.faces.map((f, i) => ({ trackId: analysis.faces[i]?.trackId ?? null, ...f })),
+    } as ImageEntry;
   });
   const model = modelJson(frames);
   return formatAnalysisDocument(model ? { model, images } : { images });
 }
 
 /** Identity of a face as the gallery sees it now (null: no identity or nobody comparable). */
-export type IdentityMatcher = (embedding: readonly number[]) => { readonly name: string; readonly similarity: number; readonly accepted: boolean } | null;
+export type IdentityMatcher = (
+  embedding: readonly number[],
+) => { readonly name: string; readonly similarity: number; readonly accepted: boolean } | null;
 
-const r = (v: number | undefined, digits: number): number | undefined => (v === undefined ? undefined : Number(v.toFixed(digits)));
+const r = (v: number | undefined, digits: number): number | undefined =>
+  v === undefined ? undefined : Number(v.toFixed(digits));
 
 /**
  * One row per face per frame. Columns come from what the frames hold (heads in order of first appearance): the
  * box, age per head, top expression and its 7 probabilities per head, every attribute, the identity match.
  */
 export function videoCsv(fileName: string, frames: readonly VideoFrameResult[], match?: IdentityMatcher): string {
-  const ageHeads = new Set<string>(), exprHeads = new Map<string, string[]>(), attrs = new Set<string>();
+  const ageHeads = new Set<string>(),
+    exprHeads = new Map<string, string[]>(),
+    attrs = new Set<string>();
   let identity = false;
   for (const { analysis } of frames) {
     for (const f of analysis.faces) {
       Object.keys(f.age ?? {}).forEach((h) => ageHeads.add(h));
-      for (const [h, e] of Object.entries(f.expression ?? {})) if (!exprHeads.has(h)) exprHeads.set(h, Object.keys(e.probs));
+      for (const [h, e] of Object.entries(f.expression ?? {}))
+        if (!exprHeads.has(h)) exprHeads.set(h, Object.keys(e.probs));
       Object.keys(f.attributes ?? {}).forEach((a) => attrs.add(a));
       identity ||= !!f.identity;
     }
   }
-  const header = ['file', 'time_s', 'frame', 'track', 'x', 'y', 'width', 'height', 'score',
+  const header = [
+    'file',
+    'time_s',
+    'frame',
+    'track',
+    'x',
+    'y',
+    'width',
+    'height',
+    'score',
     ...[...ageHeads].map((h) => `age_${h}`),
     ...[...exprHeads].flatMap(([h, labels]) => [`expression_${h}`, ...labels.map((l) => `expression_${h}_${l}`)]),
     ...[...attrs],
@@ -145,9 +172,20 @@ export function videoCsv(fileName: string, frames: readonly VideoFrameResult[], 
     for (const f of analysis.faces) {
       const id = identity && match ? (f.identity ? match(f.identity.embedding) : null) : undefined;
       rows.push([
-        fileName, r(timeMs / 1000, 3), frame, f.trackId, r(f.box.x, 2), r(f.box.y, 2), r(f.box.width, 2), r(f.box.height, 2), r(f.score, 4),
+        fileName,
+        r(timeMs / 1000, 3),
+        frame,
+        f.trackId,
+        r(f.box.x, 2),
+        r(f.box.y, 2),
+        r(f.box.width, 2),
+        r(f.box.height, 2),
+        r(f.score, 4),
         ...[...ageHeads].map((h) => r(f.age?.[h]?.years, 2)),
-        ...[...exprHeads].flatMap(([h, labels]) => [f.expression?.[h]?.top, ...labels.map((l) => r(f.expression?.[h]?.probs[l], 5))]),
+        ...[...exprHeads].flatMap(([h, labels]) => [
+          f.expression?.[h]?.top,
+          ...labels.map((l) => r(f.expression?.[h]?.probs[l], 5)),
+        ]),
         ...[...attrs].map((a) => r(f.attributes?.[a], 5)),
         ...(identity && match ? [id ? (id.accepted ? id.name : 'unknown') : undefined, r(id?.similarity, 4)] : []),
         analysis.model ? analysis.model.untrained : undefined,
@@ -158,7 +196,10 @@ export function videoCsv(fileName: string, frames: readonly VideoFrameResult[], 
 }
 
 /** One line of a timeline: a value per sample time (null where the track was not seen or the task did not run). */
-export interface Series { readonly name: string; readonly values: readonly (number | null)[] }
+export interface Series {
+  readonly name: string;
+  readonly values: readonly (number | null)[];
+}
 
 export interface TrackTimeline {
   readonly trackId: number;
@@ -173,19 +214,33 @@ export interface TrackTimeline {
 }
 
 /** Timelines per track over the frames' times (same index as `frames`), first head of each type. */
-export function trackTimelines(frames: readonly VideoFrameResult[], options: { attributes: readonly string[]; match?: IdentityMatcher }): TrackTimeline[] {
-  const ids = [...new Set(frames.flatMap((f) => f.analysis.faces.map((x) => x.trackId).filter((t): t is number => t !== undefined)))].sort((a, b) => a - b);
+export function trackTimelines(
+  frames: readonly VideoFrameResult[],
+  options: { attributes: readonly string[]; match?: IdentityMatcher },
+): TrackTimeline[] {
+  const ids = [
+    ...new Set(
+      frames.flatMap((f) => f.analysis.faces.map((x) => x.trackId).filter((t): t is number => t !== undefined)),
+    ),
+  ].sort((a, b) => a - b);
   return ids.map((trackId) => {
     const faces = frames.map((f) => f.analysis.faces.find((x) => x.trackId === trackId) ?? null);
     const seen = frames.filter((_, i) => faces[i] !== null).map((f) => f.timeMs);
-    const first = <T,>(rec: Record<string, T> | undefined): T | undefined => (rec ? Object.values(rec)[0] : undefined);
+    const first = <T>(rec: Record<string, T> | undefined): T | undefined => (rec ? Object.values(rec)[0] : undefined);
     const ageValues = faces.map((f) => first(f?.age)?.years ?? null);
     const exprLabels = Object.keys(faces.map((f) => first(f?.expression)).find((e) => e)?.probs ?? {});
-    const idValues = options.match ? faces.map((f) => (f?.identity ? options.match!(f.identity.embedding)?.similarity ?? null : null)) : [];
+    const idValues = options.match
+      ? faces.map((f) => (f?.identity ? (options.match!(f.identity.embedding)?.similarity ?? null) : null))
+      : [];
     return {
-      trackId, fromMs: Math.min(...seen), toMs: Math.max(...seen),
+      trackId,
+      fromMs: Math.min(...seen),
+      toMs: Math.max(...seen),
       age: ageValues.some((v) => v !== null) ? { name: 'age', values: ageValues } : null,
-      expression: exprLabels.map((label) => ({ name: label, values: faces.map((f) => first(f?.expression)?.probs[label] ?? null) })),
+      expression: exprLabels.map((label) => ({
+        name: label,
+        values: faces.map((f) => first(f?.expression)?.probs[label] ?? null),
+      })),
       attributes: options.attributes
         .map((a) => ({ name: a, values: faces.map((f) => f?.attributes?.[a] ?? null) }))
         .filter((s) => s.values.some((v) => v !== null)),
@@ -198,13 +253,22 @@ export function trackTimelines(frames: readonly VideoFrameResult[], options: { a
  * SVG path of a series over [0, width] × [0, height]: x = (t − t0)/(t1 − t0)·width, y = height·(1 − (v − lo)/(hi − lo))
  * (values clamped to [lo, hi]). A null breaks the line (the next point starts a new sub-path).
  */
-export function seriesPath(timesMs: readonly number[], values: readonly (number | null)[], box: { t0: number; t1: number; width: number; height: number; lo: number; hi: number }): string {
+export function seriesPath(
+  timesMs: readonly number[],
+  values: readonly (number | null)[],
+  box: { t0: number; t1: number; width: number; height: number; lo: number; hi: number },
+): string {
   const { t0, t1, width, height, lo, hi } = box;
-  const span = t1 - t0 || 1, range = hi - lo || 1;
+  const span = t1 - t0 || 1,
+    range = hi - lo || 1;
   const r2 = (v: number) => Math.round(v * 100) / 100;
-  let out = '', pen = false;
+  let out = '',
+    pen = false;
   values.forEach((v, i) => {
-    if (v === null || !Number.isFinite(v)) { pen = false; return; }
+    if (v === null || !Number.isFinite(v)) {
+      pen = false;
+      return;
+    }
     const x = ((timesMs[i] - t0) / span) * width;
     const y = height * (1 - (Math.min(hi, Math.max(lo, v)) - lo) / range);
     out += `${out ? ' ' : ''}${pen ? 'L' : 'M'}${r2(x)},${r2(y)}`;
@@ -215,10 +279,14 @@ export function seriesPath(timesMs: readonly number[], values: readonly (number 
 
 /** Index of the analysed frame nearest to `timeMs` when it lies within `toleranceMs`, else −1. */
 export function nearestFrame(frames: readonly VideoFrameResult[], timeMs: number, toleranceMs: number): number {
-  let best = -1, bestD = Infinity;
+  let best = -1,
+    bestD = Infinity;
   frames.forEach((f, i) => {
     const d = Math.abs(f.timeMs - timeMs);
-    if (d < bestD) { bestD = d; best = i; }
+    if (d < bestD) {
+      bestD = d;
+      best = i;
+    }
   });
   return bestD <= toleranceMs ? best : -1;
 }

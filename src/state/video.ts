@@ -8,7 +8,11 @@ import type { VideoFrameResult } from './video-results.ts';
 
 export type VideoAnalysisState = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
 
-export interface VideoFile { readonly name: string; readonly size: number; readonly url: string }
+export interface VideoFile {
+  readonly name: string;
+  readonly size: number;
+  readonly url: string;
+}
 
 interface VideoStore {
   readonly file: VideoFile | null;
@@ -36,7 +40,11 @@ export const VIDEO_RATES = [0.5, 1, 2, 5, 10] as const;
 const EMPTY = { error: null, latest: null, latestAt: 0, fps: 0, state: 'idle' as const, done: 0, total: 0, frames: [] };
 
 export const useVideo = create<VideoStore>()((set, get) => ({
-  file: null, liveOverlay: true, rate: 2, attributes: [...DEFAULT_TIMELINE_ATTRIBUTES], ...EMPTY,
+  file: null,
+  liveOverlay: true,
+  rate: 2,
+  attributes: [...DEFAULT_TIMELINE_ATTRIBUTES],
+  ...EMPTY,
   set: (patch) => set(patch),
   open: (file) => {
     const old = get().file;

@@ -24,8 +24,18 @@ const GRACE = join(FACES, 'grace_hopper.jpg');
 const ASTRONAUT = join(FACES, 'astronaut.png');
 
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [], stderr: string[] = [];
-  return { stdout, stderr, out: (t) => { stdout.push(t); }, err: (t) => { stderr.push(t); } };
+  const stdout: string[] = [],
+    stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    out: (t) => {
+      stdout.push(t);
+    },
+    err: (t) => {
+      stderr.push(t);
+    },
+  };
 }
 
 const work = mkdtempSync(join(tmpdir(), 'faceptor-cli-io-'));
@@ -37,8 +47,11 @@ describe('outputs are checked before any work (item 17)', () => {
     const link = join(work, 'same-photo.jpg');
     linkSync(photo, link);
     const before = readFileSync(photo);
-    for (const [out, why] of [[photo, 'it is one of the input images'], [`${work}/./photo.jpg`, 'it is one of the input images'],
-      [link, `it is the same file as the input image ${photo}`]] as const) {
+    for (const [out, why] of [
+      [photo, 'it is one of the input images'],
+      [`${work}/./photo.jpg`, 'it is one of the input images'],
+      [link, `it is the same file as the input image ${photo}`],
+    ] as const) {
       const io = capture();
       const t0 = performance.now();
       expect(await main([photo, ASTRONAUT, '--json', out], io)).toBe(1);
@@ -52,8 +65,11 @@ describe('outputs are checked before any work (item 17)', () => {
   it('--json into a missing folder, onto a folder, or over a file analyze did not write: refused up front', async () => {
     const notes = join(work, 'notes.txt');
     writeFileSync(notes, 'my notes');
-    for (const [out, why] of [[join(work, 'no-such-dir', 'out.json'), 'does not exist'], [work, 'it is a folder'],
-      [notes, 'the file exists and is not an analyze JSON file: refusing to overwrite it']] as const) {
+    for (const [out, why] of [
+      [join(work, 'no-such-dir', 'out.json'), 'does not exist'],
+      [work, 'it is a folder'],
+      [notes, 'the file exists and is not an analyze JSON file: refusing to overwrite it'],
+    ] as const) {
       const io = capture();
       expect(await main([GRACE, '--json', out], io)).toBe(1);
       expect(io.stderr.join('')).toContain(why);
@@ -75,7 +91,12 @@ describe('--json is written image by image (item 5)', () => {
 
   it('the streamed text is exactly the document formatAnalysisDocument makes, one write per image', async () => {
     const writes: string[] = [];
-    const writer = new AnalysisWriter({ write: async (t) => { writes.push(t); }, close: async () => undefined });
+    const writer = new AnalysisWriter({
+      write: async (t) => {
+        writes.push(t);
+      },
+      close: async () => undefined,
+    });
     const model = { label: 'm', tasks: ['age_morph2'] } as never;
     await writer.begin(model);
     for (let i = 0; i < 3; i++) await writer.add(entry(i));
@@ -83,7 +104,9 @@ describe('--json is written image by image (item 5)', () => {
     expect(writes).toHaveLength(5);
     expect(writes.join('')).toBe(formatAnalysisDocument({ model, images: [0, 1, 2].map(entry) }));
     // a run cut after two images: the prefix plus the tail is the two-image document
-    expect(writes.slice(0, 3).join('') + '\n  ]\n}\n').toBe(formatAnalysisDocument({ model, images: [entry(0), entry(1)] }));
+    expect(writes.slice(0, 3).join('') + '\n  ]\n}\n').toBe(
+      formatAnalysisDocument({ model, images: [entry(0), entry(1)] }),
+    );
   });
 
   it('each image is written before the next is analysed; aborting keeps a valid JSON with the images done (exit 130)', async () => {
@@ -106,12 +129,17 @@ describe('--json is written image by image (item 5)', () => {
     const files = Array.from({ length: 12 }, (_, i) => (i % 2 ? ASTRONAUT : GRACE));
     // node with tsx as a loader, not the tsx CLI: that wrapper relays a signal sent to it alone and SIGKILLs a child
     // that does not acknowledge within 30 ms (on a terminal, Ctrl-C reaches the whole process group directly).
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli/analyze.ts', ...files, '--json', out], { cwd: ROOT });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli/analyze.ts', ...files, '--json', out], {
+      cwd: ROOT,
+    });
     let stdout = '';
     let signalled = false;
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      if (!signalled && /face\(s\)/.test(stdout)) { signalled = true; child.kill('SIGINT'); }
+      if (!signalled && /face\(s\)/.test(stdout)) {
+        signalled = true;
+        child.kill('SIGINT');
+      }
     });
     const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
     expect(code).toBe(130);
@@ -121,9 +149,15 @@ describe('--json is written image by image (item 5)', () => {
   }, 120_000);
 
   it('stdout closed by its reader (`| head`): the CLI stops quietly with 141 instead of an EPIPE crash', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli/analyze.ts', GRACE, ASTRONAUT, GRACE, ASTRONAUT], { cwd: ROOT });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'tools/cli/analyze.ts', GRACE, ASTRONAUT, GRACE, ASTRONAUT],
+      { cwd: ROOT },
+    );
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.stdout.once('data', () => child.stdout.destroy());
     const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
     expect(code).toBe(141);
@@ -133,7 +167,9 @@ describe('--json is written image by image (item 5)', () => {
   it('killed mid-run (SIGKILL): the file is the prefix README describes, whole again with the tail appended', async () => {
     const out = join(work, 'killed.json');
     const files = Array.from({ length: 12 }, (_, i) => (i % 2 ? ASTRONAUT : GRACE));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli/analyze.ts', ...files, '--json', out], { cwd: ROOT });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cli/analyze.ts', ...files, '--json', out], {
+      cwd: ROOT,
+    });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
@@ -158,9 +194,11 @@ describe('images decoded like the app (items 9, 18)', () => {
     const [small, large] = JSON.parse(io.stdout.join('')).images;
     expect([large.width, large.height]).toEqual([5120, 6000]);
     expect(large.faces).toHaveLength(1);
-    const a = small.faces[0].box, b = large.faces[0].box;
+    const a = small.faces[0].box,
+      b = large.faces[0].box;
     // the same face, ten times larger (tolerance: 3 % of the face size)
-    for (const k of ['x', 'y', 'width', 'height'] as const) expect(Math.abs(b[k] - 10 * a[k])).toBeLessThan(0.03 * 10 * a.width);
+    for (const k of ['x', 'y', 'width', 'height'] as const)
+      expect(Math.abs(b[k] - 10 * a[k])).toBeLessThan(0.03 * 10 * a.width);
   }, 60_000);
 
   it('a fully transparent PNG (a face stored under alpha 0) has no face, as in the app (canvas → black)', async () => {
@@ -178,8 +216,12 @@ describe('images decoded like the app (items 9, 18)', () => {
 
 describe('terminal escapes from files are shown, not sent (item 14)', () => {
   let fixture: ExportedFixture;
-  beforeAll(async () => { fixture = await exportGoldenFixture('faceptor_base'); }, 60_000);
-  afterAll(async () => { await fixture?.cleanup(); });
+  beforeAll(async () => {
+    fixture = await exportGoldenFixture('faceptor_base');
+  }, 60_000);
+  afterAll(async () => {
+    await fixture?.cleanup();
+  });
 
   it('escape helpers', () => {
     expect(escapeForTerminal('a\x1b[2K\x1b[1Ab\x9b1m\u202eZ\n')).toBe('a\\x1b[2K\\x1b[1Ab\\x9b1m\\u202eZ\\x0a');

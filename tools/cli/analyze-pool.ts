@@ -23,7 +23,12 @@ export interface Analyzer {
 
 export async function createInProcessAnalyzer(settings: SessionSettings): Promise<Analyzer> {
   const { faceptor, model } = await openSession(settings);
-  return { model, concurrency: 1, analyze: (file) => analyzeFile(faceptor, file, settings), close: () => faceptor.dispose() };
+  return {
+    model,
+    concurrency: 1,
+    analyze: (file) => analyzeFile(faceptor, file, settings),
+    close: () => faceptor.dispose(),
+  };
 }
 
 interface Slot {
@@ -36,7 +41,11 @@ interface Slot {
  * `workerUrl`: the worker script (default: analyze-worker-boot.mjs, a plain .mjs entry that registers the TypeScript
  * loader in the thread); tests pass a stand-in speaking the same messages to exercise a dying worker.
  */
-export async function createWorkerPool(settings: SessionSettings, count: number, workerUrl = new URL('./analyze-worker-boot.mjs', import.meta.url)): Promise<Analyzer> {
+export async function createWorkerPool(
+  settings: SessionSettings,
+  count: number,
+  workerUrl = new URL('./analyze-worker-boot.mjs', import.meta.url),
+): Promise<Analyzer> {
   const url = workerUrl;
   const slots: Slot[] = [];
   const waiting: { file: string; resolve: (e: ImageEntry) => void; reject: (e: Error) => void }[] = [];
@@ -50,39 +59,48 @@ export async function createWorkerPool(settings: SessionSettings, count: number,
       slot.job = { id: nextId++, file: w.file, resolve: w.resolve };
       slot.worker.postMessage({ type: 'analyze', id: slot.job.id, file: w.file } satisfies ToWorker);
     }
-    if (slots.every((s) => s.dead)) for (const w of waiting.splice(0)) w.reject(new Error('every analyze worker thread stopped'));
+    if (slots.every((s) => s.dead))
+      for (const w of waiting.splice(0)) w.reject(new Error('every analyze worker thread stopped'));
   };
 
-  const opened = await Promise.allSettled(Array.from({ length: count }, () => new Promise<{ slot: Slot; model?: ModelJson }>((resolve, reject) => {
-    const worker = new Worker(url, { workerData: settings, execArgv: [] });
-    const slot: Slot = { worker, dead: false };
-    let ready = false;
-    worker.on('message', (m: FromWorker) => {
-      if (m.type === 'ready') { ready = true; resolve({ slot, model: m.model }); }
-      else if (m.type === 'open-failed') reject(new SessionOpenError(m.message, m.exitCode));
-      else if (m.type === 'result' && slot.job?.id === m.id) {
-        const { resolve: done } = slot.job;
-        slot.job = undefined;
-        done(m.entry);
-        dispatch();
-      }
-    });
-    // A worker that dies (a native crash on one hostile file, out of memory) fails only the image it held: that image
-    // gets an error entry, the other workers go on.
-    const died = (why: string) => {
-      if (slot.dead) return;
-      slot.dead = true;
-      if (!ready) reject(new SessionOpenError(`an analyze worker thread stopped while opening: ${why}`, 1));
-      if (slot.job) {
-        const { file, resolve: done } = slot.job;
-        slot.job = undefined;
-        done({ file, error: `${file}: the worker thread analysing it stopped (${why})` });
-      }
-      if (ready && !closing) dispatch();
-    };
-    worker.on('error', (e) => died(e.message));
-    worker.on('exit', (code) => died(`exit code ${code}`));
-  })));
+  const opened = await Promise.allSettled(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<{ slot: Slot; model?: ModelJson }>((resolve, reject) => {
+          const worker = new Worker(url, { workerData: settings, execArgv: [] });
+          const slot: Slot = { worker, dead: false };
+          let ready = false;
+          worker.on('message', (m: FromWorker) => {
+            if (m.type === 'ready') {
+              ready = true;
+              resolve({ slot, model: m.model });
+            } else if (m.type === 'open-failed') reject(new SessionOpenError(m.message, m.exitCode));
+            else if (m.type === 'result' && slot.job?.id === m.id) {
+              const { resolve: done } = slot.job;
+              slot.job = undefined;
+              done(m.entry);
+              dispatch();
+            }
+          });
+          // A worker that dies (a native crash on one hostile file, out of memory) fails only the image it held: that image
+          // gets an error entry, the other workers go on.
+          const died = (why: string) => {
+            if (slot.dead) return;
+            slot.dead = true;
+            if (!ready) reject(new SessionOpenError(`an analyze worker thread stopped while opening: ${why}`, 1));
+            if (slot.job) {
+              const { file, resolve: done } = slot.job;
+              slot.job = undefined;
+              done({ file, error: `${file}: the worker thread analysing it stopped (${why})` });
+            }
+            if (ready && !closing) dispatch();
+          };
+          worker.on('error', (e) => died(e.message));
+          worker.on('exit', (code) => died(`exit code ${code}`));
+        }),
+    ),
+  );
   const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failed) {
     closing = true;
@@ -93,19 +111,22 @@ export async function createWorkerPool(settings: SessionSettings, count: number,
   return {
     model: (opened[0] as PromiseFulfilledResult<{ model?: ModelJson }>).value.model,
     concurrency: count,
-    analyze: (file) => new Promise<ImageEntry>((resolve, reject) => {
-      waiting.push({ file, resolve, reject });
-      dispatch();
-    }),
+    analyze: (file) =>
+      new Promise<ImageEntry>((resolve, reject) => {
+        waiting.push({ file, resolve, reject });
+        dispatch();
+      }),
     async close() {
       closing = true;
-      await Promise.all(slots.map((s) => {
-        if (s.dead) return undefined;
-        const exited = new Promise<void>((res) => s.worker.once('exit', () => res()));
-        s.worker.postMessage({ type: 'close' } satisfies ToWorker);
-        // a worker busy with an image finishes it first (its result is dropped: the CLI stopped waiting for it)
-        return exited;
-      }));
+      await Promise.all(
+        slots.map((s) => {
+          if (s.dead) return undefined;
+          const exited = new Promise<void>((res) => s.worker.once('exit', () => res()));
+          s.worker.postMessage({ type: 'close' } satisfies ToWorker);
+          // a worker busy with an image finishes it first (its result is dropped: the CLI stopped waiting for it)
+          return exited;
+        }),
+      );
     },
   };
 }

@@ -24,7 +24,10 @@ export interface SessionSettings {
 /** Opening failed: `exitCode` 1 (a file cannot be loaded) or 2 (a usage error, e.g. an unknown task). */
 export class SessionOpenError extends Error {
   override readonly name = 'SessionOpenError';
-  constructor(message: string, readonly exitCode: 1 | 2) {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2,
+  ) {
     super(message);
   }
 }
@@ -39,7 +42,8 @@ export async function openSession(settings: SessionSettings): Promise<AnalyzeSes
   let faceptor: Faceptor;
   try {
     faceptor = await createFaceptor({
-      backend: createNodeBackend({ threads: 1 }), detectorModels: await loadBlazeFaceModels(),
+      backend: createNodeBackend({ threads: 1 }),
+      detectorModels: await loadBlazeFaceModels(),
       ...(settings.modelDir && { model: folderPackageSource(settings.modelDir) }),
     });
   } catch (e) {
@@ -47,7 +51,14 @@ export async function openSession(settings: SessionSettings): Promise<AnalyzeSes
   }
   if (!faceptor.model) return { faceptor };
   try {
-    return { faceptor, model: { ...faceptor.model.info, tasks: faceptor.model.resolveTasks(settings.tasks), provider: faceptor.provider } };
+    return {
+      faceptor,
+      model: {
+        ...faceptor.model.info,
+        tasks: faceptor.model.resolveTasks(settings.tasks),
+        provider: faceptor.provider,
+      },
+    };
   } catch (e) {
     await faceptor.dispose();
     throw new SessionOpenError((e as Error).message, 2);
@@ -60,8 +71,13 @@ export async function analyzeFile(faceptor: Faceptor, file: string, settings: Se
     const { image, source } = await loadAnalysisImage(file);
     const decodeMs = performance.now() - t0;
     const analysis = await faceptor.analyze(image, {
-      model: settings.detector, minScore: settings.minScore, maxFaces: settings.maxFaces, decodeMs, sourceSize: source,
-      tasks: settings.tasks, denseCrops: settings.denseCrops,
+      model: settings.detector,
+      minScore: settings.minScore,
+      maxFaces: settings.maxFaces,
+      decodeMs,
+      sourceSize: source,
+      tasks: settings.tasks,
+      denseCrops: settings.denseCrops,
     });
     return toImageEntry(file, analysis);
   } catch (err) {

@@ -9,7 +9,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeFile, openSession, SessionOpenError, type SessionSettings } from './analyze-session.ts';
 import type { ImageEntry, ModelJson } from '../../src/pipeline/analysis-json.ts';
 
-export type ToWorker = { readonly type: 'analyze'; readonly id: number; readonly file: string } | { readonly type: 'close' };
+export type ToWorker =
+  { readonly type: 'analyze'; readonly id: number; readonly file: string } | { readonly type: 'close' };
 export type FromWorker =
   | { readonly type: 'ready'; readonly model?: ModelJson }
   | { readonly type: 'open-failed'; readonly message: string; readonly exitCode: 1 | 2 }
@@ -19,19 +20,28 @@ const port = parentPort;
 if (port) {
   const settings = workerData as SessionSettings;
   const post = (m: FromWorker) => port.postMessage(m);
-  openSession(settings).then((session) => {
-    // one image at a time: the pool sends the next only after this one's result
-    let queue: Promise<void> = Promise.resolve();
-    port.on('message', (m: ToWorker) => {
-      if (m.type === 'close') {
-        queue = queue.then(() => session.faceptor.dispose()).finally(() => port.close());
-        return;
-      }
-      queue = queue.then(async () => post({ type: 'result', id: m.id, entry: await analyzeFile(session.faceptor, m.file, settings) }));
-    });
-    post({ type: 'ready', model: session.model });
-  }, (e: unknown) => {
-    post({ type: 'open-failed', message: (e as Error).message, exitCode: e instanceof SessionOpenError ? e.exitCode : 1 });
-    port.close();
-  });
+  openSession(settings).then(
+    (session) => {
+      // one image at a time: the pool sends the next only after this one's result
+      let queue: Promise<void> = Promise.resolve();
+      port.on('message', (m: ToWorker) => {
+        if (m.type === 'close') {
+          queue = queue.then(() => session.faceptor.dispose()).finally(() => port.close());
+          return;
+        }
+        queue = queue.then(async () =>
+          post({ type: 'result', id: m.id, entry: await analyzeFile(session.faceptor, m.file, settings) }),
+        );
+      });
+      post({ type: 'ready', model: session.model });
+    },
+    (e: unknown) => {
+      post({
+        type: 'open-failed',
+        message: (e as Error).message,
+        exitCode: e instanceof SessionOpenError ? e.exitCode : 1,
+      });
+      port.close();
+    },
+  );
 }

@@ -31,7 +31,10 @@ describe('npm run analyze', () => {
     const { images } = JSON.parse(readFileSync(out, 'utf8'));
     expect(images).toHaveLength(3);
     expect(images[1]).toEqual({ file: text, error: `${text}: not a PNG or JPEG image` });
-    for (const [i, name, w, h] of [[0, 'astronaut.png', 512, 512], [2, 'grace_hopper.jpg', 512, 600]] as const) {
+    for (const [i, name, w, h] of [
+      [0, 'astronaut.png', 512, 512],
+      [2, 'grace_hopper.jpg', 512, 600],
+    ] as const) {
       const img = images[i];
       expect(img.file).toBe(join(FACES, name));
       expect([img.width, img.height]).toEqual([w, h]);
@@ -73,8 +76,12 @@ describe('npm run analyze', () => {
 
 describe('npm run analyze --model (golden Full fixture, random weights)', () => {
   let fixture: ExportedFixture;
-  beforeAll(async () => { fixture = await exportGoldenFixture('faceptor_full'); }, 60_000);
-  afterAll(async () => { await fixture?.cleanup(); });
+  beforeAll(async () => {
+    fixture = await exportGoldenFixture('faceptor_full');
+  }, 60_000);
+  afterAll(async () => {
+    await fixture?.cleanup();
+  });
 
   it('adds the task fields per face, the model at the top level, and warns on stderr that it is untrained', () => {
     const dir = mkdtempSync(join(tmpdir(), 'faceptor-cli-'));
@@ -83,10 +90,32 @@ describe('npm run analyze --model (golden Full fixture, random weights)', () => 
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/warning: .*UNTRAINED model.*meaningless/);
     const json = JSON.parse(readFileSync(out, 'utf8'));
-    expect(json.model).toMatchObject({ variant: 'full', untrained: true, precision: 'fp32', label: expect.stringMatching(/golden fixture/) });
-    expect(json.model.tasks).toEqual(['recog_ms1mv3', 'age_utkface', 'biattr_celeba', 'affect_rafdb', 'parsing_celebam', 'align_300w']);
+    expect(json.model).toMatchObject({
+      variant: 'full',
+      untrained: true,
+      precision: 'fp32',
+      label: expect.stringMatching(/golden fixture/),
+    });
+    expect(json.model.tasks).toEqual([
+      'recog_ms1mv3',
+      'age_utkface',
+      'biattr_celeba',
+      'affect_rafdb',
+      'parsing_celebam',
+      'align_300w',
+    ]);
     const f = json.images[0].faces[0];
-    expect(Object.keys(f)).toEqual(['box', 'score', 'keypoints', 'landmarks', 'parsing', 'age', 'expression', 'attributes', 'identity']);
+    expect(Object.keys(f)).toEqual([
+      'box',
+      'score',
+      'keypoints',
+      'landmarks',
+      'parsing',
+      'age',
+      'expression',
+      'attributes',
+      'identity',
+    ]);
     expect(f.landmarks['300w'].points).toHaveLength(68);
     expect(f.age.utkface.distribution).toHaveLength(101);
     expect(Object.keys(f.expression.rafdb.probs)).toHaveLength(7);

@@ -27,7 +27,15 @@ import { isMainThread } from 'node:worker_threads';
 import type { DetectorModelChoice } from '../../src/lib/index.ts';
 import type { ImageEntry } from '../../src/pipeline/analysis-json.ts';
 import { AnalysisWriter, checkJsonOut, openJsonFile, type JsonSink } from './json-output.ts';
-import { entryLine, headerLine, openJsonl, resumeMismatch, runSettings, scanJsonl, type JsonlScan } from './jsonl-output.ts';
+import {
+  entryLine,
+  headerLine,
+  openJsonl,
+  resumeMismatch,
+  runSettings,
+  scanJsonl,
+  type JsonlScan,
+} from './jsonl-output.ts';
 import { expandInputs, InputError, parseShard, selectShard, type InputFile, type Shard } from './inputs.ts';
 import { createAnalyzer, type Analyzer } from './analyze-pool.ts';
 import { SessionOpenError, type SessionSettings } from './analyze-session.ts';
@@ -122,7 +130,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     } else if (a === '--resume') resume = true;
     else if (a === '--workers') {
       const v = Number(value(i++, a));
-      if (!(Number.isInteger(v) && v >= 1 && v <= MAX_WORKERS)) throw new UsageError(`--workers must be an integer from 1 to ${MAX_WORKERS}`);
+      if (!(Number.isInteger(v) && v >= 1 && v <= MAX_WORKERS))
+        throw new UsageError(`--workers must be an integer from 1 to ${MAX_WORKERS}`);
       workers = v;
     } else if (a === '--shard') {
       try {
@@ -132,7 +141,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       }
     } else if (a === '--detector') {
       const v = value(i++, a);
-      if (v !== 'auto' && v !== 'front' && v !== 'back') throw new UsageError(`--detector must be auto, front or back (got '${v}')`);
+      if (v !== 'auto' && v !== 'front' && v !== 'back')
+        throw new UsageError(`--detector must be auto, front or back (got '${v}')`);
       detector = v;
     } else if (a === '--min-score') {
       const v = Number(value(i++, a));
@@ -144,7 +154,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       maxFaces = v;
     } else if (a === '--model') modelDir = value(i++, a);
     else if (a === '--tasks') {
-      tasks = value(i++, a).split(',').map((w) => w.trim()).filter(Boolean);
+      tasks = value(i++, a)
+        .split(',')
+        .map((w) => w.trim())
+        .filter(Boolean);
       if (tasks.length === 0) throw new UsageError('--tasks needs at least one task');
     } else if (a === '--dense-crops') {
       const v = value(i++, a);
@@ -156,13 +169,27 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     else files.push(a);
   }
   if (!help && files.length === 0) throw new UsageError('no image files given');
-  if (!modelDir && (tasks || denseCropsGiven)) throw new UsageError('--tasks and --dense-crops need --model <package dir>');
+  if (!modelDir && (tasks || denseCropsGiven))
+    throw new UsageError('--tasks and --dense-crops need --model <package dir>');
   if (jsonOut && jsonlOut) throw new UsageError('--json and --jsonl cannot both be given');
-  if (format && (jsonOut || jsonlOut)) throw new UsageError('--format is for stdout; --json and --jsonl already say the format');
+  if (format && (jsonOut || jsonlOut))
+    throw new UsageError('--format is for stdout; --json and --jsonl already say the format');
   if (resume && !jsonlOut) throw new UsageError('--resume needs --jsonl <file> (the file to continue)');
   return {
-    files, jsonOut, jsonlOut, format: jsonlOut ? 'jsonl' : (format ?? 'json'), resume, workers, shard,
-    detector, minScore, maxFaces, modelDir, tasks: tasks ?? ['default'], denseCrops, help,
+    files,
+    jsonOut,
+    jsonlOut,
+    format: jsonlOut ? 'jsonl' : (format ?? 'json'),
+    resume,
+    workers,
+    shard,
+    detector,
+    minScore,
+    maxFaces,
+    modelDir,
+    tasks: tasks ?? ['default'],
+    denseCrops,
+    help,
   };
 }
 
@@ -188,9 +215,16 @@ export interface MainHooks {
 const defaultIo: CliIo = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
-  outFlushed: (t) => new Promise((resolve, reject) => { process.stdout.write(t, (e) => (e ? reject(e) : resolve())); }),
-  get errIsTTY() { return process.stderr.isTTY === true; },
-  get errColumns() { return process.stderr.columns; },
+  outFlushed: (t) =>
+    new Promise((resolve, reject) => {
+      process.stdout.write(t, (e) => (e ? reject(e) : resolve()));
+    }),
+  get errIsTTY() {
+    return process.stderr.isTTY === true;
+  },
+  get errColumns() {
+    return process.stderr.columns;
+  },
 };
 
 /** Where results go: the JSON document (file or stdout) or JSON Lines (file or stdout), one entry at a time. */
@@ -203,7 +237,10 @@ interface ResultSink {
 
 export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks: MainHooks = {}): Promise<number> {
   const err = (text: string) => io.err(`analyze: ${escapeForTerminal(text)}\n`);
-  const usage = (message: string) => { io.err(`analyze: ${escapeForTerminal(message)}\n\n${USAGE}\n`); return 2; };
+  const usage = (message: string) => {
+    io.err(`analyze: ${escapeForTerminal(message)}\n\n${USAGE}\n`);
+    return 2;
+  };
   let options: CliOptions;
   try {
     options = parseArgs(argv);
@@ -223,7 +260,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
       return 1;
     }
     inputs = selectShard(all, options.shard);
-    if (options.shard) err(`shard ${options.shard.index}/${options.shard.count}: ${inputs.length} of ${all.length} image(s)`);
+    if (options.shard)
+      err(`shard ${options.shard.index}/${options.shard.count}: ${inputs.length} of ${all.length} image(s)`);
   } catch (e) {
     if (e instanceof InputError) return usage(e.message);
     err(`cannot list the inputs: ${(e as Error).message}`);
@@ -235,12 +273,18 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
   let scan: JsonlScan = { kind: 'empty' };
   if (outFile) {
     const paths = inputs.map((f) => f.path);
-    let problem = options.jsonlOut ? await checkJsonOut(outFile, paths, async () => true) : await checkJsonOut(outFile, paths);
+    let problem = options.jsonlOut
+      ? await checkJsonOut(outFile, paths, async () => true)
+      : await checkJsonOut(outFile, paths);
     if (!problem && options.jsonlOut) {
-      scan = await scanJsonl(outFile).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? { kind: 'empty' as const } : { kind: 'foreign' as const, why: e.message }));
-      if (scan.kind === 'foreign') problem = `${scan.why}: it is not an analyze JSONL file, refusing to touch it (remove it or choose another name)`;
+      scan = await scanJsonl(outFile).catch((e: NodeJS.ErrnoException) =>
+        e.code === 'ENOENT' ? { kind: 'empty' as const } : { kind: 'foreign' as const, why: e.message },
+      );
+      if (scan.kind === 'foreign')
+        problem = `${scan.why}: it is not an analyze JSONL file, refusing to touch it (remove it or choose another name)`;
       else if (scan.kind === 'ours' && !options.resume) {
-        if (scan.entries > 0 || scan.tornBytes > 0) problem = `it holds ${scan.entries} result(s) of an earlier run: add --resume to continue it, or remove it to start again`;
+        if (scan.entries > 0 || scan.tornBytes > 0)
+          problem = `it holds ${scan.entries} result(s) of an earlier run: add --resume to continue it, or remove it to start again`;
         else scan = { kind: 'empty' }; // only a header: nothing to keep, written anew
       }
     }
@@ -250,8 +294,12 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
     }
   }
   const settings: SessionSettings = {
-    detector: options.detector, minScore: options.minScore, maxFaces: options.maxFaces, modelDir: options.modelDir,
-    tasks: options.tasks, denseCrops: options.denseCrops,
+    detector: options.detector,
+    minScore: options.minScore,
+    maxFaces: options.maxFaces,
+    modelDir: options.modelDir,
+    tasks: options.tasks,
+    denseCrops: options.denseCrops,
   };
   const shardText = options.shard && `${options.shard.index}/${options.shard.count}`;
   const settingsLine = runSettings(settings, shardText);
@@ -261,7 +309,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
     err(`cannot resume ${outFile}: ${mismatch}; refusing to mix results of different runs (use another file)`);
     return true;
   };
-  if (scan.kind === 'ours' && await refuseResume(resumeMismatch(scan.header, { settings: settingsLine }))) return 1;
+  if (scan.kind === 'ours' && (await refuseResume(resumeMismatch(scan.header, { settings: settingsLine })))) return 1;
   let analyzer: Analyzer;
   try {
     analyzer = await createAnalyzer(settings, Math.min(options.workers, Math.max(1, inputs.length)));
@@ -271,7 +319,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
     return 1;
   }
   const model = analyzer.model;
-  if (model?.untrained) err(`warning: ${model.label} is an UNTRAINED model (random/fixture weights): its outputs are meaningless`);
+  if (model?.untrained)
+    err(`warning: ${model.label} is an UNTRAINED model (random/fixture weights): its outputs are meaningless`);
 
   let todo = inputs;
   if (scan.kind === 'ours') {
@@ -280,8 +329,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
       return 1;
     }
     todo = inputs.filter((f) => !scan.done.has(f.path));
-    err(`resuming ${outFile}: ${inputs.length - todo.length} of ${inputs.length} image(s) already done`
-      + (scan.tornBytes ? `; dropping a torn last line (${scan.tornBytes} bytes) left by an interrupted run` : ''));
+    err(
+      `resuming ${outFile}: ${inputs.length - todo.length} of ${inputs.length} image(s) already done` +
+        (scan.tornBytes ? `; dropping a torn last line (${scan.tornBytes} bytes) left by an interrupted run` : ''),
+    );
   }
 
   let sink: ResultSink;
@@ -293,10 +344,19 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
     return 1;
   }
   const cpu0 = process.cpuUsage(); // the whole process: every worker thread and ORT thread
-  const progress = new Progress({ err: io.err, isTTY: io.errIsTTY === true, columns: io.errColumns }, todo.length, hooks.progressIntervalMs);
-  let ok = 0, failed = 0, interrupted = false, writeError: unknown;
+  const progress = new Progress(
+    { err: io.err, isTTY: io.errIsTTY === true, columns: io.errColumns },
+    todo.length,
+    hooks.progressIntervalMs,
+  );
+  let ok = 0,
+    failed = 0,
+    interrupted = false,
+    writeError: unknown;
   try {
-    const started = await runOrdered(todo, { concurrency: analyzer.concurrency, signal: hooks.signal },
+    const started = await runOrdered(
+      todo,
+      { concurrency: analyzer.concurrency, signal: hooks.signal },
       (f) => analyzer.analyze(f.path),
       async (entry) => {
         await sink.add(entry);
@@ -309,18 +369,23 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
           if (outFile) progress.log(io.out, escapeForTerminal(`${entry.file}: ${entry.faces.length} face(s)`) + '\n');
         }
         progress.tick(!('error' in entry));
-      });
+      },
+    );
     interrupted = started < todo.length;
     await sink.end();
   } catch (e) {
     writeError = e;
   } finally {
     await analyzer.close();
-    await sink.close().catch((e: unknown) => { writeError ??= e; });
+    await sink.close().catch((e: unknown) => {
+      writeError ??= e;
+    });
   }
   const { seconds, rate } = progress.finish();
   if (writeError) {
-    err(`cannot write ${outFile ?? 'the output'}: ${(writeError as Error).message} (the images done so far are in it${options.format === 'json' ? ', unterminated' : ''})`);
+    err(
+      `cannot write ${outFile ?? 'the output'}: ${(writeError as Error).message} (the images done so far are in it${options.format === 'json' ? ', unterminated' : ''})`,
+    );
     return 1;
   }
   if (outFile) io.out(escapeForTerminal(`wrote ${outFile}`) + '\n');
@@ -328,18 +393,31 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
     const cpu = process.cpuUsage(cpu0);
     const workers = `${analyzer.concurrency} worker${analyzer.concurrency > 1 ? ' threads' : ''}`;
     const rssMiB = (process.resourceUsage().maxRSS / 1024).toFixed(0); // process-wide: all worker threads' sessions
-    err(`${ok + failed} image(s) in ${seconds.toFixed(2)} s (${rate.toFixed(3)} images/s, ${workers}, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} CPU s, peak RSS ${rssMiB} MiB), ${failed} failed`);
+    err(
+      `${ok + failed} image(s) in ${seconds.toFixed(2)} s (${rate.toFixed(3)} images/s, ${workers}, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} CPU s, peak RSS ${rssMiB} MiB), ${failed} failed`,
+    );
   }
   if (interrupted) {
-    err(`interrupted: ${ok + failed} of ${todo.length} image(s) analysed${outFile ? ` and written to ${outFile}` : ''}`);
+    err(
+      `interrupted: ${ok + failed} of ${todo.length} image(s) analysed${outFile ? ` and written to ${outFile}` : ''}`,
+    );
     return 130;
   }
   return ok > 0 || todo.length === 0 ? 0 : 1;
 }
 
-async function openSink(options: CliOptions, io: CliIo, settings: ReturnType<typeof runSettings>, scan: JsonlScan, model: Analyzer['model']): Promise<ResultSink> {
+async function openSink(
+  options: CliOptions,
+  io: CliIo,
+  settings: ReturnType<typeof runSettings>,
+  scan: JsonlScan,
+  model: Analyzer['model'],
+): Promise<ResultSink> {
   const stdout: JsonSink = {
-    write: async (t) => { if (io.outFlushed) await io.outFlushed(t); else io.out(t); },
+    write: async (t) => {
+      if (io.outFlushed) await io.outFlushed(t);
+      else io.out(t);
+    },
     close: async () => undefined,
   };
   if (options.format === 'jsonl') {
@@ -361,15 +439,25 @@ if (isMainThread && process.argv[1] && import.meta.url === pathToFileURL(process
   // First Ctrl-C / SIGTERM: finish the images in progress and close the output; a second one ends the process at once.
   const onSignal = (sig: NodeJS.Signals) => {
     if (stop.signal.aborted) process.exit(130); // the output keeps the images written so far (see README)
-    process.stderr.write(`\nanalyze: ${sig}: finishing the images in progress, then closing the output (again to stop now)\n`);
+    process.stderr.write(
+      `\nanalyze: ${sig}: finishing the images in progress, then closing the output (again to stop now)\n`,
+    );
     stop.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   // The reader of stdout went away (`… | head`): stop quietly, as a shell pipeline expects (128 + SIGPIPE).
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(141); else throw e; });
-  main(process.argv.slice(2), defaultIo, { signal: stop.signal }).then((code) => { process.exitCode = code; }, (err) => {
-    process.stderr.write(`analyze: ${escapeLinesForTerminal(String(err instanceof Error ? err.stack : err))}\n`);
-    process.exitCode = 1;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(141);
+    else throw e;
   });
+  main(process.argv.slice(2), defaultIo, { signal: stop.signal }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`analyze: ${escapeLinesForTerminal(String(err instanceof Error ? err.stack : err))}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

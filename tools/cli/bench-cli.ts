@@ -32,18 +32,26 @@ export type CliBenchRow = Record<string, string | number>;
  */
 export async function buildPhotos(facesDir: string, count: number): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'faceptor-cli-bench-'));
-  const faces = readdirSync(facesDir).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort();
+  const faces = readdirSync(facesDir)
+    .filter((f) => /\.(png|jpe?g)$/i.test(f))
+    .sort();
   for (let i = 0; i < count; i++) {
     const width = 600 + 100 * (i % 9);
     let img = sharp(join(facesDir, faces[i % faces.length])).resize({ width });
     if (i % 2) img = img.flop();
     const name = `photo-${String(i).padStart(3, '0')}`;
-    await (i % 3 === 2 ? img.png().toFile(join(dir, `${name}.png`)) : img.jpeg({ quality: 90 }).toFile(join(dir, `${name}.jpg`)));
+    await (i % 3 === 2
+      ? img.png().toFile(join(dir, `${name}.png`))
+      : img.jpeg({ quality: 90 }).toFile(join(dir, `${name}.jpg`)));
   }
   return dir;
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 export async function cliThroughputBench(o: CliBenchOptions): Promise<CliBenchRow[]> {
   const photos = await buildPhotos(o.facesDir, o.photos);
@@ -58,27 +66,55 @@ export async function cliThroughputBench(o: CliBenchOptions): Promise<CliBenchRo
       for (const workers of o.workers) {
         const load = loadavg()[0];
         const t0 = performance.now();
-        const r = spawnSync(process.execPath, ['--import', 'tsx', 'tools/cli/analyze.ts', photos, '--jsonl', join(out, `w${workers}-r${run}.jsonl`),
-          '--workers', String(workers), ...(o.modelDir ? ['--model', o.modelDir] : [])], { cwd: o.repoRoot, encoding: 'utf8' });
+        const r = spawnSync(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            'tools/cli/analyze.ts',
+            photos,
+            '--jsonl',
+            join(out, `w${workers}-r${run}.jsonl`),
+            '--workers',
+            String(workers),
+            ...(o.modelDir ? ['--model', o.modelDir] : []),
+          ],
+          { cwd: o.repoRoot, encoding: 'utf8' },
+        );
         const wall = (performance.now() - t0) / 1000;
-        const m = /(\d+) image\(s\) in ([\d.]+) s \(([\d.]+) images\/s, [^,]+, ([\d.]+) CPU s, peak RSS (\d+) MiB\)/.exec(r.stderr);
-        if (r.status !== 0 || !m) throw new Error(`analyze --workers ${workers} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+        const m =
+          /(\d+) image\(s\) in ([\d.]+) s \(([\d.]+) images\/s, [^,]+, ([\d.]+) CPU s, peak RSS (\d+) MiB\)/.exec(
+            r.stderr,
+          );
+        if (r.status !== 0 || !m)
+          throw new Error(`analyze --workers ${workers} exited ${r.status}: ${r.stderr.slice(-2000)}`);
         rates.set(workers, [...(rates.get(workers) ?? []), Number(m[3])]);
         const cpuPerImage = Number(m[4]) / Number(m[1]);
         cpu.set(workers, [...(cpu.get(workers) ?? []), cpuPerImage]);
         rows.push({
-          case: `run ${run + 1}: --workers ${workers}`, images: Number(m[1]), 'analysis s': Number(m[2]),
-          'images/s': Number(m[3]), 'CPU s per image': cpuPerImage,
+          case: `run ${run + 1}: --workers ${workers}`,
+          images: Number(m[1]),
+          'analysis s': Number(m[2]),
+          'images/s': Number(m[3]),
+          'CPU s per image': cpuPerImage,
           // CPU seconds per wall second: how many cores the run actually got (2 workers on 2 free cores: ~2)
-          'cores used': (cpuPerImage * Number(m[1])) / Number(m[2]), 'peak RSS MiB': Number(m[5]), 'process wall s': wall, 'load avg (1 min) at start': load,
+          'cores used': (cpuPerImage * Number(m[1])) / Number(m[2]),
+          'peak RSS MiB': Number(m[5]),
+          'process wall s': wall,
+          'load avg (1 min) at start': load,
         });
       }
     }
     const base = median(rates.get(o.workers[0]) ?? [NaN]);
     for (const w of o.workers) {
       const rate = median(rates.get(w)!);
-      rows.push({ case: `median --workers ${w}`, 'images/s': rate, 'CPU s per image': median(cpu.get(w)!), [`speed-up vs ${o.workers[0]}`]: rate / base,
-        ...(w === 2 && o.workers[0] === 1 ? { target: '≥ 1.7× on 2 cores' } : {}) });
+      rows.push({
+        case: `median --workers ${w}`,
+        'images/s': rate,
+        'CPU s per image': median(cpu.get(w)!),
+        [`speed-up vs ${o.workers[0]}`]: rate / base,
+        ...(w === 2 && o.workers[0] === 1 ? { target: '≥ 1.7× on 2 cores' } : {}),
+      });
     }
     rows.push({ case: `machine: ${cpus().length} cores` });
   } finally {

@@ -37,7 +37,13 @@ import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type { RgbaImage } from '../../src/core/types.ts';
 import { createFaceDetector, type BlazeFaceModel } from '../../src/pipeline/detector.ts';
-import { createNodeBackend, loadBlazeFaceModels, loadImageFile, loadFaceptorFolder, REPO_ROOT } from '../node-host/index.ts';
+import {
+  createNodeBackend,
+  loadBlazeFaceModels,
+  loadImageFile,
+  loadFaceptorFolder,
+  REPO_ROOT,
+} from '../node-host/index.ts';
 import { exportGoldenFixture } from '../node-host/testing/golden-package.ts';
 import type { TaskRequest } from '../../src/pipeline/faceptor/select.ts';
 import { TASKS, TASK_NAMES, type TaskName } from '../../src/core/faceptor/tasks.ts';
@@ -56,18 +62,31 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-interface Row { readonly section: string; readonly case: string; readonly [metric: string]: string | number }
-interface Section { readonly name: string; run(iterations: number): Promise<Row[]> }
+interface Row {
+  readonly section: string;
+  readonly case: string;
+  readonly [metric: string]: string | number;
+}
+interface Section {
+  readonly name: string;
+  run(iterations: number): Promise<Row[]>;
+}
 
 /** A 1280×720 "webcam frame": the photo scaled (nearest) to 720 px high, centred on grey. */
 function hdFrame(photo: RgbaImage): RgbaImage {
-  const W = 1280, H = 720;
+  const W = 1280,
+    H = 720;
   const data = new Uint8Array(W * H * 4).fill(96);
-  const s = H / photo.height, w = Math.round(photo.width * s), ox = (W - w) >> 1;
-  for (let y = 0; y < H; y++) for (let x = 0; x < w; x++) {
-    const si = (Math.min(photo.height - 1, Math.floor(y / s)) * photo.width + Math.min(photo.width - 1, Math.floor(x / s))) * 4;
-    data.set(photo.data.subarray(si, si + 4), (y * W + ox + x) * 4);
-  }
+  const s = H / photo.height,
+    w = Math.round(photo.width * s),
+    ox = (W - w) >> 1;
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < w; x++) {
+      const si =
+        (Math.min(photo.height - 1, Math.floor(y / s)) * photo.width + Math.min(photo.width - 1, Math.floor(x / s))) *
+        4;
+      data.set(photo.data.subarray(si, si + 4), (y * W + ox + x) * 4);
+    }
   return { width: W, height: H, data };
 }
 
@@ -75,7 +94,11 @@ const detection: Section = {
   name: 'detection',
   async run(iterations) {
     let lastRun = 0;
-    const backend = createNodeBackend({ onRun: (ms) => { lastRun = ms; } });
+    const backend = createNodeBackend({
+      onRun: (ms) => {
+        lastRun = ms;
+      },
+    });
     const detector = await createFaceDetector(backend, await loadBlazeFaceModels());
     const rows: Row[] = [];
     const cases: { name: string; image: RgbaImage; decodeMs?: number }[] = [];
@@ -92,7 +115,10 @@ const detection: Section = {
     cases.push({ name: '1280x720 frame', image: hdFrame(cases[0].image) });
     for (const model of ['front', 'back'] as BlazeFaceModel[]) {
       for (const c of cases) {
-        const runs: number[] = [], others: number[] = [], pre: number[] = [], post: number[] = [];
+        const runs: number[] = [],
+          others: number[] = [],
+          pre: number[] = [],
+          post: number[] = [];
         for (let i = 0; i < iterations + 10; i++) {
           const t0 = performance.now();
           const r = await detector.detect(c.image, { model });
@@ -103,11 +129,16 @@ const detection: Section = {
           pre.push(r.timings.preprocessMs);
           post.push(r.timings.postprocessMs);
         }
-        const run = median(runs), other = median(others);
+        const run = median(runs),
+          other = median(others);
         rows.push({
-          section: 'detection', case: `${model} ${c.name}`,
-          'run ms': run, 'other ms': other, 'other share %': (100 * other) / (run + other),
-          'preprocess ms': median(pre), 'postprocess ms': median(post),
+          section: 'detection',
+          case: `${model} ${c.name}`,
+          'run ms': run,
+          'other ms': other,
+          'other share %': (100 * other) / (run + other),
+          'preprocess ms': median(pre),
+          'postprocess ms': median(post),
           ...(c.decodeMs !== undefined ? { 'file decode ms': c.decodeMs } : {}),
         });
       }
@@ -124,7 +155,11 @@ function faceptorSection(modelDir: string | undefined, iterations: number, warmu
     async run() {
       const fixture = modelDir ? undefined : await exportGoldenFixture('faceptor_full');
       let bare = 0;
-      const backend = createNodeBackend({ onRun: (ms) => { bare += ms; } });
+      const backend = createNodeBackend({
+        onRun: (ms) => {
+          bare += ms;
+        },
+      });
       const detector = await createFaceDetector(backend, await loadBlazeFaceModels());
       const model = await loadFaceptorFolder(modelDir ?? fixture!.dir, backend);
       const image = await loadImageFile(join(FACES, 'grace_hopper.jpg'));
@@ -140,7 +175,17 @@ function faceptorSection(modelDir: string | undefined, iterations: number, warmu
       const perTask = new Map<TaskName, number[]>();
       try {
         for (const c of cases) {
-          const m: Record<string, number[]> = { detect: [], align: [], enc112: [], enc512: [], tasks: [], decode: [], total: [], bare: [], readBack: [] };
+          const m: Record<string, number[]> = {
+            detect: [],
+            align: [],
+            enc112: [],
+            enc512: [],
+            tasks: [],
+            decode: [],
+            total: [],
+            bare: [],
+            readBack: [],
+          };
           let runs = { encoder112: 0, encoder512: 0, taskRuns: 0, sessionRuns: 0 };
           for (let i = 0; i < iterations + warmup; i++) {
             bare = 0;
@@ -151,25 +196,46 @@ function faceptorSection(modelDir: string | undefined, iterations: number, warmu
             const total = performance.now() - t0;
             if (i < warmup) continue; // warm-up: lazy session creation, JIT, first-run allocations
             const t = r.timings;
-            m.detect.push(t1 - t0); m.align.push(t.alignMs); m.enc112.push(t.encoder112Ms); m.enc512.push(t.encoder512Ms);
-            m.tasks.push(Object.values(t.taskMs).reduce((a, b) => a + (b ?? 0), 0)); m.decode.push(t.decodeMs);
-            m.total.push(total); m.bare.push(bare); m.readBack.push(t.readBackBytes);
-            if (c.tasks === 'all') for (const [k, v] of Object.entries(t.taskMs) as [TaskName, number][]) perTask.set(k, [...(perTask.get(k) ?? []), v]);
+            m.detect.push(t1 - t0);
+            m.align.push(t.alignMs);
+            m.enc112.push(t.encoder112Ms);
+            m.enc512.push(t.encoder512Ms);
+            m.tasks.push(Object.values(t.taskMs).reduce((a, b) => a + (b ?? 0), 0));
+            m.decode.push(t.decodeMs);
+            m.total.push(total);
+            m.bare.push(bare);
+            m.readBack.push(t.readBackBytes);
+            if (c.tasks === 'all')
+              for (const [k, v] of Object.entries(t.taskMs) as [TaskName, number][])
+                perTask.set(k, [...(perTask.get(k) ?? []), v]);
             runs = {
-              encoder112: r.runs.encoder112, encoder512: r.runs.encoder512, taskRuns: Object.values(r.runs.tasks).reduce((a, b) => a + (b ?? 0), 0),
+              encoder112: r.runs.encoder112,
+              encoder512: r.runs.encoder512,
+              taskRuns: Object.values(r.runs.tasks).reduce((a, b) => a + (b ?? 0), 0),
               sessionRuns: Object.values(r.timings.runs).reduce((a, b) => a + b, 0),
             };
           }
           const shares = m.total.map((tot, k) => (100 * (tot - m.bare[k])) / tot);
           rows.push({
-            section: 'faceptor', case: c.name,
-            'detect ms': median(m.detect), 'align ms': median(m.align), 'enc112 ms': median(m.enc112), 'enc512 ms': median(m.enc512),
-            'task graphs ms': median(m.tasks), 'decode ms': median(m.decode), 'frame ms': median(m.total),
-            'not session.run %': median(shares), 'read back KiB': median(m.readBack) / 1024,
-            'enc112 runs': runs.encoder112, 'enc512 runs': runs.encoder512, 'tasks computed': runs.taskRuns, 'session runs': runs.sessionRuns,
+            section: 'faceptor',
+            case: c.name,
+            'detect ms': median(m.detect),
+            'align ms': median(m.align),
+            'enc112 ms': median(m.enc112),
+            'enc512 ms': median(m.enc512),
+            'task graphs ms': median(m.tasks),
+            'decode ms': median(m.decode),
+            'frame ms': median(m.total),
+            'not session.run %': median(shares),
+            'read back KiB': median(m.readBack) / 1024,
+            'enc112 runs': runs.encoder112,
+            'enc512 runs': runs.encoder512,
+            'tasks computed': runs.taskRuns,
+            'session runs': runs.sessionRuns,
           });
         }
-        for (const [task, ms] of perTask) rows.push({ section: 'faceptor', case: `  task graph ${task} (all)`, 'task graphs ms': median(ms) });
+        for (const [task, ms] of perTask)
+          rows.push({ section: 'faceptor', case: `  task graph ${task} (all)`, 'task graphs ms': median(ms) });
       } finally {
         await model.release();
         await detector.release();
@@ -199,12 +265,25 @@ function threadsSection(modelDir: string | undefined, iterations: number, warmup
   return {
     name: 'wasm threads',
     async run() {
-      const rows = await browserFaceptorBench({ iterations, warmup, modelDir, threads: [1, null], cases: ['default heads (6 tasks)'] });
+      const rows = await browserFaceptorBench({
+        iterations,
+        warmup,
+        modelDir,
+        threads: [1, null],
+        cases: ['default heads (6 tasks)'],
+      });
       const [one, many] = rows;
       const ratio = (k: string) => Number(one[k]) / Number(many[k]);
       return [
         ...rows.map((r) => ({ section: 'wasm threads', ...r })),
-        { section: 'wasm threads', case: `speed-up ${many['wasm threads']} vs 1 thread (target enc512 ≥ 1.6×)`, 'enc512 ms': ratio('enc512 ms'), 'enc112 ms': ratio('enc112 ms'), 'task graphs ms': ratio('task graphs ms'), 'frame ms': ratio('frame ms') },
+        {
+          section: 'wasm threads',
+          case: `speed-up ${many['wasm threads']} vs 1 thread (target enc512 ≥ 1.6×)`,
+          'enc512 ms': ratio('enc512 ms'),
+          'enc112 ms': ratio('enc112 ms'),
+          'task graphs ms': ratio('task graphs ms'),
+          'frame ms': ratio('frame ms'),
+        },
       ];
     },
   };
@@ -219,7 +298,8 @@ function cliSection(modelDir: string | undefined, photos: number, runs: number, 
   return {
     name: 'cli throughput',
     async run() {
-      let dir = modelDir, cleanup = async () => undefined as unknown;
+      let dir = modelDir,
+        cleanup = async () => undefined as unknown;
       if (!dir && realSize) {
         const work = mkdtempSync(join(tmpdir(), 'faceptor-cli-real-size-'));
         cleanup = async () => rmSync(work, { recursive: true, force: true });
@@ -228,7 +308,11 @@ function cliSection(modelDir: string | undefined, photos: number, runs: number, 
         process.stderr.write(`writing a real-size Full checkpoint in ${work} and exporting it (fp32) …\n`);
         writeRealSizeCheckpoint(golden, ckpt);
         dir = join(work, 'pkg');
-        await exportPackage(ckpt, dir, { ...headOptionsFromManifest(JSON.parse(readFileSync(join(golden, 'manifest.json'), 'utf8'))), label: 'real-size — random weights', untrained: true });
+        await exportPackage(ckpt, dir, {
+          ...headOptionsFromManifest(JSON.parse(readFileSync(join(golden, 'manifest.json'), 'utf8'))),
+          label: 'real-size — random weights',
+          untrained: true,
+        });
         rmSync(ckpt);
       } else if (!dir) {
         const fixture = await exportGoldenFixture('faceptor_full');
@@ -236,8 +320,15 @@ function cliSection(modelDir: string | undefined, photos: number, runs: number, 
         cleanup = fixture.cleanup;
       }
       try {
-        const rows = await cliThroughputBench({ repoRoot: REPO_ROOT, facesDir: FACES, modelDir: dir, photos, runs, workers: [1, 2] });
-        return rows.map((r) => ({ section: 'cli throughput', ...r } as Row));
+        const rows = await cliThroughputBench({
+          repoRoot: REPO_ROOT,
+          facesDir: FACES,
+          modelDir: dir,
+          photos,
+          runs,
+          workers: [1, 2],
+        });
+        return rows.map((r) => ({ section: 'cli throughput', ...r }) as Row);
       } finally {
         await cleanup();
       }
@@ -252,7 +343,11 @@ function exporter(inference: boolean): Section {
     async run() {
       const script = join(REPO_ROOT, 'tools', 'export', 'bench.ts');
       if (!existsSync(script)) return [{ section: 'export', case: 'skipped (tools/export/bench.ts not present)' }];
-      const r = spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [script, ...(inference ? [] : ['--no-inference'])], { cwd: REPO_ROOT, stdio: 'inherit' });
+      const r = spawnSync(
+        join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+        [script, ...(inference ? [] : ['--no-inference'])],
+        { cwd: REPO_ROOT, stdio: 'inherit' },
+      );
       return [{ section: 'export', case: `tools/export/bench.ts exited ${r.status}` }];
     },
   };
@@ -260,7 +355,9 @@ function exporter(inference: boolean): Section {
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write('Usage: npm run bench [-- --iterations N] [--faceptor-iterations N] [--faceptor-warmup N] [--model <package dir>] [--no-faceptor] [--no-browser] [--no-threads] [--only-threads] [--no-cli] [--only-cli] [--cli-photos N] [--cli-runs N] [--cli-real-size] [--export] [--real-size]\n');
+    process.stdout.write(
+      'Usage: npm run bench [-- --iterations N] [--faceptor-iterations N] [--faceptor-warmup N] [--model <package dir>] [--no-faceptor] [--no-browser] [--no-threads] [--only-threads] [--no-cli] [--only-cli] [--cli-photos N] [--cli-runs N] [--cli-real-size] [--export] [--real-size]\n',
+    );
     return 0;
   }
   const i = argv.indexOf('--iterations');
@@ -283,33 +380,58 @@ async function main(argv: string[]): Promise<number> {
   }
   const mi = argv.indexOf('--model');
   const modelDir = mi >= 0 ? argv[mi + 1] : undefined;
-  const count = (flag: string, fallback: number) => { const k = argv.indexOf(flag); return k >= 0 ? Number(argv[k + 1]) : fallback; };
+  const count = (flag: string, fallback: number) => {
+    const k = argv.indexOf(flag);
+    return k >= 0 ? Number(argv[k + 1]) : fallback;
+  };
   const cliRealSize = argv.includes('--cli-real-size');
-  const cliPhotos = count('--cli-photos', cliRealSize ? 4 : 40), cliRuns = count('--cli-runs', cliRealSize ? 1 : 2);
+  const cliPhotos = count('--cli-photos', cliRealSize ? 4 : 40),
+    cliRuns = count('--cli-runs', cliRealSize ? 1 : 2);
   if (![cliPhotos, cliRuns].every((v) => Number.isInteger(v) && v > 0)) {
     process.stderr.write('bench: --cli-photos and --cli-runs need positive integers\n');
     return 2;
   }
   const cli = cliSection(modelDir, cliPhotos, cliRuns, cliRealSize);
-  const sections = argv.includes('--only-threads') ? [threadsSection(modelDir, faceptorIterations, warmup)] : argv.includes('--only-cli') ? [cli] : [
-    detection,
-    ...(argv.includes('--no-faceptor') ? [] : [faceptorSection(modelDir, faceptorIterations, warmup)]),
-    ...(argv.includes('--no-faceptor') || argv.includes('--no-browser') ? [] : [browserSection(modelDir, faceptorIterations, warmup)]),
-    ...(argv.includes('--no-faceptor') || argv.includes('--no-browser') || argv.includes('--no-threads') ? [] : [threadsSection(modelDir, faceptorIterations, warmup)]),
-    ...(argv.includes('--no-cli') ? [] : [cli]),
-    ...(argv.includes('--export') || argv.includes('--real-size') ? [exporter(argv.includes('--real-size'))] : []),
-  ];
+  const sections = argv.includes('--only-threads')
+    ? [threadsSection(modelDir, faceptorIterations, warmup)]
+    : argv.includes('--only-cli')
+      ? [cli]
+      : [
+          detection,
+          ...(argv.includes('--no-faceptor') ? [] : [faceptorSection(modelDir, faceptorIterations, warmup)]),
+          ...(argv.includes('--no-faceptor') || argv.includes('--no-browser')
+            ? []
+            : [browserSection(modelDir, faceptorIterations, warmup)]),
+          ...(argv.includes('--no-faceptor') || argv.includes('--no-browser') || argv.includes('--no-threads')
+            ? []
+            : [threadsSection(modelDir, faceptorIterations, warmup)]),
+          ...(argv.includes('--no-cli') ? [] : [cli]),
+          ...(argv.includes('--export') || argv.includes('--real-size')
+            ? [exporter(argv.includes('--real-size'))]
+            : []),
+        ];
   for (const section of sections) {
     const rows = await section.run(iterations);
-    const what = section.name === 'cli throughput' ? `${cliPhotos} photos, ${cliRuns} run(s) per worker count` : `${section.name === 'detection' ? iterations : faceptorIterations} iterations, medians`;
+    const what =
+      section.name === 'cli throughput'
+        ? `${cliPhotos} photos, ${cliRuns} run(s) per worker count`
+        : `${section.name === 'detection' ? iterations : faceptorIterations} iterations, medians`;
     process.stdout.write(`\n== ${section.name} (${what}) ==\n`);
-    console.table(rows.map(({ section: _s, ...r }) =>
-      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toFixed(3)) : v]))));
+    console.table(
+      rows.map(({ section: _s, ...r }) =>
+        Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toFixed(3)) : v])),
+      ),
+    );
   }
   return 0;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => {
-  process.stderr.write(`bench: ${escapeLinesForTerminal(String(err instanceof Error ? err.stack : err))}\n`);
-  process.exitCode = 1;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`bench: ${escapeLinesForTerminal(String(err instanceof Error ? err.stack : err))}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -20,7 +20,10 @@ async function main(): Promise<void> {
     const a = args[i];
     if (a === '--precision') {
       const v = args[++i];
-      if (v === 'q8' || v === 'q4') usage(`golden bounds exist for fp32 and fp16; measure ${v} with \`npx tsx tools/export/precision-check.ts --precision ${v} --photos\``);
+      if (v === 'q8' || v === 'q4')
+        usage(
+          `golden bounds exist for fp32 and fp16; measure ${v} with \`npx tsx tools/export/precision-check.ts --precision ${v} --photos\``,
+        );
       if (v !== 'fp32' && v !== 'fp16') usage(`--precision must be fp32 or fp16, got '${v ?? ''}'`);
       precision = v;
     } else if (a === '--help' || a === '-h') usage();
@@ -33,10 +36,15 @@ async function main(): Promise<void> {
   const w = Math.max(...report.comparisons.map((c) => c.name.length));
   for (const c of report.comparisons) {
     const what = c.kind === 'labels' ? 'mismatch' : 'max|diff|';
-    console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${safe(c.name).padEnd(w)}  ${what} ${c.diff.toExponential(3)}  allowed ${c.allowed.toExponential(3)}  (${(c.ratio * 100).toFixed(1)}%)`);
+    console.log(
+      `${c.ok ? 'ok  ' : 'FAIL'} ${safe(c.name).padEnd(w)}  ${what} ${c.diff.toExponential(3)}  allowed ${c.allowed.toExponential(3)}  (${(c.ratio * 100).toFixed(1)}%)`,
+    );
   }
-  if (report.skipped.length) console.log(`not exposed by the graphs (not compared): ${safe(report.skipped.join(', '))}`);
-  console.log(`${report.ok ? 'PASS' : 'FAIL'} ${report.variant} ${report.precision}: ${report.comparisons.length} tensors, worst ${safe(report.worst.name)} at ${(report.worst.ratio * 100).toFixed(1)}% of its tolerance`);
+  if (report.skipped.length)
+    console.log(`not exposed by the graphs (not compared): ${safe(report.skipped.join(', '))}`);
+  console.log(
+    `${report.ok ? 'PASS' : 'FAIL'} ${report.variant} ${report.precision}: ${report.comparisons.length} tensors, worst ${safe(report.worst.name)} at ${(report.worst.ratio * 100).toFixed(1)}% of its tolerance`,
+  );
   process.exit(report.ok ? 0 : 1);
 }
 

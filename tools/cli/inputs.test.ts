@@ -18,12 +18,23 @@ function tree(root: string, files: readonly string[]): void {
   }
 }
 
-const names = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `album-${(from + i) % 7}/day-${(from + i) % 3}/img_${from + i}.jpg`);
+const names = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => `album-${(from + i) % 7}/day-${(from + i) % 3}/img_${from + i}.jpg`);
 
 describe('folders and globs', () => {
   it('a folder is walked recursively in code-point order; hidden entries, other extensions and linked folders are skipped', async () => {
     const root = mkdtempSync(join(tmpdir(), 'faceptor-inputs-'));
-    tree(root, ['b.png', 'a/z.JPG', 'a/B.jpeg', 'a/c/d.jpg', 'notes.txt', '.hidden.jpg', '.cache/x.jpg', 'Ä.png', 'a.png']);
+    tree(root, [
+      'b.png',
+      'a/z.JPG',
+      'a/B.jpeg',
+      'a/c/d.jpg',
+      'notes.txt',
+      '.hidden.jpg',
+      '.cache/x.jpg',
+      'Ä.png',
+      'a.png',
+    ]);
     symlinkSync(join(root, 'a'), join(root, 'link-to-a')); // followed it would list a/ twice (or loop forever)
     const files = await expandInputs([root]);
     expect(files.map((f) => f.key)).toEqual(['a/B.jpeg', 'a/c/d.jpg', 'a/z.JPG', 'a.png', 'b.png', 'Ä.png']);
@@ -54,12 +65,15 @@ describe('folders and globs', () => {
 describe('--shard i/n', () => {
   it('parses i/n with 0 ≤ i < n only', () => {
     expect(parseShard('3/8')).toEqual({ index: 3, count: 8 });
-    for (const bad of ['8/8', '-1/4', '1/0', '1', 'a/b', '1.5/4', '0/4/2', '']) expect(() => parseShard(bad)).toThrow(/--shard must be i\/n/);
+    for (const bad of ['8/8', '-1/4', '1/0', '1', 'a/b', '1.5/4', '0/4/2', ''])
+      expect(() => parseShard(bad)).toThrow(/--shard must be i\/n/);
   });
 
   it('the documented rule: first 4 bytes of SHA-256(path) as a big-endian integer, mod n (checked with sha256sum)', () => {
     for (const key of ['img_0.jpg', 'album-3/day-1/img_10.jpg', 'Ünïcödé/фото.png']) {
-      const hex = execFileSync('sha256sum', { input: Buffer.from(key, 'utf8') }).toString().slice(0, 8);
+      const hex = execFileSync('sha256sum', { input: Buffer.from(key, 'utf8') })
+        .toString()
+        .slice(0, 8);
       for (const n of [1, 2, 3, 7, 64]) expect(shardOfKey(key, n)).toBe(parseInt(hex, 16) % n);
     }
   });
@@ -78,7 +92,10 @@ describe('--shard i/n', () => {
     }
     // 100 more photos, some in new folders: every file keeps its shard
     const before = new Map(all.map((f) => [f.path, shardOfKey(f.key, 8)]));
-    tree(a, names(100, 500).map((f) => f.replace('album-', 'new-album-')));
+    tree(
+      a,
+      names(100, 500).map((f) => f.replace('album-', 'new-album-')),
+    );
     const grown = await expandInputs([a]);
     expect(grown).toHaveLength(600);
     for (const f of grown) if (before.has(f.path)) expect(shardOfKey(f.key, 8)).toBe(before.get(f.path));

@@ -37,7 +37,11 @@ async function walk(dir: string, found: string[]): Promise<void> {
   const entries: { name: string; isDir: boolean; isCandidate: boolean }[] = [];
   for await (const e of await opendir(dir)) {
     if (e.name.startsWith('.')) continue;
-    entries.push({ name: e.name, isDir: e.isDirectory(), isCandidate: (e.isFile() || e.isSymbolicLink()) && isImageName(e.name) });
+    entries.push({
+      name: e.name,
+      isDir: e.isDirectory(),
+      isCandidate: (e.isFile() || e.isSymbolicLink()) && isImageName(e.name),
+    });
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
@@ -74,7 +78,13 @@ export async function expandInputs(args: readonly string[]): Promise<InputFile[]
       const base = globBase(arg);
       // a relative pattern gives paths relative to the working folder, an absolute one absolute paths: `file` in the
       // output reads like the argument
-      const matches = await glob(arg, { onlyFiles: true, dot: false, followSymbolicLinks: false, expandDirectories: false, absolute: isAbsolute(arg) });
+      const matches = await glob(arg, {
+        onlyFiles: true,
+        dot: false,
+        followSymbolicLinks: false,
+        expandDirectories: false,
+        absolute: isAbsolute(arg),
+      });
       if (matches.length === 0) throw new InputError(`no file matches '${arg}'`);
       matches.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       for (const m of matches) add(m, relative(base, m));
@@ -105,7 +115,8 @@ export interface Shard {
 /** `i/n` with 0 ≤ i < n (integers). */
 export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
+  const index = m ? Number(m[1]) : NaN,
+    count = m ? Number(m[2]) : NaN;
   if (!m || !Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index >= count) {
     throw new InputError(`--shard must be i/n with 0 ≤ i < n, e.g. 0/4 (got '${text}')`);
   }

@@ -36,7 +36,11 @@ async function looksLikeOurJson(path: string): Promise<boolean> {
  * that analyze did not write (never overwrite what the program did not write). `isOurs` tells the latter (the JSONL
  * output passes its own test, which reads the whole file: jsonl-output.ts).
  */
-export async function checkJsonOut(out: string, inputs: readonly string[], isOurs: (path: string) => Promise<boolean> = looksLikeOurJson): Promise<string | undefined> {
+export async function checkJsonOut(
+  out: string,
+  inputs: readonly string[],
+  isOurs: (path: string) => Promise<boolean> = looksLikeOurJson,
+): Promise<string | undefined> {
   const path = resolve(out);
   const folder = dirname(path);
   const folderStat = await stat(folder).catch(() => undefined);
@@ -62,7 +66,8 @@ export async function checkJsonOut(out: string, inputs: readonly string[], isOur
     } catch {
       return 'the file is not writable';
     }
-    if (!(await isOurs(path))) return 'the file exists and is not an analyze JSON file: refusing to overwrite it (remove it or choose another name)';
+    if (!(await isOurs(path)))
+      return 'the file exists and is not an analyze JSON file: refusing to overwrite it (remove it or choose another name)';
   }
   return undefined;
 }
@@ -70,8 +75,12 @@ export async function checkJsonOut(out: string, inputs: readonly string[], isOur
 export async function openJsonFile(path: string): Promise<JsonSink> {
   const handle: FileHandle = await open(path, 'w');
   return {
-    async write(text) { await handle.write(text); },
-    async close() { await handle.close(); },
+    async write(text) {
+      await handle.write(text);
+    },
+    async close() {
+      await handle.close();
+    },
   };
 }
 

@@ -44,8 +44,12 @@ export interface JsonlHeader {
 
 export function runSettings(s: SessionSettings, shard: string | undefined): RunSettings {
   return {
-    detector: s.detector, minScore: s.minScore ?? null, maxFaces: s.maxFaces ?? null, tasks: [...s.tasks],
-    denseCrops: s.denseCrops, shard: shard ?? null,
+    detector: s.detector,
+    minScore: s.minScore ?? null,
+    maxFaces: s.maxFaces ?? null,
+    tasks: [...s.tasks],
+    denseCrops: s.denseCrops,
+    shard: shard ?? null,
   };
 }
 
@@ -61,23 +65,33 @@ export function entryLine(entry: ImageEntry): string {
 export type JsonlScan =
   | { readonly kind: 'empty' }
   | {
-    readonly kind: 'ours';
-    readonly header: JsonlHeader;
-    /** `file` of every complete entry line. */
-    readonly done: ReadonlySet<string>;
-    readonly entries: number;
-    /** Bytes up to the end of the last complete line: what a resumed run keeps. */
-    readonly completeBytes: number;
-    /** Bytes of a torn last line (a write cut by a kill); 0 when the file ends with "\n". */
-    readonly tornBytes: number;
-  }
+      readonly kind: 'ours';
+      readonly header: JsonlHeader;
+      /** `file` of every complete entry line. */
+      readonly done: ReadonlySet<string>;
+      readonly entries: number;
+      /** Bytes up to the end of the last complete line: what a resumed run keeps. */
+      readonly completeBytes: number;
+      /** Bytes of a torn last line (a write cut by a kill); 0 when the file ends with "\n". */
+      readonly tornBytes: number;
+    }
   | { readonly kind: 'foreign'; readonly why: string };
 
 function parseHeader(text: string): JsonlHeader | undefined {
   try {
     const h = JSON.parse(text) as Partial<JsonlHeader>;
-    if (h && typeof h === 'object' && h.format === JSONL_FORMAT && typeof h.version === 'number' && h.settings && typeof h.settings === 'object') return h as JsonlHeader;
-  } catch { /* not ours */ }
+    if (
+      h &&
+      typeof h === 'object' &&
+      h.format === JSONL_FORMAT &&
+      typeof h.version === 'number' &&
+      h.settings &&
+      typeof h.settings === 'object'
+    )
+      return h as JsonlHeader;
+  } catch {
+    /* not ours */
+  }
   return undefined;
 }
 
@@ -93,7 +107,10 @@ export async function scanJsonl(path: string): Promise<JsonlScan> {
     const buf = Buffer.alloc(CHUNK);
     let pending: Buffer[] = [];
     let pendingBytes = 0;
-    let offset = 0, lineNo = 0, completeBytes = 0, entries = 0;
+    let offset = 0,
+      lineNo = 0,
+      completeBytes = 0,
+      entries = 0;
     let header: JsonlHeader | undefined;
     const done = new Set<string>();
     for (;;) {
@@ -112,7 +129,11 @@ export async function scanJsonl(path: string): Promise<JsonlScan> {
           if (!header) return { kind: 'foreign', why: 'its first line is not an analyze JSONL header' };
         } else {
           let entry: unknown;
-          try { entry = JSON.parse(line); } catch { entry = undefined; }
+          try {
+            entry = JSON.parse(line);
+          } catch {
+            entry = undefined;
+          }
           const file = entry && typeof entry === 'object' ? (entry as { file?: unknown }).file : undefined;
           if (typeof file !== 'string') return { kind: 'foreign', why: `line ${lineNo} is not an analyze result` };
           done.add(file);
@@ -123,7 +144,8 @@ export async function scanJsonl(path: string): Promise<JsonlScan> {
       if (start < bytesRead) {
         pending.push(Buffer.from(buf.subarray(start, bytesRead)));
         pendingBytes += bytesRead - start;
-        if (pendingBytes > MAX_LINE_BYTES) return { kind: 'foreign', why: `line ${lineNo + 1} is longer than ${MAX_LINE_BYTES / 2 ** 20} MiB` };
+        if (pendingBytes > MAX_LINE_BYTES)
+          return { kind: 'foreign', why: `line ${lineNo + 1} is longer than ${MAX_LINE_BYTES / 2 ** 20} MiB` };
       }
       offset += bytesRead;
     }
@@ -140,11 +162,17 @@ export async function scanJsonl(path: string): Promise<JsonlScan> {
  * Why a file written with `old` cannot be continued by a run with `now` (undefined: it can). The model is compared
  * only with `withModel` (the CLI checks the settings before loading the model, the model once it is loaded).
  */
-export function resumeMismatch(old: JsonlHeader, now: { settings: RunSettings; model?: ModelJson }, withModel = false): string | undefined {
+export function resumeMismatch(
+  old: JsonlHeader,
+  now: { settings: RunSettings; model?: ModelJson },
+  withModel = false,
+): string | undefined {
   if (old.version !== JSONL_VERSION) return `it is format version ${old.version}, this version writes ${JSONL_VERSION}`;
-  const a = old.settings as unknown as Record<string, unknown>, b = now.settings as unknown as Record<string, unknown>;
+  const a = old.settings as unknown as Record<string, unknown>,
+    b = now.settings as unknown as Record<string, unknown>;
   for (const k of Object.keys(b)) {
-    if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) return `it was written with ${k} ${JSON.stringify(a[k] ?? null)}, this run has ${JSON.stringify(b[k])}`;
+    if (JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+      return `it was written with ${k} ${JSON.stringify(a[k] ?? null)}, this run has ${JSON.stringify(b[k])}`;
   }
   if (!withModel) return undefined;
   const id = (m?: ModelJson) => (m ? JSON.stringify([m.sourceSha256, m.variant, m.precision, m.tasks]) : 'none');
@@ -174,7 +202,11 @@ export async function openJsonl(path: string, header: string, resumeAt?: number)
     await handle.truncate(resumeAt);
   }
   return {
-    async write(text) { await handle.write(text); },
-    async close() { await handle.close(); },
+    async write(text) {
+      await handle.write(text);
+    },
+    async close() {
+      await handle.close();
+    },
   };
 }

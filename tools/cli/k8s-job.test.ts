@@ -30,7 +30,10 @@ function unknownFields(value: unknown, dts: string, path: string): string[] {
   const body = text.slice(start, text.indexOf('\n}', start));
   const fields = new Map<string, string>();
   for (const m of body.matchAll(/^ {4}"([^"]+)"\??: (.+?);?$/gm)) fields.set(m[1], m[2]);
-  if (/extends TypeMeta/.test(body.split('\n')[0])) { fields.set('apiVersion', 'string'); fields.set('kind', 'string'); }
+  if (/extends TypeMeta/.test(body.split('\n')[0])) {
+    fields.set('apiVersion', 'string');
+    fields.set('kind', 'string');
+  }
   const resolveType = (name: string): string | undefined => {
     const imp = new RegExp(`import \\{ ${name} \\} from "([^"]+)"`).exec(text);
     if (!imp) return undefined;
@@ -40,7 +43,10 @@ function unknownFields(value: unknown, dts: string, path: string): string[] {
   const problems: string[] = [];
   for (const [key, v] of Object.entries(value)) {
     const type = fields.get(key);
-    if (type === undefined) { problems.push(`${path}.${key}`); continue; }
+    if (type === undefined) {
+      problems.push(`${path}.${key}`);
+      continue;
+    }
     const ref = /^(?:Array<)?(I\w+)>?$/.exec(type.trim());
     const file = ref && resolveType(ref[1]);
     if (!file) continue;
@@ -60,17 +66,52 @@ describe('examples/k8s/analyze-indexed-job.yaml', () => {
     expect(() => new Job(manifest).validate()).not.toThrow();
     expect(unknownFields(manifest, JOB_DTS, 'Job')).toEqual([]);
     // the two checks are live: a wrong enum value, a wrong type, a missing required field and a misspelt field fail
-    const broken = (edit: (m: typeof manifest) => void) => { const m = structuredClone(manifest); edit(m); return m; };
-    expect(() => new Job(broken((m) => { m.spec.completionMode = 'Indexd'; })).validate()).toThrow(/completionMode/);
-    expect(() => new Job(broken((m) => { m.spec.completions = '8'; })).validate()).toThrow(/completions must be integer/);
-    expect(() => new Job(broken((m) => { delete m.spec.template.spec.containers[0].name; })).validate()).toThrow(/name/);
-    expect(unknownFields(broken((m) => { m.spec.template.spec.containers[0].volumeMount = []; }), JOB_DTS, 'Job'))
-      .toEqual(['Job.spec.template.spec.containers[0].volumeMount']);
-    expect(unknownFields(broken((m) => {
-      m.spec.template.spec.volumes[2].persistentVolumeClaim.claimNam = 'x';
-      m.spec.template.spec.containers[0].env[0].valueFrom.fieldRef.fieldpath = 'x';
-      m.metadata.labels.anything = 'x'; // labels are a map: any key
-    }), JOB_DTS, 'Job')).toEqual([
+    const broken = (edit: (m: typeof manifest) => void) => {
+      const m = structuredClone(manifest);
+      edit(m);
+      return m;
+    };
+    expect(() =>
+      new Job(
+        broken((m) => {
+          m.spec.completionMode = 'Indexd';
+        }),
+      ).validate(),
+    ).toThrow(/completionMode/);
+    expect(() =>
+      new Job(
+        broken((m) => {
+          m.spec.completions = '8';
+        }),
+      ).validate(),
+    ).toThrow(/completions must be integer/);
+    expect(() =>
+      new Job(
+        broken((m) => {
+          delete m.spec.template.spec.containers[0].name;
+        }),
+      ).validate(),
+    ).toThrow(/name/);
+    expect(
+      unknownFields(
+        broken((m) => {
+          m.spec.template.spec.containers[0].volumeMount = [];
+        }),
+        JOB_DTS,
+        'Job',
+      ),
+    ).toEqual(['Job.spec.template.spec.containers[0].volumeMount']);
+    expect(
+      unknownFields(
+        broken((m) => {
+          m.spec.template.spec.volumes[2].persistentVolumeClaim.claimNam = 'x';
+          m.spec.template.spec.containers[0].env[0].valueFrom.fieldRef.fieldpath = 'x';
+          m.metadata.labels.anything = 'x'; // labels are a map: any key
+        }),
+        JOB_DTS,
+        'Job',
+      ),
+    ).toEqual([
       'Job.spec.template.spec.containers[0].env[0].valueFrom.fieldRef.fieldpath',
       'Job.spec.template.spec.volumes[2].persistentVolumeClaim.claimNam',
     ]);

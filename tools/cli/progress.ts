@@ -14,7 +14,11 @@ export interface ProgressIo {
 const fmtTime = (s: number): string => {
   if (!Number.isFinite(s)) return '?';
   const t = Math.round(s);
-  return t >= 3600 ? `${Math.floor(t / 3600)} h ${Math.floor((t % 3600) / 60)} min` : t >= 60 ? `${Math.floor(t / 60)} min ${t % 60} s` : `${t} s`;
+  return t >= 3600
+    ? `${Math.floor(t / 3600)} h ${Math.floor((t % 3600) / 60)} min`
+    : t >= 60
+      ? `${Math.floor(t / 60)} min ${t % 60} s`
+      : `${t} s`;
 };
 
 export class Progress {
@@ -25,7 +29,11 @@ export class Progress {
   private drawn = false;
   private readonly now: () => number;
 
-  constructor(private readonly io: ProgressIo, private readonly total: number, private readonly intervalMs = 10_000) {
+  constructor(
+    private readonly io: ProgressIo,
+    private readonly total: number,
+    private readonly intervalMs = 10_000,
+  ) {
     this.now = io.now ?? (() => performance.now());
     this.start = this.now();
   }
@@ -48,7 +56,9 @@ export class Progress {
     } else if (t - this.lastDraw >= this.intervalMs) {
       this.lastDraw = t;
       const { rate, eta, pct } = this.stats();
-      this.io.err(`analyze: ${this.done}/${this.total} images (${pct} %), ${this.failed} failed, ${rate.toFixed(2)} images/s, about ${fmtTime(eta)} left\n`);
+      this.io.err(
+        `analyze: ${this.done}/${this.total} images (${pct} %), ${this.failed} failed, ${rate.toFixed(2)} images/s, about ${fmtTime(eta)} left\n`,
+      );
     }
   }
 

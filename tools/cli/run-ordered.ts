@@ -15,14 +15,17 @@ export interface RunOrderedOptions {
 
 /** Returns how many items were started (all emitted) — fewer than items.length only when aborted. */
 export async function runOrdered<T, R>(
-  items: readonly T[], options: RunOrderedOptions,
-  work: (item: T, index: number) => Promise<R>, emit: (result: R, item: T, index: number) => Promise<void>,
+  items: readonly T[],
+  options: RunOrderedOptions,
+  work: (item: T, index: number) => Promise<R>,
+  emit: (result: R, item: T, index: number) => Promise<void>,
 ): Promise<number> {
   const concurrency = Math.max(1, options.concurrency);
   const window = Math.max(concurrency, options.window ?? 4 * concurrency);
   const results = new Map<number, R>();
   const inFlight = new Set<Promise<void>>();
-  let next = 0, emitted = 0;
+  let next = 0,
+    emitted = 0;
   let failure: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
   for (;;) {
@@ -35,13 +38,26 @@ export async function runOrdered<T, R>(
     if (failure) throw failure.error;
     if (!options.signal?.aborted && next < items.length && inFlight.size < concurrency && next - emitted < window) {
       const i = next++;
-      const p: Promise<void> = work(items[i], i).then((r) => { results.set(i, r); }, (e: unknown) => { failure ??= { error: e }; })
-        .finally(() => { inFlight.delete(p); wake?.(); });
+      const p: Promise<void> = work(items[i], i)
+        .then(
+          (r) => {
+            results.set(i, r);
+          },
+          (e: unknown) => {
+            failure ??= { error: e };
+          },
+        )
+        .finally(() => {
+          inFlight.delete(p);
+          wake?.();
+        });
       inFlight.add(p);
       continue;
     }
     if (inFlight.size === 0) return next;
-    await new Promise<void>((resolve) => { wake = resolve; });
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
     wake = undefined;
   }
 }

@@ -16,20 +16,43 @@ async function main(): Promise<void> {
   const threads = ti >= 0 ? Number(process.argv[ti + 1]) : undefined;
   const image = await loadImageFile(imageFile);
   const detectorModels = await loadBlazeFaceModels();
-  let bareMs = 0, runs = 0;
-  const backend = createNodeBackend({ threads, onRun: (ms) => { bareMs += ms; runs++; } });
+  let bareMs = 0,
+    runs = 0;
+  const backend = createNodeBackend({
+    threads,
+    onRun: (ms) => {
+      bareMs += ms;
+      runs++;
+    },
+  });
   const t0 = performance.now();
-  const tasks = tasksArg === 'none' ? false : tasksArg === 'default' || tasksArg === 'all' ? tasksArg : tasksArg.split(',');
-  const faceptor = await createFaceptor({ backend, detectorModels, ...(tasks === false ? {} : { model: folderPackageSource(pkg) }) });
+  const tasks =
+    tasksArg === 'none' ? false : tasksArg === 'default' || tasksArg === 'all' ? tasksArg : tasksArg.split(',');
+  const faceptor = await createFaceptor({
+    backend,
+    detectorModels,
+    ...(tasks === false ? {} : { model: folderPackageSource(pkg) }),
+  });
   const loadMs = performance.now() - t0;
   const a = await faceptor.analyze(image, { tasks } as Parameters<typeof faceptor.analyze>[1]);
   const totalMs = performance.now() - t0;
   const f = a.timings.faceptor as { runs?: Record<string, number> } | undefined;
-  console.log(JSON.stringify({
-    maxRssBytes: process.resourceUsage().maxRSS * 1024, loadMs, totalMs, bareMs, runs, faces: a.faces.length,
-    taskCount: (a as { tasks?: readonly string[] }).tasks?.length ?? 0, graphRuns: f?.runs ?? null,
-  }));
+  console.log(
+    JSON.stringify({
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      loadMs,
+      totalMs,
+      bareMs,
+      runs,
+      faces: a.faces.length,
+      taskCount: (a as { tasks?: readonly string[] }).tasks?.length ?? 0,
+      graphRuns: f?.runs ?? null,
+    }),
+  );
   await faceptor.dispose();
 }
 
-main().catch((e: unknown) => { console.error(e instanceof Error ? e.stack : String(e)); process.exit(1); });
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack : String(e));
+  process.exit(1);
+});

@@ -19,11 +19,18 @@ const BASE_CKPT = join(GOLDEN, 'faceptor_base', 'checkpoint.pth.tar');
 const work = mkdtempSync(join(tmpdir(), 'faceptor-cli-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function runExport(ckpt: string, name: string): { status: number | null; stderr: string; outDir: string; parent: string } {
+function runExport(
+  ckpt: string,
+  name: string,
+): { status: number | null; stderr: string; outDir: string; parent: string } {
   const parent = join(work, `out-${name}`);
   mkdirSync(parent);
   const outDir = join(parent, 'pkg');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'tools/export/cli.ts'), ckpt, '--out', outDir, '--vit-heads', '4'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'tools/export/cli.ts'), ckpt, '--out', outDir, '--vit-heads', '4'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   return { status: r.status, stderr: r.stderr, outDir, parent };
 }
 
@@ -42,9 +49,14 @@ beforeAll(async () => {
   for (const t of c.tensors.values()) {
     const key = `module.${t.key}`;
     const alias = firstKeyOfStorage.get(t.storageKey);
-    if (alias) { baseSpecs.push({ key, shape: t.shape, aliasOf: alias }); continue; }
+    if (alias) {
+      baseSpecs.push({ key, shape: t.shape, aliasOf: alias });
+      continue;
+    }
     firstKeyOfStorage.set(t.storageKey, key);
-    baseSpecs.push(t.dtype === 'int64' ? { key, shape: t.shape, dtype: 'int64' } : { key, shape: t.shape, data: await t.read() });
+    baseSpecs.push(
+      t.dtype === 'int64' ? { key, shape: t.shape, dtype: 'int64' } : { key, shape: t.shape, data: await t.read() },
+    );
   }
   await c.close();
 });
@@ -73,7 +85,10 @@ describe('export CLI on bad input', () => {
     const marker = join(work, 'pwned');
     const pkl = new PickleWriter().global('os', 'system').mark().str(`touch ${marker}`).tuple().reduce().stop();
     const f = join(work, 'evil.pth.tar');
-    await writeZip(f, [{ name: 'evil.pth/data.pkl', data: pkl }, { name: 'evil.pth/version', data: new TextEncoder().encode('3\n') }]);
+    await writeZip(f, [
+      { name: 'evil.pth/data.pkl', data: pkl },
+      { name: 'evil.pth/version', data: new TextEncoder().encode('3\n') },
+    ]);
     expectCleanFailure(runExport(f, 'evil'), /os\.system/);
     expect(existsSync(marker)).toBe(false);
   });
@@ -82,7 +97,10 @@ describe('export CLI on bad input', () => {
     // A global named with ESC[2K (erase line) would wipe the message on a terminal if printed raw.
     const pkl = new PickleWriter().global('os\x1b[2K', 'system').mark().str('x').tuple().reduce().stop();
     const f = join(work, 'escape.pth.tar');
-    await writeZip(f, [{ name: 'escape.pth/data.pkl', data: pkl }, { name: 'escape.pth/version', data: new TextEncoder().encode('3\n') }]);
+    await writeZip(f, [
+      { name: 'escape.pth/data.pkl', data: pkl },
+      { name: 'escape.pth/version', data: new TextEncoder().encode('3\n') },
+    ]);
     const r = runExport(f, 'escape');
     expectCleanFailure(r, /os\\x1b\[2K/);
     expect(r.stderr).not.toContain('\x1b');
@@ -116,7 +134,10 @@ describe('export CLI on bad input', () => {
 
   it('non-finite weights export with a warning naming the tensors', () => {
     const f = join(work, 'nan.pth.tar');
-    const bad = new Set(['module.heads_module.decoder.level_embed.weight', 'module.backbone_module.visual.ln_pre.bias']);
+    const bad = new Set([
+      'module.heads_module.decoder.level_embed.weight',
+      'module.backbone_module.visual.ln_pre.bias',
+    ]);
     const tensors = baseSpecs.map((t) => {
       if (!bad.has(t.key) || !t.data) return t;
       const data = t.data.slice();

@@ -28,7 +28,10 @@ function progressBar(done: number, total: number, what: string): void {
   const width = 28;
   const filled = Math.round((done / total) * width);
   const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${what}`;
-  if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(process.stderr.columns ? process.stderr.columns - 1 : 79)}${done === total ? '\n' : ''}`);
+  if (process.stderr.isTTY)
+    process.stderr.write(
+      `\r${line.padEnd(process.stderr.columns ? process.stderr.columns - 1 : 79)}${done === total ? '\n' : ''}`,
+    );
   else process.stderr.write(`${line}\n`);
 }
 
@@ -42,24 +45,49 @@ async function main(): Promise<void> {
   let decoderHeads: number | undefined;
   let untrained = false;
   let replace = false;
-  const value = (i: number, flag: string) => { const v = args[i]; if (v === undefined || v.startsWith('--')) fail(`${flag} needs a value`); return v; };
-  const int = (v: string, flag: string) => { const n = Number(v); if (!Number.isInteger(n) || n <= 0) fail(`${flag} must be a positive integer, got '${v}'`); return n; };
+  const value = (i: number, flag: string) => {
+    const v = args[i];
+    if (v === undefined || v.startsWith('--')) fail(`${flag} needs a value`);
+    return v;
+  };
+  const int = (v: string, flag: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) fail(`${flag} must be a positive integer, got '${v}'`);
+    return n;
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     switch (a) {
-      case '--out': out = value(++i, a); break;
+      case '--out':
+        out = value(++i, a);
+        break;
       case '--precision': {
         const v = value(++i, a);
-        if (v !== 'fp32' && v !== 'fp16' && v !== 'q8' && v !== 'q4') fail(`--precision must be fp32, fp16, q8 or q4, got '${v}'`);
+        if (v !== 'fp32' && v !== 'fp16' && v !== 'q8' && v !== 'q4')
+          fail(`--precision must be fp32, fp16, q8 or q4, got '${v}'`);
         precision = v;
         break;
       }
-      case '--name': label = value(++i, a); break;
-      case '--vit-heads': vitHeads = int(value(++i, a), a); break;
-      case '--decoder-heads': decoderHeads = int(value(++i, a), a); break;
-      case '--untrained': untrained = true; break;
-      case '--replace': case '--force': replace = true; break;
-      case '--help': case '-h': console.log(USAGE); return;
+      case '--name':
+        label = value(++i, a);
+        break;
+      case '--vit-heads':
+        vitHeads = int(value(++i, a), a);
+        break;
+      case '--decoder-heads':
+        decoderHeads = int(value(++i, a), a);
+        break;
+      case '--untrained':
+        untrained = true;
+        break;
+      case '--replace':
+      case '--force':
+        replace = true;
+        break;
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return;
       default:
         if (a.startsWith('--')) fail(`unknown option ${a}`);
         if (ckpt) fail('one checkpoint at a time');
@@ -74,7 +102,16 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   let result;
   try {
-    result = await exportPackage(ckpt, outDir, { precision, label, untrained, vitHeads, decoderHeads, replace, onProgress: progressBar, onWarning: warn });
+    result = await exportPackage(ckpt, outDir, {
+      precision,
+      label,
+      untrained,
+      vitHeads,
+      decoderHeads,
+      replace,
+      onProgress: progressBar,
+      onWarning: warn,
+    });
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e), 1);
   }
@@ -82,15 +119,28 @@ async function main(): Promise<void> {
   const d = manifest.dims;
   console.log(`variant     ${VARIANT_TITLES[manifest.variant]} (${manifest.variant})`);
   console.log(`ViT         width ${d.vitWidth}, ${d.vitLayers} blocks, ${d.vitHeads} heads, patch ${d.patch}`);
-  if (d.decoderWidth) console.log(`decoder     width ${d.decoderWidth}, ${d.decoderLayers} layers, ${d.decoderHeads} heads, ${d.decoderLevels} memory level(s)`);
+  if (d.decoderWidth)
+    console.log(
+      `decoder     width ${d.decoderWidth}, ${d.decoderLayers} layers, ${d.decoderHeads} heads, ${d.decoderLevels} memory level(s)`,
+    );
   console.log(`tasks       ${manifest.tasks.map((t) => `${t.name}(${t.queries})`).join(' ')}`);
-  console.log(`groups      ${manifest.encoder.groups.map((e) => `${e.group}: ${manifest.tasks.filter((t) => TASKS[t.name].group === e.group).length} task(s)`).join('; ')}; encoder features ${manifest.encoder.outputs.map((o) => o.name).join(',')}`);
-  console.log(`graphs      ${[manifest.encoder.file, ...manifest.heads.map((h) => h.file)].join(' ')} (each weight in one graph)`);
-  console.log(`parameters  ${manifest.parameters.toLocaleString('en')} stored (${plan.keep.size} checkpoint tensors kept, ${plan.dropped.length} dropped)`);
+  console.log(
+    `groups      ${manifest.encoder.groups.map((e) => `${e.group}: ${manifest.tasks.filter((t) => TASKS[t.name].group === e.group).length} task(s)`).join('; ')}; encoder features ${manifest.encoder.outputs.map((o) => o.name).join(',')}`,
+  );
+  console.log(
+    `graphs      ${[manifest.encoder.file, ...manifest.heads.map((h) => h.file)].join(' ')} (each weight in one graph)`,
+  );
+  console.log(
+    `parameters  ${manifest.parameters.toLocaleString('en')} stored (${plan.keep.size} checkpoint tensors kept, ${plan.dropped.length} dropped)`,
+  );
   console.log(`precision   ${manifest.precision}`);
   const total = manifest.files.reduce((s, f) => s + f.size, 0);
-  console.log(`files       ${manifest.files.length}, ${mb(total)} in all; ${manifest.weights} ${mb(manifest.files.find((f) => f.path === manifest.weights)!.size)}`);
-  console.log(`written     ${relative(process.cwd(), result.outDir) || '.'} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `files       ${manifest.files.length}, ${mb(total)} in all; ${manifest.weights} ${mb(manifest.files.find((f) => f.path === manifest.weights)!.size)}`,
+  );
+  console.log(
+    `written     ${relative(process.cwd(), result.outDir) || '.'} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 }
 
 main().catch((e: unknown) => fail(e instanceof Error ? e.message : String(e), 1));

@@ -42,17 +42,33 @@ import { toImageEntry } from '../../src/pipeline/analysis-json.ts';
 import { createNodeBackend, folderPackageSource, loadBlazeFaceModels, loadImageFile } from '../node-host/index.ts';
 import { maskDisagreement } from '../../e2e/support/parity.ts';
 
-interface KeyInfo { key: string; shape: number[]; dtype: string; category: string }
+interface KeyInfo {
+  key: string;
+  shape: number[];
+  dtype: string;
+  category: string;
+}
 
-export interface PrecisionRow { name: string; diff: number; allowed: number; ratio: number }
+export interface PrecisionRow {
+  name: string;
+  diff: number;
+  allowed: number;
+  ratio: number;
+}
 
 /** Seeded normal floats (xorshift32 + Box–Muller). */
 function normals(n: number, seed: number, mean: number, std: number): Float32Array {
   let s = (seed * 2654435761) >>> 0 || 1;
-  const u = () => { s ^= s << 13; s ^= s >>> 17; s ^= s << 5; return ((s >>> 0) + 0.5) / 4294967296; };
+  const u = () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return ((s >>> 0) + 0.5) / 4294967296;
+  };
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(u())), t = 2 * Math.PI * u();
+    const r = Math.sqrt(-2 * Math.log(u())),
+      t = 2 * Math.PI * u();
     out[i] = mean + std * r * Math.cos(t);
     if (i + 1 < n) out[i + 1] = mean + std * r * Math.sin(t);
   }
@@ -66,10 +82,12 @@ function smoothField(rows: number, width: number, seed: number): Float32Array {
   const out = new Float32Array(rows * width);
   for (let c = 0; c < width; c++) out[c] = 0.5 * p[c * 8]; // the class row
   for (let k = 1; k < rows; k++) {
-    const y = Math.floor((k - 1) / S) / S, x = ((k - 1) % S) / S;
+    const y = Math.floor((k - 1) / S) / S,
+      x = ((k - 1) % S) / S;
     for (let c = 0; c < width; c++) {
       const q = p.subarray(c * 8, c * 8 + 8);
-      out[k * width + c] = 0.35 * (Math.sin(6 * q[0] * x + 6 * q[1] * y + 3 * q[2]) + Math.cos(6 * q[3] * x + 6 * q[4] * y + 3 * q[5]));
+      out[k * width + c] =
+        0.35 * (Math.sin(6 * q[0] * x + 6 * q[1] * y + 3 * q[2]) + Math.cos(6 * q[3] * x + 6 * q[4] * y + 3 * q[5]));
     }
   }
   return out;
@@ -94,7 +112,10 @@ function goldenLikeValues(k: KeyInfo, seed: number): Float32Array | undefined {
   if (key.endsWith('bias')) return normals(n, seed, 0, 0.05);
   if (k.shape.length === 1) return normals(n, seed, 1, 0.1); // LayerNorm / BatchNorm / Norm2d scales
   const fanIn = key.endsWith('in_proj_weight') ? k.shape[1] : k.shape.slice(1).reduce((x, y) => x * y, 1);
-  const final = /(interpreters\.value\.fc|mask_embed\.layers\.2|feature_v2\.head\.2|recog\.head\.2|\.fcs\.[a-z0-9_]+|conv_seg)\.weight$/.test(key);
+  const final =
+    /(interpreters\.value\.fc|mask_embed\.layers\.2|feature_v2\.head\.2|recog\.head\.2|\.fcs\.[a-z0-9_]+|conv_seg)\.weight$/.test(
+      key,
+    );
   return normals(n, seed, 0, (final ? 4 : 1) / Math.sqrt(fanIn));
 }
 
@@ -102,7 +123,8 @@ function goldenLikeValues(k: KeyInfo, seed: number): Float32Array | undefined {
 export function writeRealSizeCheckpoint(goldenVariantDir: string, path: string, seed = 11): number {
   const info = JSON.parse(readFileSync(join(goldenVariantDir, 'full_size_keys.json'), 'utf8')) as { keys: KeyInfo[] };
   const specs: TensorSpec[] = info.keys.map((k, i) => {
-    if (k.category.startsWith('alias_of:')) return { key: k.key, shape: k.shape, aliasOf: k.category.slice('alias_of:'.length) };
+    if (k.category.startsWith('alias_of:'))
+      return { key: k.key, shape: k.shape, aliasOf: k.category.slice('alias_of:'.length) };
     if (k.dtype === 'int64') return { key: k.key, shape: k.shape, dtype: 'int64' };
     const data = goldenLikeValues(k, seed * 7919 + i);
     return data ? { key: k.key, shape: k.shape, data } : { key: k.key, shape: k.shape, dtype: 'float32' };
@@ -116,19 +138,31 @@ function readInput(goldenVariantDir: string, file: string): Float32Array {
 }
 
 /** Every task output and encoder feature of a package on the golden inputs (onnxruntime-node, CPU). */
-export async function runOnGoldenInputs(pkgDir: string, manifest: FaceptorManifest, goldenVariantDir: string): Promise<Map<string, Tensor>> {
-  const gm = JSON.parse(readFileSync(join(goldenVariantDir, 'manifest.json'), 'utf8')) as { tensors: { name: string; file: string; shape: number[]; role: string }[] };
+export async function runOnGoldenInputs(
+  pkgDir: string,
+  manifest: FaceptorManifest,
+  goldenVariantDir: string,
+): Promise<Map<string, Tensor>> {
+  const gm = JSON.parse(readFileSync(join(goldenVariantDir, 'manifest.json'), 'utf8')) as {
+    tensors: { name: string; file: string; shape: number[]; role: string }[];
+  };
   const inputs = new Map<number, Tensor>();
-  for (const t of gm.tensors.filter((x) => x.role === 'input')) inputs.set(t.shape[2], { data: readInput(goldenVariantDir, t.file), dims: t.shape });
+  for (const t of gm.tensors.filter((x) => x.role === 'input'))
+    inputs.set(t.shape[2], { data: readInput(goldenVariantDir, t.file), dims: t.shape });
   const weights = new Uint8Array(readFileSync(join(pkgDir, manifest.weights)));
   const sessions = new Map<string, ort.InferenceSession>();
   const run: RunGraph = async (file, feeds, fetches) => {
     let s = sessions.get(file);
-    if (!s) { s = await ort.InferenceSession.create(join(pkgDir, file), { intraOpNumThreads: 2 }); sessions.set(file, s); }
+    if (!s) {
+      s = await ort.InferenceSession.create(join(pkgDir, file), { intraOpNumThreads: 2 });
+      sessions.set(file, s);
+    }
     const f: Record<string, ort.Tensor> = {};
     for (const [k, v] of Object.entries(feeds)) f[k] = new ort.Tensor(v.type, v.data, [...v.dims]);
     const out = await s.run(f, fetches);
-    return Object.fromEntries(fetches.map((k) => [k, { data: Float32Array.from(out[k].data as Float32Array), dims: [...out[k].dims] }]));
+    return Object.fromEntries(
+      fetches.map((k) => [k, { data: Float32Array.from(out[k].data as Float32Array), dims: [...out[k].dims] }]),
+    );
   };
   try {
     return (await runPackage(manifest, weights, inputs, run)).results;
@@ -141,29 +175,47 @@ const absMax = (x: Float32Array): number => x.reduce((m, v) => Math.max(m, Math.
 const sigmoid = (x: Float32Array): Float32Array => x.map((v) => 1 / (1 + Math.exp(-v)));
 
 /** Candidate vs reference with the fp16 golden bounds; one row per compared tensor. */
-export function compareResults(ref: Map<string, Tensor>, cand: Map<string, Tensor>, tol = TOLERANCES.fp16): PrecisionRow[] {
+export function compareResults(
+  ref: Map<string, Tensor>,
+  cand: Map<string, Tensor>,
+  tol = TOLERANCES.fp16,
+): PrecisionRow[] {
   const rows: PrecisionRow[] = [];
   const float = (name: string, a: Float32Array, b: Float32Array, allowed: number) => {
     let diff = 0;
-    for (let i = 0; i < a.length; i++) { const d = Math.abs(a[i] - b[i]); diff = Number.isNaN(d) ? Infinity : Math.max(diff, d); }
+    for (let i = 0; i < a.length; i++) {
+      const d = Math.abs(a[i] - b[i]);
+      diff = Number.isNaN(d) ? Infinity : Math.max(diff, d);
+    }
     rows.push({ name, diff, allowed, ratio: diff / allowed });
   };
   for (const [name, r] of ref) {
     const c = cand.get(name);
-    if (!c || c.data.length !== r.data.length) throw new Error(`${name}: missing or differently shaped in the candidate`);
-    if (name.endsWith('/landmark')) { float(name, c.data, r.data, tol.landmark); continue; }
+    if (!c || c.data.length !== r.data.length)
+      throw new Error(`${name}: missing or differently shaped in the candidate`);
+    if (name.endsWith('/landmark')) {
+      float(name, c.data, r.data, tol.landmark);
+      continue;
+    }
     float(name, c.data, r.data, tol.abs + tol.rel * absMax(r.data));
-    if (name.endsWith('/heatmap')) float(`${name} (sigmoid)`, sigmoid(c.data), sigmoid(r.data), tol.abs + tol.rel * absMax(sigmoid(r.data)));
+    if (name.endsWith('/heatmap'))
+      float(`${name} (sigmoid)`, sigmoid(c.data), sigmoid(r.data), tol.abs + tol.rel * absMax(sigmoid(r.data)));
     if (name.endsWith('/logits_128')) {
       const [N, Q, h, w] = r.dims;
       const per = Q * h * w;
       let bad = 0;
       for (let n = 0; n < N; n++) {
-        const lr = parsingLabels(r.data.subarray(n * per, (n + 1) * per), Q, h, w), lc = parsingLabels(c.data.subarray(n * per, (n + 1) * per), Q, h, w);
+        const lr = parsingLabels(r.data.subarray(n * per, (n + 1) * per), Q, h, w),
+          lc = parsingLabels(c.data.subarray(n * per, (n + 1) * per), Q, h, w);
         for (let i = 0; i < lr.length; i++) if (lr[i] !== lc[i]) bad++;
       }
       const frac = bad / (N * 512 * 512);
-      rows.push({ name: `${name.replace('/logits_128', '/labels_512')}`, diff: frac, allowed: tol.labels, ratio: frac / tol.labels });
+      rows.push({
+        name: `${name.replace('/logits_128', '/labels_512')}`,
+        diff: frac,
+        allowed: tol.labels,
+        ratio: frac / tol.labels,
+      });
     }
   }
   return rows;
@@ -175,7 +227,8 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 export interface Fidelity {
   faces: number;
   /** Landmark error in % of the inter-ocular distance (BlazeFace eye keypoints of the reference face): mean, max. */
-  landmarkMeanPct: number; landmarkMaxPct: number;
+  landmarkMeanPct: number;
+  landmarkMaxPct: number;
   /** Share of parsing pixels with the same label (over both masks' regions), worst head/face. */
   parsingAgreement: number;
   ageMaxYears: number;
@@ -188,10 +241,18 @@ export interface Fidelity {
 }
 
 async function analysePhotos(pkgDir: string, photos: readonly string[]): Promise<Json[][]> {
-  const faceptor = await createFaceptor({ backend: createNodeBackend(), detectorModels: await loadBlazeFaceModels(), model: folderPackageSource(pkgDir) });
+  const faceptor = await createFaceptor({
+    backend: createNodeBackend(),
+    detectorModels: await loadBlazeFaceModels(),
+    model: folderPackageSource(pkgDir),
+  });
   try {
     const out: Json[][] = [];
-    for (const p of photos) out.push(toImageEntry(p, await faceptor.analyze(await loadImageFile(p), { tasks: 'default' } as never) as never).faces as Json[]);
+    for (const p of photos)
+      out.push(
+        toImageEntry(p, (await faceptor.analyze(await loadImageFile(p), { tasks: 'default' } as never)) as never)
+          .faces as Json[],
+      );
     return out;
   } finally {
     await faceptor.dispose();
@@ -199,37 +260,67 @@ async function analysePhotos(pkgDir: string, photos: readonly string[]): Promise
 }
 
 export async function photoFidelity(refDir: string, candDir: string, photos: readonly string[]): Promise<Fidelity> {
-  const ref = await analysePhotos(refDir, photos), cand = await analysePhotos(candDir, photos);
-  const f: Fidelity = { faces: 0, landmarkMeanPct: 0, landmarkMaxPct: 0, parsingAgreement: 1, ageMaxYears: 0, expressionTop1: 0, attributeAgreement: 0, identityMinCosine: 1 };
-  let lmN = 0, exN = 0, exSame = 0, atN = 0, atSame = 0;
-  ref.forEach((faces, i) => faces.forEach((r, j) => {
-    const c = cand[i][j];
-    if (!c) throw new Error(`${photos[i]}: the candidate finds fewer faces`);
-    f.faces++;
-    const [e0, e1] = r.keypoints as number[][];
-    const iod = Math.hypot(e0[0] - e1[0], e0[1] - e1[1]);
-    for (const head of Object.keys(r.landmarks ?? {})) {
-      (r.landmarks[head].points as number[][]).forEach(([x, y], k) => {
-        const [cx, cy] = c.landmarks[head].points[k];
-        const pct = (100 * Math.hypot(x - cx, y - cy)) / iod;
-        f.landmarkMeanPct += pct; lmN++;
-        f.landmarkMaxPct = Math.max(f.landmarkMaxPct, pct);
-      });
-    }
-    for (const head of Object.keys(r.parsing ?? {})) f.parsingAgreement = Math.min(f.parsingAgreement, 1 - maskDisagreement(c.parsing[head], r.parsing[head]));
-    for (const head of Object.keys(r.age ?? {})) f.ageMaxYears = Math.max(f.ageMaxYears, Math.abs(c.age[head].years - r.age[head].years));
-    for (const head of Object.keys(r.expression ?? {})) {
-      const top = (p: Record<string, number>) => Object.entries(p).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
-      exN++; if (top(r.expression[head].probs) === top(c.expression[head].probs)) exSame++;
-    }
-    for (const name of Object.keys(r.attributes ?? {})) { atN++; if ((r.attributes[name] > 0.5) === (c.attributes[name] > 0.5)) atSame++; }
-    if (r.identity) {
-      const a: number[] = c.identity.embedding, b: number[] = r.identity.embedding;
-      let dot = 0, na = 0, nb = 0;
-      a.forEach((v, k) => { dot += v * b[k]; na += v * v; nb += b[k] * b[k]; });
-      f.identityMinCosine = Math.min(f.identityMinCosine, dot / Math.sqrt(na * nb));
-    }
-  }));
+  const ref = await analysePhotos(refDir, photos),
+    cand = await analysePhotos(candDir, photos);
+  const f: Fidelity = {
+    faces: 0,
+    landmarkMeanPct: 0,
+    landmarkMaxPct: 0,
+    parsingAgreement: 1,
+    ageMaxYears: 0,
+    expressionTop1: 0,
+    attributeAgreement: 0,
+    identityMinCosine: 1,
+  };
+  let lmN = 0,
+    exN = 0,
+    exSame = 0,
+    atN = 0,
+    atSame = 0;
+  ref.forEach((faces, i) =>
+    faces.forEach((r, j) => {
+      const c = cand[i][j];
+      if (!c) throw new Error(`${photos[i]}: the candidate finds fewer faces`);
+      f.faces++;
+      const [e0, e1] = r.keypoints as number[][];
+      const iod = Math.hypot(e0[0] - e1[0], e0[1] - e1[1]);
+      for (const head of Object.keys(r.landmarks ?? {})) {
+        (r.landmarks[head].points as number[][]).forEach(([x, y], k) => {
+          const [cx, cy] = c.landmarks[head].points[k];
+          const pct = (100 * Math.hypot(x - cx, y - cy)) / iod;
+          f.landmarkMeanPct += pct;
+          lmN++;
+          f.landmarkMaxPct = Math.max(f.landmarkMaxPct, pct);
+        });
+      }
+      for (const head of Object.keys(r.parsing ?? {}))
+        f.parsingAgreement = Math.min(f.parsingAgreement, 1 - maskDisagreement(c.parsing[head], r.parsing[head]));
+      for (const head of Object.keys(r.age ?? {}))
+        f.ageMaxYears = Math.max(f.ageMaxYears, Math.abs(c.age[head].years - r.age[head].years));
+      for (const head of Object.keys(r.expression ?? {})) {
+        const top = (p: Record<string, number>) => Object.entries(p).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+        exN++;
+        if (top(r.expression[head].probs) === top(c.expression[head].probs)) exSame++;
+      }
+      for (const name of Object.keys(r.attributes ?? {})) {
+        atN++;
+        if (r.attributes[name] > 0.5 === c.attributes[name] > 0.5) atSame++;
+      }
+      if (r.identity) {
+        const a: number[] = c.identity.embedding,
+          b: number[] = r.identity.embedding;
+        let dot = 0,
+          na = 0,
+          nb = 0;
+        a.forEach((v, k) => {
+          dot += v * b[k];
+          na += v * v;
+          nb += b[k] * b[k];
+        });
+        f.identityMinCosine = Math.min(f.identityMinCosine, dot / Math.sqrt(na * nb));
+      }
+    }),
+  );
   f.landmarkMeanPct /= Math.max(1, lmN);
   f.expressionTop1 = exN ? exSame / exN : 1;
   f.attributeAgreement = atN ? atSame / atN : 1;
@@ -238,7 +329,10 @@ export async function photoFidelity(refDir: string, candDir: string, photos: rea
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const opt = (name: string, dflt: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+  const opt = (name: string, dflt: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : dflt;
+  };
   const golden = resolve(opt('--golden', join(import.meta.dirname, '../../../shared/golden')));
   const variant = opt('--variant', 'faceptor_layer_attention');
   const precision = opt('--precision', 'fp16') as 'fp16' | 'q8' | 'q4';
@@ -259,13 +353,22 @@ async function main(): Promise<void> {
     const heads = headOptionsFromManifest(gm);
     const refDir = join(work, 'pkg-fp32');
     const refManifestFile = join(refDir, 'faceptor.json');
-    if (!existsSync(refManifestFile)) await exportPackage(ckpt, refDir, { ...heads, precision: 'fp32', label: 'real-size check', untrained: true });
+    if (!existsSync(refManifestFile))
+      await exportPackage(ckpt, refDir, { ...heads, precision: 'fp32', label: 'real-size check', untrained: true });
     const refManifest = JSON.parse(readFileSync(refManifestFile, 'utf8')) as FaceptorManifest;
     const candDir = join(work, `pkg-${precision}`);
     rmSync(candDir, { recursive: true, force: true });
     const t0 = performance.now();
-    const { manifest } = await exportPackage(ckpt, candDir, { ...heads, precision, keepFloat32, label: 'real-size check', untrained: true });
-    process.stderr.write(`exported ${precision} in ${((performance.now() - t0) / 1000).toFixed(1)} s; running both on the golden inputs …\n`);
+    const { manifest } = await exportPackage(ckpt, candDir, {
+      ...heads,
+      precision,
+      keepFloat32,
+      label: 'real-size check',
+      untrained: true,
+    });
+    process.stderr.write(
+      `exported ${precision} in ${((performance.now() - t0) / 1000).toFixed(1)} s; running both on the golden inputs …\n`,
+    );
     const ref = await runOnGoldenInputs(refDir, refManifest, gdir);
     const cand = await runOnGoldenInputs(candDir, manifest, gdir);
     const rows = compareResults(ref, cand).sort((a, b) => b.ratio - a.ratio);
@@ -273,14 +376,24 @@ async function main(): Promise<void> {
     const ratio = size(manifest) / size(refManifest);
     const w = Math.max(...rows.map((r) => r.name.length));
     for (const r of rows.slice(0, args.includes('--all') ? rows.length : 12)) {
-      console.log(`${r.ratio <= 1 ? 'ok  ' : 'FAIL'} ${r.name.padEnd(w)}  ${r.diff.toExponential(3)}  allowed ${r.allowed.toExponential(3)}  (${(100 * r.ratio).toFixed(1)}%)`);
+      console.log(
+        `${r.ratio <= 1 ? 'ok  ' : 'FAIL'} ${r.name.padEnd(w)}  ${r.diff.toExponential(3)}  allowed ${r.allowed.toExponential(3)}  (${(100 * r.ratio).toFixed(1)}%)`,
+      );
     }
     const ok = rows.every((r) => r.ratio <= 1) && ratio <= 0.6;
-    console.log(`${ok ? 'PASS' : 'FAIL'} ${variant} ${precision} vs fp32 at real size: ${rows.length} tensors, worst ${rows[0].name} at ${(100 * rows[0].ratio).toFixed(1)}% of its bound; weights.bin ${(size(manifest) / 2 ** 20).toFixed(1)} MiB = ${ratio.toFixed(3)} × fp32 (≤ 0.6)`);
+    console.log(
+      `${ok ? 'PASS' : 'FAIL'} ${variant} ${precision} vs fp32 at real size: ${rows.length} tensors, worst ${rows[0].name} at ${(100 * rows[0].ratio).toFixed(1)}% of its bound; weights.bin ${(size(manifest) / 2 ** 20).toFixed(1)} MiB = ${ratio.toFixed(3)} × fp32 (≤ 0.6)`,
+    );
     if (args.includes('--photos')) {
       const faces = join(golden, '..', 'faces');
-      const fid = await photoFidelity(refDir, candDir, ['astronaut.png', 'camera.png', 'grace_hopper.jpg'].map((p) => join(faces, p)));
-      console.log(`photos (${fid.faces} faces, default heads), ${precision} vs fp32: landmarks ${fid.landmarkMeanPct.toFixed(2)} % IOD mean, ${fid.landmarkMaxPct.toFixed(2)} % max; parsing labels ${(100 * fid.parsingAgreement).toFixed(2)} % agree (worst); age ≤ ${fid.ageMaxYears.toFixed(2)} years; expression top-1 ${(100 * fid.expressionTop1).toFixed(0)} %; attributes ${(100 * fid.attributeAgreement).toFixed(1)} %; identity cosine ≥ ${fid.identityMinCosine.toFixed(4)}`);
+      const fid = await photoFidelity(
+        refDir,
+        candDir,
+        ['astronaut.png', 'camera.png', 'grace_hopper.jpg'].map((p) => join(faces, p)),
+      );
+      console.log(
+        `photos (${fid.faces} faces, default heads), ${precision} vs fp32: landmarks ${fid.landmarkMeanPct.toFixed(2)} % IOD mean, ${fid.landmarkMaxPct.toFixed(2)} % max; parsing labels ${(100 * fid.parsingAgreement).toFixed(2)} % agree (worst); age ≤ ${fid.ageMaxYears.toFixed(2)} years; expression top-1 ${(100 * fid.expressionTop1).toFixed(0)} %; attributes ${(100 * fid.attributeAgreement).toFixed(1)} %; identity cosine ≥ ${fid.identityMinCosine.toFixed(4)}`,
+      );
       console.log(JSON.stringify({ fidelity: fid }));
     }
     if (!ok) process.exitCode = 1;
@@ -290,5 +403,8 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] === import.meta.filename) {
-  main().catch((e: unknown) => { console.error(e instanceof Error ? e.stack : String(e)); process.exit(2); });
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.stack : String(e));
+    process.exit(2);
+  });
 }

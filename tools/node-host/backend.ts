@@ -32,7 +32,11 @@ export function createNodeBackend(options: NodeBackendOptions = {}): InferenceBa
     createSessionFromFile: (path: string) => open(path, undefined, true),
   };
 
-  async function open(model: Uint8Array | string, sessionOptions?: SessionOptions, inPlace = false): Promise<InferenceSession> {
+  async function open(
+    model: Uint8Array | string,
+    sessionOptions?: SessionOptions,
+    inPlace = false,
+  ): Promise<InferenceSession> {
     // a path (string) or the graph's bytes: both overloads exist; one call site keeps the options in one place
     const session = await ort.InferenceSession.create(model as Uint8Array, {
       executionProviders: ['cpu'],
@@ -40,7 +44,9 @@ export function createNodeBackend(options: NodeBackendOptions = {}): InferenceBa
       interOpNumThreads: 1,
       logSeverityLevel: 3, // the BlazeFace exports carry unused initialisers; ORT warns about each one
       ...(inPlace ? { extra: { session: { disable_prepacking: '1' } } } : {}),
-      ...(sessionOptions?.externalData ? { externalData: sessionOptions.externalData.map((e) => ({ path: e.path, data: e.data })) } : {}),
+      ...(sessionOptions?.externalData
+        ? { externalData: sessionOptions.externalData.map((e) => ({ path: e.path, data: e.data })) }
+        : {}),
     });
     let queue: Promise<unknown> = Promise.resolve();
     return {

@@ -29,7 +29,9 @@ function expectKeypointsNear(keypoints: readonly Point[], truth: Truth, toleranc
     if (!t) continue;
     const [x, y] = keypoints[index];
     const distance = Math.hypot(x - t[0], y - t[1]);
-    expect(distance, `${name}: detected (${x.toFixed(1)}, ${y.toFixed(1)}), measured (${t[0]}, ${t[1]})`).toBeLessThan(tolerance);
+    expect(distance, `${name}: detected (${x.toFixed(1)}, ${y.toFixed(1)}), measured (${t[0]}, ${t[1]})`).toBeLessThan(
+      tolerance,
+    );
   }
 }
 
@@ -64,19 +66,24 @@ describe('BlazeFace on the shared photos', () => {
     });
   }
 
-  it('keypoint 0 is the image-left eye, also in a mirrored photo (geometric, not the subject\'s right eye)', async () => {
+  it("keypoint 0 is the image-left eye, also in a mirrored photo (geometric, not the subject's right eye)", async () => {
     const image = await loadImageFile(join(FACES, 'astronaut.png'));
     const { width: w, height: h } = image;
     const mirrored = new Uint8Array(image.data.length);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      mirrored.set(image.data.subarray((y * w + x) * 4, (y * w + x) * 4 + 4), (y * w + (w - 1 - x)) * 4);
-    }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        mirrored.set(image.data.subarray((y * w + x) * 4, (y * w + x) * 4 + 4), (y * w + (w - 1 - x)) * 4);
+      }
     const { faces } = await detector.detect({ width: w, height: h, data: mirrored }, { model: 'front' });
     expect(faces).toHaveLength(1);
     const t = TRUTH['astronaut.png'];
     const flip = ([x, y]: Point): Point => [w - 1 - x, y];
     // After mirroring, the subject's left eye (measured at image-right) is now at image-left and is keypoint 0.
-    expectKeypointsNear(faces[0].keypoints, { rightEye: flip(t.leftEye!), leftEye: flip(t.rightEye!), nose: flip(t.nose), mouth: flip(t.mouth) }, 0.08 * faces[0].box.width);
+    expectKeypointsNear(
+      faces[0].keypoints,
+      { rightEye: flip(t.leftEye!), leftEye: flip(t.rightEye!), nose: flip(t.nose), mouth: flip(t.mouth) },
+      0.08 * faces[0].box.width,
+    );
   });
 
   it('auto merges both models into one face per person', async () => {
@@ -91,9 +98,10 @@ describe('BlazeFace on the shared photos', () => {
 
 function gradient(width: number, height: number): RgbaImage {
   const data = new Uint8ClampedArray(width * height * 4);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-    data.set([(x * 255) / width, (y * 255) / height, 128, 255], (y * width + x) * 4);
-  }
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      data.set([(x * 255) / width, (y * 255) / height, 128, 255], (y * width + x) * 4);
+    }
   return { width, height, data };
 }
 
@@ -104,11 +112,16 @@ describe('two faces side by side', () => {
       { file: 'astronaut.png', sx: 100, sy: 0, dx: 0 },
       { file: 'grace_hopper.jpg', sx: 110, sy: 90, dx: 300 },
     ];
-    const W = 600, H = 300;
+    const W = 600,
+      H = 300;
     const data = new Uint8Array(W * H * 4);
     for (const c of crops) {
       const img = await loadImageFile(join(FACES, c.file));
-      for (let y = 0; y < H; y++) data.set(img.data.subarray(((c.sy + y) * img.width + c.sx) * 4, ((c.sy + y) * img.width + c.sx + 300) * 4), (y * W + c.dx) * 4);
+      for (let y = 0; y < H; y++)
+        data.set(
+          img.data.subarray(((c.sy + y) * img.width + c.sx) * 4, ((c.sy + y) * img.width + c.sx + 300) * 4),
+          (y * W + c.dx) * 4,
+        );
     }
     const { faces } = await detector.detect({ width: W, height: H, data }, { model: 'back' });
     expect(faces).toHaveLength(2);
@@ -116,7 +129,11 @@ describe('two faces side by side', () => {
     crops.forEach((c, i) => {
       const t = TRUTH[c.file];
       const move = ([x, y]: Point): Point => [x - c.sx + c.dx, y - c.sy];
-      expectKeypointsNear(byX[i].keypoints, { rightEye: move(t.rightEye!), leftEye: move(t.leftEye!), nose: move(t.nose), mouth: move(t.mouth) }, 0.08 * byX[i].box.width);
+      expectKeypointsNear(
+        byX[i].keypoints,
+        { rightEye: move(t.rightEye!), leftEye: move(t.leftEye!), nose: move(t.nose), mouth: move(t.mouth) },
+        0.08 * byX[i].box.width,
+      );
     });
   });
 });
@@ -129,8 +146,12 @@ describe('group photos composed from the shared faces (every face counted by han
   });
 
   /** Faces whose measured nose tip lies in exactly one box, and boxes holding no nose (false detections). */
-  function score(noses: readonly Point[], faces: readonly { box: { x: number; y: number; width: number; height: number } }[]) {
-    const inside = (n: Point, b: { x: number; y: number; width: number; height: number }) => n[0] >= b.x && n[0] <= b.x + b.width && n[1] >= b.y && n[1] <= b.y + b.height;
+  function score(
+    noses: readonly Point[],
+    faces: readonly { box: { x: number; y: number; width: number; height: number } }[],
+  ) {
+    const inside = (n: Point, b: { x: number; y: number; width: number; height: number }) =>
+      n[0] >= b.x && n[0] <= b.x + b.width && n[1] >= b.y && n[1] <= b.y + b.height;
     return {
       found: noses.filter((n) => faces.filter((f) => inside(n, f.box)).length === 1).length,
       extra: faces.filter((f) => !noses.some((n) => inside(n, f.box))).length,
@@ -158,11 +179,14 @@ describe('group photos composed from the shared faces (every face counted by han
 describe('no face, bad input', () => {
   it('a synthetic gradient has no face in any model', async () => {
     const image = gradient(640, 480);
-    for (const model of ['front', 'back', 'auto'] as const) expect((await detector.detect(image, { model })).faces).toEqual([]);
+    for (const model of ['front', 'back', 'auto'] as const)
+      expect((await detector.detect(image, { model })).faces).toEqual([]);
   });
 
   it('a malformed image or option is a clear error and the detector keeps working', async () => {
-    await expect(detector.detect({ width: 10, height: 10, data: new Uint8Array(7) })).rejects.toThrow(/needs 400 bytes/);
+    await expect(detector.detect({ width: 10, height: 10, data: new Uint8Array(7) })).rejects.toThrow(
+      /needs 400 bytes/,
+    );
     await expect(detector.detect(gradient(8, 8), { minScore: 2 })).rejects.toThrow(/minScore/);
     await expect(detector.detect(gradient(8, 8), { model: 'side' as never })).rejects.toThrow(/Unknown detector model/);
     const image = await loadImageFile(join(FACES, 'astronaut.png'));
@@ -170,14 +194,18 @@ describe('no face, bad input', () => {
   });
 
   it('a model file that is not ONNX is a ModelLoadError naming the file and the fix', async () => {
-    const err = await createFaceDetector(createNodeBackend(), { front: new TextEncoder().encode('not a model') }).catch((e) => e);
+    const err = await createFaceDetector(createNodeBackend(), { front: new TextEncoder().encode('not a model') }).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(ModelLoadError);
     expect(err.message).toMatch(/face_detection_front_128\.onnx/);
     expect(err.message).toMatch(/npm run setup:models/);
   });
 
   it('a missing model folder is a ModelLoadError', async () => {
-    await expect(loadBlazeFaceModels('/nonexistent/blazeface')).rejects.toThrow(/face_detection_front_128\.onnx: the file is missing\. Restore it with `npm run setup:models`/);
+    await expect(loadBlazeFaceModels('/nonexistent/blazeface')).rejects.toThrow(
+      /face_detection_front_128\.onnx: the file is missing\. Restore it with `npm run setup:models`/,
+    );
   });
 });
 
@@ -185,7 +213,10 @@ describe('a 12000×12000 image', () => {
   it('finds a face pasted into it, without large allocations', async () => {
     // grace_hopper.jpg upscaled 8× (nearest) and pasted at (5000, 4000) into a grey 12000×12000 canvas (576 MB).
     const face = await loadImageFile(join(FACES, 'grace_hopper.jpg'));
-    const Z = 8, OX = 5000, OY = 4000, W = 12000;
+    const Z = 8,
+      OX = 5000,
+      OY = 4000,
+      W = 12000;
     const canvas = new Uint8Array(W * W * 4).fill(128);
     const dst = new Uint32Array(canvas.buffer);
     const src = new Uint32Array(face.data.buffer, face.data.byteOffset, face.width * face.height);
@@ -208,14 +239,21 @@ describe('a 12000×12000 image', () => {
     const t = TRUTH['grace_hopper.jpg'];
     const truth: Truth = { rightEye: up(t.rightEye!), leftEye: up(t.leftEye!), nose: up(t.nose), mouth: up(t.mouth) };
     expectKeypointsNear(result.faces[0].keypoints, truth, 0.08 * result.faces[0].box.width);
-    console.log(`12000² back-model detection: preprocess ${result.timings.preprocessMs.toFixed(1)} ms, run ${result.timings.runMs.toFixed(1)} ms`);
+    console.log(
+      `12000² back-model detection: preprocess ${result.timings.preprocessMs.toFixed(1)} ms, run ${result.timings.runMs.toFixed(1)} ms`,
+    );
 
     // auto (both models + tiles): the face, best first, at the same place. Its tiles see the 8× nearest-neighbour
     // blocks at a resolution no photo has; a borderline extra detection (score ≈ 0.51, on the collar) may come with it.
     const auto = await detector.detect(image);
     const best = auto.faces[0];
     for (const p of Object.values(truth) as Point[]) {
-      expect(p[0] > best.box.x && p[0] < best.box.x + best.box.width && p[1] > best.box.y && p[1] < best.box.y + best.box.height).toBe(true);
+      expect(
+        p[0] > best.box.x &&
+          p[0] < best.box.x + best.box.width &&
+          p[1] > best.box.y &&
+          p[1] < best.box.y + best.box.height,
+      ).toBe(true);
     }
     expect(best.score).toBeGreaterThan(0.9);
     for (const other of auto.faces.slice(1)) expect(other.score).toBeLessThan(0.55);

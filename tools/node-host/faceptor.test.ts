@@ -9,8 +9,22 @@ import * as ort from 'onnxruntime-node';
 import type { Detection, Point, RgbaImage } from '../../src/core/types.ts';
 import { ARCFACE_112, applyAffine, crop112, landmarkCrop } from '../../src/core/align/index.ts';
 import { warpCrop } from '../../src/core/image/warp.ts';
-import { CELEBA_ATTRIBUTES, EXPRESSION_LABELS, NORMALISATION, TASKS, TASK_NAMES, type TaskName } from '../../src/core/faceptor/tasks.ts';
-import { decodeAge, l2Normalize, labelsToImage, landmarksFromNormalised, parsingLabels, softmax } from '../../src/core/faceptor/decode.ts';
+import {
+  CELEBA_ATTRIBUTES,
+  EXPRESSION_LABELS,
+  NORMALISATION,
+  TASKS,
+  TASK_NAMES,
+  type TaskName,
+} from '../../src/core/faceptor/tasks.ts';
+import {
+  decodeAge,
+  l2Normalize,
+  labelsToImage,
+  landmarksFromNormalised,
+  parsingLabels,
+  softmax,
+} from '../../src/core/faceptor/decode.ts';
 import { createFaceDetector, type FaceDetector } from '../../src/pipeline/detector.ts';
 import { createFaceptor } from '../../src/lib/index.ts';
 import { analyzeImage } from '../../src/pipeline/analyze.ts';
@@ -29,19 +43,35 @@ import { runPackage, type Tensor } from '../export/package/run-package.ts';
  * The package's graphs run straight through onnxruntime-node, one task at a time (a decoder run carrying only that
  * task's queries), independent of the pipeline's batching: results keyed `<task>/<output>`.
  */
-async function directRuns(dir: string, manifest: FaceptorManifest, inputs: Map<number, Tensor>, tasks: readonly TaskName[], outputs?: string[]): Promise<Map<string, Tensor>> {
+async function directRuns(
+  dir: string,
+  manifest: FaceptorManifest,
+  inputs: Map<number, Tensor>,
+  tasks: readonly TaskName[],
+  outputs?: string[],
+): Promise<Map<string, Tensor>> {
   const weights = new Uint8Array(await readFile(join(dir, manifest.weights)));
   const all = new Map<string, Tensor>();
   for (const task of tasks) {
-    const { results } = await runPackage(manifest, weights, inputs, async (file, feeds, fetches) => {
-      const s = await ort.InferenceSession.create(join(dir, file), { logSeverityLevel: 3 });
-      try {
-        const f: Record<string, ort.Tensor> = {};
-        for (const [k, v] of Object.entries(feeds)) f[k] = new ort.Tensor(v.type, v.data, [...v.dims]);
-        const out = await s.run(f, fetches);
-        return Object.fromEntries(fetches.map((k) => [k, { data: out[k].data as Float32Array, dims: [...out[k].dims] }]));
-      } finally { await s.release(); }
-    }, { tasks: [task], outputs });
+    const { results } = await runPackage(
+      manifest,
+      weights,
+      inputs,
+      async (file, feeds, fetches) => {
+        const s = await ort.InferenceSession.create(join(dir, file), { logSeverityLevel: 3 });
+        try {
+          const f: Record<string, ort.Tensor> = {};
+          for (const [k, v] of Object.entries(feeds)) f[k] = new ort.Tensor(v.type, v.data, [...v.dims]);
+          const out = await s.run(f, fetches);
+          return Object.fromEntries(
+            fetches.map((k) => [k, { data: out[k].data as Float32Array, dims: [...out[k].dims] }]),
+          );
+        } finally {
+          await s.release();
+        }
+      },
+      { tasks: [task], outputs },
+    );
     for (const [k, v] of results) if (k.startsWith(`${task}/`)) all.set(k, v);
   }
   return all;
@@ -115,7 +145,10 @@ describe('all tasks of the Full fixture on the shared photos', () => {
       }
       // parsing: both heads, registry labels, image-aligned region overlapping the face box, valid classes
       expect(Object.keys(f.parsing!).sort()).toEqual(['celebam', 'lapa']);
-      for (const [head, task] of [['celebam', 'parsing_celebam'], ['lapa', 'parsing_lapa']] as const) {
+      for (const [head, task] of [
+        ['celebam', 'parsing_celebam'],
+        ['lapa', 'parsing_lapa'],
+      ] as const) {
         const p = f.parsing![head];
         const spec = TASKS[task];
         expect(p.labels).toEqual(spec.type === 'parsing' ? spec.labels : []);
@@ -146,10 +179,19 @@ describe('alignment on the shared photos (hand-measured eyes, testing/face-truth
       // (2) the pipeline: fitted on BlazeFace's keypoints. Their error (≤ 8 % of the box, see detection.test.ts)
       // moves the crop by up to ~5 px at 112; 6 px is 17 % of the template's 35 px eye distance.
       const detected = crop112(photos.get(file)!.faces[0].keypoints).matrix;
-      for (const [m, tol] of [[exact, 2], [detected, 6]] as const) {
-        for (const [p, target] of [[truth.rightEye!, ARCFACE_112[0]], [truth.leftEye!, ARCFACE_112[1]]] as const) {
+      for (const [m, tol] of [
+        [exact, 2],
+        [detected, 6],
+      ] as const) {
+        for (const [p, target] of [
+          [truth.rightEye!, ARCFACE_112[0]],
+          [truth.leftEye!, ARCFACE_112[1]],
+        ] as const) {
           const [u, v] = applyAffine(m, p[0], p[1]);
-          expect(Math.hypot(u - target[0], v - target[1]), `(${u.toFixed(1)}, ${v.toFixed(1)}) vs template (${target})`).toBeLessThan(tol);
+          expect(
+            Math.hypot(u - target[0], v - target[1]),
+            `(${u.toFixed(1)}, ${v.toFixed(1)}) vs template (${target})`,
+          ).toBeLessThan(tol);
         }
       }
     });
@@ -163,7 +205,9 @@ describe('run plan: counted session runs', () => {
     const model = await fresh();
     const { image, faces } = photos.get('grace_hopper.jpg')!;
     const two = [faces[0], { ...faces[0] }];
-    const r = await model.analyzeFaces(image, two, { tasks: ['identity', 'age', 'expression', 'attributes', 'age_morph2', 'affect_ferplus'] });
+    const r = await model.analyzeFaces(image, two, {
+      tasks: ['identity', 'age', 'expression', 'attributes', 'age_morph2', 'affect_ferplus'],
+    });
     expect(r.runs.encoder112).toBe(1);
     expect(r.runs.encoder512).toBe(0);
     expect(Object.values(r.runs.tasks)).toEqual(Array(r.tasks.length).fill(1));
@@ -223,10 +267,15 @@ describe('run plan: counted session runs', () => {
   it('landmarks/parsing add one 512 pass (shared framing) or one per framing (exact); no tasks → no runs', async () => {
     const model = await fresh();
     const { image, faces } = photos.get('astronaut.png')!;
-    const shared = await model.analyzeFaces(image, faces, { tasks: ['parsing_celebam', 'parsing_lapa', 'align_300w', 'align_aflw'] });
+    const shared = await model.analyzeFaces(image, faces, {
+      tasks: ['parsing_celebam', 'parsing_lapa', 'align_300w', 'align_aflw'],
+    });
     expect(shared.runs.encoder512).toBe(1);
     expect(shared.runs.encoder112).toBe(0);
-    const exact = await model.analyzeFaces(image, faces, { tasks: ['parsing_celebam', 'parsing_lapa', 'align_300w', 'align_aflw'], denseCrops: 'exact' });
+    const exact = await model.analyzeFaces(image, faces, {
+      tasks: ['parsing_celebam', 'parsing_lapa', 'align_300w', 'align_aflw'],
+      denseCrops: 'exact',
+    });
     expect(exact.runs.encoder512).toBe(4); // box 0.8, box 1.0, LaPa tanh, CelebA-HQ
     const none = await model.analyzeFaces(image, [], { tasks: 'all' });
     expect(none.runs).toEqual({ encoder112: 0, encoder512: 0, tasks: {} });
@@ -275,7 +324,11 @@ describe('plumbing: pipeline results equal a direct onnxruntime run on the same 
 
 describe('library API with a model package', () => {
   it('createFaceptor({ model: folderPackageSource }) adds task fields and model provenance; tasks:false skips them', async () => {
-    const faceptor = await createFaceptor({ backend, detectorModels: await loadBlazeFaceModels(), model: folderPackageSource(fixture.dir) });
+    const faceptor = await createFaceptor({
+      backend,
+      detectorModels: await loadBlazeFaceModels(),
+      model: folderPackageSource(fixture.dir),
+    });
     const { image } = photos.get('grace_hopper.jpg')!;
     const a = await faceptor.analyze(image, { tasks: ['landmarks', 'age'] });
     expect(a.model).toMatchObject({ variant: 'full', untrained: true, precision: 'fp32' });
@@ -290,27 +343,42 @@ describe('library API with a model package', () => {
     await faceptor.dispose();
   });
 
-  it('analyzeImage on a downscaled copy (sourceSize 2×): points and masks come back in the original\'s pixels', async () => {
+  it("analyzeImage on a downscaled copy (sourceSize 2×): points and masks come back in the original's pixels", async () => {
     const model = await fresh();
     const { image } = photos.get('astronaut.png')!;
     const tasks = ['align_300w', 'parsing_celebam'];
     const half = await analyzeImage(detector, 'cpu', image, { faceptor: { model, tasks } });
-    const full = await analyzeImage(detector, 'cpu', image, { faceptor: { model, tasks }, sourceSize: { width: 1024, height: 1024 } });
+    const full = await analyzeImage(detector, 'cpu', image, {
+      faceptor: { model, tasks },
+      sourceSize: { width: 1024, height: 1024 },
+    });
     const up = (v: number) => (v + 0.5) * 2 - 0.5;
     full.faces[0].landmarks!['300w'].points.forEach(([x, y], i) => {
       const [hx, hy] = half.faces[0].landmarks!['300w'].points[i];
       expect(x).toBeCloseTo(up(hx), 6);
       expect(y).toBeCloseTo(up(hy), 6);
     });
-    const ph = half.faces[0].parsing!.celebam, pf = full.faces[0].parsing!.celebam;
+    const ph = half.faces[0].parsing!.celebam,
+      pf = full.faces[0].parsing!.celebam;
     expect(pf.region.x).toBe(2 * ph.region.x);
     expect(pf.region.y).toBe(2 * ph.region.y);
     expect(pf.width).toBe(2 * ph.width);
     expect(pf.height).toBe(2 * ph.height);
     // each analysed pixel became a 2×2 block of the same class
-    for (const [i, j] of [[0, 0], [ph.width >> 1, ph.height >> 1], [ph.width - 1, ph.height - 1], [10, 40]]) {
+    for (const [i, j] of [
+      [0, 0],
+      [ph.width >> 1, ph.height >> 1],
+      [ph.width - 1, ph.height - 1],
+      [10, 40],
+    ]) {
       const v = ph.data[j * ph.width + i];
-      for (const [di, dj] of [[0, 0], [1, 0], [0, 1], [1, 1]]) expect(pf.data[(2 * j + dj) * pf.width + 2 * i + di]).toBe(v);
+      for (const [di, dj] of [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ])
+        expect(pf.data[(2 * j + dj) * pf.width + 2 * i + di]).toBe(v);
     }
     await model.release();
   });
@@ -371,7 +439,15 @@ describe('Layer-Attention cross-attention shares through the pipeline', () => {
       // Independent of the pipeline: the same 112 crop through the graphs (RAF-DB's queries alone), mass per
       // 49-token block summed by hand.
       const crop = warpCrop(image, crop112(faces[0].keypoints), NORMALISATION[112]);
-      const a = (await directRuns(la.dir, model.manifest, new Map([[112, { data: crop, dims: [1, 3, 112, 112] }]]), ['affect_rafdb'], ['cross_attention'])).get('affect_rafdb/cross_attention')!;
+      const a = (
+        await directRuns(
+          la.dir,
+          model.manifest,
+          new Map([[112, { data: crop, dims: [1, 3, 112, 112] }]]),
+          ['affect_rafdb'],
+          ['cross_attention'],
+        )
+      ).get('affect_rafdb/cross_attention')!;
       const data = a.data as Float32Array;
       expect(a.dims).toEqual([1, model.manifest.dims.decoderLayers, 7, 6 * 49]);
       const mass = [0, 0, 0, 0, 0, 0];

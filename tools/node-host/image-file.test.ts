@@ -74,9 +74,11 @@ describe('bad image files get a clear error naming the file', () => {
 
 describe('JPEG EXIF orientation (as browsers show it)', () => {
   it('a 32×16 JPEG stored sideways with Orientation 6 decodes upright: 16×32, its left half on top', () => {
-    const w = 32, h = 16;
+    const w = 32,
+      h = 16;
     const rgba = new Uint8Array(w * h * 4);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rgba.set(x < w / 2 ? [220, 20, 20, 255] : [20, 20, 220, 255], (y * w + x) * 4);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) rgba.set(x < w / 2 ? [220, 20, 20, 255] : [20, 20, 220, 255], (y * w + x) * 4);
     const plain = new Uint8Array(jpeg.encode({ width: w, height: h, data: rgba }, 95).data);
     // APP1 "Exif", big-endian TIFF, IFD0 with one entry: Orientation (0x0112, SHORT, 1) = 6 (rotate 90° clockwise)
     const tiff = [0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0];
@@ -106,7 +108,9 @@ describe('hostile image inputs are refused before decoding (issue 9, items 4 and
     await expect(loadAnalysisImage(link)).rejects.toThrow(`${link}: is a device, not a regular file: refused`);
     const fifo = join(dir, 'pipe.png');
     execFileSync('mkfifo', [fifo]);
-    await expect(loadAnalysisImage(fifo)).rejects.toThrow(`${fifo}: is a FIFO (named pipe), not a regular file: refused`);
+    await expect(loadAnalysisImage(fifo)).rejects.toThrow(
+      `${fifo}: is a FIFO (named pipe), not a regular file: refused`,
+    );
   });
 
   it('a 20000×20000 PNG of ~1 KB is refused from its header: no pixel buffer, well under a second', async () => {
@@ -115,18 +119,29 @@ describe('hostile image inputs are refused before decoding (issue 9, items 4 and
     const rss0 = process.memoryUsage().rss;
     const t0 = performance.now();
     for (const load of [loadImageFile, loadAnalysisImage]) {
-      await expect(load(file)).rejects.toThrow(`${file}: image is 20000×20000 (400 megapixels), larger than the 200 megapixels`);
+      await expect(load(file)).rejects.toThrow(
+        `${file}: image is 20000×20000 (400 megapixels), larger than the 200 megapixels`,
+      );
     }
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(process.memoryUsage().rss - rss0).toBeLessThan(200e6); // was 3.9 GB
-    expect(() => decodeImageBytes(makePngBomb(0, 100), 'w0.png')).toThrow('w0.png: the image declares no pixels (0×100)');
+    expect(() => decodeImageBytes(makePngBomb(0, 100), 'w0.png')).toThrow(
+      'w0.png: the image declares no pixels (0×100)',
+    );
   });
 
   it('a JPEG larger than the analysis size is decoded scaled (long side 4096), results kept in source pixels', async () => {
     const file = join(dir, 'large.jpg');
     await sharp({ create: { width: 6000, height: 3000, channels: 3, background: { r: 200, g: 40, b: 40 } } })
-      .composite([{ input: { create: { width: 3000, height: 3000, channels: 3, background: { r: 40, g: 40, b: 200 } } }, left: 3000, top: 0 }])
-      .jpeg({ quality: 90 }).toFile(file);
+      .composite([
+        {
+          input: { create: { width: 3000, height: 3000, channels: 3, background: { r: 40, g: 40, b: 200 } } },
+          left: 3000,
+          top: 0,
+        },
+      ])
+      .jpeg({ quality: 90 })
+      .toFile(file);
     const { image, source } = await loadAnalysisImage(file);
     expect(source).toEqual({ width: 6000, height: 3000 });
     expect([image.width, image.height, image.data.length]).toEqual([4096, 2048, 4096 * 2048 * 4]);
@@ -142,6 +157,8 @@ describe('hostile image inputs are refused before decoding (issue 9, items 4 and
     // images that fit are decoded exactly as loadImageFile does
     const small = await loadAnalysisImage(join(import.meta.dirname, '../../../shared/faces/grace_hopper.jpg'));
     expect(small.source).toEqual({ width: 512, height: 600 });
-    expect(small.image.data).toEqual((await loadImageFile(join(import.meta.dirname, '../../../shared/faces/grace_hopper.jpg'))).data);
+    expect(small.image.data).toEqual(
+      (await loadImageFile(join(import.meta.dirname, '../../../shared/faces/grace_hopper.jpg'))).data,
+    );
   });
 });

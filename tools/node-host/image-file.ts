@@ -28,7 +28,11 @@ export { MAX_MEGAPIXELS, sniffImageFormat };
 export class ImageFileError extends Error {
   override readonly name = 'ImageFileError';
   readonly code = 'image-file' satisfies ErrorCode;
-  constructor(readonly file: string, reason: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly file: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${file}: ${reason}`, options);
   }
 }
@@ -39,9 +43,13 @@ export const MAX_IMAGE_FILE_BYTES = 512 * 1024 * 1024;
 /** Format and declared size, checked against the shared limit; throws ImageFileError naming the file. */
 function checkedHeader(bytes: Uint8Array, file: string): { format: 'png' | 'jpeg'; width: number; height: number } {
   const header = readImageHeader(bytes);
-  if (!header || (header.format !== 'png' && header.format !== 'jpeg')) throw new ImageFileError(file, 'not a PNG or JPEG image');
+  if (!header || (header.format !== 'png' && header.format !== 'jpeg'))
+    throw new ImageFileError(file, 'not a PNG or JPEG image');
   if (header.width === undefined || header.height === undefined) {
-    throw new ImageFileError(file, `corrupt or unsupported ${header.format.toUpperCase()} (no image size in its header)`);
+    throw new ImageFileError(
+      file,
+      `corrupt or unsupported ${header.format.toUpperCase()} (no image size in its header)`,
+    );
   }
   try {
     checkImageSize(header.width, header.height);
@@ -71,7 +79,7 @@ export function decodeImageBytes(bytes: Uint8Array, file = '<memory>'): RgbaImag
       formatAsRGBA: true,
       maxResolutionInMP: MAX_MEGAPIXELS,
       // RGBA output (4 B/px) plus jpeg-js's component planes (~3 B/px) at the resolution limit.
-      maxMemoryUsageInMB: Math.ceil((MAX_MEGAPIXELS * 8)),
+      maxMemoryUsageInMB: Math.ceil(MAX_MEGAPIXELS * 8),
     });
     // Phone photos store pixels sideways plus an EXIF rotation; browsers apply it, and so do we (app ≡ CLI).
     return orientImage({ width: img.width, height: img.height, data: img.data }, jpegExifOrientation(bytes));
@@ -100,13 +108,21 @@ export async function loadImageFile(path: string): Promise<RgbaImage> {
 }
 
 /** The size as shown (EXIF rotation 5–8 swaps the sides of a JPEG; PNGs are taken as stored, like decodeImageBytes). */
-function orientedSize(bytes: Uint8Array, header: { format: 'png' | 'jpeg'; width: number; height: number }): { width: number; height: number } {
+function orientedSize(
+  bytes: Uint8Array,
+  header: { format: 'png' | 'jpeg'; width: number; height: number },
+): { width: number; height: number } {
   const rotated = header.format === 'jpeg' && jpegExifOrientation(bytes) >= 5;
   return rotated ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
 }
 
 /** libvips decode to `size` (scaled on load where the format allows), RGBA, the shared alpha rule applied. */
-async function decodeWithSharp(bytes: Uint8Array, header: { format: 'png' | 'jpeg' }, path: string, size: { width: number; height: number }): Promise<RgbaImage> {
+async function decodeWithSharp(
+  bytes: Uint8Array,
+  header: { format: 'png' | 'jpeg' },
+  path: string,
+  size: { width: number; height: number },
+): Promise<RgbaImage> {
   try {
     let pipeline = sharp(bytes, { limitInputPixels: MAX_MEGAPIXELS * 1e6, sequentialRead: true, failOn: 'error' });
     // JPEG: EXIF rotation as browsers (and decodeImageBytes) apply it; PNG: as stored, like decodeImageBytes.
@@ -117,13 +133,19 @@ async function decodeWithSharp(bytes: Uint8Array, header: { format: 'png' | 'jpe
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.width !== size.width || info.height !== size.height || info.channels !== 4) {
-      throw new Error(`decoder returned ${info.width}×${info.height}×${info.channels}, expected ${size.width}×${size.height}×4`);
+      throw new Error(
+        `decoder returned ${info.width}×${info.height}×${info.channels}, expected ${size.width}×${size.height}×4`,
+      );
     }
     const rgba = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     compositeOnBlack(rgba);
     return { width: info.width, height: info.height, data: rgba };
   } catch (err) {
-    throw new ImageFileError(path, `corrupt or unsupported ${header.format.toUpperCase()} (${(err as Error).message})`, { cause: err });
+    throw new ImageFileError(
+      path,
+      `corrupt or unsupported ${header.format.toUpperCase()} (${(err as Error).message})`,
+      { cause: err },
+    );
   }
 }
 

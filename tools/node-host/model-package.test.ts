@@ -30,7 +30,14 @@ afterAll(async () => {
 /** Counts session creations so we can prove a refused package never reached the runtime. */
 function countingBackend(): InferenceBackend & { created: number } {
   const inner = createNodeBackend();
-  const b = { provider: inner.provider, created: 0, createSession: (m: Uint8Array, o?: Parameters<InferenceBackend['createSession']>[1]) => { b.created++; return inner.createSession(m, o); } };
+  const b = {
+    provider: inner.provider,
+    created: 0,
+    createSession: (m: Uint8Array, o?: Parameters<InferenceBackend['createSession']>[1]) => {
+      b.created++;
+      return inner.createSession(m, o);
+    },
+  };
   return b;
 }
 
@@ -43,7 +50,10 @@ async function copyPackage(): Promise<string> {
 
 async function expectRefused(dir: string, code: string, message: RegExp): Promise<void> {
   const backend = countingBackend();
-  const err = await loadFaceptorFolder(dir, backend).then(() => undefined, (e: unknown) => e);
+  const err = await loadFaceptorFolder(dir, backend).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ModelPackageError);
   expect((err as ModelPackageError).code).toBe(code);
   expect((err as Error).message).toMatch(message);
@@ -66,11 +76,31 @@ describe('model package checks', () => {
 
   it('on disk with a file-opening backend (Node): files verified by streaming, never read into memory; same results as from bytes', async () => {
     const src = folderPackageSource(fixture.dir);
-    const noBytes = { ...src, readBytes: async (path: string): Promise<Uint8Array> => { throw new Error(`readBytes(${path}) called`); } };
+    const noBytes = {
+      ...src,
+      readBytes: async (path: string): Promise<Uint8Array> => {
+        throw new Error(`readBytes(${path}) called`);
+      },
+    };
     const onDisk = await loadFaceptorPackage(noBytes, createNodeBackend());
     const inMemory = await loadFaceptorFolder(fixture.dir, countingBackend()); // no createSessionFromFile: bytes
-    const image: RgbaImage = { width: 96, height: 96, data: Uint8Array.from({ length: 96 * 96 * 4 }, (_, i) => (i * 37) % 251) };
-    const face: Detection = { box: { x: 20, y: 20, width: 50, height: 50 }, score: 0.9, keypoints: [[35, 40], [60, 40], [48, 52], [48, 62], [25, 45], [70, 45]] };
+    const image: RgbaImage = {
+      width: 96,
+      height: 96,
+      data: Uint8Array.from({ length: 96 * 96 * 4 }, (_, i) => (i * 37) % 251),
+    };
+    const face: Detection = {
+      box: { x: 20, y: 20, width: 50, height: 50 },
+      score: 0.9,
+      keypoints: [
+        [35, 40],
+        [60, 40],
+        [48, 52],
+        [48, 62],
+        [25, 45],
+        [70, 45],
+      ],
+    };
     const tasks = ['age_morph2', 'align_300w', 'recog_ms1mv3'] as const;
     const a = await onDisk.analyzeFaces(image, [face], { tasks: [...tasks] });
     const b = await inMemory.analyzeFaces(image, [face], { tasks: [...tasks] });
@@ -78,7 +108,10 @@ describe('model package checks', () => {
     const [fa, fb] = [a.faces[0], b.faces[0]];
     fa.identity!.embedding.forEach((v, i) => expect(v).toBeCloseTo(fb.identity!.embedding[i], 5));
     expect(fa.age!.morph2.years).toBeCloseTo(fb.age!.morph2.years, 4);
-    fa.landmarks!['300w'].points.forEach(([x, y], i) => { expect(x).toBeCloseTo(fb.landmarks!['300w'].points[i][0], 3); expect(y).toBeCloseTo(fb.landmarks!['300w'].points[i][1], 3); });
+    fa.landmarks!['300w'].points.forEach(([x, y], i) => {
+      expect(x).toBeCloseTo(fb.landmarks!['300w'].points[i][0], 3);
+      expect(y).toBeCloseTo(fb.landmarks!['300w'].points[i][1], 3);
+    });
     expect(a.timings.runs).toEqual({ 'encoder.onnx': 2, 'decoder.onnx': 2 });
     await onDisk.release();
     await inMemory.release();
@@ -87,15 +120,33 @@ describe('model package checks', () => {
     const bytes = await readFile(join(dir, 'weights.bin'));
     bytes[7] ^= 0xff;
     await writeFile(join(dir, 'weights.bin'), bytes);
-    const err = await loadFaceptorPackage({ ...folderPackageSource(dir), readBytes: noBytes.readBytes }, createNodeBackend()).catch((e: unknown) => e);
+    const err = await loadFaceptorPackage(
+      { ...folderPackageSource(dir), readBytes: noBytes.readBytes },
+      createNodeBackend(),
+    ).catch((e: unknown) => e);
     expect((err as ModelPackageError).code).toBe('hash-mismatch');
   });
 
-  it('from bytes (the browser\'s way): weights.bin is dropped once both sessions exist, and read again — checked — only for a new backend', async () => {
+  it("from bytes (the browser's way): weights.bin is dropped once both sessions exist, and read again — checked — only for a new backend", async () => {
     const dir = await copyPackage();
     const model = await loadFaceptorFolder(dir, countingBackend());
-    const image: RgbaImage = { width: 96, height: 96, data: Uint8Array.from({ length: 96 * 96 * 4 }, (_, i) => (i * 37) % 251) };
-    const face: Detection = { box: { x: 20, y: 20, width: 50, height: 50 }, score: 0.9, keypoints: [[35, 40], [60, 40], [48, 52], [48, 62], [25, 45], [70, 45]] };
+    const image: RgbaImage = {
+      width: 96,
+      height: 96,
+      data: Uint8Array.from({ length: 96 * 96 * 4 }, (_, i) => (i * 37) % 251),
+    };
+    const face: Detection = {
+      box: { x: 20, y: 20, width: 50, height: 50 },
+      score: 0.9,
+      keypoints: [
+        [35, 40],
+        [60, 40],
+        [48, 52],
+        [48, 62],
+        [25, 45],
+        [70, 45],
+      ],
+    };
     const tasks = ['age_morph2', 'align_300w'];
     expect(model.holdsWeightsBytes).toBe(true);
     const a = await model.analyzeFaces(image, [face], { tasks });
@@ -107,7 +158,10 @@ describe('model package checks', () => {
     const bytes = await readFile(join(dir, 'weights.bin'));
     bytes[9] ^= 0xff;
     await writeFile(join(dir, 'weights.bin'), bytes);
-    const err = await model.rebind(countingBackend()).analyzeFaces(image, [face], { tasks }).catch((e: unknown) => e);
+    const err = await model
+      .rebind(countingBackend())
+      .analyzeFaces(image, [face], { tasks })
+      .catch((e: unknown) => e);
     expect((err as ModelPackageError).code).toBe('hash-mismatch');
     expect((err as Error).message).toMatch(/weights\.bin is corrupt/);
     bytes[9] ^= 0xff;
@@ -140,7 +194,9 @@ describe('model package checks', () => {
     expect(hashed).toContain('encoder.onnx');
     await model.release();
     await truncate(join(dir, 'weights.bin'), 10);
-    const err = await loadFaceptorFolder(dir, createNodeBackend(), { alreadyVerified: () => true }).catch((e: unknown) => e);
+    const err = await loadFaceptorFolder(dir, createNodeBackend(), { alreadyVerified: () => true }).catch(
+      (e: unknown) => e,
+    );
     expect((err as ModelPackageError).code).toBe('size-mismatch');
   });
 
@@ -183,7 +239,11 @@ describe('model package checks', () => {
   it('a version-1 package (one graph per task) → old-format, with re-export advice', async () => {
     const dir = await copyPackage();
     await editManifest(dir, (m) => ({ ...m, formatVersion: 1 }));
-    await expectRefused(dir, 'old-format', /format version 1 is older than this version loads \(2[^)]*\); re-export it .*`npm run export`/);
+    await expectRefused(
+      dir,
+      'old-format',
+      /format version 1 is older than this version loads \(2[^)]*\); re-export it .*`npm run export`/,
+    );
   });
 
   it('a Faceptor manifest with a missing field → invalid-manifest', async () => {
@@ -194,14 +254,18 @@ describe('model package checks', () => {
 
   it('a file path leaving the package → unsafe-path', async () => {
     const dir = await copyPackage();
-    await editManifest(dir, (m) => ({ ...m, files: [...(m.files as object[]), { path: '../../etc/passwd', size: 1, sha256: '0'.repeat(64) }] }));
+    await editManifest(dir, (m) => ({
+      ...m,
+      files: [...(m.files as object[]), { path: '../../etc/passwd', size: 1, sha256: '0'.repeat(64) }],
+    }));
     await expectRefused(dir, 'unsafe-path', /'\.\.\/\.\.\/etc\/passwd'/);
   });
 });
 
 /** Issue 9, items 4, 6 and 13: non-regular files, URL-ish / encoded paths, duplicate paths. */
 describe('hostile package files and paths (issue 9)', () => {
-  const weightsOf = async (dir: string) => (JSON.parse(await readFile(join(dir, 'faceptor.json'), 'utf8')) as { weights: string }).weights;
+  const weightsOf = async (dir: string) =>
+    (JSON.parse(await readFile(join(dir, 'faceptor.json'), 'utf8')) as { weights: string }).weights;
 
   it('weights symlinked to /dev/zero → refused at once without reading it (was: memory grew without limit)', async () => {
     const dir = await copyPackage();
@@ -223,21 +287,38 @@ describe('hostile package files and paths (issue 9)', () => {
 
   it('a file longer than the manifest says: at most size + 1 bytes are read, then size-mismatch', async () => {
     const dir = await copyPackage();
-    const manifest = JSON.parse(await readFile(join(dir, 'faceptor.json'), 'utf8')) as { files: { path: string; size: number }[] };
+    const manifest = JSON.parse(await readFile(join(dir, 'faceptor.json'), 'utf8')) as {
+      files: { path: string; size: number }[];
+    };
     const small = manifest.files.reduce((a, b) => (a.size <= b.size ? a : b));
     await writeFile(join(dir, small.path), Buffer.alloc(small.size + 10_000_000, 7));
     const source = folderPackageSource(dir);
     await source.readJson('faceptor.json');
     expect((await source.readBytes(small.path)).byteLength).toBe(small.size + 1);
-    await expectRefused(dir, 'size-mismatch', new RegExp(`${small.path.replace('.', '\\.')} is larger than the ${small.size} bytes the manifest says`));
+    await expectRefused(
+      dir,
+      'size-mismatch',
+      new RegExp(`${small.path.replace('.', '\\.')} is larger than the ${small.size} bytes the manifest says`),
+    );
   });
 
-  it("paths that a URL resolver or a server would take outside the package → unsafe-path", async () => {
-    for (const bad of ['https:evil.example/weights.bin', '%2e%2e/full/weights.bin', '/etc/passwd', 'a\\b.onnx', 'C:x.onnx', 'sub//x.onnx', '.hidden', '%2fetc%2fpasswd', '%zz']) {
+  it('paths that a URL resolver or a server would take outside the package → unsafe-path', async () => {
+    for (const bad of [
+      'https:evil.example/weights.bin',
+      '%2e%2e/full/weights.bin',
+      '/etc/passwd',
+      'a\\b.onnx',
+      'C:x.onnx',
+      'sub//x.onnx',
+      '.hidden',
+      '%2fetc%2fpasswd',
+      '%zz',
+    ]) {
       const dir = await copyPackage();
       const weights = await weightsOf(dir);
       await editManifest(dir, (m) => ({
-        ...m, weights: bad,
+        ...m,
+        weights: bad,
         files: (m.files as { path: string }[]).map((f) => (f.path === weights ? { ...f, path: bad } : f)),
       }));
       await expectRefused(dir, 'unsafe-path', /not a plain path inside the package/);
@@ -249,8 +330,17 @@ describe('hostile package files and paths (issue 9)', () => {
     await editManifest(dir, (m) => ({ ...m, files: [...(m.files as object[]), ...(m.files as object[])] }));
     const source = folderPackageSource(dir);
     let reads = 0;
-    const counted = { ...source, readBytes: (p: string) => { reads++; return source.readBytes(p); } };
-    const err = await loadFaceptorPackage(counted, countingBackend()).then(() => undefined, (e: unknown) => e);
+    const counted = {
+      ...source,
+      readBytes: (p: string) => {
+        reads++;
+        return source.readBytes(p);
+      },
+    };
+    const err = await loadFaceptorPackage(counted, countingBackend()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((err as ModelPackageError).code).toBe('invalid-manifest');
     expect((err as Error).message).toMatch(/is listed more than once in files/);
     expect(reads).toBe(0);

@@ -44,7 +44,8 @@ function listedSizes(json: unknown): Map<string, number> {
   const files = (json as { files?: unknown } | null)?.files;
   if (!Array.isArray(files)) return out;
   for (const f of files as { path?: unknown; size?: unknown }[]) {
-    if (typeof f?.path === 'string' && typeof f.size === 'number' && Number.isSafeInteger(f.size) && f.size >= 0) out.set(f.path, f.size);
+    if (typeof f?.path === 'string' && typeof f.size === 'number' && Number.isSafeInteger(f.size) && f.size >= 0)
+      out.set(f.path, f.size);
   }
   return out;
 }
@@ -74,7 +75,9 @@ export function folderPackageSource(dir: string): ModelPackageSource {
     localPath: (path) => packageFilePath(root, path),
     async hashFile(path) {
       // Regular files only, and never past the manifest's size + 1 byte: weights.bin → /dev/zero must not hash forever.
-      const { handle: f, size: statSize } = await withPackageErrors(path, () => openRegularFile(packageFilePath(root, path)));
+      const { handle: f, size: statSize } = await withPackageErrors(path, () =>
+        openRegularFile(packageFilePath(root, path)),
+      );
       const expected = sizes.get(path);
       const limit = expected === undefined ? statSize : Math.min(statSize, expected + 1);
       try {
@@ -99,7 +102,8 @@ export function folderPackageSource(dir: string): ModelPackageSource {
       }
       const { handle: f, size } = await withPackageErrors(path, () => openRegularFile(packageFilePath(root, path)));
       try {
-        if (offset + length > size) throw new Error(`${path}: ${length} bytes at ${offset} lie beyond its ${size} bytes`);
+        if (offset + length > size)
+          throw new Error(`${path}: ${length} bytes at ${offset} lie beyond its ${size} bytes`);
         const out = new Uint8Array(length);
         const { bytesRead } = await f.read(out, 0, length, offset);
         if (bytesRead !== length) throw new Error(`${path}: ${length} bytes at ${offset} asked, ${bytesRead} read`);
@@ -112,6 +116,10 @@ export function folderPackageSource(dir: string): ModelPackageSource {
 }
 
 /** Loads and verifies the package in `dir`. */
-export function loadFaceptorFolder(dir: string, backend: InferenceBackend, opts?: LoadPackageOptions): Promise<FaceptorModel> {
+export function loadFaceptorFolder(
+  dir: string,
+  backend: InferenceBackend,
+  opts?: LoadPackageOptions,
+): Promise<FaceptorModel> {
   return loadFaceptorPackage(folderPackageSource(dir), backend, opts);
 }

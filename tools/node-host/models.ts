@@ -30,7 +30,9 @@ async function readModel(dir: string, file: string): Promise<Uint8Array> {
   } catch (err) {
     const shown = relative(process.cwd(), path) || path;
     const missing = err instanceof InputFileError && err.reason === 'missing';
-    throw new ModelLoadError(shown, missing ? 'the file is missing' : (err as Error).message, undefined, { cause: err });
+    throw new ModelLoadError(shown, missing ? 'the file is missing' : (err as Error).message, undefined, {
+      cause: err,
+    });
   }
 }
 
@@ -38,7 +40,10 @@ async function readModel(dir: string, file: string): Promise<Uint8Array> {
 export async function loadBlazeFaceModels(dir = DEFAULT_BLAZEFACE_DIR): Promise<Required<DetectorModelBytes>> {
   // Both reads run at once, but a failure is reported in a fixed order (front first): whichever read happened to
   // fail first must not decide which file the message names.
-  const [front, back] = await Promise.allSettled([readModel(dir, BLAZEFACE.front.file), readModel(dir, BLAZEFACE.back.file)]);
+  const [front, back] = await Promise.allSettled([
+    readModel(dir, BLAZEFACE.front.file),
+    readModel(dir, BLAZEFACE.back.file),
+  ]);
   if (front.status === 'rejected') throw front.reason;
   if (back.status === 'rejected') throw back.reason;
   return { front: front.value, back: back.value };

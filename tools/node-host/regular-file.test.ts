@@ -35,7 +35,9 @@ describe('readRegularFile', () => {
   it('refuses a file above maxBytes before reading it; a missing file says so', async () => {
     const file = join(dir, 'big.bin');
     writeFileSync(file, Buffer.alloc(1000));
-    await expect(readRegularFile(file, { maxBytes: 999 })).rejects.toThrow('is 1000 bytes, more than the 999 bytes allowed here');
+    await expect(readRegularFile(file, { maxBytes: 999 })).rejects.toThrow(
+      'is 1000 bytes, more than the 999 bytes allowed here',
+    );
     const err = await readRegularFile(join(dir, 'nope')).catch((e: unknown) => e);
     expect((err as InputFileError).reason).toBe('missing');
   });

@@ -20,7 +20,11 @@ export class InputFileError extends Error {
    * unwrapped, it is unexpected. What went wrong with the file is `reason`.
    */
   readonly code: ErrorCode = 'internal';
-  constructor(readonly reason: 'missing' | 'not-regular' | 'too-big' | 'unreadable', message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly reason: 'missing' | 'not-regular' | 'too-big' | 'unreadable',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -35,7 +39,13 @@ export interface ReadRegularOptions {
   readonly expectedSize?: number;
 }
 
-function kind(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+function kind(st: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}): string {
   if (st.isDirectory()) return 'a folder';
   if (st.isFIFO()) return 'a FIFO (named pipe)';
   if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
@@ -47,14 +57,18 @@ function kind(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice
  * Opens `path` for reading only if it is a regular file (see above); returns the open handle and its size. The caller
  * closes the handle.
  */
-export async function openRegularFile(path: string, opts: Pick<ReadRegularOptions, 'maxBytes'> = {}): Promise<{ handle: FileHandle; size: number }> {
+export async function openRegularFile(
+  path: string,
+  opts: Pick<ReadRegularOptions, 'maxBytes'> = {},
+): Promise<{ handle: FileHandle; size: number }> {
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new InputFileError('missing', 'file not found', { cause: err });
-    if (code === 'ENXIO' || code === 'EISDIR') throw new InputFileError('not-regular', 'is not a regular file', { cause: err });
+    if (code === 'ENXIO' || code === 'EISDIR')
+      throw new InputFileError('not-regular', 'is not a regular file', { cause: err });
     throw new InputFileError('unreadable', `cannot read the file (${(err as Error).message})`, { cause: err });
   }
   try {

@@ -48,15 +48,19 @@ describe('a task with non-finite outputs fails alone', () => {
   it('image: box and every other task still come, equal to the healthy package; the identity task is named', async () => {
     const [good, bad] = [await analyse(healthy.dir), await analyse(broken.dir)];
     expect(bad.faces).toHaveLength(1);
-    const g = good.faces[0], b = bad.faces[0];
+    const g = good.faces[0],
+      b = bad.faces[0];
     expect(b.box).toEqual(g.box);
     expect(b.identity).toBeUndefined();
     expect(g.identity?.embedding).toHaveLength(512);
     expect(Object.keys(b.taskErrors ?? {})).toEqual(['recog_ms1mv3']);
-    expect(b.taskErrors!.recog_ms1mv3).toMatch(/^Identity \(MS1MV3\) failed for this face: .*512 of 512 values .*"embedding".*not finite/);
+    expect(b.taskErrors!.recog_ms1mv3).toMatch(
+      /^Identity \(MS1MV3\) failed for this face: .*512 of 512 values .*"embedding".*not finite/,
+    );
     expect(g.taskErrors).toBeUndefined();
     // the other heads read the same encoder features: their results are the healthy package's, exactly
-    for (const field of ['age', 'expression', 'attributes', 'landmarks'] as const) expect(b[field], field).toEqual(g[field]);
+    for (const field of ['age', 'expression', 'attributes', 'landmarks'] as const)
+      expect(b[field], field).toEqual(g[field]);
     expect(Object.keys(b.parsing!)).toEqual(Object.keys(g.parsing!));
     expect(bad.tasks).toEqual(TASK_NAMES);
   }, 120_000);
@@ -66,7 +70,10 @@ describe('a task with non-finite outputs fails alone', () => {
     try {
       const video = new VideoAnalyzer(detector, backend.provider);
       for (const t of [0, 40, 80]) {
-        const r = await video.analyze(image, { timestampMs: t, faceptor: { model, tasks: ['recog_ms1mv3', 'age_morph2', 'align_300w'] } });
+        const r = await video.analyze(image, {
+          timestampMs: t,
+          faceptor: { model, tasks: ['recog_ms1mv3', 'age_morph2', 'align_300w'] },
+        });
         expect(r.faces).toHaveLength(1);
         const f = r.faces[0];
         expect(f.age?.morph2.years).toBeGreaterThan(0);
@@ -88,9 +95,11 @@ describe('a task with non-finite outputs fails alone', () => {
   }, 120_000);
 
   it('the analyze CLI exits 0 and writes the task error into its JSON', () => {
-    const r = spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+    const r = spawnSync(
+      join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
       ['tools/cli/analyze.ts', join(FACES_DIR, 'astronaut.png'), '--model', broken.dir, '--tasks', 'identity,age'],
-      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 },
+    );
     expect(r.status, r.stderr).toBe(0);
     const face = JSON.parse(r.stdout).images[0].faces[0];
     expect(face.taskErrors.recog_ms1mv3).toMatch(/Identity \(MS1MV3\) failed for this face/);

@@ -7,7 +7,15 @@ describe('blobFile', () => {
     const data = new Uint8Array(9 << 20);
     for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
     const f = blobFile(new Blob([data]));
-    const cases: [number, number][] = [[0, 30], [30, 1000], [(4 << 20) - 10, 40], [5 << 20, 2 << 20], [data.length - 5, 5], [100, 1 << 20], [7, 3]];
+    const cases: [number, number][] = [
+      [0, 30],
+      [30, 1000],
+      [(4 << 20) - 10, 40],
+      [5 << 20, 2 << 20],
+      [data.length - 5, 5],
+      [100, 1 << 20],
+      [7, 3],
+    ];
     for (const [pos, len] of cases) {
       const out = new Uint8Array(len + 4);
       const { bytesRead } = await f.read(out, 4, len, pos);

@@ -6,7 +6,10 @@
 import type { RandomAccessFile } from '../../tools/export/checkpoint/zip.ts';
 
 export class ExportCancelled extends Error {
-  constructor() { super('export cancelled: nothing was stored'); this.name = 'ExportCancelled'; }
+  constructor() {
+    super('export cancelled: nothing was stored');
+    this.name = 'ExportCancelled';
+  }
 }
 
 export interface BlobFile extends RandomAccessFile {
@@ -23,12 +26,17 @@ export interface BlobFile extends RandomAccessFile {
 const WINDOW = 4 << 20;
 const SMALL = 1 << 20;
 
-export function blobFile(blob: Blob, options: { signal?: AbortSignal; onRead?: (bytesRead: number) => void } = {}): BlobFile {
+export function blobFile(
+  blob: Blob,
+  options: { signal?: AbortSignal; onRead?: (bytesRead: number) => void } = {},
+): BlobFile {
   let bytesRead = 0;
   let window: { start: number; bytes: Uint8Array } | null = null;
   const fetchBytes = async (start: number, end: number) => new Uint8Array(await blob.slice(start, end).arrayBuffer());
   return {
-    get bytesRead() { return bytesRead; },
+    get bytesRead() {
+      return bytesRead;
+    },
     async read(buffer, offset, length, position) {
       if (options.signal?.aborted) throw new ExportCancelled();
       // Past the end: 0 bytes, which the reader reports as a truncated file (as a short read from a FileHandle).
@@ -50,7 +58,9 @@ export function blobFile(blob: Blob, options: { signal?: AbortSignal; onRead?: (
       options.onRead?.(bytesRead);
       return { bytesRead: bytes.length };
     },
-    async close() { window = null; },
+    async close() {
+      window = null;
+    },
   };
 }
 
@@ -59,11 +69,18 @@ export function blobFile(blob: Blob, options: { signal?: AbortSignal; onRead?: (
  * the stream is a byte stream (BYOB), one 4 MiB buffer is reused for every read: a 1.7 GB checkpoint then leaves
  * no trail of chunks for the garbage collector (with plain chunks the page's memory grew by up to 1.6 GB, measured).
  */
-export async function hashBlob(blob: Blob, hasher: { update(d: Uint8Array): unknown; digest(): string },
-  options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<string> {
+export async function hashBlob(
+  blob: Blob,
+  hasher: { update(d: Uint8Array): unknown; digest(): string },
+  options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<string> {
   const stream = blob.stream();
   let byob: ReadableStreamBYOBReader | null = null;
-  try { byob = stream.getReader({ mode: 'byob' }); } catch { byob = null; }
+  try {
+    byob = stream.getReader({ mode: 'byob' });
+  } catch {
+    byob = null;
+  }
   let done = 0;
   const step = (value: Uint8Array) => {
     hasher.update(value);

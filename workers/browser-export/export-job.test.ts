@@ -46,23 +46,39 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'faceptor-browser-export-'));
   const heads = headOptionsFromManifest(JSON.parse(await readFile(join(GOLDEN_DIR, VARIANT, 'manifest.json'), 'utf8')));
   options = { precision: 'fp16', ...heads, untrained: true };
-  cliFiles = (await exportPackage(CKPT, join(work, 'cli'), { ...heads, precision: 'fp16', untrained: true })).manifest.files;
+  cliFiles = (await exportPackage(CKPT, join(work, 'cli'), { ...heads, precision: 'fp16', untrained: true })).manifest
+    .files;
   file = new File([await readFile(CKPT)], 'checkpoint.pth.tar');
 });
-afterAll(async () => { await rm(work, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
 
 describe('exportInBrowser', () => {
-  it('stores the CLI\'s package (same files, sizes, sha256s) and lists it with its provenance', async () => {
+  it("stores the CLI's package (same files, sizes, sha256s) and lists it with its provenance", async () => {
     const fs = memoryOpfs();
     const phases = new Set<string>();
-    const r = await exportInBrowser(file, options, { root: fs.root, free: async () => null, onProgress: (p) => phases.add(p.phase) });
+    const r = await exportInBrowser(file, options, {
+      root: fs.root,
+      free: async () => null,
+      onProgress: (p) => phases.add(p.phase),
+    });
     const dir = await (await fs.root.getDirectoryHandle(PACKAGES_DIR)).getDirectoryHandle(r.stored.id);
     const manifest = JSON.parse(await (await (await dir.getFileHandle('faceptor.json')).getFile()).text());
     expect(manifest.files).toEqual(cliFiles);
     expect([...phases]).toEqual(['reading', 'converting', 'hashing', 'storing']);
     expect(await listStored(fs.root)).toEqual([r.stored]);
-    expect(r.stored).toMatchObject({ sourceFile: 'checkpoint.pth.tar', variant: 'base', precision: 'fp16', untrained: true });
-    expect(r.stored.sourceSha256).toBe(createHash('sha256').update(await readFile(CKPT)).digest('hex'));
+    expect(r.stored).toMatchObject({
+      sourceFile: 'checkpoint.pth.tar',
+      variant: 'base',
+      precision: 'fp16',
+      untrained: true,
+    });
+    expect(r.stored.sourceSha256).toBe(
+      createHash('sha256')
+        .update(await readFile(CKPT))
+        .digest('hex'),
+    );
     expect(await folderNames(fs.root)).toEqual([r.stored.id]);
   });
 
@@ -70,9 +86,13 @@ describe('exportInBrowser', () => {
     const fs = memoryOpfs();
     await exportInBrowser(file, options, { root: fs.root, free: async () => null });
     const before = await snapshot(fs);
-    const err = await exportInBrowser(file, options, { root: fs.root, free: async () => 1 << 20 }).catch((e: unknown) => e);
+    const err = await exportInBrowser(file, options, { root: fs.root, free: async () => 1 << 20 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(StorageFullError);
-    expect((err as Error).message).toMatch(/needs about \d+ MB, the browser grants this page 1 MB more\. Nothing was stored and the models already stored are unchanged/);
+    expect((err as Error).message).toMatch(
+      /needs about \d+ MB, the browser grants this page 1 MB more\. Nothing was stored and the models already stored are unchanged/,
+    );
     expect(await snapshot(fs)).toEqual(before);
   });
 
@@ -81,7 +101,9 @@ describe('exportInBrowser', () => {
     await exportInBrowser(file, options, { root: fs.root, free: async () => null });
     const before = await snapshot(fs);
     fs.budget = fs.used() + 200_000; // room for part of weights.bin only
-    const err = await exportInBrowser(file, options, { root: fs.root, free: async () => fs.budget - fs.used() }).catch((e: unknown) => e);
+    const err = await exportInBrowser(file, options, { root: fs.root, free: async () => fs.budget - fs.used() }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(StorageFullError);
     expect((err as Error).message).toMatch(/needs about \d+ MB, the browser grants this page \d+ MB more/);
     expect(await snapshot(fs)).toEqual(before);
@@ -90,11 +112,17 @@ describe('exportInBrowser', () => {
   it('a refused checkpoint and a cancelled export store nothing', async () => {
     const fs = memoryOpfs();
     const text = new File([new TextEncoder().encode('not a checkpoint')], 'notes.txt');
-    await expect(exportInBrowser(text, options, { root: fs.root, free: async () => null })).rejects.toThrow('not a zip file (a torch checkpoint is a zip archive) (notes.txt)');
+    await expect(exportInBrowser(text, options, { root: fs.root, free: async () => null })).rejects.toThrow(
+      'not a zip file (a torch checkpoint is a zip archive) (notes.txt)',
+    );
     const controller = new AbortController();
     const run = exportInBrowser(file, options, {
-      root: fs.root, free: async () => null, signal: controller.signal,
-      onProgress: (p) => { if (p.phase === 'converting' && p.done > 0) controller.abort(); },
+      root: fs.root,
+      free: async () => null,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.phase === 'converting' && p.done > 0) controller.abort();
+      },
     });
     await expect(run).rejects.toBeInstanceOf(ExportCancelled);
     expect(await folderNames(fs.root)).toEqual([]);

@@ -15,7 +15,13 @@ import type { Checkpoint } from '../../tools/export/checkpoint/checkpoint.ts';
 import { blobFile, hashBlob, ExportCancelled } from './blob-file.ts';
 import { fastSha256 } from './hashers.ts';
 import {
-  beginPackage, listStored, StorageFullError, storageFullMessage, type DirHandleLike, type PendingPackage, type StoredPackage,
+  beginPackage,
+  listStored,
+  StorageFullError,
+  storageFullMessage,
+  type DirHandleLike,
+  type PendingPackage,
+  type StoredPackage,
 } from './opfs-store.ts';
 
 export type ExportPhase = 'reading' | 'converting' | 'hashing' | 'storing';
@@ -65,22 +71,38 @@ export function estimatePackageBytes(ckpt: Checkpoint, plan: ExportPlan, precisi
 
 /** A folder name for a new package: variant, precision and time (unique within this browser). */
 function newId(variant: string, precision: string): string {
-  return `${variant}-${precision}-${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 3).toString(36)}`.toLowerCase().replace(/[^a-z0-9_-]/g, '-');
+  return `${variant}-${precision}-${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 3).toString(36)}`
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '-');
 }
 
-export async function exportInBrowser(file: File, options: BrowserExportOptions, host: ExportHost): Promise<BrowserExportResult> {
+export async function exportInBrowser(
+  file: File,
+  options: BrowserExportOptions,
+  host: ExportHost,
+): Promise<BrowserExportResult> {
   const precision = checkPrecision(options.precision);
   const warnings: string[] = [];
-  const warn = (m: string) => { warnings.push(m); host.onWarning?.(m); };
+  const warn = (m: string) => {
+    warnings.push(m);
+    host.onWarning?.(m);
+  };
   const progress = (phase: ExportPhase, done: number, total: number) => host.onProgress?.({ phase, done, total });
-  const cancelled = () => { if (host.signal?.aborted) throw new ExportCancelled(); };
+  const cancelled = () => {
+    if (host.signal?.aborted) throw new ExportCancelled();
+  };
 
   progress('reading', 0, file.size);
   // Interrupted exports of earlier visits: removed before this one starts (the CLI does the same per folder).
   await listStored(host.root, true).catch(() => []);
   let total = 0;
   let base = 0;
-  const reader = blobFile(file, { signal: host.signal, onRead: (n) => { if (total > 0) progress('converting', Math.min(total, n - base), total); } });
+  const reader = blobFile(file, {
+    signal: host.signal,
+    onRead: (n) => {
+      if (total > 0) progress('converting', Math.min(total, n - base), total);
+    },
+  });
   const ckpt = await openCheckpointFrom(reader, file.name, file.size);
   let pending: PendingPackage | null = null;
   try {
@@ -91,27 +113,46 @@ export async function exportInBrowser(file: File, options: BrowserExportOptions,
     if (free !== null && needed > free) throw new StorageFullError(storageFullMessage(needed, free));
     for (const [key] of plan.keep) {
       const t = ckpt.tensors.get(key);
-      if (t) total += t.numel * ({ float32: 4, float16: 2, bfloat16: 2, float64: 8 } as Record<string, number>)[t.dtype]! || 0;
+      if (t)
+        total +=
+          t.numel * ({ float32: 4, float16: 2, bfloat16: 2, float64: 8 } as Record<string, number>)[t.dtype]! || 0;
     }
     base = reader.bytesRead;
     progress('converting', 0, total);
-    pending = await beginPackage(host.root, newId(plan.variant, precision), fastSha256, { needed, free: () => host.free() });
+    pending = await beginPackage(host.root, newId(plan.variant, precision), fastSha256, {
+      needed,
+      free: () => host.free(),
+    });
     const target = pending;
     let written;
     try {
-      written = await writePackage(ckpt, plan, {
-        sink: target.sink,
-        sourceName: file.name,
-        sourceSize: file.size,
-        sourceSha256: async () => hashBlob(file, await fastSha256(), { signal: host.signal, onProgress: (d, t) => progress('hashing', d, t) }),
-        label: async (fallback) => fallback,
-      }, {
-        precision, label: options.label?.trim() || undefined, untrained: options.untrained ?? false,
-        vitHeads: options.vitHeads, decoderHeads: options.decoderHeads, onWarning: warn,
-      });
+      written = await writePackage(
+        ckpt,
+        plan,
+        {
+          sink: target.sink,
+          sourceName: file.name,
+          sourceSize: file.size,
+          sourceSha256: async () =>
+            hashBlob(file, await fastSha256(), {
+              signal: host.signal,
+              onProgress: (d, t) => progress('hashing', d, t),
+            }),
+          label: async (fallback) => fallback,
+        },
+        {
+          precision,
+          label: options.label?.trim() || undefined,
+          untrained: options.untrained ?? false,
+          vitHeads: options.vitHeads,
+          decoderHeads: options.decoderHeads,
+          onWarning: warn,
+        },
+      );
     } catch (e) {
       // The sync write only knows the quota was hit; say how much space is free, now that we can ask.
-      if (e instanceof StorageFullError) throw new StorageFullError(storageFullMessage(needed, await host.free().catch(() => null)));
+      if (e instanceof StorageFullError)
+        throw new StorageFullError(storageFullMessage(needed, await host.free().catch(() => null)));
       throw e;
     }
     cancelled();

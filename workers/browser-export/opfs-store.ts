@@ -81,9 +81,16 @@ async function readText(dir: DirHandleLike, name: string): Promise<string> {
 
 function summary(id: string, m: FaceptorManifest): StoredPackage {
   return {
-    id, label: m.label, variant: m.variant, precision: m.precision, untrained: m.provenance.untrained,
-    sourceFile: m.provenance.sourceFile, sourceSha256: m.provenance.sourceSha256, exportedAt: m.provenance.exportedAt,
-    bytes: m.files.reduce((s, f) => s + f.size, 0), weightsBytes: m.files.find((f) => f.path === m.weights)?.size ?? 0,
+    id,
+    label: m.label,
+    variant: m.variant,
+    precision: m.precision,
+    untrained: m.provenance.untrained,
+    sourceFile: m.provenance.sourceFile,
+    sourceSha256: m.provenance.sourceSha256,
+    exportedAt: m.provenance.exportedAt,
+    bytes: m.files.reduce((s, f) => s + f.size, 0),
+    weightsBytes: m.files.find((f) => f.path === m.weights)?.size ?? 0,
   };
 }
 
@@ -102,7 +109,7 @@ function readManifest(text: string): FaceptorManifest | null {
  * running in another tab keeps its files open, so the browser refuses to remove them: that one is left alone).
  */
 export async function listStored(root: DirHandleLike | null, cleanPartials = false): Promise<StoredPackage[]> {
-  const dir = root && await packagesDir(root, false);
+  const dir = root && (await packagesDir(root, false));
   if (!dir) return [];
   const out: StoredPackage[] = [];
   for await (const name of dir.keys()) {
@@ -114,7 +121,9 @@ export async function listStored(root: DirHandleLike | null, cleanPartials = fal
     try {
       const m = readManifest(await readText(await dir.getDirectoryHandle(name), MANIFEST_FILE));
       if (m) out.push(summary(name, m));
-    } catch { /* not a complete package: not listed */ }
+    } catch {
+      /* not a complete package: not listed */
+    }
   }
   return out.sort((a, b) => b.exportedAt.localeCompare(a.exportedAt) || a.id.localeCompare(b.id));
 }
@@ -122,7 +131,7 @@ export async function listStored(root: DirHandleLike | null, cleanPartials = fal
 /** The folder of a stored package (for the perception worker's package source). */
 export async function storedPackageDir(root: DirHandleLike | null, id: string): Promise<DirHandleLike> {
   if (!isPackageId(id)) throw new Error(`'${id}' is not a stored package name`);
-  const dir = root && await packagesDir(root, false);
+  const dir = root && (await packagesDir(root, false));
   if (!dir) throw new Error('no model is stored in this browser');
   try {
     return await dir.getDirectoryHandle(id);
@@ -139,25 +148,31 @@ export function isPackageId(id: string): boolean {
 /** Deletes one stored package (only a folder this module names; the loaded model keeps running from memory). */
 export async function deleteStored(root: DirHandleLike | null, id: string): Promise<void> {
   if (!isPackageId(id)) throw new Error(`'${id}' is not a stored package name`);
-  const dir = root && await packagesDir(root, false);
+  const dir = root && (await packagesDir(root, false));
   if (!dir) return;
   await dir.removeEntry(id, { recursive: true });
 }
 
 /** Thrown when the browser refuses to store more (the message says how much was needed). */
 export class StorageFullError extends Error {
-  constructor(message: string) { super(message); this.name = 'StorageFullError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'StorageFullError';
+  }
 }
 
-const isQuotaError = (e: unknown) => e instanceof Error && (e.name === 'QuotaExceededError' || /quota/i.test(e.message));
+const isQuotaError = (e: unknown) =>
+  e instanceof Error && (e.name === 'QuotaExceededError' || /quota/i.test(e.message));
 
 export const mb = (n: number) => `${Math.max(0, n / 2 ** 20).toFixed(0)} MB`;
 
 /** The message for a package that does not fit; says how much is needed and that nothing stored was lost. */
 export function storageFullMessage(needed: number, free: number | null): string {
-  return `not enough storage in this browser for the package: it needs about ${mb(needed)}` +
+  return (
+    `not enough storage in this browser for the package: it needs about ${mb(needed)}` +
     `${free === null ? '' : `, the browser grants this page ${mb(free)} more`}. Nothing was stored and the models already stored are unchanged; ` +
-    'delete a stored model, or free disk space, and export again';
+    'delete a stored model, or free disk space, and export again'
+  );
 }
 
 /**
@@ -173,20 +188,29 @@ export interface PendingPackage {
   discard(): Promise<void>;
 }
 
-export async function beginPackage(root: DirHandleLike, id: string, hasher: () => Hasher | Promise<Hasher>,
-  context: { needed: number; free: () => Promise<number | null> }): Promise<PendingPackage> {
+export async function beginPackage(
+  root: DirHandleLike,
+  id: string,
+  hasher: () => Hasher | Promise<Hasher>,
+  context: { needed: number; free: () => Promise<number | null> },
+): Promise<PendingPackage> {
   if (!isPackageId(id)) throw new Error(`internal: bad package id ${id}`);
   const parent = await packagesDir(root, true);
-  if (!parent) throw new Error('this browser does not let the page store files (origin-private file system unavailable)');
+  if (!parent)
+    throw new Error('this browser does not let the page store files (origin-private file system unavailable)');
   const tmpName = `${PARTIAL_PREFIX}${id}`;
   const tmp = await parent.getDirectoryHandle(tmpName, { create: true });
   const open: SinkFile[] = [];
   let written = 0;
-  const full = async (e: unknown) => new StorageFullError(storageFullMessage(context.needed, await context.free().catch(() => null)) + ` (${(e as Error).message})`);
+  const full = async (e: unknown) =>
+    new StorageFullError(
+      storageFullMessage(context.needed, await context.free().catch(() => null)) + ` (${(e as Error).message})`,
+    );
   const sink: PackageSink = {
     async create(path) {
       const fh = await tmp.getFileHandle(path, { create: true });
-      if (!fh.createSyncAccessHandle) throw new Error('this browser cannot write files from a worker (no FileSystemSyncAccessHandle)');
+      if (!fh.createSyncAccessHandle)
+        throw new Error('this browser cannot write files from a worker (no FileSystemSyncAccessHandle)');
       let handle: SyncHandleLike;
       try {
         handle = await fh.createSyncAccessHandle();
@@ -195,28 +219,38 @@ export async function beginPackage(root: DirHandleLike, id: string, hasher: () =
       }
       let at = 0;
       const h = await hasher();
-      const file = hashingFile((bytes) => {
-        let done = 0;
-        while (done < bytes.length) {
-          let n: number;
-          try {
-            n = handle.write(done === 0 ? bytes : bytes.subarray(done), { at: at + done });
-          } catch (e) {
-            // Synchronous: the async message is made by the caller (see quotaError below).
-            if (isQuotaError(e)) throw new StorageFullError(storageFullMessage(context.needed, null) + ` (${(e as Error).message})`);
-            throw e;
+      const file = hashingFile(
+        (bytes) => {
+          let done = 0;
+          while (done < bytes.length) {
+            let n: number;
+            try {
+              n = handle.write(done === 0 ? bytes : bytes.subarray(done), { at: at + done });
+            } catch (e) {
+              // Synchronous: the async message is made by the caller (see quotaError below).
+              if (isQuotaError(e))
+                throw new StorageFullError(storageFullMessage(context.needed, null) + ` (${(e as Error).message})`);
+              throw e;
+            }
+            if (n <= 0) throw new StorageFullError(storageFullMessage(context.needed, null));
+            done += n;
           }
-          if (n <= 0) throw new StorageFullError(storageFullMessage(context.needed, null));
-          done += n;
-        }
-        at += bytes.length;
-        written += bytes.length;
-      }, () => { handle.flush(); handle.close(); }, h);
+          at += bytes.length;
+          written += bytes.length;
+        },
+        () => {
+          handle.flush();
+          handle.close();
+        },
+        h,
+      );
       open.push(file);
       return file;
     },
   };
-  const closeAll = () => { for (const f of open.splice(0)) f.abort(); };
+  const closeAll = () => {
+    for (const f of open.splice(0)) f.abort();
+  };
   return {
     id,
     sink,

@@ -45,7 +45,9 @@ function loadOrt(withWebGpu: boolean, threads: number): Promise<Ort> {
   if (loadedRuntime && (loadedRuntime.withWebGpu || !withWebGpu)) return loadedRuntime.ort;
   const ort = importOrt(withWebGpu, threads);
   loadedRuntime = { withWebGpu, ort };
-  ort.catch(() => { if (loadedRuntime?.ort === ort) loadedRuntime = null; });
+  ort.catch(() => {
+    if (loadedRuntime?.ort === ort) loadedRuntime = null;
+  });
   return ort;
 }
 
@@ -69,7 +71,13 @@ function toOrtTensor(ort: Ort, t: TensorData): import('onnxruntime-web').Tensor 
 /** CPU outputs are copied out and their ORT tensor disposed; GPU-buffer outputs stay on the device (caller disposes). */
 function fromOrtTensor(t: import('onnxruntime-web').Tensor): TensorData {
   if (t.location === 'gpu-buffer') {
-    return { type: t.type as TensorData['type'], dims: [...t.dims], data: new Float32Array(0), device: t, dispose: () => t.dispose() };
+    return {
+      type: t.type as TensorData['type'],
+      dims: [...t.dims],
+      data: new Float32Array(0),
+      device: t,
+      dispose: () => t.dispose(),
+    };
   }
   const out: TensorData = { type: t.type as TensorData['type'], dims: [...t.dims], data: t.data as TensorData['data'] };
   t.dispose?.();
@@ -85,7 +93,10 @@ class OrtWebSession implements InferenceSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
 
-  constructor(private readonly ort: Ort, private readonly session: import('onnxruntime-web').InferenceSession) {
+  constructor(
+    private readonly ort: Ort,
+    private readonly session: import('onnxruntime-web').InferenceSession,
+  ) {
     this.inputNames = session.inputNames;
     this.outputNames = session.outputNames;
   }
@@ -112,7 +123,8 @@ class OrtWebSession implements InferenceSession {
  * and the error says so).
  */
 export async function createOrtWebBackend(options: CreateOrtWebBackendOptions): Promise<OrtWebBackend> {
-  const hasWebGpuApi = options.hasWebGpuApi ?? (typeof navigator !== 'undefined' && !!(navigator as { gpu?: unknown }).gpu);
+  const hasWebGpuApi =
+    options.hasWebGpuApi ?? (typeof navigator !== 'undefined' && !!(navigator as { gpu?: unknown }).gpu);
   const adapter = options.preference === 'auto' && hasWebGpuApi ? await probeAdapter() : 'unknown';
   const plan = planProviders(options.preference, hasWebGpuApi, adapter);
   const threads = wasmThreadCount({
@@ -126,7 +138,10 @@ export async function createOrtWebBackend(options: CreateOrtWebBackendOptions): 
 
   for (const provider of plan.attempts) {
     try {
-      const probe = await ort.InferenceSession.create(options.probeModel, { executionProviders: [provider], logSeverityLevel: 3 });
+      const probe = await ort.InferenceSession.create(options.probeModel, {
+        executionProviders: [provider],
+        logSeverityLevel: 3,
+      });
       if (provider === 'wasm' && plan.attempts.length > 1 && fallbackReason === null) {
         fallbackReason = `WebGPU failed: ${failures[0] ?? 'unknown error'}`;
       }
@@ -139,8 +154,14 @@ export async function createOrtWebBackend(options: CreateOrtWebBackendOptions): 
   throw new Error(`no execution provider could load the model (${failures.join('; ')})`);
 }
 
-function makeBackend(ort: Ort, provider: ProviderName, fallbackReason: string | null, shaderF16: boolean | null, probeBytes: Uint8Array,
-  probeSession: OrtWebSession): OrtWebBackend {
+function makeBackend(
+  ort: Ort,
+  provider: ProviderName,
+  fallbackReason: string | null,
+  shaderF16: boolean | null,
+  probeBytes: Uint8Array,
+  probeSession: OrtWebSession,
+): OrtWebBackend {
   const lostListeners: ((reason: string) => void)[] = [];
   let probeHandedOut = false;
   // After the probe session ORT's wasm is initialised; it resets numThreads to 1 if threads could not start.
@@ -152,7 +173,9 @@ function makeBackend(ort: Ort, provider: ProviderName, fallbackReason: string | 
     fallbackReason,
     wasmThreads,
     shaderF16,
-    onDeviceLost(listener) { lostListeners.push(listener); },
+    onDeviceLost(listener) {
+      lostListeners.push(listener);
+    },
     async createSession(model: Uint8Array, sessionOptions?: SessionOptions): Promise<InferenceSession> {
       // The probe already compiled this exact graph: hand it out once instead of building it twice.
       if (!probeHandedOut && model === probeBytes && !sessionOptions?.externalData?.length) {
@@ -162,7 +185,9 @@ function makeBackend(ort: Ort, provider: ProviderName, fallbackReason: string | 
       const session = await ort.InferenceSession.create(model, {
         executionProviders: [provider],
         // WebGPU: outputs meant for the next graph (the encoder's features) stay in GPU memory.
-        ...(provider === 'webgpu' && sessionOptions?.outputsOnDevice ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+        ...(provider === 'webgpu' && sessionOptions?.outputsOnDevice
+          ? { preferredOutputLocation: 'gpu-buffer' as const }
+          : {}),
         // The BlazeFace exports carry unused initialisers; ORT would log a warning for each one on every load.
         logSeverityLevel: 3,
         externalData: sessionOptions?.externalData?.map((d) => ({ path: d.path, data: d.data })),
@@ -173,7 +198,10 @@ function makeBackend(ort: Ort, provider: ProviderName, fallbackReason: string | 
 }
 
 /** The part of WebGPU's GPUAdapter we read (`info.isFallbackAdapter`; older builds had it on the adapter). */
-interface AdapterLike { readonly info?: { readonly isFallbackAdapter?: boolean }; readonly isFallbackAdapter?: boolean }
+interface AdapterLike {
+  readonly info?: { readonly isFallbackAdapter?: boolean };
+  readonly isFallbackAdapter?: boolean;
+}
 
 /** Asks for the adapter WebGPU would use, to tell a real GPU from a software one before loading ORT's WebGPU build. */
 async function probeAdapter(): Promise<WebGpuAdapterKind> {
@@ -189,12 +217,15 @@ async function probeAdapter(): Promise<WebGpuAdapterKind> {
 }
 
 /** The part of WebGPU's GPUDevice we use (the DOM lib of TypeScript 5.9 has no WebGPU types). */
-interface LosableDevice { readonly lost?: Promise<{ readonly message: string; readonly reason?: string }> }
+interface LosableDevice {
+  readonly lost?: Promise<{ readonly message: string; readonly reason?: string }>;
+}
 
 /** Reads `features` of the device ORT created (a value or a promise, depending on the build). */
 async function deviceHasShaderF16(ort: Ort): Promise<boolean | null> {
   try {
-    const device = await Promise.resolve((ort.env.webgpu as { device?: unknown } | undefined)?.device) as { features?: { has(f: string): boolean } } | undefined;
+    const device = (await Promise.resolve((ort.env.webgpu as { device?: unknown } | undefined)?.device)) as
+      { features?: { has(f: string): boolean } } | undefined;
     return device?.features ? device.features.has('shader-f16') : null;
   } catch {
     return null;
@@ -206,7 +237,8 @@ function watchDeviceLoss(ort: Ort, onLost: (reason: string) => void): void {
   try {
     const device = (ort.env.webgpu as { device?: LosableDevice | Promise<LosableDevice> } | undefined)?.device;
     if (!device) return;
-    void Promise.resolve(device).then((d) => d?.lost?.then((info) => onLost(info.message || info.reason || 'device lost')))
+    void Promise.resolve(device)
+      .then((d) => d?.lost?.then((info) => onLost(info.message || info.reason || 'device lost')))
       .catch(() => undefined);
   } catch {
     // Older/newer builds may throw on access before init; device loss then surfaces as a run error instead.

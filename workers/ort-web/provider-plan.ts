@@ -20,20 +20,35 @@ export interface ProviderPlan {
  */
 export type WebGpuAdapterKind = 'hardware' | 'fallback' | 'none' | 'unknown';
 
-export function planProviders(preference: ProviderPreference, hasWebGpuApi: boolean, adapter: WebGpuAdapterKind = 'unknown'): ProviderPlan {
-  if (preference === 'wasm') return { attempts: ['wasm'], skippedWebGpuReason: 'it was chosen in the settings (or ?ep=wasm)' };
+export function planProviders(
+  preference: ProviderPreference,
+  hasWebGpuApi: boolean,
+  adapter: WebGpuAdapterKind = 'unknown',
+): ProviderPlan {
+  if (preference === 'wasm')
+    return { attempts: ['wasm'], skippedWebGpuReason: 'it was chosen in the settings (or ?ep=wasm)' };
   // "auto" means the fastest EP: a software WebGPU adapter starts in ~15 s and takes ~1 s per frame where WASM
   // takes milliseconds, and without an adapter WebGPU cannot start at all. A forced WebGPU is still tried.
   if (preference === 'auto' && hasWebGpuApi && adapter === 'fallback') {
-    return { attempts: ['wasm'], skippedWebGpuReason: 'the only WebGPU adapter here is a software fallback (no GPU), which is much slower than WASM' };
+    return {
+      attempts: ['wasm'],
+      skippedWebGpuReason:
+        'the only WebGPU adapter here is a software fallback (no GPU), which is much slower than WASM',
+    };
   }
   if (preference === 'auto' && hasWebGpuApi && adapter === 'none') {
-    return { attempts: ['wasm'], skippedWebGpuReason: 'this browser has no WebGPU adapter (navigator.gpu.requestAdapter() found none)' };
+    return {
+      attempts: ['wasm'],
+      skippedWebGpuReason: 'this browser has no WebGPU adapter (navigator.gpu.requestAdapter() found none)',
+    };
   }
   if (!hasWebGpuApi) {
     const reason = 'this browser has no WebGPU (navigator.gpu is missing)';
     // A forced WebGPU that cannot exist still falls back: a working app beats an honoured but useless setting.
-    return { attempts: ['wasm'], skippedWebGpuReason: preference === 'webgpu' ? `WebGPU was requested but ${reason}` : reason };
+    return {
+      attempts: ['wasm'],
+      skippedWebGpuReason: preference === 'webgpu' ? `WebGPU was requested but ${reason}` : reason,
+    };
   }
   // When WebGPU is forced we still keep WASM as a last resort, but the UI shows that the forced EP failed.
   return { attempts: ['webgpu', 'wasm'], skippedWebGpuReason: null };

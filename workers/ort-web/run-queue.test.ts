@@ -27,7 +27,9 @@ describe('RunQueue', () => {
 
   it('reports a failing job to its caller and still runs the next one', async () => {
     const q = new RunQueue();
-    const failing = q.push(async () => { throw new Error('boom'); });
+    const failing = q.push(async () => {
+      throw new Error('boom');
+    });
     const next = q.push(async () => 'ok');
     await expect(failing).rejects.toThrow('boom');
     await expect(next).resolves.toBe('ok');

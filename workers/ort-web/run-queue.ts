@@ -17,8 +17,12 @@ export class RunQueue {
     const result = this.tail.then(job, job);
     // Keep the chain alive whether the job resolved or threw; the caller still sees the rejection through `result`.
     this.tail = result.then(
-      () => { this.pending--; },
-      () => { this.pending--; },
+      () => {
+        this.pending--;
+      },
+      () => {
+        this.pending--;
+      },
     );
     return result;
   }

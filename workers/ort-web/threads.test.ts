@@ -28,7 +28,15 @@ describe('threadsFromUrl', () => {
   it('reads a positive integer and ignores anything else', () => {
     expect(threadsFromUrl('?threads=1')).toBe(1);
     expect(threadsFromUrl('?ep=wasm&threads=2')).toBe(2);
-    for (const bad of ['', '?threads=', '?threads=0', '?threads=-1', '?threads=1.5', '?threads=abc', '?threads=99999']) {
+    for (const bad of [
+      '',
+      '?threads=',
+      '?threads=0',
+      '?threads=-1',
+      '?threads=1.5',
+      '?threads=abc',
+      '?threads=99999',
+    ]) {
       expect(threadsFromUrl(bad), bad).toBeNull();
     }
   });

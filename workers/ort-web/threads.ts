@@ -16,8 +16,14 @@ export interface ThreadEnvironment {
 
 export function wasmThreadCount(env: ThreadEnvironment): number {
   if (!env.crossOriginIsolated) return 1;
-  const cores = Number.isFinite(env.hardwareConcurrency) && (env.hardwareConcurrency ?? 0) >= 1 ? Math.floor(env.hardwareConcurrency!) : 1;
-  const cap = env.requested != null && Number.isFinite(env.requested) && env.requested >= 1 ? Math.floor(env.requested) : MAX_WASM_THREADS;
+  const cores =
+    Number.isFinite(env.hardwareConcurrency) && (env.hardwareConcurrency ?? 0) >= 1
+      ? Math.floor(env.hardwareConcurrency!)
+      : 1;
+  const cap =
+    env.requested != null && Number.isFinite(env.requested) && env.requested >= 1
+      ? Math.floor(env.requested)
+      : MAX_WASM_THREADS;
   return Math.max(1, Math.min(cores, MAX_WASM_THREADS, cap));
 }
 

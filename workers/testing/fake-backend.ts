@@ -23,7 +23,9 @@ export function fakeBackend(provider: 'webgpu' | 'wasm', failRuns = false): Fake
     shaderF16: null,
     opened: 0,
     released: 0,
-    lose() { lost = true; },
+    lose() {
+      lost = true;
+    },
     onDeviceLost: () => undefined,
     async createSession(model: Uint8Array, options?: Parameters<InferenceBackend['createSession']>[1]) {
       const session = await node.createSession(model, options);
@@ -35,7 +37,10 @@ export function fakeBackend(provider: 'webgpu' | 'wasm', failRuns = false): Fake
           if (lost) throw new Error('GPUDevice was lost');
           return session.run(feeds, fetches);
         },
-        release: async () => { backend.released++; await session.release(); },
+        release: async () => {
+          backend.released++;
+          await session.release();
+        },
       };
     },
   };

@@ -24,7 +24,10 @@ function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
   let at = 0;
   return new ReadableStream({
     pull(controller) {
-      if (at >= bytes.byteLength) { controller.close(); return; }
+      if (at >= bytes.byteLength) {
+        controller.close();
+        return;
+      }
       controller.enqueue(bytes.slice(at, at + CHUNK));
       at += CHUNK;
     },
@@ -46,14 +49,23 @@ export function fakeServer(mounts: Record<string, string> = {}): FakeServer {
       let bytes: Uint8Array | null = null;
       if (mount) {
         const rel = decodeURIComponent(url.href.slice(mount.length));
-        bytes = await readFile(join(server.mounts.get(mount)!, ...rel.split('/'))).then((b) => new Uint8Array(b), () => null);
+        bytes = await readFile(join(server.mounts.get(mount)!, ...rel.split('/'))).then(
+          (b) => new Uint8Array(b),
+          () => null,
+        );
       }
       if (!bytes) {
         if (!server.spaFallback) return new Response('not found', { status: 404 });
-        return new Response('<!doctype html><html><body>app</body></html>', { status: 200, headers: { 'content-type': 'text/html' } });
+        return new Response('<!doctype html><html><body>app</body></html>', {
+          status: 200,
+          headers: { 'content-type': 'text/html' },
+        });
       }
       const type = url.pathname.endsWith('.json') ? 'application/json' : 'application/octet-stream';
-      return new Response(streamOf(bytes), { status: 200, headers: { 'content-type': type, 'content-length': String(bytes.byteLength) } });
+      return new Response(streamOf(bytes), {
+        status: 200,
+        headers: { 'content-type': type, 'content-length': String(bytes.byteLength) },
+      });
     },
   };
   return server;

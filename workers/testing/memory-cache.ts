@@ -5,7 +5,11 @@
  */
 import type { CacheLike, CacheStorageLike } from '../model-cache.ts';
 
-interface Stored { readonly body: Uint8Array; readonly status: number; readonly headers: [string, string][] }
+interface Stored {
+  readonly body: Uint8Array;
+  readonly status: number;
+  readonly headers: [string, string][];
+}
 
 const withoutFragment = (url: string) => url.split('#')[0];
 
@@ -22,9 +26,13 @@ export class MemoryCache implements CacheLike {
     this.entries.set(withoutFragment(request), { body, status: response.status, headers: [...response.headers] });
   }
 
-  async delete(request: string): Promise<boolean> { return this.entries.delete(withoutFragment(request)); }
+  async delete(request: string): Promise<boolean> {
+    return this.entries.delete(withoutFragment(request));
+  }
 
-  async keys(): Promise<{ url: string }[]> { return [...this.entries.keys()].map((url) => ({ url })); }
+  async keys(): Promise<{ url: string }[]> {
+    return [...this.entries.keys()].map((url) => ({ url }));
+  }
 
   /** Test helper: overwrite a stored body in place, keeping its headers (bit rot, a tampered cache). */
   corrupt(url: string, body: Uint8Array): void {
@@ -39,11 +47,18 @@ export class MemoryCacheStorage implements CacheStorageLike {
 
   async open(name: string): Promise<MemoryCache> {
     let c = this.caches.get(name);
-    if (!c) { c = new MemoryCache(); this.caches.set(name, c); }
+    if (!c) {
+      c = new MemoryCache();
+      this.caches.set(name, c);
+    }
     return c;
   }
 
-  async delete(name: string): Promise<boolean> { return this.caches.delete(name); }
+  async delete(name: string): Promise<boolean> {
+    return this.caches.delete(name);
+  }
 
-  async has(name: string): Promise<boolean> { return this.caches.has(name); }
+  async has(name: string): Promise<boolean> {
+    return this.caches.has(name);
+  }
 }

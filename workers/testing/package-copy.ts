@@ -19,7 +19,10 @@ export interface ManifestJson {
 export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** Copies `dir` to a new temp folder, lets `edit` change files and the manifest object, writes the manifest back. */
-export async function editedCopy(dir: string, edit: (copy: string, manifest: ManifestJson) => Promise<void> | void): Promise<string> {
+export async function editedCopy(
+  dir: string,
+  edit: (copy: string, manifest: ManifestJson) => Promise<void> | void,
+): Promise<string> {
   const copy = join(await mkdtemp(join(tmpdir(), 'faceptor-edited-')), 'package');
   await cp(dir, copy, { recursive: true });
   const manifest = JSON.parse(await readFile(join(copy, 'faceptor.json'), 'utf8')) as ManifestJson;

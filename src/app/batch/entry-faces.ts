@@ -12,13 +12,29 @@ export function entryToAnalysis(entry: ImageEntryOk, model: ModelJson | undefine
   const faces = entry.faces.map((f: Json): FrameFace => ({
     ...(f as FrameFace),
     ...(f.parsing && {
-      parsing: Object.fromEntries(Object.entries(f.parsing as Record<string, ParsingJson>).map(([head, p]) => [head, {
-        labels: p.labels, region: p.region, width: p.width, height: p.height, data: decodeRle(p.rle, p.width * p.height),
-      }])),
+      parsing: Object.fromEntries(
+        Object.entries(f.parsing as Record<string, ParsingJson>).map(([head, p]) => [
+          head,
+          {
+            labels: p.labels,
+            region: p.region,
+            width: p.width,
+            height: p.height,
+            data: decodeRle(p.rle, p.width * p.height),
+          },
+        ]),
+      ),
     }),
   }));
   return {
-    width: entry.width, height: entry.height, scale: 1, faces, detectorModel: entry.detectorModel,
-    provider: entry.provider as ImageAnalysis['provider'], timings: entry.timings, ...(model && { model }), ...(entry.tasks && { tasks: entry.tasks as ImageAnalysis['tasks'] }),
+    width: entry.width,
+    height: entry.height,
+    scale: 1,
+    faces,
+    detectorModel: entry.detectorModel,
+    provider: entry.provider as ImageAnalysis['provider'],
+    timings: entry.timings,
+    ...(model && { model }),
+    ...(entry.tasks && { tasks: entry.tasks as ImageAnalysis['tasks'] }),
   };
 }

@@ -5,7 +5,13 @@ import { useBatch } from '../../state/batch.ts';
 registerTestSection('batch', () => {
   const b = useBatch.getState();
   return {
-    queue: b.queue, skipped: b.skipped,
-    items: b.items.map((i) => ({ path: i.path, state: i.state, faces: i.faces.map((f) => ({ age: f.age, expression: f.expression })), error: i.error })),
+    queue: b.queue,
+    skipped: b.skipped,
+    items: b.items.map((i) => ({
+      path: i.path,
+      state: i.state,
+      faces: i.faces.map((f) => ({ age: f.age, expression: f.expression })),
+      error: i.error,
+    })),
   };
 });

@@ -26,17 +26,27 @@ export function useBatchQueue() {
       while (useBatch.getState().queue === 'running') {
         const item = useBatch.getState().items.find((it) => it.state === 'queued');
         const file = item && batchFiles.get(item.id);
-        if (!item || !file) { useBatch.getState().set({ queue: 'idle' }); break; }
+        if (!item || !file) {
+          useBatch.getState().set({ queue: 'idle' });
+          break;
+        }
         const store = useBatch.getState();
         store.update(item.id, { state: 'analysing' });
         const { imageDetector, minScore, maxFaces } = useSettings.getState();
         try {
-          const analysis = await client.api.analyzeImage(file, { model: imageDetector, minScore, ...(maxFaces > 0 && { maxFaces }), ...currentFaceptorOptions() });
+          const analysis = await client.api.analyzeImage(file, {
+            model: imageDetector,
+            minScore,
+            ...(maxFaces > 0 && { maxFaces }),
+            ...currentFaceptorOptions(),
+          });
           const { faces, entry } = summarise(item.path, analysis);
           // only the summary and the JSON entry stay; the decoded image lived in the worker for this call only
           useBatch.getState().update(item.id, { state: 'done', faces, entry, error: null });
           if (!useBatch.getState().model && analysis.model) {
-            useBatch.getState().set({ model: { ...analysis.model, tasks: analysis.tasks ?? [], provider: analysis.provider } });
+            useBatch
+              .getState()
+              .set({ model: { ...analysis.model, tasks: analysis.tasks ?? [], provider: analysis.provider } });
           }
         } catch (err) {
           useBatch.getState().update(item.id, { state: 'error', error: errorMessage(err) });
@@ -47,16 +57,29 @@ export function useBatchQueue() {
     }
   }, [client]);
 
-  useEffect(() => { if (queue === 'running' && engineReady) void step(); }, [queue, engineReady, step]);
+  useEffect(() => {
+    if (queue === 'running' && engineReady) void step();
+  }, [queue, engineReady, step]);
 
   const addFolder = useCallback((files: readonly File[], paths: readonly string[]) => {
     const added: BatchItem[] = [];
     let skipped = 0;
     files.forEach((file, i) => {
-      if (!isImagePath(file)) { skipped++; return; }
+      if (!isImagePath(file)) {
+        skipped++;
+        return;
+      }
       const id = ++nextId;
       batchFiles.set(id, file);
-      added.push({ id, path: paths[i] ?? file.name, size: file.size, state: 'queued', faces: [], entry: null, error: null });
+      added.push({
+        id,
+        path: paths[i] ?? file.name,
+        size: file.size,
+        state: 'queued',
+        faces: [],
+        entry: null,
+        error: null,
+      });
     });
     const s = useBatch.getState();
     s.set({ items: [...s.items, ...added], skipped: s.skipped + skipped, queue: added.length ? 'running' : s.queue });

@@ -18,17 +18,46 @@ export interface FilePickerButtonProps {
   readonly title?: string;
 }
 
-export function FilePickerButton({ children, onFiles, accept, multiple, directory, disabled, testId, className, title }: FilePickerButtonProps) {
+export function FilePickerButton({
+  children,
+  onFiles,
+  accept,
+  multiple,
+  directory,
+  disabled,
+  testId,
+  className,
+  title,
+}: FilePickerButtonProps) {
   const input = useRef<HTMLInputElement>(null);
   return (
     <>
-      <button type="button" className={className} disabled={disabled} title={title} onClick={() => input.current?.click()}>
+      <button
+        type="button"
+        className={className}
+        disabled={disabled}
+        title={title}
+        onClick={() => input.current?.click()}
+      >
         {children}
       </button>
       <input
-        ref={(el) => { input.current = el; if (el && directory) el.setAttribute('webkitdirectory', ''); }}
-        type="file" hidden tabIndex={-1} aria-hidden="true" accept={accept} multiple={multiple} disabled={disabled} data-testid={testId}
-        onChange={(e) => { if (e.target.files?.length) onFiles(e.target.files); e.target.value = ''; }}
+        ref={(el) => {
+          input.current = el;
+          if (el && directory) el.setAttribute('webkitdirectory', '');
+        }}
+        type="file"
+        hidden
+        tabIndex={-1}
+        aria-hidden="true"
+        accept={accept}
+        multiple={multiple}
+        disabled={disabled}
+        data-testid={testId}
+        onChange={(e) => {
+          if (e.target.files?.length) onFiles(e.target.files);
+          e.target.value = '';
+        }}
       />
     </>
   );

@@ -31,11 +31,27 @@ export function EngineProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     let current = true;
     useEngine.getState().loading();
-    client.init({ preference: provider, baseUrl: new URL(import.meta.env.BASE_URL, location.href).href, wasmThreads: threadsFromUrl(location.search) },
-      (status, notice) => useEngine.getState().changed(status, notice))
-      .then((status) => { if (current) useEngine.getState().ready(status); })
-      .catch((err: unknown) => { if (current) { const { message, code } = errorInfo(err); useEngine.getState().failed(message, code); } });
-    return () => { current = false; };
+    client
+      .init(
+        {
+          preference: provider,
+          baseUrl: new URL(import.meta.env.BASE_URL, location.href).href,
+          wasmThreads: threadsFromUrl(location.search),
+        },
+        (status, notice) => useEngine.getState().changed(status, notice),
+      )
+      .then((status) => {
+        if (current) useEngine.getState().ready(status);
+      })
+      .catch((err: unknown) => {
+        if (current) {
+          const { message, code } = errorInfo(err);
+          useEngine.getState().failed(message, code);
+        }
+      });
+    return () => {
+      current = false;
+    };
   }, [client, provider]);
 
   return <EngineContext.Provider value={client}>{children}</EngineContext.Provider>;

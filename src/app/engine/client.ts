@@ -7,12 +7,18 @@ import type { EngineInit, EngineListener, PerceptionApi } from '../../../workers
 
 export interface EngineClient {
   readonly api: Comlink.Remote<PerceptionApi>;
-  init(options: EngineInit, listener: EngineListener): Promise<import('../../../workers/perception-api.ts').EngineStatus>;
+  init(
+    options: EngineInit,
+    listener: EngineListener,
+  ): Promise<import('../../../workers/perception-api.ts').EngineStatus>;
   terminate(): void;
 }
 
 export function createEngineClient(): EngineClient {
-  const worker = new Worker(new URL('../../../workers/perception.worker.ts', import.meta.url), { type: 'module', name: 'perception' });
+  const worker = new Worker(new URL('../../../workers/perception.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'perception',
+  });
   const api = Comlink.wrap<PerceptionApi>(worker);
   return {
     api,

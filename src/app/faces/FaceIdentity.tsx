@@ -16,7 +16,16 @@ export function FaceIdentity({ embedding, untrained }: { embedding: readonly num
   const enrol = useIdentity((s) => s.enrol);
   const info = useModels((s) => s.current?.info);
   const model = info ? { id: info.sourceSha256, label: info.label } : null;
-  return <FaceIdentityView embedding={embedding} untrained={untrained} gallery={gallery} threshold={threshold} enrol={enrol} model={model} />;
+  return (
+    <FaceIdentityView
+      embedding={embedding}
+      untrained={untrained}
+      gallery={gallery}
+      threshold={threshold}
+      enrol={enrol}
+      model={model}
+    />
+  );
 }
 
 export interface FaceIdentityViewProps {
@@ -30,7 +39,14 @@ export interface FaceIdentityViewProps {
 }
 
 /** The section itself, given the gallery state (rendered directly by tests). */
-export function FaceIdentityView({ embedding, untrained, gallery, threshold, enrol, model = null }: FaceIdentityViewProps) {
+export function FaceIdentityView({
+  embedding,
+  untrained,
+  gallery,
+  threshold,
+  enrol,
+  model = null,
+}: FaceIdentityViewProps) {
   const [name, setName] = useState('');
   const [feedback, setFeedback] = useState<{ ok: boolean; text: string } | null>(null);
   const listId = useId();
@@ -39,16 +55,27 @@ export function FaceIdentityView({ embedding, untrained, gallery, threshold, enr
   const modelId = model?.id;
   const match = matchEmbedding(gallery, threshold, embedding, modelId);
   const comparable = gallery.people.filter((p) => samplesOfModel(p, modelId) > 0).length;
-  const state: MatchState = mismatch ? 'mismatch' : gallery.people.length === 0 ? 'empty' : comparable === 0 ? 'other-model'
-    : match?.accepted ? 'match' : 'unknown';
-  const otherModels = [...new Set(gallery.people.flatMap((p) => p.models))].filter((m) => m !== modelId)
-    .map((m) => (m === null ? 'an unknown model' : gallery.modelLabels[m] ?? 'another model'));
+  const state: MatchState = mismatch
+    ? 'mismatch'
+    : gallery.people.length === 0
+      ? 'empty'
+      : comparable === 0
+        ? 'other-model'
+        : match?.accepted
+          ? 'match'
+          : 'unknown';
+  const otherModels = [...new Set(gallery.people.flatMap((p) => p.models))]
+    .filter((m) => m !== modelId)
+    .map((m) => (m === null ? 'an unknown model' : (gallery.modelLabels[m] ?? 'another model')));
   const accepted = state === 'match' ? match!.name : '';
 
   const submit = () => {
     try {
       const r = enrol(name, embedding, model);
-      setFeedback({ ok: true, text: r.created ? `Enrolled ${r.name}.` : `Added a sample to ${r.name} (${r.samples} now).` });
+      setFeedback({
+        ok: true,
+        text: r.created ? `Enrolled ${r.name}.` : `Added a sample to ${r.name} (${r.samples} now).`,
+      });
       setName('');
     } catch (e) {
       setFeedback({ ok: false, text: e instanceof Error ? e.message : String(e) });
@@ -56,34 +83,89 @@ export function FaceIdentityView({ embedding, untrained, gallery, threshold, enr
   };
 
   return (
-    <section className="face-section" data-testid="face-identity" data-match={accepted} data-state={state}
-      data-similarity={match ? match.similarity.toFixed(3) : ''}>
+    <section
+      className="face-section"
+      data-testid="face-identity"
+      data-match={accepted}
+      data-state={state}
+      data-similarity={match ? match.similarity.toFixed(3) : ''}
+    >
       <h4>Identity {untrained && <UntrainedTag />}</h4>
       <p className="face-value">
-        {state === 'match' && <><strong>{match!.name}</strong> <span className="face-num">similarity {match!.similarity.toFixed(2)}</span></>}
-        {state === 'unknown' && <>unknown <span className="face-hint">(closest: {match!.name}, {match!.similarity.toFixed(2)} &lt; {threshold.toFixed(2)})</span></>}
-        {state === 'empty' && <>unknown <span className="face-hint">(no one enrolled yet)</span></>}
+        {state === 'match' && (
+          <>
+            <strong>{match!.name}</strong> <span className="face-num">similarity {match!.similarity.toFixed(2)}</span>
+          </>
+        )}
+        {state === 'unknown' && (
+          <>
+            unknown{' '}
+            <span className="face-hint">
+              (closest: {match!.name}, {match!.similarity.toFixed(2)} &lt; {threshold.toFixed(2)})
+            </span>
+          </>
+        )}
+        {state === 'empty' && (
+          <>
+            unknown <span className="face-hint">(no one enrolled yet)</span>
+          </>
+        )}
         {state === 'other-model' && (
           <span className="face-warn" data-testid="face-identity-other-model">
-            No one is enrolled with this model yet — the gallery's {gallery.people.length === 1 ? 'person was' : 'people were'} enrolled
-            with {otherModels.join(', ')}, whose embeddings cannot be compared with this one. Enrol again here.
+            No one is enrolled with this model yet — the gallery's{' '}
+            {gallery.people.length === 1 ? 'person was' : 'people were'} enrolled with {otherModels.join(', ')}, whose
+            embeddings cannot be compared with this one. Enrol again here.
           </span>
         )}
-        {state === 'mismatch' && <span className="face-warn" data-testid="face-identity-mismatch">No match possible: {mismatch}. Export and clear the gallery to enrol with this model.</span>}
+        {state === 'mismatch' && (
+          <span className="face-warn" data-testid="face-identity-mismatch">
+            No match possible: {mismatch}. Export and clear the gallery to enrol with this model.
+          </span>
+        )}
       </p>
-      <form className="face-enrol" onSubmit={(e) => { e.preventDefault(); submit(); }}>
-        <input data-testid="face-enrol-name" list={listId} value={name} placeholder="Name" aria-label="Name to enrol this face as"
-          onChange={(e) => { setName(e.target.value); setFeedback(null); }} maxLength={100} />
+      <form
+        className="face-enrol"
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
+        }}
+      >
+        <input
+          data-testid="face-enrol-name"
+          list={listId}
+          value={name}
+          placeholder="Name"
+          aria-label="Name to enrol this face as"
+          onChange={(e) => {
+            setName(e.target.value);
+            setFeedback(null);
+          }}
+          maxLength={100}
+        />
         <datalist id={listId}>
-          {gallery.people.map((p) => <option key={p.id} value={p.name} />)}
+          {gallery.people.map((p) => (
+            <option key={p.id} value={p.name} />
+          ))}
         </datalist>
-        <button type="submit" data-testid="face-enrol" disabled={!name.trim() || !!mismatch}
-          title="Add this face to the gallery: an existing name gets another sample, a new name a new person">
+        <button
+          type="submit"
+          data-testid="face-enrol"
+          disabled={!name.trim() || !!mismatch}
+          title="Add this face to the gallery: an existing name gets another sample, a new name a new person"
+        >
           Enrol…
         </button>
       </form>
       {feedback && (
-        <p className={feedback.ok ? 'face-hint' : 'face-warn'} role="status" aria-live="polite" data-testid="face-enrol-status" data-ok={String(feedback.ok)}>{feedback.text}</p>
+        <p
+          className={feedback.ok ? 'face-hint' : 'face-warn'}
+          role="status"
+          aria-live="polite"
+          data-testid="face-enrol-status"
+          data-ok={String(feedback.ok)}
+        >
+          {feedback.text}
+        </p>
       )}
     </section>
   );

@@ -15,13 +15,21 @@ const detection = { box: { x: 10, y: 20, width: 100, height: 120 }, score: 0.97,
 const unit = (i: number, n = 4) => Array.from({ length: n }, (_, k) => (k === i ? 1 : 0));
 
 function render(faces: FrameFace[], untrained = false): string {
-  const analysis = { width: 640, height: 480, scale: 1, faces, model: untrained ? { untrained: true } : { untrained: false } } as unknown as ImageAnalysis;
+  const analysis = {
+    width: 640,
+    height: 480,
+    scale: 1,
+    faces,
+    model: untrained ? { untrained: true } : { untrained: false },
+  } as unknown as ImageAnalysis;
   return renderToStaticMarkup(createElement(FaceList, { analysis }));
 }
 
 describe('FaceList / FacePanel', () => {
   it('a 7-way tie highlights no expression as top, and says so', () => {
-    const probs = Object.fromEntries(['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger'].map((l) => [l, 1 / 7]));
+    const probs = Object.fromEntries(
+      ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger'].map((l) => [l, 1 / 7]),
+    );
     const html = render([{ ...detection, expression: { rafdb: { top: 'Neutral', probs } } }]);
     expect(html).not.toContain('class="face-top"');
     expect(html).toContain('data-top=""');
@@ -29,8 +37,16 @@ describe('FaceList / FacePanel', () => {
   });
 
   it('a failed task is named on the panel while the other tasks show', () => {
-    const html = render([{ ...detection, age: { utkface: { years: 30, distribution: Array(101).fill(1 / 101) } }, taskErrors: { recog_ms1mv3: 'Identity (MS1MV3) failed for this face: x' } }]);
-    expect(html).toContain('data-testid="face-task-error" data-task="recog_ms1mv3">Identity (MS1MV3) failed for this face: x</p>');
+    const html = render([
+      {
+        ...detection,
+        age: { utkface: { years: 30, distribution: Array(101).fill(1 / 101) } },
+        taskErrors: { recog_ms1mv3: 'Identity (MS1MV3) failed for this face: x' },
+      },
+    ]);
+    expect(html).toContain(
+      'data-testid="face-task-error" data-task="recog_ms1mv3">Identity (MS1MV3) failed for this face: x</p>',
+    );
     expect(html).toContain('data-testid="face-age"');
   });
 
@@ -79,7 +95,9 @@ describe('FaceList / FacePanel', () => {
     store.getState().enrol('Ada', unit(0));
     const view = (embedding: number[]) => {
       const { gallery, threshold, enrol } = store.getState();
-      return renderToStaticMarkup(createElement(FaceIdentityView, { embedding, untrained: false, gallery, threshold, enrol }));
+      return renderToStaticMarkup(
+        createElement(FaceIdentityView, { embedding, untrained: false, gallery, threshold, enrol }),
+      );
     };
     const near = [0.8, 0.6, 0, 0]; // cosine 0.8 with Ada's sample
     expect(view(near)).toContain('data-match="Ada" data-state="match" data-similarity="0.800"');
@@ -97,11 +115,14 @@ describe('FaceList / FacePanel', () => {
   it('identity: a face is matched only within its model; enrolment is tagged with the model', async () => {
     const store = createIdentityStore({ db: memoryKeyValueStore() });
     await store.getState().ready;
-    const one = { id: 'sha-one', label: 'Model one' }, two = { id: 'sha-two', label: 'Model two' };
+    const one = { id: 'sha-one', label: 'Model one' },
+      two = { id: 'sha-two', label: 'Model two' };
     store.getState().enrol('Ada', unit(0), one);
     const view = (model: { id: string; label: string }) => {
       const { gallery, threshold, enrol } = store.getState();
-      return renderToStaticMarkup(createElement(FaceIdentityView, { embedding: unit(0), untrained: false, gallery, threshold, enrol, model }));
+      return renderToStaticMarkup(
+        createElement(FaceIdentityView, { embedding: unit(0), untrained: false, gallery, threshold, enrol, model }),
+      );
     };
     expect(view(one)).toContain('data-match="Ada" data-state="match"');
     // the same numbers from another model: never compared, and the panel says whose samples the gallery holds

@@ -12,7 +12,13 @@ const W = 96;
 const H = 32;
 const GAP = 2;
 
-export function LayerAttentionChart({ shares, untrained }: { shares: Partial<Record<TaskName, LayerAttentionShare[]>>; untrained: boolean }) {
+export function LayerAttentionChart({
+  shares,
+  untrained,
+}: {
+  shares: Partial<Record<TaskName, LayerAttentionShare[]>>;
+  untrained: boolean;
+}) {
   const tasks = TASK_NAMES.filter((t) => shares[t]?.length);
   if (tasks.length === 0) return null;
   const peak = Math.max(...tasks.flatMap((t) => shares[t]!.map((s) => s.fraction)));
@@ -21,26 +27,46 @@ export function LayerAttentionChart({ shares, untrained }: { shares: Partial<Rec
   return (
     <section className="face-section" data-testid="face-layer-attention" data-tasks={tasks.join(',')}>
       <h4>Which encoder layers each task reads {untrained && <UntrainedTag />}</h4>
-      <p className="face-hint">Share of each task's attention per encoder block (bar height up to {Math.round(max * 100)}%).</p>
+      <p className="face-hint">
+        Share of each task's attention per encoder block (bar height up to {Math.round(max * 100)}%).
+      </p>
       <div className="face-la-grid">
         {tasks.map((task) => {
           const rows = sharesByBlock(shares[task]!);
-          const bars = barGeometry(rows.map((r) => r.fraction), { width: W, height: H, gap: GAP, max });
+          const bars = barGeometry(
+            rows.map((r) => r.fraction),
+            { width: W, height: H, gap: GAP, max },
+          );
           return (
-            <figure key={task} className="face-la" data-testid="face-layer-attention-task" data-task={task}
-              data-blocks={rows.map((r) => r.block).join(',')} data-fractions={rows.map((r) => r.fraction.toFixed(3)).join(',')}>
-              <svg viewBox={`0 0 ${W} ${H + 13}`} width={W} height={H + 13} role="img"
-                aria-label={`${TASKS[task].dataset}: ${rows.map((r) => `block ${r.block} ${Math.round(r.fraction * 100)}%`).join(', ')}`}>
+            <figure
+              key={task}
+              className="face-la"
+              data-testid="face-layer-attention-task"
+              data-task={task}
+              data-blocks={rows.map((r) => r.block).join(',')}
+              data-fractions={rows.map((r) => r.fraction.toFixed(3)).join(',')}
+            >
+              <svg
+                viewBox={`0 0 ${W} ${H + 13}`}
+                width={W}
+                height={H + 13}
+                role="img"
+                aria-label={`${TASKS[task].dataset}: ${rows.map((r) => `block ${r.block} ${Math.round(r.fraction * 100)}%`).join(', ')}`}
+              >
                 {bars.map((b, i) => (
                   <g key={rows[i].block}>
                     <rect x={b.x} y={b.y} width={b.width} height={b.height} className="face-la-bar">
                       <title>{`block ${rows[i].block}: ${(rows[i].fraction * 100).toFixed(1)}%`}</title>
                     </rect>
-                    <text x={b.x + b.width / 2} y={H + 12} className="face-la-tick">{rows[i].block}</text>
+                    <text x={b.x + b.width / 2} y={H + 12} className="face-la-tick">
+                      {rows[i].block}
+                    </text>
                   </g>
                 ))}
               </svg>
-              <figcaption>{TASK_TYPE_TITLES[TASKS[task].type]} · {TASKS[task].dataset}</figcaption>
+              <figcaption>
+                {TASK_TYPE_TITLES[TASKS[task].type]} · {TASKS[task].dataset}
+              </figcaption>
             </figure>
           );
         })}

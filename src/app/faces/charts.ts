@@ -19,13 +19,21 @@ export function sparklinePath(values: readonly number[], width: number, height: 
     .join(' ');
 }
 
-export interface BarRect { readonly x: number; readonly y: number; readonly width: number; readonly height: number }
+export interface BarRect {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
 
 /**
  * Vertical bars for values in [0, `max`] side by side in a width × height box, `gap` between neighbours:
  * each bar is (width − gap·(n−1))/n wide and value/max·height tall, standing on the bottom edge.
  */
-export function barGeometry(values: readonly number[], box: { width: number; height: number; gap?: number; max?: number }): BarRect[] {
+export function barGeometry(
+  values: readonly number[],
+  box: { width: number; height: number; gap?: number; max?: number },
+): BarRect[] {
   const n = values.length;
   if (n === 0) return [];
   const gap = box.gap ?? 0;

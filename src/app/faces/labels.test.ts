@@ -24,7 +24,9 @@ describe('heads', () => {
 describe('attributesOn', () => {
   it('keeps p ≥ 0.5 in CelebA evaluator order (Male is attribute 21, Bald 5, Young 40)', () => {
     expect(attributesOn({ Young: 0.9, Male: 0.5, Bald: 0.7, Smiling: 0.49 })).toEqual([
-      { name: 'Bald', p: 0.7 }, { name: 'Male', p: 0.5 }, { name: 'Young', p: 0.9 },
+      { name: 'Bald', p: 0.7 },
+      { name: 'Male', p: 0.5 },
+      { name: 'Young', p: 0.9 },
     ]);
     expect(attributesOn({ Smiling: 0.1 })).toEqual([]);
   });

@@ -11,7 +11,11 @@ const SPECIAL: Readonly<Record<string, string>> = { '5_o_Clock_Shadow': "5 o'clo
 /** CelebA identifier → plain words: 'Wearing_Hat' → 'Wearing hat', 'Mouth_Slightly_Open' → 'Mouth slightly open'. */
 export function humaniseAttribute(name: string): string {
   if (SPECIAL[name]) return SPECIAL[name];
-  const words = name.split('_').filter(Boolean).map((w) => w.toLowerCase()).join(' ');
+  const words = name
+    .split('_')
+    .filter(Boolean)
+    .map((w) => w.toLowerCase())
+    .join(' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
@@ -37,7 +41,9 @@ export function attributesOn(attributes: Readonly<Record<string, number>>): { na
   const order = TASKS.biattr_celeba.type === 'biattr' ? TASKS.biattr_celeba.labels : [];
   const known = order.filter((n) => n in attributes);
   const extra = Object.keys(attributes).filter((n) => !order.includes(n));
-  return [...known, ...extra].filter((n) => attributes[n] >= ATTRIBUTE_ON).map((name) => ({ name, p: attributes[name] }));
+  return [...known, ...extra]
+    .filter((n) => attributes[n] >= ATTRIBUTE_ON)
+    .map((name) => ({ name, p: attributes[name] }));
 }
 
 /**

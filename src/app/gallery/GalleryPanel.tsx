@@ -17,29 +17,45 @@ export function GalleryPanel() {
   return (
     <section className="panel gallery" aria-labelledby="gallery-title">
       <details open className="panel-fold" data-testid="gallery-fold">
-      <summary><h2 id="gallery-title">Images</h2></summary>
-      <DropZone />
-      <PhotoOptions />
-      {items.length > 0 && (
-        <div className="controls">
-          <button
-            type="button" data-testid="gallery-export-all" disabled={!items.some((i) => i.analysis)}
-            onClick={() => downloadText('faceptor-analysis.json', exportText(items))}
-          >Export all (JSON)</button>
-          <button type="button" onClick={() => useGallery.getState().clear()}>Clear all</button>
-          {stale.length > 0 && (
-            <button type="button" data-testid="gallery-reanalyse-all" onClick={() => actions.reanalyse(stale.map((i) => i.id))}>
-              Re-analyse {stale.length} out-of-date photo{stale.length === 1 ? '' : 's'}
+        <summary>
+          <h2 id="gallery-title">Images</h2>
+        </summary>
+        <DropZone />
+        <PhotoOptions />
+        {items.length > 0 && (
+          <div className="controls">
+            <button
+              type="button"
+              data-testid="gallery-export-all"
+              disabled={!items.some((i) => i.analysis)}
+              onClick={() => downloadText('faceptor-analysis.json', exportText(items))}
+            >
+              Export all (JSON)
             </button>
-          )}
+            <button type="button" onClick={() => useGallery.getState().clear()}>
+              Clear all
+            </button>
+            {stale.length > 0 && (
+              <button
+                type="button"
+                data-testid="gallery-reanalyse-all"
+                onClick={() => actions.reanalyse(stale.map((i) => i.id))}
+              >
+                Re-analyse {stale.length} out-of-date photo{stale.length === 1 ? '' : 's'}
+              </button>
+            )}
+          </div>
+        )}
+        <div className="grid" data-testid="gallery">
+          {items.map((item) => (
+            <ImageCard
+              key={item.id}
+              item={item}
+              stale={item.state !== 'error' && item.request !== undefined && item.request !== current}
+              onReanalyse={actions.reanalyse}
+            />
+          ))}
         </div>
-      )}
-      <div className="grid" data-testid="gallery">
-        {items.map((item) => (
-          <ImageCard key={item.id} item={item} stale={item.state !== 'error' && item.request !== undefined && item.request !== current}
-            onReanalyse={actions.reanalyse} />
-        ))}
-      </div>
       </details>
     </section>
   );

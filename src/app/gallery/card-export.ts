@@ -19,13 +19,20 @@ export async function browserDeflate(bytes: Uint8Array): Promise<Uint8Array> {
  * The photo drawn at analysis size with the overlay canvas on top (same pixel grid: the canvas is the source's
  * size). `image` is the card's decoded <img> (browsers apply EXIF rotation to it, as the analysis did).
  */
-export async function annotatedPng(image: CanvasImageSource, overlay: HTMLCanvasElement | null, width: number, height: number): Promise<Blob> {
+export async function annotatedPng(
+  image: CanvasImageSource,
+  overlay: HTMLCanvasElement | null,
+  width: number,
+  height: number,
+): Promise<Blob> {
   const canvas = Object.assign(document.createElement('canvas'), { width, height });
   const ctx = canvas.getContext('2d');
   if (!ctx) throw new Error('this browser cannot draw the annotated image (no 2D canvas)');
   ctx.drawImage(image, 0, 0, width, height);
   if (overlay) ctx.drawImage(overlay, 0, 0, width, height);
-  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the annotated image could not be encoded'))), 'image/png'));
+  return new Promise((resolve, reject) =>
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the annotated image could not be encoded'))), 'image/png'),
+  );
 }
 
 /** One label map or `.pts` file of `analysis` (see cardFiles). */
@@ -38,7 +45,12 @@ export async function cardFileBlob(analysis: ImageAnalysis, file: CardFile): Pro
   }
   const parsing = face?.parsing?.[file.head];
   if (!parsing) throw new Error(`face ${file.face + 1} has no ${file.head} parsing`);
-  const png = await encodeGreyPng(analysis.width, analysis.height, labelMapOf(parsing, analysis.width, analysis.height), browserDeflate);
+  const png = await encodeGreyPng(
+    analysis.width,
+    analysis.height,
+    labelMapOf(parsing, analysis.width, analysis.height),
+    browserDeflate,
+  );
   return new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' });
 }
 

@@ -24,8 +24,18 @@ export interface CardFile {
 export function cardFiles(imageName: string, faces: readonly FrameFace[], untrained = false): CardFile[] {
   const stem = fileStem(imageName) + (untrained ? '.untrained' : '');
   return faces.flatMap((f, i) => [
-    ...Object.keys(f.parsing ?? {}).map((head) => ({ name: `${stem}.face${i + 1}.${head}.labels.png`, kind: 'labels' as const, face: i, head })),
-    ...Object.keys(f.landmarks ?? {}).map((head) => ({ name: `${stem}.face${i + 1}.${head}.pts`, kind: 'pts' as const, face: i, head })),
+    ...Object.keys(f.parsing ?? {}).map((head) => ({
+      name: `${stem}.face${i + 1}.${head}.labels.png`,
+      kind: 'labels' as const,
+      face: i,
+      head,
+    })),
+    ...Object.keys(f.landmarks ?? {}).map((head) => ({
+      name: `${stem}.face${i + 1}.${head}.pts`,
+      kind: 'pts' as const,
+      face: i,
+      head,
+    })),
   ]);
 }
 

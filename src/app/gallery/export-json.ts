@@ -2,7 +2,13 @@
  * The app's JSON export uses the `analyze` CLI's document (src/pipeline/analysis-json.ts), so files exported from the
  * app and from the CLI are interchangeable: one image's card, or every analysed image at once.
  */
-import { formatAnalysisDocument, toImageEntry, type AnalysisDocument, type ImageEntry, type ModelJson } from '../../pipeline/analysis-json.ts';
+import {
+  formatAnalysisDocument,
+  toImageEntry,
+  type AnalysisDocument,
+  type ImageEntry,
+  type ModelJson,
+} from '../../pipeline/analysis-json.ts';
 import type { ImageAnalysis } from '../../../workers/perception-api.ts';
 
 export interface NamedResult {

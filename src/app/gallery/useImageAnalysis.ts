@@ -23,44 +23,65 @@ export function useImageAnalysis(): ImageAnalysisActions {
   const client = useEngineClient();
   const chain = useRef<Promise<void>>(Promise.resolve());
 
-  const run = useCallback((id: string, file: Blob) => {
-    chain.current = chain.current.then(async () => {
-      if (!useGallery.getState().items.some((it) => it.id === id)) return; // removed while queued
-      const { imageDetector, minScore, maxFaces } = useSettings.getState();
-      const request = currentRequestKey();
-      try {
-        const analysis = await client.api.analyzeImage(file, {
-          model: imageDetector, minScore, ...(maxFaces > 0 && { maxFaces }), ...currentFaceptorOptions(),
-        });
-        useGallery.getState().update(id, { state: 'done', analysis, request, error: null, errorCode: null });
-      } catch (err) {
-        const { message, code } = errorInfo(err);
-        useGallery.getState().update(id, { state: 'error', error: message, errorCode: code, request });
-      }
-    });
-  }, [client]);
-
-  const add = useCallback((files: Iterable<File>) => {
-    for (const file of files) {
-      // a video dropped on the page or the photo zone opens in the video view instead of failing as a photo
-      if (isVideoFile(file)) { useVideo.getState().open(file); continue; }
-      const id = `img-${++nextId}`;
-      useGallery.getState().add({
-        id, name: file.name || 'unnamed', size: file.size, file,
-        url: URL.createObjectURL(file), state: 'analysing', analysis: null, error: null,
+  const run = useCallback(
+    (id: string, file: Blob) => {
+      chain.current = chain.current.then(async () => {
+        if (!useGallery.getState().items.some((it) => it.id === id)) return; // removed while queued
+        const { imageDetector, minScore, maxFaces } = useSettings.getState();
+        const request = currentRequestKey();
+        try {
+          const analysis = await client.api.analyzeImage(file, {
+            model: imageDetector,
+            minScore,
+            ...(maxFaces > 0 && { maxFaces }),
+            ...currentFaceptorOptions(),
+          });
+          useGallery.getState().update(id, { state: 'done', analysis, request, error: null, errorCode: null });
+        } catch (err) {
+          const { message, code } = errorInfo(err);
+          useGallery.getState().update(id, { state: 'error', error: message, errorCode: code, request });
+        }
       });
-      run(id, file);
-    }
-  }, [run]);
+    },
+    [client],
+  );
 
-  const reanalyse = useCallback((ids: Iterable<string>) => {
-    for (const id of ids) {
-      const item = useGallery.getState().items.find((it) => it.id === id);
-      if (!item?.file || item.state === 'analysing') continue;
-      useGallery.getState().update(id, { state: 'analysing' }); // the old results stay shown until the new ones come
-      run(id, item.file);
-    }
-  }, [run]);
+  const add = useCallback(
+    (files: Iterable<File>) => {
+      for (const file of files) {
+        // a video dropped on the page or the photo zone opens in the video view instead of failing as a photo
+        if (isVideoFile(file)) {
+          useVideo.getState().open(file);
+          continue;
+        }
+        const id = `img-${++nextId}`;
+        useGallery.getState().add({
+          id,
+          name: file.name || 'unnamed',
+          size: file.size,
+          file,
+          url: URL.createObjectURL(file),
+          state: 'analysing',
+          analysis: null,
+          error: null,
+        });
+        run(id, file);
+      }
+    },
+    [run],
+  );
+
+  const reanalyse = useCallback(
+    (ids: Iterable<string>) => {
+      for (const id of ids) {
+        const item = useGallery.getState().items.find((it) => it.id === id);
+        if (!item?.file || item.state === 'analysing') continue;
+        useGallery.getState().update(id, { state: 'analysing' }); // the old results stay shown until the new ones come
+        run(id, item.file);
+      }
+    },
+    [run],
+  );
 
   return useMemo(() => ({ add, reanalyse }), [add, reanalyse]);
 }

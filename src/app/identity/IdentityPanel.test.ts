@@ -8,12 +8,16 @@ describe('IdentityPanel', () => {
   it('says where data lives and offers every control with its data-testid', () => {
     const html = renderToStaticMarkup(createElement(IdentityPanel));
     expect(html).toContain('data-testid="identity-panel"');
-    expect(html).toMatch(/data-testid="identity-storage-note"[^>]*>Stored locally in this browser \(IndexedDB\); nothing is uploaded\./);
+    expect(html).toMatch(
+      /data-testid="identity-storage-note"[^>]*>Stored locally in this browser \(IndexedDB\); nothing is uploaded\./,
+    );
     expect(html).toContain('data-testid="identity-count" data-count="0"');
     expect(html).toMatch(/data-testid="identity-export" disabled=""/); // nothing to export yet
     expect(html).toMatch(/data-testid="identity-delete-all" disabled=""/);
     expect(html).toMatch(/type="file"[^>]*data-testid="identity-import"/);
-    expect(html).toMatch(/type="number" min="0" max="1" step="0.01" data-testid="identity-threshold" data-value="0.35" value="0.35"/);
+    expect(html).toMatch(
+      /type="number" min="0" max="1" step="0.01" data-testid="identity-threshold" data-value="0.35" value="0.35"/,
+    );
     expect(html).toContain('Cosine similarity above which a face is taken to be the person');
     expect(html).not.toContain('data-testid="identity-person"');
   });

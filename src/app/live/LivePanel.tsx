@@ -24,7 +24,10 @@ function useElapsedSeconds(active: boolean): number {
   const [start, setStart] = useState<number | null>(null);
   const [, tick] = useState(0);
   useEffect(() => {
-    if (!active) { setStart(null); return; }
+    if (!active) {
+      setStart(null);
+      return;
+    }
     setStart(performance.now());
     const id = setInterval(() => tick((n) => n + 1), 1000);
     return () => clearInterval(id);
@@ -38,7 +41,7 @@ function useCurrentTasks(): readonly string[] | null {
   const enabled = useTasks((s) => s.enabled);
   const heads = useTasks((s) => s.heads);
   const showLayerAttention = useTasks((s) => s.showLayerAttention);
-  return current ? faceptorOptions(current, { enabled, heads, showLayerAttention }).tasks ?? [] : null;
+  return current ? (faceptorOptions(current, { enabled, heads, showLayerAttention }).tasks ?? []) : null;
 }
 
 export function LivePanel() {
@@ -51,12 +54,16 @@ export function LivePanel() {
   const on = camera === 'on' || camera === 'starting';
   const modelLoaded = useModels((s) => s.current !== null);
   const elapsed = useElapsedSeconds(camera === 'on' && !latest);
-  const waiting = enginePhase === 'error' ? 'the detector is not available (see the message above)'
-    : enginePhase === 'loading' ? 'loading the detector…'
-      : `analysing the first frame${modelLoaded ? ' (the first one also opens the model on this device, which can take a while)' : ''}… ${elapsed} s`;
+  const waiting =
+    enginePhase === 'error'
+      ? 'the detector is not available (see the message above)'
+      : enginePhase === 'loading'
+        ? 'loading the detector…'
+        : `analysing the first frame${modelLoaded ? ' (the first one also opens the model on this device, which can take a while)' : ''}… ${elapsed} s`;
   // tasks asked for vs those the shown frame ran: a new head or task opens its graph first (seconds on a slow device)
   const requested = useCurrentTasks();
-  const pending = !!latest?.model && requested !== null && [...(latest.tasks ?? [])].sort().join() !== [...requested].sort().join();
+  const pending =
+    !!latest?.model && requested !== null && [...(latest.tasks ?? [])].sort().join() !== [...requested].sort().join();
   const oldest = Math.max(0, ...(latest?.faces.map((f) => f.denseAgeMs ?? 0) ?? [0]));
   const refreshMs = lastDenseRefreshMs(recentTimings);
   const addPhotos = useImageAnalysis().add;
@@ -65,65 +72,120 @@ export function LivePanel() {
     const video = videoRef.current;
     if (!video) return;
     setSnapshotError(null);
-    grabSnapshot(video).then((file) => addPhotos([file]), (err: unknown) => setSnapshotError(`No snapshot: ${errorMessage(err)}`));
+    grabSnapshot(video).then(
+      (file) => addPhotos([file]),
+      (err: unknown) => setSnapshotError(`No snapshot: ${errorMessage(err)}`),
+    );
   };
 
   return (
     <section className="panel live" aria-labelledby="live-title">
       {/* Foldable like every panel: the camera keeps running while folded (results still go to the face list). */}
       <details open className="panel-fold" data-testid="live-fold">
-      <summary><h2 id="live-title">Live camera</h2></summary>
-      <div className="controls">
-        {on
-          ? <button type="button" data-testid="camera-stop" onClick={stop}>Stop camera</button>
-          : <button type="button" data-testid="camera-start" onClick={() => void start(deviceId ?? undefined)}>Start camera</button>}
-        {devices.length > 1 && (
-          <label>
-            Camera{' '}
-            <select data-testid="camera-select" value={deviceId ?? ''} onChange={(e) => void start(e.target.value)}>
-              {devices.map((d) => <option key={d.deviceId} value={d.deviceId}>{d.label}</option>)}
-            </select>
-          </label>
-        )}
-        {camera === 'on' && (
-          <button type="button" data-testid="camera-snapshot" onClick={snapshot}
-            title="Analyse this frame with every enabled task (landmarks and parsing too) as a photo card in Images">
-            Snapshot
-          </button>
-        )}
-        <span data-testid="camera-state" data-state={camera}>{camera}</span>
-      </div>
-      {snapshotError && <p className="error" role="alert" data-testid="snapshot-error">{snapshotError}</p>}
-      {error && <p className="error" role="alert" data-testid="camera-error">{error}</p>}
-      <div className="stage" hidden={camera !== 'on'}>
-        <video ref={videoRef} muted playsInline data-testid="camera-video" />
-        {latest && <LiveOverlay videoRef={videoRef} latest={latest} grabbedAt={latestAt} highlightedFace={face} onHoverFace={latest.model ? setFace : undefined} />}
-      </div>
-      {camera === 'on' && (
-        <div className="stats">
-          <span data-testid="live-face-count" data-count={latest?.faces.length ?? -1}>
-            {latest ? `${latest.faces.length} face${latest.faces.length === 1 ? '' : 's'}` : waiting}
-          </span>
-          <span data-testid="live-fps" data-fps={fps.toFixed(2)}
-            title="Analysed frames per second, over the last frames. Frames are never queued: while one is analysed, the camera's newer frames replace it, so the overlay always shows the newest analysed frame.">
-            {fps > 0 ? `${fps < 1 ? fps.toFixed(2) : fps.toFixed(1)} analysed frames/s` : 'measuring rate…'}
-          </span>
-          {latencyMs !== undefined && (
-            <span data-testid="live-latency" data-ms={Math.round(latencyMs)} title="From grabbing a camera frame to its result on screen">
-              latency {formatMs(latencyMs)}
-            </span>
+        <summary>
+          <h2 id="live-title">Live camera</h2>
+        </summary>
+        <div className="controls">
+          {on ? (
+            <button type="button" data-testid="camera-stop" onClick={stop}>
+              Stop camera
+            </button>
+          ) : (
+            <button type="button" data-testid="camera-start" onClick={() => void start(deviceId ?? undefined)}>
+              Start camera
+            </button>
           )}
-          {pending && <span className="note" role="status" data-testid="live-pending">applying the new task choice (opening its heads)…</span>}
-          {oldest >= 1000 && (
-            <span className="note" data-testid="live-dense-age" title="Landmarks and parsing cost much more than the other tasks; on a slow device they are refreshed less often and moved with the face in between">
-              landmarks and parsing from {(oldest / 1000).toFixed(1)} s ago (refreshing{refreshMs !== undefined ? `, ≈${formatMs(refreshMs)} each` : ''}…)
-            </span>
+          {devices.length > 1 && (
+            <label>
+              Camera{' '}
+              <select data-testid="camera-select" value={deviceId ?? ''} onChange={(e) => void start(e.target.value)}>
+                {devices.map((d) => (
+                  <option key={d.deviceId} value={d.deviceId}>
+                    {d.label}
+                  </option>
+                ))}
+              </select>
+            </label>
           )}
-          {latest && <Timings timings={latest.timings} testId="live-timings" />}
+          {camera === 'on' && (
+            <button
+              type="button"
+              data-testid="camera-snapshot"
+              onClick={snapshot}
+              title="Analyse this frame with every enabled task (landmarks and parsing too) as a photo card in Images"
+            >
+              Snapshot
+            </button>
+          )}
+          <span data-testid="camera-state" data-state={camera}>
+            {camera}
+          </span>
         </div>
-      )}
-      {camera === 'on' && latest && <ParsingLegend faces={latest.faces} />}
-      {camera === 'on' && latest?.model && <FaceList analysis={latest} testId="live-faces" highlighted={face} onHover={setFace} />}
+        {snapshotError && (
+          <p className="error" role="alert" data-testid="snapshot-error">
+            {snapshotError}
+          </p>
+        )}
+        {error && (
+          <p className="error" role="alert" data-testid="camera-error">
+            {error}
+          </p>
+        )}
+        <div className="stage" hidden={camera !== 'on'}>
+          <video ref={videoRef} muted playsInline data-testid="camera-video" />
+          {latest && (
+            <LiveOverlay
+              videoRef={videoRef}
+              latest={latest}
+              grabbedAt={latestAt}
+              highlightedFace={face}
+              onHoverFace={latest.model ? setFace : undefined}
+            />
+          )}
+        </div>
+        {camera === 'on' && (
+          <div className="stats">
+            <span data-testid="live-face-count" data-count={latest?.faces.length ?? -1}>
+              {latest ? `${latest.faces.length} face${latest.faces.length === 1 ? '' : 's'}` : waiting}
+            </span>
+            <span
+              data-testid="live-fps"
+              data-fps={fps.toFixed(2)}
+              title="Analysed frames per second, over the last frames. Frames are never queued: while one is analysed, the camera's newer frames replace it, so the overlay always shows the newest analysed frame."
+            >
+              {fps > 0 ? `${fps < 1 ? fps.toFixed(2) : fps.toFixed(1)} analysed frames/s` : 'measuring rate…'}
+            </span>
+            {latencyMs !== undefined && (
+              <span
+                data-testid="live-latency"
+                data-ms={Math.round(latencyMs)}
+                title="From grabbing a camera frame to its result on screen"
+              >
+                latency {formatMs(latencyMs)}
+              </span>
+            )}
+            {pending && (
+              <span className="note" role="status" data-testid="live-pending">
+                applying the new task choice (opening its heads)…
+              </span>
+            )}
+            {oldest >= 1000 && (
+              <span
+                className="note"
+                data-testid="live-dense-age"
+                title="Landmarks and parsing cost much more than the other tasks; on a slow device they are refreshed less often and moved with the face in between"
+              >
+                landmarks and parsing from {(oldest / 1000).toFixed(1)} s ago (refreshing
+                {refreshMs !== undefined ? `, ≈${formatMs(refreshMs)} each` : ''}…)
+              </span>
+            )}
+            {latest && <Timings timings={latest.timings} testId="live-timings" />}
+          </div>
+        )}
+        {camera === 'on' && latest && <ParsingLegend faces={latest.faces} />}
+        {camera === 'on' && latest?.model && (
+          <FaceList analysis={latest} testId="live-faces" highlighted={face} onHover={setFace} />
+        )}
       </details>
     </section>
   );
@@ -141,9 +203,20 @@ type VideoWithFrameCallback = HTMLVideoElement & {
  * tracked velocity from the moment its frame was grabbed (extrapolateFaces), so boxes, points and masks stay on
  * the face instead of stepping at the (slower) analysis rate. While no face moves, no per-frame loop runs at all.
  */
-export function LiveOverlay({ videoRef, latest, grabbedAt, highlightedFace, onHoverFace, testId = 'live-overlay' }: {
-  videoRef: RefObject<HTMLVideoElement | null>; latest: ImageAnalysis; grabbedAt: number;
-  highlightedFace: number | null; onHoverFace?: (index: number | null) => void; testId?: string;
+export function LiveOverlay({
+  videoRef,
+  latest,
+  grabbedAt,
+  highlightedFace,
+  onHoverFace,
+  testId = 'live-overlay',
+}: {
+  videoRef: RefObject<HTMLVideoElement | null>;
+  latest: ImageAnalysis;
+  grabbedAt: number;
+  highlightedFace: number | null;
+  onHoverFace?: (index: number | null) => void;
+  testId?: string;
 }) {
   const [now, setNow] = useState(() => performance.now());
   const anyMoving = latest.faces.some(isMoving);
@@ -158,7 +231,9 @@ export function LiveOverlay({ videoRef, latest, grabbedAt, highlightedFace, onHo
       setNow(performance.now());
       schedule();
     };
-    const schedule = () => { handle = useFrameCallback ? video.requestVideoFrameCallback!(tick) : requestAnimationFrame(tick); };
+    const schedule = () => {
+      handle = useFrameCallback ? video.requestVideoFrameCallback!(tick) : requestAnimationFrame(tick);
+    };
     schedule();
     return () => {
       stopped = true;
@@ -167,5 +242,14 @@ export function LiveOverlay({ videoRef, latest, grabbedAt, highlightedFace, onHo
     };
   }, [videoRef, anyMoving]);
   const faces = useMemo(() => extrapolateFaces(latest.faces, now - grabbedAt), [latest, now, grabbedAt]);
-  return <OverlayCanvas width={latest.width} height={latest.height} faces={faces} testId={testId} highlightedFace={highlightedFace} onHoverFace={onHoverFace} />;
+  return (
+    <OverlayCanvas
+      width={latest.width}
+      height={latest.height}
+      faces={faces}
+      testId={testId}
+      highlightedFace={highlightedFace}
+      onHoverFace={onHoverFace}
+    />
+  );
 }

@@ -24,10 +24,16 @@ describe('FrameGate', () => {
 
   it('reads a slow device right: a frame every 1.1 s is 0.91 fps, not 0', () => {
     const gate = new FrameGate(8);
-    for (let i = 0; i < 4; i++) { gate.offer(); gate.done(i * 1100); }
+    for (let i = 0; i < 4; i++) {
+      gate.offer();
+      gate.done(i * 1100);
+    }
     expect(gate.fps()).toBeCloseTo(1000 / 1100, 6);
     // the rate follows the device: after 8 frames 250 ms apart, the old slow ones are forgotten
-    for (let i = 1; i <= 8; i++) { gate.offer(); gate.done(3300 + i * 250); }
+    for (let i = 1; i <= 8; i++) {
+      gate.offer();
+      gate.done(3300 + i * 250);
+    }
     expect(gate.fps()).toBeCloseTo(4, 6);
   });
 

@@ -55,7 +55,10 @@ export function startFrameLoop(video: VideoWithFrameCallback, client: EngineClie
       const frame = typeof VideoFrame !== 'undefined' ? new VideoFrame(video, init) : await createImageBitmap(video);
       const grabMs = performance.now() - t0;
       const minScore = useSettings.getState().minScore;
-      const result = await client.api.analyzeFrame(Comlink.transfer(frame, [frame]), { minScore, ...currentFaceptorOptions() });
+      const result = await client.api.analyzeFrame(Comlink.transfer(frame, [frame]), {
+        minScore,
+        ...currentFaceptorOptions(),
+      });
       const t1 = performance.now();
       gate.done(t1);
       if (!hooks.isCurrent()) return;

@@ -25,44 +25,61 @@ export function useCamera(videoRef: RefObject<HTMLVideoElement | null>) {
     useLive.getState().set({ camera: 'off', latest: null, fps: 0, error: null }); // a stopped camera has no error to show
   }, [videoRef, client]);
 
-  const start = useCallback(async (deviceId?: string) => {
-    stop();
-    const run = runRef.current;
-    const live = useLive.getState();
-    live.set({ camera: 'starting', error: null, framesAnalysed: 0, fps: 0, recentTimings: [] });
-    try {
-      if (!navigator.mediaDevices?.getUserMedia) throw Object.assign(new Error('no mediaDevices'), { name: 'NoMediaDevices' });
-      const stream = await navigator.mediaDevices.getUserMedia({
-        audio: false,
-        video: deviceId ? { deviceId: { exact: deviceId } } : { width: { ideal: 640 }, height: { ideal: 480 } },
-      });
-      if (run !== runRef.current) { stream.getTracks().forEach((t) => t.stop()); return; }
-      streamRef.current = stream;
-      const video = videoRef.current;
-      if (!video) throw new Error('the video element is missing');
-      video.srcObject = stream;
-      await video.play();
-      const devices = (await navigator.mediaDevices.enumerateDevices())
-        .filter((d) => d.kind === 'videoinput')
-        .map((d, i) => ({ deviceId: d.deviceId, label: d.label || `Camera ${i + 1}` }));
-      const activeId = stream.getVideoTracks()[0]?.getSettings().deviceId ?? deviceId ?? null;
-      useLive.getState().set({ camera: 'on', devices, deviceId: activeId });
-      loop(video, run);
-    } catch (err) {
-      if (run !== runRef.current) return;
-      streamRef.current?.getTracks().forEach((t) => t.stop());
-      streamRef.current = null;
-      useLive.getState().set({ camera: 'error', error: cameraErrorMessage(err) });
-    }
-  }, [stop, videoRef]);
+  const start = useCallback(
+    async (deviceId?: string) => {
+      stop();
+      const run = runRef.current;
+      const live = useLive.getState();
+      live.set({ camera: 'starting', error: null, framesAnalysed: 0, fps: 0, recentTimings: [] });
+      try {
+        if (!navigator.mediaDevices?.getUserMedia)
+          throw Object.assign(new Error('no mediaDevices'), { name: 'NoMediaDevices' });
+        const stream = await navigator.mediaDevices.getUserMedia({
+          audio: false,
+          video: deviceId ? { deviceId: { exact: deviceId } } : { width: { ideal: 640 }, height: { ideal: 480 } },
+        });
+        if (run !== runRef.current) {
+          stream.getTracks().forEach((t) => t.stop());
+          return;
+        }
+        streamRef.current = stream;
+        const video = videoRef.current;
+        if (!video) throw new Error('the video element is missing');
+        video.srcObject = stream;
+        await video.play();
+        const devices = (await navigator.mediaDevices.enumerateDevices())
+          .filter((d) => d.kind === 'videoinput')
+          .map((d, i) => ({ deviceId: d.deviceId, label: d.label || `Camera ${i + 1}` }));
+        const activeId = stream.getVideoTracks()[0]?.getSettings().deviceId ?? deviceId ?? null;
+        useLive.getState().set({ camera: 'on', devices, deviceId: activeId });
+        loop(video, run);
+      } catch (err) {
+        if (run !== runRef.current) return;
+        streamRef.current?.getTracks().forEach((t) => t.stop());
+        streamRef.current = null;
+        useLive.getState().set({ camera: 'error', error: cameraErrorMessage(err) });
+      }
+    },
+    [stop, videoRef],
+  );
 
   function loop(video: HTMLVideoElement, run: number) {
     startFrameLoop(video, client, {
       isCurrent: () => run === runRef.current,
       onResult: ({ result, grabbedAt, grabMs, roundTripMs, gate }) => {
         const live = useLive.getState();
-        const recentTimings = [...live.recentTimings.slice(-(TIMING_HISTORY - 1)), { ...result.timings, grabMs, roundTripMs }];
-        live.set({ latest: result, latestAt: grabbedAt, fps: gate.fps(), framesAnalysed: gate.analysed, error: null, recentTimings });
+        const recentTimings = [
+          ...live.recentTimings.slice(-(TIMING_HISTORY - 1)),
+          { ...result.timings, grabMs, roundTripMs },
+        ];
+        live.set({
+          latest: result,
+          latestAt: grabbedAt,
+          fps: gate.fps(),
+          framesAnalysed: gate.analysed,
+          error: null,
+          recentTimings,
+        });
       },
       onError: (err) => useLive.getState().set({ error: `A frame could not be analysed: ${errorMessage(err)}` }),
     });

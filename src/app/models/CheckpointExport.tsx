@@ -45,35 +45,93 @@ export function CheckpointExport({ onStored }: { onStored: (choice: ModelChoice)
 
   return (
     <div className="ckpt-export" data-testid="ckpt-export">
-      <div className={`model-drop ckpt-drop${over ? ' over' : ''}`} data-testid="ckpt-drop" data-over={over ? 'true' : 'false'}
-        onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
-        <strong>Drop the official checkpoint (<code>.pth.tar</code>) here</strong>, or{' '}
-        <FilePickerButton testId="ckpt-pick" disabled={running} className="model-pick" accept=".tar,.pth,.pt,.pth.tar"
-          onFiles={(files) => void start(files[0])}>
+      <div
+        className={`model-drop ckpt-drop${over ? ' over' : ''}`}
+        data-testid="ckpt-drop"
+        data-over={over ? 'true' : 'false'}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={onDrop}
+      >
+        <strong>
+          Drop the official checkpoint (<code>.pth.tar</code>) here
+        </strong>
+        , or{' '}
+        <FilePickerButton
+          testId="ckpt-pick"
+          disabled={running}
+          className="model-pick"
+          accept=".tar,.pth,.pt,.pth.tar"
+          onFiles={(files) => void start(files[0])}
+        >
           choose a checkpoint…
         </FilePickerButton>
         <br />
         <small>It is converted here, in this browser (nothing is uploaded), and kept for your next visits.</small>
       </div>
       <div className="ckpt-options">
-        <label>Precision{' '}
-          <select data-testid="ckpt-precision" value={s.precision} disabled={running}
-            onChange={(e) => s.set({ precision: e.target.value as Precision })}>
-            {PRECISIONS.map((p) => <option key={p} value={p}>{PRECISION_NOTES[p]}</option>)}
+        <label>
+          Precision{' '}
+          <select
+            data-testid="ckpt-precision"
+            value={s.precision}
+            disabled={running}
+            onChange={(e) => s.set({ precision: e.target.value as Precision })}
+          >
+            {PRECISIONS.map((p) => (
+              <option key={p} value={p}>
+                {PRECISION_NOTES[p]}
+              </option>
+            ))}
           </select>
         </label>{' '}
-        <label>Label{' '}
-          <input data-testid="ckpt-label" type="text" value={s.label} disabled={running} placeholder="file name (variant, precision)"
-            onChange={(e) => s.set({ label: e.target.value })} />
+        <label>
+          Label{' '}
+          <input
+            data-testid="ckpt-label"
+            type="text"
+            value={s.label}
+            disabled={running}
+            placeholder="file name (variant, precision)"
+            onChange={(e) => s.set({ label: e.target.value })}
+          />
         </label>
         <details className="ckpt-advanced">
           <summary>Advanced (as the CLI's options)</summary>
-          <label>ViT heads <input data-testid="ckpt-vit-heads" type="number" min={1} value={s.vitHeads} placeholder="width/64"
-            onChange={(e) => s.set({ vitHeads: e.target.value })} /></label>{' '}
-          <label>Decoder heads <input data-testid="ckpt-decoder-heads" type="number" min={1} value={s.decoderHeads} placeholder="8"
-            onChange={(e) => s.set({ decoderHeads: e.target.value })} /></label>{' '}
-          <label><input data-testid="ckpt-untrained" type="checkbox" checked={s.untrained}
-            onChange={(e) => s.set({ untrained: e.target.checked })} /> random/untrained weights</label>
+          <label>
+            ViT heads{' '}
+            <input
+              data-testid="ckpt-vit-heads"
+              type="number"
+              min={1}
+              value={s.vitHeads}
+              placeholder="width/64"
+              onChange={(e) => s.set({ vitHeads: e.target.value })}
+            />
+          </label>{' '}
+          <label>
+            Decoder heads{' '}
+            <input
+              data-testid="ckpt-decoder-heads"
+              type="number"
+              min={1}
+              value={s.decoderHeads}
+              placeholder="8"
+              onChange={(e) => s.set({ decoderHeads: e.target.value })}
+            />
+          </label>{' '}
+          <label>
+            <input
+              data-testid="ckpt-untrained"
+              type="checkbox"
+              checked={s.untrained}
+              onChange={(e) => s.set({ untrained: e.target.checked })}
+            />{' '}
+            random/untrained weights
+          </label>
         </details>
       </div>
       <ExportStatus />
@@ -88,15 +146,24 @@ function ExportStatus() {
   if (job.state === 'running') {
     const p = job.progress;
     return (
-      <div className="model-progress" role="status" aria-live="polite" data-testid="ckpt-progress" data-phase={p?.phase ?? 'reading'}
-        data-done={p?.done ?? 0} data-total={p?.total ?? 0}>
+      <div
+        className="model-progress"
+        role="status"
+        aria-live="polite"
+        data-testid="ckpt-progress"
+        data-phase={p?.phase ?? 'reading'}
+        data-done={p?.done ?? 0}
+        data-total={p?.total ?? 0}
+      >
         <progress max={p?.total || 1} value={p && p.total ? p.done : undefined} />
         <span>
           Exporting {job.file} — {PHASES[p?.phase ?? 'reading']}
           {p && p.total > 0 && `: ${formatBytes(p.done)} of ${formatBytes(p.total)}`}
           {job.cancelling && ' — cancelling…'}
         </span>
-        <button type="button" data-testid="ckpt-cancel" onClick={cancel} disabled={job.cancelling}>Cancel</button>
+        <button type="button" data-testid="ckpt-cancel" onClick={cancel} disabled={job.cancelling}>
+          Cancel
+        </button>
       </div>
     );
   }
@@ -107,11 +174,17 @@ function ExportStatus() {
       </p>
     );
   }
-  if (job.state === 'cancelled') return <p data-testid="ckpt-cancelled">Export of {job.file} cancelled: nothing was stored.</p>;
+  if (job.state === 'cancelled')
+    return <p data-testid="ckpt-cancelled">Export of {job.file} cancelled: nothing was stored.</p>;
   return (
     <p data-testid="ckpt-done" data-id={job.result.stored.id}>
       Exported {job.file}: {job.result.stored.label}, {formatBytes(job.result.stored.bytes)}, stored in this browser.
-      {job.result.warnings.map((w) => <span key={w} className="model-error"> Warning: {w}</span>)}
+      {job.result.warnings.map((w) => (
+        <span key={w} className="model-error">
+          {' '}
+          Warning: {w}
+        </span>
+      ))}
     </p>
   );
 }

@@ -5,7 +5,16 @@
  */
 import { useState, type DragEvent } from 'react';
 import { OFFICIAL_CHECKPOINT_URL, VARIANT_TITLES } from '../../core/faceptor/tasks.ts';
-import { filesChoice, listedChoice, noticeState, pickerGroups, storedChoice, untrainedLabel, useModels, type ModelChoice } from '../../state/models.ts';
+import {
+  filesChoice,
+  listedChoice,
+  noticeState,
+  pickerGroups,
+  storedChoice,
+  untrainedLabel,
+  useModels,
+  type ModelChoice,
+} from '../../state/models.ts';
 import type { ModelStatus } from '../../../workers/perception-api.ts';
 import { fromDataTransfer, fromFiles, type PickedPackage } from './dropped-files.ts';
 import { formatBytes, shortHash } from './format.ts';
@@ -80,8 +89,11 @@ function HowToAdd() {
   return (
     <p className="model-howto" data-testid="model-howto">
       To add Faceptor's landmarks, face parsing, age, expression, attributes and identity: download an official
-      checkpoint (<a href={OFFICIAL_CHECKPOINT_URL} target="_blank" rel="noreferrer">Faceptor model zoo</a>) and drop it
-      above; or run <code>npm run export -- &lt;checkpoint.pth.tar&gt;</code> (the package lands in{' '}
+      checkpoint (
+      <a href={OFFICIAL_CHECKPOINT_URL} target="_blank" rel="noreferrer">
+        Faceptor model zoo
+      </a>
+      ) and drop it above; or run <code>npm run export -- &lt;checkpoint.pth.tar&gt;</code> (the package lands in{' '}
       <code>public/models</code> and in this list), or drop an exported package folder below.
     </p>
   );
@@ -99,23 +111,43 @@ function ModelPicker({ onChoose }: { onChoose: (choice: ModelChoice) => void }) 
     ...stored.map(storedChoice),
   ];
   const shown = load.state === 'loading' ? load.choice : currentChoice;
-  const extra = [currentChoice, shown].filter((c, i, all): c is ModelChoice =>
-    !!c && c.kind !== 'listed' && !listed.some((l) => l.key === c.key) && all.findIndex((d) => d?.key === c.key) === i);
+  const extra = [currentChoice, shown].filter(
+    (c, i, all): c is ModelChoice =>
+      !!c &&
+      c.kind !== 'listed' &&
+      !listed.some((l) => l.key === c.key) &&
+      all.findIndex((d) => d?.key === c.key) === i,
+  );
   const choices = [...listed, ...extra];
   if (!choices.length) return null;
   return (
     <label className="model-picker">
       Faceptor model{' '}
-      <select data-testid="model-select" value={shown?.key ?? ''} disabled={load.state === 'loading'}
-        onChange={(e) => { const c = choices.find((x) => x.key === e.target.value); if (c) onChoose(c); }}>
+      <select
+        data-testid="model-select"
+        value={shown?.key ?? ''}
+        disabled={load.state === 'loading'}
+        onChange={(e) => {
+          const c = choices.find((x) => x.key === e.target.value);
+          if (c) onChoose(c);
+        }}
+      >
         {!shown && <option value="">— none loaded —</option>}
-        {pickerGroups(choices).map((g) => (g.title === null
-          ? <ChoiceOption key={g.choices[0]!.key} choice={g.choices[0]!} />
-          : (
-            <optgroup key={g.choices[0]!.key} label={`${g.title} — ${g.choices.length} precisions`} data-testid="model-precisions">
-              {g.choices.map((c) => <ChoiceOption key={c.key} choice={c} />)}
+        {pickerGroups(choices).map((g) =>
+          g.title === null ? (
+            <ChoiceOption key={g.choices[0]!.key} choice={g.choices[0]!} />
+          ) : (
+            <optgroup
+              key={g.choices[0]!.key}
+              label={`${g.title} — ${g.choices.length} precisions`}
+              data-testid="model-precisions"
+            >
+              {g.choices.map((c) => (
+                <ChoiceOption key={c.key} choice={c} />
+              ))}
             </optgroup>
-          )))}
+          ),
+        )}
       </select>
     </label>
   );
@@ -125,9 +157,14 @@ function ModelPicker({ onChoose }: { onChoose: (choice: ModelChoice) => void }) 
 function ChoiceOption({ choice: c }: { choice: ModelChoice }) {
   const size = (bytes: number | undefined) => (bytes === undefined ? '' : `, ${formatBytes(bytes)}`);
   return (
-    <option value={c.key} data-precision={c.kind === 'listed' ? c.entry.precision : c.kind === 'stored' ? c.stored.precision : undefined}>
-      {c.kind === 'listed' ? `${c.entry.label} (${variantTitle(c.entry.variant)}, ${c.entry.precision}${size(c.entry.weightsBytes)})${c.entry.untrained ? ' — untrained' : ''}`
-        : c.kind === 'stored' ? `${c.stored.label} (${variantTitle(c.stored.variant)}, ${c.stored.precision}${size(c.stored.weightsBytes)}) — stored in this browser${c.stored.untrained ? ' — untrained' : ''}`
+    <option
+      value={c.key}
+      data-precision={c.kind === 'listed' ? c.entry.precision : c.kind === 'stored' ? c.stored.precision : undefined}
+    >
+      {c.kind === 'listed'
+        ? `${c.entry.label} (${variantTitle(c.entry.variant)}, ${c.entry.precision}${size(c.entry.weightsBytes)})${c.entry.untrained ? ' — untrained' : ''}`
+        : c.kind === 'stored'
+          ? `${c.stored.label} (${variantTitle(c.stored.variant)}, ${c.stored.precision}${size(c.stored.weightsBytes)}) — stored in this browser${c.stored.untrained ? ' — untrained' : ''}`
           : c.title}
     </option>
   );
@@ -138,8 +175,16 @@ function LoadProgress() {
   if (load.state !== 'loading') return null;
   const p = load.progress;
   return (
-    <div className="model-progress" role="status" aria-live="polite" data-testid="model-progress" data-loaded={p?.loaded ?? 0} data-total={p?.total ?? 0}
-      data-from-cache={p?.fromCache ? 'true' : 'false'} data-phase={p?.phase ?? 'reading'}>
+    <div
+      className="model-progress"
+      role="status"
+      aria-live="polite"
+      data-testid="model-progress"
+      data-loaded={p?.loaded ?? 0}
+      data-total={p?.total ?? 0}
+      data-from-cache={p?.fromCache ? 'true' : 'false'}
+      data-phase={p?.phase ?? 'reading'}
+    >
       <progress max={p?.total || 1} value={p ? p.loaded : undefined} />
       <span>
         Loading {load.choice.title}
@@ -155,14 +200,33 @@ function LoadProgress() {
 function Provenance({ status }: { status: ModelStatus }) {
   const { info } = status;
   return (
-    <dl className="model-provenance" data-testid="model-provenance" data-label={info.label} data-variant={info.variant}
-      data-precision={info.precision} data-untrained={info.untrained ? 'true' : 'false'} data-sha256={info.sourceSha256}
-      data-tasks={info.tasks.length} data-bytes={status.bytes} data-origin={status.origin}>
-      <dt>Model</dt><dd>{info.label} — {variantTitle(info.variant)}, {info.precision}</dd>
+    <dl
+      className="model-provenance"
+      data-testid="model-provenance"
+      data-label={info.label}
+      data-variant={info.variant}
+      data-precision={info.precision}
+      data-untrained={info.untrained ? 'true' : 'false'}
+      data-sha256={info.sourceSha256}
+      data-tasks={info.tasks.length}
+      data-bytes={status.bytes}
+      data-origin={status.origin}
+    >
+      <dt>Model</dt>
+      <dd>
+        {info.label} — {variantTitle(info.variant)}, {info.precision}
+      </dd>
       <dt>Source</dt>
-      <dd>{info.sourceFile} <code title={info.sourceSha256}>{shortHash(info.sourceSha256)}</code>{info.step !== null && `, step ${info.step}`}</dd>
-      <dt>Exporter</dt><dd>{info.exporterVersion}</dd>
-      <dt>Package</dt><dd>{info.tasks.length} tasks, {formatBytes(status.bytes)} — from {status.origin}</dd>
+      <dd>
+        {info.sourceFile} <code title={info.sourceSha256}>{shortHash(info.sourceSha256)}</code>
+        {info.step !== null && `, step ${info.step}`}
+      </dd>
+      <dt>Exporter</dt>
+      <dd>{info.exporterVersion}</dd>
+      <dt>Package</dt>
+      <dd>
+        {info.tasks.length} tasks, {formatBytes(status.bytes)} — from {status.origin}
+      </dd>
     </dl>
   );
 }
@@ -176,11 +240,26 @@ function DropArea({ onPicked, disabled }: { onPicked: (p: PickedPackage) => void
     void fromDataTransfer(e.dataTransfer).then(onPicked);
   };
   return (
-    <div className={`model-drop${over ? ' over' : ''}`} data-testid="model-drop" data-over={over ? 'true' : 'false'}
-      onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
+    <div
+      className={`model-drop${over ? ' over' : ''}`}
+      data-testid="model-drop"
+      data-over={over ? 'true' : 'false'}
+      onDragOver={(e) => {
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={onDrop}
+    >
       Drop an exported model folder here, or{' '}
-      <FilePickerButton directory multiple testId="model-pick" disabled={disabled} className="model-pick"
-        onFiles={(files) => onPicked(fromFiles(files))}>
+      <FilePickerButton
+        directory
+        multiple
+        testId="model-pick"
+        disabled={disabled}
+        className="model-pick"
+        onFiles={(files) => onPicked(fromFiles(files))}
+      >
         choose a folder…
       </FilePickerButton>
     </div>
@@ -191,7 +270,12 @@ function CacheInfo({ onClear }: { onClear: () => void }) {
   const cache = useModels((s) => s.cache);
   const cacheError = useModels((s) => s.cacheError);
   return (
-    <p className="model-cache" data-testid="model-cache" data-entries={cache?.entries ?? ''} data-bytes={cache?.bytes ?? ''}>
+    <p
+      className="model-cache"
+      data-testid="model-cache"
+      data-entries={cache?.entries ?? ''}
+      data-bytes={cache?.bytes ?? ''}
+    >
       Model cache: {cache ? `${formatBytes(cache.bytes)} (${cache.entries} files)` : 'unknown'}{' '}
       <button type="button" data-testid="model-clear-cache" onClick={onClear} disabled={!cache || cache.entries === 0}>
         Clear model cache

@@ -6,10 +6,26 @@ import { DEFAULT_TASKS, type TaskSettings } from '../../state/tasks.ts';
 import type { ModelStatus } from '../../../workers/perception-api.ts';
 import { TaskControls, TaskControlsView, headTitle } from './TaskControls.tsx';
 
-function withModel(tasks: readonly TaskName[], hasLayerAttention = false, settings: TaskSettings = DEFAULT_TASKS): string {
+function withModel(
+  tasks: readonly TaskName[],
+  hasLayerAttention = false,
+  settings: TaskSettings = DEFAULT_TASKS,
+): string {
   const current: ModelStatus = {
-    info: { label: 'm', variant: 'full', precision: 'fp32', untrained: false, sourceFile: 'f', sourceSha256: '0'.repeat(64), step: null, exporterVersion: '1', tasks },
-    origin: 'test', hasLayerAttention, bytes: 1,
+    info: {
+      label: 'm',
+      variant: 'full',
+      precision: 'fp32',
+      untrained: false,
+      sourceFile: 'f',
+      sourceSha256: '0'.repeat(64),
+      step: null,
+      exporterVersion: '1',
+      tasks,
+    },
+    origin: 'test',
+    hasLayerAttention,
+    bytes: 1,
   };
   const actions = { setEnabled() {}, setHead() {}, setShowLayerAttention() {} };
   return renderToStaticMarkup(createElement(TaskControlsView, { current, settings, actions }));

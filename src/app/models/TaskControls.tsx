@@ -23,13 +23,27 @@ export function TaskControls() {
   const heads = useTasks((s) => s.heads);
   const showLayerAttention = useTasks((s) => s.showLayerAttention);
   if (!current) return null;
-  return <TaskControlsView current={current} settings={{ enabled, heads, showLayerAttention }} actions={useTasks.getState()} />;
+  return (
+    <TaskControlsView
+      current={current}
+      settings={{ enabled, heads, showLayerAttention }}
+      actions={useTasks.getState()}
+    />
+  );
 }
 
 type TaskActions = Pick<ReturnType<typeof useTasks.getState>, 'setEnabled' | 'setHead' | 'setShowLayerAttention'>;
 
 /** The controls for given state (rendered in Node tests without the stores). */
-export function TaskControlsView({ current, settings, actions }: { current: ModelStatus; settings: TaskSettings; actions: TaskActions }) {
+export function TaskControlsView({
+  current,
+  settings,
+  actions,
+}: {
+  current: ModelStatus;
+  settings: TaskSettings;
+  actions: TaskActions;
+}) {
   const { enabled, heads, showLayerAttention } = settings;
   const { setEnabled, setHead, setShowLayerAttention } = actions;
   const available = current.info.tasks;
@@ -43,14 +57,30 @@ export function TaskControlsView({ current, settings, actions }: { current: Mode
         return (
           <div className="task-row" key={type} data-testid="task-row" data-type={type}>
             <label>
-              <input type="checkbox" data-testid="task-toggle" data-type={type} data-on={enabled[type] ? 'true' : 'false'}
-                checked={enabled[type]} onChange={(e) => setEnabled(type, e.target.checked)} />
+              <input
+                type="checkbox"
+                data-testid="task-toggle"
+                data-type={type}
+                data-on={enabled[type] ? 'true' : 'false'}
+                checked={enabled[type]}
+                onChange={(e) => setEnabled(type, e.target.checked)}
+              />
               {TASK_TYPE_TITLES[type]}
             </label>
             {options.length > 1 && (
-              <select data-testid="task-head" data-type={type} value={chosen} disabled={!enabled[type]}
-                onChange={(e) => setHead(type, e.target.value as TaskName)} aria-label={`${TASK_TYPE_TITLES[type]} head`}>
-                {options.map((t) => <option key={t} value={t}>{headTitle(t)}</option>)}
+              <select
+                data-testid="task-head"
+                data-type={type}
+                value={chosen}
+                disabled={!enabled[type]}
+                onChange={(e) => setHead(type, e.target.value as TaskName)}
+                aria-label={`${TASK_TYPE_TITLES[type]} head`}
+              >
+                {options.map((t) => (
+                  <option key={t} value={t}>
+                    {headTitle(t)}
+                  </option>
+                ))}
               </select>
             )}
           </div>
@@ -58,8 +88,13 @@ export function TaskControlsView({ current, settings, actions }: { current: Mode
       })}
       {current.hasLayerAttention && (
         <label className="task-row">
-          <input type="checkbox" data-testid="task-layer-attention" data-on={showLayerAttention ? 'true' : 'false'}
-            checked={showLayerAttention} onChange={(e) => setShowLayerAttention(e.target.checked)} />
+          <input
+            type="checkbox"
+            data-testid="task-layer-attention"
+            data-on={showLayerAttention ? 'true' : 'false'}
+            checked={showLayerAttention}
+            onChange={(e) => setShowLayerAttention(e.target.checked)}
+          />
           Layer-Attention chart
         </label>
       )}

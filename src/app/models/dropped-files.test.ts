@@ -5,14 +5,29 @@ import { formatBytes, shortHash } from './format.ts';
 /** A fake dropped tree; directories hand out their children in batches of `batch`, like Chrome's readEntries. */
 function fileEntry(fullPath: string, body = 'x'): EntryLike {
   const name = fullPath.slice(fullPath.lastIndexOf('/') + 1);
-  return { isFile: true, isDirectory: false, name, fullPath, file: (ok: (f: File) => void) => ok(new File([body], name)) } as EntryLike;
+  return {
+    isFile: true,
+    isDirectory: false,
+    name,
+    fullPath,
+    file: (ok: (f: File) => void) => ok(new File([body], name)),
+  } as EntryLike;
 }
 function dirEntry(fullPath: string, children: EntryLike[], batch = 2): EntryLike {
   return {
-    isFile: false, isDirectory: true, name: fullPath.slice(fullPath.lastIndexOf('/') + 1), fullPath,
+    isFile: false,
+    isDirectory: true,
+    name: fullPath.slice(fullPath.lastIndexOf('/') + 1),
+    fullPath,
     createReader() {
       let at = 0;
-      return { readEntries(ok: (e: EntryLike[]) => void) { const out = children.slice(at, at + batch); at += out.length; ok(out); } };
+      return {
+        readEntries(ok: (e: EntryLike[]) => void) {
+          const out = children.slice(at, at + batch);
+          at += out.length;
+          ok(out);
+        },
+      };
     },
   } as EntryLike;
 }
@@ -23,11 +38,29 @@ describe('dropped model folders', () => {
       fileEntry('/full/faceptor.json', '{}'),
       fileEntry('/full/encoder.onnx'),
       fileEntry('/full/decoder.onnx'),
-      dirEntry('/full/heads', [fileEntry('/full/heads/age.onnx'), fileEntry('/full/heads/align.onnx'), fileEntry('/full/heads/recog.onnx')]),
+      dirEntry('/full/heads', [
+        fileEntry('/full/heads/age.onnx'),
+        fileEntry('/full/heads/align.onnx'),
+        fileEntry('/full/heads/recog.onnx'),
+      ]),
     ]);
     const { files, paths } = await walkEntries([tree]);
-    expect(paths).toEqual(['full/faceptor.json', 'full/encoder.onnx', 'full/decoder.onnx', 'full/heads/age.onnx', 'full/heads/align.onnx', 'full/heads/recog.onnx']);
-    expect(files.map((f) => f.name)).toEqual(['faceptor.json', 'encoder.onnx', 'decoder.onnx', 'age.onnx', 'align.onnx', 'recog.onnx']);
+    expect(paths).toEqual([
+      'full/faceptor.json',
+      'full/encoder.onnx',
+      'full/decoder.onnx',
+      'full/heads/age.onnx',
+      'full/heads/align.onnx',
+      'full/heads/recog.onnx',
+    ]);
+    expect(files.map((f) => f.name)).toEqual([
+      'faceptor.json',
+      'encoder.onnx',
+      'decoder.onnx',
+      'age.onnx',
+      'align.onnx',
+      'recog.onnx',
+    ]);
     expect(await files[0].text()).toBe('{}');
     expect(packageName(paths)).toBe('full');
   });
@@ -45,7 +78,10 @@ describe('dropped model folders', () => {
     Object.defineProperty(picked, 'webkitRelativePath', { value: 'base-fp16/faceptor.json' });
     const other = new File(['x'], 'encoder.onnx');
     Object.defineProperty(other, 'webkitRelativePath', { value: 'base-fp16/encoder.onnx' });
-    expect(fromFiles([picked, other])).toMatchObject({ paths: ['base-fp16/faceptor.json', 'base-fp16/encoder.onnx'], name: 'base-fp16' });
+    expect(fromFiles([picked, other])).toMatchObject({
+      paths: ['base-fp16/faceptor.json', 'base-fp16/encoder.onnx'],
+      name: 'base-fp16',
+    });
     expect(fromFiles([new File(['x'], 'faceptor.json')])).toMatchObject({ paths: ['faceptor.json'], name: 'files' });
   });
 });

@@ -12,7 +12,10 @@ import type { ExportRunner } from '../../state/checkpoint-export.ts';
 const CANCEL_GRACE_MS = 5000;
 
 export function workerExportRunner(): ExportRunner {
-  const worker = new Worker(new URL('../../../workers/export.worker.ts', import.meta.url), { type: 'module', name: 'checkpoint-export' });
+  const worker = new Worker(new URL('../../../workers/export.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'checkpoint-export',
+  });
   const api = Comlink.wrap<ExportWorkerApi>(worker);
   let stop: ((err: Error) => void) | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -20,7 +23,9 @@ export function workerExportRunner(): ExportRunner {
     async run(file, options, onProgress) {
       // Asked now, from the page (workers cannot): keeps stored models from being evicted under storage pressure.
       void navigator.storage?.persist?.().catch(() => false);
-      const stopped = new Promise<never>((_, reject) => { stop = reject; });
+      const stopped = new Promise<never>((_, reject) => {
+        stop = reject;
+      });
       try {
         return await Promise.race([api.exportCheckpoint(file, options, Comlink.proxy(onProgress)), stopped]);
       } finally {
@@ -32,7 +37,9 @@ export function workerExportRunner(): ExportRunner {
       void api.cancel();
       timer = setTimeout(() => {
         worker.terminate();
-        void opfsRoot().then((root) => listStored(root, true)).catch(() => undefined);
+        void opfsRoot()
+          .then((root) => listStored(root, true))
+          .catch(() => undefined);
         stop?.(new Error('export cancelled: nothing was stored'));
       }, CANCEL_GRACE_MS);
     },

@@ -9,9 +9,12 @@ registerTestSection('models', () => {
     listing: s.listing,
     current: s.current,
     currentKey: s.currentChoice?.key ?? null,
-    load: s.load.state === 'idle' ? { state: 'idle' }
-      : s.load.state === 'loading' ? { state: 'loading', key: s.load.choice.key, progress: s.load.progress }
-        : { state: 'error', key: s.load.choice.key, message: s.load.message },
+    load:
+      s.load.state === 'idle'
+        ? { state: 'idle' }
+        : s.load.state === 'loading'
+          ? { state: 'loading', key: s.load.choice.key, progress: s.load.progress }
+          : { state: 'error', key: s.load.choice.key, message: s.load.message },
     notice: noticeState(s),
     untrained: untrainedLabel(s),
     cache: s.cache,
@@ -21,7 +24,9 @@ registerTestSection('models', () => {
 registerTestSection('tasks', () => {
   const t = useTasks.getState();
   return {
-    enabled: t.enabled, heads: t.heads, showLayerAttention: t.showLayerAttention,
+    enabled: t.enabled,
+    heads: t.heads,
+    showLayerAttention: t.showLayerAttention,
     selected: selectedTasks(t, useModels.getState().current?.info.tasks ?? []),
   };
 });

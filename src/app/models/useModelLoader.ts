@@ -20,7 +20,9 @@ export function useModelStartup(): void {
   const phase = useEngine((s) => s.phase);
   const listingState = useModels((s) => s.listing.state);
 
-  useEffect(() => { void useModels.getState().refresh(); }, []);
+  useEffect(() => {
+    void useModels.getState().refresh();
+  }, []);
   useEffect(() => {
     if (phase !== 'ready' || listingState === 'loading') return;
     const models = useModels.getState();
@@ -30,20 +32,26 @@ export function useModelStartup(): void {
 
 export function useModelLoader(): ModelLoader {
   const api = useModelApi();
-  const load = useCallback(async (choice: ModelChoice) => {
-    const ok = await useModels.getState().loadChoice(api, choice);
-    await useModels.getState().refreshCache(api); // a load from the network fills the cache
-    return ok;
-  }, [api]);
+  const load = useCallback(
+    async (choice: ModelChoice) => {
+      const ok = await useModels.getState().loadChoice(api, choice);
+      await useModels.getState().refreshCache(api); // a load from the network fills the cache
+      return ok;
+    },
+    [api],
+  );
   const clearCache = useCallback(() => useModels.getState().clearCache(api), [api]);
   return useMemo(() => ({ load, clearCache }), [load, clearCache]);
 }
 
 function useModelApi(): ModelApi {
   const client = useEngineClient();
-  return useMemo<ModelApi>(() => ({
-    loadModel: (source, onProgress) => client.api.loadModel(source, onProgress && Comlink.proxy(onProgress)),
-    modelCacheInfo: () => client.api.modelCacheInfo(),
-    clearModelCache: () => client.api.clearModelCache(),
-  }), [client]);
+  return useMemo<ModelApi>(
+    () => ({
+      loadModel: (source, onProgress) => client.api.loadModel(source, onProgress && Comlink.proxy(onProgress)),
+      modelCacheInfo: () => client.api.modelCacheInfo(),
+      clearModelCache: () => client.api.clearModelCache(),
+    }),
+    [client],
+  );
 }

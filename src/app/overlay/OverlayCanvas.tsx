@@ -15,10 +15,26 @@ import './overlay.css';
 /** One cache for every canvas: entries live as long as their ParsingResult objects (WeakMap). */
 const masks = createMaskBitmaps();
 
-interface Tip { readonly left: number; readonly top: number; readonly name: string; readonly head: string; readonly label: number }
+interface Tip {
+  readonly left: number;
+  readonly top: number;
+  readonly name: string;
+  readonly head: string;
+  readonly label: number;
+}
 
-export function OverlayCanvas({ width, height, faces, testId, highlightedFace = null, onHoverFace }: {
-  width: number; height: number; faces: readonly OverlayFace[]; testId?: string;
+export function OverlayCanvas({
+  width,
+  height,
+  faces,
+  testId,
+  highlightedFace = null,
+  onHoverFace,
+}: {
+  width: number;
+  height: number;
+  faces: readonly OverlayFace[];
+  testId?: string;
   /** Face whose panel is hovered/focused (drawn highlighted). */
   highlightedFace?: number | null;
   /** Pointer over a face's box (its index) or off every box (null): lets the page highlight that face's panel. */
@@ -43,14 +59,30 @@ export function OverlayCanvas({ width, height, faces, testId, highlightedFace = 
     const ctx = canvas?.getContext('2d');
     if (!canvas || !ctx) return;
     const t0 = performance.now();
-    const stats = drawOverlay(ctx, faces, { showBoxes, showKeypoints, showPoints, showContours, maskOpacity, hoveredPart, highlightedFace }, masks);
+    const stats = drawOverlay(
+      ctx,
+      faces,
+      { showBoxes, showKeypoints, showPoints, showContours, maskOpacity, hoveredPart, highlightedFace },
+      masks,
+    );
     // Read by the benchmark's "draw" stage (mask bitmaps are built on a result's first draw, then cached).
     canvas.dataset.drawMs = (performance.now() - t0).toFixed(3);
     canvas.dataset.landmarkPoints = String(stats.landmarkPoints);
     canvas.dataset.contours = String(stats.contours);
     canvas.dataset.masks = String(stats.masks);
     canvas.dataset.maskPixels = String(stats.maskPixels);
-  }, [faces, width, height, showBoxes, showKeypoints, showPoints, showContours, maskOpacity, hoveredPart, highlightedFace]);
+  }, [
+    faces,
+    width,
+    height,
+    showBoxes,
+    showKeypoints,
+    showPoints,
+    showContours,
+    maskOpacity,
+    hoveredPart,
+    highlightedFace,
+  ]);
 
   const hover = (clientX: number, clientY: number) => {
     const canvas = ref.current;
@@ -58,19 +90,29 @@ export function OverlayCanvas({ width, height, faces, testId, highlightedFace = 
     const rect = canvas.getBoundingClientRect();
     const p = clientToSource(clientX, clientY, rect, canvas.width, canvas.height);
     const onFace = p ? faceAt(faces, p[0], p[1]) : null;
-    if (onHoverFace && onFace !== hoveredFace.current) { hoveredFace.current = onFace; onHoverFace(onFace); }
+    if (onHoverFace && onFace !== hoveredFace.current) {
+      hoveredFace.current = onFace;
+      onHoverFace(onFace);
+    }
     const hit = parsing && p ? hitTestParsing(faces, p[0], p[1]) : null;
     const part = hit ? { head: hit.head, label: hit.label } : null;
     const { hoveredPart: current, set } = useOverlay.getState();
     if (!samePart(current, part)) set({ hoveredPart: part });
-    setTip(hit ? { left: clientX - rect.left, top: clientY - rect.top, name: hit.name, head: hit.head, label: hit.label } : null);
+    setTip(
+      hit
+        ? { left: clientX - rect.left, top: clientY - rect.top, name: hit.name, head: hit.head, label: hit.label }
+        : null,
+    );
   };
 
   const leave = () => {
     if (!pointer.current) return;
     pointer.current = null;
     setTip(null);
-    if (hoveredFace.current !== null) { hoveredFace.current = null; onHoverFace?.(null); }
+    if (hoveredFace.current !== null) {
+      hoveredFace.current = null;
+      onHoverFace?.(null);
+    }
     useOverlay.getState().set({ hoveredPart: null });
   };
 
@@ -89,13 +131,27 @@ export function OverlayCanvas({ width, height, faces, testId, highlightedFace = 
   return (
     <>
       <canvas
-        ref={ref} className="overlay" width={width} height={height} data-testid={testId} data-faces={faces.length}
-        data-interactive={interactive} data-highlighted-face={highlightedFace ?? ''} data-hovered-part={hoveredPart ? `${hoveredPart.head}:${hoveredPart.label}` : ''}
+        ref={ref}
+        className="overlay"
+        width={width}
+        height={height}
+        data-testid={testId}
+        data-faces={faces.length}
+        data-interactive={interactive}
+        data-highlighted-face={highlightedFace ?? ''}
+        data-hovered-part={hoveredPart ? `${hoveredPart.head}:${hoveredPart.label}` : ''}
         style={{ pointerEvents: interactive ? 'auto' : 'none', cursor: parsing ? 'crosshair' : undefined }}
-        onPointerMove={interactive ? onPointerMove : undefined} onPointerLeave={leave}
+        onPointerMove={interactive ? onPointerMove : undefined}
+        onPointerLeave={leave}
       />
       {tip && (
-        <div className="overlay-tooltip" data-testid="overlay-tooltip" data-head={tip.head} data-label={tip.label} style={{ left: tip.left, top: tip.top }}>
+        <div
+          className="overlay-tooltip"
+          data-testid="overlay-tooltip"
+          data-head={tip.head}
+          data-label={tip.label}
+          style={{ left: tip.left, top: tip.top }}
+        >
           {tip.name}
         </div>
       )}

@@ -7,13 +7,28 @@ import type { OverlayFace } from './overlay-geometry.ts';
 import { ParsingLegend, ParsingLegendView } from './ParsingLegend.tsx';
 
 const base = { score: 0.9, box: { x: 0, y: 0, width: 10, height: 10 }, keypoints: [] };
-const result = (labels: readonly string[], data: number[]): ParsingResult =>
-  ({ labels, region: { x: 0, y: 0, width: data.length, height: 1 }, width: data.length, height: 1, data: Uint8Array.from(data) });
+const result = (labels: readonly string[], data: number[]): ParsingResult => ({
+  labels,
+  region: { x: 0, y: 0, width: data.length, height: 1 },
+  width: data.length,
+  height: 1,
+  data: Uint8Array.from(data),
+});
 
 /** data-* of every legend entry, parsed from the server-rendered markup. */
 function entries(html: string) {
-  return [...html.matchAll(/<li[^>]*data-head="(\w+)" data-label="(\d+)" data-active="(\w+)" data-present="(\w+)"[^>]*>.*?<\/span>([^<]*)<span[^>]*>([\d,]+) px<\/span><\/li>/g)]
-    .map(([, head, label, active, present, name, px]) => ({ head, label: Number(label), active: active === 'true', present: present === 'true', name, px: Number(px.replace(/,/g, '')) }));
+  return [
+    ...html.matchAll(
+      /<li[^>]*data-head="(\w+)" data-label="(\d+)" data-active="(\w+)" data-present="(\w+)"[^>]*>.*?<\/span>([^<]*)<span[^>]*>([\d,]+) px<\/span><\/li>/g,
+    ),
+  ].map(([, head, label, active, present, name, px]) => ({
+    head,
+    label: Number(label),
+    active: active === 'true',
+    present: present === 'true',
+    name,
+    px: Number(px.replace(/,/g, '')),
+  }));
 }
 
 describe('ParsingLegend', () => {
@@ -40,7 +55,11 @@ describe('ParsingLegend', () => {
   });
 
   it('marks the hovered part, and only in its own head', () => {
-    const view = createElement(ParsingLegendView, { faces, hovered: { head: 'celebam', label: hair }, onHover: () => undefined });
+    const view = createElement(ParsingLegendView, {
+      faces,
+      hovered: { head: 'celebam', label: hair },
+      onHover: () => undefined,
+    });
     const active = entries(renderToStaticMarkup(view)).filter((e) => e.active);
     expect(active).toEqual([{ head: 'celebam', label: hair, active: true, present: true, name: 'hair', px: 2 }]);
   });

@@ -15,7 +15,9 @@ function countsFor(faces: readonly OverlayFace[], head: string, classes: number)
   for (const face of faces) {
     const result = face.parsing?.[head];
     if (!result) continue;
-    labelCounts(result).forEach((n, i) => { if (i < classes) total[i] += n; });
+    labelCounts(result).forEach((n, i) => {
+      if (i < classes) total[i] += n;
+    });
   }
   return total;
 }
@@ -27,8 +29,14 @@ export function ParsingLegend({ faces }: { faces: readonly OverlayFace[] }) {
 }
 
 /** The legend as a function of its inputs (rendered on its own in tests). */
-export function ParsingLegendView({ faces, hovered, onHover }: {
-  faces: readonly OverlayFace[]; hovered: HoveredPart | null; onHover: (part: HoveredPart | null) => void;
+export function ParsingLegendView({
+  faces,
+  hovered,
+  onHover,
+}: {
+  faces: readonly OverlayFace[];
+  hovered: HoveredPart | null;
+  onHover: (part: HoveredPart | null) => void;
 }) {
   const heads = parsingHeadsIn(faces);
   if (heads.length === 0) return null;
@@ -44,7 +52,9 @@ export function ParsingLegendView({ faces, hovered, onHover }: {
         };
         return (
           <section key={head} className="overlay-legend" data-testid="overlay-legend" data-head={head}>
-            <h4>{TASK_TYPE_TITLES.parsing} · {task.dataset}</h4>
+            <h4>
+              {TASK_TYPE_TITLES.parsing} · {task.dataset}
+            </h4>
             <ul>
               {task.labels.map((name, label) => {
                 if (label === 0) return null; // background is never drawn
@@ -52,15 +62,24 @@ export function ParsingLegendView({ faces, hovered, onHover }: {
                 const [r, g, b] = task.colours[label];
                 return (
                   <li
-                    key={label} tabIndex={0} className={active ? 'active' : counts[label] ? undefined : 'absent'}
-                    data-testid="overlay-legend-item" data-head={head} data-label={label} data-active={active}
+                    key={label}
+                    tabIndex={0}
+                    className={active ? 'active' : counts[label] ? undefined : 'absent'}
+                    data-testid="overlay-legend-item"
+                    data-head={head}
+                    data-label={label}
+                    data-active={active}
                     data-present={counts[label] > 0}
-                    onPointerEnter={() => enter(label)} onPointerLeave={() => exit(label)}
-                    onFocus={() => enter(label)} onBlur={() => exit(label)}
+                    onPointerEnter={() => enter(label)}
+                    onPointerLeave={() => exit(label)}
+                    onFocus={() => enter(label)}
+                    onBlur={() => exit(label)}
                   >
                     <span className="overlay-swatch" style={{ background: `rgb(${r}, ${g}, ${b})` }} />
                     {name}
-                    <span className="overlay-count" data-testid="overlay-legend-count">{counts[label].toLocaleString('en')} px</span>
+                    <span className="overlay-count" data-testid="overlay-legend-count">
+                      {counts[label].toLocaleString('en')} px
+                    </span>
                   </li>
                 );
               })}

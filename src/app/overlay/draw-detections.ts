@@ -9,7 +9,10 @@ import { faceColour } from './face-colours.ts';
 const KEYPOINT_COLOURS = ['#00e5ff', '#00e5ff', '#ffd400', '#ff4081', '#9cff57', '#9cff57'] as const;
 
 /** What of a detection to draw (both by default, as before the overlay options existed). */
-export interface DetectionLayers { readonly boxes: boolean; readonly keypoints: boolean }
+export interface DetectionLayers {
+  readonly boxes: boolean;
+  readonly keypoints: boolean;
+}
 const ALL: DetectionLayers = { boxes: true, keypoints: true };
 
 /** Canvas units per "screen-ish" pixel: 1 up to 400 px, then growing with the image's long side. */
@@ -17,7 +20,11 @@ export function overlayUnit(width: number, height: number): number {
   return Math.max(1, Math.max(width, height) / 400);
 }
 
-export function drawDetections(ctx: CanvasRenderingContext2D, faces: readonly Detection[], layers: DetectionLayers = ALL): void {
+export function drawDetections(
+  ctx: CanvasRenderingContext2D,
+  faces: readonly Detection[],
+  layers: DetectionLayers = ALL,
+): void {
   const { width, height } = ctx.canvas;
   ctx.clearRect(0, 0, width, height);
   const unit = overlayUnit(width, height);
@@ -25,10 +32,19 @@ export function drawDetections(ctx: CanvasRenderingContext2D, faces: readonly De
 }
 
 /** Which face this is (numbered and coloured like its panel) and whether it is highlighted (panel hovered/focused). */
-export interface FaceMark { readonly index: number; readonly highlighted?: boolean }
+export interface FaceMark {
+  readonly index: number;
+  readonly highlighted?: boolean;
+}
 
 /** One face's box, score and keypoints, on top of whatever is already drawn. */
-export function drawDetection(ctx: CanvasRenderingContext2D, face: Detection, unit: number, layers: DetectionLayers = ALL, mark: FaceMark = { index: 0 }): void {
+export function drawDetection(
+  ctx: CanvasRenderingContext2D,
+  face: Detection,
+  unit: number,
+  layers: DetectionLayers = ALL,
+  mark: FaceMark = { index: 0 },
+): void {
   // A highlighted face's box is drawn even with boxes switched off: the user is pointing at its panel.
   if (layers.boxes || mark.highlighted) {
     const { x, y, width: w, height: h } = face.box;

@@ -33,18 +33,33 @@ const DIM_OTHERS = 0.35;
 
 /** One colour per landmark set, so two sets drawn together stay apart. */
 const SET_COLOURS: Readonly<Record<LandmarkSet['set'], string>> = {
-  '300w': '#00e5ff', wflw: '#ff4081', cofw: '#ffd400', aflw: '#9cff57',
+  '300w': '#00e5ff',
+  wflw: '#ff4081',
+  cofw: '#ffd400',
+  aflw: '#9cff57',
 };
 
-export function drawOverlay(ctx: CanvasRenderingContext2D, faces: readonly OverlayFace[], view: OverlayView, masks: MaskBitmaps): OverlayStats {
+export function drawOverlay(
+  ctx: CanvasRenderingContext2D,
+  faces: readonly OverlayFace[],
+  view: OverlayView,
+  masks: MaskBitmaps,
+): OverlayStats {
   const { width, height } = ctx.canvas;
   ctx.clearRect(0, 0, width, height);
   const unit = overlayUnit(width, height);
   const stats = { faces: faces.length, landmarkPoints: 0, contours: 0, masks: 0, maskPixels: 0 };
   for (const face of faces) drawMasks(ctx, face, view, masks, stats);
   for (const face of faces) drawLandmarks(ctx, face, view, unit, stats);
-  faces.forEach((face, index) => drawDetection(ctx, face, unit, { boxes: view.showBoxes, keypoints: view.showKeypoints },
-    { index, highlighted: view.highlightedFace === index }));
+  faces.forEach((face, index) =>
+    drawDetection(
+      ctx,
+      face,
+      unit,
+      { boxes: view.showBoxes, keypoints: view.showKeypoints },
+      { index, highlighted: view.highlightedFace === index },
+    ),
+  );
   return stats;
 }
 
@@ -57,7 +72,13 @@ function maskMatrix(t: DenseTransform): [number, number, number, number, number,
   return [a, b, -b, a, tx + 0.5 - 0.5 * (a - b), ty + 0.5 - 0.5 * (a + b)];
 }
 
-function drawMasks(ctx: CanvasRenderingContext2D, face: OverlayFace, view: OverlayView, masks: MaskBitmaps, stats: { masks: number; maskPixels: number }): void {
+function drawMasks(
+  ctx: CanvasRenderingContext2D,
+  face: OverlayFace,
+  view: OverlayView,
+  masks: MaskBitmaps,
+  stats: { masks: number; maskPixels: number },
+): void {
   if (!face.parsing) return;
   for (const [head, result] of Object.entries(face.parsing)) {
     const task = parsingTaskOf(head);
@@ -81,7 +102,13 @@ function drawMasks(ctx: CanvasRenderingContext2D, face: OverlayFace, view: Overl
   }
 }
 
-function drawLandmarks(ctx: CanvasRenderingContext2D, face: OverlayFace, view: OverlayView, unit: number, stats: { landmarkPoints: number; contours: number }): void {
+function drawLandmarks(
+  ctx: CanvasRenderingContext2D,
+  face: OverlayFace,
+  view: OverlayView,
+  unit: number,
+  stats: { landmarkPoints: number; contours: number },
+): void {
   if (!face.landmarks || (!view.showPoints && !view.showContours)) return;
   const t = face.denseTransform;
   const s = t ? denseScale(t) || 1 : 1; // user-space sizes are scaled by the transform: undo that
@@ -96,7 +123,9 @@ function drawLandmarks(ctx: CanvasRenderingContext2D, face: OverlayFace, view: O
       for (const contour of set.contours) {
         if (contour.points.some((i) => i >= points.length)) continue; // a truncated result: draw no wrong line
         ctx.beginPath();
-        contour.points.forEach((i, k) => (k === 0 ? ctx.moveTo(points[i][0], points[i][1]) : ctx.lineTo(points[i][0], points[i][1])));
+        contour.points.forEach((i, k) =>
+          k === 0 ? ctx.moveTo(points[i][0], points[i][1]) : ctx.lineTo(points[i][0], points[i][1]),
+        );
         if (contour.closed) ctx.closePath();
         ctx.stroke();
         stats.contours++;

@@ -19,15 +19,33 @@ export function recordingContext(width: number, height: number) {
   let matrix: Matrix = [1, 0, 0, 1, 0, 0];
   const stack: { matrix: Matrix; alpha: number }[] = [];
   const device = (x: number, y: number): [number, number] => [
-    matrix[0] * x + matrix[2] * y + matrix[4], matrix[1] * x + matrix[3] * y + matrix[5],
+    matrix[0] * x + matrix[2] * y + matrix[4],
+    matrix[1] * x + matrix[3] * y + matrix[5],
   ];
-  const push = (op: string, args: number[], image?: unknown) => calls.push({ op, args, matrix: [...matrix], alpha: ctx.globalAlpha, image });
+  const push = (op: string, args: number[], image?: unknown) =>
+    calls.push({ op, args, matrix: [...matrix], alpha: ctx.globalAlpha, image });
   const ctx = {
     canvas: { width, height },
-    globalAlpha: 1, lineWidth: 1, font: '', textBaseline: '', strokeStyle: '', fillStyle: '',
-    save: () => { stack.push({ matrix: [...matrix], alpha: ctx.globalAlpha }); },
-    restore: () => { const s = stack.pop(); if (s) { matrix = s.matrix; ctx.globalAlpha = s.alpha; } },
-    setTransform: (...m: number[]) => { matrix = m as Matrix; push('setTransform', m); },
+    globalAlpha: 1,
+    lineWidth: 1,
+    font: '',
+    textBaseline: '',
+    strokeStyle: '',
+    fillStyle: '',
+    save: () => {
+      stack.push({ matrix: [...matrix], alpha: ctx.globalAlpha });
+    },
+    restore: () => {
+      const s = stack.pop();
+      if (s) {
+        matrix = s.matrix;
+        ctx.globalAlpha = s.alpha;
+      }
+    },
+    setTransform: (...m: number[]) => {
+      matrix = m as Matrix;
+      push('setTransform', m);
+    },
     clearRect: (...a: number[]) => push('clearRect', a),
     strokeRect: (...a: number[]) => push('strokeRect', a),
     fillRect: (x: number, y: number, w: number, h: number) => push('fillRect', device(x + w / 2, y + h / 2)),
@@ -46,7 +64,10 @@ export function recordingContext(width: number, height: number) {
     ctx: ctx as unknown as CanvasRenderingContext2D,
     calls,
     /** Device position of user-space point (x, y) under a recorded matrix. */
-    apply: (m: Matrix, x: number, y: number): [number, number] => [m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]],
+    apply: (m: Matrix, x: number, y: number): [number, number] => [
+      m[0] * x + m[2] * y + m[4],
+      m[1] * x + m[3] * y + m[5],
+    ],
   };
 }
 
@@ -58,7 +79,10 @@ export function polylines(calls: readonly Call[]): { points: number[][]; closed:
     if (c.op === 'beginPath') current = { points: [], closed: false };
     else if ((c.op === 'moveTo' || c.op === 'lineTo') && current) current.points.push(c.args);
     else if (c.op === 'closePath' && current) current.closed = true;
-    else if (c.op === 'stroke' && current) { out.push(current); current = null; }
+    else if (c.op === 'stroke' && current) {
+      out.push(current);
+      current = null;
+    }
   }
   return out;
 }

@@ -73,9 +73,10 @@ export function labelledPixels(result: ParsingResult): number {
 /** Browser bitmaps: an OffscreenCanvas where there is one (no DOM node), else a detached <canvas>. */
 function browserBitmap(rgba: Uint8ClampedArray, width: number, height: number): CanvasImageSource | null {
   if (width === 0 || height === 0) return null;
-  const canvas = typeof OffscreenCanvas !== 'undefined'
-    ? new OffscreenCanvas(width, height)
-    : Object.assign(document.createElement('canvas'), { width, height });
+  const canvas =
+    typeof OffscreenCanvas !== 'undefined'
+      ? new OffscreenCanvas(width, height)
+      : Object.assign(document.createElement('canvas'), { width, height });
   const ctx = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null;
   if (!ctx) return null;
   ctx.putImageData(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, width, height), 0, 0);

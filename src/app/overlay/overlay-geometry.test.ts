@@ -6,12 +6,22 @@ import { drawOverlay } from './draw-overlay.ts';
 import { recordingContext } from './fake-context.test-util.ts';
 import { createMaskBitmaps } from './mask-bitmaps.ts';
 import {
-  alignTaskOf, applyDense, clientToSource, extrapolateFaces, hitTestParsing, invertDense, MAX_EXTRAPOLATION_MS, parsingHeadsIn,
-  parsingTaskOf, type MovingFace, type OverlayFace,
+  alignTaskOf,
+  applyDense,
+  clientToSource,
+  extrapolateFaces,
+  hitTestParsing,
+  invertDense,
+  MAX_EXTRAPOLATION_MS,
+  parsingHeadsIn,
+  parsingTaskOf,
+  type MovingFace,
+  type OverlayFace,
 } from './overlay-geometry.ts';
 
 const base = { score: 0.9, box: { x: 0, y: 0, width: 10, height: 10 }, keypoints: [] };
-const hair = CELEBAM_PARTS.indexOf('hair'), nose = CELEBAM_PARTS.indexOf('nose');
+const hair = CELEBAM_PARTS.indexOf('hair'),
+  nose = CELEBAM_PARTS.indexOf('nose');
 
 /** 4×3 region at (10, 20); source pixel (12, 21) is hair, (13, 21) nose, the rest background. */
 function parsing(): ParsingResult {
@@ -30,7 +40,11 @@ describe('registry lookups by result head', () => {
     expect(alignTaskOf('celebam')).toBeUndefined();
   });
   it('lists the parsing heads present, in registry order', () => {
-    const faces: OverlayFace[] = [{ ...base, parsing: { lapa: parsing() } }, { ...base, parsing: { celebam: parsing() } }, base];
+    const faces: OverlayFace[] = [
+      { ...base, parsing: { lapa: parsing() } },
+      { ...base, parsing: { celebam: parsing() } },
+      base,
+    ];
     expect(parsingHeadsIn(faces).map((h) => h.head)).toEqual(['celebam', 'lapa']);
     expect(parsingHeadsIn([base])).toEqual([]);
   });
@@ -42,7 +56,8 @@ describe('dense transform', () => {
     const inv = invertDense(t)!;
     const [x, y] = applyDense(t, 13, 29);
     const [bx, by] = applyDense(inv, x, y);
-    expect(bx).toBeCloseTo(13); expect(by).toBeCloseTo(29);
+    expect(bx).toBeCloseTo(13);
+    expect(by).toBeCloseTo(29);
     expect(invertDense([0, 0, 1, 1])).toBeNull();
   });
 });
@@ -81,7 +96,12 @@ describe('hitTestParsing', () => {
   it('agrees with where drawOverlay puts every mask pixel, for a rotated and scaled mask', () => {
     const moved: OverlayFace = { ...face, denseTransform: [1.2, 0.5, -15, 40] };
     const { ctx, calls, apply } = recordingContext(200, 200);
-    drawOverlay(ctx, [moved], { ...DEFAULT_OVERLAY, hoveredPart: null }, createMaskBitmaps(() => ({}) as CanvasImageSource));
+    drawOverlay(
+      ctx,
+      [moved],
+      { ...DEFAULT_OVERLAY, hoveredPart: null },
+      createMaskBitmaps(() => ({}) as CanvasImageSource),
+    );
     const draw = calls.find((c) => c.op === 'drawImage')!;
     const result = moved.parsing!.celebam;
     for (let j = 0; j < 3; j++) {
@@ -96,7 +116,10 @@ describe('hitTestParsing', () => {
 
   it('prefers the face drawn last (on top)', () => {
     const lapa = TASKS.parsing_lapa as ParsingTask;
-    const other: OverlayFace = { ...base, parsing: { lapa: { ...parsing(), labels: lapa.labels, data: new Uint8Array(12).fill(1) } } };
+    const other: OverlayFace = {
+      ...base,
+      parsing: { lapa: { ...parsing(), labels: lapa.labels, data: new Uint8Array(12).fill(1) } },
+    };
     expect(hitTestParsing([face, other], 12, 21)).toMatchObject({ head: 'lapa', label: 1, name: 'skin', faceIndex: 1 });
     expect(hitTestParsing([other, face], 12, 21)).toMatchObject({ head: 'celebam', faceIndex: 1 });
   });
@@ -104,8 +127,20 @@ describe('hitTestParsing', () => {
 
 describe('extrapolateFaces (video overlay between analyses)', () => {
   const moving: MovingFace = {
-    score: 0.9, box: { x: 100, y: 50, width: 200, height: 200 }, keypoints: [[150, 120], [250, 120]],
-    landmarks: { '300w': { points: [[160, 130], [240, 131]] } },
+    score: 0.9,
+    box: { x: 100, y: 50, width: 200, height: 200 },
+    keypoints: [
+      [150, 120],
+      [250, 120],
+    ],
+    landmarks: {
+      '300w': {
+        points: [
+          [160, 130],
+          [240, 131],
+        ],
+      },
+    },
     parsing: { celebam: parsing() },
     denseTransform: [0, 1, 40, -10], // a carried mask: rotated 90° and moved
     velocity: [0.1, -0.05], // px/ms = 100 px/s right, 50 px/s up (0.56 widths/s)
@@ -114,8 +149,14 @@ describe('extrapolateFaces (video overlay between analyses)', () => {
   it('moves box, keypoints and landmarks by velocity × dt, and the mask through its composed transform', () => {
     const [f] = extrapolateFaces([moving], 100);
     expect(f.box).toEqual({ x: 110, y: 45, width: 200, height: 200 });
-    expect(f.keypoints).toEqual([[160, 115], [260, 115]]);
-    expect(f.landmarks!['300w'].points).toEqual([[170, 125], [250, 126]]);
+    expect(f.keypoints).toEqual([
+      [160, 115],
+      [260, 115],
+    ]);
+    expect(f.landmarks!['300w'].points).toEqual([
+      [170, 125],
+      [250, 126],
+    ]);
     // mask pixel (12, 21): carried to (0·12 − 1·21 + 40, 1·12 + 0·21 − 10) = (19, 2), then moved on by (10, −5)
     expect(applyDense(f.denseTransform!, 12, 21)).toEqual([29, -3]);
     expect(f.parsing).toBe(moving.parsing); // the mask itself is not copied (its bitmap cache is keyed by it)

@@ -41,7 +41,9 @@ export interface MovingFace extends OverlayFace {
 export function extrapolateFaces<F extends MovingFace>(faces: readonly F[], dtMs: number): readonly F[] {
   const dt = Math.min(dtMs, MAX_EXTRAPOLATION_MS);
   if (!(dt > 0) || !faces.some(isMoving)) return faces;
-  return faces.map((face) => (isMoving(face) ? translateFace(face, face.velocity![0] * dt, face.velocity![1] * dt) : face));
+  return faces.map((face) =>
+    isMoving(face) ? translateFace(face, face.velocity![0] * dt, face.velocity![1] * dt) : face,
+  );
 }
 
 /** True when the face moves fast enough to be carried on between analyses (see STILL_WIDTHS_PER_S). */
@@ -58,7 +60,9 @@ function translateFace<F extends MovingFace>(face: F, dx: number, dy: number): F
     box: { ...face.box, x: face.box.x + dx, y: face.box.y + dy },
     keypoints: shift(face.keypoints),
     ...(face.landmarks && {
-      landmarks: Object.fromEntries(Object.entries(face.landmarks).map(([set, r]) => [set, { ...r, points: shift(r.points) }])),
+      landmarks: Object.fromEntries(
+        Object.entries(face.landmarks).map(([set, r]) => [set, { ...r, points: shift(r.points) }]),
+      ),
     }),
     ...(face.parsing && { denseTransform: [a, b, tx + dx, ty + dy] as DenseTransform }),
   };
@@ -75,7 +79,8 @@ export function invertDense(t: DenseTransform): DenseTransform | null {
   const s2 = a * a + b * b;
   if (!(s2 > 0) || !Number.isFinite(s2)) return null;
   // x = (a·(x'−tx) + b·(y'−ty)) / s², y = (−b·(x'−tx) + a·(y'−ty)) / s²  →  again of the form [a', b', tx', ty']
-  const ai = a / s2, bi = -b / s2;
+  const ai = a / s2,
+    bi = -b / s2;
   return [ai, bi, -(ai * tx - bi * ty), -(bi * tx + ai * ty)];
 }
 
@@ -99,8 +104,10 @@ export function parsingTaskOf(head: string): ParsingTask | undefined {
 /** Parsing heads present in any face, in registry order (one legend each). */
 export function parsingHeadsIn(faces: readonly OverlayFace[]): { head: string; task: ParsingTask }[] {
   const present = new Set(faces.flatMap((f) => Object.keys(f.parsing ?? {})));
-  return TASK_NAMES.filter((t: TaskName) => TASKS[t].type === 'parsing' && present.has(headKey(t)))
-    .map((t) => ({ head: headKey(t), task: TASKS[t] as ParsingTask }));
+  return TASK_NAMES.filter((t: TaskName) => TASKS[t].type === 'parsing' && present.has(headKey(t))).map((t) => ({
+    head: headKey(t),
+    task: TASKS[t] as ParsingTask,
+  }));
 }
 
 export const hasParsing = (faces: readonly OverlayFace[]): boolean =>
@@ -112,9 +119,11 @@ export const hasParsing = (faces: readonly OverlayFace[]): boolean =>
  * the mapping is a plain scale per axis; canvas pixel k spans [k, k+1) in canvas units, its centre is source k.
  */
 export function clientToSource(
-  clientX: number, clientY: number,
+  clientX: number,
+  clientY: number,
   rect: { readonly left: number; readonly top: number; readonly width: number; readonly height: number },
-  canvasWidth: number, canvasHeight: number,
+  canvasWidth: number,
+  canvasHeight: number,
 ): Point | null {
   if (!(rect.width > 0) || !(rect.height > 0)) return null;
   return [
@@ -123,7 +132,12 @@ export function clientToSource(
   ];
 }
 
-export interface PartHit { readonly faceIndex: number; readonly head: string; readonly label: number; readonly name: string }
+export interface PartHit {
+  readonly faceIndex: number;
+  readonly head: string;
+  readonly label: number;
+  readonly name: string;
+}
 
 /**
  * The parsing class (not background) under source point (x, y), looking through each face's denseTransform (the
@@ -139,10 +153,12 @@ export function hitTestParsing(faces: readonly OverlayFace[], x: number, y: numb
       if (!inv) continue;
       p = applyDense(inv, x, y);
     }
-    const px = Math.round(p[0]), py = Math.round(p[1]);
+    const px = Math.round(p[0]),
+      py = Math.round(p[1]);
     for (const [head, result] of Object.entries(face.parsing)) {
       const { region, width, height, data } = result;
-      const i = px - region.x, j = py - region.y;
+      const i = px - region.x,
+        j = py - region.y;
       if (i < 0 || j < 0 || i >= width || j >= height) continue;
       const label = data[j * width + i];
       if (label) return { faceIndex: f, head, label, name: result.labels[label] ?? `class ${label}` };

@@ -45,10 +45,13 @@ export function VideoPanel() {
     startFrameLoop(video, client, {
       isCurrent: () => current,
       mediaTimestamps: true,
-      onResult: ({ result, grabbedAt, gate }) => useVideo.getState().set({ latest: result, latestAt: grabbedAt, fps: gate.fps(), error: null }),
+      onResult: ({ result, grabbedAt, gate }) =>
+        useVideo.getState().set({ latest: result, latestAt: grabbedAt, fps: gate.fps(), error: null }),
       onError: (err) => useVideo.getState().set({ error: `A frame could not be analysed: ${errorMessage(err)}` }),
     });
-    return () => { current = false; };
+    return () => {
+      current = false;
+    };
   }, [client, playing, liveOverlay, running, cameraOn, file]);
   useEffect(() => () => abort.current?.abort(), []);
 
@@ -66,11 +69,17 @@ export function VideoPanel() {
       onFrame: (frame, n) => useVideo.getState().set({ frames: [...useVideo.getState().frames, frame], done: n }),
     }).then(
       () => useVideo.getState().set({ state: controller.signal.aborted ? 'cancelled' : 'done' }),
-      (err: unknown) => useVideo.getState().set({ state: 'error', error: `The video could not be analysed: ${errorMessage(err)}` }),
+      (err: unknown) =>
+        useVideo.getState().set({ state: 'error', error: `The video could not be analysed: ${errorMessage(err)}` }),
     );
   };
-  const cancel = () => { abort.current?.abort(); useVideo.getState().set({ state: 'cancelled' }); };
-  const seek = (ms: number) => { if (videoRef.current) videoRef.current.currentTime = ms / 1000; };
+  const cancel = () => {
+    abort.current?.abort();
+    useVideo.getState().set({ state: 'cancelled' });
+  };
+  const seek = (ms: number) => {
+    if (videoRef.current) videoRef.current.currentTime = ms / 1000;
+  };
 
   // Paused (or overlay off): the analysed frame nearest to the shown time, when one is close enough.
   const interval = 1000 / rate;
@@ -80,62 +89,160 @@ export function VideoPanel() {
   const stem = file ? fileStem(file.name) : 'video';
 
   const onDrop = (e: DragEvent) => {
-    e.preventDefault(); e.stopPropagation();
+    e.preventDefault();
+    e.stopPropagation();
     const f = [...e.dataTransfer.files].find(isVideoFile);
     if (f) useVideo.getState().open(f);
-    else if (e.dataTransfer.files.length) useVideo.getState().set({ error: 'That is not a video file (mp4 or webm that this browser can play).' });
+    else if (e.dataTransfer.files.length)
+      useVideo.getState().set({ error: 'That is not a video file (mp4 or webm that this browser can play).' });
   };
 
   return (
     <section className="panel video-panel" aria-labelledby="video-title" data-testid="video-panel">
       <details open className="panel-fold">
-        <summary><h2 id="video-title">Video file</h2></summary>
-        <div className="dropzone video-drop" data-testid="video-dropzone" onDragOver={(e) => { e.preventDefault(); e.stopPropagation(); }} onDrop={onDrop}>
+        <summary>
+          <h2 id="video-title">Video file</h2>
+        </summary>
+        <div
+          className="dropzone video-drop"
+          data-testid="video-dropzone"
+          onDragOver={(e) => {
+            e.preventDefault();
+            e.stopPropagation();
+          }}
+          onDrop={onDrop}
+        >
           <p>Drop a video here (mp4 or webm this browser can play), or</p>
-          <FilePickerButton accept="video/*" testId="video-input" onFiles={(fs) => { if (fs[0]) useVideo.getState().open(fs[0]); }}>choose a video…</FilePickerButton>
+          <FilePickerButton
+            accept="video/*"
+            testId="video-input"
+            onFiles={(fs) => {
+              if (fs[0]) useVideo.getState().open(fs[0]);
+            }}
+          >
+            choose a video…
+          </FilePickerButton>
         </div>
-        {error && <p className="error" role="alert" data-testid="video-error">{error}</p>}
+        {error && (
+          <p className="error" role="alert" data-testid="video-error">
+            {error}
+          </p>
+        )}
         {file && (
           <>
             <div className="stage">
-              <video ref={videoRef} src={file.url} controls muted playsInline data-testid="video-player"
-                onPlay={() => setPlaying(true)} onPause={() => setPlaying(false)} onEnded={() => setPlaying(false)}
-                onTimeUpdate={(e) => setCurrentMs(e.currentTarget.currentTime * 1000)} onSeeked={(e) => setCurrentMs(e.currentTarget.currentTime * 1000)}
+              <video
+                ref={videoRef}
+                src={file.url}
+                controls
+                muted
+                playsInline
+                data-testid="video-player"
+                onPlay={() => setPlaying(true)}
+                onPause={() => setPlaying(false)}
+                onEnded={() => setPlaying(false)}
+                onTimeUpdate={(e) => setCurrentMs(e.currentTarget.currentTime * 1000)}
+                onSeeked={(e) => setCurrentMs(e.currentTarget.currentTime * 1000)}
                 onLoadedMetadata={(e) => setDurationMs(e.currentTarget.duration * 1000)}
-                onError={() => useVideo.getState().set({ error: `This browser cannot play ${file.name} (not a video, or a codec it lacks).` })} />
-              {playing && liveOverlay && latest && <LiveOverlay videoRef={videoRef} latest={latest} grabbedAt={latestAt} highlightedFace={null} testId="video-live-overlay" />}
-              {shown && <OverlayCanvas width={shown.width} height={shown.height} faces={shown.faces} testId="video-overlay" />}
+                onError={() =>
+                  useVideo
+                    .getState()
+                    .set({ error: `This browser cannot play ${file.name} (not a video, or a codec it lacks).` })
+                }
+              />
+              {playing && liveOverlay && latest && (
+                <LiveOverlay
+                  videoRef={videoRef}
+                  latest={latest}
+                  grabbedAt={latestAt}
+                  highlightedFace={null}
+                  testId="video-live-overlay"
+                />
+              )}
+              {shown && (
+                <OverlayCanvas width={shown.width} height={shown.height} faces={shown.faces} testId="video-overlay" />
+              )}
             </div>
             <div className="controls">
-              <label title={cameraOn ? 'Stop the camera first: one live source at a time' : 'Analyse frames while the video plays, like the camera'}>
-                <input type="checkbox" checked={liveOverlay} disabled={cameraOn} onChange={(e) => useVideo.getState().set({ liveOverlay: e.target.checked })} />
-                {' '}overlay while playing
+              <label
+                title={
+                  cameraOn
+                    ? 'Stop the camera first: one live source at a time'
+                    : 'Analyse frames while the video plays, like the camera'
+                }
+              >
+                <input
+                  type="checkbox"
+                  checked={liveOverlay}
+                  disabled={cameraOn}
+                  onChange={(e) => useVideo.getState().set({ liveOverlay: e.target.checked })}
+                />{' '}
+                overlay while playing
               </label>
               <label>
                 Analyse at{' '}
-                <select value={rate} disabled={running} data-testid="video-rate" onChange={(e) => useVideo.getState().set({ rate: Number(e.target.value) })}>
-                  {VIDEO_RATES.map((r) => <option key={r} value={r}>{r} frame{r === 1 ? '' : 's'}/s</option>)}
+                <select
+                  value={rate}
+                  disabled={running}
+                  data-testid="video-rate"
+                  onChange={(e) => useVideo.getState().set({ rate: Number(e.target.value) })}
+                >
+                  {VIDEO_RATES.map((r) => (
+                    <option key={r} value={r}>
+                      {r} frame{r === 1 ? '' : 's'}/s
+                    </option>
+                  ))}
                 </select>
               </label>
-              {running
-                ? <button type="button" data-testid="video-cancel" onClick={cancel}>Cancel</button>
-                : <button type="button" data-testid="video-analyse" disabled={!engineReady} onClick={analyse}>Analyse whole video</button>}
-              <button type="button" className="link" disabled={running} onClick={() => useVideo.getState().close()}>Close video</button>
+              {running ? (
+                <button type="button" data-testid="video-cancel" onClick={cancel}>
+                  Cancel
+                </button>
+              ) : (
+                <button type="button" data-testid="video-analyse" disabled={!engineReady} onClick={analyse}>
+                  Analyse whole video
+                </button>
+              )}
+              <button type="button" className="link" disabled={running} onClick={() => useVideo.getState().close()}>
+                Close video
+              </button>
             </div>
             {(running || total > 0) && (
-              <div className="video-progress" data-testid="video-progress" data-state={state} data-done={done} data-total={total}>
+              <div
+                className="video-progress"
+                data-testid="video-progress"
+                data-state={state}
+                data-done={done}
+                data-total={total}
+              >
                 <progress max={total || 1} value={done} />
                 <span role="status">
-                  {state === 'running' ? `analysing frame ${Math.min(done + 1, total)} of ${total}…`
-                    : state === 'cancelled' ? `cancelled after ${done} of ${total} frames`
-                      : state === 'done' ? `${done} frames analysed` : ''}
+                  {state === 'running'
+                    ? `analysing frame ${Math.min(done + 1, total)} of ${total}…`
+                    : state === 'cancelled'
+                      ? `cancelled after ${done} of ${total} frames`
+                      : state === 'done'
+                        ? `${done} frames analysed`
+                        : ''}
                 </span>
               </div>
             )}
             {frames.length > 0 && !running && (
               <div className="controls">
-                <button type="button" data-testid="video-export-json" onClick={() => downloadText(`${stem}.frames.json`, videoDocumentText(file.name, frames))}>Export JSON</button>
-                <button type="button" data-testid="video-export-csv" onClick={() => downloadText(`${stem}.frames.csv`, videoCsv(file.name, frames, match), 'text/csv')}>Export CSV</button>
+                <button
+                  type="button"
+                  data-testid="video-export-json"
+                  onClick={() => downloadText(`${stem}.frames.json`, videoDocumentText(file.name, frames))}
+                >
+                  Export JSON
+                </button>
+                <button
+                  type="button"
+                  data-testid="video-export-csv"
+                  onClick={() => downloadText(`${stem}.frames.csv`, videoCsv(file.name, frames, match), 'text/csv')}
+                >
+                  Export CSV
+                </button>
               </div>
             )}
             <Timelines currentMs={currentMs} durationMs={durationMs} onSeek={seek} />

@@ -8,10 +8,17 @@ function fakeVideo(frameCallback: boolean) {
   const video = {
     addEventListener: target.addEventListener.bind(target),
     removeEventListener: target.removeEventListener.bind(target),
-    set currentTime(_: number) { setTimeout(() => target.dispatchEvent(new Event('seeked')), 5); },
+    set currentTime(_: number) {
+      setTimeout(() => target.dispatchEvent(new Event('seeked')), 5);
+    },
     ...(frameCallback && {
-      requestVideoFrameCallback: (cb: () => void) => { present = cb; return 1; },
-      cancelVideoFrameCallback: () => { present = null; },
+      requestVideoFrameCallback: (cb: () => void) => {
+        present = cb;
+        return 1;
+      },
+      cancelVideoFrameCallback: () => {
+        present = null;
+      },
     }),
   };
   return { video: video as unknown as HTMLVideoElement, present: () => present?.() };
@@ -22,7 +29,9 @@ describe('seekFrame', () => {
     vi.useFakeTimers();
     const { video, present } = fakeVideo(true);
     let done = false;
-    const p = seekFrame(video, 1.5).then(() => { done = true; });
+    const p = seekFrame(video, 1.5).then(() => {
+      done = true;
+    });
     await vi.advanceTimersByTimeAsync(10); // 'seeked' has fired
     expect(done).toBe(false);
     present();
@@ -35,14 +44,18 @@ describe('seekFrame', () => {
     vi.useFakeTimers();
     const a = fakeVideo(true);
     let done = false;
-    void seekFrame(a.video, 0).then(() => { done = true; });
+    void seekFrame(a.video, 0).then(() => {
+      done = true;
+    });
     await vi.advanceTimersByTimeAsync(400);
     expect(done).toBe(false);
     await vi.advanceTimersByTimeAsync(200);
     expect(done).toBe(true);
     const b = fakeVideo(false);
     let plain = false;
-    void seekFrame(b.video, 0).then(() => { plain = true; });
+    void seekFrame(b.video, 0).then(() => {
+      plain = true;
+    });
     await vi.advanceTimersByTimeAsync(10);
     expect(plain).toBe(true);
     vi.useRealTimers();

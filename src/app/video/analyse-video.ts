@@ -28,14 +28,28 @@ const PRESENT_GRACE_MS = 500;
  */
 export function seekFrame(video: FrameCallbackVideo, seconds: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    let seeked = false, presented = !video.requestVideoFrameCallback, grace: ReturnType<typeof setTimeout> | undefined;
-    const finish = () => { clearTimeout(timer); clearTimeout(grace); video.removeEventListener('seeked', onSeeked); resolve(); };
+    let seeked = false,
+      presented = !video.requestVideoFrameCallback,
+      grace: ReturnType<typeof setTimeout> | undefined;
+    const finish = () => {
+      clearTimeout(timer);
+      clearTimeout(grace);
+      video.removeEventListener('seeked', onSeeked);
+      resolve();
+    };
     const onSeeked = () => {
       seeked = true;
       if (presented) finish();
-      else grace = setTimeout(() => { if (handle !== undefined) video.cancelVideoFrameCallback?.(handle); finish(); }, PRESENT_GRACE_MS);
+      else
+        grace = setTimeout(() => {
+          if (handle !== undefined) video.cancelVideoFrameCallback?.(handle);
+          finish();
+        }, PRESENT_GRACE_MS);
     };
-    const handle = video.requestVideoFrameCallback?.(() => { presented = true; if (seeked) finish(); });
+    const handle = video.requestVideoFrameCallback?.(() => {
+      presented = true;
+      if (seeked) finish();
+    });
     const timer = setTimeout(() => {
       video.removeEventListener('seeked', onSeeked);
       clearTimeout(grace);
@@ -52,7 +66,12 @@ export interface WholeVideoHooks {
   readonly onFrame: (frame: VideoFrameResult, done: number) => void;
 }
 
-export async function analyseWholeVideo(video: HTMLVideoElement, client: EngineClient, rate: number, hooks: WholeVideoHooks): Promise<void> {
+export async function analyseWholeVideo(
+  video: HTMLVideoElement,
+  client: EngineClient,
+  rate: number,
+  hooks: WholeVideoHooks,
+): Promise<void> {
   video.pause();
   const times = sampleTimes(video.duration, rate);
   hooks.onStart(times.length);
@@ -69,7 +88,11 @@ export async function analyseWholeVideo(video: HTMLVideoElement, client: EngineC
     const { data } = ctx.getImageData(0, 0, width, height);
     const { minScore } = useSettings.getState();
     // the 128 detector, as for the camera (README: video always uses the 128 model)
-    const analysis = await client.api.analyzePixels(Comlink.transfer({ width, height, data }, [data.buffer]), { model: 'front', minScore, ...currentFaceptorOptions() });
+    const analysis = await client.api.analyzePixels(Comlink.transfer({ width, height, data }, [data.buffer]), {
+      model: 'front',
+      minScore,
+      ...currentFaceptorOptions(),
+    });
     if (hooks.signal.aborted) return;
     hooks.onFrame(compactFrame(times[i], assignTracks(tracker, analysis, times[i])), i + 1);
   }

@@ -5,8 +5,17 @@ import { useVideo } from '../../state/video.ts';
 registerTestSection('video', () => {
   const v = useVideo.getState();
   return {
-    file: v.file && { name: v.file.name, size: v.file.size }, state: v.state, done: v.done, total: v.total, error: v.error,
-    latest: v.latest && { faces: v.latest.faces.map((x) => ({ trackId: x.trackId ?? null, box: x.box, tasks: Object.keys(x) })) },
-    frames: v.frames.map((f) => ({ timeMs: f.timeMs, faces: f.analysis.faces.map((x) => ({ trackId: x.trackId ?? null, box: x.box })) })),
+    file: v.file && { name: v.file.name, size: v.file.size },
+    state: v.state,
+    done: v.done,
+    total: v.total,
+    error: v.error,
+    latest: v.latest && {
+      faces: v.latest.faces.map((x) => ({ trackId: x.trackId ?? null, box: x.box, tasks: Object.keys(x) })),
+    },
+    frames: v.frames.map((f) => ({
+      timeMs: f.timeMs,
+      faces: f.analysis.faces.map((x) => ({ trackId: x.trackId ?? null, box: x.box })),
+    })),
   };
 });

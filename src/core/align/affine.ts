@@ -24,8 +24,12 @@ export function composeAffine(second: Affine, first: Affine): Affine {
   const [a2, b2, c2, d2, e2, f2] = second;
   const [a1, b1, c1, d1, e1, f1] = first;
   return [
-    a2 * a1 + b2 * d1, a2 * b1 + b2 * e1, a2 * c1 + b2 * f1 + c2,
-    d2 * a1 + e2 * d1, d2 * b1 + e2 * e1, d2 * c1 + e2 * f1 + f2,
+    a2 * a1 + b2 * d1,
+    a2 * b1 + b2 * e1,
+    a2 * c1 + b2 * f1 + c2,
+    d2 * a1 + e2 * d1,
+    d2 * b1 + e2 * e1,
+    d2 * c1 + e2 * f1 + f2,
   ];
 }
 
@@ -36,7 +40,10 @@ export function invertAffine(m: Affine): Affine {
   if (!Number.isFinite(det) || Math.abs(det) < 1e-12) {
     throw new Error(`invertAffine: matrix is singular (determinant ${det})`);
   }
-  const ia = e / det, ib = -b / det, id = -d / det, ie = a / det;
+  const ia = e / det,
+    ib = -b / det,
+    id = -d / det,
+    ie = a / det;
   return [ia, ib, -(ia * c + ib * f), id, ie, -(id * c + ie * f)];
 }
 
@@ -52,6 +59,7 @@ export function similarityAngle(m: Affine): number {
 
 /** A similarity matrix from scale, rotation (radians) and translation. */
 export function similarityFrom(scale: number, angle: number, tx: number, ty: number): Affine {
-  const c = scale * Math.cos(angle), s = scale * Math.sin(angle);
+  const c = scale * Math.cos(angle),
+    s = scale * Math.sin(angle);
   return [c, -s, tx, s, c, ty];
 }

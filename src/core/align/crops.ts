@@ -53,7 +53,12 @@ export function crop112(keypoints: readonly Point[]): CropSpec {
 }
 
 /** A square face box in image pixels, possibly rotated (angle in radians, image axes). */
-export interface FaceSquare { readonly cx: number; readonly cy: number; readonly side: number; readonly angle: number }
+export interface FaceSquare {
+  readonly cx: number;
+  readonly cy: number;
+  readonly side: number;
+  readonly angle: number;
+}
 
 /**
  * The landmark box (docs/model.md §3.3 COFW rule: a square around the face's landmarks) estimated from the keypoints:
@@ -66,7 +71,12 @@ export function landmarkBoxFromKeypoints(keypoints: readonly Point[], upright = 
   const inv = invertAffine(m);
   const [cx, cy] = applyAffine(inv, MEAN_FACE_LANDMARK_BOX_112.cx, MEAN_FACE_LANDMARK_BOX_112.cy);
   // angle of the image → template rotation is −roll; the box rotates with the face
-  return { cx, cy, side: MEAN_FACE_LANDMARK_BOX_112.side / similarityScale(m), angle: upright ? -similarityAngle(m) : 0 };
+  return {
+    cx,
+    cy,
+    side: MEAN_FACE_LANDMARK_BOX_112.side / similarityScale(m),
+    angle: upright ? -similarityAngle(m) : 0,
+  };
 }
 
 /**
@@ -77,9 +87,13 @@ export function landmarkBoxFromKeypoints(keypoints: readonly Point[], upright = 
 export function boxCrop512(box: FaceSquare, scaleMu: number): CropSpec {
   if (!(box.side > 0) || !(scaleMu > 0)) throw new Error('boxCrop512: box side and zoom must be positive');
   const k = (512 * scaleMu) / box.side;
-  const c = Math.cos(box.angle), s = Math.sin(box.angle);
+  const c = Math.cos(box.angle),
+    s = Math.sin(box.angle);
   // crop = k·R(−angle)·(p − centre) + 255.5
-  const a = k * c, b = k * s, d = -k * s, e = k * c;
+  const a = k * c,
+    b = k * s,
+    d = -k * s,
+    e = k * c;
   return { size: 512, matrix: [a, b, 255.5 - (a * box.cx + b * box.cy), d, e, 255.5 - (d * box.cx + e * box.cy)] };
 }
 
@@ -89,11 +103,19 @@ export function boxCrop512(box: FaceSquare, scaleMu: number): CropSpec {
  */
 export function officialBoxCrop512(x1: number, y1: number, x2: number, y2: number, scaleMu: number): CropSpec {
   if (!(x2 > x1) || !(y2 > y1)) throw new Error('officialBoxCrop512: empty box');
-  const sx = 512 / (x2 - x1), sy = 512 / (y2 - y1);
+  const sx = 512 / (x2 - x1),
+    sy = 512 / (y2 - y1);
   // step 1: u = (x − x1)·sx − 0.5; step 2: u' = s·(u − 255.5) + 255.5
   return {
     size: 512,
-    matrix: [scaleMu * sx, 0, scaleMu * (-x1 * sx - 0.5 - 255.5) + 255.5, 0, scaleMu * sy, scaleMu * (-y1 * sy - 0.5 - 255.5) + 255.5],
+    matrix: [
+      scaleMu * sx,
+      0,
+      scaleMu * (-x1 * sx - 0.5 - 255.5) + 255.5,
+      0,
+      scaleMu * sy,
+      scaleMu * (-y1 * sy - 0.5 - 255.5) + 255.5,
+    ],
   };
 }
 
@@ -129,8 +151,14 @@ export function celebamCrop(keypoints: readonly Point[]): CropSpec {
   // The quad's edges (2·half wide) land on the crop's outer pixel edges −0.5 and 511.5.
   const k = 512 / (2 * half);
   // u axis along x̂, v axis along ŷ = rot90(x̂) = (−x̂_y, x̂_x)
-  const a = k * xv[0], b = k * xv[1], d = -k * xv[1], e = k * xv[0];
-  return { size: 512, matrix: [a, b, 255.5 - (a * centre[0] + b * centre[1]), d, e, 255.5 - (d * centre[0] + e * centre[1])] };
+  const a = k * xv[0],
+    b = k * xv[1],
+    d = -k * xv[1],
+    e = k * xv[0];
+  return {
+    size: 512,
+    matrix: [a, b, 255.5 - (a * centre[0] + b * centre[1]), d, e, 255.5 - (d * centre[0] + e * centre[1])],
+  };
 }
 
 /** Which 512 framing a group-B task was trained with. */
@@ -146,15 +174,23 @@ export function denseCropKindOf(task: TaskName): DenseCropKind {
 
 export function denseCropFor(kind: DenseCropKind, keypoints: readonly Point[]): CropSpec {
   switch (kind) {
-    case 'box_0.8': return landmarkCrop(keypoints, 0.8);
-    case 'box_1.0': return landmarkCrop(keypoints, 1.0);
-    case 'lapa': return lapaCrop(keypoints);
-    case 'celebam': return celebamCrop(keypoints);
+    case 'box_0.8':
+      return landmarkCrop(keypoints, 0.8);
+    case 'box_1.0':
+      return landmarkCrop(keypoints, 1.0);
+    case 'lapa':
+      return lapaCrop(keypoints);
+    case 'celebam':
+      return celebamCrop(keypoints);
   }
 }
 
 /** One 512 encoder pass and the group-B tasks that read it. */
-export interface DenseCropPlan { readonly kind: DenseCropKind; readonly spec: CropSpec; readonly tasks: readonly TaskName[] }
+export interface DenseCropPlan {
+  readonly kind: DenseCropKind;
+  readonly spec: CropSpec;
+  readonly tasks: readonly TaskName[];
+}
 
 /**
  * Plans the 512 crops of one face.
@@ -168,7 +204,11 @@ export interface DenseCropPlan { readonly kind: DenseCropKind; readonly spec: Cr
  * Group-A tasks are ignored here (they all share `crop112`). Returns [] when no group-B task is asked for,
  * i.e. no 512 pass at all.
  */
-export function planDenseCrops(keypoints: readonly Point[], tasks: readonly TaskName[], mode: 'shared' | 'exact' = 'shared'): DenseCropPlan[] {
+export function planDenseCrops(
+  keypoints: readonly Point[],
+  tasks: readonly TaskName[],
+  mode: 'shared' | 'exact' = 'shared',
+): DenseCropPlan[] {
   const dense = tasks.filter((t) => TASKS[t].group === 512);
   if (dense.length === 0) return [];
   if (mode === 'shared') return [{ kind: 'box_0.8', spec: denseCropFor('box_0.8', keypoints), tasks: dense }];

@@ -20,7 +20,13 @@ export const ARCFACE_112: readonly Point[] = [
  * official numbers so that the derivation stays visible.
  */
 export const LAPA_512: readonly Point[] = (
-  [[196, 226], [316, 226], [256, 286], [220, 360.4], [292, 360.4]] as const
+  [
+    [196, 226],
+    [316, 226],
+    [256, 286],
+    [220, 360.4],
+    [292, 360.4],
+  ] as const
 ).map(([x, y]): Point => [((x / 256 - 1 + 1) * 511) / 2, ((y / 256 - 1 + 1) * 511) / 2]);
 
 /**

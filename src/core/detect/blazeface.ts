@@ -32,8 +32,22 @@ const COMMON = {
 } as const;
 
 export const BLAZEFACE: { readonly [M in BlazeFaceModel]: BlazeFaceSpec } = {
-  front: { model: 'front', file: 'face_detection_front_128.onnx', inputSize: 128, strides: [8, 16, 16, 16], coordScale: 128, ...COMMON },
-  back: { model: 'back', file: 'face_detection_back_256.onnx', inputSize: 256, strides: [16, 32, 32, 32], coordScale: 256, ...COMMON },
+  front: {
+    model: 'front',
+    file: 'face_detection_front_128.onnx',
+    inputSize: 128,
+    strides: [8, 16, 16, 16],
+    coordScale: 128,
+    ...COMMON,
+  },
+  back: {
+    model: 'back',
+    file: 'face_detection_back_256.onnx',
+    inputSize: 256,
+    strides: [16, 32, 32, 32],
+    coordScale: 256,
+    ...COMMON,
+  },
 };
 
 const anchorCache = new Map<BlazeFaceModel, AnchorCentres>();
@@ -42,7 +56,12 @@ export function blazeFaceAnchors(model: BlazeFaceModel): AnchorCentres {
   let anchors = anchorCache.get(model);
   if (!anchors) {
     const spec = BLAZEFACE[model];
-    anchors = generateAnchors({ inputSize: spec.inputSize, strides: spec.strides, anchorsPerLayer: 2, anchorOffset: 0.5 });
+    anchors = generateAnchors({
+      inputSize: spec.inputSize,
+      strides: spec.strides,
+      anchorsPerLayer: 2,
+      anchorOffset: 0.5,
+    });
     anchorCache.set(model, anchors);
   }
   return anchors;

@@ -26,7 +26,9 @@ describe('decodeBlazeFace', () => {
     expect(d.yMin).toBeCloseTo(-0.26875, 6);
     expect(d.yMax).toBeCloseTo(0.23125, 6);
     expect(d.score).toBeCloseTo(1 / (1 + Math.exp(-2)), 6); // 0.880797
-    const expected = [0.09375, 0.03125, 0.19375, 0.13125, -0.00625, 0.23125, 0.59375, -0.46875, 0.10375, 0.05125, 0.08375, 0.03125];
+    const expected = [
+      0.09375, 0.03125, 0.19375, 0.13125, -0.00625, 0.23125, 0.59375, -0.46875, 0.10375, 0.05125, 0.08375, 0.03125,
+    ];
     expected.forEach((v, i) => expect(d.keypoints[i]).toBeCloseTo(v, 6));
   });
 
@@ -52,8 +54,12 @@ describe('decodeBlazeFace', () => {
   });
 
   it('rejects outputs that do not match the anchor scheme', () => {
-    expect(() => decodeBlazeFace([new Float32Array(10)], [new Float32Array(160)], blazeFaceAnchors('front'), OPTS)).toThrow(/896 anchors/);
+    expect(() =>
+      decodeBlazeFace([new Float32Array(10)], [new Float32Array(160)], blazeFaceAnchors('front'), OPTS),
+    ).toThrow(/896 anchors/);
     const { scores } = blankOutputs();
-    expect(() => decodeBlazeFace(scores, [new Float32Array(512 * 16), new Float32Array(10)], blazeFaceAnchors('front'), OPTS)).toThrow(/chunk 1/);
+    expect(() =>
+      decodeBlazeFace(scores, [new Float32Array(512 * 16), new Float32Array(10)], blazeFaceAnchors('front'), OPTS),
+    ).toThrow(/chunk 1/);
   });
 });

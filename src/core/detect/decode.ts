@@ -72,7 +72,14 @@ export function decodeBlazeFace(
         keypoints[2 * k] = b[o + 4 + 2 * k] / coordScale + ax;
         keypoints[2 * k + 1] = b[o + 5 + 2 * k] / coordScale + ay;
       }
-      out.push({ xMin: cx - w / 2, yMin: cy - h / 2, xMax: cx + w / 2, yMax: cy + h / 2, score: sigmoid(logit), keypoints });
+      out.push({
+        xMin: cx - w / 2,
+        yMin: cy - h / 2,
+        xMax: cx + w / 2,
+        yMax: cy + h / 2,
+        score: sigmoid(logit),
+        keypoints,
+      });
     }
   }
   return out;

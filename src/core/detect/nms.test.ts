@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { intersectionOverUnion, weightedNonMaxSuppression } from './nms.ts';
 import type { NormalizedDetection } from './decode.ts';
 
-const det = (xMin: number, yMin: number, xMax: number, yMax: number, score: number, kp: number[] = [0, 0]): NormalizedDetection =>
-  ({ xMin, yMin, xMax, yMax, score, keypoints: Float32Array.from(kp) });
+const det = (
+  xMin: number,
+  yMin: number,
+  xMax: number,
+  yMax: number,
+  score: number,
+  kp: number[] = [0, 0],
+): NormalizedDetection => ({ xMin, yMin, xMax, yMax, score, keypoints: Float32Array.from(kp) });
 
 describe('intersectionOverUnion', () => {
   it('matches hand-computed overlaps', () => {
@@ -38,7 +44,9 @@ describe('weightedNonMaxSuppression (MediaPipe WEIGHTED, IoU 0.3)', () => {
   });
 
   it('limits the number of faces, best first', () => {
-    const out = weightedNonMaxSuppression([det(0, 0, 1, 1, 0.6), det(3, 3, 4, 4, 0.95), det(6, 6, 7, 7, 0.8)], { maxDetections: 2 });
+    const out = weightedNonMaxSuppression([det(0, 0, 1, 1, 0.6), det(3, 3, 4, 4, 0.95), det(6, 6, 7, 7, 0.8)], {
+      maxDetections: 2,
+    });
     expect(out.map((d) => d.score)).toEqual([0.95, 0.8]);
   });
 

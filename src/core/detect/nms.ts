@@ -6,7 +6,12 @@
  */
 import type { NormalizedDetection } from './decode.ts';
 
-export interface BoxLike { readonly xMin: number; readonly yMin: number; readonly xMax: number; readonly yMax: number }
+export interface BoxLike {
+  readonly xMin: number;
+  readonly yMin: number;
+  readonly xMax: number;
+  readonly yMax: number;
+}
 
 export function intersectionOverUnion(a: BoxLike, b: BoxLike): number {
   const iw = Math.min(a.xMax, b.xMax) - Math.max(a.xMin, b.xMin);
@@ -23,7 +28,10 @@ export interface NmsOptions {
   readonly maxDetections?: number;
 }
 
-export function weightedNonMaxSuppression(detections: readonly NormalizedDetection[], options: NmsOptions = {}): NormalizedDetection[] {
+export function weightedNonMaxSuppression(
+  detections: readonly NormalizedDetection[],
+  options: NmsOptions = {},
+): NormalizedDetection[] {
   const threshold = options.iouThreshold ?? 0.3;
   const max = options.maxDetections ?? Infinity;
   let remaining = [...detections].sort((a, b) => b.score - a.score);
@@ -38,16 +46,30 @@ export function weightedNonMaxSuppression(detections: readonly NormalizedDetecti
       out.push(best);
       continue;
     }
-    let total = 0, xMin = 0, yMin = 0, xMax = 0, yMax = 0;
+    let total = 0,
+      xMin = 0,
+      yMin = 0,
+      xMax = 0,
+      yMax = 0;
     const keypoints = new Float32Array(best.keypoints.length);
     for (const d of group) {
       const w = d.score;
       total += w;
-      xMin += w * d.xMin; yMin += w * d.yMin; xMax += w * d.xMax; yMax += w * d.yMax;
+      xMin += w * d.xMin;
+      yMin += w * d.yMin;
+      xMax += w * d.xMax;
+      yMax += w * d.yMax;
       for (let k = 0; k < keypoints.length; k++) keypoints[k] += w * d.keypoints[k];
     }
     for (let k = 0; k < keypoints.length; k++) keypoints[k] /= total;
-    out.push({ xMin: xMin / total, yMin: yMin / total, xMax: xMax / total, yMax: yMax / total, score: best.score, keypoints });
+    out.push({
+      xMin: xMin / total,
+      yMin: yMin / total,
+      xMax: xMax / total,
+      yMax: yMax / total,
+      score: best.score,
+      keypoints,
+    });
   }
   return out;
 }

@@ -42,12 +42,14 @@ function starts(length: number, size: number, count: number): number[] {
  * Tile side: max(minTile, long side / maxAlongLong), at most the short side; overlap ≥ a third of the side.
  */
 export function planPhotoTiles(width: number, height: number, options: TilePlanOptions = {}): Tile[] {
-  const long = Math.max(width, height), short = Math.min(width, height);
+  const long = Math.max(width, height),
+    short = Math.min(width, height);
   if (!(long > (options.minLongSide ?? 640))) return [];
   const size = Math.min(short, Math.max(options.minTile ?? 512, Math.ceil(long / (options.maxAlongLong ?? 4))));
   const overlap = Math.ceil(size / 3);
   const count = (length: number) => (length <= size ? 1 : Math.ceil((length - overlap) / (size - overlap)));
-  const xs = starts(width, size, count(width)), ys = starts(height, size, count(height));
+  const xs = starts(width, size, count(width)),
+    ys = starts(height, size, count(height));
   return ys.flatMap((y) => xs.map((x) => ({ x, y, size })));
 }
 
@@ -104,12 +106,20 @@ export function mergeDetections(detections: readonly Detection[], options: NmsOp
 
 function weightedNms(detections: readonly Detection[], options: NmsOptions): Detection[] {
   const asBoxes: NormalizedDetection[] = detections.map((d) => ({
-    xMin: d.box.x, yMin: d.box.y, xMax: d.box.x + d.box.width, yMax: d.box.y + d.box.height, score: d.score,
+    xMin: d.box.x,
+    yMin: d.box.y,
+    xMax: d.box.x + d.box.width,
+    yMax: d.box.y + d.box.height,
+    score: d.score,
     keypoints: Float32Array.from(d.keypoints.flat()),
   }));
   return weightedNonMaxSuppression(asBoxes, options).map((m) => {
     const keypoints: Point[] = [];
     for (let k = 0; k < m.keypoints.length; k += 2) keypoints.push([m.keypoints[k], m.keypoints[k + 1]]);
-    return { box: { x: m.xMin, y: m.yMin, width: m.xMax - m.xMin, height: m.yMax - m.yMin }, score: m.score, keypoints };
+    return {
+      box: { x: m.xMin, y: m.yMin, width: m.xMax - m.xMin, height: m.yMax - m.yMin },
+      score: m.score,
+      keypoints,
+    };
   });
 }

@@ -6,9 +6,15 @@ import type { NormalizedDetection } from './decode.ts';
 export function detectionToSource(d: NormalizedDetection, lb: Letterbox): Detection {
   const [x, y] = normalizedToSource(lb, d.xMin, d.yMin);
   const keypoints: Point[] = [];
-  for (let k = 0; k < d.keypoints.length; k += 2) keypoints.push(normalizedToSource(lb, d.keypoints[k], d.keypoints[k + 1]));
+  for (let k = 0; k < d.keypoints.length; k += 2)
+    keypoints.push(normalizedToSource(lb, d.keypoints[k], d.keypoints[k + 1]));
   return {
-    box: { x, y, width: normalizedLengthToSource(lb, d.xMax - d.xMin), height: normalizedLengthToSource(lb, d.yMax - d.yMin) },
+    box: {
+      x,
+      y,
+      width: normalizedLengthToSource(lb, d.xMax - d.xMin),
+      height: normalizedLengthToSource(lb, d.yMax - d.yMin),
+    },
     score: d.score,
     keypoints,
   };

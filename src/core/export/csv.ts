@@ -14,6 +14,7 @@ export function csvField(value: CsvValue): string {
 }
 
 export function toCsv(header: readonly string[], rows: readonly (readonly CsvValue[])[]): string {
-  for (const r of rows) if (r.length !== header.length) throw new Error(`CSV row has ${r.length} fields, header ${header.length}`);
+  for (const r of rows)
+    if (r.length !== header.length) throw new Error(`CSV row has ${r.length} fields, header ${header.length}`);
   return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
 }

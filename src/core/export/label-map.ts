@@ -21,12 +21,20 @@ export function labelMapOf(parsing: LabelRegion, imageWidth: number, imageHeight
   if (!Number.isInteger(imageWidth) || !Number.isInteger(imageHeight) || imageWidth < 1 || imageHeight < 1) {
     throw new Error(`label map: invalid image size ${imageWidth}×${imageHeight}`);
   }
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0 || data.length !== width * height) {
+  if (
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    width < 0 ||
+    height < 0 ||
+    data.length !== width * height
+  ) {
     throw new Error(`label map: the mask holds ${data.length} values, not ${width}×${height}`);
   }
-  if (!Number.isInteger(region.x) || !Number.isInteger(region.y)) throw new Error('label map: the mask region is not on whole pixels');
+  if (!Number.isInteger(region.x) || !Number.isInteger(region.y))
+    throw new Error('label map: the mask region is not on whole pixels');
   const out = new Uint8Array(imageWidth * imageHeight);
-  const x0 = Math.max(0, region.x), x1 = Math.min(imageWidth, region.x + width);
+  const x0 = Math.max(0, region.x),
+    x1 = Math.min(imageWidth, region.x + width);
   for (let j = 0; j < height; j++) {
     const y = region.y + j;
     if (y < 0 || y >= imageHeight || x1 <= x0) continue;

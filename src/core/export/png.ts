@@ -38,11 +38,24 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 const MAX_SIDE = 0x7fffffff;
 
 /** Encodes `pixels` (width·height bytes, row-major) as an 8-bit greyscale PNG. */
-export async function encodeGreyPng(width: number, height: number, pixels: Uint8Array, deflate: Deflate): Promise<Uint8Array> {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE) {
+export async function encodeGreyPng(
+  width: number,
+  height: number,
+  pixels: Uint8Array,
+  deflate: Deflate,
+): Promise<Uint8Array> {
+  if (
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    width < 1 ||
+    height < 1 ||
+    width > MAX_SIDE ||
+    height > MAX_SIDE
+  ) {
     throw new Error(`a PNG needs a positive whole size; got ${width}×${height}`);
   }
-  if (pixels.length !== width * height) throw new Error(`expected ${width * height} pixels for ${width}×${height}, got ${pixels.length}`);
+  if (pixels.length !== width * height)
+    throw new Error(`expected ${width * height} pixels for ${width}×${height}, got ${pixels.length}`);
   const ihdr = new Uint8Array(13);
   const v = new DataView(ihdr.buffer);
   v.setUint32(0, width);
@@ -54,9 +67,17 @@ export async function encodeGreyPng(width: number, height: number, pixels: Uint8
   const raw = new Uint8Array((width + 1) * height);
   for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
   const idat = await deflate(raw);
-  const parts = [Uint8Array.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))];
+  const parts = [
+    Uint8Array.from(SIGNATURE),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', idat),
+    chunk('IEND', new Uint8Array(0)),
+  ];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }

@@ -3,20 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { MASKED, constFeedTensors, planDecoderBatch, sliceAxis, taskPart } from './batch.ts';
 
 describe('planDecoderBatch', () => {
-  it('concatenates the tasks\' query rows and masks self-attention to each task\'s block', () => {
+  it("concatenates the tasks' query rows and masks self-attention to each task's block", () => {
     const b = planDecoderBatch([
       { name: 'a', queryOffset: 10, queries: 2, maps: false },
       { name: 'b', queryOffset: 0, queries: 3, maps: true },
     ]);
     expect([...b.queries].map(Number)).toEqual([10, 11, 0, 1, 2]);
-    const Z = 0, X = MASKED;
-    expect([...b.selfMask]).toEqual([
-      Z, Z, X, X, X,
-      Z, Z, X, X, X,
-      X, X, Z, Z, Z,
-      X, X, Z, Z, Z,
-      X, X, Z, Z, Z,
-    ]);
+    const Z = 0,
+      X = MASKED;
+    expect([...b.selfMask]).toEqual([Z, Z, X, X, X, Z, Z, X, X, X, X, X, Z, Z, Z, X, X, Z, Z, Z, X, X, Z, Z, Z]);
     expect([...b.mapSelect].map(Number)).toEqual([2, 3, 4]);
     expect(b.rows.get('a')).toEqual({ start: 0, count: 2, mapStart: null });
     expect(b.rows.get('b')).toEqual({ start: 2, count: 3, mapStart: 0 });
@@ -43,7 +38,10 @@ describe('taskPart and sliceAxis', () => {
   });
   it('slices [N, Q, k] rows per batch item', () => {
     // [2, 4, 2]: value = 100·n + 10·q + k
-    const data = Float32Array.from({ length: 16 }, (_, i) => 100 * Math.floor(i / 8) + 10 * (Math.floor(i / 2) % 4) + (i % 2));
+    const data = Float32Array.from(
+      { length: 16 },
+      (_, i) => 100 * Math.floor(i / 8) + 10 * (Math.floor(i / 2) % 4) + (i % 2),
+    );
     const s = sliceAxis(data, [2, 4, 2], 1, 1, 2);
     expect(s.dims).toEqual([2, 2, 2]);
     expect([...s.data]).toEqual([10, 11, 20, 21, 110, 111, 120, 121]);
@@ -56,12 +54,17 @@ describe('constFeedTensors', () => {
     const weights = new Uint8Array(64 + 8);
     new DataView(weights.buffer).setFloat32(64, 1.5, true);
     new DataView(weights.buffer).setFloat32(68, -2, true);
-    const t = constFeedTensors([
-      { name: 'pos', type: 'float32', dims: [1, 2], offset: 64, length: 8 },
-      { name: 'shape', type: 'int64', dims: [4], values: [0, 8, 7, 7] },
-    ], weights);
+    const t = constFeedTensors(
+      [
+        { name: 'pos', type: 'float32', dims: [1, 2], offset: 64, length: 8 },
+        { name: 'shape', type: 'int64', dims: [4], values: [0, 8, 7, 7] },
+      ],
+      weights,
+    );
     expect([...(t.pos.data as Float32Array)]).toEqual([1.5, -2]);
     expect([...(t.shape.data as BigInt64Array)]).toEqual([0n, 8n, 7n, 7n]);
-    expect(() => constFeedTensors([{ name: 'x', type: 'float32', dims: [4], offset: 64, length: 16 }], weights)).toThrow(/beyond the end/);
+    expect(() =>
+      constFeedTensors([{ name: 'x', type: 'float32', dims: [4], offset: 64, length: 16 }], weights),
+    ).toThrow(/beyond the end/);
   });
 });

@@ -76,8 +76,15 @@ export function decoderBatchFeeds(plan: DecoderBatch): Record<string, ConstTenso
 }
 
 /** Rows [start, start+count) of axis `axis` of a row-major tensor. */
-export function sliceAxis(data: Float32Array, dims: readonly number[], axis: number, start: number, count: number): { data: Float32Array; dims: number[] } {
-  if (start < 0 || count < 0 || start + count > dims[axis]) throw new Error(`rows ${start}..${start + count} outside axis ${axis} of [${dims}]`);
+export function sliceAxis(
+  data: Float32Array,
+  dims: readonly number[],
+  axis: number,
+  start: number,
+  count: number,
+): { data: Float32Array; dims: number[] } {
+  if (start < 0 || count < 0 || start + count > dims[axis])
+    throw new Error(`rows ${start}..${start + count} outside axis ${axis} of [${dims}]`);
   const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const out = new Float32Array(outer * count * inner);
@@ -89,7 +96,9 @@ export function sliceAxis(data: Float32Array, dims: readonly number[], axis: num
 }
 
 /** Where a task's part of a head-graph output lies: `axis`, rows start..start+count; null = the whole tensor. */
-export function taskPart(kind: 'decoder' | 'heads', from: string,
+export function taskPart(
+  kind: 'decoder' | 'heads',
+  from: string,
   rows: { readonly start: number; readonly count: number; readonly mapStart: number | null } | undefined,
 ): { axis: number; start: number; count: number } | null {
   if (kind !== 'decoder' || !rows || from === 'embedding') return null;
@@ -101,18 +110,35 @@ export function taskPart(kind: 'decoder' | 'heads', from: string,
 }
 
 /** A constant feed as a tensor: float32 values read from the weights file (copied: the offset may be unaligned in its buffer), or inline int64. */
-export interface ConstTensor { readonly type: 'float32' | 'int64'; readonly dims: readonly number[]; readonly data: Float32Array | BigInt64Array }
+export interface ConstTensor {
+  readonly type: 'float32' | 'int64';
+  readonly dims: readonly number[];
+  readonly data: Float32Array | BigInt64Array;
+}
 
-export function constFeedTensors(feeds: readonly { name: string; type: 'float32' | 'int64'; dims: readonly number[]; offset?: number; length?: number; values?: readonly number[] }[],
-  weights: Uint8Array | ((offset: number, length: number) => Uint8Array)): Record<string, ConstTensor> {
+export function constFeedTensors(
+  feeds: readonly {
+    name: string;
+    type: 'float32' | 'int64';
+    dims: readonly number[];
+    offset?: number;
+    length?: number;
+    values?: readonly number[];
+  }[],
+  weights: Uint8Array | ((offset: number, length: number) => Uint8Array),
+): Record<string, ConstTensor> {
   const out: Record<string, ConstTensor> = {};
   for (const f of feeds) {
-    if (f.type === 'int64') { out[f.name] = { type: 'int64', dims: f.dims, data: BigInt64Array.from(f.values ?? [], (v) => BigInt(v)) }; continue; }
+    if (f.type === 'int64') {
+      out[f.name] = { type: 'int64', dims: f.dims, data: BigInt64Array.from(f.values ?? [], (v) => BigInt(v)) };
+      continue;
+    }
     const { offset = 0, length = 0 } = f;
     let bytes: Uint8Array;
     if (typeof weights === 'function') bytes = weights(offset, length).slice();
     else {
-      if (offset + length > weights.byteLength) throw new Error(`feed ${f.name} lies beyond the end of the weights file`);
+      if (offset + length > weights.byteLength)
+        throw new Error(`feed ${f.name} lies beyond the end of the weights file`);
       bytes = weights.slice(offset, offset + length);
     }
     out[f.name] = { type: 'float32', dims: f.dims, data: new Float32Array(bytes.buffer, 0, length / 4) };

@@ -6,15 +6,31 @@ import type { CropSpec } from '../align/crops.ts';
 import { CELEBAM_COLOURS, CELEBA_ATTRIBUTES, TASKS } from './tasks.ts';
 import { imagePointToCrop } from '../image/warp.ts';
 import {
-  argmaxLastAxis, colourLabels, decodeAge, decodeAttributes, decodeExpression, l2Normalize, labelsToImage, landmarksFromHeatmaps,
-  landmarksFromNormalised, layerAttentionMass, logitsToImage, parsingLabels, presentAttributes, sigmoid, softArgmax,
+  argmaxLastAxis,
+  colourLabels,
+  decodeAge,
+  decodeAttributes,
+  decodeExpression,
+  l2Normalize,
+  labelsToImage,
+  landmarksFromHeatmaps,
+  landmarksFromNormalised,
+  layerAttentionMass,
+  logitsToImage,
+  parsingLabels,
+  presentAttributes,
+  sigmoid,
+  softArgmax,
   upsampleParsingLogits,
 } from './decode.ts';
 
 const GOLDEN = process.env.FACEPTOR_GOLDEN ?? fileURLToPath(new URL('../../../../shared/golden', import.meta.url));
 const FULL = `${GOLDEN}/faceptor_full`;
 const hasGolden = existsSync(`${FULL}/manifest.json`);
-const f32 = (file: string) => { const b = readFileSync(`${FULL}/${file}`); return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4); };
+const f32 = (file: string) => {
+  const b = readFileSync(`${FULL}/${file}`);
+  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+};
 const u8 = (file: string) => new Uint8Array(readFileSync(`${FULL}/${file}`));
 
 /** Seeded pseudo-random numbers (mulberry32) so that failures reproduce. */
@@ -33,21 +49,28 @@ describe('age', () => {
   });
   it('hand-computed: two dominant bins', () => {
     const z = new Array(101).fill(-50);
-    z[20] = 50; z[30] = 50; // sigmoid ≈ 1 for both, ≈ 0 elsewhere → 25
+    z[20] = 50;
+    z[30] = 50; // sigmoid ≈ 1 for both, ≈ 0 elsewhere → 25
     expect(decodeAge(z).years).toBeCloseTo(25, 6);
     expect(decodeAge(z).distribution.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
   });
   it('is a sigmoid + L1 expectation, not a softmax', () => {
     const z = new Array(101).fill(0);
     z[100] = 2; // softmax would give 100·e²/(100 + e²) ≈ 6.88; DLDL gives (50·100... ) below
-    const p100 = sigmoid(2), rest = 0.5 * 100;
+    const p100 = sigmoid(2),
+      rest = 0.5 * 100;
     expect(decodeAge(z).years).toBeCloseTo((0.5 * 5050 - 0.5 * 100 + 100 * p100) / (rest + p100), 10);
   });
-  it.skipIf(!hasGolden).each(['age_morph2', 'age_utkface'])('reproduces the golden %s expectation within 1e-4', (task) => {
-    const logits = f32(`${task}.head_output.f32.bin`), ages = f32(`${task}.age_expectation.f32.bin`);
-    expect(ages.length).toBe(2);
-    for (let n = 0; n < 2; n++) expect(Math.abs(decodeAge(logits.subarray(n * 101, (n + 1) * 101)).years - ages[n])).toBeLessThan(1e-4);
-  });
+  it.skipIf(!hasGolden).each(['age_morph2', 'age_utkface'])(
+    'reproduces the golden %s expectation within 1e-4',
+    (task) => {
+      const logits = f32(`${task}.head_output.f32.bin`),
+        ages = f32(`${task}.age_expectation.f32.bin`);
+      expect(ages.length).toBe(2);
+      for (let n = 0; n < 2; n++)
+        expect(Math.abs(decodeAge(logits.subarray(n * 101, (n + 1) * 101)).years - ages[n])).toBeLessThan(1e-4);
+    },
+  );
   it('refuses a wrong length', () => expect(() => decodeAge(new Float32Array(100))).toThrow(/101/));
 });
 
@@ -63,7 +86,8 @@ describe('expression and attributes', () => {
   });
   it('attribute probabilities by name; present = p > 0.5', () => {
     const z = new Array(40).fill(-3);
-    z[20] = 2; z[31] = 0.1; // Male, Smiling
+    z[20] = 2;
+    z[31] = 0.1; // Male, Smiling
     const p = decodeAttributes(z);
     expect(p.Male).toBeCloseTo(1 / (1 + Math.exp(-2)), 12);
     expect(Object.keys(p)).toEqual([...CELEBA_ATTRIBUTES]);
@@ -89,17 +113,22 @@ describe('landmarks', () => {
     expect(c[0]).toBeCloseTo(0.5, 12);
   });
 
-  it.skipIf(!hasGolden).each(['align_300w', 'align_cofw', 'align_wflw', 'align_aflw'])('%s: soft-argmax of the full golden heatmap reproduces landmark 0 within 1e-5', (task) => {
-    const heat = f32(`${task}.heatmap_q0_full.f32.bin`), lm = f32(`${task}.landmark.f32.bin`);
-    expect(heat.length).toBe(128 * 128);
-    expect(lm.length).toBe(TASKS[task as 'align_300w'].outputs * 2);
-    const [x, y] = softArgmax(heat, 128, 128);
-    expect(Math.abs(x - lm[0])).toBeLessThan(1e-5);
-    expect(Math.abs(y - lm[1])).toBeLessThan(1e-5);
-  });
+  it.skipIf(!hasGolden).each(['align_300w', 'align_cofw', 'align_wflw', 'align_aflw'])(
+    '%s: soft-argmax of the full golden heatmap reproduces landmark 0 within 1e-5',
+    (task) => {
+      const heat = f32(`${task}.heatmap_q0_full.f32.bin`),
+        lm = f32(`${task}.landmark.f32.bin`);
+      expect(heat.length).toBe(128 * 128);
+      expect(lm.length).toBe(TASKS[task as 'align_300w'].outputs * 2);
+      const [x, y] = softArgmax(heat, 128, 128);
+      expect(Math.abs(x - lm[0])).toBeLessThan(1e-5);
+      expect(Math.abs(y - lm[1])).toBeLessThan(1e-5);
+    },
+  );
 
   it.skipIf(!hasGolden)('sigmoid matches the golden heatmap_acted_q0', () => {
-    const raw = f32('align_300w.heatmap.f32.bin'), acted = f32('align_300w.heatmap_acted_q0.f32.bin');
+    const raw = f32('align_300w.heatmap.f32.bin'),
+      acted = f32('align_300w.heatmap_acted_q0.f32.bin');
     for (let i = 0; i < 27 * 27; i++) expect(Math.abs(sigmoid(raw[i]) - acted[i])).toBeLessThan(1e-6);
   });
 
@@ -111,15 +140,17 @@ describe('landmarks', () => {
     const spec: CropSpec = { size: 512, matrix: [k, 0, 255.5 - k * 200, 0, k, 255.5 - k * 140] };
     const r = landmarksFromNormalised([0.5, 0.25, 0.001, 0.999], 2, spec);
     expect(r.crop[0]).toEqual([255.5, 127.5]);
-    expect(r.image[0][0]).toBeCloseTo(200 + (255.5 - 255.5) * 200 / (512 * s), 9);
-    expect(r.image[0][1]).toBeCloseTo(140 + (127.5 - 255.5) * 200 / (512 * s), 9);
-    expect(r.image[1][0]).toBeCloseTo(200 + (0.001 * 512 - 0.5 - 255.5) * 200 / (512 * s), 9);
+    expect(r.image[0][0]).toBeCloseTo(200 + ((255.5 - 255.5) * 200) / (512 * s), 9);
+    expect(r.image[0][1]).toBeCloseTo(140 + ((127.5 - 255.5) * 200) / (512 * s), 9);
+    expect(r.image[1][0]).toBeCloseTo(200 + ((0.001 * 512 - 0.5 - 255.5) * 200) / (512 * s), 9);
     expect(() => landmarksFromNormalised([0.5], 1, spec)).toThrow(/2 values/);
   });
 
   it('heatmaps → image points for several landmarks', () => {
-    const side = 32, h = new Float32Array(2 * side * side).fill(-40);
-    h[3 * side + 7] = 40; h[side * side + 20 * side + 11] = 40;
+    const side = 32,
+      h = new Float32Array(2 * side * side).fill(-40);
+    h[3 * side + 7] = 40;
+    h[side * side + 20 * side + 11] = 40;
     const spec: CropSpec = { size: 512, matrix: invertAffine(similarityFrom(0.5, 0, 10, 20)) };
     const r = landmarksFromHeatmaps(h, 2, side, spec);
     expect(r.crop[0][0]).toBeCloseTo((7.5 / 32) * 512 - 0.5, 3);
@@ -135,48 +166,66 @@ describe('parsing (docs/model.md §6.4)', () => {
   });
 
   it('equals a brute-force per-pixel reference, NHWC layout, several classes', () => {
-    const r = rng(7), Q = 3, H = 8, W = 6, OH = 32, OW = 24;
+    const r = rng(7),
+      Q = 3,
+      H = 8,
+      W = 6,
+      OH = 32,
+      OW = 24;
     const logits = Float32Array.from({ length: Q * H * W }, () => r() * 10 - 5);
     const out = upsampleParsingLogits(logits, Q, H, W, OH, OW);
     const axis = (i: number, n: number, o: number) => {
-      const src = Math.max((i + 0.5) * (n / o) - 0.5, 0), i0 = Math.floor(src);
+      const src = Math.max((i + 0.5) * (n / o) - 0.5, 0),
+        i0 = Math.floor(src);
       return [i0, Math.min(i0 + 1, n - 1), src - i0] as const;
     };
-    for (let y = 0; y < OH; y++) for (let x = 0; x < OW; x++) for (let q = 0; q < Q; q++) {
-      const [y0, y1, fy] = axis(y, H, OH), [x0, x1, fx] = axis(x, W, OW);
-      const g = (yy: number, xx: number) => logits[q * H * W + yy * W + xx];
-      const ref = (1 - fy) * ((1 - fx) * g(y0, x0) + fx * g(y0, x1)) + fy * ((1 - fx) * g(y1, x0) + fx * g(y1, x1));
-      expect(Math.abs(out[(y * OW + x) * Q + q] - ref)).toBeLessThan(1e-5);
-    }
+    for (let y = 0; y < OH; y++)
+      for (let x = 0; x < OW; x++)
+        for (let q = 0; q < Q; q++) {
+          const [y0, y1, fy] = axis(y, H, OH),
+            [x0, x1, fx] = axis(x, W, OW);
+          const g = (yy: number, xx: number) => logits[q * H * W + yy * W + xx];
+          const ref = (1 - fy) * ((1 - fx) * g(y0, x0) + fx * g(y0, x1)) + fy * ((1 - fx) * g(y1, x0) + fx * g(y1, x1));
+          expect(Math.abs(out[(y * OW + x) * Q + q] - ref)).toBeLessThan(1e-5);
+        }
     // the streaming labels equal the arg-max of the materialised map
     expect(Array.from(parsingLabels(logits, Q, H, W, OH, OW))).toEqual(Array.from(argmaxLastAxis(out, Q)));
   });
 
-  it.skipIf(!hasGolden).each([['parsing_celebam', 19], ['parsing_lapa', 11]] as const)('%s: reproduces the golden 512 map where the subsampled 128 logits determine it', (task, Q) => {
+  it.skipIf(!hasGolden).each([
+    ['parsing_celebam', 19],
+    ['parsing_lapa', 11],
+  ] as const)('%s: reproduces the golden 512 map where the subsampled 128 logits determine it', (task, Q) => {
     // logits_128 is stored at rows/cols 0,5,…,125,127; head_output at 0,17,…,510,511 (docs/testing.md §5). Output
     // rows/cols 0, 510 and 511 read only input rows/cols 0 and 127 (src = 0 clamped; 127.125 and 127.375 with
     // i1 clamped to 127), so those 9 pixels per class are fully determined. Every other input is filled with
     // huge garbage: if the upsample touched it with a non-zero weight, the comparison would fail by ~1e6.
-    const sub = f32(`${task}.logits_128.f32.bin`), golden = f32(`${task}.head_output.f32.bin`), labels = u8(`${task}.labels_512.u8.bin`);
+    const sub = f32(`${task}.logits_128.f32.bin`),
+      golden = f32(`${task}.head_output.f32.bin`),
+      labels = u8(`${task}.labels_512.u8.bin`);
     const idx128 = [...Array.from({ length: 26 }, (_, i) => i * 5), 127];
     const idx512 = [...Array.from({ length: 31 }, (_, i) => i * 17), 511];
     expect(sub.length).toBe(Q * 27 * 27);
     const full = new Float32Array(Q * 128 * 128).fill(1e6);
-    for (let q = 0; q < Q; q++) for (let a = 0; a < 27; a++) for (let b = 0; b < 27; b++) {
-      full[q * 128 * 128 + idx128[a] * 128 + idx128[b]] = sub[q * 27 * 27 + a * 27 + b];
-    }
+    for (let q = 0; q < Q; q++)
+      for (let a = 0; a < 27; a++)
+        for (let b = 0; b < 27; b++) {
+          full[q * 128 * 128 + idx128[a] * 128 + idx128[b]] = sub[q * 27 * 27 + a * 27 + b];
+        }
     const map = upsampleParsingLogits(full, Q, 128, 128);
     const ours = parsingLabels(full, Q, 128, 128);
     let checked = 0;
-    for (const y of [0, 510, 511]) for (const x of [0, 510, 511]) {
-      const gy = idx512.indexOf(y), gx = idx512.indexOf(x);
-      for (let q = 0; q < Q; q++) {
-        const g = golden[(gy * 32 + gx) * Q + q];
-        expect(Math.abs(map[(y * 512 + x) * Q + q] - g)).toBeLessThan(1e-4 + 1e-4 * Math.abs(g));
-        checked++;
+    for (const y of [0, 510, 511])
+      for (const x of [0, 510, 511]) {
+        const gy = idx512.indexOf(y),
+          gx = idx512.indexOf(x);
+        for (let q = 0; q < Q; q++) {
+          const g = golden[(gy * 32 + gx) * Q + q];
+          expect(Math.abs(map[(y * 512 + x) * Q + q] - g)).toBeLessThan(1e-4 + 1e-4 * Math.abs(g));
+          checked++;
+        }
+        expect(ours[y * 512 + x]).toBe(labels[y * 512 + x]);
       }
-      expect(ours[y * 512 + x]).toBe(labels[y * 512 + x]);
-    }
     expect(checked).toBe(9 * Q);
   });
 
@@ -219,13 +268,14 @@ describe('parsing (docs/model.md §6.4)', () => {
     const box = labelsToImage(new Uint8Array(512 * 512).fill(1), spec, 1000, 1000);
     expect(box.width).toBeLessThan(300); // a small face in a big image: no full-image loop
     let inside = 0;
-    for (let y = 0; y < 1000; y++) for (let x = 0; x < 1000; x++) {
-      const [u, v] = imagePointToCrop(spec, x, y);
-      if (u < 0.5 || v < 0.5 || u >= 511.5 || v >= 511.5) continue; // symmetric border of the warp (see labelsToImage)
-      inside++;
-      expect(x >= box.x && y >= box.y && x < box.x + box.width && y < box.y + box.height, `${x},${y}`).toBe(true);
-      expect(box.labels[(y - box.y) * box.width + (x - box.x)]).toBe(1);
-    }
+    for (let y = 0; y < 1000; y++)
+      for (let x = 0; x < 1000; x++) {
+        const [u, v] = imagePointToCrop(spec, x, y);
+        if (u < 0.5 || v < 0.5 || u >= 511.5 || v >= 511.5) continue; // symmetric border of the warp (see labelsToImage)
+        inside++;
+        expect(x >= box.x && y >= box.y && x < box.x + box.width && y < box.y + box.height, `${x},${y}`).toBe(true);
+        expect(box.labels[(y - box.y) * box.width + (x - box.x)]).toBe(1);
+      }
     expect(inside).toBeGreaterThan(1000);
   });
 });

@@ -77,14 +77,19 @@ export function decodeExpression(logits: Floats, labels: readonly string[] = EXP
   let topIndex = 0;
   for (let i = 1; i < p.length; i++) if (p[i] > p[topIndex]) topIndex = i;
   const probs: Record<string, number> = {};
-  labels.forEach((name, i) => { probs[name] = p[i]; });
+  labels.forEach((name, i) => {
+    probs[name] = p[i];
+  });
   return { top: labels[topIndex], topIndex, probs };
 }
 
 // ------------------------------------------------------------------------------------------------- attributes
 
 /** Attributes: sigmoid probability per CelebA attribute name. */
-export function decodeAttributes(logits: Floats, labels: readonly string[] = CELEBA_ATTRIBUTES): Record<string, number> {
+export function decodeAttributes(
+  logits: Floats,
+  labels: readonly string[] = CELEBA_ATTRIBUTES,
+): Record<string, number> {
   expectLength(logits, labels.length, 'decodeAttributes');
   const out: Record<string, number> = {};
   labels.forEach((name, i) => {
@@ -106,16 +111,22 @@ export function presentAttributes(probs: Record<string, number>, threshold = 0.5
  * p = sigmoid, soft-argmax over the whole map (den = max(Σp, 1e-6)), normalised n = ((x + 0.5)/W, (y + 0.5)/H).
  */
 export function softArgmax(heatmap: Floats, width: number, height: number, offset = 0): Point {
-  if (heatmap.length < offset + width * height) throw new Error(`softArgmax: heatmap holds ${heatmap.length} values, needs ${offset + width * height}`);
-  let sp = 0, sx = 0, sy = 0;
+  if (heatmap.length < offset + width * height)
+    throw new Error(`softArgmax: heatmap holds ${heatmap.length} values, needs ${offset + width * height}`);
+  let sp = 0,
+    sx = 0,
+    sy = 0;
   for (let y = 0, i = offset; y < height; y++) {
-    let rowSum = 0, rowX = 0;
+    let rowSum = 0,
+      rowX = 0;
     for (let x = 0; x < width; x++, i++) {
       const p = sigmoid(heatmap[i]);
       rowSum += p;
       rowX += p * x;
     }
-    sp += rowSum; sx += rowX; sy += rowSum * y;
+    sp += rowSum;
+    sx += rowX;
+    sy += rowSum * y;
   }
   if (!Number.isFinite(sp)) throw new Error('softArgmax: heatmap is not finite');
   const den = Math.max(sp, 1e-6);
@@ -134,11 +145,16 @@ export interface LandmarkResult {
 /** Landmarks from normalised points ([Q, 2] flattened, x then y), mapped back through the crop (docs/model.md §3.3). */
 export function landmarksFromNormalised(normalised: Floats, points: number, spec: CropSpec): LandmarkResult {
   expectLength(normalised, points * 2, 'landmarksFromNormalised');
-  const n: Point[] = [], crop: Point[] = [], image: Point[] = [];
+  const n: Point[] = [],
+    crop: Point[] = [],
+    image: Point[] = [];
   for (let q = 0; q < points; q++) {
-    const nx = normalised[2 * q], ny = normalised[2 * q + 1];
-    if (!Number.isFinite(nx) || !Number.isFinite(ny)) throw new Error(`landmarksFromNormalised: point ${q} is not finite`);
-    const u = nx * spec.size - 0.5, v = ny * spec.size - 0.5;
+    const nx = normalised[2 * q],
+      ny = normalised[2 * q + 1];
+    if (!Number.isFinite(nx) || !Number.isFinite(ny))
+      throw new Error(`landmarksFromNormalised: point ${q} is not finite`);
+    const u = nx * spec.size - 0.5,
+      v = ny * spec.size - 0.5;
     n.push([nx, ny]);
     crop.push([u, v]);
     image.push(cropPointToImage(spec, u, v));
@@ -152,18 +168,25 @@ export function landmarksFromHeatmaps(heatmaps: Floats, points: number, side: nu
   const n = new Float64Array(points * 2);
   for (let q = 0; q < points; q++) {
     const [x, y] = softArgmax(heatmaps, side, side, q * side * side);
-    n[2 * q] = x; n[2 * q + 1] = y;
+    n[2 * q] = x;
+    n[2 * q + 1] = y;
   }
   return landmarksFromNormalised(n, points, spec);
 }
 
 // ---------------------------------------------------------------------------------------------------- parsing
 
-export interface AxisTaps { readonly i0: Int32Array; readonly i1: Int32Array; readonly w1: Float64Array }
+export interface AxisTaps {
+  readonly i0: Int32Array;
+  readonly i1: Int32Array;
+  readonly w1: Float64Array;
+}
 
 /** docs/model.md §6.4 per axis: src = max((i + 0.5)·in/out − 0.5, 0), i0 = floor, i1 = min(i0 + 1, in − 1). */
 export function bilinearTaps(inSize: number, outSize: number): AxisTaps {
-  const i0 = new Int32Array(outSize), i1 = new Int32Array(outSize), w1 = new Float64Array(outSize);
+  const i0 = new Int32Array(outSize),
+    i1 = new Int32Array(outSize),
+    w1 = new Float64Array(outSize);
   const scale = inSize / outSize;
   for (let i = 0; i < outSize; i++) {
     const src = Math.max((i + 0.5) * scale - 0.5, 0);
@@ -191,17 +214,30 @@ function toHwc(logits: Floats, classes: number, plane: number): Float32Array {
  * ParsingOutput exactly as docs/model.md §6.4: bilinear resize (PyTorch align_corners=False = ONNX half_pixel) of the
  * [Q, inH, inW] logits of one face to outH×outW, returned NHWC [outH, outW, Q] like the official map.
  */
-export function upsampleParsingLogits(logits: Floats, classes: number, inH: number, inW: number, outH = 512, outW = 512): Float32Array {
+export function upsampleParsingLogits(
+  logits: Floats,
+  classes: number,
+  inH: number,
+  inW: number,
+  outH = 512,
+  outW = 512,
+): Float32Array {
   checkLogits(logits, classes, inH, inW, 'upsampleParsingLogits');
   const hwc = toHwc(logits, classes, inH * inW);
-  const ty = bilinearTaps(inH, outH), tx = bilinearTaps(inW, outW);
+  const ty = bilinearTaps(inH, outH),
+    tx = bilinearTaps(inW, outW);
   const out = new Float32Array(outH * outW * classes);
   let o = 0;
   for (let y = 0; y < outH; y++) {
-    const r0 = ty.i0[y] * inW, r1 = ty.i1[y] * inW, wy = ty.w1[y];
+    const r0 = ty.i0[y] * inW,
+      r1 = ty.i1[y] * inW,
+      wy = ty.w1[y];
     for (let x = 0; x < outW; x++) {
       const wx = tx.w1[x];
-      const a = (r0 + tx.i0[x]) * classes, b = (r0 + tx.i1[x]) * classes, c = (r1 + tx.i0[x]) * classes, d = (r1 + tx.i1[x]) * classes;
+      const a = (r0 + tx.i0[x]) * classes,
+        b = (r0 + tx.i1[x]) * classes,
+        c = (r1 + tx.i0[x]) * classes,
+        d = (r1 + tx.i1[x]) * classes;
       for (let q = 0; q < classes; q++, o++) {
         const top = hwc[a + q] * (1 - wx) + hwc[b + q] * wx;
         const bottom = hwc[c + q] * (1 - wx) + hwc[d + q] * wx;
@@ -218,8 +254,13 @@ export function argmaxLastAxis(map: Floats, classes: number): Uint8Array {
   const n = map.length / classes;
   const labels = new Uint8Array(n);
   for (let i = 0, o = 0; i < n; i++, o += classes) {
-    let best = 0, bestV = map[o];
-    for (let q = 1; q < classes; q++) if (map[o + q] > bestV) { bestV = map[o + q]; best = q; }
+    let best = 0,
+      bestV = map[o];
+    for (let q = 1; q < classes; q++)
+      if (map[o + q] > bestV) {
+        bestV = map[o + q];
+        best = q;
+      }
     labels[i] = best;
   }
   return labels;
@@ -229,22 +270,39 @@ export function argmaxLastAxis(map: Floats, classes: number): Uint8Array {
  * Labels of the docs/model.md §6.4 map (upsample + arg-max) without materialising the outH×outW×Q float map: same
  * arithmetic as `upsampleParsingLogits`, one pixel at a time (≈1 MB less garbage per face and frame).
  */
-export function parsingLabels(logits: Floats, classes: number, inH: number, inW: number, outH = 512, outW = 512): Uint8Array {
+export function parsingLabels(
+  logits: Floats,
+  classes: number,
+  inH: number,
+  inW: number,
+  outH = 512,
+  outW = 512,
+): Uint8Array {
   checkLogits(logits, classes, inH, inW, 'parsingLabels');
   const hwc = toHwc(logits, classes, inH * inW);
-  const ty = bilinearTaps(inH, outH), tx = bilinearTaps(inW, outW);
+  const ty = bilinearTaps(inH, outH),
+    tx = bilinearTaps(inW, outW);
   const labels = new Uint8Array(outH * outW);
   for (let y = 0, o = 0; y < outH; y++) {
-    const r0 = ty.i0[y] * inW, r1 = ty.i1[y] * inW, wy = ty.w1[y];
+    const r0 = ty.i0[y] * inW,
+      r1 = ty.i1[y] * inW,
+      wy = ty.w1[y];
     for (let x = 0; x < outW; x++, o++) {
       const wx = tx.w1[x];
-      const a = (r0 + tx.i0[x]) * classes, b = (r0 + tx.i1[x]) * classes, c = (r1 + tx.i0[x]) * classes, d = (r1 + tx.i1[x]) * classes;
-      let best = 0, bestV = -Infinity;
+      const a = (r0 + tx.i0[x]) * classes,
+        b = (r0 + tx.i1[x]) * classes,
+        c = (r1 + tx.i0[x]) * classes,
+        d = (r1 + tx.i1[x]) * classes;
+      let best = 0,
+        bestV = -Infinity;
       for (let q = 0; q < classes; q++) {
         const top = hwc[a + q] * (1 - wx) + hwc[b + q] * wx;
         const bottom = hwc[c + q] * (1 - wx) + hwc[d + q] * wx;
         const v = Math.fround(top * (1 - wy) + bottom * wy); // same float32 rounding as the materialised map
-        if (v > bestV) { bestV = v; best = q; }
+        if (v > bestV) {
+          bestV = v;
+          best = q;
+        }
       }
       labels[o] = best;
     }
@@ -253,20 +311,33 @@ export function parsingLabels(logits: Floats, classes: number, inH: number, inW:
 }
 
 /** Label map → RGBA (ImageData layout) with the registry colours; class 0 (background) is transparent. */
-export function colourLabels(labels: Uint8Array, colours: readonly (readonly [number, number, number])[], alpha = 255): Uint8ClampedArray {
+export function colourLabels(
+  labels: Uint8Array,
+  colours: readonly (readonly [number, number, number])[],
+  alpha = 255,
+): Uint8ClampedArray {
   const rgba = new Uint8ClampedArray(labels.length * 4);
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i];
     if (l === 0) continue;
     const c = colours[l];
     if (!c) throw new Error(`colourLabels: label ${l} has no colour (registry has ${colours.length})`);
-    rgba[4 * i] = c[0]; rgba[4 * i + 1] = c[1]; rgba[4 * i + 2] = c[2]; rgba[4 * i + 3] = alpha;
+    rgba[4 * i] = c[0];
+    rgba[4 * i + 1] = c[1];
+    rgba[4 * i + 2] = c[2];
+    rgba[4 * i + 3] = alpha;
   }
   return rgba;
 }
 
 /** A label mask placed in source-image coordinates: `labels` covers the rectangle (x, y, width, height). */
-export interface ImageMask { readonly x: number; readonly y: number; readonly width: number; readonly height: number; readonly labels: Uint8Array }
+export interface ImageMask {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  readonly labels: Uint8Array;
+}
 
 /**
  * Bounding rectangle (whole image pixels, clipped to the image) of the image pixels that land inside the crop.
@@ -276,10 +347,15 @@ export interface ImageMask { readonly x: number; readonly y: number; readonly wi
  * nearest crop pixel is off the map. (The official bilinear decode would still give those far pixels a small
  * weight of the border row, i.e. the border's label; we leave them unlabelled.)
  */
-export function cropFootprint(spec: CropSpec, imageWidth: number, imageHeight: number): { x: number; y: number; width: number; height: number } {
+export function cropFootprint(
+  spec: CropSpec,
+  imageWidth: number,
+  imageHeight: number,
+): { x: number; y: number; width: number; height: number } {
   const S = spec.size;
   const f = spec.tanhWarp;
-  let lo = -0.5, hi = S - 0.5;
+  let lo = -0.5,
+    hi = S - 0.5;
   if (f) {
     const band = 1 - f;
     const aLim = band + f * Math.atanh(Math.min((1 - 1 / S - band) / f, 0.999999));
@@ -287,14 +363,27 @@ export function cropFootprint(spec: CropSpec, imageWidth: number, imageHeight: n
     hi = ((1 + aLim) / 2) * S;
   }
   const inv = invertAffine(spec.matrix);
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (const [u, v] of [[lo, lo], [hi, lo], [lo, hi], [hi, hi]] as const) {
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
+  for (const [u, v] of [
+    [lo, lo],
+    [hi, lo],
+    [lo, hi],
+    [hi, hi],
+  ] as const) {
     const [x, y] = applyAffine(inv, u, v); // corners of the aligned square: its image is a rotated square
-    x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
+    x0 = Math.min(x0, x);
+    y0 = Math.min(y0, y);
+    x1 = Math.max(x1, x);
+    y1 = Math.max(y1, y);
   }
   // pixel centres (integers) inside the outer edges; the epsilon absorbs rounding of exact edges
-  const left = Math.max(0, Math.ceil(x0 - 1e-9)), top = Math.max(0, Math.ceil(y0 - 1e-9));
-  const right = Math.min(imageWidth - 1, Math.floor(x1 + 1e-9)), bottom = Math.min(imageHeight - 1, Math.floor(y1 + 1e-9));
+  const left = Math.max(0, Math.ceil(x0 - 1e-9)),
+    top = Math.max(0, Math.ceil(y0 - 1e-9));
+  const right = Math.min(imageWidth - 1, Math.floor(x1 + 1e-9)),
+    bottom = Math.min(imageHeight - 1, Math.floor(y1 + 1e-9));
   return { x: left, y: top, width: Math.max(0, right - left + 1), height: Math.max(0, bottom - top + 1) };
 }
 
@@ -313,13 +402,19 @@ export function labelsToImage(labels: Uint8Array, spec: CropSpec, imageWidth: nu
  * The image-space walk shared by every crop-label lookup: for each image pixel of the crop's footprint, map it into
  * the crop and ask `labelAt(u, v)` (integer crop pixel) for its label; pixels outside the crop stay 0.
  */
-export function cropLabelsToImage(spec: CropSpec, imageWidth: number, imageHeight: number, labelAt: (u: number, v: number) => number): ImageMask {
+export function cropLabelsToImage(
+  spec: CropSpec,
+  imageWidth: number,
+  imageHeight: number,
+  labelAt: (u: number, v: number) => number,
+): ImageMask {
   const S = spec.size;
   const box = cropFootprint(spec, imageWidth, imageHeight);
   const out = new Uint8Array(box.width * box.height);
   // The tanh warp maps the whole plane into (0, S): its low side never leaves the crop, and row/column 0 would
   // paint the entire far field. Use the border symmetric to S − 0.5 about the warp's centre S/2 instead.
-  const minUv = spec.tanhWarp ? 0.5 : -0.5, maxUv = S - 0.5;
+  const minUv = spec.tanhWarp ? 0.5 : -0.5,
+    maxUv = S - 0.5;
   for (let j = 0, o = 0; j < box.height; j++) {
     for (let i = 0; i < box.width; i++, o++) {
       const [u, v] = imagePointToCrop(spec, box.x + i, box.y + j);
@@ -334,7 +429,13 @@ export function cropLabelsToImage(spec: CropSpec, imageWidth: number, imageHeigh
  * footprint, sample the NHWC size×size×Q logit map bilinearly at its crop position (taps outside the map read 0) and
  * take the arg-max. Exact but Q× the work of `labelsToImage`: use it for still images.
  */
-export function logitsToImage(mapNhwc: Floats, classes: number, spec: CropSpec, imageWidth: number, imageHeight: number): ImageMask {
+export function logitsToImage(
+  mapNhwc: Floats,
+  classes: number,
+  spec: CropSpec,
+  imageWidth: number,
+  imageHeight: number,
+): ImageMask {
   const S = spec.size;
   expectLength(mapNhwc, S * S * classes, 'logitsToImage');
   const box = cropFootprint(spec, imageWidth, imageHeight);
@@ -343,14 +444,17 @@ export function logitsToImage(mapNhwc: Floats, classes: number, spec: CropSpec, 
   for (let j = 0, o = 0; j < box.height; j++) {
     for (let i = 0; i < box.width; i++, o++) {
       const [u, v] = imagePointToCrop(spec, box.x + i, box.y + j);
-      const u0 = Math.floor(u), v0 = Math.floor(v);
+      const u0 = Math.floor(u),
+        v0 = Math.floor(v);
       if (u0 < -1 || v0 < -1 || u0 >= S || v0 >= S) continue; // no tap inside: all logits 0 → arg-max 0
-      const fu = u - u0, fv = v - v0;
+      const fu = u - u0,
+        fv = v - v0;
       acc.fill(0);
       for (let k = 0; k < 4; k++) {
-        const tu = u0 + (k & 1), tv = v0 + (k >> 1);
+        const tu = u0 + (k & 1),
+          tv = v0 + (k >> 1);
         if (tu < 0 || tv < 0 || tu >= S || tv >= S) continue;
-        const w = ((k & 1) ? fu : 1 - fu) * ((k >> 1) ? fv : 1 - fv);
+        const w = (k & 1 ? fu : 1 - fu) * (k >> 1 ? fv : 1 - fv);
         const base = (tv * S + tu) * classes;
         for (let q = 0; q < classes; q++) acc[q] += w * mapNhwc[base + q];
       }
@@ -395,15 +499,19 @@ export function layerAttentionMass(
   blocks: readonly number[] = LAYER_ATTENTION_BLOCKS,
 ): LevelMass[] {
   const { levels, tokensPerLevel } = shape;
-  if (!(levels > 0) || !(tokensPerLevel > 0)) throw new Error('layerAttentionMass: levels and tokens per level must be positive');
-  if (blocks.length < levels) throw new Error(`layerAttentionMass: ${levels} levels but only ${blocks.length} block numbers`);
+  if (!(levels > 0) || !(tokensPerLevel > 0))
+    throw new Error('layerAttentionMass: levels and tokens per level must be positive');
+  if (blocks.length < levels)
+    throw new Error(`layerAttentionMass: ${levels} levels but only ${blocks.length} block numbers`);
   const tensors: readonly Floats[] = isFloatsList(weights) ? weights : [weights];
   if (tensors.length === 0) throw new Error('layerAttentionMass: no attention weights given');
   const rowLen = levels * tokensPerLevel;
   const mass = new Float64Array(levels);
   for (const w of tensors) {
     if (w.length === 0 || w.length % rowLen !== 0) {
-      throw new Error(`layerAttentionMass: ${w.length} weights are not whole rows of ${levels}×${tokensPerLevel} tokens`);
+      throw new Error(
+        `layerAttentionMass: ${w.length} weights are not whole rows of ${levels}×${tokensPerLevel} tokens`,
+      );
     }
     for (let r = 0; r < w.length; r += rowLen) {
       for (let j = 0, i = r; j < levels; j++) {
@@ -414,7 +522,8 @@ export function layerAttentionMass(
     }
   }
   const total = mass.reduce((a, b) => a + b, 0);
-  if (!(total > 0) || !Number.isFinite(total)) throw new Error('layerAttentionMass: attention weights have no positive mass');
+  if (!(total > 0) || !Number.isFinite(total))
+    throw new Error('layerAttentionMass: attention weights have no positive mass');
   return Array.from(mass, (m, j) => ({ block: blocks[j], fraction: m / total }));
 }
 

@@ -9,8 +9,15 @@ import type { Point } from '../types.ts';
 import type { CropSpec } from '../align/crops.ts';
 import { type TaskName, TASKS } from './tasks.ts';
 import {
-  type Floats, decodeAge, decodeAttributes, decodeExpression, l2Normalize, landmarksFromHeatmaps, landmarksFromNormalised,
-  parsingLabels, presentAttributes,
+  type Floats,
+  decodeAge,
+  decodeAttributes,
+  decodeExpression,
+  l2Normalize,
+  landmarksFromHeatmaps,
+  landmarksFromNormalised,
+  parsingLabels,
+  presentAttributes,
 } from './decode.ts';
 
 /** Raw outputs of one task for one face (slice batch tensors with `batchItem`). */
@@ -20,10 +27,23 @@ export type RawTaskOutput = { readonly [K in DecodedOutputName]?: Floats };
 export type TaskResult =
   | { readonly type: 'recog'; readonly task: TaskName; readonly embedding: number[] }
   | { readonly type: 'age'; readonly task: TaskName; readonly years: number; readonly distribution: number[] }
-  | { readonly type: 'biattr'; readonly task: TaskName; readonly probs: Record<string, number>; readonly present: string[] }
-  | { readonly type: 'affect'; readonly task: TaskName; readonly top: string; readonly topIndex: number; readonly probs: Record<string, number> }
   | {
-      readonly type: 'align'; readonly task: TaskName; readonly set: string;
+      readonly type: 'biattr';
+      readonly task: TaskName;
+      readonly probs: Record<string, number>;
+      readonly present: string[];
+    }
+  | {
+      readonly type: 'affect';
+      readonly task: TaskName;
+      readonly top: string;
+      readonly topIndex: number;
+      readonly probs: Record<string, number>;
+    }
+  | {
+      readonly type: 'align';
+      readonly task: TaskName;
+      readonly set: string;
       /** Source-image pixels. */
       readonly points: Point[];
       /** Crop pixels and the network's normalised values, kept for debugging and parity checks. */
@@ -31,7 +51,9 @@ export type TaskResult =
       readonly normalised: Point[];
     }
   | {
-      readonly type: 'parsing'; readonly task: TaskName; readonly labels: readonly string[];
+      readonly type: 'parsing';
+      readonly task: TaskName;
+      readonly labels: readonly string[];
       readonly colours: readonly (readonly [number, number, number])[];
       /**
        * Per-pixel class of the crop (crop.size²), docs/model.md §6.4 upsample + arg-max; map to the image with
@@ -43,9 +65,11 @@ export type TaskResult =
 
 /** Item `n` of a batch tensor [N, ...] stored flat (no copy). */
 export function batchItem(data: Float32Array, dims: readonly number[], n: number): Float32Array {
-  if (dims.length === 0 || !(n >= 0 && n < dims[0])) throw new Error(`batchItem: item ${n} outside a batch of ${dims[0]}`);
+  if (dims.length === 0 || !(n >= 0 && n < dims[0]))
+    throw new Error(`batchItem: item ${n} outside a batch of ${dims[0]}`);
   const per = dims.slice(1).reduce((a, b) => a * b, 1);
-  if (data.length !== per * dims[0]) throw new Error(`batchItem: ${data.length} values do not match dims [${dims.join(', ')}]`);
+  if (data.length !== per * dims[0])
+    throw new Error(`batchItem: ${data.length} values do not match dims [${dims.join(', ')}]`);
   return data.subarray(n * per, (n + 1) * per);
 }
 
@@ -56,7 +80,8 @@ function need<T>(value: T | undefined, task: TaskName, name: string): T {
 
 function squareSide(values: Floats, maps: number, task: TaskName, name: string): number {
   const side = Math.round(Math.sqrt(values.length / maps));
-  if (side < 1 || side * side * maps !== values.length) throw new Error(`${task}: "${name}" holds ${values.length} values, not ${maps} square maps`);
+  if (side < 1 || side * side * maps !== values.length)
+    throw new Error(`${task}: "${name}" holds ${values.length} values, not ${maps} square maps`);
   return side;
 }
 
@@ -71,7 +96,8 @@ export function decodeTaskOutput(task: TaskName, raw: RawTaskOutput, crop?: Crop
   switch (spec.type) {
     case 'recog': {
       const e = need(raw.embedding, task, 'embedding');
-      if (e.length !== spec.outputs) throw new Error(`${task}: embedding has ${e.length} values, expected ${spec.outputs}`);
+      if (e.length !== spec.outputs)
+        throw new Error(`${task}: embedding has ${e.length} values, expected ${spec.outputs}`);
       return { type: 'recog', task, embedding: Array.from(l2Normalize(e)) };
     }
     case 'age': {
@@ -86,15 +112,37 @@ export function decodeTaskOutput(task: TaskName, raw: RawTaskOutput, crop?: Crop
       return { type: 'affect', task, ...decodeExpression(need(raw.logits, task, 'logits'), spec.labels) };
     case 'align': {
       const Q = spec.landmarks.points;
-      const r = raw.landmark !== undefined
-        ? landmarksFromNormalised(raw.landmark, Q, withCrop())
-        : landmarksFromHeatmaps(need(raw.heatmap, task, 'landmark or heatmap'), Q, squareSide(raw.heatmap!, Q, task, 'heatmap'), withCrop());
-      return { type: 'align', task, set: spec.landmarks.set, points: r.image, cropPoints: r.crop, normalised: r.normalised };
+      const r =
+        raw.landmark !== undefined
+          ? landmarksFromNormalised(raw.landmark, Q, withCrop())
+          : landmarksFromHeatmaps(
+              need(raw.heatmap, task, 'landmark or heatmap'),
+              Q,
+              squareSide(raw.heatmap!, Q, task, 'heatmap'),
+              withCrop(),
+            );
+      return {
+        type: 'align',
+        task,
+        set: spec.landmarks.set,
+        points: r.image,
+        cropPoints: r.crop,
+        normalised: r.normalised,
+      };
     }
     case 'parsing': {
       const logits = need(raw.logits_128, task, 'logits_128');
-      const Q = spec.outputs, side = squareSide(logits, Q, task, 'logits_128'), c = withCrop();
-      return { type: 'parsing', task, labels: spec.labels, colours: spec.colours, mask: parsingLabels(logits, Q, side, side, c.size, c.size), crop: c };
+      const Q = spec.outputs,
+        side = squareSide(logits, Q, task, 'logits_128'),
+        c = withCrop();
+      return {
+        type: 'parsing',
+        task,
+        labels: spec.labels,
+        colours: spec.colours,
+        mask: parsingLabels(logits, Q, side, side, c.size, c.size),
+        crop: c,
+      };
     }
   }
 }

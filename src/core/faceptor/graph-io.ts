@@ -23,7 +23,13 @@ export const TASK_OUTPUT = {
 export type TaskOutputName = (typeof TASK_OUTPUT)[keyof typeof TASK_OUTPUT];
 
 /** The outputs a task decoder reads (everything but the cross-attention weights, which only the chart reads). */
-export const DECODED_OUTPUTS = [TASK_OUTPUT.embedding, TASK_OUTPUT.logits, TASK_OUTPUT.parsingLogits, TASK_OUTPUT.landmark, TASK_OUTPUT.heatmap] as const;
+export const DECODED_OUTPUTS = [
+  TASK_OUTPUT.embedding,
+  TASK_OUTPUT.logits,
+  TASK_OUTPUT.parsingLogits,
+  TASK_OUTPUT.landmark,
+  TASK_OUTPUT.heatmap,
+] as const;
 export type DecodedOutputName = (typeof DECODED_OUTPUTS)[number];
 
 /** Inputs and the shared map output of a Faceptor `decoder` graph (src/core/faceptor/batch.ts builds the feeds). */

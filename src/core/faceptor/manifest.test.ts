@@ -5,30 +5,78 @@ import { MANIFEST_FORMAT, MANIFEST_VERSION, ManifestError, packagePathProblem, p
 const HASH = 'a'.repeat(64);
 function sample(): Record<string, unknown> {
   return {
-    format: MANIFEST_FORMAT, formatVersion: MANIFEST_VERSION, label: 'golden fixture — random weights', variant: 'base', precision: 'fp32',
+    format: MANIFEST_FORMAT,
+    formatVersion: MANIFEST_VERSION,
+    label: 'golden fixture — random weights',
+    variant: 'base',
+    precision: 'fp32',
     provenance: {
-      sourceFile: 'checkpoint.pth.tar', sourceSize: 123, sourceSha256: HASH, step: 50000, exporter: 'x', exporterVersion: '1',
-      exportedAt: '2026-11-28T00:00:00Z', untrained: true,
+      sourceFile: 'checkpoint.pth.tar',
+      sourceSize: 123,
+      sourceSha256: HASH,
+      step: 50000,
+      exporter: 'x',
+      exporterVersion: '1',
+      exportedAt: '2026-11-28T00:00:00Z',
+      untrained: true,
     },
-    dims: { vitWidth: 64, vitLayers: 12, vitHeads: 4, patch: 16, decoderWidth: 32, decoderHeads: 8, decoderLayers: 9, decoderLevels: 1, recogEmbedding: 512 },
-    parameters: 1000, weights: 'weights.bin',
+    dims: {
+      vitWidth: 64,
+      vitLayers: 12,
+      vitHeads: 4,
+      patch: 16,
+      decoderWidth: 32,
+      decoderHeads: 8,
+      decoderLayers: 9,
+      decoderLevels: 1,
+      recogEmbedding: 512,
+    },
+    parameters: 1000,
+    weights: 'weights.bin',
     encoder: {
-      file: 'encoder.onnx', input: { name: 'image', dims: ['N', 3, 'H', 'H'] }, outputs: [{ name: 'feat_11', dims: ['N', 'S2', 64] }],
-      groups: [{ group: 112, feeds: [{ name: 'pos', type: 'float32', dims: [1, 50, 64], offset: 64, length: 50 * 64 * 4 }] }],
+      file: 'encoder.onnx',
+      input: { name: 'image', dims: ['N', 3, 'H', 'H'] },
+      outputs: [{ name: 'feat_11', dims: ['N', 'S2', 64] }],
+      groups: [
+        { group: 112, feeds: [{ name: 'pos', type: 'float32', dims: [1, 50, 64], offset: 64, length: 50 * 64 * 4 }] },
+      ],
     },
-    heads: [{
-      name: 'decoder', file: 'decoder.onnx', kind: 'decoder', inputs: ['feat_11'], outputs: [{ name: 'logits', dims: ['N', 'Q'] }],
-      groups: [{ group: 112, feeds: [{ name: 'grid_shape', type: 'int64', dims: [4], values: [0, 32, 7, 7] }] }],
-    }],
-    tasks: [{ name: 'age_morph2', type: 'age', group: 112, queries: 101, graph: 'decoder', queryOffset: 0, outputs: [{ name: 'logits', from: 'logits', dims: ['N', 'Q'] }] }],
+    heads: [
+      {
+        name: 'decoder',
+        file: 'decoder.onnx',
+        kind: 'decoder',
+        inputs: ['feat_11'],
+        outputs: [{ name: 'logits', dims: ['N', 'Q'] }],
+        groups: [{ group: 112, feeds: [{ name: 'grid_shape', type: 'int64', dims: [4], values: [0, 32, 7, 7] }] }],
+      },
+    ],
+    tasks: [
+      {
+        name: 'age_morph2',
+        type: 'age',
+        group: 112,
+        queries: 101,
+        graph: 'decoder',
+        queryOffset: 0,
+        outputs: [{ name: 'logits', from: 'logits', dims: ['N', 'Q'] }],
+      },
+    ],
     fused: ['LayerNormalization'],
-    files: [{ path: 'weights.bin', size: 64 + 50 * 64 * 4, sha256: HASH }, ...['encoder.onnx', 'decoder.onnx'].map((path) => ({ path, size: 1, sha256: HASH }))],
+    files: [
+      { path: 'weights.bin', size: 64 + 50 * 64 * 4, sha256: HASH },
+      ...['encoder.onnx', 'decoder.onnx'].map((path) => ({ path, size: 1, sha256: HASH })),
+    ],
   };
 }
 
 describe('parseManifest', () => {
   it('treats a label that says random/fixture/untrained as untrained even when the flag is false', () => {
-    const flagOff = (label: string) => ({ ...sample(), label, provenance: { ...(sample().provenance as object), untrained: false } });
+    const flagOff = (label: string) => ({
+      ...sample(),
+      label,
+      provenance: { ...(sample().provenance as object), untrained: false },
+    });
     expect(parseManifest(flagOff('golden fixture — random weights')).provenance.untrained).toBe(true);
     expect(parseManifest(flagOff('Untrained test model')).provenance.untrained).toBe(true);
     expect(parseManifest(flagOff('Faceptor-Full (official, step 50000)')).provenance.untrained).toBe(false);
@@ -38,25 +86,37 @@ describe('parseManifest', () => {
     const m = parseManifest(sample());
     expect(m.tasks[0].type).toBe('age');
     expect(m.encoder.outputs[0].name).toBe('feat_11');
-    expect(m.encoder.groups[0].feeds[0]).toEqual({ name: 'pos', type: 'float32', dims: [1, 50, 64], offset: 64, length: 12800 });
+    expect(m.encoder.groups[0].feeds[0]).toEqual({
+      name: 'pos',
+      type: 'float32',
+      dims: [1, 50, 64],
+      offset: 64,
+      length: 12800,
+    });
   });
   it('refuses something that is not a Faceptor manifest', () => {
     expect(() => parseManifest({ hello: 1 })).toThrow(/not a Faceptor model manifest/);
     expect(() => parseManifest(null)).toThrow(ManifestError);
   });
   it('refuses a newer format version with advice', () => {
-    expect(() => parseManifest({ ...sample(), formatVersion: MANIFEST_VERSION + 1 })).toThrow(/newer than this app supports.*update/);
+    expect(() => parseManifest({ ...sample(), formatVersion: MANIFEST_VERSION + 1 })).toThrow(
+      /newer than this app supports.*update/,
+    );
   });
   it('refuses a version-1 package (an encoder per size, a graph per task) with re-export advice', () => {
     expect(MANIFEST_VERSION).toBe(2);
-    expect(() => parseManifest({ ...sample(), formatVersion: 1 })).toThrow(/format version 1 is older .*re-export the package with `npm run export`/);
+    expect(() => parseManifest({ ...sample(), formatVersion: 1 })).toThrow(
+      /format version 1 is older .*re-export the package with `npm run export`/,
+    );
   });
   it('names a missing or ill-typed field', () => {
     const m = sample();
     delete (m.provenance as Record<string, unknown>).sourceSha256;
     expect(() => parseManifest(m)).toThrow("provenance: missing field 'sourceSha256'");
     expect(() => parseManifest({ ...sample(), variant: 'huge' })).toThrow(/unknown variant 'huge'/);
-    expect(() => parseManifest({ ...sample(), precision: 'int8' })).toThrow(/precision must be one of fp32, fp16, q8, q4/);
+    expect(() => parseManifest({ ...sample(), precision: 'int8' })).toThrow(
+      /precision must be one of fp32, fp16, q8, q4/,
+    );
   });
   it('checks consistency: task names, groups, encoder outputs and listed files', () => {
     const unknownTask = sample();
@@ -81,13 +141,15 @@ describe('parseManifest', () => {
     unlisted.files = (unlisted.files as { path: string }[]).filter((f) => f.path !== 'weights.bin');
     expect(() => parseManifest(unlisted)).toThrow(/'weights.bin' is used but not listed/);
     const feedPastEnd = sample();
-    ((feedPastEnd.encoder as { groups: { feeds: Record<string, unknown>[] }[] }).groups[0].feeds[0]).offset = 128;
+    (feedPastEnd.encoder as { groups: { feeds: Record<string, unknown>[] }[] }).groups[0].feeds[0].offset = 128;
     expect(() => parseManifest(feedPastEnd)).toThrow(/feed pos lies beyond the end of weights.bin/);
     const feedWrongLength = sample();
-    ((feedWrongLength.encoder as { groups: { feeds: Record<string, unknown>[] }[] }).groups[0].feeds[0]).length = 12;
+    (feedWrongLength.encoder as { groups: { feeds: Record<string, unknown>[] }[] }).groups[0].feeds[0].length = 12;
     expect(() => parseManifest(feedWrongLength)).toThrow(/4-byte aligned and 12800 bytes/);
     const badInts = sample();
-    ((badInts.heads as { groups: { feeds: Record<string, unknown>[] }[] }[])[0].groups[0].feeds[0]).values = [0, 1.5, 7, 7];
+    (badInts.heads as { groups: { feeds: Record<string, unknown>[] }[] }[])[0].groups[0].feeds[0].values = [
+      0, 1.5, 7, 7,
+    ];
     expect(() => parseManifest(badInts)).toThrow(/values must be 4 integers/);
     const badHash = sample();
     (badHash.files as Record<string, unknown>[])[0].sha256 = 'xyz';
@@ -96,9 +158,15 @@ describe('parseManifest', () => {
 });
 
 describe('parseManifest refuses nonsense values (issue 9, items 13 and 19)', () => {
-  const withDims = (patch: Record<string, unknown>) => ({ ...sample(), dims: { ...(sample().dims as object), ...patch } });
+  const withDims = (patch: Record<string, unknown>) => ({
+    ...sample(),
+    dims: { ...(sample().dims as object), ...patch },
+  });
   it('formatVersion must be a whole number from 1', () => {
-    for (const v of [0, -1, 0.5]) expect(() => parseManifest({ ...sample(), formatVersion: v })).toThrow(/formatVersion must be a whole number from 1/);
+    for (const v of [0, -1, 0.5])
+      expect(() => parseManifest({ ...sample(), formatVersion: v })).toThrow(
+        /formatVersion must be a whole number from 1/,
+      );
   });
   it('a variant that does not have the listed tasks, or lacks its decoder dims', () => {
     const naive = { ...sample(), variant: 'naive' };
@@ -113,10 +181,14 @@ describe('parseManifest refuses nonsense values (issue 9, items 13 and 19)', () 
     expect(() => parseManifest(withDims({ vitWidth: 0 }))).toThrow(/dims: vitWidth must be a whole number from 1/);
     expect(() => parseManifest(withDims({ vitLayers: -12 }))).toThrow(/vitLayers must be a whole number/);
     expect(() => parseManifest(withDims({ vitHeads: 1.5 }))).toThrow(/vitHeads must be a whole number/);
-    expect(() => parseManifest(withDims({ recogEmbedding: 1e12 }))).toThrow(/recogEmbedding must be a whole number from 1 to 65536/);
+    expect(() => parseManifest(withDims({ recogEmbedding: 1e12 }))).toThrow(
+      /recogEmbedding must be a whole number from 1 to 65536/,
+    );
     expect(() => parseManifest(withDims({ vitHeads: 5 }))).toThrow(/vitWidth 64 is not divisible by vitHeads 5/);
     expect(() => parseManifest(withDims({ patch: 14 }))).toThrow(/patch 14 does not tile/);
-    expect(() => parseManifest(withDims({ decoderHeads: 3 }))).toThrow(/decoderWidth 32 is not divisible by decoderHeads 3/);
+    expect(() => parseManifest(withDims({ decoderHeads: 3 }))).toThrow(
+      /decoderWidth 32 is not divisible by decoderHeads 3/,
+    );
     const io = sample();
     ((io.encoder as Record<string, unknown>).input as Record<string, unknown>).dims = ['N', 3, -112, 112];
     expect(() => parseManifest(io)).toThrow(/dims must be whole numbers ≥ 0 or names/);
@@ -139,7 +211,8 @@ describe('parseManifest refuses nonsense values (issue 9, items 13 and 19)', () 
 
 describe('packagePathProblem (issue 9, item 6)', () => {
   it('accepts the names the exporter writes', () => {
-    for (const ok of ['weights.bin', 'encoder_112.onnx', 'age_morph2.onnx', 'sub/dir/x-1.onnx']) expect(packagePathProblem(ok)).toBeUndefined();
+    for (const ok of ['weights.bin', 'encoder_112.onnx', 'age_morph2.onnx', 'sub/dir/x-1.onnx'])
+      expect(packagePathProblem(ok)).toBeUndefined();
   });
   it('refuses URLs, schemes, encoded escapes, absolute, backslashes, dot segments and empty segments', () => {
     const cases: [string, RegExp][] = [

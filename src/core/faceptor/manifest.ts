@@ -8,7 +8,15 @@
  * session still holds each weight once. Task labels and decoding are NOT copied here: they come from the task
  * registry (tasks.ts) by task name.
  */
-import { TASKS, VARIANT_TASKS, isTaskName, type InputGroup, type TaskName, type TaskType, type Variant } from './tasks.ts';
+import {
+  TASKS,
+  VARIANT_TASKS,
+  isTaskName,
+  type InputGroup,
+  type TaskName,
+  type TaskType,
+  type Variant,
+} from './tasks.ts';
 
 export const MANIFEST_FORMAT = 'faceptor-web-model';
 /**
@@ -25,7 +33,10 @@ export type Precision = 'fp32' | 'fp16' | 'q8' | 'q4';
 export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'q8', 'q4'];
 export type Dim = number | string;
 
-export interface TensorIO { readonly name: string; readonly dims: readonly Dim[] }
+export interface TensorIO {
+  readonly name: string;
+  readonly dims: readonly Dim[];
+}
 
 /**
  * A constant input the host feeds for one input group (it depends only on the input size: the ViT position table,
@@ -42,7 +53,10 @@ export interface ConstFeed {
 }
 
 /** The constant feeds of a graph for one input group it serves. */
-export interface GroupFeeds { readonly group: InputGroup; readonly feeds: readonly ConstFeed[] }
+export interface GroupFeeds {
+  readonly group: InputGroup;
+  readonly feeds: readonly ConstFeed[];
+}
 
 export interface EncoderGraph {
   readonly file: string;
@@ -84,7 +98,11 @@ export interface TaskGraph {
   readonly outputs: readonly (TensorIO & { readonly from: string })[];
 }
 
-export interface PackageFile { readonly path: string; readonly size: number; readonly sha256: string }
+export interface PackageFile {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
 
 export interface Provenance {
   readonly sourceFile: string;
@@ -132,7 +150,10 @@ export interface FaceptorManifest {
 }
 
 export class ManifestError extends Error {
-  constructor(message: string) { super(message); this.name = 'ManifestError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'ManifestError';
+  }
 }
 
 const VARIANTS: readonly Variant[] = ['naive', 'base', 'full', 'layer_attention'];
@@ -152,7 +173,10 @@ const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isArr = (v: unknown): v is unknown[] => Array.isArray(v);
 
 /** Sizes, counts and dimensions: whole numbers from `min` up to 2^53 (a fraction, negative or huge one is nonsense). */
-const isCount = (min: number) => (v: unknown): v is number => isNum(v) && Number.isSafeInteger(v) && v >= min;
+const isCount =
+  (min: number) =>
+  (v: unknown): v is number =>
+    isNum(v) && Number.isSafeInteger(v) && v >= min;
 const isNonNegInt = isCount(0);
 const isPosInt = isCount(1);
 
@@ -187,11 +211,13 @@ export function packagePathProblem(path: string): string | undefined {
     return 'it holds a malformed %-escape';
   }
   for (const p of decoded === path ? [path] : [decoded, path]) {
-    if (p === '' || p.length > MAX_PATH_LENGTH) return p === '' ? 'it is empty' : `it is longer than ${MAX_PATH_LENGTH} characters`;
+    if (p === '' || p.length > MAX_PATH_LENGTH)
+      return p === '' ? 'it is empty' : `it is longer than ${MAX_PATH_LENGTH} characters`;
     if (p.startsWith('/') || /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(p)) return 'it is absolute or names a scheme or drive';
     if (p.includes('\\')) return 'it holds a backslash';
     if (p.split('/').some((seg) => seg === '..' || seg === '.')) return "it has a '.' or '..' segment";
-    if (!p.split('/').every((seg) => PLAIN_SEGMENT.test(seg))) return 'only letters, digits, _ - . and / are allowed (no URL, %-escape, empty or hidden segment)';
+    if (!p.split('/').every((seg) => PLAIN_SEGMENT.test(seg)))
+      return 'only letters, digits, _ - . and / are allowed (no URL, %-escape, empty or hidden segment)';
   }
   return undefined;
 }
@@ -200,15 +226,22 @@ export function packagePathProblem(path: string): string | undefined {
 function checkDims(d: ModelDims, variant: Variant): void {
   const LIMIT = 1 << 16; // far above any ViT/decoder size; keeps arithmetic on dims exact and allocations sane
   for (const [k, v] of Object.entries(d) as [string, number | undefined][]) {
-    if (v !== undefined && !(isPosInt(v) && v <= LIMIT)) throw new ManifestError(`dims: ${k} must be a whole number from 1 to ${LIMIT}, got ${v}`);
+    if (v !== undefined && !(isPosInt(v) && v <= LIMIT))
+      throw new ManifestError(`dims: ${k} must be a whole number from 1 to ${LIMIT}, got ${v}`);
   }
-  if (d.vitWidth % d.vitHeads !== 0) throw new ManifestError(`dims: vitWidth ${d.vitWidth} is not divisible by vitHeads ${d.vitHeads}`);
-  if (112 % d.patch !== 0 || 512 % d.patch !== 0) throw new ManifestError(`dims: patch ${d.patch} does not tile the 112 and 512 inputs`);
+  if (d.vitWidth % d.vitHeads !== 0)
+    throw new ManifestError(`dims: vitWidth ${d.vitWidth} is not divisible by vitHeads ${d.vitHeads}`);
+  if (112 % d.patch !== 0 || 512 % d.patch !== 0)
+    throw new ManifestError(`dims: patch ${d.patch} does not tile the 112 and 512 inputs`);
   if (variant !== 'naive') {
     for (const k of ['decoderWidth', 'decoderHeads', 'decoderLayers', 'decoderLevels'] as const) {
-      if (d[k] === undefined) throw new ManifestError(`dims: the ${variant} variant has a task decoder, but ${k} is missing`);
+      if (d[k] === undefined)
+        throw new ManifestError(`dims: the ${variant} variant has a task decoder, but ${k} is missing`);
     }
-    if (d.decoderWidth! % d.decoderHeads! !== 0) throw new ManifestError(`dims: decoderWidth ${d.decoderWidth} is not divisible by decoderHeads ${d.decoderHeads}`);
+    if (d.decoderWidth! % d.decoderHeads! !== 0)
+      throw new ManifestError(
+        `dims: decoderWidth ${d.decoderWidth} is not divisible by decoderHeads ${d.decoderHeads}`,
+      );
   }
 }
 
@@ -222,16 +255,25 @@ export function parseManifest(json: unknown): FaceptorManifest {
   }
   const version = field(json, 'formatVersion', 'manifest', isNum, 'a number');
   if (version > MANIFEST_VERSION) {
-    throw new ManifestError(`manifest format version ${version} is newer than this app supports (${MANIFEST_VERSION}): update the app`);
+    throw new ManifestError(
+      `manifest format version ${version} is newer than this app supports (${MANIFEST_VERSION}): update the app`,
+    );
   }
-  if (!isPosInt(version)) throw new ManifestError(`manifest: formatVersion must be a whole number from 1 to ${MANIFEST_VERSION}, got ${version}`);
+  if (!isPosInt(version))
+    throw new ManifestError(
+      `manifest: formatVersion must be a whole number from 1 to ${MANIFEST_VERSION}, got ${version}`,
+    );
   if (version < MANIFEST_MIN_VERSION) {
-    throw new ManifestError(`manifest format version ${version} is older than this app loads (${MANIFEST_MIN_VERSION}): re-export the package with \`npm run export\``);
+    throw new ManifestError(
+      `manifest format version ${version} is older than this app loads (${MANIFEST_MIN_VERSION}): re-export the package with \`npm run export\``,
+    );
   }
   const variant = field(json, 'variant', 'manifest', isStr, 'a string');
-  if (!(VARIANTS as readonly string[]).includes(variant)) throw new ManifestError(`manifest: unknown variant '${variant}'`);
+  if (!(VARIANTS as readonly string[]).includes(variant))
+    throw new ManifestError(`manifest: unknown variant '${variant}'`);
   const precision = field(json, 'precision', 'manifest', isStr, 'a string');
-  if (!(PRECISIONS as readonly string[]).includes(precision)) throw new ManifestError(`manifest: precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`);
+  if (!(PRECISIONS as readonly string[]).includes(precision))
+    throw new ManifestError(`manifest: precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`);
 
   const p = field(json, 'provenance', 'manifest', isObj, 'an object');
   const provenance: Provenance = {
@@ -244,7 +286,9 @@ export function parseManifest(json: unknown): FaceptorManifest {
     exportedAt: field(p, 'exportedAt', 'provenance', isStr, 'a string'),
     // A label that says the weights are random/fixture/untrained counts too: a hand-edited or third-party
     // manifest must not make such weights pass for predictions by leaving the flag false.
-    untrained: field(p, 'untrained', 'provenance', isBool, 'a boolean') || labelSaysUntrained(field(json, 'label', 'manifest', isStr, 'a string')),
+    untrained:
+      field(p, 'untrained', 'provenance', isBool, 'a boolean') ||
+      labelSaysUntrained(field(json, 'label', 'manifest', isStr, 'a string')),
   };
   const d = field(json, 'dims', 'manifest', isObj, 'an object');
   const optNum = (k: string) => (d[k] === undefined ? undefined : field(d, k, 'dims', isNum, 'a number'));
@@ -270,7 +314,10 @@ export function parseManifest(json: unknown): FaceptorManifest {
     const inputs = field(h, 'inputs', w, isArr, 'an array');
     if (!inputs.every(isStr)) throw new ManifestError(`${w}: inputs must be names`);
     return {
-      name: field(h, 'name', w, isStr, 'a string'), file: field(h, 'file', w, isStr, 'a string'), kind, inputs: inputs as string[],
+      name: field(h, 'name', w, isStr, 'a string'),
+      file: field(h, 'file', w, isStr, 'a string'),
+      kind,
+      inputs: inputs as string[],
       outputs: field(h, 'outputs', w, isArr, 'an array').map((o, j) => parseIO(o, `${w}.outputs[${j}]`)),
       groups: parseGroups(h, w),
     };
@@ -280,13 +327,20 @@ export function parseManifest(json: unknown): FaceptorManifest {
     if (!isObj(t)) throw new ManifestError(`${w}: must be an object`);
     const name = field(t, 'name', w, isStr, 'a string');
     if (!isTaskName(name)) throw new ManifestError(`${w}: unknown task '${name}'`);
-    if (!VARIANT_TASKS[variant as Variant].includes(name)) throw new ManifestError(`${w}: the ${variant} variant has no task '${name}' (wrong variant?)`);
+    if (!VARIANT_TASKS[variant as Variant].includes(name))
+      throw new ManifestError(`${w}: the ${variant} variant has no task '${name}' (wrong variant?)`);
     const group = field(t, 'group', w, isNum, 'a number');
-    if (group !== TASKS[name].group) throw new ManifestError(`${w}: ${name} belongs to group ${TASKS[name].group}, not ${group}`);
-    const queryOffset = t.queryOffset === null ? null : field(t, 'queryOffset', w, isNonNegInt, 'a whole number or null');
+    if (group !== TASKS[name].group)
+      throw new ManifestError(`${w}: ${name} belongs to group ${TASKS[name].group}, not ${group}`);
+    const queryOffset =
+      t.queryOffset === null ? null : field(t, 'queryOffset', w, isNonNegInt, 'a whole number or null');
     return {
-      name, type: TASKS[name].type, group, queries: field(t, 'queries', w, isPosInt, 'a whole number ≥ 1'),
-      graph: field(t, 'graph', w, isStr, 'a string'), queryOffset,
+      name,
+      type: TASKS[name].type,
+      group,
+      queries: field(t, 'queries', w, isPosInt, 'a whole number ≥ 1'),
+      graph: field(t, 'graph', w, isStr, 'a string'),
+      queryOffset,
       outputs: field(t, 'outputs', w, isArr, 'an array').map((o, j) => {
         const io = parseIO(o, `${w}.outputs[${j}]`);
         return { ...io, from: field(o as Obj, 'from', `${w}.outputs[${j}]`, isStr, 'a string') };
@@ -295,23 +349,36 @@ export function parseManifest(json: unknown): FaceptorManifest {
   });
   for (const h of heads) {
     const missing = h.inputs.filter((n) => !encoder.outputs.some((o) => o.name === n));
-    if (missing.length) throw new ManifestError(`head graph ${h.name} needs ${missing.join(', ')} from the encoder, which does not output it`);
+    if (missing.length)
+      throw new ManifestError(
+        `head graph ${h.name} needs ${missing.join(', ')} from the encoder, which does not output it`,
+      );
   }
   for (const t of tasks) {
     const h = heads.find((x) => x.name === t.graph);
     if (!h) throw new ManifestError(`task ${t.name} is computed by graph '${t.graph}', which the package lacks`);
-    if (!h.groups.some((g) => g.group === t.group)) throw new ManifestError(`task ${t.name}: graph ${h.name} does not serve group ${t.group}`);
-    if (!encoder.groups.some((g) => g.group === t.group)) throw new ManifestError(`task ${t.name} needs the ${t.group} input, which the encoder does not serve`);
-    if (h.kind === 'decoder' && t.type !== 'recog' && t.queryOffset === null) throw new ManifestError(`task ${t.name}: a decoder task needs a queryOffset`);
+    if (!h.groups.some((g) => g.group === t.group))
+      throw new ManifestError(`task ${t.name}: graph ${h.name} does not serve group ${t.group}`);
+    if (!encoder.groups.some((g) => g.group === t.group))
+      throw new ManifestError(`task ${t.name} needs the ${t.group} input, which the encoder does not serve`);
+    if (h.kind === 'decoder' && t.type !== 'recog' && t.queryOffset === null)
+      throw new ManifestError(`task ${t.name}: a decoder task needs a queryOffset`);
     const unknown = t.outputs.filter((o) => !h.outputs.some((x) => x.name === o.from));
-    if (unknown.length) throw new ManifestError(`task ${t.name} reads ${unknown.map((o) => o.from).join(', ')}, which graph ${h.name} does not output`);
+    if (unknown.length)
+      throw new ManifestError(
+        `task ${t.name} reads ${unknown.map((o) => o.from).join(', ')}, which graph ${h.name} does not output`,
+      );
   }
   const files = field(json, 'files', 'manifest', isArr, 'an array').map((f, i): PackageFile => {
     const w = `files[${i}]`;
     if (!isObj(f)) throw new ManifestError(`${w}: must be an object`);
     const sha256 = field(f, 'sha256', w, isStr, 'a string');
     if (!/^[0-9a-f]{64}$/.test(sha256)) throw new ManifestError(`${w}: sha256 must be 64 lowercase hex digits`);
-    return { path: field(f, 'path', w, isStr, 'a string'), size: field(f, 'size', w, isNonNegInt, 'a whole number ≥ 0'), sha256 };
+    return {
+      path: field(f, 'path', w, isStr, 'a string'),
+      size: field(f, 'size', w, isNonNegInt, 'a whole number ≥ 0'),
+      sha256,
+    };
   });
   // Listed twice = read and hashed twice (2000 × weights.bin ≈ 35 min at real size) and ambiguous: refuse up front.
   const seen = new Set<string>();
@@ -325,26 +392,41 @@ export function parseManifest(json: unknown): FaceptorManifest {
     if (!listed.has(need)) throw new ManifestError(`manifest: file '${need}' is used but not listed in files`);
   }
   const weightsSize = files.find((f) => f.path === weights)!.size;
-  for (const [where, g] of [['encoder', encoder.groups], ...heads.map((h) => [`head graph ${h.name}`, h.groups] as const)] as const) {
+  for (const [where, g] of [
+    ['encoder', encoder.groups],
+    ...heads.map((h) => [`head graph ${h.name}`, h.groups] as const),
+  ] as const) {
     for (const f of g.flatMap((x) => x.feeds)) {
-      if (f.type === 'float32' && f.offset! + f.length! > weightsSize) throw new ManifestError(`${where}: feed ${f.name} lies beyond the end of ${weights}`);
+      if (f.type === 'float32' && f.offset! + f.length! > weightsSize)
+        throw new ManifestError(`${where}: feed ${f.name} lies beyond the end of ${weights}`);
     }
   }
   const fused = field(json, 'fused', 'manifest', isArr, 'an array');
   if (!fused.every(isStr)) throw new ManifestError('manifest: fused must be a list of strings');
 
   return {
-    format: MANIFEST_FORMAT, formatVersion: version, label: field(json, 'label', 'manifest', isStr, 'a string'),
-    variant: variant as Variant, precision: precision as Precision, provenance, dims,
-    parameters: field(json, 'parameters', 'manifest', isNonNegInt, 'a whole number ≥ 0'), weights, encoder, heads, tasks,
-    fused: fused as string[], files,
+    format: MANIFEST_FORMAT,
+    formatVersion: version,
+    label: field(json, 'label', 'manifest', isStr, 'a string'),
+    variant: variant as Variant,
+    precision: precision as Precision,
+    provenance,
+    dims,
+    parameters: field(json, 'parameters', 'manifest', isNonNegInt, 'a whole number ≥ 0'),
+    weights,
+    encoder,
+    heads,
+    tasks,
+    fused: fused as string[],
+    files,
   };
 }
 
 function parseEncoder(e: Obj): EncoderGraph {
   const w = 'encoder';
   return {
-    file: field(e, 'file', w, isStr, 'a string'), input: parseIO(e.input, `${w}.input`),
+    file: field(e, 'file', w, isStr, 'a string'),
+    input: parseIO(e.input, `${w}.input`),
     outputs: field(e, 'outputs', w, isArr, 'an array').map((o, j) => parseIO(o, `${w}.outputs[${j}]`)),
     groups: parseGroups(e, w),
   };
@@ -370,13 +452,15 @@ function parseFeed(f: unknown, w: string): ConstFeed {
   const numel = (dims as number[]).reduce((a, b) => a * b, 1);
   if (type === 'int64') {
     const values = field(f, 'values', w, isArr, 'an array');
-    if (!values.every((v) => isNum(v) && Number.isInteger(v)) || values.length !== numel) throw new ManifestError(`${w}: values must be ${numel} integers`);
+    if (!values.every((v) => isNum(v) && Number.isInteger(v)) || values.length !== numel)
+      throw new ManifestError(`${w}: values must be ${numel} integers`);
     return { name, type, dims: dims as number[], values: values as number[] };
   }
   if (type !== 'float32') throw new ManifestError(`${w}: type must be float32 or int64`);
   const offset = field(f, 'offset', w, isNonNegInt, 'a whole number');
   const length = field(f, 'length', w, isNonNegInt, 'a whole number');
-  if (offset % 4 !== 0 || length !== numel * 4) throw new ManifestError(`${w}: offset/length must be 4-byte aligned and ${numel * 4} bytes`);
+  if (offset % 4 !== 0 || length !== numel * 4)
+    throw new ManifestError(`${w}: offset/length must be 4-byte aligned and ${numel * 4} bytes`);
   return { name, type, dims: dims as number[], offset, length };
 }
 
@@ -400,4 +484,7 @@ export interface ModelIndexEntry {
   /** sha256 of the source checkpoint: packages of one checkpoint at several precisions share it (picker groups). */
   readonly sourceSha256?: string;
 }
-export interface ModelIndex { readonly format: 'faceptor-web-model-index'; readonly packages: readonly ModelIndexEntry[] }
+export interface ModelIndex {
+  readonly format: 'faceptor-web-model-index';
+  readonly packages: readonly ModelIndexEntry[];
+}

@@ -10,7 +10,12 @@ import type { ErrorCode } from '../errors.ts';
 /** Thrown when a task's raw outputs hold NaN or ±∞ (decoding them would give nonsense or throw deep inside). */
 export class NonFiniteOutputError extends Error {
   readonly code = 'task-output' satisfies ErrorCode;
-  constructor(readonly task: TaskName, readonly output: string, readonly count: number, readonly total: number) {
+  constructor(
+    readonly task: TaskName,
+    readonly output: string,
+    readonly count: number,
+    readonly total: number,
+  ) {
     super(`${count} of ${total} values of its output "${output}" are not finite numbers (NaN or ∞)`);
     this.name = 'NonFiniteOutputError';
   }

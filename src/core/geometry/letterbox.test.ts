@@ -17,7 +17,11 @@ describe('letterbox', () => {
     const lb = computeLetterbox(3, 7, 128);
     expect(lb.padY).toBe(0);
     expect(lb.padX).toBeCloseTo((128 - (3 * 128) / 7) / 2, 12);
-    for (const [x, y] of [[0, 0], [2, 6], [1.25, 3.5]] as const) {
+    for (const [x, y] of [
+      [0, 0],
+      [2, 6],
+      [1.25, 3.5],
+    ] as const) {
       const [u, v] = sourceToNormalized(lb, x, y);
       const [bx, by] = normalizedToSource(lb, u, v);
       expect(bx).toBeCloseTo(x, 9);

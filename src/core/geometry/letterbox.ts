@@ -18,10 +18,14 @@ export interface Letterbox {
 }
 
 export function computeLetterbox(sourceWidth: number, sourceHeight: number, size: number): Letterbox {
-  if (!(sourceWidth > 0 && sourceHeight > 0)) throw new Error(`Cannot letterbox an empty image (${sourceWidth}×${sourceHeight})`);
+  if (!(sourceWidth > 0 && sourceHeight > 0))
+    throw new Error(`Cannot letterbox an empty image (${sourceWidth}×${sourceHeight})`);
   const scale = size / Math.max(sourceWidth, sourceHeight);
   return {
-    sourceWidth, sourceHeight, size, scale,
+    sourceWidth,
+    sourceHeight,
+    size,
+    scale,
     padX: (size - sourceWidth * scale) / 2,
     padY: (size - sourceHeight * scale) / 2,
   };

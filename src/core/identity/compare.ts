@@ -18,20 +18,27 @@ export type Comparison =
   | { readonly ok: false; readonly reason: string };
 
 export function compareSides(a: readonly SideEmbedding[], b: readonly SideEmbedding[], threshold: number): Comparison {
-  if (a.length === 0 || b.length === 0) return { ok: false, reason: 'one side has no identity embedding (run the identity task)' };
+  if (a.length === 0 || b.length === 0)
+    return { ok: false, reason: 'one side has no identity embedding (run the identity task)' };
   let best = -Infinity;
   let pairs = 0;
   for (const x of a) {
     for (const y of b) {
       if (x.model === null || x.model !== y.model) continue;
-      if (x.vector.length !== y.vector.length) return { ok: false, reason: `the embeddings differ in size (${x.vector.length} vs ${y.vector.length})` };
+      if (x.vector.length !== y.vector.length)
+        return { ok: false, reason: `the embeddings differ in size (${x.vector.length} vs ${y.vector.length})` };
       let s: number;
-      try { s = cosineSimilarity(x.vector, y.vector); } catch { continue; } // a zero vector compares with nothing
+      try {
+        s = cosineSimilarity(x.vector, y.vector);
+      } catch {
+        continue;
+      } // a zero vector compares with nothing
       if (!Number.isFinite(s)) continue;
       best = Math.max(best, s);
       pairs++;
     }
   }
-  if (pairs === 0) return { ok: false, reason: 'the two were made by different models: their embeddings cannot be compared' };
+  if (pairs === 0)
+    return { ok: false, reason: 'the two were made by different models: their embeddings cannot be compared' };
   return { ok: true, similarity: best, same: best >= threshold, pairs };
 }

@@ -1,11 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_MATCH_THRESHOLD, EMPTY_GALLERY, GalleryImportError, MAX_SAMPLES_PER_PERSON, cosineSimilarity, deleteAll, deletePerson, enrol,
-  exportGallery, matchFace, mergeGalleries, parseGallery, rankPeople, renamePerson, serializeGallery, type Gallery,
+  DEFAULT_MATCH_THRESHOLD,
+  EMPTY_GALLERY,
+  GalleryImportError,
+  MAX_SAMPLES_PER_PERSON,
+  cosineSimilarity,
+  deleteAll,
+  deletePerson,
+  enrol,
+  exportGallery,
+  matchFace,
+  mergeGalleries,
+  parseGallery,
+  rankPeople,
+  renamePerson,
+  serializeGallery,
+  type Gallery,
 } from './gallery.ts';
 
 const basis = (i: number, n = 8) => Float32Array.from({ length: n }, (_, k) => (k === i ? 1 : 0));
-const mix = (a: number, i: number, b: number, j: number, n = 8) => Float32Array.from({ length: n }, (_, k) => (k === i ? a : 0) + (k === j ? b : 0));
+const mix = (a: number, i: number, b: number, j: number, n = 8) =>
+  Float32Array.from({ length: n }, (_, k) => (k === i ? a : 0) + (k === j ? b : 0));
 
 const build = (): Gallery => {
   let g = enrol(EMPTY_GALLERY, { id: 'a', name: ' Ada ', embedding: mix(3, 0, 0.3, 1), createdAt: 1 });
@@ -27,7 +42,10 @@ describe('gallery model', () => {
   it('enrols people with normalised samples, renames, deletes — without mutating its input', () => {
     const g = build();
     const snapshot = JSON.stringify(exportGallery(g));
-    expect(g.people.map((p) => [p.id, p.name, p.samples.length])).toEqual([['a', 'Ada', 2], ['b', 'Bob', 1]]);
+    expect(g.people.map((p) => [p.id, p.name, p.samples.length])).toEqual([
+      ['a', 'Ada', 2],
+      ['b', 'Bob', 1],
+    ]);
     expect(g.embeddingSize).toBe(8);
     for (const s of g.people[0].samples) expect(Math.hypot(...s)).toBeCloseTo(1, 6);
     const renamed = renamePerson(g, 'b', 'Robert');
@@ -44,7 +62,8 @@ describe('gallery model', () => {
 
   it('keeps at most MAX_SAMPLES_PER_PERSON samples, dropping the oldest', () => {
     let g = EMPTY_GALLERY;
-    for (let i = 0; i < MAX_SAMPLES_PER_PERSON + 5; i++) g = enrol(g, { id: 'a', name: 'Ada', embedding: mix(1, 0, i, 1), createdAt: 0 });
+    for (let i = 0; i < MAX_SAMPLES_PER_PERSON + 5; i++)
+      g = enrol(g, { id: 'a', name: 'Ada', embedding: mix(1, 0, i, 1), createdAt: 0 });
     expect(g.people[0].samples).toHaveLength(MAX_SAMPLES_PER_PERSON);
     expect(g.people[0].samples[0][1]).toBeCloseTo(5 / Math.hypot(1, 5), 6); // samples 0..4 dropped
   });
@@ -72,8 +91,13 @@ describe('gallery JSON', () => {
     const g = build();
     const back = parseGallery(serializeGallery(g));
     expect(back.embeddingSize).toBe(8);
-    expect(back.people.map((p) => [p.id, p.name, p.createdAt])).toEqual([['a', 'Ada', 1], ['b', 'Bob', 2]]);
-    back.people.forEach((p, i) => p.samples.forEach((s, j) => expect(Array.from(s)).toEqual(Array.from(g.people[i].samples[j]))));
+    expect(back.people.map((p) => [p.id, p.name, p.createdAt])).toEqual([
+      ['a', 'Ada', 1],
+      ['b', 'Bob', 2],
+    ]);
+    back.people.forEach((p, i) =>
+      p.samples.forEach((s, j) => expect(Array.from(s)).toEqual(Array.from(g.people[i].samples[j]))),
+    );
     expect(parseGallery(serializeGallery(EMPTY_GALLERY))).toEqual(EMPTY_GALLERY);
   });
 
@@ -99,7 +123,11 @@ describe('gallery JSON', () => {
     ];
     for (const [input, why] of bad) {
       let error: unknown;
-      try { parseGallery(typeof input === 'string' ? input : JSON.stringify(input)); } catch (e) { error = e; }
+      try {
+        parseGallery(typeof input === 'string' ? input : JSON.stringify(input));
+      } catch (e) {
+        error = e;
+      }
       expect(error, String(why)).toBeInstanceOf(GalleryImportError);
       expect((error as Error).message).toMatch(why);
     }
@@ -108,7 +136,8 @@ describe('gallery JSON', () => {
 });
 
 describe('samples are tied to the model that made them', () => {
-  const M1 = { id: 'sha-one', label: 'Model one' }, M2 = { id: 'sha-two', label: 'Model two' };
+  const M1 = { id: 'sha-one', label: 'Model one' },
+    M2 = { id: 'sha-two', label: 'Model two' };
   const tagged = (): Gallery => {
     let g = enrol(EMPTY_GALLERY, { id: 'a', name: 'Ada', embedding: basis(0), createdAt: 1, model: M1 });
     g = enrol(g, { id: 'b', name: 'Bob', embedding: basis(1), createdAt: 2, model: M2 });
@@ -136,7 +165,9 @@ describe('samples are tied to the model that made them', () => {
     const old = parseGallery(JSON.stringify(v1));
     expect(old.people.map((p) => p.models)).toEqual([[null, null], [null]]);
     expect(matchFace(old, basis(0), 0.35, 'sha-one')).toBeNull();
-    expect(() => parseGallery(JSON.stringify({ ...exportGallery(g), people: [{ ...exportGallery(g).people[0], models: ['x'] }] }))).toThrow(/"models" must name/);
+    expect(() =>
+      parseGallery(JSON.stringify({ ...exportGallery(g), people: [{ ...exportGallery(g).people[0], models: ['x'] }] })),
+    ).toThrow(/"models" must name/);
   });
 
   it('merges an import: same name (any case) gets the samples, new names are added, taken ids replaced', () => {
@@ -144,9 +175,19 @@ describe('samples are tied to the model that made them', () => {
     let other = enrol(EMPTY_GALLERY, { id: 'a', name: 'ADA', embedding: basis(3), createdAt: 5, model: M1 });
     other = enrol(other, { id: 'b', name: 'Cy', embedding: basis(4), createdAt: 6, model: M1 }); // id 'b' is Bob's here
     const merged = mergeGalleries(base, other, () => 'fresh');
-    expect(merged.people.map((p) => [p.id, p.name, p.samples.length])).toEqual([['a', 'Ada', 3], ['b', 'Bob', 1], ['fresh', 'Cy', 1]]);
+    expect(merged.people.map((p) => [p.id, p.name, p.samples.length])).toEqual([
+      ['a', 'Ada', 3],
+      ['b', 'Bob', 1],
+      ['fresh', 'Cy', 1],
+    ]);
     expect(merged.people[0].models).toEqual(['sha-one', 'sha-two', 'sha-one']);
-    expect(() => mergeGalleries(base, enrol(EMPTY_GALLERY, { id: 'z', name: 'Z', embedding: basis(0, 4), createdAt: 1 }), () => 'x')).toThrow(/4-value/);
+    expect(() =>
+      mergeGalleries(
+        base,
+        enrol(EMPTY_GALLERY, { id: 'z', name: 'Z', embedding: basis(0, 4), createdAt: 1 }),
+        () => 'x',
+      ),
+    ).toThrow(/4-value/);
     expect(exportGallery(base)).toEqual(exportGallery(tagged())); // inputs untouched
   });
 });

@@ -56,15 +56,24 @@ export interface Gallery {
 }
 
 /** The model that made an embedding: its checkpoint's sha256 and its label. */
-export interface EmbeddingModel { readonly id: string; readonly label: string }
+export interface EmbeddingModel {
+  readonly id: string;
+  readonly label: string;
+}
 
 export const EMPTY_GALLERY: Gallery = { embeddingSize: null, people: [], modelLabels: {} };
 
 /** Cosine similarity of two vectors of equal length (normalises internally). */
 export function cosineSimilarity(a: Floats, b: Floats): number {
   if (a.length !== b.length) throw new Error(`cosineSimilarity: lengths differ (${a.length} vs ${b.length})`);
-  let dot = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+  let dot = 0,
+    na = 0,
+    nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
   if (!(na > 0) || !(nb > 0)) throw new Error('cosineSimilarity: zero-length vector');
   return dot / Math.sqrt(na * nb);
 }
@@ -78,7 +87,9 @@ function cleanName(name: string): string {
 
 function checkSize(gallery: Gallery, embedding: Floats): void {
   if (gallery.embeddingSize !== null && embedding.length !== gallery.embeddingSize) {
-    throw new Error(`embedding has ${embedding.length} values, this gallery holds ${gallery.embeddingSize}-d embeddings`);
+    throw new Error(
+      `embedding has ${embedding.length} values, this gallery holds ${gallery.embeddingSize}-d embeddings`,
+    );
   }
 }
 
@@ -86,18 +97,28 @@ function checkSize(gallery: Gallery, embedding: Floats): void {
  * Adds a sample. With an unknown `id` a new person is created under `name`; with a known `id` the sample is
  * added to that person (and `name` is ignored). The embedding is L2-normalised here.
  */
-export function enrol(gallery: Gallery, entry: { id: string; name: string; embedding: Floats; createdAt: number; model?: EmbeddingModel | null }): Gallery {
+export function enrol(
+  gallery: Gallery,
+  entry: { id: string; name: string; embedding: Floats; createdAt: number; model?: EmbeddingModel | null },
+): Gallery {
   if (typeof entry.id !== 'string' || !entry.id) throw new Error('enrol: a person id is required');
   checkSize(gallery, entry.embedding);
   const sample = l2Normalize(entry.embedding);
   const model = entry.model?.id ?? null;
   const existing = gallery.people.find((p) => p.id === entry.id);
-  if (!existing && gallery.people.length >= MAX_PEOPLE) throw new Error(`the gallery is full (${MAX_PEOPLE} people at most): delete someone first`);
+  if (!existing && gallery.people.length >= MAX_PEOPLE)
+    throw new Error(`the gallery is full (${MAX_PEOPLE} people at most): delete someone first`);
   const people = existing
     ? gallery.people.map((p) => (p.id === entry.id ? withSamples(p, [...p.samples, sample], [...p.models, model]) : p))
-    : [...gallery.people, { id: entry.id, name: cleanName(entry.name), samples: [sample], models: [model], createdAt: entry.createdAt }];
-  if (countSamples(people) > MAX_SAMPLES_TOTAL) throw new Error(`the gallery is full (${MAX_SAMPLES_TOTAL} samples at most): delete someone first`);
-  const modelLabels = entry.model ? { ...gallery.modelLabels, [entry.model.id]: entry.model.label } : gallery.modelLabels;
+    : [
+        ...gallery.people,
+        { id: entry.id, name: cleanName(entry.name), samples: [sample], models: [model], createdAt: entry.createdAt },
+      ];
+  if (countSamples(people) > MAX_SAMPLES_TOTAL)
+    throw new Error(`the gallery is full (${MAX_SAMPLES_TOTAL} samples at most): delete someone first`);
+  const modelLabels = entry.model
+    ? { ...gallery.modelLabels, [entry.model.id]: entry.model.label }
+    : gallery.modelLabels;
   return { embeddingSize: sample.length, people, modelLabels };
 }
 
@@ -118,21 +139,31 @@ export function samplesOfModel(p: Person, model: string | undefined): number {
  */
 export function mergeGalleries(base: Gallery, incoming: Gallery, newId: () => string): Gallery {
   if (base.embeddingSize !== null && incoming.embeddingSize !== null && base.embeddingSize !== incoming.embeddingSize) {
-    throw new GalleryImportError(`the file holds ${incoming.embeddingSize}-value embeddings, this gallery ${base.embeddingSize}-value ones`);
+    throw new GalleryImportError(
+      `the file holds ${incoming.embeddingSize}-value embeddings, this gallery ${base.embeddingSize}-value ones`,
+    );
   }
   const key = (name: string) => name.trim().toLocaleLowerCase();
   let people = [...base.people];
   for (const p of incoming.people) {
     const same = people.find((q) => key(q.name) === key(p.name));
     if (same) {
-      people = people.map((q) => (q === same ? withSamples(q, [...q.samples, ...p.samples], [...q.models, ...p.models]) : q));
+      people = people.map((q) =>
+        q === same ? withSamples(q, [...q.samples, ...p.samples], [...q.models, ...p.models]) : q,
+      );
     } else {
       people.push({ ...p, id: people.some((q) => q.id === p.id) ? newId() : p.id });
     }
   }
-  if (people.length > MAX_PEOPLE) throw new GalleryImportError(`merged, the gallery would have ${people.length} people; this app keeps at most ${MAX_PEOPLE}`);
+  if (people.length > MAX_PEOPLE)
+    throw new GalleryImportError(
+      `merged, the gallery would have ${people.length} people; this app keeps at most ${MAX_PEOPLE}`,
+    );
   const samples = countSamples(people);
-  if (samples > MAX_SAMPLES_TOTAL) throw new GalleryImportError(`merged, the gallery would have ${samples} samples; this app keeps at most ${MAX_SAMPLES_TOTAL} in all`);
+  if (samples > MAX_SAMPLES_TOTAL)
+    throw new GalleryImportError(
+      `merged, the gallery would have ${samples} samples; this app keeps at most ${MAX_SAMPLES_TOTAL} in all`,
+    );
   return {
     embeddingSize: base.embeddingSize ?? incoming.embeddingSize,
     people,
@@ -140,10 +171,12 @@ export function mergeGalleries(base: Gallery, incoming: Gallery, newId: () => st
   };
 }
 
-const countSamples = (people: readonly { samples: readonly unknown[] }[]): number => people.reduce((n, p) => n + p.samples.length, 0);
+const countSamples = (people: readonly { samples: readonly unknown[] }[]): number =>
+  people.reduce((n, p) => n + p.samples.length, 0);
 
 function requirePerson(gallery: Gallery, id: string): void {
-  if (!gallery.people.some((p) => p.id === id)) throw new Error(`no person with id ${JSON.stringify(id)} in the gallery`);
+  if (!gallery.people.some((p) => p.id === id))
+    throw new Error(`no person with id ${JSON.stringify(id)} in the gallery`);
 }
 
 export function renamePerson(gallery: Gallery, id: string, name: string): Gallery {
@@ -155,14 +188,22 @@ export function renamePerson(gallery: Gallery, id: string, name: string): Galler
 export function deletePerson(gallery: Gallery, id: string): Gallery {
   requirePerson(gallery, id);
   const people = gallery.people.filter((p) => p.id !== id);
-  return { embeddingSize: people.length ? gallery.embeddingSize : null, people, modelLabels: people.length ? gallery.modelLabels : {} };
+  return {
+    embeddingSize: people.length ? gallery.embeddingSize : null,
+    people,
+    modelLabels: people.length ? gallery.modelLabels : {},
+  };
 }
 
 export function deleteAll(): Gallery {
   return EMPTY_GALLERY;
 }
 
-export interface PersonScore { readonly personId: string; readonly name: string; readonly similarity: number }
+export interface PersonScore {
+  readonly personId: string;
+  readonly name: string;
+  readonly similarity: number;
+}
 export interface GalleryMatch extends PersonScore {
   /** similarity ≥ threshold: the face is this person. Below it the best candidate is still reported. */
   readonly accepted: boolean;
@@ -195,7 +236,12 @@ export function rankPeople(gallery: Gallery, embedding: Floats, model?: string):
 }
 
 /** The best person for a face (among samples of `model`, when given), or null when there is none to compare. */
-export function matchFace(gallery: Gallery, embedding: Floats, threshold = DEFAULT_MATCH_THRESHOLD, model?: string): GalleryMatch | null {
+export function matchFace(
+  gallery: Gallery,
+  embedding: Floats,
+  threshold = DEFAULT_MATCH_THRESHOLD,
+  model?: string,
+): GalleryMatch | null {
   const [best] = rankPeople(gallery, embedding, model);
   return best ? { ...best, accepted: best.similarity >= threshold } : null;
 }
@@ -206,7 +252,13 @@ export interface GalleryJson {
   readonly format: typeof GALLERY_FORMAT;
   readonly version: number;
   readonly embeddingSize: number | null;
-  readonly people: readonly { id: string; name: string; createdAt: number; samples: number[][]; models: (string | null)[] }[];
+  readonly people: readonly {
+    id: string;
+    name: string;
+    createdAt: number;
+    samples: number[][];
+    models: (string | null)[];
+  }[];
   readonly modelLabels: Readonly<Record<string, string>>;
 }
 
@@ -215,7 +267,13 @@ export function exportGallery(gallery: Gallery): GalleryJson {
     format: GALLERY_FORMAT,
     version: GALLERY_VERSION,
     embeddingSize: gallery.embeddingSize,
-    people: gallery.people.map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, samples: p.samples.map((s) => Array.from(s)), models: [...p.models] })),
+    people: gallery.people.map((p) => ({
+      id: p.id,
+      name: p.name,
+      createdAt: p.createdAt,
+      samples: p.samples.map((s) => Array.from(s)),
+      models: [...p.models],
+    })),
     modelLabels: { ...gallery.modelLabels },
   };
 }
@@ -240,22 +298,35 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function parseGallery(input: string | unknown): Gallery {
   let value: unknown = input;
   if (typeof input === 'string') {
-    try { value = JSON.parse(input); } catch { throw new GalleryImportError('the file is not JSON'); }
+    try {
+      value = JSON.parse(input);
+    } catch {
+      throw new GalleryImportError('the file is not JSON');
+    }
   }
-  const fail = (why: string): never => { throw new GalleryImportError(why); };
+  const fail = (why: string): never => {
+    throw new GalleryImportError(why);
+  };
   if (!isObject(value)) fail('not a gallery: expected a JSON object');
   const v = value as Record<string, unknown>;
   if (v.format !== GALLERY_FORMAT) fail(`not a Faceptor gallery (format ${JSON.stringify(v.format)})`);
-  if (typeof v.version !== 'number' || !Number.isInteger(v.version) || v.version < 1) fail('gallery version is missing or invalid');
-  if ((v.version as number) > GALLERY_VERSION) fail(`gallery version ${v.version} is newer than this app supports (${GALLERY_VERSION})`);
+  if (typeof v.version !== 'number' || !Number.isInteger(v.version) || v.version < 1)
+    fail('gallery version is missing or invalid');
+  if ((v.version as number) > GALLERY_VERSION)
+    fail(`gallery version ${v.version} is newer than this app supports (${GALLERY_VERSION})`);
   if (!Array.isArray(v.people)) fail('gallery has no people list');
   const people = v.people as unknown[];
   if (people.length > MAX_PEOPLE) fail(`the gallery has ${people.length} people; this app keeps at most ${MAX_PEOPLE}`);
-  const samplesIn = people.reduce((n: number, p) => n + (isObject(p) && Array.isArray(p.samples) ? p.samples.length : 0), 0);
-  if (samplesIn > MAX_SAMPLES_TOTAL) fail(`the gallery has ${samplesIn} samples; this app keeps at most ${MAX_SAMPLES_TOTAL} in all`);
+  const samplesIn = people.reduce(
+    (n: number, p) => n + (isObject(p) && Array.isArray(p.samples) ? p.samples.length : 0),
+    0,
+  );
+  if (samplesIn > MAX_SAMPLES_TOTAL)
+    fail(`the gallery has ${samplesIn} samples; this app keeps at most ${MAX_SAMPLES_TOTAL} in all`);
   const size = v.embeddingSize;
   if (people.length === 0) {
-    if (size !== null && size !== undefined && !(typeof size === 'number' && Number.isInteger(size) && size > 0)) fail('invalid embeddingSize');
+    if (size !== null && size !== undefined && !(typeof size === 'number' && Number.isInteger(size) && size > 0))
+      fail('invalid embeddingSize');
     return EMPTY_GALLERY;
   }
   const labelsRaw = v.modelLabels ?? {};
@@ -273,26 +344,37 @@ export function parseGallery(input: string | unknown): Gallery {
     if (ids.has(id)) fail(`${where}: duplicate id ${JSON.stringify(id)}`);
     ids.add(id);
     let name = '';
-    try { name = cleanName(p.name as string); } catch (e) { fail(`${where}: ${(e as Error).message}`); }
+    try {
+      name = cleanName(p.name as string);
+    } catch (e) {
+      fail(`${where}: ${(e as Error).message}`);
+    }
     const createdAt = p.createdAt ?? 0;
     if (typeof createdAt !== 'number' || !Number.isFinite(createdAt)) fail(`${where}: invalid createdAt`);
     if (!Array.isArray(p.samples) || p.samples.length === 0) fail(`${where} (${name}) has no samples`);
     const samplesRaw = p.samples as unknown[];
-    if (samplesRaw.length > MAX_SAMPLES_PER_PERSON) fail(`${where} (${name}) has more than ${MAX_SAMPLES_PER_PERSON} samples`);
+    if (samplesRaw.length > MAX_SAMPLES_PER_PERSON)
+      fail(`${where} (${name}) has more than ${MAX_SAMPLES_PER_PERSON} samples`);
     const samples = samplesRaw.map((s, j) => {
       if (!Array.isArray(s) || s.length !== dim) fail(`${where} (${name}), sample ${j + 1}: expected ${dim} numbers`);
       const arr = s as unknown[];
       let norm = 0;
       for (const x of arr) {
-        if (typeof x !== 'number' || !Number.isFinite(x)) fail(`${where} (${name}), sample ${j + 1}: not a list of finite numbers`);
+        if (typeof x !== 'number' || !Number.isFinite(x))
+          fail(`${where} (${name}), sample ${j + 1}: not a list of finite numbers`);
         norm += (x as number) * (x as number);
       }
-      if (Math.abs(Math.sqrt(norm) - 1) > 1e-3) fail(`${where} (${name}), sample ${j + 1}: not a unit-length embedding`);
+      if (Math.abs(Math.sqrt(norm) - 1) > 1e-3)
+        fail(`${where} (${name}), sample ${j + 1}: not a unit-length embedding`);
       return Float32Array.from(arr as number[]);
     });
     // version 1 had no model per sample: unknown (never compared with a face of a known model)
     const modelsRaw = p.models ?? samples.map(() => null);
-    if (!Array.isArray(modelsRaw) || modelsRaw.length !== samples.length || modelsRaw.some((m) => m !== null && (typeof m !== 'string' || !m))) {
+    if (
+      !Array.isArray(modelsRaw) ||
+      modelsRaw.length !== samples.length ||
+      modelsRaw.some((m) => m !== null && (typeof m !== 'string' || !m))
+    ) {
       fail(`${where} (${name}): "models" must name the model of each sample (a string or null per sample)`);
     }
     return { id, name, samples, models: modelsRaw as (string | null)[], createdAt: createdAt as number };

@@ -5,12 +5,25 @@ import { jpegExifOrientation, orientImage, type ExifOrientation } from './exif.t
 function jpegWithOrientation(value: number, order: 'II' | 'MM', before: number[][] = []): Uint8Array {
   const le = order === 'II';
   const u16 = (v: number) => (le ? [v & 0xff, v >> 8] : [v >> 8, v & 0xff]);
-  const u32 = (v: number) => (le ? [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >>> 24] : [v >>> 24, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff]);
+  const u32 = (v: number) =>
+    le
+      ? [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >>> 24]
+      : [v >>> 24, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff];
   const tiff = [
-    ...[...order].map((c) => c.charCodeAt(0)), ...u16(42), ...u32(8), // header, IFD0 at 8
+    ...[...order].map((c) => c.charCodeAt(0)),
+    ...u16(42),
+    ...u32(8), // header, IFD0 at 8
     ...u16(2), // two entries: an unrelated one first
-    ...u16(0x010f), ...u16(2), ...u32(4), ...u32(0), // Make (ASCII), value elsewhere
-    ...u16(0x0112), ...u16(3), ...u32(1), ...u16(value), 0, 0,
+    ...u16(0x010f),
+    ...u16(2),
+    ...u32(4),
+    ...u32(0), // Make (ASCII), value elsewhere
+    ...u16(0x0112),
+    ...u16(3),
+    ...u32(1),
+    ...u16(value),
+    0,
+    0,
     ...u32(0),
   ];
   const payload = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
@@ -40,9 +53,15 @@ describe('jpegExifOrientation', () => {
 describe('orientImage', () => {
   // stored 3×2, pixel value = its letter:  a b c
   //                                         d e f
-  const stored = { width: 3, height: 2, data: Uint8Array.from('abcdef'.split('').flatMap((ch) => [ch.charCodeAt(0), 0, 0, 255])) };
+  const stored = {
+    width: 3,
+    height: 2,
+    data: Uint8Array.from('abcdef'.split('').flatMap((ch) => [ch.charCodeAt(0), 0, 0, 255])),
+  };
   const rows = (img: { width: number; height: number; data: Uint8Array | Uint8ClampedArray }) =>
-    Array.from({ length: img.height }, (_, y) => Array.from({ length: img.width }, (_, x) => String.fromCharCode(img.data[(y * img.width + x) * 4])).join(''));
+    Array.from({ length: img.height }, (_, y) =>
+      Array.from({ length: img.width }, (_, x) => String.fromCharCode(img.data[(y * img.width + x) * 4])).join(''),
+    );
 
   it('matches the EXIF definitions, drawn by hand', () => {
     const expected: Record<ExifOrientation, string[]> = {
@@ -55,7 +74,8 @@ describe('orientImage', () => {
       7: ['fc', 'eb', 'da'], // transversed
       8: ['cf', 'be', 'ad'], // 90° counter-clockwise
     };
-    for (const [o, want] of Object.entries(expected)) expect(rows(orientImage(stored, Number(o) as ExifOrientation)), `orientation ${o}`).toEqual(want);
+    for (const [o, want] of Object.entries(expected))
+      expect(rows(orientImage(stored, Number(o) as ExifOrientation)), `orientation ${o}`).toEqual(want);
   });
 
   it('keeps the alpha and every byte of each pixel, whatever the buffer offset', () => {

@@ -46,8 +46,14 @@ function jpegSize(b: Uint8Array): { width: number; height: number } | undefined 
   while (i + 4 <= b.length) {
     if (b[i] !== 0xff) return undefined; // not at a marker: corrupt
     const marker = b[i + 1];
-    if (marker === 0xff) { i++; continue; } // fill byte
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) { i += 2; continue; } // no length
+    if (marker === 0xff) {
+      i++;
+      continue;
+    } // fill byte
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
+      i += 2;
+      continue;
+    } // no length
     if (marker === 0xd9 || marker === 0xda) return undefined; // EOI / scan data before any frame header
     const length = u16be(b, i + 2);
     if (length < 2) return undefined;
@@ -85,10 +91,12 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader | undefined {
   let size: { width: number; height: number } | undefined;
   if (format === 'png') {
     // signature, then the IHDR chunk must come first: length 13, 'IHDR', width, height
-    if (bytes.length >= 24 && ascii(bytes, 12, 4) === 'IHDR') size = { width: u32be(bytes, 16), height: u32be(bytes, 20) };
+    if (bytes.length >= 24 && ascii(bytes, 12, 4) === 'IHDR')
+      size = { width: u32be(bytes, 16), height: u32be(bytes, 20) };
   } else if (format === 'jpeg') size = jpegSize(bytes);
-  else if (format === 'gif') { if (bytes.length >= 10) size = { width: u16le(bytes, 6), height: u16le(bytes, 8) }; }
-  else if (format === 'webp') size = webpSize(bytes);
+  else if (format === 'gif') {
+    if (bytes.length >= 10) size = { width: u16le(bytes, 6), height: u16le(bytes, 8) };
+  } else if (format === 'webp') size = webpSize(bytes);
   else if (bytes.length >= 26) size = { width: Math.abs(i32le(bytes, 18)), height: Math.abs(i32le(bytes, 22)) }; // bmp: height < 0 = top-down
   return size ? { format, ...size } : { format };
 }
@@ -103,6 +111,8 @@ export function checkImageSize(width: number, height: number, maxMegapixels = MA
   }
   const mp = (width * height) / 1e6;
   if (mp > maxMegapixels) {
-    throw new Error(`image is ${width}×${height} (${mp.toFixed(0)} megapixels), larger than the ${maxMegapixels} megapixels Faceptor Web decodes: refused before decoding (downscale it first)`);
+    throw new Error(
+      `image is ${width}×${height} (${mp.toFixed(0)} megapixels), larger than the ${maxMegapixels} megapixels Faceptor Web decodes: refused before decoding (downscale it first)`,
+    );
   }
 }

@@ -4,13 +4,15 @@ import type { RgbaImage } from '../types.ts';
 
 function image(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): RgbaImage {
   const data = new Uint8ClampedArray(width * height * 4);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-    data.set([...pixel(x, y), 255], (y * width + x) * 4);
-  }
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      data.set([...pixel(x, y), 255], (y * width + x) * 4);
+    }
   return { width, height, data };
 }
 
-const at = (t: Float32Array, size: number, x: number, y: number) => Array.from(t.subarray((y * size + x) * 3, (y * size + x) * 3 + 3));
+const at = (t: Float32Array, size: number, x: number, y: number) =>
+  Array.from(t.subarray((y * size + x) * 3, (y * size + x) * 3 + 3));
 
 describe('rgbaToLetterboxTensor', () => {
   it('copies pixels at 1:1, pads with black (-1) and maps 0..255 to -1..1', () => {
@@ -52,10 +54,15 @@ describe('rgbaToLetterboxTensor', () => {
     backing.set(img.data, 1);
     const unaligned = { width: 37, height: 23, data: backing.subarray(1) };
     for (const size of [4, 8, 16, 64]) {
-      expect(Array.from(rgbaToLetterboxTensor(unaligned, size).data)).toEqual(Array.from(rgbaToLetterboxTensor(img, size).data));
+      expect(Array.from(rgbaToLetterboxTensor(unaligned, size).data)).toEqual(
+        Array.from(rgbaToLetterboxTensor(img, size).data),
+      );
     }
     // And the packed sum is the plain average: 37×23 → 4 (ratio 9.25 → 4×4 taps) on a constant colour.
-    const flat = rgbaToLetterboxTensor(image(37, 23, () => [255, 128, 1]), 4);
+    const flat = rgbaToLetterboxTensor(
+      image(37, 23, () => [255, 128, 1]),
+      4,
+    );
     expect(flat.taps).toBe(4);
     expect(at(flat.data, 4, 2, 2)).toEqual([1, expect.closeTo(128 / 127.5 - 1, 6), expect.closeTo(1 / 127.5 - 1, 6)]);
   });
@@ -64,6 +71,8 @@ describe('rgbaToLetterboxTensor', () => {
     const img = image(2, 2, () => [0, 0, 0]);
     expect(() => rgbaToLetterboxTensor(img, 8, { out: new Float32Array(3) })).toThrow(/expected 192/);
     expect(() => rgbaToLetterboxTensor({ width: 2, height: 2, data: new Uint8Array(3) }, 8)).toThrow(/needs 16 bytes/);
-    expect(() => rgbaToLetterboxTensor({ width: 0, height: 2, data: new Uint8Array(0) }, 8)).toThrow(/positive integers/);
+    expect(() => rgbaToLetterboxTensor({ width: 0, height: 2, data: new Uint8Array(0) }, 8)).toThrow(
+      /positive integers/,
+    );
   });
 });

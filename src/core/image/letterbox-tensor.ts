@@ -47,7 +47,14 @@ export function validateRgbaImage(image: RgbaImage): void {
  * For each output index along one axis: `taps` source indices (times `stride`), or -1 where the output pixel's
  * centre falls in the padding.
  */
-function sampleOffsets(outSize: number, srcSize: number, scale: number, pad: number, taps: number, stride: number): Int32Array {
+function sampleOffsets(
+  outSize: number,
+  srcSize: number,
+  scale: number,
+  pad: number,
+  taps: number,
+  stride: number,
+): Int32Array {
   // Pixel indices fit Int32: an RGBA image of 2^31 pixels would need an 8 GiB buffer, beyond what JS engines
   // allocate. Integer indices keep the hot loop free of double→int conversions.
   const offsets = new Int32Array(outSize * taps);
@@ -57,7 +64,10 @@ function sampleOffsets(outSize: number, srcSize: number, scale: number, pad: num
     const start = (o - pad) / scale;
     const step = 1 / scale / taps;
     for (let t = 0; t < taps; t++) {
-      if (!inside) { offsets[o * taps + t] = -1; continue; }
+      if (!inside) {
+        offsets[o * taps + t] = -1;
+        continue;
+      }
       const s = Math.min(srcSize - 1, Math.max(0, Math.floor(start + (t + 0.5) * step)));
       offsets[o * taps + t] = s * stride;
     }
@@ -75,13 +85,18 @@ function contentRange(offsets: Int32Array, taps: number): [number, number] {
   return [first, end];
 }
 
-export function rgbaToLetterboxTensor(image: RgbaImage, size: number, options: LetterboxTensorOptions = {}): LetterboxTensor {
+export function rgbaToLetterboxTensor(
+  image: RgbaImage,
+  size: number,
+  options: LetterboxTensorOptions = {},
+): LetterboxTensor {
   validateRgbaImage(image);
   const letterbox = computeLetterbox(image.width, image.height, size);
   const ratio = 1 / letterbox.scale;
   const taps = Math.max(1, Math.min(options.maxTaps ?? 8, MAX_TAPS, Math.ceil(ratio / 3)));
   const data = options.out ?? new Float32Array(size * size * 3);
-  if (data.length !== size * size * 3) throw new Error(`Output buffer has ${data.length} floats, expected ${size * size * 3}`);
+  if (data.length !== size * size * 3)
+    throw new Error(`Output buffer has ${data.length} floats, expected ${size * size * 3}`);
 
   // Pixel indices (not byte offsets) of the samples: column index, and row index × width.
   const xs = sampleOffsets(size, image.width, letterbox.scale, letterbox.padX, taps, 1);
@@ -110,10 +125,15 @@ export function rgbaToLetterboxTensor(image: RgbaImage, size: number, options: L
       const yb = oy * taps;
       if (taps === 2) {
         // The common photo case (≈ 2.5–4 source px per output px), unrolled.
-        const r0 = ys[yb], r1 = ys[yb + 1];
+        const r0 = ys[yb],
+          r1 = ys[yb + 1];
         for (let ox = x0; ox < x1; ox++, o += 3) {
-          const c0 = xs[2 * ox], c1 = xs[2 * ox + 1];
-          const a = px[r0 + c0], b = px[r0 + c1], c = px[r1 + c0], d = px[r1 + c1];
+          const c0 = xs[2 * ox],
+            c1 = xs[2 * ox + 1];
+          const a = px[r0 + c0],
+            b = px[r0 + c1],
+            c = px[r1 + c0],
+            d = px[r1 + c1];
           const rb = (a & 0xff00ff) + (b & 0xff00ff) + (c & 0xff00ff) + (d & 0xff00ff);
           const g = ((a >>> 8) & 0xff) + ((b >>> 8) & 0xff) + ((c >>> 8) & 0xff) + ((d >>> 8) & 0xff);
           data[o] = (rb & 0xffff) * norm - 1;
@@ -124,7 +144,8 @@ export function rgbaToLetterboxTensor(image: RgbaImage, size: number, options: L
       }
       for (let ox = x0; ox < x1; ox++, o += 3) {
         const xb = ox * taps;
-        let rb = 0, g = 0;
+        let rb = 0,
+          g = 0;
         for (let ty = 0; ty < taps; ty++) {
           const row = ys[yb + ty];
           for (let tx = 0; tx < taps; tx++) {
@@ -143,12 +164,16 @@ export function rgbaToLetterboxTensor(image: RgbaImage, size: number, options: L
     for (let oy = y0; oy < y1; oy++) {
       let o = (oy * size + x0) * 3;
       for (let ox = x0; ox < x1; ox++, o += 3) {
-        let r = 0, g = 0, b = 0;
+        let r = 0,
+          g = 0,
+          b = 0;
         for (let ty = 0; ty < taps; ty++) {
           const row = ys[oy * taps + ty];
           for (let tx = 0; tx < taps; tx++) {
             const p = (row + xs[ox * taps + tx]) * 4;
-            r += src[p]; g += src[p + 1]; b += src[p + 2];
+            r += src[p];
+            g += src[p + 1];
+            b += src[p + 2];
           }
         }
         data[o] = r * norm - 1;

@@ -48,7 +48,7 @@ export class OneEuroFilter {
     this.t = timeSeconds;
     const rawDx = (value - this.x) / dt;
     this.dx += alpha(this.params.dCutoff, dt) * (rawDx - this.dx);
-    const cutoff = this.params.minCutoff + this.params.beta * Math.abs(this.dx) / Math.max(scale, 1e-9);
+    const cutoff = this.params.minCutoff + (this.params.beta * Math.abs(this.dx)) / Math.max(scale, 1e-9);
     this.x += alpha(cutoff, dt) * (value - this.x);
     return this.x;
   }

@@ -27,7 +27,8 @@ export function pickDenseRefresh(
     return last === undefined || nowMs - last >= options.minIntervalMs;
   });
   due.sort((a, b) => {
-    const la = lastDenseMs.get(a), lb = lastDenseMs.get(b);
+    const la = lastDenseMs.get(a),
+      lb = lastDenseMs.get(b);
     if (la === undefined || lb === undefined) return la === lb ? a - b : la === undefined ? -1 : 1;
     return la - lb || a - b;
   });
@@ -39,8 +40,14 @@ export function pickDenseRefresh(
  * with a 512 pass costing `denseCostMs` per face and `faces` tracks, refreshing each every
  * faces·denseCostMs/maxShare ms spends at most maxShare of the time on it. A fast device gets 0 (every frame).
  */
-export function denseRefreshIntervalMs(denseCostMs: number, faces: number, frameIntervalMs: number, maxShare = 0.5): number {
-  if (!(denseCostMs >= 0) || !(faces >= 0) || !(maxShare > 0 && maxShare <= 1)) throw new Error('denseRefreshIntervalMs: invalid arguments');
+export function denseRefreshIntervalMs(
+  denseCostMs: number,
+  faces: number,
+  frameIntervalMs: number,
+  maxShare = 0.5,
+): number {
+  if (!(denseCostMs >= 0) || !(faces >= 0) || !(maxShare > 0 && maxShare <= 1))
+    throw new Error('denseRefreshIntervalMs: invalid arguments');
   const interval = (faces * denseCostMs) / maxShare;
   return interval <= frameIntervalMs ? 0 : interval;
 }

@@ -16,9 +16,19 @@ const gauss = (r: () => number) => () => Math.sqrt(-2 * Math.log(1 - r())) * Mat
 const face = (x: number, y: number, s: number, noise: () => number = () => 0): Detection => ({
   box: { x: x + noise(), y: y + noise(), width: s + noise(), height: s + noise() },
   score: 0.9,
-  keypoints: [[0.3, 0.4], [0.7, 0.4], [0.5, 0.6], [0.5, 0.78], [0.05, 0.45], [0.95, 0.45]].map(([u, v]): Point => [x + u * s + noise(), y + v * s + noise()]),
+  keypoints: [
+    [0.3, 0.4],
+    [0.7, 0.4],
+    [0.5, 0.6],
+    [0.5, 0.78],
+    [0.05, 0.45],
+    [0.95, 0.45],
+  ].map(([u, v]): Point => [x + u * s + noise(), y + v * s + noise()]),
 });
-const std = (xs: number[]) => { const m = xs.reduce((a, b) => a + b, 0) / xs.length; return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length); };
+const std = (xs: number[]) => {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
+};
 
 describe('iou', () => {
   it('hand-computed', () => {
@@ -39,14 +49,24 @@ describe('smoothing', () => {
   it('a still face with detector noise has almost no jitter', () => {
     const noise = gauss(rng(1));
     const tr = new FaceTracker();
-    const raw: number[] = [], smooth: number[] = [], kpRaw: number[] = [], kpSmooth: number[] = [];
+    const raw: number[] = [],
+      smooth: number[] = [],
+      kpRaw: number[] = [],
+      kpSmooth: number[] = [];
     for (let i = 0; i < 240; i++) {
       const d = face(300, 200, 200, () => 2 * noise()); // σ = 2 px = 1% of the face width
       const [t] = tr.update([d], (i * 1000) / 30);
       expect(t.id).toBe(1);
-      if (i >= 30) { raw.push(d.box.x); smooth.push(t.box.x); kpRaw.push(d.keypoints[0][0]); kpSmooth.push(t.keypoints[0][0]); }
+      if (i >= 30) {
+        raw.push(d.box.x);
+        smooth.push(t.box.x);
+        kpRaw.push(d.keypoints[0][0]);
+        kpSmooth.push(t.keypoints[0][0]);
+      }
     }
-    console.log(`still face: box x jitter raw ${std(raw).toFixed(2)} px → smoothed ${std(smooth).toFixed(2)} px; eye ${std(kpRaw).toFixed(2)} → ${std(kpSmooth).toFixed(2)} px`);
+    console.log(
+      `still face: box x jitter raw ${std(raw).toFixed(2)} px → smoothed ${std(smooth).toFixed(2)} px; eye ${std(kpRaw).toFixed(2)} → ${std(kpSmooth).toFixed(2)} px`,
+    );
     expect(std(smooth)).toBeLessThan(0.35 * std(raw));
     expect(std(kpSmooth)).toBeLessThan(0.35 * std(kpRaw));
   });
@@ -60,7 +80,9 @@ describe('smoothing', () => {
       if (i >= 30) stillSpeeds.push(Math.hypot(...t.velocity) * 1000); // px/s
     }
     // the overlay treats < 0.2 face widths/s (40 px/s here) as still: detector noise must stay under it
-    console.log(`still face speed estimate px/s: median ${[...stillSpeeds].sort((a, b) => a - b)[stillSpeeds.length >> 1].toFixed(1)}, max ${Math.max(...stillSpeeds).toFixed(1)}`);
+    console.log(
+      `still face speed estimate px/s: median ${[...stillSpeeds].sort((a, b) => a - b)[stillSpeeds.length >> 1].toFixed(1)}, max ${Math.max(...stillSpeeds).toFixed(1)}`,
+    );
     expect(Math.max(...stillSpeeds)).toBeLessThan(40);
 
     const moving = new FaceTracker();
@@ -91,12 +113,19 @@ describe('smoothing', () => {
   it('smooths per-track landmark sets', () => {
     const noise = gauss(rng(3));
     const tr = new FaceTracker();
-    const raw: number[] = [], smooth: number[] = [];
+    const raw: number[] = [],
+      smooth: number[] = [];
     for (let i = 0; i < 120; i++) {
       const [t] = tr.update([face(300, 200, 200)], (i * 1000) / 30);
-      const pts: Point[] = [[350 + 2 * noise(), 260 + 2 * noise()], [420, 260]];
+      const pts: Point[] = [
+        [350 + 2 * noise(), 260 + 2 * noise()],
+        [420, 260],
+      ];
       const s = tr.smoothPoints(t.id, 'landmarks:align_300w', pts, (i * 1000) / 30);
-      if (i >= 30) { raw.push(pts[0][0]); smooth.push(s[0][0]); }
+      if (i >= 30) {
+        raw.push(pts[0][0]);
+        smooth.push(s[0][0]);
+      }
     }
     expect(std(smooth)).toBeLessThan(0.35 * std(raw));
   });
@@ -111,11 +140,14 @@ describe('association', () => {
     // matching on the last boxes alone would swap the ids there; the motion prediction keeps them.
     for (let i = 0; i <= 30; i++) {
       const t = i / 30;
-      const a = face(50 + 900 * t, 100, 100), b = face(920 - 900 * t, 110, 100);
+      const a = face(50 + 900 * t, 100, 100),
+        b = face(920 - 900 * t, 110, 100);
       const swap = shuffle() < 0.5;
       const tracks = tr.update(swap ? [b, a] : [a, b], t * 1000);
-      const idA = tracks.find((x) => x.detection === a)!.id, idB = tracks.find((x) => x.detection === b)!.id;
-      idOf.A ??= idA; idOf.B ??= idB;
+      const idA = tracks.find((x) => x.detection === a)!.id,
+        idB = tracks.find((x) => x.detection === b)!.id;
+      idOf.A ??= idA;
+      idOf.B ??= idB;
       expect([idA, idB], `frame ${i}`).toEqual([idOf.A, idOf.B]);
     }
     expect(idOf.A).not.toBe(idOf.B);
@@ -126,7 +158,8 @@ describe('association', () => {
     let t = 0;
     const step = () => (t += 33);
     expect(tr.update([face(100, 100, 100)], step())[0].id).toBe(1);
-    for (let i = 0; i < 3; i++) expect(tr.update([], step())).toMatchObject([{ id: 1, missed: i + 1, detection: null, detectionIndex: -1 }]);
+    for (let i = 0; i < 3; i++)
+      expect(tr.update([], step())).toMatchObject([{ id: 1, missed: i + 1, detection: null, detectionIndex: -1 }]);
     expect(tr.update([face(101, 100, 100)], step())[0]).toMatchObject({ id: 1, missed: 0 });
     for (let i = 0; i < 6; i++) tr.update([], step());
     expect(tr.tracks).toHaveLength(0);
@@ -154,7 +187,11 @@ describe('dense 512 scheduling', () => {
     expect(order).toEqual([1, 2, 3, 1, 2, 3]);
   });
   it('respects the minimum interval and the per-frame limit', () => {
-    const last = new Map([[1, 1000], [2, 900], [3, 100]]);
+    const last = new Map([
+      [1, 1000],
+      [2, 900],
+      [3, 100],
+    ]);
     expect(pickDenseRefresh([1, 2, 3, 4], last, 1100, { maxPerFrame: 2, minIntervalMs: 500 })).toEqual([4, 3]);
     expect(pickDenseRefresh([1, 2], last, 1100, { maxPerFrame: 2, minIntervalMs: 500 })).toEqual([]);
   });

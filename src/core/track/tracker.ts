@@ -46,8 +46,10 @@ export interface TrackedFace {
 }
 
 export function iou(a: Box, b: Box): number {
-  const x0 = Math.max(a.x, b.x), y0 = Math.max(a.y, b.y);
-  const x1 = Math.min(a.x + a.width, b.x + b.width), y1 = Math.min(a.y + a.height, b.y + b.height);
+  const x0 = Math.max(a.x, b.x),
+    y0 = Math.max(a.y, b.y);
+  const x1 = Math.min(a.x + a.width, b.x + b.width),
+    y1 = Math.min(a.y + a.height, b.y + b.height);
   const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
   const union = a.width * a.height + b.width * b.height - inter;
   return union > 0 ? inter / union : 0;
@@ -93,12 +95,15 @@ export class FaceTracker {
       return { ...s.raw, x: s.raw.x + s.vx * dt, y: s.raw.y + s.vy * dt };
     });
     const pairs: [number, number, number][] = [];
-    this.states.forEach((_, ti) => detections.forEach((d, di) => {
-      const o = iou(predicted[ti], d.box);
-      if (o >= iouThreshold) pairs.push([o, ti, di]);
-    }));
+    this.states.forEach((_, ti) =>
+      detections.forEach((d, di) => {
+        const o = iou(predicted[ti], d.box);
+        if (o >= iouThreshold) pairs.push([o, ti, di]);
+      }),
+    );
     pairs.sort((a, b) => b[0] - a[0]);
-    const trackOf = new Map<number, number>(), usedTracks = new Set<number>();
+    const trackOf = new Map<number, number>(),
+      usedTracks = new Set<number>();
     for (const [, ti, di] of pairs) {
       if (usedTracks.has(ti) || trackOf.has(di)) continue;
       usedTracks.add(ti);
@@ -112,11 +117,13 @@ export class FaceTracker {
       state.out = this.render(state, d, di, timeMs);
       matched.push(state);
     });
-    const coasting = this.states.filter((s, ti) => !usedTracks.has(ti)).filter((s) => {
-      s.missed++;
-      s.out = { ...s.out, detection: null, detectionIndex: -1, missed: s.missed };
-      return s.missed <= maxMissed;
-    });
+    const coasting = this.states
+      .filter((s, ti) => !usedTracks.has(ti))
+      .filter((s) => {
+        s.missed++;
+        s.out = { ...s.out, detection: null, detectionIndex: -1, missed: s.missed };
+        return s.missed <= maxMissed;
+      });
     this.states = [...matched, ...coasting];
     return this.tracks.slice();
   }
@@ -140,7 +147,15 @@ export class FaceTracker {
 
   private newState(d: Detection, timeMs: number): TrackState {
     return {
-      id: this.nextId++, raw: d.box, vx: 0, vy: 0, smoothVx: 0, smoothVy: 0, lastMs: timeMs, hits: 0, missed: 0,
+      id: this.nextId++,
+      raw: d.box,
+      vx: 0,
+      vy: 0,
+      smoothVx: 0,
+      smoothVy: 0,
+      lastMs: timeMs,
+      hits: 0,
+      missed: 0,
       out: undefined as unknown as TrackedFace, // set by render() right after
       boxFilter: new VectorFilter(this.options.smoothing),
       keypointFilter: new VectorFilter(this.options.smoothing),
@@ -168,8 +183,13 @@ export class FaceTracker {
 
   private render(s: TrackState, d: Detection, index: number, timeMs: number): TrackedFace {
     s.hits++;
-    const t = timeMs / 1000, scale = d.box.width;
-    const [cx, cy, w, h] = s.boxFilter.filter([d.box.x + d.box.width / 2, d.box.y + d.box.height / 2, d.box.width, d.box.height], t, scale);
+    const t = timeMs / 1000,
+      scale = d.box.width;
+    const [cx, cy, w, h] = s.boxFilter.filter(
+      [d.box.x + d.box.width / 2, d.box.y + d.box.height / 2, d.box.width, d.box.height],
+      t,
+      scale,
+    );
     const kp = s.keypointFilter.filter(d.keypoints.flat(), t, scale);
     return {
       id: s.id,

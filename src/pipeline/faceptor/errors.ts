@@ -19,7 +19,10 @@ export class ModelPackageError extends Error {
 /** Thrown by a ModelPackageSource when a file does not exist (vs. other read failures). */
 export class PackageFileMissing extends Error {
   override readonly name = 'PackageFileMissing';
-  constructor(readonly path: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${path} is missing`, options);
   }
 }

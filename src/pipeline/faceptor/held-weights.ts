@@ -11,20 +11,33 @@ export class HeldWeights {
   /** How many times the bytes had to be read again (tests, diagnostics). */
   rereads = 0;
 
-  constructor(bytes: Uint8Array, private readonly reread?: () => Promise<Uint8Array>) {
+  constructor(
+    bytes: Uint8Array,
+    private readonly reread?: () => Promise<Uint8Array>,
+  ) {
     this.bytes = bytes;
   }
 
   /** True while the bytes are in memory. */
-  get held(): boolean { return this.bytes !== null; }
+  get held(): boolean {
+    return this.bytes !== null;
+  }
 
   /** The verified bytes, read again if they were dropped (one read shared by concurrent callers). */
   get(): Promise<Uint8Array> {
     if (this.bytes) return Promise.resolve(this.bytes);
     if (!this.reread) throw new Error('internal: weights dropped without a way to read them again');
     this.reading ??= this.reread().then(
-      (b) => { this.rereads++; this.reading = null; this.bytes = b; return b; },
-      (err: unknown) => { this.reading = null; throw err; },
+      (b) => {
+        this.rereads++;
+        this.reading = null;
+        this.bytes = b;
+        return b;
+      },
+      (err: unknown) => {
+        this.reading = null;
+        throw err;
+      },
     );
     return this.reading;
   }

@@ -14,7 +14,12 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * Checks `raw` for non-finite values, then runs `decode` (which writes the task's field on `face`); either failing
  * records the task's error on `face` instead of throwing. Returns true when the task's result was placed.
  */
-export function decodeIsolated(face: Mutable<FaceTaskResults>, task: TaskName, raw: RawTaskOutput, decode: () => void): boolean {
+export function decodeIsolated(
+  face: Mutable<FaceTaskResults>,
+  task: TaskName,
+  raw: RawTaskOutput,
+  decode: () => void,
+): boolean {
   try {
     checkFiniteOutputs(task, raw);
     decode();

@@ -16,11 +16,28 @@ describe('parsing mask run-length encoding', () => {
   });
   it('JSON form: masks as RLE with their region, numbers rounded, absent tasks absent', () => {
     const j = faceTaskResultsToJson({
-      parsing: { lapa: { labels: ['background', 'skin'], region: { x: 3, y: 4, width: 2, height: 2 }, width: 2, height: 2, data: Uint8Array.from([1, 1, 0, 1]) } },
+      parsing: {
+        lapa: {
+          labels: ['background', 'skin'],
+          region: { x: 3, y: 4, width: 2, height: 2 },
+          width: 2,
+          height: 2,
+          data: Uint8Array.from([1, 1, 0, 1]),
+        },
+      },
       landmarks: { aflw: { points: [[1.23456, 2.34567]] } },
     });
     expect(j).toEqual({
-      parsing: { lapa: { labels: ['background', 'skin'], region: { x: 3, y: 4, width: 2, height: 2 }, width: 2, height: 2, encoding: 'rle', rle: [1, 2, 0, 1, 1, 1] } },
+      parsing: {
+        lapa: {
+          labels: ['background', 'skin'],
+          region: { x: 3, y: 4, width: 2, height: 2 },
+          width: 2,
+          height: 2,
+          encoding: 'rle',
+          rle: [1, 2, 0, 1, 1, 1],
+        },
+      },
       landmarks: { aflw: { points: [[1.23, 2.35]] } },
     });
   });

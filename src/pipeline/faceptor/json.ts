@@ -6,7 +6,8 @@
 import type { FaceTaskResults, ParsingResult } from './types.ts';
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));
-const roundRecord = (r: Record<string, number>, digits: number) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v, digits)]));
+const roundRecord = (r: Record<string, number>, digits: number) =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v, digits)]));
 
 /** Run-length encoding of a label array: [value, count, value, count, …] in row-major order. */
 export function encodeRle(data: Uint8Array): number[] {
@@ -27,8 +28,10 @@ export function decodeRle(runs: readonly number[], length: number): Uint8Array {
   const out = new Uint8Array(length);
   let o = 0;
   for (let i = 0; i < runs.length; i += 2) {
-    const v = runs[i], n = runs[i + 1];
-    if (!(Number.isInteger(v) && v >= 0 && v < 256 && Number.isInteger(n) && n > 0)) throw new Error(`RLE: bad run at ${i}`);
+    const v = runs[i],
+      n = runs[i + 1];
+    if (!(Number.isInteger(v) && v >= 0 && v < 256 && Number.isInteger(n) && n > 0))
+      throw new Error(`RLE: bad run at ${i}`);
     if (o + n > length) throw new Error(`RLE: runs cover more than ${length} pixels`);
     out.fill(v, o, o + n);
     o += n;
@@ -48,20 +51,33 @@ export interface ParsingJson {
 }
 
 export function parsingToJson(p: ParsingResult): ParsingJson {
-  return { labels: p.labels, region: { ...p.region }, width: p.width, height: p.height, encoding: 'rle', rle: encodeRle(p.data) };
+  return {
+    labels: p.labels,
+    region: { ...p.region },
+    width: p.width,
+    height: p.height,
+    encoding: 'rle',
+    rle: encodeRle(p.data),
+  };
 }
 
 /** Plain-JSON copy of a face's task results (same keys as FaceTaskResults; masks as RLE). */
 export function faceTaskResultsToJson(f: FaceTaskResults): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const each = <T, U>(r: Record<string, T>, g: (v: T) => U) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, g(v)]));
-  if (f.landmarks) out.landmarks = each(f.landmarks, (s) => ({ points: s.points.map(([x, y]) => [round(x, 2), round(y, 2)]) }));
+  const each = <T, U>(r: Record<string, T>, g: (v: T) => U) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, g(v)]));
+  if (f.landmarks)
+    out.landmarks = each(f.landmarks, (s) => ({ points: s.points.map(([x, y]) => [round(x, 2), round(y, 2)]) }));
   if (f.parsing) out.parsing = each(f.parsing, parsingToJson);
-  if (f.age) out.age = each(f.age, (a) => ({ years: round(a.years, 2), distribution: a.distribution.map((p) => round(p, 6)) }));
+  if (f.age)
+    out.age = each(f.age, (a) => ({ years: round(a.years, 2), distribution: a.distribution.map((p) => round(p, 6)) }));
   if (f.expression) out.expression = each(f.expression, (e) => ({ top: e.top, probs: roundRecord(e.probs, 5) }));
   if (f.attributes) out.attributes = roundRecord(f.attributes, 5);
   if (f.identity) out.identity = { embedding: f.identity.embedding.map((v) => round(v, 6)) };
   if (f.taskErrors) out.taskErrors = { ...f.taskErrors };
-  if (f.layerAttention) out.layerAttention = each(f.layerAttention as Record<string, { block: number; fraction: number }[]>, (l) => l.map((s) => ({ block: s.block, fraction: round(s.fraction, 5) })));
+  if (f.layerAttention)
+    out.layerAttention = each(f.layerAttention as Record<string, { block: number; fraction: number }[]>, (l) =>
+      l.map((s) => ({ block: s.block, fraction: round(s.fraction, 5) })),
+    );
   return out;
 }

@@ -17,27 +17,88 @@ const file = (path: string) => ({ path, size: 1, sha256: '0'.repeat(64) });
  * AffectNet at 7..13) in one decoder graph that also outputs cross_attention.
  */
 const manifest = {
-  format: 'faceptor-web-model', formatVersion: 2, label: 'scripted', variant: 'layer_attention', precision: 'fp32',
-  provenance: { sourceFile: 'x', sourceSize: 1, sourceSha256: '0'.repeat(64), step: null, exporter: 't', exporterVersion: '0', exportedAt: '', untrained: true },
-  dims: { vitWidth: 4, vitLayers: 12, vitHeads: 1, patch: 16, decoderWidth: 4, decoderHeads: 1, decoderLayers: 2, decoderLevels: 2, recogEmbedding: 512 },
-  parameters: 0, weights: 'weights.bin',
+  format: 'faceptor-web-model',
+  formatVersion: 2,
+  label: 'scripted',
+  variant: 'layer_attention',
+  precision: 'fp32',
+  provenance: {
+    sourceFile: 'x',
+    sourceSize: 1,
+    sourceSha256: '0'.repeat(64),
+    step: null,
+    exporter: 't',
+    exporterVersion: '0',
+    exportedAt: '',
+    untrained: true,
+  },
+  dims: {
+    vitWidth: 4,
+    vitLayers: 12,
+    vitHeads: 1,
+    patch: 16,
+    decoderWidth: 4,
+    decoderHeads: 1,
+    decoderLayers: 2,
+    decoderLevels: 2,
+    recogEmbedding: 512,
+  },
+  parameters: 0,
+  weights: 'weights.bin',
   encoder: {
-    file: 'encoder.onnx', input: { name: 'image', dims: ['N', 3, 'H', 'H'] }, outputs: [{ name: 'feat_11', dims: ['N', 'S2', 4] }, { name: 'feat_1', dims: ['N', 'S2', 4] }],
+    file: 'encoder.onnx',
+    input: { name: 'image', dims: ['N', 3, 'H', 'H'] },
+    outputs: [
+      { name: 'feat_11', dims: ['N', 'S2', 4] },
+      { name: 'feat_1', dims: ['N', 'S2', 4] },
+    ],
     groups: [{ group: 112, feeds: [{ name: 'pos', type: 'float32', dims: [1, 50, 4], offset: 64, length: 800 }] }],
   },
-  heads: [{
-    name: 'decoder', file: 'decoder.onnx', kind: 'decoder', inputs: ['feat_11', 'feat_1'],
-    outputs: [{ name: 'logits', dims: ['N', 'Q'] }, { name: 'landmark', dims: ['N', 'Q', 2] }, { name: 'maps', dims: ['N', 'Qs', 'H', 'H'] }, { name: CROSS_ATTENTION_OUTPUT, dims: ['N', 2, 'Q', 'K'] }],
-    groups: [{ group: 112, feeds: [{ name: 'memory_pos', type: 'float32', dims: [1, 98, 4], offset: 1024, length: 98 * 16 }, { name: 'grid_shape', type: 'int64', dims: [4], values: [0, 4, 7, 7] }] }],
-  }],
+  heads: [
+    {
+      name: 'decoder',
+      file: 'decoder.onnx',
+      kind: 'decoder',
+      inputs: ['feat_11', 'feat_1'],
+      outputs: [
+        { name: 'logits', dims: ['N', 'Q'] },
+        { name: 'landmark', dims: ['N', 'Q', 2] },
+        { name: 'maps', dims: ['N', 'Qs', 'H', 'H'] },
+        { name: CROSS_ATTENTION_OUTPUT, dims: ['N', 2, 'Q', 'K'] },
+      ],
+      groups: [
+        {
+          group: 112,
+          feeds: [
+            { name: 'memory_pos', type: 'float32', dims: [1, 98, 4], offset: 1024, length: 98 * 16 },
+            { name: 'grid_shape', type: 'int64', dims: [4], values: [0, 4, 7, 7] },
+          ],
+        },
+      ],
+    },
+  ],
   tasks: (['affect_affectnet', 'affect_rafdb'] as const).map((name) => ({
-    name, type: 'affect', group: 112, queries: 7, graph: 'decoder', queryOffset: name === 'affect_rafdb' ? 0 : 7,
-    outputs: [{ name: 'logits', from: 'logits', dims: ['N', 'Q'] }, { name: CROSS_ATTENTION_OUTPUT, from: CROSS_ATTENTION_OUTPUT, dims: ['N', 2, 'Q', 'K'] }],
+    name,
+    type: 'affect',
+    group: 112,
+    queries: 7,
+    graph: 'decoder',
+    queryOffset: name === 'affect_rafdb' ? 0 : 7,
+    outputs: [
+      { name: 'logits', from: 'logits', dims: ['N', 'Q'] },
+      { name: CROSS_ATTENTION_OUTPUT, from: CROSS_ATTENTION_OUTPUT, dims: ['N', 2, 'Q', 'K'] },
+    ],
   })),
-  fused: [], files: [file('weights.bin'), file('encoder.onnx'), file('decoder.onnx')],
+  fused: [],
+  files: [file('weights.bin'), file('encoder.onnx'), file('decoder.onnx')],
 } as unknown as FaceptorManifest;
 
-interface Call { graph: string; feeds: Record<string, readonly number[]>; data: Record<string, number[]>; fetches?: readonly string[] }
+interface Call {
+  graph: string;
+  feeds: Record<string, readonly number[]>;
+  data: Record<string, number[]>;
+  fetches?: readonly string[];
+}
 
 function scripted(calls: Call[], externals: SessionOptions[]): InferenceBackend {
   return {
@@ -46,22 +107,39 @@ function scripted(calls: Call[], externals: SessionOptions[]): InferenceBackend 
       externals.push(options ?? {});
       const graph = new TextDecoder().decode(model);
       return {
-        inputNames: [], outputNames: [],
+        inputNames: [],
+        outputNames: [],
         async release() {},
         async run(feeds, fetches) {
           const small = Object.entries(feeds).filter(([, v]) => v.data.length <= 400);
-          calls.push({ graph, feeds: Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, v.dims])), data: Object.fromEntries(small.map(([k, v]) => [k, Array.from(v.data as ArrayLike<number | bigint>, Number)])), fetches });
+          calls.push({
+            graph,
+            feeds: Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, v.dims])),
+            data: Object.fromEntries(
+              small.map(([k, v]) => [k, Array.from(v.data as ArrayLike<number | bigint>, Number)]),
+            ),
+            fetches,
+          });
           const N = feeds.image?.dims[0] ?? feeds.feat_11.dims[0];
-          const t = (dims: number[], f: (i: number) => number): TensorData => ({ type: 'float32', dims, data: Float32Array.from({ length: dims.reduce((a, b) => a * b) }, (_, i) => f(i)) });
+          const t = (dims: number[], f: (i: number) => number): TensorData => ({
+            type: 'float32',
+            dims,
+            data: Float32Array.from({ length: dims.reduce((a, b) => a * b) }, (_, i) => f(i)),
+          });
           if (graph === 'encoder') return { feat_11: t([N, 49, 4], () => 0), feat_1: t([N, 49, 4], () => 0) };
           // query table rows: RAF-DB 0..6, AffectNet 7..13. Face n: RAF-DB class n+1 and AffectNet class n+3 win.
           const q = Array.from(feeds.queries.data as BigInt64Array, Number);
           const Qt = q.length;
           const out: Record<string, TensorData> = {
-            logits: t([N, Qt], (i) => { const n = Math.floor(i / Qt), row = q[i % Qt]; return row === n + 1 || row === 7 + n + 3 ? 5 : 0; }),
+            logits: t([N, Qt], (i) => {
+              const n = Math.floor(i / Qt),
+                row = q[i % Qt];
+              return row === n + 1 || row === 7 + n + 3 ? 5 : 0;
+            }),
           };
           // attention: level 0 tokens get 3/(4·49), level 1 tokens 1/(4·49)
-          if (fetches?.includes(CROSS_ATTENTION_OUTPUT)) out[CROSS_ATTENTION_OUTPUT] = t([N, 2, Qt, 98], (i) => (i % 98 < 49 ? 3 : 1) / (4 * 49));
+          if (fetches?.includes(CROSS_ATTENTION_OUTPUT))
+            out[CROSS_ATTENTION_OUTPUT] = t([N, 2, Qt, 98], (i) => (i % 98 < 49 ? 3 : 1) / (4 * 49));
           return out;
         },
       };
@@ -71,27 +149,48 @@ function scripted(calls: Call[], externals: SessionOptions[]): InferenceBackend 
 
 const image: RgbaImage = { width: 64, height: 64, data: new Uint8Array(64 * 64 * 4).fill(128) };
 const face = (dx: number): Detection => ({
-  box: { x: 10 + dx, y: 10, width: 30, height: 30 }, score: 0.9,
-  keypoints: [[18 + dx, 22], [32 + dx, 22], [25 + dx, 30], [25 + dx, 36], [12 + dx, 25], [38 + dx, 25]],
+  box: { x: 10 + dx, y: 10, width: 30, height: 30 },
+  score: 0.9,
+  keypoints: [
+    [18 + dx, 22],
+    [32 + dx, 22],
+    [25 + dx, 30],
+    [25 + dx, 36],
+    [12 + dx, 25],
+    [38 + dx, 25],
+  ],
 });
 
 function model(calls: Call[], externals: SessionOptions[]) {
   const bytes = (s: string) => new TextEncoder().encode(s);
   const weights = new Uint8Array(1024 + 98 * 16);
   new DataView(weights.buffer).setFloat32(64, 0.25, true); // pos[0] (the class row's first value)
-  const files = new Map([['weights.bin', weights], ['encoder.onnx', bytes('encoder')], ['decoder.onnx', bytes('decoder')]]);
+  const files = new Map([
+    ['weights.bin', weights],
+    ['encoder.onnx', bytes('encoder')],
+    ['decoder.onnx', bytes('decoder')],
+  ]);
   return new FaceptorModel(manifest, files, scripted(calls, externals), 'scripted package');
 }
 
 describe('FaceptorModel (scripted backend)', () => {
-  it('batches the faces, feeds the encoder its position table and the decoder every task\'s queries in ONE run, slices results per task and face', async () => {
-    const calls: Call[] = [], externals: SessionOptions[] = [];
+  it("batches the faces, feeds the encoder its position table and the decoder every task's queries in ONE run, slices results per task and face", async () => {
+    const calls: Call[] = [],
+      externals: SessionOptions[] = [];
     const m = model(calls, externals);
     const r = await m.analyzeFaces(image, [face(0), face(4)], { tasks: ['affect_rafdb', 'affect_affectnet'] });
     expect(calls.map((c) => c.graph)).toEqual(['encoder', 'decoder']);
     expect(calls[0].feeds).toEqual({ image: [2, 3, 112, 112], pos: [1, 50, 4] });
     expect(calls[0].fetches).toEqual(['feat_11', 'feat_1']);
-    expect(calls[1].feeds).toEqual({ feat_11: [2, 49, 4], feat_1: [2, 49, 4], memory_pos: [1, 98, 4], grid_shape: [4], queries: [14], self_mask: [14, 14], map_select: [1] });
+    expect(calls[1].feeds).toEqual({
+      feat_11: [2, 49, 4],
+      feat_1: [2, 49, 4],
+      memory_pos: [1, 98, 4],
+      grid_shape: [4],
+      queries: [14],
+      self_mask: [14, 14],
+      map_select: [1],
+    });
     // manifest order: AffectNet (rows 7..13) first, then RAF-DB (rows 0..6); the mask blocks each task off
     expect(calls[1].data.queries).toEqual([7, 8, 9, 10, 11, 12, 13, 0, 1, 2, 3, 4, 5, 6]);
     expect(calls[1].data.grid_shape).toEqual([0, 4, 7, 7]);
@@ -103,7 +202,12 @@ describe('FaceptorModel (scripted backend)', () => {
     expect(r.runs).toEqual({ encoder112: 1, encoder512: 0, tasks: { affect_affectnet: 1, affect_rafdb: 1 } });
     // every session got the same weights bytes as external data
     expect(externals).toHaveLength(2);
-    expect(externals.every((o) => o.externalData?.[0].path === 'weights.bin' && o.externalData[0].data === externals[0].externalData![0].data)).toBe(true);
+    expect(
+      externals.every(
+        (o) =>
+          o.externalData?.[0].path === 'weights.bin' && o.externalData[0].data === externals[0].externalData![0].data,
+      ),
+    ).toBe(true);
   });
 
   it('a device backend (WebGPU) keeps the encoder features on the device: fed as they are, disposed after, not read back', async () => {
@@ -121,13 +225,27 @@ describe('FaceptorModel (scripted backend)', () => {
             for (const [k, v] of Object.entries(feeds)) if (v.device) fedDevice.push(k);
             const out = await s.run(feeds, fetches);
             if (!options?.outputsOnDevice) return out;
-            return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { ...v, data: new Float32Array(0), device: { k }, dispose: () => disposed.push(k) }]));
+            return Object.fromEntries(
+              Object.entries(out).map(([k, v]) => [
+                k,
+                { ...v, data: new Float32Array(0), device: { k }, dispose: () => disposed.push(k) },
+              ]),
+            );
           },
         };
       },
     };
     const bytes = (x: string) => new TextEncoder().encode(x);
-    const m = new FaceptorModel(manifest, new Map([['weights.bin', new Uint8Array(1024 + 98 * 16)], ['encoder.onnx', bytes('encoder')], ['decoder.onnx', bytes('decoder')]]), device, 'device package');
+    const m = new FaceptorModel(
+      manifest,
+      new Map([
+        ['weights.bin', new Uint8Array(1024 + 98 * 16)],
+        ['encoder.onnx', bytes('encoder')],
+        ['decoder.onnx', bytes('decoder')],
+      ]),
+      device,
+      'device package',
+    );
     const r = await m.analyzeFaces(image, [face(0), face(4)], { tasks: ['affect_rafdb'] });
     expect(fedDevice.sort()).toEqual(['feat_1', 'feat_11']);
     expect(disposed.sort()).toEqual(['feat_1', 'feat_11']);
@@ -159,7 +277,8 @@ describe('FaceptorModel (scripted backend)', () => {
   });
 
   it('drops its copy of weights.bin once every graph has a session; a rebind (EP switch) reads it again once, then drops it', async () => {
-    const calls: Call[] = [], externals: SessionOptions[] = [];
+    const calls: Call[] = [],
+      externals: SessionOptions[] = [];
     const bytes = (x: string) => new TextEncoder().encode(x);
     const weightsBytes = () => {
       const w = new Uint8Array(1024 + 98 * 16);
@@ -167,8 +286,15 @@ describe('FaceptorModel (scripted backend)', () => {
       return w;
     };
     let reads = 0;
-    const held = new HeldWeights(weightsBytes(), async () => { reads++; return weightsBytes(); });
-    const files = new Map([['weights.bin', weightsBytes()], ['encoder.onnx', bytes('encoder')], ['decoder.onnx', bytes('decoder')]]);
+    const held = new HeldWeights(weightsBytes(), async () => {
+      reads++;
+      return weightsBytes();
+    });
+    const files = new Map([
+      ['weights.bin', weightsBytes()],
+      ['encoder.onnx', bytes('encoder')],
+      ['decoder.onnx', bytes('decoder')],
+    ]);
     const m = new FaceptorModel(manifest, files, scripted(calls, externals), 'dropping package', undefined, held);
     expect(m.holdsWeightsBytes).toBe(true);
     const first = await m.analyzeFaces(image, [face(0)], { tasks: ['affect_rafdb'] });
@@ -196,9 +322,21 @@ describe('FaceptorModel (scripted backend)', () => {
 
   it('errors: a task the package lacks (names what exists), a face that cannot be aligned (names the face), use after release()', async () => {
     const m = model([], []);
-    await expect(m.analyzeFaces(image, [face(0)], { tasks: ['landmarks'] })).rejects.toThrow(/this model has no landmarks task/);
-    const bad: Detection = { ...face(0), keypoints: [[20, 20], [20, 20], [25, 30], [25, 36]] };
-    await expect(m.analyzeFaces(image, [face(0), bad], { tasks: ['expression'] })).rejects.toThrow(/face 1: .*eye keypoints coincide/);
+    await expect(m.analyzeFaces(image, [face(0)], { tasks: ['landmarks'] })).rejects.toThrow(
+      /this model has no landmarks task/,
+    );
+    const bad: Detection = {
+      ...face(0),
+      keypoints: [
+        [20, 20],
+        [20, 20],
+        [25, 30],
+        [25, 36],
+      ],
+    };
+    await expect(m.analyzeFaces(image, [face(0), bad], { tasks: ['expression'] })).rejects.toThrow(
+      /face 1: .*eye keypoints coincide/,
+    );
     await m.release();
     await expect(m.analyzeFaces(image, [face(0)], { tasks: ['expression'] })).rejects.toThrow(/used after release/);
   });

@@ -20,7 +20,14 @@
 import type { Detection, RgbaImage } from '../../core/types.ts';
 import type { FaceptorManifest, GroupFeeds, HeadGraph, TaskGraph } from '../../core/faceptor/manifest.ts';
 import { DECODED_OUTPUTS, TASK_OUTPUT } from '../../core/faceptor/graph-io.ts';
-import { DECODER_IO, constFeedTensors, decoderBatchFeeds, planDecoderBatch, sliceAxis, taskPart } from '../../core/faceptor/batch.ts';
+import {
+  DECODER_IO,
+  constFeedTensors,
+  decoderBatchFeeds,
+  planDecoderBatch,
+  sliceAxis,
+  taskPart,
+} from '../../core/faceptor/batch.ts';
 import { NORMALISATION, TASKS, type InputGroup, type TaskName } from '../../core/faceptor/tasks.ts';
 import { crop112, planDenseCrops, type CropSpec } from '../../core/align/crops.ts';
 import { warpCrop } from '../../core/image/warp.ts';
@@ -32,7 +39,14 @@ import { HeldWeights } from './held-weights.ts';
 import { parsingMaskInImage } from './parsing.ts';
 import { decodeIsolated } from './isolate.ts';
 import { headKey, resolveTasks, type TaskRequest } from './select.ts';
-import type { FaceTaskResults, FaceptorAnalysis, FaceptorTimings, LayerAttentionShare, ModelInfo, RunCounts } from './types.ts';
+import type {
+  FaceTaskResults,
+  FaceptorAnalysis,
+  FaceptorTimings,
+  LayerAttentionShare,
+  ModelInfo,
+  RunCounts,
+} from './types.ts';
 
 export interface AnalyzeFacesOptions {
   /** Which tasks: 'default' (one head per type), 'all', or names/types (see select.ts). Default 'default'. */
@@ -62,7 +76,9 @@ export const CROSS_ATTENTION_OUTPUT = TASK_OUTPUT.crossAttention;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Timings = Mutable<FaceptorTimings> & { runs: Record<string, number> };
 
-function emptyCounts(): RunCounts { return { encoder112: 0, encoder512: 0, tasks: {} }; }
+function emptyCounts(): RunCounts {
+  return { encoder112: 0, encoder512: 0, tasks: {} };
+}
 
 export class FaceptorModel {
   /** Cumulative graph runs since load (or resetRunCounts). */
@@ -87,7 +103,10 @@ export class FaceptorModel {
      * A verified package on local disk that the backend opens by path (createSessionFromFile): no bytes are held
      * here but the host-fed constants, by their offset in weights.bin.
      */
-    private readonly onDisk?: { readonly localPath: (path: string) => string; readonly feedBytes: ReadonlyMap<number, Uint8Array> },
+    private readonly onDisk?: {
+      readonly localPath: (path: string) => string;
+      readonly feedBytes: ReadonlyMap<number, Uint8Array>;
+    },
     /**
      * weights.bin with a way to read it again, so it can be dropped once every session exists (see held-weights.ts);
      * default: the bytes in `files`, kept.
@@ -106,19 +125,36 @@ export class FaceptorModel {
    * (its caller releases it once its in-flight runs are done).
    */
   rebind(backend: InferenceBackend): FaceptorModel {
-    return new FaceptorModel(this.manifest, this.graphFiles, backend, this.origin, this.onDisk, this.weights ?? undefined);
+    return new FaceptorModel(
+      this.manifest,
+      this.graphFiles,
+      backend,
+      this.origin,
+      this.onDisk,
+      this.weights ?? undefined,
+    );
   }
 
-  get provider(): string { return this.backend.provider; }
+  get provider(): string {
+    return this.backend.provider;
+  }
   /** Task names in the package, registry order as exported. */
-  get tasks(): readonly TaskName[] { return this.available; }
+  get tasks(): readonly TaskName[] {
+    return this.available;
+  }
 
   get info(): ModelInfo {
     const m = this.manifest;
     return {
-      label: m.label, variant: m.variant, precision: m.precision, untrained: m.provenance.untrained,
-      sourceFile: m.provenance.sourceFile, sourceSha256: m.provenance.sourceSha256, step: m.provenance.step,
-      exporterVersion: m.provenance.exporterVersion, tasks: this.available,
+      label: m.label,
+      variant: m.variant,
+      precision: m.precision,
+      untrained: m.provenance.untrained,
+      sourceFile: m.provenance.sourceFile,
+      sourceSha256: m.provenance.sourceSha256,
+      step: m.provenance.step,
+      exporterVersion: m.provenance.exporterVersion,
+      tasks: this.available,
     };
   }
 
@@ -128,13 +164,19 @@ export class FaceptorModel {
   }
 
   /** Graph files whose sessions exist (opened lazily on first use). */
-  openedGraphs(): string[] { return [...this.sessions.keys()]; }
+  openedGraphs(): string[] {
+    return [...this.sessions.keys()];
+  }
 
   /** Whether this model holds weights.bin in memory now (false on disk, and once every session exists). */
-  get holdsWeightsBytes(): boolean { return this.weights?.held ?? false; }
+  get holdsWeightsBytes(): boolean {
+    return this.weights?.held ?? false;
+  }
 
   /** Every graph file of the package: the shared encoder and the head graphs. */
-  private get graphs(): string[] { return [this.manifest.encoder.file, ...this.manifest.heads.map((h) => h.file)]; }
+  private get graphs(): string[] {
+    return [this.manifest.encoder.file, ...this.manifest.heads.map((h) => h.file)];
+  }
 
   resetRunCounts(): void {
     this.runCounts.encoder112 = 0;
@@ -142,7 +184,9 @@ export class FaceptorModel {
     this.runCounts.tasks = {};
   }
 
-  resolveTasks(request: TaskRequest = 'default'): TaskName[] { return resolveTasks(request, this.available); }
+  resolveTasks(request: TaskRequest = 'default'): TaskName[] {
+    return resolveTasks(request, this.available);
+  }
 
   private session(file: string): Promise<InferenceSession> {
     if (this.released) throw new Error('FaceptorModel: used after release()');
@@ -156,14 +200,32 @@ export class FaceptorModel {
       } else {
         const bytes = this.graphFiles.get(file);
         const held = this.weights;
-        if (!bytes || !held) throw new ModelPackageError('missing-file', file, `${this.origin}: ${file} is not part of the package, or its bytes were not loaded (a package kept on disk needs a backend that opens files)`);
-        opening = held.get().then((weights) => this.backend.createSession(bytes, { externalData: [{ path: this.manifest.weights, data: weights }], outputsOnDevice }));
-        void opening.then(() => this.dropWeightsOnceAllOpen(), () => undefined);
+        if (!bytes || !held)
+          throw new ModelPackageError(
+            'missing-file',
+            file,
+            `${this.origin}: ${file} is not part of the package, or its bytes were not loaded (a package kept on disk needs a backend that opens files)`,
+          );
+        opening = held.get().then((weights) =>
+          this.backend.createSession(bytes, {
+            externalData: [{ path: this.manifest.weights, data: weights }],
+            outputsOnDevice,
+          }),
+        );
+        void opening.then(
+          () => this.dropWeightsOnceAllOpen(),
+          () => undefined,
+        );
       }
       s = opening.catch((err: unknown) => {
         this.sessions.delete(file); // a later call may retry (e.g. after an EP change)
         if (err instanceof ModelPackageError) throw err; // weights.bin read again and refused: that is the problem
-        throw new ModelPackageError('graph-load-failed', file, `${this.origin}: the runtime cannot open ${file}: ${(err as Error).message}`, { cause: err });
+        throw new ModelPackageError(
+          'graph-load-failed',
+          file,
+          `${this.origin}: the runtime cannot open ${file}: ${(err as Error).message}`,
+          { cause: err },
+        );
       });
       this.sessions.set(file, s);
     }
@@ -174,10 +236,24 @@ export class FaceptorModel {
    * Runs the requested tasks for every face (detector keypoints drive the alignment) and returns typed results in
    * source-image pixels, in the order of `faces`.
    */
-  async analyzeFaces(image: RgbaImage, faces: readonly Detection[], opts: AnalyzeFacesOptions = {}): Promise<FaceptorAnalysis> {
+  async analyzeFaces(
+    image: RgbaImage,
+    faces: readonly Detection[],
+    opts: AnalyzeFacesOptions = {},
+  ): Promise<FaceptorAnalysis> {
     const start = performance.now();
     const tasks = resolveTasks(opts.tasks ?? 'default', this.available);
-    const t: Timings = { alignMs: 0, encoder112Ms: 0, encoder512Ms: 0, taskMs: {}, decodeMs: 0, runMs: 0, totalMs: 0, runs: {}, readBackBytes: 0 };
+    const t: Timings = {
+      alignMs: 0,
+      encoder112Ms: 0,
+      encoder512Ms: 0,
+      taskMs: {},
+      decodeMs: 0,
+      runMs: 0,
+      totalMs: 0,
+      runs: {},
+      readBackBytes: 0,
+    };
     const runs = emptyCounts();
     const results: Mutable<FaceTaskResults>[] = faces.map(() => ({}));
     if (faces.length > 0 && tasks.length > 0) {
@@ -198,7 +274,9 @@ export class FaceptorModel {
       }
       if (dense.length) {
         const a0 = performance.now();
-        const plans = faces.map((f, i) => forFace(i, () => planDenseCrops(f.keypoints, dense, opts.denseCrops ?? 'shared')));
+        const plans = faces.map((f, i) =>
+          forFace(i, () => planDenseCrops(f.keypoints, dense, opts.denseCrops ?? 'shared')),
+        );
         t.alignMs += performance.now() - a0;
         // planDenseCrops orders framings by task order, so plan k is the same framing for every face
         for (let k = 0; k < plans[0].length; k++) {
@@ -224,7 +302,12 @@ export class FaceptorModel {
     return { type: 'float32', dims: [crops.length, 3, size, size], data };
   }
 
-  private async timedRun(file: string, feeds: Record<string, TensorData>, fetches: readonly string[] | undefined, t: Timings) {
+  private async timedRun(
+    file: string,
+    feeds: Record<string, TensorData>,
+    fetches: readonly string[] | undefined,
+    t: Timings,
+  ) {
     const session = await this.session(file);
     const r0 = performance.now();
     const out = await session.run(feeds, fetches);
@@ -261,29 +344,52 @@ export class FaceptorModel {
       const needsWeights = !this.onDisk && feeds.feeds.some((f) => f.type === 'float32');
       const weights = needsWeights && this.weights ? await this.weights.get() : undefined;
       const fed = this.onDisk?.feedBytes;
-      c = constFeedTensors(feeds.feeds, weights ?? ((offset, length) => {
-        const b = fed?.get(offset);
-        if (!b || b.byteLength !== length) throw new Error(`internal: constant at ${offset} of ${this.manifest.weights} was not read`);
-        return b;
-      }));
+      c = constFeedTensors(
+        feeds.feeds,
+        weights ??
+          ((offset, length) => {
+            const b = fed?.get(offset);
+            if (!b || b.byteLength !== length)
+              throw new Error(`internal: constant at ${offset} of ${this.manifest.weights} was not read`);
+            return b;
+          }),
+      );
       this.constCache.set(key, c);
     }
     return c;
   }
 
   private async runGroup(
-    group: InputGroup, batch: TensorData, tasks: readonly TaskName[], crops: readonly CropSpec[], image: RgbaImage,
-    opts: AnalyzeFacesOptions, t: Timings, runs: RunCounts, results: Mutable<FaceTaskResults>[],
+    group: InputGroup,
+    batch: TensorData,
+    tasks: readonly TaskName[],
+    crops: readonly CropSpec[],
+    image: RgbaImage,
+    opts: AnalyzeFacesOptions,
+    t: Timings,
+    runs: RunCounts,
+    results: Mutable<FaceTaskResults>[],
   ): Promise<void> {
-    const count = (file: string) => { t.runs[file] = (t.runs[file] ?? 0) + 1; };
+    const count = (file: string) => {
+      t.runs[file] = (t.runs[file] ?? 0) + 1;
+    };
     const encoder = this.manifest.encoder;
     const entries = tasks.map((n) => this.manifest.tasks.find((g) => g.name === n)!);
     const heads = this.manifest.heads.filter((h) => entries.some((e) => e.graph === h.name));
     const feats = [...new Set(heads.flatMap((h) => h.inputs))];
-    const encFeeds = await this.constFeeds(encoder.file, encoder.groups.find((g) => g.group === group)!);
+    const encFeeds = await this.constFeeds(
+      encoder.file,
+      encoder.groups.find((g) => g.group === group)!,
+    );
     const enc = await this.timedRun(encoder.file, { [encoder.input.name]: batch, ...encFeeds }, feats, t);
     count(encoder.file);
-    if (group === 112) { t.encoder112Ms += enc.ms; runs.encoder112++; } else { t.encoder512Ms += enc.ms; runs.encoder512++; }
+    if (group === 112) {
+      t.encoder112Ms += enc.ms;
+      runs.encoder112++;
+    } else {
+      t.encoder512Ms += enc.ms;
+      runs.encoder512++;
+    }
     try {
       await this.runHeads(group, heads, entries, enc.out, crops, image, opts, t, runs, results);
     } finally {
@@ -292,19 +398,43 @@ export class FaceptorModel {
   }
 
   private async runHeads(
-    group: InputGroup, heads: readonly HeadGraph[], entries: readonly TaskGraph[], feats: Record<string, TensorData>, crops: readonly CropSpec[],
-    image: RgbaImage, opts: AnalyzeFacesOptions, t: Timings, runs: RunCounts, results: Mutable<FaceTaskResults>[],
+    group: InputGroup,
+    heads: readonly HeadGraph[],
+    entries: readonly TaskGraph[],
+    feats: Record<string, TensorData>,
+    crops: readonly CropSpec[],
+    image: RgbaImage,
+    opts: AnalyzeFacesOptions,
+    t: Timings,
+    runs: RunCounts,
+    results: Mutable<FaceTaskResults>[],
   ): Promise<void> {
     for (const head of heads) {
       // Every enabled task this graph computes, in ONE run (a decoder graph batches their queries).
       const mine = entries.filter((e) => e.graph === head.name);
-      const wantAttention = !!opts.layerAttention && mine.some((e) => e.outputs.some((o) => o.name === CROSS_ATTENTION_OUTPUT));
+      const wantAttention =
+        !!opts.layerAttention && mine.some((e) => e.outputs.some((o) => o.name === CROSS_ATTENTION_OUTPUT));
       const wanted = new Map(mine.map((e) => [e.name, fetchesFor(e, wantAttention)]));
-      const feeds: Record<string, TensorData> = { ...await this.constFeeds(head.file, head.groups.find((g) => g.group === group)!) };
+      const feeds: Record<string, TensorData> = {
+        ...(await this.constFeeds(
+          head.file,
+          head.groups.find((g) => g.group === group)!,
+        )),
+      };
       for (const input of head.inputs) feeds[input] = feats[input];
-      const plan = head.kind === 'decoder' ? planDecoderBatch(mine.filter((e) => e.queryOffset !== null).map((e) => ({
-        name: e.name, queryOffset: e.queryOffset!, queries: e.queries, maps: wanted.get(e.name)!.some((o) => o.from === DECODER_IO.maps),
-      }))) : undefined;
+      const plan =
+        head.kind === 'decoder'
+          ? planDecoderBatch(
+              mine
+                .filter((e) => e.queryOffset !== null)
+                .map((e) => ({
+                  name: e.name,
+                  queryOffset: e.queryOffset!,
+                  queries: e.queries,
+                  maps: wanted.get(e.name)!.some((o) => o.from === DECODER_IO.maps),
+                })),
+            )
+          : undefined;
       if (plan) Object.assign(feeds, decoderBatchFeeds(plan));
       const fetches = [...new Set([...wanted.values()].flatMap((os) => os.map((o) => o.from)))];
       const { out, ms } = await this.timedRun(head.file, feeds, fetches, t);
@@ -319,7 +449,9 @@ export class FaceptorModel {
         for (const o of wanted.get(name)!) {
           const v = out[o.from];
           const part = taskPart(head.kind, o.from, plan?.rows.get(name));
-          own[o.name] = part ? { type: 'float32', ...sliceAxis(v.data as Float32Array, v.dims, part.axis, part.start, part.count) } : v;
+          own[o.name] = part
+            ? { type: 'float32', ...sliceAxis(v.data as Float32Array, v.dims, part.axis, part.start, part.count) }
+            : v;
         }
         this.decodeTask(name, own, crops, image, results, wantAttention && !!own[CROSS_ATTENTION_OUTPUT], group);
       }
@@ -327,8 +459,15 @@ export class FaceptorModel {
     }
   }
 
-  private decodeTask(name: TaskName, out: Record<string, TensorData>, crops: readonly CropSpec[], image: RgbaImage,
-    results: Mutable<FaceTaskResults>[], withAttention: boolean, group: InputGroup): void {
+  private decodeTask(
+    name: TaskName,
+    out: Record<string, TensorData>,
+    crops: readonly CropSpec[],
+    image: RgbaImage,
+    results: Mutable<FaceTaskResults>[],
+    withAttention: boolean,
+    group: InputGroup,
+  ): void {
     for (let i = 0; i < crops.length; i++) {
       const raw: Mutable<RawTaskOutput> = {};
       for (const key of DECODED_OUTPUTS) {
@@ -344,7 +483,13 @@ export class FaceptorModel {
           const m = parsingMaskInImage(raw.logits_128!, dims[1], dims[3], crops[i], image.width, image.height);
           results[i].parsing = {
             ...results[i].parsing,
-            [headKey(name)]: { labels: spec.labels, region: { x: m.x, y: m.y, width: m.width, height: m.height }, width: m.width, height: m.height, data: m.labels },
+            [headKey(name)]: {
+              labels: spec.labels,
+              region: { x: m.x, y: m.y, width: m.width, height: m.height },
+              width: m.width,
+              height: m.height,
+              data: m.labels,
+            },
           };
         } else {
           place(results[i], decodeTaskOutput(name, raw, crops[i]), image);
@@ -353,7 +498,10 @@ export class FaceptorModel {
           const a = out[CROSS_ATTENTION_OUTPUT];
           const S = group / this.manifest.dims.patch;
           const levels = this.manifest.dims.decoderLevels ?? 1;
-          const shares: LayerAttentionShare[] = layerAttentionMass(batchItem(a.data as Float32Array, a.dims, i), { levels, tokensPerLevel: S * S });
+          const shares: LayerAttentionShare[] = layerAttentionMass(batchItem(a.data as Float32Array, a.dims, i), {
+            levels,
+            tokensPerLevel: S * S,
+          });
           results[i].layerAttention = { ...results[i].layerAttention, [name]: shares };
         }
       });
@@ -363,7 +511,8 @@ export class FaceptorModel {
   private accumulate(runs: RunCounts): void {
     this.runCounts.encoder112 += runs.encoder112;
     this.runCounts.encoder512 += runs.encoder512;
-    for (const [k, v] of Object.entries(runs.tasks) as [TaskName, number][]) this.runCounts.tasks[k] = (this.runCounts.tasks[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(runs.tasks) as [TaskName, number][])
+      this.runCounts.tasks[k] = (this.runCounts.tasks[k] ?? 0) + v;
   }
 
   /** Releases every opened session; the model cannot be used afterwards. */
@@ -395,7 +544,8 @@ function forFace<T>(index: number, f: () => T): T {
 /** Outputs to copy back: landmarks need only the Q×2 points, not the Q heatmaps (much less data read back). */
 function fetchesFor(task: TaskGraph, attention: boolean): TaskGraph['outputs'] {
   let outs = task.outputs.filter((o) => o.name !== CROSS_ATTENTION_OUTPUT);
-  if (task.type === 'align' && outs.some((o) => o.name === TASK_OUTPUT.landmark)) outs = outs.filter((o) => o.name === TASK_OUTPUT.landmark);
+  if (task.type === 'align' && outs.some((o) => o.name === TASK_OUTPUT.landmark))
+    outs = outs.filter((o) => o.name === TASK_OUTPUT.landmark);
   return attention ? [...outs, ...task.outputs.filter((o) => o.name === CROSS_ATTENTION_OUTPUT)] : outs;
 }
 
@@ -403,16 +553,32 @@ function fetchesFor(task: TaskGraph, attention: boolean): TaskGraph['outputs'] {
 function place(face: Mutable<FaceTaskResults>, r: TaskResult, image: RgbaImage): void {
   const head = headKey(r.task);
   switch (r.type) {
-    case 'recog': face.identity = { embedding: r.embedding }; break;
-    case 'age': face.age = { ...face.age, [head]: { years: r.years, distribution: r.distribution } }; break;
-    case 'biattr': face.attributes = r.probs; break;
-    case 'affect': face.expression = { ...face.expression, [head]: { top: r.top, probs: r.probs } }; break;
-    case 'align': face.landmarks = { ...face.landmarks, [r.set]: { points: r.points } }; break;
+    case 'recog':
+      face.identity = { embedding: r.embedding };
+      break;
+    case 'age':
+      face.age = { ...face.age, [head]: { years: r.years, distribution: r.distribution } };
+      break;
+    case 'biattr':
+      face.attributes = r.probs;
+      break;
+    case 'affect':
+      face.expression = { ...face.expression, [head]: { top: r.top, probs: r.probs } };
+      break;
+    case 'align':
+      face.landmarks = { ...face.landmarks, [r.set]: { points: r.points } };
+      break;
     case 'parsing': {
       const m = labelsToImage(r.mask, r.crop, image.width, image.height);
       face.parsing = {
         ...face.parsing,
-        [head]: { labels: r.labels, region: { x: m.x, y: m.y, width: m.width, height: m.height }, width: m.width, height: m.height, data: m.labels },
+        [head]: {
+          labels: r.labels,
+          region: { x: m.x, y: m.y, width: m.width, height: m.height },
+          width: m.width,
+          height: m.height,
+          data: m.labels,
+        },
       };
       break;
     }

@@ -18,8 +18,15 @@ function randomLogits(n: number, seed: number): Float32Array {
 }
 
 const face = (cx: number, cy: number, eyeDist: number, roll = 0): Point[] => {
-  const c = Math.cos(roll), s = Math.sin(roll), k = eyeDist / 35;
-  const rel: Point[] = [[-17.6, -20], [17.6, -20], [0, 0], [0, 20.5]];
+  const c = Math.cos(roll),
+    s = Math.sin(roll),
+    k = eyeDist / 35;
+  const rel: Point[] = [
+    [-17.6, -20],
+    [17.6, -20],
+    [0, 0],
+    [0, 20.5],
+  ];
   return rel.map(([x, y]) => [cx + k * (c * x - s * y), cy + k * (s * x + c * y)]);
 };
 
@@ -34,11 +41,20 @@ const cases: [string, CropSpec, number, number][] = [
 describe('parsingMaskInImage', () => {
   for (const [name, spec, W, H] of cases) {
     it(`${name}: identical to labelsToImage(parsingLabels(…))`, () => {
-      for (const [Q, side] of [[19, 128], [11, 128], [3, 16]] as const) {
+      for (const [Q, side] of [
+        [19, 128],
+        [11, 128],
+        [3, 16],
+      ] as const) {
         const logits = randomLogits(Q * side * side, Q * 1000 + side);
         const expected = labelsToImage(parsingLabels(logits, Q, side, side, spec.size, spec.size), spec, W, H);
         const got = parsingMaskInImage(logits, Q, side, spec, W, H);
-        expect([got.x, got.y, got.width, got.height]).toEqual([expected.x, expected.y, expected.width, expected.height]);
+        expect([got.x, got.y, got.width, got.height]).toEqual([
+          expected.x,
+          expected.y,
+          expected.width,
+          expected.height,
+        ]);
         expect(got.labels.length).toBeGreaterThan(0);
         let diff = 0;
         for (let i = 0; i < got.labels.length; i++) if (got.labels[i] !== expected.labels[i]) diff++;

@@ -11,12 +11,16 @@ import type { ErrorCode } from '../../core/errors.ts';
 
 /** Result field names of FaceTaskResults, accepted as aliases of task types in requests. */
 export const TYPE_ALIASES: Readonly<Record<string, TaskType>> = {
-  landmarks: 'align', align: 'align',
+  landmarks: 'align',
+  align: 'align',
   parsing: 'parsing',
   age: 'age',
-  expression: 'affect', affect: 'affect',
-  attributes: 'biattr', biattr: 'biattr',
-  identity: 'recog', recog: 'recog',
+  expression: 'affect',
+  affect: 'affect',
+  attributes: 'biattr',
+  biattr: 'biattr',
+  identity: 'recog',
+  recog: 'recog',
 };
 
 const PREFERENCE: Readonly<Record<TaskType, readonly TaskName[]>> = {
@@ -58,14 +62,17 @@ export function resolveTasks(request: TaskRequest, available: readonly TaskName[
         if (t) chosen.add(t);
       }
     } else if (isTaskName(w)) {
-      if (!available.includes(w)) throw new TaskSelectionError(`this model has no task ${w} (it has: ${available.join(', ')})`);
+      if (!available.includes(w))
+        throw new TaskSelectionError(`this model has no task ${w} (it has: ${available.join(', ')})`);
       chosen.add(w);
     } else if (w in TYPE_ALIASES) {
       const t = defaultHead(TYPE_ALIASES[w], available);
       if (!t) throw new TaskSelectionError(`this model has no ${w} task`);
       chosen.add(t);
     } else {
-      throw new TaskSelectionError(`unknown task '${w}': use a task name (${available.join(', ')}), a type (${Object.keys(TYPE_ALIASES).join(', ')}), 'default' or 'all'`);
+      throw new TaskSelectionError(
+        `unknown task '${w}': use a task name (${available.join(', ')}), a type (${Object.keys(TYPE_ALIASES).join(', ')}), 'default' or 'all'`,
+      );
     }
   }
   return available.filter((t) => chosen.has(t));

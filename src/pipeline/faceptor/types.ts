@@ -41,7 +41,10 @@ export interface IdentityResult {
 }
 
 /** Share of a task's cross-attention mass per encoder block (Layer-Attention models, opt-in). */
-export interface LayerAttentionShare { readonly block: number; readonly fraction: number }
+export interface LayerAttentionShare {
+  readonly block: number;
+  readonly fraction: number;
+}
 
 /** Faceptor outputs of one face; a field is present only when one of its tasks ran. */
 export interface FaceTaskResults {

@@ -3,7 +3,18 @@
  * hand-built ones (dtypes, views, ZIP64, a > 4 GiB sparse archive) read back the values written into them.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, closeSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  closeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,7 +30,9 @@ const f32 = (values: number[]): Uint8Array => new Uint8Array(new Float32Array(va
 
 async function expectError(path: string, code: string, pattern: RegExp): Promise<CheckpointError> {
   const err = await openCheckpoint(path).then(
-    () => { throw new Error('expected openCheckpoint to fail'); },
+    () => {
+      throw new Error('expected openCheckpoint to fail');
+    },
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(CheckpointError);
@@ -69,22 +82,33 @@ describe('bad input', () => {
     await expectError(p, 'not_torch', /no data\.pkl/);
   });
 
-  for (const [module, name] of [['posix', 'system'], ['os', 'system'], ['builtins', 'eval']] as const) {
+  for (const [module, name] of [
+    ['posix', 'system'],
+    ['os', 'system'],
+    ['builtins', 'eval'],
+  ] as const) {
     it(`a pickle calling ${module}.${name} is refused without running it`, async () => {
       const marker = join(dir, `pwned-${module}-${name}`);
       const command = name === 'eval' ? `open(${JSON.stringify(marker)}, 'w').close()` : `touch ${marker}`;
       const payload = new PickleWriter().global(module, name).mark().str(command).tuple().reduce().stop();
       const p = join(dir, `evil-${module}.pth.tar`);
-      await writeZip(p, [{ name: 'evil/data.pkl', data: payload }, { name: 'evil/version', data: new TextEncoder().encode('3\n') }]);
+      await writeZip(p, [
+        { name: 'evil/data.pkl', data: payload },
+        { name: 'evil/version', data: new TextEncoder().encode('3\n') },
+      ]);
       const err = await expectError(p, 'forbidden_global', new RegExp(`forbidden global ${module}\\.${name}`));
       expect(err.message).toContain('data.pkl');
       expect(existsSync(marker)).toBe(false);
     });
   }
 
-  it('the os.system payload is live: Python\'s own unpickler would run it (skipped without python3)', async () => {
+  it("the os.system payload is live: Python's own unpickler would run it (skipped without python3)", async () => {
     let python = true;
-    try { execFileSync('python3', ['-c', 'pass'], { stdio: 'ignore' }); } catch { python = false; }
+    try {
+      execFileSync('python3', ['-c', 'pass'], { stdio: 'ignore' });
+    } catch {
+      python = false;
+    }
     if (!python) return;
     const marker = join(dir, 'python-ran-it');
     const payload = new PickleWriter().global('os', 'system').mark().str(`touch ${marker}`).tuple().reduce().stop();
@@ -96,15 +120,22 @@ describe('bad input', () => {
 
   it('a storage record that is missing', async () => {
     const p = join(dir, 'missing-storage.pth.tar');
-    const pkl = statePickle([{ key: 'module.w', storageType: 'FloatStorage', storageKey: '0', numel: 2, shape: [2], stride: [1] }]);
+    const pkl = statePickle([
+      { key: 'module.w', storageType: 'FloatStorage', storageKey: '0', numel: 2, shape: [2], stride: [1] },
+    ]);
     await writeZip(p, [{ name: 'm/data.pkl', data: pkl }]);
     await expectError(p, 'storage_missing', /data\/0 of tensor module\.w is missing/);
   });
 
   it('a storage record shorter than its tensor', async () => {
     const p = join(dir, 'short-storage.pth.tar');
-    const pkl = statePickle([{ key: 'w', storageType: 'FloatStorage', storageKey: '0', numel: 4, shape: [4], stride: [1] }]);
-    await writeZip(p, [{ name: 'm/data.pkl', data: pkl }, { name: 'm/data/0', data: f32([1, 2]) }]);
+    const pkl = statePickle([
+      { key: 'w', storageType: 'FloatStorage', storageKey: '0', numel: 4, shape: [4], stride: [1] },
+    ]);
+    await writeZip(p, [
+      { name: 'm/data.pkl', data: pkl },
+      { name: 'm/data/0', data: f32([1, 2]) },
+    ]);
     await expectError(p, 'truncated', /fewer than/);
   });
 
@@ -116,8 +147,13 @@ describe('bad input', () => {
 
   it('a pickle cut short', async () => {
     const p = join(dir, 'cut-pickle.pth.tar');
-    const full = statePickle([{ key: 'w', storageType: 'FloatStorage', storageKey: '0', numel: 1, shape: [1], stride: [1] }]);
-    await writeZip(p, [{ name: 'm/data.pkl', data: full.subarray(0, full.length - 10) }, { name: 'm/data/0', data: f32([1]) }]);
+    const full = statePickle([
+      { key: 'w', storageType: 'FloatStorage', storageKey: '0', numel: 1, shape: [1], stride: [1] },
+    ]);
+    await writeZip(p, [
+      { name: 'm/data.pkl', data: full.subarray(0, full.length - 10) },
+      { name: 'm/data/0', data: f32([1]) },
+    ]);
     await expectError(p, 'bad_pickle', /ends in the middle|underflow|MARK/);
   });
 
@@ -178,23 +214,40 @@ describe('hand-built checkpoints', () => {
 
   it('{step, state_dict} with a folder name that is not checkpoint.pth', async () => {
     const p = join(dir, 'checkpoint_rank0_iter_7.pth.tar');
-    await writeZip(p, [{ name: 'checkpoint_rank0_iter_7.pth/data.pkl', data: statePickle(tensors, { step: 7 }) }, ...records('checkpoint_rank0_iter_7.pth')]);
+    await writeZip(p, [
+      { name: 'checkpoint_rank0_iter_7.pth/data.pkl', data: statePickle(tensors, { step: 7 }) },
+      ...records('checkpoint_rank0_iter_7.pth'),
+    ]);
     await checkValues(p, 7);
   });
 
   it('a bare state_dict at the top level, ZIP64 records throughout', async () => {
     const p = join(dir, 'bare64.pth');
-    await writeZip(p, [{ name: 'bare64/data.pkl', data: statePickle(tensors, { nested: false }) }, ...records('bare64')], { zip64: true });
+    await writeZip(
+      p,
+      [{ name: 'bare64/data.pkl', data: statePickle(tensors, { nested: false }) }, ...records('bare64')],
+      { zip64: true },
+    );
     await checkValues(p, undefined);
   });
 
   it('a > 4 GiB archive (sparse): records beyond 4 GiB, only the requested tensor is read', async () => {
     const p = join(dir, 'huge.pth.tar');
     const big = 4.5 * 2 ** 30; // a 4.5 GiB all-zero "optimizer" storage left as a hole
-    const pkl = statePickle([
-      { key: 'module.classifier', storageType: 'FloatStorage', storageKey: '9', numel: big / 4, shape: [big / 4], stride: [1] },
-      { key: 'module.w', storageType: 'FloatStorage', storageKey: '0', numel: 3, shape: [3], stride: [1] },
-    ], { step: 50000 });
+    const pkl = statePickle(
+      [
+        {
+          key: 'module.classifier',
+          storageType: 'FloatStorage',
+          storageKey: '9',
+          numel: big / 4,
+          shape: [big / 4],
+          stride: [1],
+        },
+        { key: 'module.w', storageType: 'FloatStorage', storageKey: '0', numel: 3, shape: [3], stride: [1] },
+      ],
+      { step: 50000 },
+    );
     await writeZip(p, [
       { name: 'huge/data/9', holeSize: big },
       { name: 'huge/data/0', data: f32([0.5, -0.25, 8]) },
@@ -220,16 +273,34 @@ describe('a trained checkpoint with optimizer state', () => {
     w.emptyDict().mark();
     w.str('step').int(50000);
     w.str('state_dict').global('collections', 'OrderedDict').emptyTuple().reduce();
-    w.str('module.w').tensor({ storageType: 'FloatStorage', key: '0', numel: 2, shape: [2], stride: [1] }).setitem();
+    w.str('module.w')
+      .tensor({ storageType: 'FloatStorage', key: '0', numel: 2, shape: [2], stride: [1] })
+      .setitem();
     w.str('optimizer').emptyDict().mark();
     w.str('state').emptyDict().int(0).emptyDict().mark();
     w.str('step').tensor({ storageType: 'FloatStorage', key: '1', numel: 1, shape: [], stride: [] });
     w.str('exp_avg').tensor({ storageType: 'FloatStorage', key: '2', numel: GiB / 4, shape: [GiB / 4], stride: [1] });
-    w.str('exp_avg_sq').tensor({ storageType: 'FloatStorage', key: '3', numel: GiB / 4, shape: [GiB / 4], stride: [1] });
+    w.str('exp_avg_sq').tensor({
+      storageType: 'FloatStorage',
+      key: '3',
+      numel: GiB / 4,
+      shape: [GiB / 4],
+      stride: [1],
+    });
     w.setitems().setitem();
     w.str('param_groups').emptyList().mark().emptyDict().mark();
     w.str('lr').float(4e-5).str('betas').mark().float(0.9).float(0.999).tuple().str('eps').float(1e-8);
-    w.str('weight_decay').float(0.05).str('amsgrad').op(0x89).str('foreach').none().str('params').emptyList().mark().int(0).appends();
+    w.str('weight_decay')
+      .float(0.05)
+      .str('amsgrad')
+      .op(0x89)
+      .str('foreach')
+      .none()
+      .str('params')
+      .emptyList()
+      .mark()
+      .int(0)
+      .appends();
     w.setitems().appends();
     w.setitems(); // optimizer
     w.setitems(); // top level
@@ -263,7 +334,10 @@ describe('tensor wrappers torch may write', () => {
     w.str('t').tensorFromType(args, ['torch', 'Tensor']).setitem();
     w.str('q').tensorFromType(args, ['torch.nn.parameter', 'Parameter']).setitem();
     const p = join(dir, 'wrapped.pth');
-    await writeZip(p, [{ name: 'wrapped/data.pkl', data: w.stop() }, { name: 'wrapped/data/0', data: f32([7, 8, 9]) }]);
+    await writeZip(p, [
+      { name: 'wrapped/data.pkl', data: w.stop() },
+      { name: 'wrapped/data/0', data: f32([7, 8, 9]) },
+    ]);
     const c = await openCheckpoint(p);
     try {
       for (const k of ['p', 't', 'q']) expect(Array.from(await c.tensors.get(k)!.read())).toEqual([7, 8, 9]);
@@ -275,9 +349,14 @@ describe('tensor wrappers torch may write', () => {
   it('_rebuild_from_type_v2 with a type outside the whitelist is refused by name', async () => {
     const w = new PickleWriter();
     w.global('collections', 'OrderedDict').emptyTuple().reduce();
-    w.str('x').tensorFromType({ storageType: 'FloatStorage', key: '0', numel: 1, shape: [1], stride: [1] }, ['mylib', 'Evil']).setitem();
+    w.str('x')
+      .tensorFromType({ storageType: 'FloatStorage', key: '0', numel: 1, shape: [1], stride: [1] }, ['mylib', 'Evil'])
+      .setitem();
     const p = join(dir, 'wrapped-evil.pth');
-    await writeZip(p, [{ name: 'w/data.pkl', data: w.stop() }, { name: 'w/data/0', data: f32([1]) }]);
+    await writeZip(p, [
+      { name: 'w/data.pkl', data: w.stop() },
+      { name: 'w/data/0', data: f32([1]) },
+    ]);
     await expectError(p, 'forbidden_global', /forbidden global mylib\.Evil/);
   });
 });

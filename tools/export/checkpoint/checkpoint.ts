@@ -5,7 +5,14 @@
  */
 import { CheckpointError } from './errors.ts';
 import { PickleError, PyDict, unpickle, type PyValue, type StorageDtype, type TensorDesc } from './pickle.ts';
-import { CountingReader, checkCrc, entryDataOffset, readZipDirectory, type RandomAccessFile, type ZipEntry } from './zip.ts';
+import {
+  CountingReader,
+  checkCrc,
+  entryDataOffset,
+  readZipDirectory,
+  type RandomAccessFile,
+  type ZipEntry,
+} from './zip.ts';
 import { halfToFloat } from '../onnx/fp16.ts';
 
 export type TensorDtype = StorageDtype;
@@ -40,12 +47,20 @@ export interface Checkpoint {
 }
 
 const ELEMENT_SIZE: Record<TensorDtype, number> = {
-  float32: 4, float16: 2, float64: 8, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
+  float32: 4,
+  float16: 2,
+  float64: 8,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
 };
 
 const isTensor = (v: PyValue | undefined): v is TensorDesc =>
   typeof v === 'object' && v !== null && (v as TensorDesc).kind === 'tensor';
-
 
 function isContiguous(shape: number[], stride: number[]): boolean {
   let expected = 1;
@@ -62,7 +77,12 @@ function findArchivePrefix(entries: Map<string, ZipEntry>, file: string): string
   const pkl = pkls[0];
   if (!pkl) throw new CheckpointError('not_torch', file, 'zip has no data.pkl: not a torch checkpoint');
   // torch writes exactly one; with two, which one "is" the checkpoint is a guess another reader may make differently.
-  if (pkls.length > 1) throw new CheckpointError('ambiguous_zip', file, `zip holds ${pkls.length} data.pkl records (${pkls.slice(0, 3).join(', ')}): which one is the checkpoint is ambiguous`);
+  if (pkls.length > 1)
+    throw new CheckpointError(
+      'ambiguous_zip',
+      file,
+      `zip holds ${pkls.length} data.pkl records (${pkls.slice(0, 3).join(', ')}): which one is the checkpoint is ambiguous`,
+    );
   return pkl.slice(0, pkl.length - 'data.pkl'.length);
 }
 
@@ -76,7 +96,12 @@ export interface OpenOptions {
  * browser Blob. `file` names it in every message (the path in the CLI, the file name in the browser). On failure
  * the reader is closed.
  */
-export async function openCheckpointFrom(fh: RandomAccessFile, file: string, size: number, options: OpenOptions = {}): Promise<Checkpoint> {
+export async function openCheckpointFrom(
+  fh: RandomAccessFile,
+  file: string,
+  size: number,
+  options: OpenOptions = {},
+): Promise<Checkpoint> {
   try {
     return await readCheckpoint(file, size, new CountingReader(fh, file, size), options);
   } catch (e) {
@@ -85,13 +110,23 @@ export async function openCheckpointFrom(fh: RandomAccessFile, file: string, siz
   }
 }
 
-async function readCheckpoint(path: string, size: number, reader: CountingReader, options: OpenOptions): Promise<Checkpoint> {
+async function readCheckpoint(
+  path: string,
+  size: number,
+  reader: CountingReader,
+  options: OpenOptions,
+): Promise<Checkpoint> {
   const entries = await readZipDirectory(reader);
   const prefix = findArchivePrefix(entries, path);
 
   const record = (name: string): ZipEntry | undefined => entries.get(prefix + name);
   const readRecord = async (entry: ZipEntry): Promise<Uint8Array> => {
-    if (entry.method !== 0) throw new CheckpointError('compressed', path, `record ${entry.name} is compressed (method ${entry.method}); torch writes stored records`);
+    if (entry.method !== 0)
+      throw new CheckpointError(
+        'compressed',
+        path,
+        `record ${entry.name} is compressed (method ${entry.method}); torch writes stored records`,
+      );
     const data = await reader.readAt(await entryDataOffset(reader, entry), entry.size);
     checkCrc(entry, data, path);
     return data;
@@ -105,7 +140,12 @@ async function readCheckpoint(path: string, size: number, reader: CountingReader
 
   const pklEntry = record('data.pkl')!;
   const maxPickle = options.maxPickleBytes ?? 512 * 1024 * 1024;
-  if (pklEntry.size > maxPickle) throw new CheckpointError('bad_pickle', path, `data.pkl is ${pklEntry.size} bytes, over the ${maxPickle}-byte limit`);
+  if (pklEntry.size > maxPickle)
+    throw new CheckpointError(
+      'bad_pickle',
+      path,
+      `data.pkl is ${pklEntry.size} bytes, over the ${maxPickle}-byte limit`,
+    );
   let root: PyValue;
   try {
     root = unpickle(await readRecord(pklEntry));
@@ -114,19 +154,26 @@ async function readCheckpoint(path: string, size: number, reader: CountingReader
     throw e;
   }
 
-  if (!(root instanceof PyDict)) throw new CheckpointError('no_state_dict', path, 'top level of the checkpoint is not a dict');
+  if (!(root instanceof PyDict))
+    throw new CheckpointError('no_state_dict', path, 'top level of the checkpoint is not a dict');
   const nested = root.get('state_dict');
   const stateDict = nested instanceof PyDict ? nested : root;
   // Only strings and numbers are printed as they are: String() of a nested list recurses (a deep one overflows).
-  const topLevelKeys = [...root.items.keys()].map((k) => (typeof k === 'string' || typeof k === 'number' || typeof k === 'bigint' ? String(k) : `<${typeof k}>`));
+  const topLevelKeys = [...root.items.keys()].map((k) =>
+    typeof k === 'string' || typeof k === 'number' || typeof k === 'bigint' ? String(k) : `<${typeof k}>`,
+  );
   const stepValue = nested instanceof PyDict ? root.get('step') : undefined;
-  const step = typeof stepValue === 'number' ? stepValue : typeof stepValue === 'bigint' ? Number(stepValue) : undefined;
+  const step =
+    typeof stepValue === 'number' ? stepValue : typeof stepValue === 'bigint' ? Number(stepValue) : undefined;
 
   const dataOffsets = new Map<string, Promise<number>>();
   const dataOffset = (entry: ZipEntry): Promise<number> => {
     // One local-header read per storage, shared by aliases, done on first use.
     let p = dataOffsets.get(entry.name);
-    if (!p) { p = entryDataOffset(reader, entry); dataOffsets.set(entry.name, p); }
+    if (!p) {
+      p = entryDataOffset(reader, entry);
+      dataOffsets.set(entry.name, p);
+    }
     return p;
   };
   let closed = false;
@@ -137,31 +184,59 @@ async function readCheckpoint(path: string, size: number, reader: CountingReader
     const key = rawKey.startsWith('module.') ? rawKey.slice('module.'.length) : rawKey;
     const { storage, storageOffset, shape, stride } = value;
     const entry = record(`data/${storage.key}`);
-    if (!entry) throw new CheckpointError('storage_missing', path, `storage record data/${storage.key} of tensor ${rawKey} is missing`);
-    if (entry.method !== 0) throw new CheckpointError('compressed', path, `record ${entry.name} is compressed (method ${entry.method})`);
+    if (!entry)
+      throw new CheckpointError(
+        'storage_missing',
+        path,
+        `storage record data/${storage.key} of tensor ${rawKey} is missing`,
+      );
+    if (entry.method !== 0)
+      throw new CheckpointError('compressed', path, `record ${entry.name} is compressed (method ${entry.method})`);
     const elem = ELEMENT_SIZE[storage.dtype];
     const numel = shape.reduce((a, b) => a * b, 1);
-    if (!Number.isSafeInteger(numel)) throw new CheckpointError('bad_pickle', path, `tensor ${rawKey} has an impossible shape [${shape}]`);
+    if (!Number.isSafeInteger(numel))
+      throw new CheckpointError('bad_pickle', path, `tensor ${rawKey} has an impossible shape [${shape}]`);
     if (entry.size < storage.numel * elem) {
-      throw new CheckpointError('truncated', path, `storage ${entry.name} holds ${entry.size} bytes, fewer than its ${storage.numel} ${storage.dtype} elements`);
+      throw new CheckpointError(
+        'truncated',
+        path,
+        `storage ${entry.name} holds ${entry.size} bytes, fewer than its ${storage.numel} ${storage.dtype} elements`,
+      );
     }
     const contiguous = isContiguous(shape, stride);
     // Offsets/strides are non-negative (the unpickler refuses others); the view must lie inside its storage, as
     // torch checks: the last element it touches is offset + Σ (size−1)·stride.
     const lastElement = storageOffset + shape.reduce((a, n, i) => a + (n - 1) * stride[i]!, 0);
     if (numel > 0 && (lastElement >= storage.numel || lastElement * elem >= entry.size)) {
-      throw new CheckpointError('truncated', path, `tensor ${rawKey} (storage offset ${storageOffset}, shape [${shape}]) extends beyond its storage ${entry.name} of ${storage.numel} elements`);
+      throw new CheckpointError(
+        'truncated',
+        path,
+        `tensor ${rawKey} (storage offset ${storageOffset}, shape [${shape}]) extends beyond its storage ${entry.name} of ${storage.numel} elements`,
+      );
     }
     const dtype = storage.dtype;
     tensors.set(key, {
-      key, dtype, shape, numel, storageKey: storage.key, storageOffset,
+      key,
+      dtype,
+      shape,
+      numel,
+      storageKey: storage.key,
+      storageOffset,
       async read(): Promise<Float32Array> {
         if (closed) throw new CheckpointError('closed', path, `checkpoint is closed; cannot read ${key}`);
         if (!contiguous) {
-          throw new CheckpointError('non_contiguous', path, `tensor ${key} is a non-contiguous view (shape [${shape}], stride [${stride}]); only contiguous tensors are supported`);
+          throw new CheckpointError(
+            'non_contiguous',
+            path,
+            `tensor ${key} is a non-contiguous view (shape [${shape}], stride [${stride}]); only contiguous tensors are supported`,
+          );
         }
         if (dtype !== 'float32' && dtype !== 'float16' && dtype !== 'float64' && dtype !== 'bfloat16') {
-          throw new CheckpointError('unsupported_dtype', path, `tensor ${key} has dtype ${dtype}; only floating-point tensors can be read as float32`);
+          throw new CheckpointError(
+            'unsupported_dtype',
+            path,
+            `tensor ${key} has dtype ${dtype}; only floating-point tensors can be read as float32`,
+          );
         }
         const pos = (await dataOffset(entry)) + storageOffset * elem;
         // A tensor that is its whole storage record (nearly all) is checked against the record's CRC-32 for free;
@@ -187,7 +262,11 @@ async function readCheckpoint(path: string, size: number, reader: CountingReader
   if (tensors.size === 0) throw new CheckpointError('no_state_dict', path, 'no tensors found in the state_dict');
 
   return {
-    path, size, step, topLevelKeys, tensors,
+    path,
+    size,
+    step,
+    topLevelKeys,
+    tensors,
     readStats: () => ({ bytesRead: reader.bytesRead, reads: reader.reads }),
     async close() {
       if (closed) return;

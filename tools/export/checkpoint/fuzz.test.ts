@@ -24,14 +24,18 @@ import { CountingReader, crc32, entryDataOffset, readZipDirectory } from './zip.
 const ROOT = resolve(import.meta.dirname, '../../..');
 const GOLDEN = process.env.FACEPTOR_GOLDEN ?? resolve(ROOT, '../shared/golden');
 const FIXTURES = ['faceptor_base', 'faceptor_full', 'faceptor_layer_attention', 'naive_faceptor']
-  .map((v) => join(GOLDEN, v, 'checkpoint.pth.tar')).filter((p) => existsSync(p));
+  .map((v) => join(GOLDEN, v, 'checkpoint.pth.tar'))
+  .filter((p) => existsSync(p));
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 /** Per case: open + read every tensor of a 4–5 MB file takes ~20 ms; anything near this is a hang. */
 const CASE_TIMEOUT_MS = 10_000;
 const HEAP_LIMIT_MB = 256;
 
-interface Span { start: number; end: number }
+interface Span {
+  start: number;
+  end: number;
+}
 interface Reference {
   bytes: Buffer;
   tensors: Map<string, { meta: string; values: Float32Array; record: Span; whole: boolean }>;
@@ -63,8 +67,10 @@ async function reference(path: string): Promise<Reference> {
   const lastRecordEnd = Math.max(...[...records.values()].map((r) => r.end));
   structure.push({ start: lastRecordEnd, end: bytes.length });
   // data.pkl's CRC fields (central and local) so that pickle mutations can be re-signed and reach the unpickler.
-  const cdOffset = bytes.readUInt32LE(bytes.length - 22 + 16) === 0xffffffff
-    ? Number(bytes.readBigUInt64LE(bytes.length - 22 - 20 - 56 + 48)) : bytes.readUInt32LE(bytes.length - 22 + 16);
+  const cdOffset =
+    bytes.readUInt32LE(bytes.length - 22 + 16) === 0xffffffff
+      ? Number(bytes.readBigUInt64LE(bytes.length - 22 - 20 - 56 + 48))
+      : bytes.readUInt32LE(bytes.length - 22 + 16);
   let p = cdOffset;
   let crcAt = -1;
   while (bytes.readUInt32LE(p) === 0x02014b50) {
@@ -78,10 +84,25 @@ async function reference(path: string): Promise<Reference> {
     if (t.dtype !== 'float32' && t.dtype !== 'float16' && t.dtype !== 'float64' && t.dtype !== 'bfloat16') continue;
     const entry = entries.get(`${prefix}data/${t.storageKey}`)!;
     const elem = { float32: 4, float16: 2, float64: 8, bfloat16: 2 }[t.dtype];
-    tensors.set(t.key, { meta: meta(t), values: await t.read(), record: records.get(entry.name)!, whole: t.storageOffset === 0 && t.numel * elem === entry.size });
+    tensors.set(t.key, {
+      meta: meta(t),
+      values: await t.read(),
+      record: records.get(entry.name)!,
+      whole: t.storageOffset === 0 && t.numel * elem === entry.size,
+    });
   }
   await c.close();
-  return { bytes, tensors, structure, pkl: { dataStart: pklRecord.dataStart, size: pklRecord.end - pklRecord.dataStart, crcAt, localCrcAt: pklRecord.start + 14 } };
+  return {
+    bytes,
+    tensors,
+    structure,
+    pkl: {
+      dataStart: pklRecord.dataStart,
+      size: pklRecord.end - pklRecord.dataStart,
+      crcAt,
+      localCrcAt: pklRecord.start + 14,
+    },
+  };
 }
 
 type Mutation =
@@ -100,8 +121,16 @@ function place(ref: Reference, [inStructure, a, b]: [boolean, number, number]): 
 }
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), pos: position, bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ kind: fc.constant('set' as const), pos: position, value: fc.constantFrom(0x00, 0xff, 0x7f, 0x80, 0x2e, 0x28, 0x50, 0x4b) }),
-  fc.record({ kind: fc.constant('insert' as const), pos: position, bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }) }),
+  fc.record({
+    kind: fc.constant('set' as const),
+    pos: position,
+    value: fc.constantFrom(0x00, 0xff, 0x7f, 0x80, 0x2e, 0x28, 0x50, 0x4b),
+  }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    pos: position,
+    bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }),
+  }),
   fc.record({ kind: fc.constant('delete' as const), pos: position, length: fc.integer({ min: 1, max: 64 }) }),
   fc.record({ kind: fc.constant('truncate' as const), pos: position }),
 );
@@ -112,17 +141,29 @@ const fuzzCase = fc.record({
   resign: fc.boolean(),
 });
 
-type RawMutation = { kind: Mutation['kind']; pos: [boolean, number, number]; bit?: number; value?: number; bytes?: number[]; length?: number };
+type RawMutation = {
+  kind: Mutation['kind'];
+  pos: [boolean, number, number];
+  bit?: number;
+  value?: number;
+  bytes?: number[];
+  length?: number;
+};
 
 function mutate(ref: Reference, raw: RawMutation[], resign: boolean): { bytes: Buffer; muts: Mutation[] } {
   const muts: Mutation[] = raw.map((m) => {
     const at = place(ref, m.pos);
     switch (m.kind) {
-      case 'flip': return { kind: 'flip', at, bit: m.bit! };
-      case 'set': return { kind: 'set', at, value: m.value! };
-      case 'insert': return { kind: 'insert', at, bytes: m.bytes! };
-      case 'delete': return { kind: 'delete', at, length: m.length! };
-      default: return { kind: 'truncate', at: Math.max(0, at) };
+      case 'flip':
+        return { kind: 'flip', at, bit: m.bit! };
+      case 'set':
+        return { kind: 'set', at, value: m.value! };
+      case 'insert':
+        return { kind: 'insert', at, bytes: m.bytes! };
+      case 'delete':
+        return { kind: 'delete', at, length: m.length! };
+      default:
+        return { kind: 'truncate', at: Math.max(0, at) };
     }
   });
   // Applied from the highest position down, so each position still means the same byte of the original file.
@@ -136,7 +177,9 @@ function mutate(ref: Reference, raw: RawMutation[], resign: boolean): { bytes: B
     else if (m.kind === 'truncate') b = b.subarray(0, m.at);
   }
   const { dataStart, size, crcAt, localCrcAt } = ref.pkl;
-  const pklOnlyInPlace = muts.every((m) => (m.kind === 'flip' || m.kind === 'set') && m.at >= dataStart && m.at < dataStart + size);
+  const pklOnlyInPlace = muts.every(
+    (m) => (m.kind === 'flip' || m.kind === 'set') && m.at >= dataStart && m.at < dataStart + size,
+  );
   if (resign && pklOnlyInPlace && crcAt >= 0) {
     const crc = crc32(b.subarray(dataStart, dataStart + size));
     b.writeUInt32LE(crc, crcAt);
@@ -147,12 +190,14 @@ function mutate(ref: Reference, raw: RawMutation[], resign: boolean): { bytes: B
 
 /** The original byte range a mutation touched ([at, at] for an insertion; to the end for a truncation). */
 function touches(m: Mutation, s: Span): boolean {
-  const end = m.kind === 'truncate' ? Infinity : m.kind === 'delete' ? m.at + m.length : m.kind === 'insert' ? m.at : m.at + 1;
+  const end =
+    m.kind === 'truncate' ? Infinity : m.kind === 'delete' ? m.at + m.length : m.kind === 'insert' ? m.at : m.at + 1;
   return m.kind === 'insert' ? m.at >= s.start && m.at <= s.end : m.at < s.end && end > s.start;
 }
 
 const sameBits = (a: Float32Array, b: Float32Array) =>
-  a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  a.length === b.length &&
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 const work = mkdtempSync(join(tmpdir(), 'ckpt-fuzz-'));
 let worker: Worker | null = null;
@@ -160,13 +205,27 @@ const refs: Reference[] = [];
 
 type Outcome = FuzzReply | PickleReply | { hang: true } | { crash: string };
 let pending: ((o: Outcome) => void) | null = null;
-const settle = (o: Outcome) => { const p = pending; pending = null; p?.(o); };
+const settle = (o: Outcome) => {
+  const p = pending;
+  pending = null;
+  p?.(o);
+};
 
 function startWorker(): Worker {
-  const w = new Worker(join(import.meta.dirname, 'testing/fuzz-worker.mjs'), { resourceLimits: { maxOldGenerationSizeMb: HEAP_LIMIT_MB } });
+  const w = new Worker(join(import.meta.dirname, 'testing/fuzz-worker.mjs'), {
+    resourceLimits: { maxOldGenerationSizeMb: HEAP_LIMIT_MB },
+  });
   w.on('message', (r: FuzzReply | PickleReply) => settle(r));
-  w.on('error', (e) => { if (worker === w) worker = null; settle({ crash: String(e) }); });
-  w.on('exit', (code) => { if (worker === w) { worker = null; settle({ crash: `worker exited with ${code}` }); } });
+  w.on('error', (e) => {
+    if (worker === w) worker = null;
+    settle({ crash: String(e) });
+  });
+  w.on('exit', (code) => {
+    if (worker === w) {
+      worker = null;
+      settle({ crash: `worker exited with ${code}` });
+    }
+  });
   return w;
 }
 
@@ -175,8 +234,15 @@ function runCase(job: string | Uint8Array): Promise<Outcome> {
   worker ??= startWorker();
   const w = worker;
   return new Promise((res) => {
-    const timer = setTimeout(() => { worker = null; void w.terminate(); settle({ hang: true }); }, CASE_TIMEOUT_MS);
-    pending = (o) => { clearTimeout(timer); res(o); };
+    const timer = setTimeout(() => {
+      worker = null;
+      void w.terminate();
+      settle({ hang: true });
+    }, CASE_TIMEOUT_MS);
+    pending = (o) => {
+      clearTimeout(timer);
+      res(o);
+    };
     w.postMessage(job);
   });
 }
@@ -192,80 +258,104 @@ afterAll(async () => {
 });
 
 describe.skipIf(FIXTURES.length === 0)('fuzz: mutated golden checkpoints', () => {
-  it('end in a CheckpointError or a correct read, in bounded time and heap', async () => {
-    console.log(`checkpoint fuzz: ${RUNS} cases, seed ${SEED} (FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} to replay)`);
-    const path = join(work, 'mutated.pth.tar');
-    const tally = { error: 0, read: 0, comparedTensors: 0, crcCaught: 0 };
-    await fc.assert(fc.asyncProperty(fuzzCase, async ({ fixture, mutations, resign }) => {
-      const ref = refs[fixture % refs.length]!;
-      const { bytes, muts } = mutate(ref, mutations, resign);
-      writeFileSync(path, bytes);
-      const t0 = performance.now();
-      const r = await runCase(path);
-      const ms = performance.now() - t0;
-      const what = JSON.stringify(muts);
-      if ('hang' in r) throw new Error(`no answer within ${CASE_TIMEOUT_MS} ms: ${what}`);
-      if ('crash' in r) throw new Error(`worker crashed (${r.crash}): ${what}`);
-      if ('pickleError' in r) throw new Error('unexpected reply');
-      if (!r.ok) {
-        if (!r.checkpointError) throw new Error(`${r.name}: ${r.message} (not a CheckpointError): ${what}`);
-        expect(r.message).toContain(path); // names the file
-        tally.error++;
-        return;
-      }
-      tally.read++;
-      for (const t of (r as { tensors: FuzzTensor[] }).tensors) {
-        const orig = ref.tensors.get(t.key);
-        if (!orig || orig.meta !== meta(t)) continue; // the file now describes another tensor: nothing to compare
-        const hit = muts.some((m) => touches(m, orig.record));
-        if (t.values === null) { // a CheckpointError for this tensor (e.g. its directory entry was hit): allowed
-          if (hit && t.readError === 'crc_mismatch') tally.crcCaught++;
-          continue;
-        }
-        if (hit) {
-          // Its own bytes changed: a whole-record tensor must have failed its CRC unless the bytes are the same.
-          if (orig.whole && !sameBits(t.values, orig.values)) throw new Error(`tensor ${t.key}: damaged record read without a CRC error: ${what}`);
-          continue;
-        }
-        tally.comparedTensors++;
-        if (!sameBits(t.values, orig.values)) throw new Error(`tensor ${t.key}: wrong weights: ${what}`);
-      }
-      expect(ms).toBeLessThan(CASE_TIMEOUT_MS);
-    }), { numRuns: RUNS, seed: SEED, endOnFailure: true });
-    console.log(`checkpoint fuzz: ${tally.error} refused with a CheckpointError, ${tally.read} read (${tally.comparedTensors} untouched tensors compared bit for bit, ${tally.crcCaught} damaged ones caught by CRC)`);
-    expect(tally.error + tally.read).toBe(RUNS);
-  }, Math.max(120_000, RUNS * 1000));
+  it(
+    'end in a CheckpointError or a correct read, in bounded time and heap',
+    async () => {
+      console.log(`checkpoint fuzz: ${RUNS} cases, seed ${SEED} (FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} to replay)`);
+      const path = join(work, 'mutated.pth.tar');
+      const tally = { error: 0, read: 0, comparedTensors: 0, crcCaught: 0 };
+      await fc.assert(
+        fc.asyncProperty(fuzzCase, async ({ fixture, mutations, resign }) => {
+          const ref = refs[fixture % refs.length]!;
+          const { bytes, muts } = mutate(ref, mutations, resign);
+          writeFileSync(path, bytes);
+          const t0 = performance.now();
+          const r = await runCase(path);
+          const ms = performance.now() - t0;
+          const what = JSON.stringify(muts);
+          if ('hang' in r) throw new Error(`no answer within ${CASE_TIMEOUT_MS} ms: ${what}`);
+          if ('crash' in r) throw new Error(`worker crashed (${r.crash}): ${what}`);
+          if ('pickleError' in r) throw new Error('unexpected reply');
+          if (!r.ok) {
+            if (!r.checkpointError) throw new Error(`${r.name}: ${r.message} (not a CheckpointError): ${what}`);
+            expect(r.message).toContain(path); // names the file
+            tally.error++;
+            return;
+          }
+          tally.read++;
+          for (const t of (r as { tensors: FuzzTensor[] }).tensors) {
+            const orig = ref.tensors.get(t.key);
+            if (!orig || orig.meta !== meta(t)) continue; // the file now describes another tensor: nothing to compare
+            const hit = muts.some((m) => touches(m, orig.record));
+            if (t.values === null) {
+              // a CheckpointError for this tensor (e.g. its directory entry was hit): allowed
+              if (hit && t.readError === 'crc_mismatch') tally.crcCaught++;
+              continue;
+            }
+            if (hit) {
+              // Its own bytes changed: a whole-record tensor must have failed its CRC unless the bytes are the same.
+              if (orig.whole && !sameBits(t.values, orig.values))
+                throw new Error(`tensor ${t.key}: damaged record read without a CRC error: ${what}`);
+              continue;
+            }
+            tally.comparedTensors++;
+            if (!sameBits(t.values, orig.values)) throw new Error(`tensor ${t.key}: wrong weights: ${what}`);
+          }
+          expect(ms).toBeLessThan(CASE_TIMEOUT_MS);
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      );
+      console.log(
+        `checkpoint fuzz: ${tally.error} refused with a CheckpointError, ${tally.read} read (${tally.comparedTensors} untouched tensors compared bit for bit, ${tally.crcCaught} damaged ones caught by CRC)`,
+      );
+      expect(tally.error + tally.read).toBe(RUNS);
+    },
+    Math.max(120_000, RUNS * 1000),
+  );
 });
 
 describe.skipIf(FIXTURES.length === 0)('fuzz: mutated data.pkl straight into the unpickler', () => {
-  it('returns a value or throws a PickleError, in bounded time and heap', async () => {
-    const pkls = refs.map((r) => r.bytes.subarray(r.pkl.dataStart, r.pkl.dataStart + r.pkl.size));
-    const edit = fc.oneof(
-      fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-      fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }),
-      fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 32 }) }),
-      fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-    );
-    await fc.assert(fc.asyncProperty(fc.nat(), fc.array(edit, { minLength: 1, maxLength: 6 }), async (which, edits) => {
-      let b = Buffer.from(pkls[which % pkls.length]!);
-      for (const e of edits) {
-        const at = e.at % (b.length + 1);
-        if (e.kind === 'flip' && at < b.length) b[at]! ^= 1 << e.bit;
-        else if (e.kind === 'insert') b = Buffer.concat([b.subarray(0, at), Buffer.from(e.bytes), b.subarray(at)]);
-        else if (e.kind === 'delete') b = Buffer.concat([b.subarray(0, at), b.subarray(at + e.length)]);
-        else if (e.kind === 'truncate') b = b.subarray(0, at);
-      }
-      const r = await runCase(new Uint8Array(b));
-      if ('hang' in r) throw new Error(`no answer within ${CASE_TIMEOUT_MS} ms: ${JSON.stringify(edits)}`);
-      if ('crash' in r) throw new Error(`worker crashed (${r.crash}): ${JSON.stringify(edits)}`);
-      if ('pickleError' in r && !r.pickleError) throw new Error(`${r.name}: ${r.message} (not a PickleError): ${JSON.stringify(edits)}`);
-    }), {
-      numRuns: RUNS * 3, seed: SEED,
-      // The probe's killers, always run first: a negative BINSTRING length (looped until V8 died) and a LONG4 claiming 256 KiB.
-      examples: [
-        [0, [{ kind: 'insert', at: 2, bytes: Uint8Array.from([0x54, 0xfb, 0xff, 0xff, 0xff]) }]],
-        [0, [{ kind: 'insert', at: 2, bytes: Uint8Array.from([0x8b, 0x00, 0x00, 0x04, 0x00]) }]],
-      ],
-    });
-  }, Math.max(120_000, RUNS * 1000));
+  it(
+    'returns a value or throws a PickleError, in bounded time and heap',
+    async () => {
+      const pkls = refs.map((r) => r.bytes.subarray(r.pkl.dataStart, r.pkl.dataStart + r.pkl.size));
+      const edit = fc.oneof(
+        fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
+        fc.record({
+          kind: fc.constant('insert' as const),
+          at: fc.nat(),
+          bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }),
+        }),
+        fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 32 }) }),
+        fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), fc.array(edit, { minLength: 1, maxLength: 6 }), async (which, edits) => {
+          let b = Buffer.from(pkls[which % pkls.length]!);
+          for (const e of edits) {
+            const at = e.at % (b.length + 1);
+            if (e.kind === 'flip' && at < b.length) b[at]! ^= 1 << e.bit;
+            else if (e.kind === 'insert') b = Buffer.concat([b.subarray(0, at), Buffer.from(e.bytes), b.subarray(at)]);
+            else if (e.kind === 'delete') b = Buffer.concat([b.subarray(0, at), b.subarray(at + e.length)]);
+            else if (e.kind === 'truncate') b = b.subarray(0, at);
+          }
+          const r = await runCase(new Uint8Array(b));
+          if ('hang' in r) throw new Error(`no answer within ${CASE_TIMEOUT_MS} ms: ${JSON.stringify(edits)}`);
+          if ('crash' in r) throw new Error(`worker crashed (${r.crash}): ${JSON.stringify(edits)}`);
+          if ('pickleError' in r && !r.pickleError)
+            throw new Error(`${r.name}: ${r.message} (not a PickleError): ${JSON.stringify(edits)}`);
+        }),
+        {
+          numRuns: RUNS * 3,
+          seed: SEED,
+          // The probe's killers, always run first: a negative BINSTRING length (looped until V8 died) and a LONG4 claiming 256 KiB.
+          examples: [
+            [0, [{ kind: 'insert', at: 2, bytes: Uint8Array.from([0x54, 0xfb, 0xff, 0xff, 0xff]) }]],
+            [0, [{ kind: 'insert', at: 2, bytes: Uint8Array.from([0x8b, 0x00, 0x00, 0x04, 0x00]) }]],
+          ],
+        },
+      );
+    },
+    Math.max(120_000, RUNS * 1000),
+  );
 });

@@ -10,9 +10,21 @@ import { openCheckpoint, CheckpointError, type Checkpoint } from './index.ts';
 
 const GOLDEN = '/work/shared/golden';
 const VARIANTS = ['faceptor_base', 'faceptor_full', 'faceptor_layer_attention', 'naive_faceptor'] as const;
-const EXPECTED_STEP = { faceptor_base: 50000, faceptor_full: 50000, faceptor_layer_attention: 20000, naive_faceptor: 50000 };
+const EXPECTED_STEP = {
+  faceptor_base: 50000,
+  faceptor_full: 50000,
+  faceptor_layer_attention: 20000,
+  naive_faceptor: 50000,
+};
 const hasGolden = existsSync(`${GOLDEN}/faceptor_base/checkpoint.pth.tar`);
-const hasUnzip = (() => { try { execFileSync('unzip', ['-v'], { stdio: 'ignore' }); return true; } catch { return false; } })();
+const hasUnzip = (() => {
+  try {
+    execFileSync('unzip', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /** Record name → size, as Info-ZIP lists it. */
 function unzipSizes(file: string): Map<string, number> {
@@ -25,14 +37,19 @@ function unzipSizes(file: string): Map<string, number> {
   }
   return sizes;
 }
-const unzipRecord = (file: string, name: string): Buffer => execFileSync('unzip', ['-p', file, name], { maxBuffer: 256 << 20 });
+const unzipRecord = (file: string, name: string): Buffer =>
+  execFileSync('unzip', ['-p', file, name], { maxBuffer: 256 << 20 });
 
 describe.skipIf(!hasGolden).each(VARIANTS)('golden checkpoint %s', (variant) => {
   const file = `${GOLDEN}/${variant}/checkpoint.pth.tar`;
   const manifest = JSON.parse(readFileSync(`${GOLDEN}/${variant}/manifest.json`, 'utf8'));
   let ckpt: Checkpoint;
-  beforeAll(async () => { ckpt = await openCheckpoint(file); });
-  afterAll(async () => { await ckpt?.close(); });
+  beforeAll(async () => {
+    ckpt = await openCheckpoint(file);
+  });
+  afterAll(async () => {
+    await ckpt?.close();
+  });
 
   it('has the step, top-level keys and entry count the manifest states', () => {
     expect(ckpt.step).toBe(EXPECTED_STEP[variant]);
@@ -63,7 +80,11 @@ describe.skipIf(!hasGolden).each(VARIANTS)('golden checkpoint %s', (variant) => 
   it.skipIf(!hasUnzip)('tensor values equal the raw record bytes that unzip extracts', async () => {
     const sizes = unzipSizes(file);
     const prefix = [...sizes.keys()].find((n) => n.endsWith('/data.pkl'))!.slice(0, -'data.pkl'.length);
-    for (const key of ['backbone_module.visual.conv1.weight', 'backbone_module.visual.positional_embedding', 'backbone_module.visual.transformer.resblocks.11.mlp.c_proj.bias']) {
+    for (const key of [
+      'backbone_module.visual.conv1.weight',
+      'backbone_module.visual.positional_embedding',
+      'backbone_module.visual.transformer.resblocks.11.mlp.c_proj.bias',
+    ]) {
       const t = ckpt.tensors.get(key)!;
       const raw = unzipRecord(file, `${prefix}data/${t.storageKey}`);
       const truth = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
@@ -99,7 +120,9 @@ describe.skipIf(!hasGolden).each(VARIANTS)('golden checkpoint %s', (variant) => 
   it('the class row of the golden 7x7 position table equals row 0 of the stored table', async () => {
     const pe = ckpt.tensors.get('backbone_module.visual.positional_embedding')!;
     const C = pe.shape[1]!;
-    const golden = new Float32Array(readFileSync(`${GOLDEN}/${variant}/backbone.pos_embed_7x7.f32.bin`).buffer.slice(0));
+    const golden = new Float32Array(
+      readFileSync(`${GOLDEN}/${variant}/backbone.pos_embed_7x7.f32.bin`).buffer.slice(0),
+    );
     expect(golden.length).toBe(50 * C);
     const table = await pe.read();
     expect(Array.from(table.subarray(0, C))).toEqual(Array.from(golden.subarray(0, C)));

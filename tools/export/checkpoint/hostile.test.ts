@@ -18,7 +18,12 @@ const f32 = (values: number[]): Uint8Array => new Uint8Array(new Float32Array(va
 const enc = (s: string) => new TextEncoder().encode(s);
 
 async function expectError(path: string, code: string, pattern: RegExp): Promise<CheckpointError> {
-  const err = await openCheckpoint(path).then(() => { throw new Error('expected openCheckpoint to fail'); }, (e: unknown) => e);
+  const err = await openCheckpoint(path).then(
+    () => {
+      throw new Error('expected openCheckpoint to fail');
+    },
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(CheckpointError);
   const ce = err as CheckpointError;
   expect(ce.message).toMatch(pattern);
@@ -30,7 +35,10 @@ async function expectError(path: string, code: string, pattern: RegExp): Promise
 /** A one-tensor checkpoint whose data.pkl is `pkl`. */
 async function withPickle(name: string, pkl: Uint8Array): Promise<string> {
   const p = join(dir, `${name}.pth.tar`);
-  await writeZip(p, [{ name: 'm/data.pkl', data: pkl }, { name: 'm/data/0', data: f32([1, 2, 3, 4]) }]);
+  await writeZip(p, [
+    { name: 'm/data.pkl', data: pkl },
+    { name: 'm/data/0', data: f32([1, 2, 3, 4]) },
+  ]);
   return p;
 }
 
@@ -55,7 +63,14 @@ describe('pickle: lengths and integers', () => {
     }
     const atCap = Uint8Array.from([0x80, 2, 0x8a, MAX_LONG_BYTES, ...new Array(MAX_LONG_BYTES).fill(0xff), 0x2e]);
     expect(unpickle(atCap)).toBe(-1);
-    const overCap = Uint8Array.from([0x80, 2, 0x8a, MAX_LONG_BYTES + 1, ...new Array(MAX_LONG_BYTES + 1).fill(0), 0x2e]);
+    const overCap = Uint8Array.from([
+      0x80,
+      2,
+      0x8a,
+      MAX_LONG_BYTES + 1,
+      ...new Array(MAX_LONG_BYTES + 1).fill(0),
+      0x2e,
+    ]);
     expect(() => unpickle(overCap)).toThrow(/LONG1 integer of 65 bytes/);
   });
 
@@ -66,7 +81,15 @@ describe('pickle: lengths and integers', () => {
   });
 
   it('every other length-prefixed opcode past the end is refused', () => {
-    for (const op of [[0x58, ...u32(0xffffffff)], [0x42, ...u32(0x7fffffff)], [0x8c, 200], [0x43, 9], [0x55, 9], [0x8b, ...u32(20)], [0x95, 1, 2]]) {
+    for (const op of [
+      [0x58, ...u32(0xffffffff)],
+      [0x42, ...u32(0x7fffffff)],
+      [0x8c, 200],
+      [0x43, 9],
+      [0x55, 9],
+      [0x8b, ...u32(20)],
+      [0x95, 1, 2],
+    ]) {
       expect(() => unpickle(Uint8Array.from([0x80, 2, ...op, 0x2e]))).toThrow(PickleError);
     }
   });
@@ -84,30 +107,60 @@ describe('pickle: lengths and integers', () => {
 
   it('a MARK cannot be memoized or duplicated into a value', () => {
     expect(() => unpickle(Uint8Array.from([0x80, 2, 0x28, 0x71, 0, 0x2e]))).toThrow(/MARK cannot be memoized/);
-    expect(() => unpickle(Uint8Array.from([0x80, 2, 0x28, 0x32, 0x2e]))).toThrow(/MARK cannot be memoized or duplicated/);
+    expect(() => unpickle(Uint8Array.from([0x80, 2, 0x28, 0x32, 0x2e]))).toThrow(
+      /MARK cannot be memoized or duplicated/,
+    );
   });
 });
 
 describe('tensor views', () => {
-  const tensor = (offset: number, numel = 4, shape = [2]): FakeTensor => ({ key: 'module.w', storageType: 'FloatStorage', storageKey: '0', numel, offset, shape, stride: [1] });
+  const tensor = (offset: number, numel = 4, shape = [2]): FakeTensor => ({
+    key: 'module.w',
+    storageType: 'FloatStorage',
+    storageKey: '0',
+    numel,
+    offset,
+    shape,
+    stride: [1],
+  });
   for (const offset of [-64, -1e12]) {
     it(`storage offset ${offset} is refused (was: exported from the wrong bytes)`, async () => {
-      await expectError(await withPickle(`offset${offset}`, statePickle([tensor(offset)])), 'bad_pickle', new RegExp(`storage offset is negative \\(${offset}\\)`));
+      await expectError(
+        await withPickle(`offset${offset}`, statePickle([tensor(offset)])),
+        'bad_pickle',
+        new RegExp(`storage offset is negative \\(${offset}\\)`),
+      );
     });
   }
 
   it('an offset past the storage is refused, even where the record has the bytes', async () => {
     // Storage says 2 elements, the record holds 4: the view [1..2] is outside the storage torch would build.
-    await expectError(await withPickle('past-storage', statePickle([tensor(1, 2, [2])])), 'truncated', /extends beyond its storage .* of 2 elements/);
+    await expectError(
+      await withPickle('past-storage', statePickle([tensor(1, 2, [2])])),
+      'truncated',
+      /extends beyond its storage .* of 2 elements/,
+    );
   });
 
   it('negative sizes and strides are refused', async () => {
-    await expectError(await withPickle('neg-size', statePickle([{ ...tensor(0), shape: [-2] }])), 'bad_pickle', /size\[0\] is negative/);
-    await expectError(await withPickle('neg-stride', statePickle([{ ...tensor(2), stride: [-1] }])), 'bad_pickle', /stride\[0\] is negative/);
+    await expectError(
+      await withPickle('neg-size', statePickle([{ ...tensor(0), shape: [-2] }])),
+      'bad_pickle',
+      /size\[0\] is negative/,
+    );
+    await expectError(
+      await withPickle('neg-stride', statePickle([{ ...tensor(2), stride: [-1] }])),
+      'bad_pickle',
+      /stride\[0\] is negative/,
+    );
   });
 
   it('a non-contiguous view reaching past its storage is refused at open', async () => {
-    await expectError(await withPickle('strided', statePickle([{ ...tensor(0), shape: [2, 2], stride: [1, 3] }])), 'truncated', /extends beyond its storage/);
+    await expectError(
+      await withPickle('strided', statePickle([{ ...tensor(0), shape: [2, 2], stride: [1, 3] }])),
+      'truncated',
+      /extends beyond its storage/,
+    );
   });
 });
 
@@ -121,8 +174,18 @@ describe('messages that name the cause', () => {
   it('the legacy (pre-1.6) torch format says so and how to convert', async () => {
     const p = join(dir, 'legacy.pt');
     // torch.save(..., _use_new_zipfile_serialization=False): PROTO 2, LONG1 magic 0x1950a86a20f9469cfc6c, …
-    writeFileSync(p, Uint8Array.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e, 0x80, 0x02, 0x4d, 0xe9, 0x03, 0x2e]));
-    await expectError(p, 'legacy_format', /legacy \(pre-1\.6\) torch\.save format .*_use_new_zipfile_serialization=True/);
+    writeFileSync(
+      p,
+      Uint8Array.from([
+        0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e, 0x80, 0x02, 0x4d,
+        0xe9, 0x03, 0x2e,
+      ]),
+    );
+    await expectError(
+      p,
+      'legacy_format',
+      /legacy \(pre-1\.6\) torch\.save format .*_use_new_zipfile_serialization=True/,
+    );
     // Its tensor bytes may hold a zip end-record signature by chance: the first bytes decide.
     const withSig = join(dir, 'legacy-sig.pt');
     writeFileSync(withSig, Buffer.concat([readFileSync(p), Buffer.from([0x50, 0x4b, 0x05, 0x06]), Buffer.alloc(40)]));
@@ -149,17 +212,29 @@ describe('messages that name the cause', () => {
 describe('ambiguous zips are refused', () => {
   it('a duplicate data.pkl', async () => {
     const p = join(dir, 'dup-pkl.pth');
-    await writeZip(p, [{ name: 'm/data.pkl', data: statePickle([]) }, { name: 'm/data.pkl', data: statePickle([]) }]);
+    await writeZip(p, [
+      { name: 'm/data.pkl', data: statePickle([]) },
+      { name: 'm/data.pkl', data: statePickle([]) },
+    ]);
     await expectError(p, 'ambiguous_zip', /m\/data\.pkl appears twice/);
     const q = join(dir, 'two-pkl.pth');
-    await writeZip(q, [{ name: 'a/data.pkl', data: statePickle([]) }, { name: 'b/data.pkl', data: statePickle([]) }]);
+    await writeZip(q, [
+      { name: 'a/data.pkl', data: statePickle([]) },
+      { name: 'b/data.pkl', data: statePickle([]) },
+    ]);
     await expectError(q, 'ambiguous_zip', /2 data\.pkl records/);
   });
 
   it('a duplicate storage record', async () => {
     const p = join(dir, 'dup-storage.pth');
-    const pkl = statePickle([{ key: 'w', storageType: 'FloatStorage', storageKey: '0', numel: 1, shape: [1], stride: [1] }]);
-    await writeZip(p, [{ name: 'm/data.pkl', data: pkl }, { name: 'm/data/0', data: f32([1]) }, { name: 'm/data/0', data: f32([666]) }]);
+    const pkl = statePickle([
+      { key: 'w', storageType: 'FloatStorage', storageKey: '0', numel: 1, shape: [1], stride: [1] },
+    ]);
+    await writeZip(p, [
+      { name: 'm/data.pkl', data: pkl },
+      { name: 'm/data/0', data: f32([1]) },
+      { name: 'm/data/0', data: f32([666]) },
+    ]);
     await expectError(p, 'ambiguous_zip', /m\/data\/0 appears twice/);
   });
 
@@ -178,8 +253,14 @@ describe('ambiguous zips are refused', () => {
 
   it('a central directory offset pointing into another record (a second directory hidden in a payload)', async () => {
     const p = join(dir, 'cd-in-record.pth');
-    const pkl = statePickle([{ key: 'w', storageType: 'FloatStorage', storageKey: '0', numel: 1, shape: [1], stride: [1] }]);
-    const entries = (hidden: Uint8Array) => [{ name: 'm/data.pkl', data: pkl }, { name: 'm/data/0', data: f32([1]) }, { name: 'm/data/9', data: hidden }];
+    const pkl = statePickle([
+      { key: 'w', storageType: 'FloatStorage', storageKey: '0', numel: 1, shape: [1], stride: [1] },
+    ]);
+    const entries = (hidden: Uint8Array) => [
+      { name: 'm/data.pkl', data: pkl },
+      { name: 'm/data/0', data: f32([1]) },
+      { name: 'm/data/9', data: hidden },
+    ];
     // First pass: learn the directory's bytes; second: hide a copy of it (same length, so same offsets) in data/9.
     await writeZip(p, entries(new Uint8Array(46 * 3 + 30)));
     let b = readFileSync(p);
@@ -208,8 +289,13 @@ describe('ambiguous zips are refused', () => {
 
   it('a local header naming another record', async () => {
     const p = join(dir, 'local-name.pth');
-    const pkl = statePickle([{ key: 'w', storageType: 'FloatStorage', storageKey: '0', numel: 1, shape: [1], stride: [1] }]);
-    await writeZip(p, [{ name: 'm/data.pkl', data: pkl }, { name: 'm/data/0', data: f32([1]) }]);
+    const pkl = statePickle([
+      { key: 'w', storageType: 'FloatStorage', storageKey: '0', numel: 1, shape: [1], stride: [1] },
+    ]);
+    await writeZip(p, [
+      { name: 'm/data.pkl', data: pkl },
+      { name: 'm/data/0', data: f32([1]) },
+    ]);
     const b = readFileSync(p);
     const at = b.indexOf(Buffer.from('m/data/0'));
     b.write('m/data/7', at); // the first occurrence is the local header
@@ -226,8 +312,13 @@ describe('ambiguous zips are refused', () => {
 describe('damaged payloads', () => {
   it('a flipped byte in a tensor record is a CRC-32 error, not different weights; CRC 0 (not computed) is accepted', async () => {
     const p = join(dir, 'crc.pth');
-    const pkl = statePickle([{ key: 'w', storageType: 'FloatStorage', storageKey: '0', numel: 4, shape: [4], stride: [1] }]);
-    await writeZip(p, [{ name: 'm/data.pkl', data: pkl }, { name: 'm/data/0', data: f32([1, 2, 3, 4]) }]);
+    const pkl = statePickle([
+      { key: 'w', storageType: 'FloatStorage', storageKey: '0', numel: 4, shape: [4], stride: [1] },
+    ]);
+    await writeZip(p, [
+      { name: 'm/data.pkl', data: pkl },
+      { name: 'm/data/0', data: f32([1, 2, 3, 4]) },
+    ]);
     const good = readFileSync(p);
     const at = good.indexOf(Buffer.from(f32([1, 2, 3, 4])));
     const bad = Buffer.from(good);
@@ -235,8 +326,13 @@ describe('damaged payloads', () => {
     writeFileSync(p, bad);
     const c = await openCheckpoint(p);
     try {
-      await expect(c.tensors.get('w')!.read()).rejects.toMatchObject({ code: 'crc_mismatch', message: expect.stringMatching(/record m\/data\/0 is damaged: CRC-32/) });
-    } finally { await c.close(); }
+      await expect(c.tensors.get('w')!.read()).rejects.toMatchObject({
+        code: 'crc_mismatch',
+        message: expect.stringMatching(/record m\/data\/0 is damaged: CRC-32/),
+      });
+    } finally {
+      await c.close();
+    }
     // The writer may leave CRCs out (torch.serialization.set_crc32_options(False)): then nothing can be checked.
     const cd = bad.readUInt32LE(bad.length - 22 + 16);
     const second = cd + 46 + 'm/data.pkl'.length;
@@ -246,7 +342,9 @@ describe('damaged payloads', () => {
     const d = await openCheckpoint(p);
     try {
       expect((await d.tensors.get('w')!.read())[0]).toBe(1);
-    } finally { await d.close(); }
+    } finally {
+      await d.close();
+    }
   });
 
   it('a flipped byte in data.pkl is a CRC-32 error', async () => {

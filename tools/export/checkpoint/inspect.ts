@@ -19,7 +19,9 @@ async function main(argv: string[]): Promise<number> {
   const ckpt = await openCheckpoint(file);
   try {
     console.log(`file      ${ckpt.path} (${ckpt.size} bytes)`);
-    console.log(`top level ${ckpt.topLevelKeys.join(', ')}; step ${ckpt.step ?? '—'}; ${ckpt.tensors.size} state_dict tensors`);
+    console.log(
+      `top level ${ckpt.topLevelKeys.join(', ')}; step ${ckpt.step ?? '—'}; ${ckpt.tensors.size} state_dict tensors`,
+    );
     const plan = planExport(ckpt.tensors, { vitHeads: num('--vit-heads'), decoderHeads: num('--decoder-heads') });
     console.log(`variant   ${plan.variant}: ${plan.tasks.join(', ')}`);
     console.log(`dims      ${JSON.stringify({ ...plan.dims, outputs: undefined })}`);

@@ -33,8 +33,13 @@ export interface ZipEntry {
  */
 const CRC_TABLES = (() => {
   const t = new Int32Array(256 * 8);
-  for (let n = 0; n < 256; n++) { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; t[n] = c; }
-  for (let n = 0; n < 256; n++) for (let k = 1; k < 8; k++) t[k * 256 + n] = t[t[(k - 1) * 256 + n]! & 0xff]! ^ (t[(k - 1) * 256 + n]! >>> 8);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  for (let n = 0; n < 256; n++)
+    for (let k = 1; k < 8; k++) t[k * 256 + n] = t[t[(k - 1) * 256 + n]! & 0xff]! ^ (t[(k - 1) * 256 + n]! >>> 8);
   return t;
 })();
 
@@ -45,8 +50,15 @@ export function crc32Portable(data: Uint8Array): number {
   const end8 = data.length - (data.length % 8);
   for (; i < end8; i += 8) {
     const a = c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
-    c = t[1792 + (a & 0xff)]! ^ t[1536 + ((a >>> 8) & 0xff)]! ^ t[1280 + ((a >>> 16) & 0xff)]! ^ t[1024 + (a >>> 24)]!
-      ^ t[768 + data[i + 4]!]! ^ t[512 + data[i + 5]!]! ^ t[256 + data[i + 6]!]! ^ t[data[i + 7]!]!;
+    c =
+      t[1792 + (a & 0xff)]! ^
+      t[1536 + ((a >>> 8) & 0xff)]! ^
+      t[1280 + ((a >>> 16) & 0xff)]! ^
+      t[1024 + (a >>> 24)]! ^
+      t[768 + data[i + 4]!]! ^
+      t[512 + data[i + 5]!]! ^
+      t[256 + data[i + 6]!]! ^
+      t[data[i + 7]!]!;
   }
   for (; i < data.length; i++) c = t[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
@@ -69,7 +81,11 @@ export function checkCrc(entry: ZipEntry, data: Uint8Array, file: string): void 
   if (entry.crc32 === 0 || data.length !== entry.size) return;
   const got = crc32(data);
   if (got !== entry.crc32) {
-    throw new CheckpointError('crc_mismatch', file, `record ${entry.name} is damaged: CRC-32 ${got.toString(16).padStart(8, '0')} instead of ${entry.crc32.toString(16).padStart(8, '0')}`);
+    throw new CheckpointError(
+      'crc_mismatch',
+      file,
+      `record ${entry.name} is damaged: CRC-32 ${got.toString(16).padStart(8, '0')} instead of ${entry.crc32.toString(16).padStart(8, '0')}`,
+    );
   }
 }
 
@@ -101,7 +117,11 @@ export class CountingReader {
       const { bytesRead } = await this.fh.read(out, done, chunk, position + done);
       this.reads++;
       if (bytesRead === 0) {
-        throw new CheckpointError('truncated', this.file, `unexpected end of file at byte ${position + done} of ${this.size}`);
+        throw new CheckpointError(
+          'truncated',
+          this.file,
+          `unexpected end of file at byte ${position + done} of ${this.size}`,
+        );
       }
       done += bytesRead;
       this.bytesRead += bytesRead;
@@ -119,13 +139,18 @@ function u64(view: DataView, at: number, file: string, what: string): number {
 }
 
 /** `torch.save(..., _use_new_zipfile_serialization=False)` and torch < 1.6: a pickle (magic number first) or a tar. */
-const LEGACY_PICKLE = Uint8Array.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]);
-const LEGACY_HINT = 'convert it with PyTorch 1.6 or newer: torch.save(torch.load(path), new_path, _use_new_zipfile_serialization=True)';
+const LEGACY_PICKLE = Uint8Array.from([
+  0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19,
+]);
+const LEGACY_HINT =
+  'convert it with PyTorch 1.6 or newer: torch.save(torch.load(path), new_path, _use_new_zipfile_serialization=True)';
 
 /** Recognised from the first bytes alone: tensor bytes in a legacy file may look like a zip end record by chance. */
 function legacyKind(head: Uint8Array): string | null {
-  if (head.length >= LEGACY_PICKLE.length && LEGACY_PICKLE.every((b, i) => head[i] === b)) return 'the legacy (pre-1.6) torch.save format';
-  if (head.length >= 262 && new TextDecoder('latin1').decode(head.subarray(257, 262)) === 'ustar') return 'the legacy tar torch.save format (PyTorch < 0.4)';
+  if (head.length >= LEGACY_PICKLE.length && LEGACY_PICKLE.every((b, i) => head[i] === b))
+    return 'the legacy (pre-1.6) torch.save format';
+  if (head.length >= 262 && new TextDecoder('latin1').decode(head.subarray(257, 262)) === 'ustar')
+    return 'the legacy tar torch.save format (PyTorch < 0.4)';
   return null;
 }
 
@@ -145,12 +170,24 @@ export async function readZipDirectory(reader: CountingReader): Promise<Map<stri
   const tv = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
   let eocd = -1;
   for (let i = tail.length - EOCD_MIN; i >= 0; i--) {
-    if (tv.getUint32(i, true) === SIG_EOCD) { eocd = i; break; }
+    if (tv.getUint32(i, true) === SIG_EOCD) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) {
-    if (startsLikeZip) throw new CheckpointError('truncated', file, 'zip end-of-central-directory record not found: the file is truncated');
+    if (startsLikeZip)
+      throw new CheckpointError(
+        'truncated',
+        file,
+        'zip end-of-central-directory record not found: the file is truncated',
+      );
     if (head.length >= 2 && head[0] === 0x80 && head[1]! >= 2 && head[1]! <= 5) {
-      throw new CheckpointError('not_zip', file, 'a bare pickle, not a torch.save zip archive (a torch checkpoint is a zip archive)');
+      throw new CheckpointError(
+        'not_zip',
+        file,
+        'a bare pickle, not a torch.save zip archive (a torch checkpoint is a zip archive)',
+      );
     }
     throw new CheckpointError('not_zip', file, 'not a zip file (a torch checkpoint is a zip archive)');
   }
@@ -166,24 +203,36 @@ export async function readZipDirectory(reader: CountingReader): Promise<Map<stri
     const locPos = eocdAbs - 20;
     if (locPos < 0) throw new CheckpointError('truncated', file, 'ZIP64 locator missing');
     const loc = new DataView((await reader.readAt(locPos, 20)).buffer);
-    if (loc.getUint32(0, true) !== SIG_ZIP64_LOCATOR) throw new CheckpointError('truncated', file, 'ZIP64 locator missing');
+    if (loc.getUint32(0, true) !== SIG_ZIP64_LOCATOR)
+      throw new CheckpointError('truncated', file, 'ZIP64 locator missing');
     const z64Pos = u64(loc, 8, file, 'ZIP64 end record offset');
-    if (z64Pos + 56 > locPos) throw new CheckpointError('truncated', file, 'ZIP64 end record lies beyond the end of the file');
+    if (z64Pos + 56 > locPos)
+      throw new CheckpointError('truncated', file, 'ZIP64 end record lies beyond the end of the file');
     const z = new DataView((await reader.readAt(z64Pos, 56)).buffer);
-    if (z.getUint32(0, true) !== SIG_ZIP64_EOCD) throw new CheckpointError('truncated', file, 'ZIP64 end record not found');
+    if (z.getUint32(0, true) !== SIG_ZIP64_EOCD)
+      throw new CheckpointError('truncated', file, 'ZIP64 end record not found');
     entries = u64(z, 32, file, 'ZIP64 entry count');
     cdSize = u64(z, 40, file, 'ZIP64 central directory size');
     cdOffset = u64(z, 48, file, 'ZIP64 central directory offset');
     cdLimit = z64Pos;
   }
   if (cdOffset + cdSize > size) {
-    throw new CheckpointError('truncated', file, `central directory (${cdOffset}+${cdSize}) lies beyond the end of the file (${size} bytes)`);
+    throw new CheckpointError(
+      'truncated',
+      file,
+      `central directory (${cdOffset}+${cdSize}) lies beyond the end of the file (${size} bytes)`,
+    );
   }
   if (cdOffset + cdSize > cdLimit) {
-    throw new CheckpointError('ambiguous_zip', file, `central directory (${cdOffset}+${cdSize}) overlaps the end-of-directory record at ${cdLimit}`);
+    throw new CheckpointError(
+      'ambiguous_zip',
+      file,
+      `central directory (${cdOffset}+${cdSize}) overlaps the end-of-directory record at ${cdLimit}`,
+    );
   }
   // Each entry takes at least 46 bytes: a count the directory cannot hold is damage, found before any loop.
-  if (entries * 46 > cdSize) throw new CheckpointError('truncated', file, `central directory of ${cdSize} bytes cannot hold ${entries} entries`);
+  if (entries * 46 > cdSize)
+    throw new CheckpointError('truncated', file, `central directory of ${cdSize} bytes cannot hold ${entries} entries`);
 
   const cd = await reader.readAt(cdOffset, cdSize);
   const cv = new DataView(cd.buffer, cd.byteOffset, cd.byteLength);
@@ -204,9 +253,12 @@ export async function readZipDirectory(reader: CountingReader): Promise<Map<stri
     const commentLen = cv.getUint16(p + 32, true);
     let localHeaderOffset = cv.getUint32(p + 42, true);
     const extraEnd = p + 46 + nameLen + extraLen;
-    if (extraEnd + commentLen > cd.length) throw new CheckpointError('truncated', file, `central directory entry ${i} runs past the directory`);
+    if (extraEnd + commentLen > cd.length)
+      throw new CheckpointError('truncated', file, `central directory entry ${i} runs past the directory`);
     let name: string;
-    try { name = decoder.decode(cd.subarray(p + 46, p + 46 + nameLen)); } catch {
+    try {
+      name = decoder.decode(cd.subarray(p + 46, p + 46 + nameLen));
+    } catch {
       throw new CheckpointError('truncated', file, `central directory entry ${i} has a name that is not UTF-8`);
     }
     // The ZIP64 extra field holds, in this order, only the fields whose 32-bit slot is saturated.
@@ -215,26 +267,49 @@ export async function readZipDirectory(reader: CountingReader): Promise<Map<stri
     while (e + 4 <= extraEnd) {
       const id = cv.getUint16(e, true);
       const len = cv.getUint16(e + 2, true);
-      if (e + 4 + len > extraEnd) throw new CheckpointError('truncated', file, `extra field of zip entry ${name} runs past its end`);
+      if (e + 4 + len > extraEnd)
+        throw new CheckpointError('truncated', file, `extra field of zip entry ${name} runs past its end`);
       if (id === 0x0001) {
         if (sawZip64) throw new CheckpointError('ambiguous_zip', file, `zip entry ${name} has two ZIP64 extra fields`);
         sawZip64 = true;
         const needed = 8 * [uncompressed, compressedSize, localHeaderOffset].filter((v) => v === 0xffffffff).length;
         if (len < needed || len === 0) {
-          throw new CheckpointError('ambiguous_zip', file, `ZIP64 extra field of zip entry ${name} is ${len} bytes, too short for the ${needed} bytes of 64-bit sizes it must hold`);
+          throw new CheckpointError(
+            'ambiguous_zip',
+            file,
+            `ZIP64 extra field of zip entry ${name} is ${len} bytes, too short for the ${needed} bytes of 64-bit sizes it must hold`,
+          );
         }
         const field = new DataView(cd.buffer, cd.byteOffset + e + 4, len);
         let q = 0;
-        if (uncompressed === 0xffffffff) { uncompressed = u64(field, q, file, `ZIP64 size of ${name}`); q += 8; }
-        if (compressedSize === 0xffffffff) { compressedSize = u64(field, q, file, `ZIP64 compressed size of ${name}`); q += 8; }
-        if (localHeaderOffset === 0xffffffff) { localHeaderOffset = u64(field, q, file, `ZIP64 local header offset of ${name}`); q += 8; }
+        if (uncompressed === 0xffffffff) {
+          uncompressed = u64(field, q, file, `ZIP64 size of ${name}`);
+          q += 8;
+        }
+        if (compressedSize === 0xffffffff) {
+          compressedSize = u64(field, q, file, `ZIP64 compressed size of ${name}`);
+          q += 8;
+        }
+        if (localHeaderOffset === 0xffffffff) {
+          localHeaderOffset = u64(field, q, file, `ZIP64 local header offset of ${name}`);
+          q += 8;
+        }
       }
       e += 4 + len;
     }
-    if (out.has(name)) throw new CheckpointError('ambiguous_zip', file, `zip entry ${name} appears twice (readers disagree on which one counts)`);
+    if (out.has(name))
+      throw new CheckpointError(
+        'ambiguous_zip',
+        file,
+        `zip entry ${name} appears twice (readers disagree on which one counts)`,
+      );
     // A stored record is its own bytes: two different sizes leave it to the reader which one to believe.
     if (method === 0 && uncompressed !== compressedSize) {
-      throw new CheckpointError('ambiguous_zip', file, `stored zip entry ${name} states two sizes (${uncompressed} and ${compressedSize})`);
+      throw new CheckpointError(
+        'ambiguous_zip',
+        file,
+        `stored zip entry ${name} states two sizes (${uncompressed} and ${compressedSize})`,
+      );
     }
     out.set(name, { name, method, size: uncompressed, compressedSize, localHeaderOffset, crc32: crc });
     spans.push({ name, start: localHeaderOffset, minEnd: localHeaderOffset + 30 + nameLen + compressedSize });
@@ -248,8 +323,13 @@ export async function readZipDirectory(reader: CountingReader): Promise<Map<stri
     const s = spans[i]!;
     const limit = spans[i + 1]?.start ?? cdOffset;
     if (s.minEnd > limit) {
-      throw new CheckpointError('ambiguous_zip', file, i + 1 < spans.length
-        ? `zip records ${s.name} and ${spans[i + 1]!.name} overlap` : `zip record ${s.name} overlaps the central directory at ${cdOffset}`);
+      throw new CheckpointError(
+        'ambiguous_zip',
+        file,
+        i + 1 < spans.length
+          ? `zip records ${s.name} and ${spans[i + 1]!.name} overlap`
+          : `zip record ${s.name} overlaps the central directory at ${cdOffset}`,
+      );
     }
     result.set(s.name, { ...out.get(s.name)!, limit });
   }
@@ -276,10 +356,18 @@ export async function entryDataOffset(reader: CountingReader, entry: ZipEntry): 
   }
   const start = entry.localHeaderOffset + 30 + localNameLen + h.getUint16(28, true);
   if (start + entry.compressedSize > reader.size) {
-    throw new CheckpointError('truncated', reader.file, `record ${entry.name} ends beyond the end of the file (${reader.size} bytes)`);
+    throw new CheckpointError(
+      'truncated',
+      reader.file,
+      `record ${entry.name} ends beyond the end of the file (${reader.size} bytes)`,
+    );
   }
   if (start + entry.compressedSize > entry.limit) {
-    throw new CheckpointError('ambiguous_zip', reader.file, `record ${entry.name} runs into the next record or the central directory`);
+    throw new CheckpointError(
+      'ambiguous_zip',
+      reader.file,
+      `record ${entry.name} runs into the next record or the central directory`,
+    );
   }
   return start;
 }

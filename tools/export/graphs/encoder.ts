@@ -44,19 +44,27 @@ export async function buildEncoder(P: Params, spec: EncoderSpec): Promise<Encode
   for (const size of spec.inputSizes) {
     const S = size / patch;
     if (!Number.isInteger(S)) throw new Error(`input ${size} is not a multiple of the patch size ${patch}`);
-    posTables.set(size, await P.store.put(`${V}.positional_embedding@S${S}+cls`, async () => {
-      const table = resizePosTable(await P.read(`${V}.positional_embedding`), C, S);
-      const cls = await P.read(`${V}.class_embedding`);
-      for (let c = 0; c < C; c++) table[c] += cls[c];
-      return { data: table, dims: [1, 1 + S * S, C] };
-    }, { float32: true }));
+    posTables.set(
+      size,
+      await P.store.put(
+        `${V}.positional_embedding@S${S}+cls`,
+        async () => {
+          const table = resizePosTable(await P.read(`${V}.positional_embedding`), C, S);
+          const cls = await P.read(`${V}.class_embedding`);
+          for (let c = 0; c < C; c++) table[c] += cls[c];
+          return { data: table, dims: [1, 1 + S * S, C] };
+        },
+        { float32: true },
+      ),
+    );
   }
 
   const g = new Graph('faceptor_encoder');
   const image = g.input('image', ['N', 3, 'H', 'H']);
   const pos = g.input(POS_INPUT, [1, 'T', C]);
   const patches = g.node('Conv', [image, await P.raw(g, `${V}.conv1.weight`)], {
-    kernel_shape: [patch, patch], strides: [patch, patch],
+    kernel_shape: [patch, patch],
+    strides: [patch, patch],
   });
   // Tokens [N, S², C]; a zero row is padded in front and the fed table adds class_embedding + pos[0] to it,
   // which gives the class token without a batch-sized Concat/Expand.

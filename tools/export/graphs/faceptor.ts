@@ -44,13 +44,23 @@ export const CROSS_ATTENTION = TASK_OUTPUT.crossAttention;
 
 /** Per-group constant inputs of the decoder graph. */
 const FEED = {
-  memoryPos: 'memory_pos', gridShape: 'grid_shape', heatmapShape: 'heatmap_shape',
-  argmaxCols: 'argmax_cols', argmaxRows: 'argmax_rows', heatmapSize: 'heatmap_size', attentionShape: 'attention_shape',
+  memoryPos: 'memory_pos',
+  gridShape: 'grid_shape',
+  heatmapShape: 'heatmap_shape',
+  argmaxCols: 'argmax_cols',
+  argmaxRows: 'argmax_rows',
+  heatmapSize: 'heatmap_size',
+  attentionShape: 'attention_shape',
 } as const;
 
-export interface GraphOutput { readonly name: string; readonly dims: readonly (number | string)[] }
+export interface GraphOutput {
+  readonly name: string;
+  readonly dims: readonly (number | string)[];
+}
 /** A task's logical output (`logits`, `landmark`, …) and the graph output it is read from. */
-export interface TaskOutput extends GraphOutput { readonly from: string }
+export interface TaskOutput extends GraphOutput {
+  readonly from: string;
+}
 
 export interface HeadsBuild {
   readonly graph: Graph;
@@ -62,7 +72,13 @@ export interface HeadsBuild {
   readonly taskOutputs: ReadonlyMap<TaskName, TaskOutput[]>;
 }
 
-const floatFeed = (name: string, ref: ExternalRef): ConstFeed => ({ name, type: 'float32', dims: [...ref.dims], offset: ref.offset, length: ref.length });
+const floatFeed = (name: string, ref: ExternalRef): ConstFeed => ({
+  name,
+  type: 'float32',
+  dims: [...ref.dims],
+  offset: ref.offset,
+  length: ref.length,
+});
 const intFeed = (name: string, values: number[]): ConstFeed => ({ name, type: 'int64', dims: [values.length], values });
 
 export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Promise<HeadsBuild> {
@@ -72,7 +88,10 @@ export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Pr
   const taskOutputs = new Map<TaskName, TaskOutput[]>();
   const queryOffsets = new Map<TaskName, number>();
   const groupFeeds = new Map<InputGroup, ConstFeed[]>(spec.groups.map((gr) => [gr, []]));
-  const out = (value: string, name: string, dims: (number | string)[]) => { g.output(value, name, dims); outputs.push({ name, dims }); };
+  const out = (value: string, name: string, dims: (number | string)[]) => {
+    g.output(value, name, dims);
+    outputs.push({ name, dims });
+  };
   const types = new Set(spec.tasks.map((t) => TASKS[t].type));
   const decoderTasks = spec.tasks.filter((t) => TASKS[t].type !== 'recog');
   const inputs = [...new Set(types.has('recog') ? [11, ...(decoderTasks.length ? spec.levels : [])] : spec.levels)];
@@ -82,7 +101,8 @@ export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Pr
     const emb = await recognitionHead(g, P, `${INT}.feature_v2`, featName(11));
     const E = P.shape(`${INT}.feature_v2.head.2.weight`)[0];
     out(emb, TASK_OUTPUT.embedding, ['N', E]);
-    for (const t of spec.tasks.filter((x) => TASKS[x].type === 'recog')) taskOutputs.set(t, [{ name: TASK_OUTPUT.embedding, from: TASK_OUTPUT.embedding, dims: ['N', E] }]);
+    for (const t of spec.tasks.filter((x) => TASKS[x].type === 'recog'))
+      taskOutputs.set(t, [{ name: TASK_OUTPUT.embedding, from: TASK_OUTPUT.embedding, dims: ['N', E] }]);
   }
   if (decoderTasks.length === 0) {
     return { graph: g, kind: 'heads', inputs: inputs.map(featName), outputs, groupFeeds, queryOffsets, taskOutputs };
@@ -91,13 +111,18 @@ export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Pr
   // The query table: every decoder task's query_feat / query_embed rows, in plan order.
   const D = P.shape(`${DEC}.query_feat.${decoderTasks[0]}.weight`)[1];
   let offset = 0;
-  for (const t of decoderTasks) { queryOffsets.set(t, offset); offset += P.shape(`${DEC}.query_feat.${t}.weight`)[0]; }
-  const table = (kind: 'query_feat' | 'query_embed') => P.derived(g, `${DEC}.${kind}[${decoderTasks.join(',')}]`, async () => {
-    const data = new Float32Array(offset * D);
-    for (const t of decoderTasks) data.set(await P.read(`${DEC}.${kind}.${t}.weight`), queryOffsets.get(t)! * D);
-    return { data, dims: [offset, D] };
-  });
-  const pick = async (kind: 'query_feat' | 'query_embed') => g.reshape(g.node('Gather', [await table(kind), queries], { axis: 0 }), [1, -1, D]);
+  for (const t of decoderTasks) {
+    queryOffsets.set(t, offset);
+    offset += P.shape(`${DEC}.query_feat.${t}.weight`)[0];
+  }
+  const table = (kind: 'query_feat' | 'query_embed') =>
+    P.derived(g, `${DEC}.${kind}[${decoderTasks.join(',')}]`, async () => {
+      const data = new Float32Array(offset * D);
+      for (const t of decoderTasks) data.set(await P.read(`${DEC}.${kind}.${t}.weight`), queryOffsets.get(t)! * D);
+      return { data, dims: [offset, D] };
+    });
+  const pick = async (kind: 'query_feat' | 'query_embed') =>
+    g.reshape(g.node('Gather', [await table(kind), queries], { axis: 0 }), [1, -1, D]);
   const queries = g.input(DECODER_IO.queries, ['Q'], 'int64');
   const selfMask = g.input(DECODER_IO.selfMask, ['Q', 'Q']);
   const mapSelect = g.input(DECODER_IO.mapSelect, ['Qs'], 'int64');
@@ -107,19 +132,40 @@ export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Pr
   // Per-group constants: key positions of every level, and (LA) the shape that splits the attention weights.
   for (const group of spec.groups) {
     const S = group / spec.patch;
-    const ref = await P.store.put(`${DEC}.pos@S${S}.levels${spec.levels.length}`, async () => {
-      const data = new Float32Array(spec.levels.length * S * S * D);
-      for (let j = 0; j < spec.levels.length; j++) data.set(await anchorPositions(P, S, D, j), j * S * S * D);
-      return { data, dims: [1, spec.levels.length * S * S, D] };
-    }, { float32: true });
+    const ref = await P.store.put(
+      `${DEC}.pos@S${S}.levels${spec.levels.length}`,
+      async () => {
+        const data = new Float32Array(spec.levels.length * S * S * D);
+        for (let j = 0; j < spec.levels.length; j++) data.set(await anchorPositions(P, S, D, j), j * S * S * D);
+        return { data, dims: [1, spec.levels.length * S * S, D] };
+      },
+      { float32: true },
+    );
     groupFeeds.get(group)!.push(floatFeed(FEED.memoryPos, ref));
-    if (spec.crossAttention) groupFeeds.get(group)!.push(intFeed(FEED.attentionShape, [0, 1, -1, spec.levels.length * S * S]));
+    if (spec.crossAttention)
+      groupFeeds.get(group)!.push(intFeed(FEED.attentionShape, [0, 1, -1, spec.levels.length * S * S]));
   }
   const memoryPos = g.input(FEED.memoryPos, [1, 'K', D]);
   const attentionShape = spec.crossAttention ? g.input(FEED.attentionShape, [4], 'int64') : undefined;
-  const { output: decOut, src0, crossAttention } = await decoder(g, P, spec, C, D, layers, await pick('query_feat'), await pick('query_embed'),
-    memoryPos, selfMask, attentionShape);
-  const withAttention = (o: TaskOutput[]): TaskOutput[] => (crossAttention ? [...o, { name: CROSS_ATTENTION, from: CROSS_ATTENTION, dims: ['N', layers, 'Q', 'K'] }] : o);
+  const {
+    output: decOut,
+    src0,
+    crossAttention,
+  } = await decoder(
+    g,
+    P,
+    spec,
+    C,
+    D,
+    layers,
+    await pick('query_feat'),
+    await pick('query_embed'),
+    memoryPos,
+    selfMask,
+    attentionShape,
+  );
+  const withAttention = (o: TaskOutput[]): TaskOutput[] =>
+    crossAttention ? [...o, { name: CROSS_ATTENTION, from: CROSS_ATTENTION, dims: ['N', layers, 'Q', 'K'] }] : o;
 
   if (types.has('age') || types.has('biattr') || types.has('affect')) {
     const v = await linear(g, P, `${INT}.value.fc`, decOut); // [N, Qt, 1]
@@ -134,22 +180,36 @@ export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Pr
     const rows = g.input(FEED.argmaxRows, [2, 'H']);
     const size = g.input(FEED.heatmapSize, []);
     for (const group of spec.groups) {
-      const S = group / spec.patch, H = 4 * S;
+      const S = group / spec.patch,
+        H = 4 * S;
       const t = softArgmaxTables(H);
-      const put = (name: string, data: Float32Array, dims: number[]) => P.store.put(`softargmax@${H}.${name}`, async () => ({ data, dims }), { float32: true });
-      groupFeeds.get(group)!.push(
-        intFeed(FEED.gridShape, [0, D, S, S]), intFeed(FEED.heatmapShape, [0, 0, H, H]),
-        floatFeed(FEED.argmaxCols, await put('cols', t.cols, [H, 2])), floatFeed(FEED.argmaxRows, await put('rows', t.rows, [2, H])),
-        floatFeed(FEED.heatmapSize, await put('size', Float32Array.of(H), [])),
-      );
+      const put = (name: string, data: Float32Array, dims: number[]) =>
+        P.store.put(`softargmax@${H}.${name}`, async () => ({ data, dims }), { float32: true });
+      groupFeeds
+        .get(group)!
+        .push(
+          intFeed(FEED.gridShape, [0, D, S, S]),
+          intFeed(FEED.heatmapShape, [0, 0, H, H]),
+          floatFeed(FEED.argmaxCols, await put('cols', t.cols, [H, 2])),
+          floatFeed(FEED.argmaxRows, await put('rows', t.rows, [2, H])),
+          floatFeed(FEED.heatmapSize, await put('size', Float32Array.of(H), [])),
+        );
     }
     let mf = g.node('Reshape', [g.transpose(src0, [0, 2, 1]), gridShape]); // [N, D, S, S]
-    mf = g.node('ConvTranspose', [mf, await P.raw(g, `${M}.mask_map.0.weight`), await P.raw(g, `${M}.mask_map.0.bias`)], { kernel_shape: [2, 2], strides: [2, 2] });
+    mf = g.node(
+      'ConvTranspose',
+      [mf, await P.raw(g, `${M}.mask_map.0.weight`), await P.raw(g, `${M}.mask_map.0.bias`)],
+      { kernel_shape: [2, 2], strides: [2, 2] },
+    );
     // Norm2d = LayerNorm over channels per pixel: done channels-last so the fused LayerNormalization applies.
     mf = g.transpose(mf, [0, 2, 3, 1]);
     mf = g.gelu(await layerNorm(g, P, `${M}.mask_map.1`, mf, 1e-6));
     mf = g.transpose(mf, [0, 3, 1, 2]);
-    mf = g.node('ConvTranspose', [mf, await P.raw(g, `${M}.mask_map.3.weight`), await P.raw(g, `${M}.mask_map.3.bias`)], { kernel_shape: [2, 2], strides: [2, 2] });
+    mf = g.node(
+      'ConvTranspose',
+      [mf, await P.raw(g, `${M}.mask_map.3.weight`), await P.raw(g, `${M}.mask_map.3.bias`)],
+      { kernel_shape: [2, 2], strides: [2, 2] },
+    );
     let me = g.relu(await linear(g, P, `${M}.mask_embed.layers.0`, decOut));
     me = g.relu(await linear(g, P, `${M}.mask_embed.layers.1`, me));
     me = await linear(g, P, `${M}.mask_embed.layers.2`, me);
@@ -164,9 +224,15 @@ export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Pr
 
   for (const t of decoderTasks) {
     const type = TASKS[t].type;
-    const o: TaskOutput[] = type === 'parsing' ? [{ name: TASK_OUTPUT.parsingLogits, from: DECODER_IO.maps, dims: ['N', 'Q', 'H', 'H'] }]
-      : type === 'align' ? [{ name: TASK_OUTPUT.landmark, from: TASK_OUTPUT.landmark, dims: ['N', 'Q', 2] }, { name: TASK_OUTPUT.heatmap, from: DECODER_IO.maps, dims: ['N', 'Q', 'H', 'H'] }]
-        : [{ name: TASK_OUTPUT.logits, from: TASK_OUTPUT.logits, dims: ['N', 'Q'] }];
+    const o: TaskOutput[] =
+      type === 'parsing'
+        ? [{ name: TASK_OUTPUT.parsingLogits, from: DECODER_IO.maps, dims: ['N', 'Q', 'H', 'H'] }]
+        : type === 'align'
+          ? [
+              { name: TASK_OUTPUT.landmark, from: TASK_OUTPUT.landmark, dims: ['N', 'Q', 2] },
+              { name: TASK_OUTPUT.heatmap, from: DECODER_IO.maps, dims: ['N', 'Q', 'H', 'H'] },
+            ]
+          : [{ name: TASK_OUTPUT.logits, from: TASK_OUTPUT.logits, dims: ['N', 'Q'] }];
     taskOutputs.set(t, withAttention(o));
   }
   return { graph: g, kind: 'decoder', inputs: inputs.map(featName), outputs, groupFeeds, queryOffsets, taskOutputs };
@@ -178,8 +244,18 @@ export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Pr
  * [N, S², D] and, when the spec asks, the head-averaged cross-attention weights of every layer
  * [N, layers, Qt, levels·S²].
  */
-async function decoder(g: Graph, P: Params, spec: FaceptorHeadsSpec, C: number, D: number, layers: number, queryFeat: string, queryPos: string,
-  memoryPos: string, selfMask: string, attentionShape: string | undefined,
+async function decoder(
+  g: Graph,
+  P: Params,
+  spec: FaceptorHeadsSpec,
+  C: number,
+  D: number,
+  layers: number,
+  queryFeat: string,
+  queryPos: string,
+  memoryPos: string,
+  selfMask: string,
+  attentionShape: string | undefined,
 ): Promise<{ output: string; src0: string; crossAttention?: string }> {
   const srcs: string[] = [];
   for (let j = 0; j < spec.levels.length; j++) {
@@ -202,12 +278,20 @@ async function decoder(g: Graph, P: Params, spec: FaceptorHeadsSpec, C: number, 
   let headMean: string | undefined;
   for (let i = 0; i < layers; i++) {
     const ca = `${DEC}.transformer_cross_attention_layers.${i}`;
-    const { output: a, weights } = await multiheadAttentionWithWeights(g, P, `${ca}.multihead_attn`, g.add(tgt, qpos), memK, memV, H);
+    const { output: a, weights } = await multiheadAttentionWithWeights(
+      g,
+      P,
+      `${ca}.multihead_attn`,
+      g.add(tgt, qpos),
+      memK,
+      memV,
+      H,
+    );
     // Mean over heads [N, H, Q, Lk] → [N, 1, Q·Lk], a side branch off the softmax (the decoder's values are
     // untouched), as a [1, H]·[N, H, Q·Lk] MatMul with 1/H weights: onnxruntime's CPU ReduceMean over the head
     // axis (strided) took ~180 ms per run on a 98-query 512 task, the MatMul ~1/10 of that (measured, golden fixture).
     if (attentionShape) {
-      const mean = g.matmul(headMean ??= g.f32(new Array(H).fill(1 / H), [1, H]), g.reshape(weights, [0, H, -1]));
+      const mean = g.matmul((headMean ??= g.f32(new Array(H).fill(1 / H), [1, H])), g.reshape(weights, [0, H, -1]));
       perLayer.push(g.node('Reshape', [mean, attentionShape])); // [N, 1, Qt, Lk]: an in-place view
     }
     tgt = await layerNorm(g, P, `${ca}.norm`, g.add(tgt, a), 1e-5);
@@ -219,16 +303,22 @@ async function decoder(g: Graph, P: Params, spec: FaceptorHeadsSpec, C: number, 
     const y = await linear(g, P, `${ff}.linear2`, g.relu(await linear(g, P, `${ff}.linear1`, tgt)));
     tgt = await layerNorm(g, P, `${ff}.norm`, g.add(tgt, y), 1e-5);
   }
-  const crossAttention = perLayer.length === 0 ? undefined : perLayer.length === 1 ? perLayer[0] : g.concat(perLayer, 1);
+  const crossAttention =
+    perLayer.length === 0 ? undefined : perLayer.length === 1 ? perLayer[0] : g.concat(perLayer, 1);
   return { output: tgt, src0: srcs[0], crossAttention };
 }
 
 /** A_S + level embedding (docs/model.md §5.2, §5.4): a constant [S², D] per grid size and memory level. */
 export async function anchorPositions(P: Params, S: number, D: number, level: number): Promise<Float32Array> {
   const a = `${DEC}.adapt_pos2d`;
-  const [w1, b1, w2, b2] = await Promise.all([`${a}.0.weight`, `${a}.0.bias`, `${a}.2.weight`, `${a}.2.bias`].map((k) => P.read(k)));
+  const [w1, b1, w2, b2] = await Promise.all(
+    [`${a}.0.weight`, `${a}.0.bias`, `${a}.2.weight`, `${a}.2.bias`].map((k) => P.read(k)),
+  );
   const pos = mlp2(anchorSineEmbedding(S, D), S * S, D, w1, b1, w2, b2);
-  const embed = level === 0 ? await P.read(`${DEC}.level_embed.weight`) : (await P.read(`${DEC}.new_level_embed.weight`)).subarray((level - 1) * D, level * D);
+  const embed =
+    level === 0
+      ? await P.read(`${DEC}.level_embed.weight`)
+      : (await P.read(`${DEC}.new_level_embed.weight`)).subarray((level - 1) * D, level * D);
   for (let r = 0; r < S * S; r++) for (let d = 0; d < D; d++) pos[r * D + d] += embed[d];
   return pos;
 }

@@ -4,7 +4,14 @@ import { layerNorm } from './layers.ts';
 import type { Params } from './params.ts';
 
 /** Linear without bias followed by eval BatchNorm1d, folded into one Linear (W·s per output row, bias t). */
-export async function linearBn(g: Graph, P: Params, wKey: string, bnPrefix: string, eps: number, x: string): Promise<string> {
+export async function linearBn(
+  g: Graph,
+  P: Params,
+  wKey: string,
+  bnPrefix: string,
+  eps: number,
+  x: string,
+): Promise<string> {
   const [O, I] = P.shape(wKey);
   let affine: { s: Float64Array; t: Float64Array } | undefined;
   const getAffine = async () => (affine ??= await P.bnAffine(bnPrefix, eps));
@@ -15,7 +22,10 @@ export async function linearBn(g: Graph, P: Params, wKey: string, bnPrefix: stri
     for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) out[i * O + o] = raw[o * I + i] * s[o];
     return { data: out, dims: [I, O] };
   });
-  const b = await P.derived(g, `${bnPrefix}|bias`, async () => ({ data: Float32Array.from((await getAffine()).t), dims: [O] }));
+  const b = await P.derived(g, `${bnPrefix}|bias`, async () => ({
+    data: Float32Array.from((await getAffine()).t),
+    dims: [O],
+  }));
   return g.linear(x, w, b);
 }
 
@@ -56,12 +66,21 @@ export function softArgmaxTables(size: number): { cols: Float32Array; rows: Floa
   const c = (size - 1) / 2;
   const cols = new Float32Array(size * 2);
   const rows = new Float32Array(2 * size);
-  for (let i = 0; i < size; i++) { cols[i * 2] = 1; cols[i * 2 + 1] = i - c; rows[i] = 1; rows[size + i] = i - c; }
+  for (let i = 0; i < size; i++) {
+    cols[i * 2] = 1;
+    cols[i * 2 + 1] = i - c;
+    rows[i] = 1;
+    rows[size + i] = i - c;
+  }
   return { cols, rows };
 }
 
 /** softArgmax with its tables as inline constants (graphs with one fixed map size). */
 export function softArgmaxFixed(g: Graph, heatmap: string, size: number): string {
   const t = softArgmaxTables(size);
-  return softArgmax(g, heatmap, { cols: g.f32(t.cols, [size, 2]), rows: g.f32(t.rows, [2, size]), size: g.f32([size], []) });
+  return softArgmax(g, heatmap, {
+    cols: g.f32(t.cols, [size, 2]),
+    rows: g.f32(t.rows, [2, size]),
+    size: g.f32([size], []),
+  });
 }

@@ -7,7 +7,16 @@ import { transpose2d, type Params } from './params.ts';
  * on batch-first tensors [N, L, E]. Written with plain MatMul/Softmax so every EP (WebGPU included) runs it
  * exactly; q may have batch 1 and broadcast against k/v of batch N (the decoder's first layer).
  */
-export async function multiheadAttention(g: Graph, P: Params, prefix: string, q: string, k: string, v: string, heads: number, mask?: string): Promise<string> {
+export async function multiheadAttention(
+  g: Graph,
+  P: Params,
+  prefix: string,
+  q: string,
+  k: string,
+  v: string,
+  heads: number,
+  mask?: string,
+): Promise<string> {
   return (await multiheadAttentionWithWeights(g, P, prefix, q, k, v, heads, mask)).output;
 }
 
@@ -17,7 +26,14 @@ export async function multiheadAttention(g: Graph, P: Params, prefix: string, q:
  * softmax (0 = attend, a large negative value = blocked).
  */
 export async function multiheadAttentionWithWeights(
-  g: Graph, P: Params, prefix: string, q: string, k: string, v: string, heads: number, mask?: string,
+  g: Graph,
+  P: Params,
+  prefix: string,
+  q: string,
+  k: string,
+  v: string,
+  heads: number,
+  mask?: string,
 ): Promise<{ output: string; weights: string }> {
   const E = P.shape(`${prefix}.out_proj.weight`)[0];
   if (E % heads !== 0) throw new Error(`${prefix}: width ${E} is not divisible by ${heads} heads`);
@@ -32,7 +48,11 @@ export async function multiheadAttentionWithWeights(
   const scores = g.matmul(qh, kh);
   const attn = g.softmax(mask ? g.add(scores, mask) : scores, -1);
   const o = g.reshape(g.transpose(g.matmul(attn, vh), [0, 2, 1, 3]), [0, 0, E]);
-  const output = g.linear(o, await P.linearT(g, `${prefix}.out_proj.weight`), await P.raw(g, `${prefix}.out_proj.bias`));
+  const output = g.linear(
+    o,
+    await P.linearT(g, `${prefix}.out_proj.weight`),
+    await P.raw(g, `${prefix}.out_proj.bias`),
+  );
   return { output, weights: attn };
 }
 
@@ -43,7 +63,8 @@ export async function multiheadAttentionWithWeights(
  */
 export async function selfAttention(g: Graph, P: Params, prefix: string, x: string, heads: number): Promise<string> {
   const [three, E] = P.shape(`${prefix}.in_proj_weight`);
-  if (three !== 3 * E) throw new Error(`${prefix}.in_proj_weight has shape [${three}, ${E}], expected [${3 * E}, ${E}]`);
+  if (three !== 3 * E)
+    throw new Error(`${prefix}.in_proj_weight has shape [${three}, ${E}], expected [${3 * E}, ${E}]`);
   if (E % heads !== 0) throw new Error(`${prefix}: width ${E} is not divisible by ${heads} heads`);
   const dh = E / heads;
   const scale = 1 / Math.sqrt(dh);
@@ -91,7 +112,16 @@ export function tokensToMap(g: Graph, x: string, C: number, S: number): string {
  * Conv (no bias) followed by eval BatchNorm, folded into one Conv with bias (exact up to float rounding).
  * Used by the naive heads' ConvModules; `relu` appends the ReLU of a ConvModule.
  */
-export async function convBn(g: Graph, P: Params, convKey: string, bnPrefix: string, x: string, eps: number, pad: number, relu: boolean): Promise<string> {
+export async function convBn(
+  g: Graph,
+  P: Params,
+  convKey: string,
+  bnPrefix: string,
+  x: string,
+  eps: number,
+  pad: number,
+  relu: boolean,
+): Promise<string> {
   const dims = P.shape(convKey);
   const [O] = dims;
   const per = dims.slice(1).reduce((a, b) => a * b, 1);

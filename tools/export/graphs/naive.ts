@@ -17,7 +17,12 @@ import { TASK_OUTPUT } from '../../../src/core/faceptor/graph-io.ts';
 const HEADS = 'heads_module.heads';
 
 /** One naive head graph: a task type's head (its weights are its own), serving its tasks of one input group. */
-export interface NaiveHeadsSpec { readonly type: TaskType; readonly tasks: readonly TaskName[]; readonly group: InputGroup; readonly S: number }
+export interface NaiveHeadsSpec {
+  readonly type: TaskType;
+  readonly tasks: readonly TaskName[];
+  readonly group: InputGroup;
+  readonly S: number;
+}
 
 /**
  * The naive heads of one task type as one graph (each type has its own weights, so nothing is shared across types;
@@ -38,7 +43,13 @@ export async function buildNaiveHeads(P: Params, spec: NaiveHeadsSpec): Promise<
     taskOutputs.set(task, [...(taskOutputs.get(task) ?? []), { name, from, dims }]);
   };
   const build = (inputs: number[]): HeadsBuild => ({
-    graph: g, kind: 'heads', inputs: inputs.map(featName), outputs, groupFeeds: new Map([[spec.group, []]]), queryOffsets: new Map(), taskOutputs,
+    graph: g,
+    kind: 'heads',
+    inputs: inputs.map(featName),
+    outputs,
+    groupFeeds: new Map([[spec.group, []]]),
+    queryOffsets: new Map(),
+    taskOutputs,
   });
   const tokens = (blocks: number[]) => blocks.map((b) => g.input(featName(b), ['N', S * S, C]));
 
@@ -68,7 +79,10 @@ export async function buildNaiveHeads(P: Params, spec: NaiveHeadsSpec): Promise<
   const H = 4 * S;
   for (const t of spec.tasks) {
     if (type === 'parsing') out(maps, t, TASK_OUTPUT.parsingLogits, ['N', Q, H, H]);
-    else { out(softArgmaxFixed(g, maps, H), t, TASK_OUTPUT.landmark, ['N', Q, 2]); out(maps, t, TASK_OUTPUT.heatmap, ['N', Q, H, H]); }
+    else {
+      out(softArgmaxFixed(g, maps, H), t, TASK_OUTPUT.landmark, ['N', Q, 2]);
+      out(maps, t, TASK_OUTPUT.heatmap, ['N', Q, H, H]);
+    }
   }
   return build(blocks);
 }
@@ -77,11 +91,22 @@ export async function buildNaiveHeads(P: Params, spec: NaiveHeadsSpec): Promise<
 async function swinFaceTrunk(g: Graph, P: Params, prefix: string, feats: string[]): Promise<string> {
   const convs: string[] = [];
   for (let k = 0; k < 4; k++) {
-    convs.push(g.node('Conv', [feats[k], await P.raw(g, `${prefix}.conv.${k}.weight`)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }));
+    convs.push(
+      g.node('Conv', [feats[k], await P.raw(g, `${prefix}.conv.${k}.weight`)], {
+        kernel_shape: [3, 3],
+        pads: [1, 1, 1, 1],
+      }),
+    );
   }
   let x = g.concat(convs, 1);
   const W = P.shape(`${prefix}.channel_attention.mlp.3.weight`)[0];
-  const mlp = async (v: string) => linear(g, P, `${prefix}.channel_attention.mlp.3`, g.relu(await linear(g, P, `${prefix}.channel_attention.mlp.1`, v)));
+  const mlp = async (v: string) =>
+    linear(
+      g,
+      P,
+      `${prefix}.channel_attention.mlp.3`,
+      g.relu(await linear(g, P, `${prefix}.channel_attention.mlp.1`, v)),
+    );
   const att = g.add(await mlp(g.reduceMean(x, [2, 3], 0)), await mlp(g.reduceMax(x, [2, 3], 0)));
   x = g.mul(x, g.reshape(g.sigmoid(att), [0, W, 1, 1]));
   const pooled = g.reduceMax(g.relu(x), [2, 3], 0); // [N, W]
@@ -102,7 +127,11 @@ async function swinFaceTrunk(g: Graph, P: Params, prefix: string, feats: string[
     const w = await P.read(`${f0}.weight`);
     const b = await P.read(`${f0}.bias`);
     const out = new Float32Array(O);
-    for (let o = 0; o < O; o++) { let s = b[o]; for (let i = 0; i < I; i++) s += w[o * I + i] * t[i]; out[o] = s; }
+    for (let o = 0; o < O; o++) {
+      let s = b[o];
+      for (let i = 0; i < I; i++) s += w[o * I + i] * t[i];
+      out[o] = s;
+    }
     return { data: out, dims: [O] };
   });
   const h = g.relu(g.linear(pooled, w0, b0));
@@ -118,7 +147,10 @@ function matrix(g: Graph, P: Params, id: string, m: Float64Array, rows: number, 
 }
 
 function resize(g: Graph, x: string, factor: number): string {
-  return g.node('Resize', [x, '', g.f32([1, 1, factor, factor])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
+  return g.node('Resize', [x, '', g.f32([1, 1, factor, factor])], {
+    mode: 'linear',
+    coordinate_transformation_mode: 'half_pixel',
+  });
 }
 
 /** MMSEG UPerHead with the ViT multi-scale necks (docs/model.md §7.3); returns [N, Q, 4S, 4S]. */
@@ -133,7 +165,9 @@ async function uperHead(g: Graph, P: Params, prefix: string, feats: string[], S:
     const { s } = await getAffine();
     const w = await P.read(`${fp}.0.0.weight`);
     const out = new Float32Array(w.length);
-    for (let c = 0; c < Cin; c++) for (let o = 0; o < Cout; o++) for (let k = 0; k < 4; k++) out[(c * Cout + o) * 4 + k] = w[(c * Cout + o) * 4 + k] * s[o];
+    for (let c = 0; c < Cin; c++)
+      for (let o = 0; o < Cout; o++)
+        for (let k = 0; k < 4; k++) out[(c * Cout + o) * 4 + k] = w[(c * Cout + o) * 4 + k] * s[o];
     return { data: out, dims: [Cin, Cout, 2, 2] };
   });
   const b00 = await P.derived(g, `${fp}.0.0.bias|bn`, async () => {
@@ -144,7 +178,11 @@ async function uperHead(g: Graph, P: Params, prefix: string, feats: string[], S:
   const convT = { kernel_shape: [2, 2], strides: [2, 2] };
   let l0 = g.gelu(g.node('ConvTranspose', [feats[0], w00, b00], convT));
   l0 = g.node('ConvTranspose', [l0, await P.raw(g, `${fp}.0.3.weight`), await P.raw(g, `${fp}.0.3.bias`)], convT);
-  const l1 = g.node('ConvTranspose', [feats[1], await P.raw(g, `${fp}.1.weight`), await P.raw(g, `${fp}.1.bias`)], convT);
+  const l1 = g.node(
+    'ConvTranspose',
+    [feats[1], await P.raw(g, `${fp}.1.weight`), await P.raw(g, `${fp}.1.bias`)],
+    convT,
+  );
   const l2 = feats[2];
   const l3 = g.node('MaxPool', [feats[3]], { kernel_shape: [2, 2], strides: [2, 2] });
   const S3 = S / 2;
@@ -157,23 +195,44 @@ async function uperHead(g: Graph, P: Params, prefix: string, feats: string[], S:
     const pool = adaptivePoolMatrix(S3, s);
     const poolT = transposeM(pool, s, S3);
     // Clean separable form: Ph · X · Pwᵀ.
-    const pooled = g.matmul(await matrix(g, P, `${prefix}.pool${S3}to${s}`, pool, s, S3), g.matmul(l3, await matrix(g, P, `${prefix}.pool${S3}to${s}^T`, poolT, S3, s)));
-    const conv = await convBn(g, P, `${h}.psp_modules.${k}.1.conv.weight`, `${h}.psp_modules.${k}.1.bn`, pooled, 1e-5, 0, true);
+    const pooled = g.matmul(
+      await matrix(g, P, `${prefix}.pool${S3}to${s}`, pool, s, S3),
+      g.matmul(l3, await matrix(g, P, `${prefix}.pool${S3}to${s}^T`, poolT, S3, s)),
+    );
+    const conv = await convBn(
+      g,
+      P,
+      `${h}.psp_modules.${k}.1.conv.weight`,
+      `${h}.psp_modules.${k}.1.bn`,
+      pooled,
+      1e-5,
+      0,
+      true,
+    );
     const up = bilinearMatrix(s, S3);
-    ppm.push(g.matmul(await matrix(g, P, `${prefix}.bilinear${s}to${S3}`, up, S3, s), g.matmul(conv, await matrix(g, P, `${prefix}.bilinear${s}to${S3}^T`, transposeM(up, S3, s), s, S3))));
+    ppm.push(
+      g.matmul(
+        await matrix(g, P, `${prefix}.bilinear${s}to${S3}`, up, S3, s),
+        g.matmul(conv, await matrix(g, P, `${prefix}.bilinear${s}to${S3}^T`, transposeM(up, S3, s), s, S3)),
+      ),
+    );
   }
   const L3 = await convBn(g, P, `${h}.bottleneck.conv.weight`, `${h}.bottleneck.bn`, g.concat(ppm, 1), 1e-5, 1, true);
 
   const L: string[] = [];
-  for (const [k, lv] of [l0, l1, l2].entries()) L.push(await convBn(g, P, `${h}.lateral_convs.${k}.conv.weight`, `${h}.lateral_convs.${k}.bn`, lv, 1e-5, 0, true));
+  for (const [k, lv] of [l0, l1, l2].entries())
+    L.push(await convBn(g, P, `${h}.lateral_convs.${k}.conv.weight`, `${h}.lateral_convs.${k}.bn`, lv, 1e-5, 0, true));
   L.push(L3);
   for (let k = 3; k >= 1; k--) L[k - 1] = g.add(L[k - 1], resize(g, L[k], 2));
   const O: string[] = [];
-  for (let k = 0; k < 3; k++) O.push(await convBn(g, P, `${h}.fpn_convs.${k}.conv.weight`, `${h}.fpn_convs.${k}.bn`, L[k], 1e-5, 1, true));
+  for (let k = 0; k < 3; k++)
+    O.push(await convBn(g, P, `${h}.fpn_convs.${k}.conv.weight`, `${h}.fpn_convs.${k}.bn`, L[k], 1e-5, 1, true));
   O.push(L[3]);
   const cat = g.concat([O[0], resize(g, O[1], 2), resize(g, O[2], 4), resize(g, O[3], 8)], 1);
   const fused = await convBn(g, P, `${h}.fpn_bottleneck.conv.weight`, `${h}.fpn_bottleneck.bn`, cat, 1e-5, 1, true);
-  return g.node('Conv', [fused, await P.raw(g, `${h}.conv_seg.weight`), await P.raw(g, `${h}.conv_seg.bias`)], { kernel_shape: [1, 1] });
+  return g.node('Conv', [fused, await P.raw(g, `${h}.conv_seg.weight`), await P.raw(g, `${h}.conv_seg.bias`)], {
+    kernel_shape: [1, 1],
+  });
 }
 
 function transposeM(m: Float64Array, rows: number, cols: number): Float64Array {

@@ -15,9 +15,14 @@ export interface TensorSource {
 export type Produce = () => Promise<{ data: Float32Array; dims: readonly number[] }>;
 
 export class Params {
-  constructor(readonly src: TensorSource, readonly store: WeightStore) {}
+  constructor(
+    readonly src: TensorSource,
+    readonly store: WeightStore,
+  ) {}
 
-  has(key: string): boolean { return this.src.shape(key) !== undefined; }
+  has(key: string): boolean {
+    return this.src.shape(key) !== undefined;
+  }
 
   shape(key: string): readonly number[] {
     const s = this.src.shape(key);
@@ -25,7 +30,10 @@ export class Params {
     return s;
   }
 
-  async read(key: string): Promise<Float32Array> { this.shape(key); return this.src.read(key); }
+  async read(key: string): Promise<Float32Array> {
+    this.shape(key);
+    return this.src.read(key);
+  }
 
   /** A derived tensor stored under `id` (computed once per package, shared by every graph that asks). */
   async derived(g: Graph, id: string, produce: Produce): Promise<string> {
@@ -41,7 +49,10 @@ export class Params {
   /** A Linear weight [out, in] stored transposed [in, out] so that y = x·Wᵀ is one MatMul. */
   linearT(g: Graph, key: string, scale = 1): Promise<string> {
     const [o, i] = this.shape(key);
-    return this.derived(g, `${key}^T${scale === 1 ? '' : `*${scale}`}`, async () => ({ data: transpose2d(await this.read(key), o, i, scale), dims: [i, o] }));
+    return this.derived(g, `${key}^T${scale === 1 ? '' : `*${scale}`}`, async () => ({
+      data: transpose2d(await this.read(key), o, i, scale),
+      dims: [i, o],
+    }));
   }
 
   /**
@@ -50,7 +61,8 @@ export class Params {
    */
   async inProj(g: Graph, prefix: string, part: 0 | 1 | 2, headDim: number): Promise<{ w: string; b: string }> {
     const [three, E] = this.shape(`${prefix}.in_proj_weight`);
-    if (three !== 3 * E) throw new Error(`${prefix}.in_proj_weight has shape [${three}, ${E}], expected [${3 * E}, ${E}]`);
+    if (three !== 3 * E)
+      throw new Error(`${prefix}.in_proj_weight has shape [${three}, ${E}], expected [${3 * E}, ${E}]`);
     const scale = part === 0 ? 1 / Math.sqrt(headDim) : 1;
     const w = await this.derived(g, `${prefix}.in_proj_weight#${part}^T*${scale}`, async () => {
       const all = await this.read(`${prefix}.in_proj_weight`);
@@ -65,10 +77,15 @@ export class Params {
 
   /** Per-channel eval BatchNorm as y = x·s + t: s = w/sqrt(var + eps), t = b − mean·s. */
   async bnAffine(prefix: string, eps: number): Promise<{ s: Float64Array; t: Float64Array }> {
-    const [w, b, m, v] = await Promise.all(['weight', 'bias', 'running_mean', 'running_var'].map((k) => this.read(`${prefix}.${k}`)));
+    const [w, b, m, v] = await Promise.all(
+      ['weight', 'bias', 'running_mean', 'running_var'].map((k) => this.read(`${prefix}.${k}`)),
+    );
     const s = new Float64Array(w.length);
     const t = new Float64Array(w.length);
-    for (let c = 0; c < w.length; c++) { s[c] = w[c] / Math.sqrt(v[c] + eps); t[c] = b[c] - m[c] * s[c]; }
+    for (let c = 0; c < w.length; c++) {
+      s[c] = w[c] / Math.sqrt(v[c] + eps);
+      t[c] = b[c] - m[c] * s[c];
+    }
     return { s, t };
   }
 }

@@ -18,7 +18,7 @@ describe('bicubic (PyTorch, A = −0.75, clamped taps)', () => {
     expect(m[3 * 32 + 17]).toBeCloseTo(-0.09375, 12);
     // Output 0: src = 0.5·32/7 − 0.5 ≈ 1.7857; taps 0..3 are all inside, so nothing is clamped on this row.
     // i0 = 1, t = src − 1; tap 2 has weight c1(1 − t) with c1(z) = (1.25z − 2.25)z² + 1.
-    const z = 1 - (0.5 * 32 / 7 - 0.5 - 1);
+    const z = 1 - ((0.5 * 32) / 7 - 0.5 - 1);
     expect(m[0 * 32 + 2]).toBeCloseTo((1.25 * z - 2.25) * z * z + 1, 10);
   });
   it('clamps taps at the border (edge replication) when upsampling', () => {
@@ -29,7 +29,8 @@ describe('bicubic (PyTorch, A = −0.75, clamped taps)', () => {
     expect(m[1]).toBeCloseTo(w(1.25), 12);
   });
   it('keeps the class row and resizes a constant grid to the same constant', () => {
-    const C = 3, G = 32;
+    const C = 3,
+      G = 32;
     const table = new Float32Array((1 + G * G) * C);
     table.set([9, 8, 7]);
     for (let r = 1; r <= G * G; r++) table.set([1, 2, 3], r * C);
@@ -42,7 +43,14 @@ describe('bicubic (PyTorch, A = −0.75, clamped taps)', () => {
 describe('pooling and bilinear matrices', () => {
   it('adaptive average pool 16 → 6 uses the overlapping bins of docs/model.md §7.3', () => {
     const m = adaptivePoolMatrix(16, 6);
-    const bins = [[0, 3], [2, 6], [5, 8], [8, 11], [10, 14], [13, 16]];
+    const bins = [
+      [0, 3],
+      [2, 6],
+      [5, 8],
+      [8, 11],
+      [10, 14],
+      [13, 16],
+    ];
     bins.forEach(([a, b], i) => {
       for (let j = 0; j < 16; j++) expect(m[i * 16 + j]).toBeCloseTo(j >= a && j < b ? 1 / (b - a) : 0, 12);
     });
@@ -58,11 +66,18 @@ describe('pooling and bilinear matrices', () => {
 
 describe('anchor sine embedding', () => {
   it('puts e(y) first, sin on even and cos on odd positions', () => {
-    const S = 2, D = 8, F = 4;
+    const S = 2,
+      D = 8,
+      F = 4;
     const e = anchorSineEmbedding(S, D);
     // Cell (h=1, w=0): y = 0.75, x = 0.25. dim_t = [1, 1, 100, 100] for F = 4.
     const row = e.subarray((1 * S + 0) * D, (1 * S + 0) * D + D);
-    const expected = (v: number) => [Math.sin(2 * Math.PI * v), Math.cos(2 * Math.PI * v), Math.sin(2 * Math.PI * v / 100), Math.cos(2 * Math.PI * v / 100)];
+    const expected = (v: number) => [
+      Math.sin(2 * Math.PI * v),
+      Math.cos(2 * Math.PI * v),
+      Math.sin((2 * Math.PI * v) / 100),
+      Math.cos((2 * Math.PI * v) / 100),
+    ];
     const want = [...expected(0.75), ...expected(0.25)];
     for (let i = 0; i < 2 * F; i++) expect(row[i]).toBeCloseTo(want[i], 6);
   });

@@ -60,28 +60,33 @@ export function adaptivePoolMatrix(inSize: number, outSize: number): Float64Arra
  */
 export function resizePosTable(table: Float32Array, channels: number, S: number): Float32Array {
   const G = Math.round(Math.sqrt(table.length / channels - 1));
-  if ((1 + G * G) * channels !== table.length) throw new Error(`position table of ${table.length / channels} rows is not 1 + a square grid`);
+  if ((1 + G * G) * channels !== table.length)
+    throw new Error(`position table of ${table.length / channels} rows is not 1 + a square grid`);
   const out = new Float32Array((1 + S * S) * channels);
   out.set(table.subarray(0, channels), 0);
-  if (S === G) { out.set(table.subarray(channels), channels); return out; }
+  if (S === G) {
+    out.set(table.subarray(channels), channels);
+    return out;
+  }
   const M = bicubicMatrix(G, S);
   const acc = new Float64Array(channels);
-  for (let h = 0; h < S; h++) for (let w = 0; w < S; w++) {
-    acc.fill(0);
-    for (let gh = 0; gh < G; gh++) {
-      const wh = M[h * G + gh];
-      if (wh === 0) continue;
-      for (let gw = 0; gw < G; gw++) {
-        const ww = M[w * G + gw];
-        if (ww === 0) continue;
-        const k = wh * ww;
-        const base = (1 + gh * G + gw) * channels;
-        for (let c = 0; c < channels; c++) acc[c] += k * table[base + c];
+  for (let h = 0; h < S; h++)
+    for (let w = 0; w < S; w++) {
+      acc.fill(0);
+      for (let gh = 0; gh < G; gh++) {
+        const wh = M[h * G + gh];
+        if (wh === 0) continue;
+        for (let gw = 0; gw < G; gw++) {
+          const ww = M[w * G + gw];
+          if (ww === 0) continue;
+          const k = wh * ww;
+          const base = (1 + gh * G + gw) * channels;
+          for (let c = 0; c < channels; c++) acc[c] += k * table[base + c];
+        }
       }
+      const o = (1 + h * S + w) * channels;
+      for (let c = 0; c < channels; c++) out[o + c] = acc[c];
     }
-    const o = (1 + h * S + w) * channels;
-    for (let c = 0; c < channels; c++) out[o + c] = acc[c];
-  }
   return out;
 }
 
@@ -99,16 +104,25 @@ export function anchorSineEmbedding(S: number, D: number): Float32Array {
       dst[o + i] = i % 2 === 0 ? Math.sin(a) : Math.cos(a);
     }
   };
-  for (let h = 0; h < S; h++) for (let w = 0; w < S; w++) {
-    const o = (h * S + w) * D;
-    e((h + 0.5) / S, out, o);
-    e((w + 0.5) / S, out, o + F);
-  }
+  for (let h = 0; h < S; h++)
+    for (let w = 0; w < S; w++) {
+      const o = (h * S + w) * D;
+      e((h + 0.5) / S, out, o);
+      e((w + 0.5) / S, out, o + F);
+    }
   return out;
 }
 
 /** y = relu(x·W1ᵀ + b1)·W2ᵀ + b2 for row-major x [rows × D], weights stored PyTorch-style [out × in]. */
-export function mlp2(x: Float32Array, rows: number, D: number, w1: Float32Array, b1: Float32Array, w2: Float32Array, b2: Float32Array): Float32Array {
+export function mlp2(
+  x: Float32Array,
+  rows: number,
+  D: number,
+  w1: Float32Array,
+  b1: Float32Array,
+  w2: Float32Array,
+  b2: Float32Array,
+): Float32Array {
   const h = new Float64Array(D);
   const out = new Float32Array(rows * D);
   for (let r = 0; r < rows; r++) {

@@ -18,12 +18,12 @@ export function floatToHalfBits(value: number): number {
     const half = 1 << (shift - 1);
     let h = mant >>> shift;
     const rem = mant & ((1 << shift) - 1);
-    if (rem > half || (rem === half && (h & 1))) h++;
+    if (rem > half || (rem === half && h & 1)) h++;
     return sign | h;
   }
   let h = (e << 10) | (mant >>> 13);
   const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++; // may carry into the exponent: still correct
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++; // may carry into the exponent: still correct
   return sign | h;
 }
 

@@ -14,7 +14,9 @@ export type ElemType = 'float32' | 'float16' | 'int64' | 'uint8';
 const ELEM_CODE: Record<ElemType, number> = { float32: 1, uint8: 2, int64: 7, float16: 10 };
 
 /** A float attribute (plain numbers are written as ints). */
-export interface FloatAttr { readonly f: number }
+export interface FloatAttr {
+  readonly f: number;
+}
 export const f = (value: number): FloatAttr => ({ f: value });
 export type AttrValue = number | readonly number[] | string | FloatAttr | { readonly floats: readonly number[] };
 
@@ -29,12 +31,25 @@ export interface ExternalRef {
    * A MatMul weight W [K, N] stored block-quantized for com.microsoft.MatMulNBits (quant.ts): this ref's bytes are
    * B [N, blocks, blob] (dims), `scales` are float32 [N·blocks] at their own offset. Usable only as a MatMul's B.
    */
-  readonly quant?: { readonly bits: 4 | 8; readonly block: number; readonly K: number; readonly N: number; readonly scales: { readonly offset: number; readonly length: number } };
+  readonly quant?: {
+    readonly bits: 4 | 8;
+    readonly block: number;
+    readonly K: number;
+    readonly N: number;
+    readonly scales: { readonly offset: number; readonly length: number };
+  };
 }
 
 export type Dim = number | string;
 
-interface NodeRec { op: string; inputs: string[]; outputs: string[]; attrs: Record<string, AttrValue>; domain?: string; name: string }
+interface NodeRec {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  attrs: Record<string, AttrValue>;
+  domain?: string;
+  name: string;
+}
 
 export class Graph {
   private nodes: NodeRec[] = [];
@@ -53,9 +68,13 @@ export class Graph {
 
   constructor(readonly name: string) {}
 
-  get nodeCount(): number { return this.nodes.length; }
+  get nodeCount(): number {
+    return this.nodes.length;
+  }
 
-  fresh(hint: string): string { return `${hint}_${this.counter++}`; }
+  fresh(hint: string): string {
+    return `${hint}_${this.counter++}`;
+  }
 
   input(name: string, dims: readonly Dim[], type: ElemType = 'float32'): string {
     this.inputs.push(valueInfo(name, dims, type));
@@ -76,23 +95,43 @@ export class Graph {
     return name;
   }
 
-  node(op: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {},
-    opts: { outputs?: readonly string[] | number; domain?: string } = {}): string {
+  node(
+    op: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue> = {},
+    opts: { outputs?: readonly string[] | number; domain?: string } = {},
+  ): string {
     return this.nodeMulti(op, inputs, attrs, opts)[0];
   }
 
-  nodeMulti(op: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {},
-    opts: { outputs?: readonly string[] | number; domain?: string } = {}): string[] {
-    const outs = typeof opts.outputs === 'object' ? [...opts.outputs]
-      : Array.from({ length: opts.outputs ?? 1 }, () => this.fresh(op.toLowerCase()));
+  nodeMulti(
+    op: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue> = {},
+    opts: { outputs?: readonly string[] | number; domain?: string } = {},
+  ): string[] {
+    const outs =
+      typeof opts.outputs === 'object'
+        ? [...opts.outputs]
+        : Array.from({ length: opts.outputs ?? 1 }, () => this.fresh(op.toLowerCase()));
     // A quantized weight is packed codes, not a float tensor: any other consumer would compute garbage.
     if (op !== 'MatMulNBits') {
       const bad = inputs.find((i) => this.quantized.has(i));
-      if (bad) throw new Error(`internal: quantized weight ${bad} used by ${op} (only MatMul's second input may be quantized)`);
+      if (bad)
+        throw new Error(
+          `internal: quantized weight ${bad} used by ${op} (only MatMul's second input may be quantized)`,
+        );
     }
     if (opts.domain === MS_DOMAIN) this.usesMs = true;
     this.opsUsed.add(opts.domain ? `${opts.domain}.${op}` : op);
-    this.nodes.push({ op, inputs: [...inputs], outputs: outs, attrs, domain: opts.domain, name: `${op}_${this.nodes.length}` });
+    this.nodes.push({
+      op,
+      inputs: [...inputs],
+      outputs: outs,
+      attrs,
+      domain: opts.domain,
+      name: `${op}_${this.nodes.length}`,
+    });
     return outs;
   }
 
@@ -137,7 +176,8 @@ export class Graph {
       t.msg(13, new Msg().string(1, 'length').string(2, String(ref.length)));
       t.int(14, 1); // data_location = EXTERNAL
       this.inits.push(t);
-      if (ref.dtype === 'float16') this.node('Cast', [initName], { to: ELEM_CODE.float32 }, { outputs: [`${initName}:f32`] });
+      if (ref.dtype === 'float16')
+        this.node('Cast', [initName], { to: ELEM_CODE.float32 }, { outputs: [`${initName}:f32`] });
       if (ref.quant) {
         const q = ref.quant;
         const t2 = new Msg().int(1, q.N * (q.K / q.block));
@@ -158,31 +198,71 @@ export class Graph {
   matmul(a: string, b: string): string {
     const q = this.quantized.get(b);
     if (!q) return this.node('MatMul', [a, b]);
-    return this.node('MatMulNBits', [a, b, `${b}:scales`], { K: q.K, N: q.N, bits: q.bits, block_size: q.block }, { domain: MS_DOMAIN });
+    return this.node(
+      'MatMulNBits',
+      [a, b, `${b}:scales`],
+      { K: q.K, N: q.N, bits: q.bits, block_size: q.block },
+      { domain: MS_DOMAIN },
+    );
   }
-  add(a: string, b: string): string { return this.node('Add', [a, b]); }
-  sub(a: string, b: string): string { return this.node('Sub', [a, b]); }
-  mul(a: string, b: string): string { return this.node('Mul', [a, b]); }
-  div(a: string, b: string): string { return this.node('Div', [a, b]); }
-  max(a: string, b: string): string { return this.node('Max', [a, b]); }
-  relu(x: string): string { return this.node('Relu', [x]); }
-  sigmoid(x: string): string { return this.node('Sigmoid', [x]); }
-  softmax(x: string, axis = -1): string { return this.node('Softmax', [x], { axis }); }
+  add(a: string, b: string): string {
+    return this.node('Add', [a, b]);
+  }
+  sub(a: string, b: string): string {
+    return this.node('Sub', [a, b]);
+  }
+  mul(a: string, b: string): string {
+    return this.node('Mul', [a, b]);
+  }
+  div(a: string, b: string): string {
+    return this.node('Div', [a, b]);
+  }
+  max(a: string, b: string): string {
+    return this.node('Max', [a, b]);
+  }
+  relu(x: string): string {
+    return this.node('Relu', [x]);
+  }
+  sigmoid(x: string): string {
+    return this.node('Sigmoid', [x]);
+  }
+  softmax(x: string, axis = -1): string {
+    return this.node('Softmax', [x], { axis });
+  }
   /** Exact (erf) GELU as one fused contrib op. */
-  gelu(x: string): string { return this.node('Gelu', [x], {}, { domain: MS_DOMAIN }); }
+  gelu(x: string): string {
+    return this.node('Gelu', [x], {}, { domain: MS_DOMAIN });
+  }
   /** CLIP's QuickGELU x·sigmoid(1.702x) as one fused contrib op. */
-  quickGelu(x: string): string { return this.node('QuickGelu', [x], { alpha: f(1.702) }, { domain: MS_DOMAIN }); }
-  reshape(x: string, shape: readonly number[]): string { return this.node('Reshape', [x, this.i64(shape)]); }
-  transpose(x: string, perm: readonly number[]): string { return this.node('Transpose', [x], { perm }); }
-  concat(xs: readonly string[], axis: number): string { return this.node('Concat', xs, { axis }); }
+  quickGelu(x: string): string {
+    return this.node('QuickGelu', [x], { alpha: f(1.702) }, { domain: MS_DOMAIN });
+  }
+  reshape(x: string, shape: readonly number[]): string {
+    return this.node('Reshape', [x, this.i64(shape)]);
+  }
+  transpose(x: string, perm: readonly number[]): string {
+    return this.node('Transpose', [x], { perm });
+  }
+  concat(xs: readonly string[], axis: number): string {
+    return this.node('Concat', xs, { axis });
+  }
   layerNorm(x: string, scale: string, bias: string, epsilon: number, axis = -1): string {
     return this.node('LayerNormalization', [x, scale, bias], { axis, epsilon: f(epsilon) });
   }
-  reduceMean(x: string, axes: readonly number[], keepdims = 0): string { return this.node('ReduceMean', [x], { axes, keepdims }); }
-  reduceMax(x: string, axes: readonly number[], keepdims = 0): string { return this.node('ReduceMax', [x], { axes, keepdims }); }
-  reduceSum(x: string, axes: readonly number[], keepdims = 0): string { return this.node('ReduceSum', [x, this.i64(axes)], { keepdims }); }
+  reduceMean(x: string, axes: readonly number[], keepdims = 0): string {
+    return this.node('ReduceMean', [x], { axes, keepdims });
+  }
+  reduceMax(x: string, axes: readonly number[], keepdims = 0): string {
+    return this.node('ReduceMax', [x], { axes, keepdims });
+  }
+  reduceSum(x: string, axes: readonly number[], keepdims = 0): string {
+    return this.node('ReduceSum', [x, this.i64(axes)], { keepdims });
+  }
   /** x·W + b, with W already stored transposed as [in, out]. */
-  linear(x: string, wT: string, b?: string): string { const y = this.matmul(x, wT); return b ? this.add(y, b) : y; }
+  linear(x: string, wT: string, b?: string): string {
+    const y = this.matmul(x, wT);
+    return b ? this.add(y, b) : y;
+  }
 
   // ---- serialisation ---------------------------------------------------------------------------
 
@@ -214,8 +294,14 @@ function attribute(name: string, v: AttrValue): Msg {
   const a = new Msg().string(1, name);
   if (typeof v === 'number') return a.int(3, v).int(20, 2);
   if (typeof v === 'string') return a.string(4, v).int(20, 3);
-  if (Array.isArray(v)) { for (const x of v as number[]) a.int(8, x); return a.int(20, 7); }
-  if ('floats' in (v as object)) { for (const x of (v as { floats: number[] }).floats) a.float(7, x); return a.int(20, 6); }
+  if (Array.isArray(v)) {
+    for (const x of v as number[]) a.int(8, x);
+    return a.int(20, 7);
+  }
+  if ('floats' in (v as object)) {
+    for (const x of (v as { floats: number[] }).floats) a.float(7, x);
+    return a.int(20, 6);
+  }
   return a.float(2, (v as FloatAttr).f).int(20, 1);
 }
 

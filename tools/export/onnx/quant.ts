@@ -8,13 +8,20 @@
  */
 export type QuantBits = 4 | 8;
 
-export interface Quantized { readonly packed: Uint8Array; readonly scales: Float32Array; readonly blocks: number; readonly blob: number }
+export interface Quantized {
+  readonly packed: Uint8Array;
+  readonly scales: Float32Array;
+  readonly blocks: number;
+  readonly blob: number;
+}
 
 export function quantizeBlockwise(w: Float32Array, K: number, N: number, bits: QuantBits, block: number): Quantized {
   if (w.length !== K * N) throw new Error(`internal: ${w.length} values for [${K}, ${N}]`);
   if (K % block !== 0) throw new Error(`internal: K ${K} is not a multiple of the block size ${block}`);
-  const blocks = K / block, blob = (block * bits) / 8;
-  const zero = 1 << (bits - 1), qmax = zero - 1;
+  const blocks = K / block,
+    blob = (block * bits) / 8;
+  const zero = 1 << (bits - 1),
+    qmax = zero - 1;
   const packed = new Uint8Array(N * blocks * blob);
   const scales = new Float32Array(N * blocks);
   for (let n = 0; n < N; n++) {
@@ -29,7 +36,7 @@ export function quantizeBlockwise(w: Float32Array, K: number, N: number, bits: Q
       for (let j = 0; j < block; j++) {
         const q = Math.max(-qmax, Math.min(qmax, Math.round(w[(b * block + j) * N + n] * inv))) + zero;
         if (bits === 8) packed[base + j] = q;
-        else packed[base + (j >> 1)] |= (j & 1) ? q << 4 : q;
+        else packed[base + (j >> 1)] |= j & 1 ? q << 4 : q;
       }
     }
   }
@@ -42,7 +49,8 @@ export function dequantizeBlockwise(qz: Quantized, K: number, N: number, bits: Q
   const w = new Float32Array(K * N);
   for (let n = 0; n < N; n++) {
     for (let b = 0; b < qz.blocks; b++) {
-      const si = n * qz.blocks + b, base = si * qz.blob;
+      const si = n * qz.blocks + b,
+        base = si * qz.blob;
       for (let j = 0; j < block; j++) {
         const q = bits === 8 ? qz.packed[base + j] : (qz.packed[base + (j >> 1)] >> ((j & 1) * 4)) & 15;
         w[(b * block + j) * N + n] = (q - zero) * qz.scales[si];

@@ -17,42 +17,72 @@ import { runPackage, type RunGraph, type Tensor } from './run-package.ts';
 
 const GOLDEN = process.env.FACEPTOR_GOLDEN ?? resolve(import.meta.dirname, '../../../../shared/golden');
 const dirs: string[] = [];
-afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
 
 async function setup(variant: string) {
   const dir = join(GOLDEN, variant);
   const gm = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
   const work = await mkdtemp(join(tmpdir(), 'faceptor-batch-'));
   dirs.push(work);
-  const { manifest } = await exportPackage(join(dir, 'checkpoint.pth.tar'), join(work, 'pkg'), { ...headOptionsFromManifest(gm), untrained: true });
+  const { manifest } = await exportPackage(join(dir, 'checkpoint.pth.tar'), join(work, 'pkg'), {
+    ...headOptionsFromManifest(gm),
+    untrained: true,
+  });
   const weights = new Uint8Array(await readFile(join(work, 'pkg', manifest.weights)));
   const inputs = new Map<number, Tensor>();
   for (const t of gm.tensors.filter((x: { role: string }) => x.role === 'input')) {
     const b = await readFile(join(dir, t.file));
-    inputs.set(t.shape[2], { data: Float32Array.from(new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2), halfToFloat), dims: t.shape });
+    inputs.set(t.shape[2], {
+      data: Float32Array.from(new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2), halfToFloat),
+      dims: t.shape,
+    });
   }
   const sessions = new Map<string, ort.InferenceSession>();
-  const runner = (tamper?: (feeds: Record<string, ort.Tensor>) => void): RunGraph => async (file, feeds, fetches) => {
-    let s = sessions.get(file);
-    if (!s) { s = await ort.InferenceSession.create(join(work, 'pkg', file), { logSeverityLevel: 3 }); sessions.set(file, s); }
-    const f: Record<string, ort.Tensor> = {};
-    for (const [k, v] of Object.entries(feeds)) f[k] = new ort.Tensor(v.type, v.data, [...v.dims]);
-    tamper?.(f);
-    const out = await s.run(f, fetches);
-    return Object.fromEntries(fetches.map((k) => [k, { data: out[k].data as Float32Array, dims: [...out[k].dims] }]));
+  const runner =
+    (tamper?: (feeds: Record<string, ort.Tensor>) => void): RunGraph =>
+    async (file, feeds, fetches) => {
+      let s = sessions.get(file);
+      if (!s) {
+        s = await ort.InferenceSession.create(join(work, 'pkg', file), { logSeverityLevel: 3 });
+        sessions.set(file, s);
+      }
+      const f: Record<string, ort.Tensor> = {};
+      for (const [k, v] of Object.entries(feeds)) f[k] = new ort.Tensor(v.type, v.data, [...v.dims]);
+      tamper?.(f);
+      const out = await s.run(f, fetches);
+      return Object.fromEntries(fetches.map((k) => [k, { data: out[k].data as Float32Array, dims: [...out[k].dims] }]));
+    };
+  return {
+    manifest,
+    weights,
+    inputs,
+    runner,
+    release: async () => {
+      for (const s of sessions.values()) await s.release();
+    },
   };
-  return { manifest, weights, inputs, runner, release: async () => { for (const s of sessions.values()) await s.release(); } };
 }
 
 /** max |a − b| / max |b| over every task output both runs produced. */
 function worst(a: Map<string, Tensor>, b: Map<string, Tensor>, keys: string[]): { rel: number; key: string } {
-  let rel = 0, key = '';
+  let rel = 0,
+    key = '';
   for (const k of keys) {
-    const x = a.get(k)!, y = b.get(k)!;
+    const x = a.get(k)!,
+      y = b.get(k)!;
     expect(x.dims, k).toEqual(y.dims);
-    let d = 0, m = 0;
-    for (let i = 0; i < y.data.length; i++) { d = Math.max(d, Math.abs(x.data[i] - y.data[i])); m = Math.max(m, Math.abs(y.data[i])); }
-    if (!(d / m <= rel)) { rel = d / m; key = k; }
+    let d = 0,
+      m = 0;
+    for (let i = 0; i < y.data.length; i++) {
+      d = Math.max(d, Math.abs(x.data[i] - y.data[i]));
+      m = Math.max(m, Math.abs(y.data[i]));
+    }
+    if (!(d / m <= rel)) {
+      rel = d / m;
+      key = k;
+    }
   }
   return { rel, key };
 }
@@ -82,10 +112,15 @@ describe('batched decoder run = one run per task', () => {
 
         if (faceptor) {
           // The mask is what makes it exact: without it (all zeros) the tasks' queries mix and the outputs move.
-          const unmasked = await runPackage(manifest, weights, inputs, runner((f) => {
-            const m = f[DECODER_IO.selfMask];
-            if (m) f[DECODER_IO.selfMask] = new ort.Tensor('float32', new Float32Array(m.data.length), [...m.dims]);
-          }));
+          const unmasked = await runPackage(
+            manifest,
+            weights,
+            inputs,
+            runner((f) => {
+              const m = f[DECODER_IO.selfMask];
+              if (m) f[DECODER_IO.selfMask] = new ort.Tensor('float32', new Float32Array(m.data.length), [...m.dims]);
+            }),
+          );
           const decoderKeys = keys.filter((k) => !k.startsWith('recog_'));
           expect(worst(unmasked.results, single, decoderKeys).rel).toBeGreaterThan(1e-3);
         }

@@ -28,7 +28,10 @@ const sha = (path: string) => createHash('sha256').update(readFileSync(path)).di
 describe('model package', () => {
   it('lists every file with its real size and sha256, and stores the encoder weights once', async () => {
     const out = join(work, 'pkg');
-    const { manifest, plan } = await exportPackage(join(BASE, 'checkpoint.pth.tar'), out, { ...heads(), label: 'test' });
+    const { manifest, plan } = await exportPackage(join(BASE, 'checkpoint.pth.tar'), out, {
+      ...heads(),
+      label: 'test',
+    });
     expect(parseManifest(JSON.parse(readFileSync(join(out, 'faceptor.json'), 'utf8')))).toEqual(manifest);
     expect(readdirSync(out).sort()).toEqual([...manifest.files.map((f) => f.path), 'faceptor.json'].sort());
     for (const f of manifest.files) {
@@ -42,7 +45,8 @@ describe('model package', () => {
     // The 12 blocks serve both sizes: stored twice, the parameter count would exceed the kept weights by the
     // whole backbone. Only small folded constants (position tables, anchor embeddings, soft-argmax tables) may be added.
     const kept = [...plan.keep.values()].reduce((s, shape) => s + shape.reduce((a, b) => a * b, 1), 0);
-    const C = manifest.dims.vitWidth, D = manifest.dims.decoderWidth!;
+    const C = manifest.dims.vitWidth,
+      D = manifest.dims.decoderWidth!;
     const constants = (1 + 49) * C + (1 + 1024) * C + (49 + 1024) * D + 4 * (28 + 128) + 2;
     expect(manifest.parameters).toBeLessThanOrEqual(kept + constants);
     expect([manifest.encoder.file, ...manifest.heads.map((h) => h.file)]).toEqual(['encoder.onnx', 'decoder.onnx']);
@@ -53,7 +57,11 @@ describe('model package', () => {
     it(`${variant}: every stored tensor is an initializer of exactly one graph (each weight held once per runtime)`, async () => {
       const dir = join(GOLDEN, variant);
       const out = join(work, `once-${variant}`);
-      const { manifest } = await exportPackage(join(dir, 'checkpoint.pth.tar'), out, headOptionsFromManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))));
+      const { manifest } = await exportPackage(
+        join(dir, 'checkpoint.pth.tar'),
+        out,
+        headOptionsFromManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))),
+      );
       const owner = new Map<number, string>();
       for (const file of [manifest.encoder.file, ...manifest.heads.map((h) => h.file)]) {
         // ExternalDataInfo entries: key "offset" (field 1) then its value (field 2) as decimal text.
@@ -69,15 +77,24 @@ describe('model package', () => {
       for (const g of [...manifest.encoder.groups, ...manifest.heads.flatMap((h) => h.groups)]) {
         for (const f of g.feeds) if (f.offset !== undefined) expect(owner.has(f.offset)).toBe(false);
       }
-      expect(manifest.heads.length).toBe(variant === 'naive_faceptor' ? new Set(manifest.tasks.map((t) => t.type)).size : 1);
+      expect(manifest.heads.length).toBe(
+        variant === 'naive_faceptor' ? new Set(manifest.tasks.map((t) => t.type)).size : 1,
+      );
     });
   }
 
   it('fp16 with every matrix half halves weights.bin (vectors float32)', async () => {
     const a = await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(work, 'p32'), heads());
-    const b = await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(work, 'p16'), { ...heads(), precision: 'fp16', keepFloat32: () => false });
+    const b = await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(work, 'p16'), {
+      ...heads(),
+      precision: 'fp16',
+      keepFloat32: () => false,
+    });
     // Host-fed constants (position tables, …) stay float32 in both: they are not weights the graphs cast.
-    const fed = (m: typeof a.manifest) => [...m.encoder.groups, ...m.heads.flatMap((h) => h.groups)].flatMap((g) => g.feeds).reduce((s, f) => s + (f.length ?? 0), 0);
+    const fed = (m: typeof a.manifest) =>
+      [...m.encoder.groups, ...m.heads.flatMap((h) => h.groups)]
+        .flatMap((g) => g.feeds)
+        .reduce((s, f) => s + (f.length ?? 0), 0);
     const size = (m: typeof a.manifest) => m.files.find((f) => f.path === 'weights.bin')!.size - fed(m);
     expect(fed(b.manifest)).toBe(fed(a.manifest));
     const ratio = size(b.manifest) / size(a.manifest);
@@ -85,14 +102,18 @@ describe('model package', () => {
     expect(ratio).toBeLessThan(0.53);
 
     // The default plan (precision.ts) keeps exactly the matrices it names float32: 2 more bytes per value.
-    const c = await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(work, 'p16plan'), { ...heads(), precision: 'fp16' });
+    const c = await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(work, 'p16plan'), {
+      ...heads(),
+      precision: 'fp16',
+    });
     const ckpt = await openCheckpoint(join(BASE, 'checkpoint.pth.tar'));
     let keptValues = 0;
     try {
       for (const [key, t] of ckpt.tensors) {
         const id = key.replace(/^module\./, '');
         // adapt_pos2d and level_embed are folded into the fed key positions (float32 inputs, not weights).
-        if (t.shape.length > 1 && fp16KeepsFloat32(id) && !/query_(feat|embed)|adapt_pos2d|level_embed/.test(id)) keptValues += t.shape.reduce((x, y) => x * y, 1);
+        if (t.shape.length > 1 && fp16KeepsFloat32(id) && !/query_(feat|embed)|adapt_pos2d|level_embed/.test(id))
+          keptValues += t.shape.reduce((x, y) => x * y, 1);
       }
     } finally {
       await ckpt.close();
@@ -109,14 +130,28 @@ describe('model package', () => {
     const out = join(work, 'atomic');
     await exportPackage(join(BASE, 'checkpoint.pth.tar'), out, { ...heads(), label: 'first' });
     const before = readFileSync(join(out, 'faceptor.json'), 'utf8');
-    await expect(exportPackage(join(BASE, 'checkpoint.pth.tar'), out, {
-      ...heads(), label: 'second', replace: true, onProgress: (done) => { if (done === 2) throw new Error('disk on fire'); },
-    })).rejects.toThrow('disk on fire');
+    await expect(
+      exportPackage(join(BASE, 'checkpoint.pth.tar'), out, {
+        ...heads(),
+        label: 'second',
+        replace: true,
+        onProgress: (done) => {
+          if (done === 2) throw new Error('disk on fire');
+        },
+      }),
+    ).rejects.toThrow('disk on fire');
     expect(readFileSync(join(out, 'faceptor.json'), 'utf8')).toBe(before);
     expect(readdirSync(work).filter((n) => n.includes('partial'))).toEqual([]);
 
     const fresh = join(work, 'never');
-    await expect(exportPackage(join(BASE, 'checkpoint.pth.tar'), fresh, { ...heads(), onProgress: () => { throw new Error('boom'); } })).rejects.toThrow('boom');
+    await expect(
+      exportPackage(join(BASE, 'checkpoint.pth.tar'), fresh, {
+        ...heads(),
+        onProgress: () => {
+          throw new Error('boom');
+        },
+      }),
+    ).rejects.toThrow('boom');
     expect(existsSync(fresh)).toBe(false);
   });
 
@@ -127,9 +162,25 @@ describe('model package', () => {
     chmodSync(work, 0o755);
     // Root ignores permission bits: run the CLI as an unprivileged user then.
     const asRoot = process.getuid?.() === 0;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'tools/export/cli.ts'), join(BASE, 'checkpoint.pth.tar'), '--out', join(parent, 'pkg'), '--vit-heads', String(heads().vitHeads)], {
-      cwd: ROOT, encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}), env: { ...process.env, TSX_DISABLE_CACHE: '1' },
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'tools/export/cli.ts'),
+        join(BASE, 'checkpoint.pth.tar'),
+        '--out',
+        join(parent, 'pkg'),
+        '--vit-heads',
+        String(heads().vitHeads),
+      ],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+        env: { ...process.env, TSX_DISABLE_CACHE: '1' },
+      },
+    );
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/output folder .*readonly is not writable/);
     expect(readdirSync(parent)).toEqual([]);
@@ -138,8 +189,17 @@ describe('model package', () => {
   it('keeps public/models/index.json in step with the packages there', async () => {
     const models = join(work, 'site', 'public', 'models');
     await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'a'), { ...heads(), label: 'A one' });
-    await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'b'), { ...heads(), label: 'B', precision: 'fp16', untrained: true });
-    await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'a'), { ...heads(), label: 'A two', replace: true });
+    await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'b'), {
+      ...heads(),
+      label: 'B',
+      precision: 'fp16',
+      untrained: true,
+    });
+    await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'a'), {
+      ...heads(),
+      label: 'A two',
+      replace: true,
+    });
     let index = JSON.parse(readFileSync(join(models, 'index.json'), 'utf8'));
     // The weights size (the picker shows each precision's download) and the checkpoint's sha256 (the picker groups
     // one checkpoint's precisions) come from each package's own manifest.
@@ -148,11 +208,31 @@ describe('model package', () => {
       return { weightsBytes: statSync(join(models, dir, 'weights.bin')).size, sourceSha256: m.provenance.sourceSha256 };
     };
     expect(index.packages).toEqual([
-      { name: 'a', label: 'A two', variant: 'base', precision: 'fp32', untrained: false, manifest: 'a/faceptor.json', ...facts('a') },
-      { name: 'b', label: 'B', variant: 'base', precision: 'fp16', untrained: true, manifest: 'b/faceptor.json', ...facts('b') },
+      {
+        name: 'a',
+        label: 'A two',
+        variant: 'base',
+        precision: 'fp32',
+        untrained: false,
+        manifest: 'a/faceptor.json',
+        ...facts('a'),
+      },
+      {
+        name: 'b',
+        label: 'B',
+        variant: 'base',
+        precision: 'fp16',
+        untrained: true,
+        manifest: 'b/faceptor.json',
+        ...facts('b'),
+      },
     ]);
     rmSync(join(models, 'b'), { recursive: true });
-    await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'a'), { ...heads(), label: 'A three', replace: true });
+    await exportPackage(join(BASE, 'checkpoint.pth.tar'), join(models, 'a'), {
+      ...heads(),
+      label: 'A three',
+      replace: true,
+    });
     index = JSON.parse(readFileSync(join(models, 'index.json'), 'utf8'));
     expect(index.packages.map((p: { name: string }) => p.name)).toEqual(['a']);
   });
@@ -162,7 +242,9 @@ describe('real-size checkpoints (full_size_keys.json, no weights)', () => {
   const variants = ['faceptor_base', 'faceptor_full', 'faceptor_layer_attention', 'naive_faceptor'];
   for (const v of variants) {
     it(`${v}: every inference key is read by the graphs with its real shape, and nothing else`, async () => {
-      const info = JSON.parse(readFileSync(join(GOLDEN, v, 'full_size_keys.json'), 'utf8')) as { keys: { key: string; shape: number[]; dtype: string; category: string }[] };
+      const info = JSON.parse(readFileSync(join(GOLDEN, v, 'full_size_keys.json'), 'utf8')) as {
+        keys: { key: string; shape: number[]; dtype: string; category: string }[];
+      };
       const strip = (k: string) => k.replace(/^module\./, '');
       const tensors = new Map(info.keys.map((k) => [strip(k.key), { shape: k.shape, dtype: k.dtype }]));
       const plan = planExport(tensors);
@@ -170,19 +252,28 @@ describe('real-size checkpoints (full_size_keys.json, no weights)', () => {
       const read = new Set<string>();
       const store = new WeightStore(null, 'fp32'); // dry run: nothing written
       const fileCount: string[] = [];
-      await buildPackageGraphs({
-        shape: (k) => tensors.get(k)?.shape,
-        read: async (k) => {
-          const t = tensors.get(k);
-          if (!t) throw new Error(`graph asked for unknown key ${k}`);
-          read.add(k);
-          return new Float32Array(t.shape.reduce((a, b) => a * b, 1));
+      await buildPackageGraphs(
+        {
+          shape: (k) => tensors.get(k)?.shape,
+          read: async (k) => {
+            const t = tensors.get(k);
+            if (!t) throw new Error(`graph asked for unknown key ${k}`);
+            read.add(k);
+            return new Float32Array(t.shape.reduce((a, b) => a * b, 1));
+          },
         },
-      }, plan, store, async (file) => { fileCount.push(file); });
+        plan,
+        store,
+        async (file) => {
+          fileCount.push(file);
+        },
+      );
       store.close();
       expect([...read].sort()).toEqual(inference.sort());
       // one encoder, then one decoder graph (Faceptor) or one graph per task type (Naive)
-      expect(fileCount.length).toBe(1 + (plan.variant === 'naive' ? new Set(plan.tasks.map((t) => TASKS[t].type)).size : 1));
+      expect(fileCount.length).toBe(
+        1 + (plan.variant === 'naive' ? new Set(plan.tasks.map((t) => TASKS[t].type)).size : 1),
+      );
     }, 300_000);
   }
 });

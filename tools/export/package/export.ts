@@ -8,14 +8,29 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { MANIFEST_FILE, type FaceptorManifest, type ModelIndex, type ModelIndexEntry } from '../../../src/core/faceptor/manifest.ts';
+import {
+  MANIFEST_FILE,
+  type FaceptorManifest,
+  type ModelIndex,
+  type ModelIndexEntry,
+} from '../../../src/core/faceptor/manifest.ts';
 import { openCheckpoint } from '../checkpoint/index.ts';
 import { planExport, type ExportPlan } from '../plan/index.ts';
 import { nodeDirSink } from './node-sink.ts';
 import { EXPORTER, ExportError, checkPrecision, writePackage, type PackageOptions } from './write-package.ts';
 import {
-  OutDirError, PARTIAL_MARKER, checkOutDir, cleanStalePartials, makePartial, packageName, readExporterPackage,
-  removeExporterPackage, removePartialSync, trackPartial, uniqueName, type ExistingPackage,
+  OutDirError,
+  PARTIAL_MARKER,
+  checkOutDir,
+  cleanStalePartials,
+  makePartial,
+  packageName,
+  readExporterPackage,
+  removeExporterPackage,
+  removePartialSync,
+  trackPartial,
+  uniqueName,
+  type ExistingPackage,
 } from './out-dir.ts';
 
 export { EXPORTER, EXPORTER_VERSION, ExportError, blocksForTask, buildPackageGraphs } from './write-package.ts';
@@ -35,9 +50,10 @@ export interface ExportResult {
   readonly nonFinite: { key: string; count: number }[];
 }
 
-
 /** Let the exporter name the folder inside `modelsDir` (from variant/precision/label; never an existing name). */
-export interface AutoOutDir { readonly modelsDir: string }
+export interface AutoOutDir {
+  readonly modelsDir: string;
+}
 
 async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -63,8 +79,11 @@ async function makeTempBeside(outDir: string, onWarning?: (m: string) => void): 
     tmp = await makePartial(parent, basename(outDir));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ExportError(code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-      ? `output folder ${parent} is not writable (${code})` : `cannot write into ${parent}: ${(e as Error).message}`);
+    throw new ExportError(
+      code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+        ? `output folder ${parent} is not writable (${code})`
+        : `cannot write into ${parent}: ${(e as Error).message}`,
+    );
   }
   return tmp;
 }
@@ -73,10 +92,16 @@ async function makeTempBeside(outDir: string, onWarning?: (m: string) => void): 
  * Exports into `outDir`: a new (or empty) folder, or — with `replace` — a package this exporter wrote. With
  * {@link AutoOutDir} the folder is named from variant/precision/label and is never an existing one.
  */
-export async function exportPackage(checkpointPath: string, outDir: string | AutoOutDir, options: ExportOptions = {}): Promise<ExportResult> {
+export async function exportPackage(
+  checkpointPath: string,
+  outDir: string | AutoOutDir,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
   const precision = checkPrecision(options.precision ?? 'fp32');
   const guard = async (dir: string) => {
-    try { return await checkOutDir(dir, checkpointPath, { replace: options.replace ?? false, exporter: EXPORTER }); } catch (e) {
+    try {
+      return await checkOutDir(dir, checkpointPath, { replace: options.replace ?? false, exporter: EXPORTER });
+    } catch (e) {
       throw e instanceof OutDirError ? new ExportError(e.message) : e;
     }
   };
@@ -89,19 +114,26 @@ export async function exportPackage(checkpointPath: string, outDir: string | Aut
     const plan = planExport(ckpt.tensors, options);
     if (!target) {
       const modelsDir = resolve((outDir as AutoOutDir).modelsDir);
-      target = await guard(join(modelsDir, await uniqueName(modelsDir, packageName(plan.variant, precision, options.label))));
+      target = await guard(
+        join(modelsDir, await uniqueName(modelsDir, packageName(plan.variant, precision, options.label))),
+      );
     }
     const out = target.out;
     tmp = await makeTempBeside(out, options.onWarning);
     release = trackPartial(tmp);
     const source = await stat(checkpointPath);
-    const written = await writePackage(ckpt, plan, {
-      sink: nodeDirSink(tmp),
-      sourceName: basename(checkpointPath),
-      sourceSize: source.size,
-      sourceSha256: () => sha256File(checkpointPath),
-      label: (fallback) => uniqueLabel(out, fallback, options.onWarning),
-    }, { ...options, precision });
+    const written = await writePackage(
+      ckpt,
+      plan,
+      {
+        sink: nodeDirSink(tmp),
+        sourceName: basename(checkpointPath),
+        sourceSize: source.size,
+        sourceSha256: () => sha256File(checkpointPath),
+        label: (fallback) => uniqueLabel(out, fallback, options.onWarning),
+      },
+      { ...options, precision },
+    );
     const { manifest } = written;
     await unlink(join(tmp, PARTIAL_MARKER));
     await swapIntoPlace(tmp, out, target.existing);
@@ -124,7 +156,10 @@ async function swapIntoPlace(tmp: string, out: string, existing: ExistingPackage
   let old: ExistingPackage | null = null;
   if (existing) {
     const now = await readExporterPackage(out, EXPORTER);
-    if (!now) throw new ExportError(`refusing to replace ${out}: it changed during the export and is no longer only an exporter package; nothing was deleted`);
+    if (!now)
+      throw new ExportError(
+        `refusing to replace ${out}: it changed during the export and is no longer only an exporter package; nothing was deleted`,
+      );
     const aside = `${tmp}.old`;
     try {
       await rename(out, aside);
@@ -138,9 +173,11 @@ async function swapIntoPlace(tmp: string, out: string, existing: ExistingPackage
   } catch (e) {
     if (old) await rename(old.dir, out).catch(() => undefined);
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ExportError(code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR'
-      ? `refusing to write the package to ${out}: something was put there during the export; nothing was deleted`
-      : `cannot move the package into ${out}: ${(e as Error).message}`);
+    throw new ExportError(
+      code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR'
+        ? `refusing to write the package to ${out}: something was put there during the export; nothing was deleted`
+        : `cannot move the package into ${out}: ${(e as Error).message}`,
+    );
   }
   if (old) await removeExporterPackage(old);
 }
@@ -153,7 +190,9 @@ async function uniqueLabel(out: string, label: string, onWarning?: (m: string) =
   try {
     const index = JSON.parse(await readFile(join(modelsDir, 'index.json'), 'utf8')) as Partial<ModelIndex>;
     if (Array.isArray(index.packages)) packages = index.packages;
-  } catch { return label; }
+  } catch {
+    return label;
+  }
   const name = basename(out);
   if (!packages.some((p) => p && p.name !== name && p.label === label)) return label;
   const unique = `${label} [${name}]`;
@@ -173,12 +212,19 @@ export async function updateModelIndex(out: string, manifest: FaceptorManifest):
   try {
     const old = JSON.parse(await readFile(indexPath, 'utf8')) as Partial<ModelIndex>;
     if (Array.isArray(old.packages)) packages = old.packages.filter((p) => p && typeof p.name === 'string');
-  } catch { /* no index yet, or unreadable: rebuild it */ }
+  } catch {
+    /* no index yet, or unreadable: rebuild it */
+  }
   const name = basename(out);
   const entry: ModelIndexEntry = {
-    name, label: manifest.label, variant: manifest.variant, precision: manifest.precision,
-    untrained: manifest.provenance.untrained, manifest: `${name}/${MANIFEST_FILE}`,
-    weightsBytes: manifest.files.find((f) => f.path === manifest.weights)?.size, sourceSha256: manifest.provenance.sourceSha256,
+    name,
+    label: manifest.label,
+    variant: manifest.variant,
+    precision: manifest.precision,
+    untrained: manifest.provenance.untrained,
+    manifest: `${name}/${MANIFEST_FILE}`,
+    weightsBytes: manifest.files.find((f) => f.path === manifest.weights)?.size,
+    sourceSha256: manifest.provenance.sourceSha256,
   };
   const kept: ModelIndexEntry[] = [];
   const seen = new Set([name]);
@@ -186,11 +232,18 @@ export async function updateModelIndex(out: string, manifest: FaceptorManifest):
     // One entry per folder (a hand-edited index may repeat one), and only plain folder names.
     if (seen.has(p.name) || p.name !== basename(p.name) || p.name.startsWith('.')) continue;
     seen.add(p.name);
-    try { await stat(join(modelsDir, p.name, MANIFEST_FILE)); kept.push(p); } catch { /* folder gone */ }
+    try {
+      await stat(join(modelsDir, p.name, MANIFEST_FILE));
+      kept.push(p);
+    } catch {
+      /* folder gone */
+    }
   }
-  const index: ModelIndex = { format: 'faceptor-web-model-index', packages: [...kept, entry].sort((a, b) => a.name.localeCompare(b.name)) };
+  const index: ModelIndex = {
+    format: 'faceptor-web-model-index',
+    packages: [...kept, entry].sort((a, b) => a.name.localeCompare(b.name)),
+  };
   const tmp = `${indexPath}.tmp-${process.pid}`;
   await writeFile(tmp, JSON.stringify(index, null, 2) + '\n');
   await rename(tmp, indexPath);
 }
-

@@ -9,7 +9,9 @@ import { runGolden, TOLERANCES } from './golden.ts';
 
 const GOLDEN = process.env.FACEPTOR_GOLDEN ?? join(import.meta.dirname, '../../../../shared/golden');
 const variants = existsSync(GOLDEN)
-  ? readdirSync(GOLDEN).filter((d) => existsSync(join(GOLDEN, d, 'manifest.json')) && existsSync(join(GOLDEN, d, 'checkpoint.pth.tar')))
+  ? readdirSync(GOLDEN).filter(
+      (d) => existsSync(join(GOLDEN, d, 'manifest.json')) && existsSync(join(GOLDEN, d, 'checkpoint.pth.tar')),
+    )
   : [];
 
 describe('golden parity', () => {

@@ -23,10 +23,22 @@ import { runPackage, type RunGraph, type Tensor } from './run-package.ts';
 import { TASK_OUTPUT } from '../../../src/core/faceptor/graph-io.ts';
 
 interface GoldenTensor {
-  name: string; file: string; dtype: 'float32' | 'float16' | 'uint8'; shape: number[]; role: string;
-  task?: string; input?: string; subsample?: { axes: Record<string, number[]> }; full_shape?: number[]; abs_max?: number;
+  name: string;
+  file: string;
+  dtype: 'float32' | 'float16' | 'uint8';
+  shape: number[];
+  role: string;
+  task?: string;
+  input?: string;
+  subsample?: { axes: Record<string, number[]> };
+  full_shape?: number[];
+  abs_max?: number;
 }
-interface GoldenManifest { variant: string; reduced_config?: { vit_heads?: number; dec_heads?: number }; tensors: GoldenTensor[] }
+interface GoldenManifest {
+  variant: string;
+  reduced_config?: { vit_heads?: number; dec_heads?: number };
+  tensors: GoldenTensor[];
+}
 
 export type { Tensor };
 
@@ -62,12 +74,14 @@ export const TOLERANCES: Record<'fp32' | 'fp16', Tolerance> = {
   fp16: { abs: 1e-3, rel: 3e-2, landmark: 2e-3, labels: 2.5e-2 },
 };
 
-
 async function readGolden(dir: string, t: GoldenTensor): Promise<Float32Array | Uint8Array> {
   const buf = await readFile(join(dir, t.file));
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength).slice();
   if (t.dtype === 'uint8') return bytes;
-  if (t.dtype === 'float16') { const h = new Uint16Array(bytes.buffer); return Float32Array.from(h, halfToFloat); }
+  if (t.dtype === 'float16') {
+    const h = new Uint16Array(bytes.buffer);
+    return Float32Array.from(h, halfToFloat);
+  }
   return new Float32Array(bytes.buffer);
 }
 
@@ -80,10 +94,11 @@ export function takeAxes(t: Tensor, axes: Record<string, number[]>): Tensor {
     const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
     const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
     const out = new Float32Array(outer * idx.length * inner);
-    for (let o = 0; o < outer; o++) for (let k = 0; k < idx.length; k++) {
-      const src = (o * dims[axis] + idx[k]) * inner;
-      out.set(cur.data.subarray(src, src + inner), (o * idx.length + k) * inner);
-    }
+    for (let o = 0; o < outer; o++)
+      for (let k = 0; k < idx.length; k++) {
+        const src = (o * dims[axis] + idx[k]) * inner;
+        out.set(cur.data.subarray(src, src + inner), (o * idx.length + k) * inner);
+      }
     cur = { data: out, dims: dims.map((d, i) => (i === axis ? idx.length : d)) };
   }
   return cur;
@@ -116,12 +131,17 @@ function ageExpectation(l: Tensor): Tensor {
 
 const sigmoidT = (t: Tensor): Tensor => ({ data: t.data.map(sigmoid), dims: t.dims });
 
-export async function runGolden(goldenDir: string, options: { precision?: Precision; keepPackage?: string } = {}): Promise<GoldenReport> {
+export async function runGolden(
+  goldenDir: string,
+  options: { precision?: Precision; keepPackage?: string } = {},
+): Promise<GoldenReport> {
   const precision = options.precision ?? 'fp32';
   if (precision !== 'fp32' && precision !== 'fp16') {
     // Block-quantized weights are not meant to hold fp32 golden bounds; their fidelity is measured in what users
     // see, at real size, against the fp32 package (README "Exporter": q8/q4 table).
-    throw new Error(`golden bounds exist for fp32 and fp16; measure ${precision} with \`npx tsx tools/export/precision-check.ts --precision ${precision} --photos\``);
+    throw new Error(
+      `golden bounds exist for fp32 and fp16; measure ${precision} with \`npx tsx tools/export/precision-check.ts --precision ${precision} --photos\``,
+    );
   }
   const gm = JSON.parse(await readFile(join(goldenDir, 'manifest.json'), 'utf8')) as GoldenManifest;
   const heads = headOptionsFromManifest(gm);
@@ -129,7 +149,10 @@ export async function runGolden(goldenDir: string, options: { precision?: Precis
   try {
     const pkgDir = options.keepPackage ?? join(work, 'package');
     const { manifest } = await exportPackage(join(goldenDir, 'checkpoint.pth.tar'), pkgDir, {
-      ...heads, precision, label: `golden fixture — random weights (${gm.variant})`, untrained: true,
+      ...heads,
+      precision,
+      label: `golden fixture — random weights (${gm.variant})`,
+      untrained: true,
       replace: options.keepPackage !== undefined, // a kept package of an earlier run (only an exporter package is ever replaced)
     });
 
@@ -143,11 +166,16 @@ export async function runGolden(goldenDir: string, options: { precision?: Precis
     const sessions = new Map<string, ort.InferenceSession>();
     const run: RunGraph = async (file, feeds, fetches) => {
       let s = sessions.get(file);
-      if (!s) { s = await ort.InferenceSession.create(join(pkgDir, file)); sessions.set(file, s); }
+      if (!s) {
+        s = await ort.InferenceSession.create(join(pkgDir, file));
+        sessions.set(file, s);
+      }
       const f: Record<string, ort.Tensor> = {};
       for (const [k, v] of Object.entries(feeds)) f[k] = new ort.Tensor(v.type, v.data, [...v.dims]);
       const out = await s.run(f, fetches);
-      return Object.fromEntries(fetches.map((k) => [k, { data: Float32Array.from(out[k].data as Float32Array), dims: [...out[k].dims] }]));
+      return Object.fromEntries(
+        fetches.map((k) => [k, { data: Float32Array.from(out[k].data as Float32Array), dims: [...out[k].dims] }]),
+      );
     };
     let results: Map<string, Tensor>;
     try {
@@ -159,19 +187,37 @@ export async function runGolden(goldenDir: string, options: { precision?: Precis
     const { comparisons, skipped } = await compareWithGolden(goldenDir, results, manifest, TOLERANCES[precision]);
     if (!comparisons.length) throw new Error('no golden tensor was compared');
     const worst = comparisons.reduce((a, b) => (b.ratio > a.ratio ? b : a));
-    return { variant: gm.variant, precision, comparisons, skipped, worst, ok: comparisons.every((c) => c.ok), manifest };
+    return {
+      variant: gm.variant,
+      precision,
+      comparisons,
+      skipped,
+      worst,
+      ok: comparisons.every((c) => c.ok),
+      manifest,
+    };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
 
-export interface Tolerance { abs: number; rel: number; landmark: number; labels: number }
+export interface Tolerance {
+  abs: number;
+  rel: number;
+  landmark: number;
+  labels: number;
+}
 
 /**
  * Compares graph results (keys `<task>/<output>` and `encoder<group>/feat_<k>`) with every non-input tensor of a
  * golden manifest. Shared by `npm run golden` (onnxruntime-node) and the browser check (WebGPU / WASM).
  */
-export async function compareWithGolden(goldenDir: string, results: Map<string, Tensor>, manifest: FaceptorManifest, tol: Tolerance): Promise<{ comparisons: Comparison[]; skipped: string[] }> {
+export async function compareWithGolden(
+  goldenDir: string,
+  results: Map<string, Tensor>,
+  manifest: FaceptorManifest,
+  tol: Tolerance,
+): Promise<{ comparisons: Comparison[]; skipped: string[] }> {
   const gm = JSON.parse(await readFile(join(goldenDir, 'manifest.json'), 'utf8')) as GoldenManifest;
   const comparisons: Comparison[] = [];
   const skipped: string[] = [];
@@ -179,14 +225,25 @@ export async function compareWithGolden(goldenDir: string, results: Map<string, 
   try {
     for (const gt of gm.tensors.filter((t) => t.role !== 'input')) {
       const ours = await produce(gt, results, ckpt, manifest);
-      if (!ours) { skipped.push(gt.name); continue; }
+      if (!ours) {
+        skipped.push(gt.name);
+        continue;
+      }
       const golden = await readGolden(goldenDir, gt);
       if (ours instanceof Uint8Array) {
-        if (ours.length !== golden.length) throw new Error(`${gt.name}: ${ours.length} labels, golden has ${golden.length}`);
+        if (ours.length !== golden.length)
+          throw new Error(`${gt.name}: ${ours.length} labels, golden has ${golden.length}`);
         let bad = 0;
         for (let i = 0; i < ours.length; i++) if (ours[i] !== golden[i]) bad++;
         const frac = bad / ours.length;
-        comparisons.push({ name: gt.name, diff: frac, allowed: tol.labels, ratio: frac / tol.labels, ok: frac <= tol.labels, kind: 'labels' });
+        comparisons.push({
+          name: gt.name,
+          diff: frac,
+          allowed: tol.labels,
+          ratio: frac / tol.labels,
+          ok: frac <= tol.labels,
+          kind: 'labels',
+        });
         continue;
       }
       const sub = gt.subsample ? takeAxes(ours, gt.subsample.axes) : ours;
@@ -200,7 +257,14 @@ export async function compareWithGolden(goldenDir: string, results: Map<string, 
       }
       const isLandmark = gt.name.endsWith('/landmark');
       const allowed = isLandmark ? tol.landmark : tol.abs + tol.rel * (gt.abs_max ?? 0);
-      comparisons.push({ name: gt.name, diff, allowed, ratio: diff / allowed, ok: diff <= allowed, kind: isLandmark ? 'landmark' : 'float' });
+      comparisons.push({
+        name: gt.name,
+        diff,
+        allowed,
+        ratio: diff / allowed,
+        ok: diff <= allowed,
+        kind: isLandmark ? 'landmark' : 'float',
+      });
     }
   } finally {
     await ckpt.close();
@@ -209,7 +273,12 @@ export async function compareWithGolden(goldenDir: string, results: Map<string, 
 }
 
 /** Our value for one golden tensor name, or undefined when the graphs do not expose it (decoder internals). */
-async function produce(gt: GoldenTensor, results: Map<string, Tensor>, ckpt: Awaited<ReturnType<typeof openCheckpoint>>, manifest: FaceptorManifest): Promise<Tensor | Uint8Array | undefined> {
+async function produce(
+  gt: GoldenTensor,
+  results: Map<string, Tensor>,
+  ckpt: Awaited<ReturnType<typeof openCheckpoint>>,
+  manifest: FaceptorManifest,
+): Promise<Tensor | Uint8Array | undefined> {
   const [head, what] = gt.name.split('/');
   const backbone = /^layer(\d+)_(\d+)$/.exec(what ?? '');
   if (head === 'backbone' && backbone) return results.get(`encoder${backbone[2]}/feat_${backbone[1]}`);
@@ -221,7 +290,8 @@ async function produce(gt: GoldenTensor, results: Map<string, Tensor>, ckpt: Awa
   }
   const pos = /^decoder\/pos_(\d+)x\d+_level(\d+)$/.exec(gt.name);
   if (pos && manifest.dims.decoderWidth) {
-    const S = Number(pos[1]), D = manifest.dims.decoderWidth;
+    const S = Number(pos[1]),
+      D = manifest.dims.decoderWidth;
     return { data: await anchorPositions(P, S, D, Number(pos[2])), dims: [S * S, 1, D] };
   }
   if (!head || !isTaskName(head)) return undefined;
@@ -230,14 +300,31 @@ async function produce(gt: GoldenTensor, results: Map<string, Tensor>, ckpt: Awa
   const r = (o: string) => results.get(`${task}/${o}`);
   switch (what) {
     case 'head_output':
-      if (type === 'parsing') { const l = r(TASK_OUTPUT.parsingLogits); return l && parsingOutput(l); }
+      if (type === 'parsing') {
+        const l = r(TASK_OUTPUT.parsingLogits);
+        return l && parsingOutput(l);
+      }
       return type === 'recog' ? r(TASK_OUTPUT.embedding) : r(TASK_OUTPUT.logits);
-    case 'age_expectation': { const l = r(TASK_OUTPUT.logits); return l && ageExpectation(l); }
-    case 'logits_128': return r(TASK_OUTPUT.parsingLogits); // golden names (left) are the official code's
-    case 'labels_512': { const l = r(TASK_OUTPUT.parsingLogits); return l && labels512(l); }
-    case 'landmark': return r(TASK_OUTPUT.landmark);
-    case 'heatmap': case 'heatmap_q0_full': return r(TASK_OUTPUT.heatmap);
-    case 'heatmap_acted_q0': { const h = r(TASK_OUTPUT.heatmap); return h && sigmoidT(h); }
-    default: return undefined;
+    case 'age_expectation': {
+      const l = r(TASK_OUTPUT.logits);
+      return l && ageExpectation(l);
+    }
+    case 'logits_128':
+      return r(TASK_OUTPUT.parsingLogits); // golden names (left) are the official code's
+    case 'labels_512': {
+      const l = r(TASK_OUTPUT.parsingLogits);
+      return l && labels512(l);
+    }
+    case 'landmark':
+      return r(TASK_OUTPUT.landmark);
+    case 'heatmap':
+    case 'heatmap_q0_full':
+      return r(TASK_OUTPUT.heatmap);
+    case 'heatmap_acted_q0': {
+      const h = r(TASK_OUTPUT.heatmap);
+      return h && sigmoidT(h);
+    }
+    default:
+      return undefined;
   }
 }

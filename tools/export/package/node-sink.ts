@@ -12,10 +12,14 @@ export function nodeSha256(): Hasher {
 
 export function nodeFile(path: string): SinkFile {
   const fd = openSync(path, 'w');
-  return hashingFile((bytes) => {
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-  }, () => closeSync(fd), nodeSha256());
+  return hashingFile(
+    (bytes) => {
+      let done = 0;
+      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+    },
+    () => closeSync(fd),
+    nodeSha256(),
+  );
 }
 
 export function nodeDirSink(dir: string): PackageSink {

@@ -6,7 +6,15 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
-  cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,7 +43,10 @@ function runCli(args: string[], cwd = ROOT): { status: number | null; stderr: st
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) { const p = join(e.parentPath, e.name); out[p.slice(dir.length)] = readFileSync(p, 'latin1'); }
+    if (e.isFile()) {
+      const p = join(e.parentPath, e.name);
+      out[p.slice(dir.length)] = readFileSync(p, 'latin1');
+    }
   }
   return out;
 }
@@ -47,7 +58,7 @@ function expectRefused(r: ReturnType<typeof runCli>, why: RegExp): void {
 }
 
 describe('export --out refuses what the exporter did not write', () => {
-  it('an existing folder with a user\'s files', () => {
+  it("an existing folder with a user's files", () => {
     const dir = join(work, 'user-folder');
     mkdirSync(join(dir, 'sub'), { recursive: true });
     writeFileSync(join(dir, 'thesis.tex'), 'years of work');
@@ -116,14 +127,18 @@ describe('replacing a package', () => {
     const out = join(work, 'pkg-replace');
     await exportPackage(CKPT, out, { ...heads(), label: 'first' });
     const first = readFileSync(join(out, 'faceptor.json'), 'utf8');
-    await expect(exportPackage(CKPT, out, { ...heads(), label: 'second' })).rejects.toThrow(/already holds a package \("first"\); pass --replace/);
+    await expect(exportPackage(CKPT, out, { ...heads(), label: 'second' })).rejects.toThrow(
+      /already holds a package \("first"\); pass --replace/,
+    );
     expect(readFileSync(join(out, 'faceptor.json'), 'utf8')).toBe(first);
 
     await exportPackage(CKPT, out, { ...heads(), label: 'second', replace: true });
     expect(JSON.parse(readFileSync(join(out, 'faceptor.json'), 'utf8')).label).toBe('second');
 
     writeFileSync(join(out, 'my-notes.md'), 'mine');
-    await expect(exportPackage(CKPT, out, { ...heads(), label: 'third', replace: true })).rejects.toThrow(/did not write.*my-notes\.md/);
+    await expect(exportPackage(CKPT, out, { ...heads(), label: 'third', replace: true })).rejects.toThrow(
+      /did not write.*my-notes\.md/,
+    );
     expect(readFileSync(join(out, 'my-notes.md'), 'utf8')).toBe('mine');
     expect(JSON.parse(readFileSync(join(out, 'faceptor.json'), 'utf8')).label).toBe('second');
   });
@@ -131,10 +146,16 @@ describe('replacing a package', () => {
   it('a file put into the package during the export is kept, and the export refused', async () => {
     const out = join(work, 'pkg-race');
     await exportPackage(CKPT, out, { ...heads(), label: 'first' });
-    await expect(exportPackage(CKPT, out, {
-      ...heads(), label: 'second', replace: true,
-      onProgress: (done) => { if (done === 1) writeFileSync(join(out, 'arrived-late.txt'), 'late'); },
-    })).rejects.toThrow(/changed during the export/);
+    await expect(
+      exportPackage(CKPT, out, {
+        ...heads(),
+        label: 'second',
+        replace: true,
+        onProgress: (done) => {
+          if (done === 1) writeFileSync(join(out, 'arrived-late.txt'), 'late');
+        },
+      }),
+    ).rejects.toThrow(/changed during the export/);
     expect(readFileSync(join(out, 'arrived-late.txt'), 'utf8')).toBe('late');
     expect(JSON.parse(readFileSync(join(out, 'faceptor.json'), 'utf8')).label).toBe('first');
     expect(readdirSync(work).filter((n) => n.includes('partial'))).toEqual([]);
@@ -165,10 +186,20 @@ describe('folder names (no --out)', () => {
     const models = join(work, 'named', 'public', 'models');
     const a = await exportPackage(CKPT, { modelsDir: models }, heads());
     const b = await exportPackage(CKPT, { modelsDir: models }, heads());
-    const c = await exportPackage(CKPT, { modelsDir: models }, { ...heads(), precision: 'fp16', label: 'Faceptor Base — mine!' });
-    expect([a, b, c].map((r) => r.outDir)).toEqual([join(models, 'base-fp32'), join(models, 'base-fp32-2'), join(models, 'faceptor-base-mine')]);
+    const c = await exportPackage(
+      CKPT,
+      { modelsDir: models },
+      { ...heads(), precision: 'fp16', label: 'Faceptor Base — mine!' },
+    );
+    expect([a, b, c].map((r) => r.outDir)).toEqual([
+      join(models, 'base-fp32'),
+      join(models, 'base-fp32-2'),
+      join(models, 'faceptor-base-mine'),
+    ]);
     expect(JSON.parse(readFileSync(join(a.outDir, 'faceptor.json'), 'utf8')).label).toBe(a.manifest.label); // a untouched by b
-    const index = JSON.parse(readFileSync(join(models, 'index.json'), 'utf8')) as { packages: { name: string; label: string }[] };
+    const index = JSON.parse(readFileSync(join(models, 'index.json'), 'utf8')) as {
+      packages: { name: string; label: string }[];
+    };
     expect(index.packages.map((p) => p.name)).toEqual(['base-fp32', 'base-fp32-2', 'faceptor-base-mine']);
     const labels = index.packages.map((p) => p.label);
     expect(new Set(labels).size).toBe(labels.length); // the picker can tell them apart
@@ -183,26 +214,27 @@ describe('folder names (no --out)', () => {
 });
 
 describe('interrupted exports', () => {
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) it(`${sig} during the export removes the partial folder`, async () => {
-    const parent = join(work, sig);
-    mkdirSync(parent);
-    const child = spawn(process.execPath, cliArgs([CKPT, '--out', join(parent, 'pkg')]), { cwd: ROOT });
-    let stderr = '';
-    let sent = false;
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      // The first progress line: the partial folder exists and most of the work is still ahead.
-      if (!sent && /\] 1\/\d+/.test(stderr)) {
-        sent = true;
-        expect(readdirSync(parent).some((n) => n.startsWith('.pkg.partial-'))).toBe(true);
-        child.kill(sig);
-      }
-    });
-    const signal = await new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_code, sig) => res(sig)));
-    expect(sent).toBe(true);
-    expect(signal).toBe(sig);
-    expect(readdirSync(parent)).toEqual([]);
-  }, 60_000);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    it(`${sig} during the export removes the partial folder`, async () => {
+      const parent = join(work, sig);
+      mkdirSync(parent);
+      const child = spawn(process.execPath, cliArgs([CKPT, '--out', join(parent, 'pkg')]), { cwd: ROOT });
+      let stderr = '';
+      let sent = false;
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        // The first progress line: the partial folder exists and most of the work is still ahead.
+        if (!sent && /\] 1\/\d+/.test(stderr)) {
+          sent = true;
+          expect(readdirSync(parent).some((n) => n.startsWith('.pkg.partial-'))).toBe(true);
+          child.kill(sig);
+        }
+      });
+      const signal = await new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_code, sig) => res(sig)));
+      expect(sent).toBe(true);
+      expect(signal).toBe(sig);
+      expect(readdirSync(parent)).toEqual([]);
+    }, 60_000);
 
   it('leftovers of killed exports are cleaned on the next run; look-alikes are not touched', async () => {
     const parent = join(work, 'stale');

@@ -12,7 +12,10 @@ import { basename, dirname, join, parse, relative, resolve, sep } from 'node:pat
 import { MANIFEST_FILE, parseManifest, type FaceptorManifest } from '../../../src/core/faceptor/manifest.ts';
 
 export class OutDirError extends Error {
-  constructor(message: string) { super(message); this.name = 'OutDirError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutDirError';
+  }
 }
 
 /** Written into every temporary folder at creation: proof that the exporter made it (see {@link cleanStalePartials}). */
@@ -25,7 +28,10 @@ const PACKAGE_FILE = /^(?:[A-Za-z0-9_]+\.onnx|weights\.bin|faceptor\.json)$/;
 /** The repository root (three levels above this file): never a package folder. */
 const PROJECT_ROOT = resolve(import.meta.dirname, '../../..');
 
-export interface ExistingPackage { readonly dir: string; readonly manifest: FaceptorManifest }
+export interface ExistingPackage {
+  readonly dir: string;
+  readonly manifest: FaceptorManifest;
+}
 
 const isInside = (child: string, parent: string): boolean => {
   const r = relative(parent, child);
@@ -33,7 +39,11 @@ const isInside = (child: string, parent: string): boolean => {
 };
 
 async function realOrSelf(p: string): Promise<string> {
-  try { return await realpath(p); } catch { return p; }
+  try {
+    return await realpath(p);
+  } catch {
+    return p;
+  }
 }
 
 /**
@@ -46,13 +56,18 @@ export async function readExporterPackage(dir: string, exporter: string): Promis
 }
 
 /** The package in `dir`, or null with the entries that make it something else (all of them without a manifest of ours). */
-async function inspectFolder(dir: string, exporter: string): Promise<{ pkg: ExistingPackage | null; foreign: string[] }> {
+async function inspectFolder(
+  dir: string,
+  exporter: string,
+): Promise<{ pkg: ExistingPackage | null; foreign: string[] }> {
   const entries = await readdir(dir, { withFileTypes: true });
   let manifest: FaceptorManifest | null = null;
   try {
     manifest = parseManifest(JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')));
     if (manifest.provenance.exporter !== exporter) manifest = null;
-  } catch { /* not a package of ours */ }
+  } catch {
+    /* not a package of ours */
+  }
   if (!manifest) return { pkg: null, foreign: entries.map((e) => e.name) };
   const listed = new Set([MANIFEST_FILE, ...manifest.files.map((f) => f.path)]);
   const foreign = entries.filter((e) => !e.isFile() || !listed.has(e.name)).map((e) => e.name);
@@ -69,19 +84,30 @@ export interface OutDirCheck {
  * Decides, before any work, whether `rawOut` may receive the package. Throws {@link OutDirError} naming the reason.
  * An existing exporter package is replaced only with `replace`; any other existing thing is never touched.
  */
-export async function checkOutDir(rawOut: string, checkpointPath: string, opts: { replace: boolean; exporter: string }): Promise<OutDirCheck> {
-  if (rawOut.trim() === '') throw new OutDirError('the output folder is an empty string; give a new folder, e.g. public/models/<name>');
+export async function checkOutDir(
+  rawOut: string,
+  checkpointPath: string,
+  opts: { replace: boolean; exporter: string },
+): Promise<OutDirCheck> {
+  if (rawOut.trim() === '')
+    throw new OutDirError('the output folder is an empty string; give a new folder, e.g. public/models/<name>');
   const out = resolve(rawOut);
   const realOut = await realOrSelf(out);
   const ckpt = await realOrSelf(resolve(checkpointPath));
-  const refuse = (why: string): never => { throw new OutDirError(`refusing to write the package to ${out}: ${why}; give a new folder, e.g. public/models/<name>`); };
+  const refuse = (why: string): never => {
+    throw new OutDirError(
+      `refusing to write the package to ${out}: ${why}; give a new folder, e.g. public/models/<name>`,
+    );
+  };
   for (const p of new Set([out, realOut])) {
     if (p === parse(p).root) refuse('it is the filesystem root');
     if (p === homedir()) refuse('it is your home folder');
     if (p === process.cwd()) refuse('it is the current folder');
     if (p === PROJECT_ROOT) refuse('it is the project folder');
-    if (isInside(ckpt, p)) refuse(p === ckpt ? 'it is the checkpoint itself' : 'it holds the checkpoint being exported');
-    if (basename(p) === 'models' && basename(dirname(p)) === 'public') refuse('it is the models folder itself (packages go in a folder inside it)');
+    if (isInside(ckpt, p))
+      refuse(p === ckpt ? 'it is the checkpoint itself' : 'it holds the checkpoint being exported');
+    if (basename(p) === 'models' && basename(dirname(p)) === 'public')
+      refuse('it is the models folder itself (packages go in a folder inside it)');
   }
   let st;
   try {
@@ -94,14 +120,17 @@ export async function checkOutDir(rawOut: string, checkpointPath: string, opts: 
   if (!st.isDirectory()) refuse('it is a file, not a folder');
   const entries = await readdir(out);
   if (entries.length === 0) return { out, existing: null };
-  if (entries.includes('index.json') && !entries.includes(MANIFEST_FILE)) refuse('it is a models folder (it has an index.json)');
+  if (entries.includes('index.json') && !entries.includes(MANIFEST_FILE))
+    refuse('it is a models folder (it has an index.json)');
   const { pkg: existing, foreign } = await inspectFolder(out, opts.exporter);
   if (!existing) {
     const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, … (${foreign.length} entries)` : '');
     refuse(`it is an existing folder that the exporter did not write (it holds ${shown}); nothing was deleted`);
   }
   if (!opts.replace) {
-    throw new OutDirError(`${out} already holds a package ("${existing!.manifest.label}"); pass --replace to overwrite it, or choose another --out`);
+    throw new OutDirError(
+      `${out} already holds a package ("${existing!.manifest.label}"); pass --replace to overwrite it, or choose another --out`,
+    );
   }
   return { out, existing };
 }
@@ -129,16 +158,36 @@ export async function makePartial(parent: string, name: string): Promise<string>
 /** Synchronous (it runs in signal handlers): removes the package files, the marker and the folder; nothing else. */
 export function removePartialSync(dir: string): boolean {
   let names: string[];
-  try { names = readdirSync(dir); } catch { return true; }
-  for (const n of names) {
-    if (n === PARTIAL_MARKER || PACKAGE_FILE.test(n)) { try { unlinkSync(join(dir, n)); } catch { /* gone already */ } }
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return true;
   }
-  try { rmdirSync(dir); return true; } catch { return false; }
+  for (const n of names) {
+    if (n === PARTIAL_MARKER || PACKAGE_FILE.test(n)) {
+      try {
+        unlinkSync(join(dir, n));
+      } catch {
+        /* gone already */
+      }
+    }
+  }
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function alive(pid: number): boolean {
   if (pid === process.pid) return true;
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -149,19 +198,31 @@ function alive(pid: number): boolean {
  */
 export async function cleanStalePartials(parent: string, exporter: string): Promise<string[]> {
   let names: string[];
-  try { names = await readdir(parent); } catch { return []; }
+  try {
+    names = await readdir(parent);
+  } catch {
+    return [];
+  }
   const done: string[] = [];
   for (const n of names) {
     const m = PARTIAL_NAME.exec(n);
     if (!m || m[1] === '.' || m[1] === '..' || alive(Number(m[2]))) continue;
     const dir = join(parent, n);
-    try { if (!(await lstat(dir)).isDirectory()) continue; } catch { continue; }
+    try {
+      if (!(await lstat(dir)).isDirectory()) continue;
+    } catch {
+      continue;
+    }
     if (m[4]) {
       const pkg = await readExporterPackage(dir, exporter);
       if (!pkg) continue;
       const home = join(parent, m[1]!);
-      const homeFree = await lstat(home).then(() => false, () => true);
-      if (homeFree) await rename(dir, home); else await removeExporterPackage(pkg);
+      const homeFree = await lstat(home).then(
+        () => false,
+        () => true,
+      );
+      if (homeFree) await rename(dir, home);
+      else await removeExporterPackage(pkg);
       done.push(n);
     } else {
       const marker = await readFile(join(dir, PARTIAL_MARKER), 'utf8').catch(() => null);
@@ -195,7 +256,14 @@ export function trackPartial(dir: string): () => void {
 
 /** Folder name for a package: from the label when given, else `<variant>-<precision>`; lower-case, `[a-z0-9-]`. */
 export function packageName(variant: string, precision: string, label?: string): string {
-  const slug = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
+  const slug = (s: string) =>
+    s
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60)
+      .replace(/-+$/, '');
   return (label !== undefined && slug(label)) || slug(`${variant}-${precision}`);
 }
 
@@ -203,7 +271,10 @@ export function packageName(variant: string, precision: string, label?: string):
 export async function uniqueName(parent: string, base: string): Promise<string> {
   for (let i = 1; ; i++) {
     const name = i === 1 ? base : `${base}-${i}`;
-    const taken = await lstat(join(parent, name)).then(() => true, () => false);
+    const taken = await lstat(join(parent, name)).then(
+      () => true,
+      () => false,
+    );
     if (!taken) return name;
   }
 }

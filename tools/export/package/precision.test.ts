@@ -18,7 +18,8 @@ describe('fp16 storage plan (measured at real size, precision.ts)', () => {
       'heads_module.decoder.new_input_proj.4.weight^T',
       'heads_module.decoder.query_feat[align_cofw]',
       'backbone_module.visual.conv1.weight',
-    ]) expect(fp16KeepsFloat32(id), id).toBe(true);
+    ])
+      expect(fp16KeepsFloat32(id), id).toBe(true);
   });
   it('stores the encoder blocks, the decoder FFNs and the interpreters as half', () => {
     for (const id of [
@@ -27,7 +28,8 @@ describe('fp16 storage plan (measured at real size, precision.ts)', () => {
       'heads_module.decoder.transformer_ffn_layers.3.linear1.weight^T',
       'heads_module.interpreters.map_v2.mask_embed.layers.2.weight^T',
       'heads_module.heads.parsing.conv_seg.weight',
-    ]) expect(fp16KeepsFloat32(id), id).toBe(false);
+    ])
+      expect(fp16KeepsFloat32(id), id).toBe(false);
   });
   it('WeightStore writes a kept matrix as float32 and the others as half', async () => {
     const store = new WeightStore(null, 'fp16', (id) => id === 'keep');
@@ -57,7 +59,10 @@ describe('q8/q4 packages (golden Full fixture, onnxruntime-node)', () => {
     const out: Record<string, { results: Map<string, Tensor>; size: number; encoder: string }> = {};
     for (const precision of ['fp32', 'q8', 'q4'] as const) {
       const dir = join(work, precision);
-      const { manifest } = await exportPackage(join(FULL, 'checkpoint.pth.tar'), dir, { ...headOptionsFromManifest(gm), precision });
+      const { manifest } = await exportPackage(join(FULL, 'checkpoint.pth.tar'), dir, {
+        ...headOptionsFromManifest(gm),
+        precision,
+      });
       expect(manifest.precision).toBe(precision);
       out[precision] = {
         results: await runOnGoldenInputs(dir, manifest, FULL),
@@ -68,14 +73,24 @@ describe('q8/q4 packages (golden Full fixture, onnxruntime-node)', () => {
     expect(out.fp32.encoder).not.toContain('MatMulNBits');
     for (const precision of ['q8', 'q4'] as const) {
       expect(out[precision].encoder).toContain('MatMulNBits');
-      let landmark = 0, cosine = 1;
+      let landmark = 0,
+        cosine = 1;
       for (const [name, ref] of out.fp32.results) {
         const got = out[precision].results.get(name)!.data;
         expect(got.every(Number.isFinite), name).toBe(true);
-        if (name.endsWith('/landmark')) ref.data.forEach((v, i) => { landmark = Math.max(landmark, Math.abs(v - got[i])); });
+        if (name.endsWith('/landmark'))
+          ref.data.forEach((v, i) => {
+            landmark = Math.max(landmark, Math.abs(v - got[i]));
+          });
         if (name.endsWith('/embedding')) {
-          let d = 0, a = 0, b = 0;
-          ref.data.forEach((v, i) => { d += v * got[i]; a += v * v; b += got[i] * got[i]; });
+          let d = 0,
+            a = 0,
+            b = 0;
+          ref.data.forEach((v, i) => {
+            d += v * got[i];
+            a += v * v;
+            b += got[i] * got[i];
+          });
           cosine = Math.min(cosine, d / Math.sqrt(a * b));
         }
       }

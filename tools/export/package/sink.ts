@@ -36,11 +36,21 @@ export function hashingFile(writeAll: (bytes: Uint8Array) => void, closeFile: ()
       size += bytes.length;
     },
     close() {
-      if (open) { open = false; closeFile(); }
+      if (open) {
+        open = false;
+        closeFile();
+      }
       return { size, sha256: hasher.digest() };
     },
     abort() {
-      if (open) { open = false; try { closeFile(); } catch { /* already failing */ } }
+      if (open) {
+        open = false;
+        try {
+          closeFile();
+        } catch {
+          /* already failing */
+        }
+      }
     },
   };
 }

@@ -44,16 +44,28 @@ export class SinkWeightStore {
    * `file` null = dry run: offsets and counts are computed, nothing is written (shape checks, node counts).
    * `keepFloat32(id)`: in an fp16 package, matrices that stay float32 (precision.ts: chosen by measurement).
    */
-  constructor(file: SinkFile | null, readonly precision: Precision, private readonly keepFloat32: (id: string) => boolean = () => false) {
+  constructor(
+    file: SinkFile | null,
+    readonly precision: Precision,
+    private readonly keepFloat32: (id: string) => boolean = () => false,
+  ) {
     this.file = file;
   }
 
-  get bytes(): number { return this.offset; }
+  get bytes(): number {
+    return this.offset;
+  }
 
-  has(id: string): boolean { return this.refs.has(id); }
+  has(id: string): boolean {
+    return this.refs.has(id);
+  }
 
   /** Returns the stored tensor `id`, producing and appending it on first use. */
-  async put(id: string, produce: () => Promise<{ data: Float32Array; dims: readonly number[] }>, opts: { float32?: boolean } = {}): Promise<ExternalRef> {
+  async put(
+    id: string,
+    produce: () => Promise<{ data: Float32Array; dims: readonly number[] }>,
+    opts: { float32?: boolean } = {},
+  ): Promise<ExternalRef> {
     const known = this.refs.get(id);
     if (known) return known;
     const { data, dims } = await produce();
@@ -65,7 +77,15 @@ export class SinkWeightStore {
     const quantized = this.precision === 'q8' || this.precision === 'q4';
     const q = quantized ? QUANT[this.precision as 'q8' | 'q4'] : null;
     // q8/q4: the MatMul weights, except those the fp16 plan keeps (they stay half: their rounding matters most).
-    if (q && dims.length === 2 && !opts.float32 && MATMUL_WEIGHT.test(id) && !this.keepFloat32(id) && dims[0] % q.block === 0 && dims[1] >= 16) {
+    if (
+      q &&
+      dims.length === 2 &&
+      !opts.float32 &&
+      MATMUL_WEIGHT.test(id) &&
+      !this.keepFloat32(id) &&
+      dims[0] % q.block === 0 &&
+      dims[1] >= 16
+    ) {
       const [K, N] = dims;
       const qz = quantizeBlockwise(data, K, N, q.bits, q.block);
       this.align();
@@ -74,16 +94,31 @@ export class SinkWeightStore {
       this.align();
       const scales = { offset: this.offset, length: qz.scales.byteLength };
       this.write(new Uint8Array(qz.scales.buffer));
-      const ref: ExternalRef = { location: WEIGHTS_FILE, offset, length: qz.packed.length, dims: [N, qz.blocks, qz.blob], dtype: 'uint8', quant: { bits: q.bits, block: q.block, K, N, scales } };
+      const ref: ExternalRef = {
+        location: WEIGHTS_FILE,
+        offset,
+        length: qz.packed.length,
+        dims: [N, qz.blocks, qz.blob],
+        dtype: 'uint8',
+        quant: { bits: q.bits, block: q.block, K, N, scales },
+      };
       this.values += numel;
       this.refs.set(id, ref);
       return ref;
     }
     // fp16 halves the matrices except those its plan keeps float32; q8/q4 store every other matrix half.
     const half = dims.length > 1 && !opts.float32 && (this.precision === 'fp16' ? !this.keepFloat32(id) : quantized);
-    const bytes = half ? new Uint8Array(toHalf(data).buffer) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const bytes = half
+      ? new Uint8Array(toHalf(data).buffer)
+      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     this.align();
-    const ref: ExternalRef = { location: WEIGHTS_FILE, offset: this.offset, length: bytes.length, dims: [...dims], dtype: half ? 'float16' : 'float32' };
+    const ref: ExternalRef = {
+      location: WEIGHTS_FILE,
+      offset: this.offset,
+      length: bytes.length,
+      dims: [...dims],
+      dtype: half ? 'float16' : 'float32',
+    };
     this.write(bytes);
     this.values += numel;
     this.refs.set(id, ref);

@@ -5,10 +5,24 @@
  * the browser (workers/browser-export, the origin-private file system) run this same code, so the bytes agree.
  * Where the package goes, and making it appear only when complete, is the caller's job.
  */
-import { LAYER_ATTENTION_BLOCKS, TASKS, type InputGroup, type TaskName, type Variant } from '../../../src/core/faceptor/tasks.ts';
 import {
-  MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, PRECISIONS, parseManifest,
-  type EncoderGraph, type FaceptorManifest, type HeadGraph, type PackageFile, type TaskGraph as TaskEntry,
+  LAYER_ATTENTION_BLOCKS,
+  TASKS,
+  type InputGroup,
+  type TaskName,
+  type Variant,
+} from '../../../src/core/faceptor/tasks.ts';
+import {
+  MANIFEST_FILE,
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  PRECISIONS,
+  parseManifest,
+  type EncoderGraph,
+  type FaceptorManifest,
+  type HeadGraph,
+  type PackageFile,
+  type TaskGraph as TaskEntry,
 } from '../../../src/core/faceptor/manifest.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 import type { ExportPlan, ExportPlanOptions } from '../plan/plan.ts';
@@ -41,7 +55,10 @@ export interface PackageOptions extends ExportPlanOptions {
 }
 
 export class ExportError extends Error {
-  constructor(message: string) { super(message); this.name = 'ExportError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExportError';
+  }
 }
 
 /** Which backbone blocks a task's head reads (docs/model.md §4.4). */
@@ -68,10 +85,10 @@ function sourceOf(ckpt: Checkpoint, nonFinite: Map<string, number>): TensorSourc
   };
 }
 
-
 /** Refuses a precision the exporter does not make (the CLI and the page pass user input here). */
 export function checkPrecision(precision: string): Precision {
-  if (!(PRECISIONS as readonly string[]).includes(precision)) throw new ExportError(`precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`);
+  if (!(PRECISIONS as readonly string[]).includes(precision))
+    throw new ExportError(`precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`);
   return precision as Precision;
 }
 
@@ -94,14 +111,24 @@ export interface WrittenPackage {
 }
 
 /** Writes every file of the package into `target.sink`, `faceptor.json` last. Throws on any problem. */
-export async function writePackage(ckpt: Checkpoint, plan: ExportPlan, target: PackageTarget, options: PackageOptions = {}): Promise<WrittenPackage> {
+export async function writePackage(
+  ckpt: Checkpoint,
+  plan: ExportPlan,
+  target: PackageTarget,
+  options: PackageOptions = {},
+): Promise<WrittenPackage> {
   const precision = checkPrecision(options.precision ?? 'fp32');
   const nonFiniteMap = new Map<string, number>();
   const built = await writeGraphs(ckpt, plan, target.sink, precision, options, nonFiniteMap);
   const nonFinite = [...nonFiniteMap].map(([key, count]) => ({ key, count }));
   if (nonFinite.length > 0) {
-    const shown = nonFinite.slice(0, 8).map((t) => `${t.key} (${t.count})`).join(', ');
-    options.onWarning?.(`${nonFinite.length} tensor(s) hold NaN or infinite values, so every image will fail for the tasks that use them: ${shown}${nonFinite.length > 8 ? ', …' : ''}`);
+    const shown = nonFinite
+      .slice(0, 8)
+      .map((t) => `${t.key} (${t.count})`)
+      .join(', ');
+    options.onWarning?.(
+      `${nonFinite.length} tensor(s) hold NaN or infinite values, so every image will fail for the tasks that use them: ${shown}${nonFinite.length > 8 ? ', …' : ''}`,
+    );
   }
   const files: PackageFile[] = built.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 }));
   const manifest: FaceptorManifest = {
@@ -111,14 +138,24 @@ export async function writePackage(ckpt: Checkpoint, plan: ExportPlan, target: P
     variant: plan.variant,
     precision,
     provenance: {
-      sourceFile: target.sourceName, sourceSize: target.sourceSize, sourceSha256: await target.sourceSha256(),
-      step: ckpt.step ?? null, exporter: EXPORTER, exporterVersion: EXPORTER_VERSION,
-      exportedAt: new Date().toISOString(), untrained: options.untrained ?? false,
+      sourceFile: target.sourceName,
+      sourceSize: target.sourceSize,
+      sourceSha256: await target.sourceSha256(),
+      step: ckpt.step ?? null,
+      exporter: EXPORTER,
+      exporterVersion: EXPORTER_VERSION,
+      exportedAt: new Date().toISOString(),
+      untrained: options.untrained ?? false,
     },
     dims: {
-      vitWidth: plan.dims.vit.width, vitLayers: plan.dims.vit.layers, vitHeads: plan.dims.vit.heads, patch: plan.dims.vit.patch,
-      decoderWidth: plan.dims.decoder?.hidden, decoderHeads: plan.dims.decoder?.heads,
-      decoderLayers: plan.dims.decoder?.layers, decoderLevels: plan.dims.decoder?.levels,
+      vitWidth: plan.dims.vit.width,
+      vitLayers: plan.dims.vit.layers,
+      vitHeads: plan.dims.vit.heads,
+      patch: plan.dims.vit.patch,
+      decoderWidth: plan.dims.decoder?.hidden,
+      decoderHeads: plan.dims.decoder?.heads,
+      decoderLayers: plan.dims.decoder?.layers,
+      decoderLevels: plan.dims.decoder?.levels,
       recogEmbedding: plan.dims.recogEmbedding,
     },
     parameters: built.parameters,
@@ -133,7 +170,10 @@ export async function writePackage(ckpt: Checkpoint, plan: ExportPlan, target: P
   const out = await target.sink.create(MANIFEST_FILE);
   try {
     out.write(new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'));
-  } catch (e) { out.abort(); throw e; }
+  } catch (e) {
+    out.abort();
+    throw e;
+  }
   out.close();
   return { manifest, nodeCounts: built.nodeCounts, nonFinite };
 }
@@ -149,8 +189,19 @@ interface Built {
   nodeCounts: Record<string, number>;
 }
 
-async function writeGraphs(ckpt: Checkpoint, plan: ExportPlan, sink: PackageSink, precision: Precision, options: PackageOptions, nonFinite: Map<string, number>): Promise<Built> {
-  const store = new SinkWeightStore(await sink.create(WEIGHTS_FILE), precision, options.keepFloat32 ?? fp16KeepsFloat32);
+async function writeGraphs(
+  ckpt: Checkpoint,
+  plan: ExportPlan,
+  sink: PackageSink,
+  precision: Precision,
+  options: PackageOptions,
+  nonFinite: Map<string, number>,
+): Promise<Built> {
+  const store = new SinkWeightStore(
+    await sink.create(WEIGHTS_FILE),
+    precision,
+    options.keepFloat32 ?? fp16KeepsFloat32,
+  );
   let closed = false;
   try {
     const producer = { name: EXPORTER, version: EXPORTER_VERSION };
@@ -160,7 +211,10 @@ async function writeGraphs(ckpt: Checkpoint, plan: ExportPlan, sink: PackageSink
       const out = await sink.create(file);
       try {
         out.write(g.toBytes(producer));
-      } catch (e) { out.abort(); throw e; }
+      } catch (e) {
+        out.abort();
+        throw e;
+      }
       written.push({ path: file, ...out.close() });
       files.push(file);
       options.onProgress?.(done, total, file);
@@ -168,7 +222,12 @@ async function writeGraphs(ckpt: Checkpoint, plan: ExportPlan, sink: PackageSink
     const parameters = store.values;
     const weights = store.close();
     closed = true;
-    return { ...graphs, files: [{ path: WEIGHTS_FILE, ...weights }, ...written], fused: describeFusions(graphs.ops, precision), parameters };
+    return {
+      ...graphs,
+      files: [{ path: WEIGHTS_FILE, ...weights }, ...written],
+      fused: describeFusions(graphs.ops, precision),
+      parameters,
+    };
   } finally {
     if (!closed) store.abort();
   }
@@ -180,9 +239,18 @@ async function writeGraphs(ckpt: Checkpoint, plan: ExportPlan, sink: PackageSink
  * Faceptor variants get one head graph for every task of both groups (decoder + interpreters, batched queries);
  * Naive gets one per task type (each type's head has its own weights). Every weight lands in exactly one graph.
  */
-export async function buildPackageGraphs(source: TensorSource, plan: ExportPlan, store: SinkWeightStore,
+export async function buildPackageGraphs(
+  source: TensorSource,
+  plan: ExportPlan,
+  store: SinkWeightStore,
   save: (file: string, g: Graph, done: number, total: number) => Promise<void>,
-): Promise<{ encoder: EncoderGraph; heads: HeadGraph[]; tasks: TaskEntry[]; ops: Set<string>; nodeCounts: Record<string, number> }> {
+): Promise<{
+  encoder: EncoderGraph;
+  heads: HeadGraph[];
+  tasks: TaskEntry[];
+  ops: Set<string>;
+  nodeCounts: Record<string, number>;
+}> {
   const P = new Params(source, store);
   const groups = ([112, 512] as InputGroup[]).filter((gr) => plan.tasks.some((t) => TASKS[t].group === gr));
   const naiveTypes = plan.variant === 'naive' ? [...new Set(plan.tasks.map((t) => TASKS[t].type))] : [];
@@ -202,11 +270,15 @@ export async function buildPackageGraphs(source: TensorSource, plan: ExportPlan,
   const encFile = 'encoder.onnx';
   await finish(encFile, enc.graph);
   const encoder: EncoderGraph = {
-    file: encFile, input: { name: 'image', dims: ['N', 3, 'H', 'H'] },
+    file: encFile,
+    input: { name: 'image', dims: ['N', 3, 'H', 'H'] },
     outputs: blocks.map((b) => ({ name: featName(b), dims: ['N', 'S2', C] })),
     groups: groups.map((group) => {
       const ref = enc.posTables.get(group)!;
-      return { group, feeds: [{ name: POS_INPUT, type: 'float32', dims: [...ref.dims], offset: ref.offset, length: ref.length }] };
+      return {
+        group,
+        feeds: [{ name: POS_INPUT, type: 'float32', dims: [...ref.dims], offset: ref.offset, length: ref.length }],
+      };
     }),
   };
 
@@ -216,13 +288,22 @@ export async function buildPackageGraphs(source: TensorSource, plan: ExportPlan,
     const file = `${name}.onnx`;
     await finish(file, hb.graph);
     heads.push({
-      name, file, kind: hb.kind, inputs: [...hb.inputs], outputs: hb.outputs.map((o) => ({ name: o.name, dims: [...o.dims] })),
+      name,
+      file,
+      kind: hb.kind,
+      inputs: [...hb.inputs],
+      outputs: hb.outputs.map((o) => ({ name: o.name, dims: [...o.dims] })),
       groups: [...hb.groupFeeds].map(([group, feeds]) => ({ group, feeds })),
     });
     for (const [task, outs] of hb.taskOutputs) {
       tasks.push({
-        name: task, type: TASKS[task].type, group: TASKS[task].group, queries: plan.dims.outputs[task] ?? 0, graph: name,
-        queryOffset: hb.queryOffsets.get(task) ?? null, outputs: outs.map((o) => ({ name: o.name, from: o.from, dims: [...o.dims] })),
+        name: task,
+        type: TASKS[task].type,
+        group: TASKS[task].group,
+        queries: plan.dims.outputs[task] ?? 0,
+        graph: name,
+        queryOffset: hb.queryOffsets.get(task) ?? null,
+        outputs: outs.map((o) => ({ name: o.name, from: o.from, dims: [...o.dims] })),
       });
     }
   };
@@ -230,15 +311,24 @@ export async function buildPackageGraphs(source: TensorSource, plan: ExportPlan,
     for (const type of naiveTypes) {
       const mine = plan.tasks.filter((t) => TASKS[t].type === type);
       const group = TASKS[mine[0]].group;
-      await add(`naive_${type}`, await buildNaiveHeads(P, { type, tasks: mine, group, S: group / plan.dims.vit.patch }));
+      await add(
+        `naive_${type}`,
+        await buildNaiveHeads(P, { type, tasks: mine, group, S: group / plan.dims.vit.patch }),
+      );
     }
   } else {
-    await add('decoder', await buildFaceptorHeads(P, {
-      tasks: plan.tasks, groups, patch: plan.dims.vit.patch, levels: blocksForTask(plan.variant, 'age_morph2'),
-      decoderHeads: plan.dims.decoder!.heads,
-      // Layer-Attention only: the Base/Full decoders read one level, so the per-block chart would be one bar.
-      crossAttention: plan.variant === 'layer_attention',
-    }));
+    await add(
+      'decoder',
+      await buildFaceptorHeads(P, {
+        tasks: plan.tasks,
+        groups,
+        patch: plan.dims.vit.patch,
+        levels: blocksForTask(plan.variant, 'age_morph2'),
+        decoderHeads: plan.dims.decoder!.heads,
+        // Layer-Attention only: the Base/Full decoders read one level, so the per-block chart would be one bar.
+        crossAttention: plan.variant === 'layer_attention',
+      }),
+    );
   }
   // Manifest tasks in plan order (the registry order), whatever graph computes them.
   tasks.sort((a, b) => plan.tasks.indexOf(a.name) - plan.tasks.indexOf(b.name));
@@ -257,9 +347,14 @@ function describeFusions(ops: Set<string>, precision: Precision): string[] {
   ];
   if (ops.has('com.microsoft.QuickGelu')) out.push('QuickGELU as com.microsoft.QuickGelu');
   if (ops.has('com.microsoft.Gelu')) out.push('exact GELU as com.microsoft.Gelu');
-  if (precision === 'fp16') out.push('weights stored float16 and Cast to float32 on load (the measured plan of precision.ts keeps some float32); all arithmetic float32');
+  if (precision === 'fp16')
+    out.push(
+      'weights stored float16 and Cast to float32 on load (the measured plan of precision.ts keeps some float32); all arithmetic float32',
+    );
   if (precision === 'q8' || precision === 'q4') {
-    out.push(`MatMul weights block-quantized to ${QUANT[precision].bits} bits (block ${QUANT[precision].block}, symmetric, float32 scales) and run by com.microsoft.MatMulNBits; other matrices float16; activations float32`);
+    out.push(
+      `MatMul weights block-quantized to ${QUANT[precision].bits} bits (block ${QUANT[precision].block}, symmetric, float32 scales) and run by com.microsoft.MatMulNBits; other matrices float16; activations float32`,
+    );
   }
   return out;
 }

@@ -4,7 +4,14 @@
  * that is missing, has another shape, or is not accounted for is an error naming it, so the graph builder can
  * trust the plan. See ../checkpoint/README.md for the dimension and head-count rules.
  */
-import { LAYER_ATTENTION_BLOCKS, TASKS, VARIANT_TASKS, type TaskName, type TaskType, type Variant } from '../../../src/core/faceptor/tasks.ts';
+import {
+  LAYER_ATTENTION_BLOCKS,
+  TASKS,
+  VARIANT_TASKS,
+  type TaskName,
+  type TaskType,
+  type Variant,
+} from '../../../src/core/faceptor/tasks.ts';
 import { ExportPlanError, type ShapeProblem } from './errors.ts';
 
 export interface PlanTensorInfo {
@@ -98,11 +105,16 @@ function countIndexed(keys: Iterable<string>, prefix: string): number {
 
 function detectVariant(keys: string[]): Variant {
   if (keys.some((k) => k.startsWith(HEADS))) return 'naive';
-  if (keys.some((k) => k.startsWith(`${DEC}new_input_proj.`) || k.startsWith(`${DEC}new_level_embed.`))) return 'layer_attention';
-  const queried = new Set(keys.filter((k) => k.startsWith(`${DEC}query_feat.`)).map((k) => k.slice(`${DEC}query_feat.`.length).split('.')[0]));
+  if (keys.some((k) => k.startsWith(`${DEC}new_input_proj.`) || k.startsWith(`${DEC}new_level_embed.`)))
+    return 'layer_attention';
+  const queried = new Set(
+    keys.filter((k) => k.startsWith(`${DEC}query_feat.`)).map((k) => k.slice(`${DEC}query_feat.`.length).split('.')[0]),
+  );
   if (queried.size === 0) {
-    throw new ExportPlanError('unknown_variant',
-      'unknown Faceptor variant: no naive heads (heads_module.heads.*) and no decoder queries (heads_module.decoder.query_feat.*) found');
+    throw new ExportPlanError(
+      'unknown_variant',
+      'unknown Faceptor variant: no naive heads (heads_module.heads.*) and no decoder queries (heads_module.decoder.query_feat.*) found',
+    );
   }
   const fullOnly = VARIANT_TASKS.full.filter((t) => !VARIANT_TASKS.base.includes(t));
   return fullOnly.some((t) => queried.has(t)) ? 'full' : 'base';
@@ -125,7 +137,10 @@ export function planExport(tensors: ReadonlyMap<string, PlanTensorInfo>, options
   const missingAnchors: string[] = [];
   const dim = (key: string, axis: number): number => {
     const s = shapes.get(key)?.shape;
-    if (!s || s.length <= axis) { missingAnchors.push(key); return NaN; }
+    if (!s || s.length <= axis) {
+      missingAnchors.push(key);
+      return NaN;
+    }
     return s[axis]!;
   };
 
@@ -137,16 +152,33 @@ export function planExport(tensors: ReadonlyMap<string, PlanTensorInfo>, options
   const mlp = dim(`${VIT}transformer.resblocks.0.mlp.c_fc.weight`, 0);
   const vitHeads = options.vitHeads ?? C / 64;
   if (Number.isFinite(C) && (!Number.isInteger(vitHeads) || vitHeads < 1 || C % vitHeads !== 0)) {
-    throw new ExportPlanError('bad_dims', `ViT width ${C} is not divisible into ${options.vitHeads ?? 'width/64'} heads; pass vitHeads`);
+    throw new ExportPlanError(
+      'bad_dims',
+      `ViT width ${C} is not divisible into ${options.vitHeads ?? 'width/64'} heads; pass vitHeads`,
+    );
   }
   if (Number.isFinite(posRows) && posGrid * posGrid + 1 !== posRows) {
     throw new ExportPlanError('bad_dims', `positional_embedding has ${posRows} rows, not 1 + a square grid`);
   }
-  const vit: VitDims = { width: C, layers: vitLayers, heads: vitHeads, headDim: C / vitHeads, mlp, patch, posRows, posGrid };
+  const vit: VitDims = {
+    width: C,
+    layers: vitLayers,
+    heads: vitHeads,
+    headDim: C / vitHeads,
+    mlp,
+    patch,
+    posRows,
+    posGrid,
+  };
 
   const keep = new Map<string, number[]>();
-  const put = (key: string, shape: number[]): void => { keep.set(key, shape); };
-  const ln = (prefix: string, n: number): void => { put(`${prefix}.weight`, [n]); put(`${prefix}.bias`, [n]); };
+  const put = (key: string, shape: number[]): void => {
+    keep.set(key, shape);
+  };
+  const ln = (prefix: string, n: number): void => {
+    put(`${prefix}.weight`, [n]);
+    put(`${prefix}.bias`, [n]);
+  };
   const linear = (prefix: string, out: number, inp: number, bias = true): void => {
     put(`${prefix}.weight`, [out, inp]);
     if (bias) put(`${prefix}.bias`, [out]);
@@ -210,11 +242,18 @@ export function planExport(tensors: ReadonlyMap<string, PlanTensorInfo>, options
     for (const type of ['parsing', 'align'] as const) {
       const h = `${HEADS}${type}`;
       const headTasks = tasksOf(type);
-      if (headTasks.length !== 1) throw new ExportPlanError('bad_dims', `naive ${type} head expects one task, the registry lists ${headTasks.length}`);
-      put(`${h}.fpns.0.0.weight`, [C, C, 2, 2]); put(`${h}.fpns.0.0.bias`, [C]);
+      if (headTasks.length !== 1)
+        throw new ExportPlanError(
+          'bad_dims',
+          `naive ${type} head expects one task, the registry lists ${headTasks.length}`,
+        );
+      put(`${h}.fpns.0.0.weight`, [C, C, 2, 2]);
+      put(`${h}.fpns.0.0.bias`, [C]);
       bn(`${h}.fpns.0.1`, C);
-      put(`${h}.fpns.0.3.weight`, [C, C, 2, 2]); put(`${h}.fpns.0.3.bias`, [C]);
-      put(`${h}.fpns.1.weight`, [C, C, 2, 2]); put(`${h}.fpns.1.bias`, [C]);
+      put(`${h}.fpns.0.3.weight`, [C, C, 2, 2]);
+      put(`${h}.fpns.0.3.bias`, [C]);
+      put(`${h}.fpns.1.weight`, [C, C, 2, 2]);
+      put(`${h}.fpns.1.bias`, [C]);
       const convModule = (name: string, out: number, inp: number, k: number): void => {
         put(`${h}.head.${name}.conv.weight`, [out, inp, k, k]);
         bn(`${h}.head.${name}.bn`, out);
@@ -234,7 +273,10 @@ export function planExport(tensors: ReadonlyMap<string, PlanTensorInfo>, options
     const decLayers = countIndexed(keys, `${DEC}transformer_ffn_layers.`);
     const decHeads = options.decoderHeads ?? 8;
     if (Number.isFinite(D) && (!Number.isInteger(decHeads) || decHeads < 1 || D % decHeads !== 0)) {
-      throw new ExportPlanError('bad_dims', `decoder width ${D} is not divisible into ${decHeads} heads; pass decoderHeads`);
+      throw new ExportPlanError(
+        'bad_dims',
+        `decoder width ${D} is not divisible into ${decHeads} heads; pass decoderHeads`,
+      );
     }
     const levels = variant === 'layer_attention' ? LAYER_ATTENTION_BLOCKS.length : 1;
     decoder = { hidden: D, heads: decHeads, headDim: D / decHeads, ffn, layers: decLayers, levels };
@@ -270,9 +312,11 @@ export function planExport(tensors: ReadonlyMap<string, PlanTensorInfo>, options
     recogHead(`${INT}feature_v2`, recogEmbedding);
     linear(`${INT}value.fc`, 1, D);
     const m = `${INT}map_v2`;
-    put(`${m}.mask_map.0.weight`, [D, D, 2, 2]); put(`${m}.mask_map.0.bias`, [D]);
+    put(`${m}.mask_map.0.weight`, [D, D, 2, 2]);
+    put(`${m}.mask_map.0.bias`, [D]);
     ln(`${m}.mask_map.1`, D);
-    put(`${m}.mask_map.3.weight`, [D, D, 2, 2]); put(`${m}.mask_map.3.bias`, [D]);
+    put(`${m}.mask_map.3.weight`, [D, D, 2, 2]);
+    put(`${m}.mask_map.3.bias`, [D]);
     for (let k = 0; k < 3; k++) linear(`${m}.mask_embed.layers.${k}`, D, D);
   }
   const recog = tasksOf('recog');
@@ -293,10 +337,13 @@ export function planExport(tensors: ReadonlyMap<string, PlanTensorInfo>, options
       continue;
     }
     const alias = /^(.*\.mask_map\.1)\.ln\.(weight|bias)$/.exec(key);
-    if (key.startsWith('losses_module.')) dropped.push({ key, why: 'training only (loss parameters, e.g. the CosFace class centres)' });
+    if (key.startsWith('losses_module.'))
+      dropped.push({ key, why: 'training only (loss parameters, e.g. the CosFace class centres)' });
     else if (key.endsWith('.num_batches_tracked')) dropped.push({ key, why: 'BatchNorm counter, unused in eval' });
-    else if (key === `${VIT}proj` || key.startsWith(`${VIT}ln_post.`)) dropped.push({ key, why: 'FaRL projection head, unused by Faceptor' });
-    else if (alias && keep.has(`${alias[1]}.${alias[2]}`)) dropped.push({ key, why: `alias of ${alias[1]}.${alias[2]} (same storage)` });
+    else if (key === `${VIT}proj` || key.startsWith(`${VIT}ln_post.`))
+      dropped.push({ key, why: 'FaRL projection head, unused by Faceptor' });
+    else if (alias && keep.has(`${alias[1]}.${alias[2]}`))
+      dropped.push({ key, why: `alias of ${alias[1]}.${alias[2]} (same storage)` });
     else unexpected.push(key);
   }
   const missing = [...keep.keys()].filter((k) => !shapes.has(k));
@@ -305,14 +352,30 @@ export function planExport(tensors: ReadonlyMap<string, PlanTensorInfo>, options
   const problems: string[] = [];
   if (missing.length) problems.push(`${missing.length} missing key(s) for ${variant}: ${list(missing)}`);
   if (wrongShapes.length) {
-    problems.push(`${wrongShapes.length} wrong shape(s): ${list(wrongShapes.map((w) => `${w.key} expected [${w.expected.join(', ')}] got [${w.got.join(', ')}]`))}`);
+    problems.push(
+      `${wrongShapes.length} wrong shape(s): ${list(wrongShapes.map((w) => `${w.key} expected [${w.expected.join(', ')}] got [${w.got.join(', ')}]`))}`,
+    );
   }
-  if (wrongDtypes.length) problems.push(`${wrongDtypes.length} non-float tensor(s) among the weights: ${list(wrongDtypes)}`);
+  if (wrongDtypes.length)
+    problems.push(`${wrongDtypes.length} non-float tensor(s) among the weights: ${list(wrongDtypes)}`);
   const strict = options.strict ?? true;
-  if (strict && unexpected.length) problems.push(`${unexpected.length} unexpected key(s) for ${variant}: ${list(unexpected)}`);
+  if (strict && unexpected.length)
+    problems.push(`${unexpected.length} unexpected key(s) for ${variant}: ${list(unexpected)}`);
   if (problems.length) {
-    const code = missing.length ? 'missing_keys' : wrongShapes.length ? 'wrong_shapes' : wrongDtypes.length ? 'wrong_dtypes' : 'unexpected_keys';
-    throw new ExportPlanError(code, `cannot export this checkpoint: ${problems.join('; ')}`, missing, wrongShapes, unexpected);
+    const code = missing.length
+      ? 'missing_keys'
+      : wrongShapes.length
+        ? 'wrong_shapes'
+        : wrongDtypes.length
+          ? 'wrong_dtypes'
+          : 'unexpected_keys';
+    throw new ExportPlanError(
+      code,
+      `cannot export this checkpoint: ${problems.join('; ')}`,
+      missing,
+      wrongShapes,
+      unexpected,
+    );
   }
   for (const key of unexpected) dropped.push({ key, why: `not part of the ${variant} inference graph` });
 
@@ -320,7 +383,9 @@ export function planExport(tensors: ReadonlyMap<string, PlanTensorInfo>, options
 }
 
 /** Head counts as the golden manifests state them (`reduced_config`); the real-size defaults otherwise. */
-export function headOptionsFromManifest(manifest: { reduced_config?: { vit_heads?: number; dec_heads?: number } }): ExportPlanOptions {
+export function headOptionsFromManifest(manifest: {
+  reduced_config?: { vit_heads?: number; dec_heads?: number };
+}): ExportPlanOptions {
   const rc = manifest.reduced_config ?? {};
   return { vitHeads: rc.vit_heads, decoderHeads: rc.dec_heads };
 }

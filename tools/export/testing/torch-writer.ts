@@ -30,7 +30,11 @@ export interface CheckpointSpec {
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; t[n] = c >>> 0; }
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
   return t;
 })();
 function crcUpdate(crc: number, b: Uint8Array): number {
@@ -43,7 +47,9 @@ class StoredZip {
   private fd: number;
   private pos = 0;
   private central: Buffer[] = [];
-  constructor(path: string) { this.fd = openSync(path, 'w'); }
+  constructor(path: string) {
+    this.fd = openSync(path, 'w');
+  }
 
   private raw(b: Uint8Array, at?: number): void {
     let done = 0;
@@ -53,7 +59,8 @@ class StoredZip {
 
   /** One stored entry whose bytes come from `chunks` (sizes must add up to `size`). */
   entry(name: string, size: number, chunks: Iterable<Uint8Array>): void {
-    if (this.pos + size > 0xfffffff0) throw new Error('synthetic checkpoints above 4 GiB need ZIP64, which this writer does not emit');
+    if (this.pos + size > 0xfffffff0)
+      throw new Error('synthetic checkpoints above 4 GiB need ZIP64, which this writer does not emit');
     const nameBytes = Buffer.from(name);
     // Pad the extra field so the data starts on a 64-byte boundary, as torch does.
     const pad = (64 - ((this.pos + 30 + nameBytes.length + 4) % 64)) % 64;
@@ -68,16 +75,27 @@ class StoredZip {
     local.writeUInt32LE(size, 22);
     local.writeUInt16LE(nameBytes.length, 26);
     local.writeUInt16LE(extra.length, 28);
-    this.raw(local); this.raw(nameBytes); this.raw(extra);
-    let crc = 0, written = 0;
-    for (const c of chunks) { crc = crcUpdate(crc, c); this.raw(c); written += c.length; }
+    this.raw(local);
+    this.raw(nameBytes);
+    this.raw(extra);
+    let crc = 0,
+      written = 0;
+    for (const c of chunks) {
+      crc = crcUpdate(crc, c);
+      this.raw(c);
+      written += c.length;
+    }
     if (written !== size) throw new Error(`entry ${name}: wrote ${written} bytes, declared ${size}`);
-    const crcBuf = Buffer.alloc(4); crcBuf.writeUInt32LE(crc, 0);
+    const crcBuf = Buffer.alloc(4);
+    crcBuf.writeUInt32LE(crc, 0);
     this.raw(crcBuf, headerAt + 14);
     const cen = Buffer.alloc(46);
     cen.writeUInt32LE(0x02014b50, 0);
-    cen.writeUInt16LE(20, 4); cen.writeUInt16LE(20, 6);
-    cen.writeUInt32LE(crc, 16); cen.writeUInt32LE(size, 20); cen.writeUInt32LE(size, 24);
+    cen.writeUInt16LE(20, 4);
+    cen.writeUInt16LE(20, 6);
+    cen.writeUInt32LE(crc, 16);
+    cen.writeUInt32LE(size, 20);
+    cen.writeUInt32LE(size, 24);
     cen.writeUInt16LE(nameBytes.length, 28);
     cen.writeUInt32LE(headerAt, 42);
     this.central.push(cen, nameBytes);
@@ -90,8 +108,10 @@ class StoredZip {
     const end = Buffer.alloc(22);
     const n = this.central.length / 2;
     end.writeUInt32LE(0x06054b50, 0);
-    end.writeUInt16LE(n, 8); end.writeUInt16LE(n, 10);
-    end.writeUInt32LE(cd.length, 12); end.writeUInt32LE(cdAt, 16);
+    end.writeUInt16LE(n, 8);
+    end.writeUInt16LE(n, 10);
+    end.writeUInt32LE(cd.length, 12);
+    end.writeUInt32LE(cdAt, 16);
     this.raw(end);
     closeSync(this.fd);
     return this.pos;
@@ -108,7 +128,12 @@ function* randomFloats(numel: number, seed: number): Generator<Uint8Array> {
   for (let done = 0; done < numel; done += chunk) {
     const n = Math.min(chunk, numel - done);
     const f = new Float32Array(n);
-    for (let i = 0; i < n; i++) { s ^= s << 13; s ^= s >>> 17; s ^= s << 5; f[i] = ((s >>> 0) / 4294967296 - 0.5) * 0.1; }
+    for (let i = 0; i < n; i++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      f[i] = ((s >>> 0) / 4294967296 - 0.5) * 0.1;
+    }
     yield new Uint8Array(f.buffer);
   }
 }
@@ -128,14 +153,25 @@ export function writeTorchCheckpoint(path: string, spec: CheckpointSpec): number
     const size = numel * (dtype === 'int64' ? 8 : 4);
     const n = nextStorage;
     records.push({
-      storage, size, chunks: () => dtype === 'int64'
-        ? [new Uint8Array(new BigInt64Array(numel).fill(50000n).buffer)]
-        : data ? [new Uint8Array(data.buffer, data.byteOffset, data.byteLength)] : randomFloats(numel, seed * 100003 + n),
+      storage,
+      size,
+      chunks: () =>
+        dtype === 'int64'
+          ? [new Uint8Array(new BigInt64Array(numel).fill(50000n).buffer)]
+          : data
+            ? [new Uint8Array(data.buffer, data.byteOffset, data.byteLength)]
+            : randomFloats(numel, seed * 100003 + n),
     });
     return storage;
   };
   const tensor = (storage: string, numel: number, shape: readonly number[], dtype: 'float32' | 'int64') =>
-    w.tensor({ storageType: dtype === 'int64' ? 'LongStorage' : 'FloatStorage', key: storage, numel, shape: [...shape], stride: stridesOf(shape) });
+    w.tensor({
+      storageType: dtype === 'int64' ? 'LongStorage' : 'FloatStorage',
+      key: storage,
+      numel,
+      shape: [...shape],
+      stride: stridesOf(shape),
+    });
 
   w.emptyDict().mark();
   w.str('step').int(spec.step ?? 50000);
@@ -160,9 +196,12 @@ export function writeTorchCheckpoint(path: string, spec: CheckpointSpec): number
       params.forEach((t, i) => {
         const numel = numelOf(t.shape);
         w.int(i).emptyDict().mark();
-        w.str('step'); tensor(addStorage(1, 'float32', Float32Array.of(50000)), 1, [], 'float32');
-        w.str('exp_avg'); tensor(addStorage(numel, 'float32'), numel, t.shape, 'float32');
-        w.str('exp_avg_sq'); tensor(addStorage(numel, 'float32'), numel, t.shape, 'float32');
+        w.str('step');
+        tensor(addStorage(1, 'float32', Float32Array.of(50000)), 1, [], 'float32');
+        w.str('exp_avg');
+        tensor(addStorage(numel, 'float32'), numel, t.shape, 'float32');
+        w.str('exp_avg_sq');
+        tensor(addStorage(numel, 'float32'), numel, t.shape, 'float32');
         w.setitems();
       });
       w.setitems();
@@ -170,9 +209,31 @@ export function writeTorchCheckpoint(path: string, spec: CheckpointSpec): number
     w.str('param_groups').emptyList().mark();
     params.forEach((_, i) => {
       w.emptyDict().mark();
-      w.str('lr').float(5e-5).str('betas').mark().float(0.9).float(0.999).tuple().str('eps').float(1e-8)
-        .str('weight_decay').float(0.05).str('amsgrad').op(0x89).str('foreach').none().str('maximize').op(0x89)
-        .str('capturable').op(0x89).str('initial_lr').float(5e-5).str('params').emptyList().int(i).op(0x61); // APPEND
+      w.str('lr')
+        .float(5e-5)
+        .str('betas')
+        .mark()
+        .float(0.9)
+        .float(0.999)
+        .tuple()
+        .str('eps')
+        .float(1e-8)
+        .str('weight_decay')
+        .float(0.05)
+        .str('amsgrad')
+        .op(0x89)
+        .str('foreach')
+        .none()
+        .str('maximize')
+        .op(0x89)
+        .str('capturable')
+        .op(0x89)
+        .str('initial_lr')
+        .float(5e-5)
+        .str('params')
+        .emptyList()
+        .int(i)
+        .op(0x61); // APPEND
       w.setitems();
     });
     w.appends();

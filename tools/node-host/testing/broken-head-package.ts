@@ -27,9 +27,15 @@ export async function exportBrokenIdentityFixture(): Promise<ExportedFixture> {
     for (const [key, t] of checkpoint.tensors) {
       const name = `module.${key}`;
       const alias = firstOfStorage.get(t.storageKey);
-      if (alias) { tensors.push({ key: name, shape: t.shape, aliasOf: alias }); continue; }
+      if (alias) {
+        tensors.push({ key: name, shape: t.shape, aliasOf: alias });
+        continue;
+      }
       firstOfStorage.set(t.storageKey, name);
-      if (t.dtype === 'int64') { tensors.push({ key: name, shape: t.shape, dtype: 'int64' }); continue; }
+      if (t.dtype === 'int64') {
+        tensors.push({ key: name, shape: t.shape, dtype: 'int64' });
+        continue;
+      }
       const data = await t.read();
       if (key === BROKEN_IDENTITY_KEY) data.fill(Number.NaN);
       tensors.push({ key: name, shape: t.shape, data });
@@ -37,14 +43,24 @@ export async function exportBrokenIdentityFixture(): Promise<ExportedFixture> {
   } finally {
     await checkpoint.close();
   }
-  if (!firstOfStorage.has(`module.${BROKEN_IDENTITY_KEY}`) && !tensors.some((t) => t.key === `module.${BROKEN_IDENTITY_KEY}`)) {
+  if (
+    !firstOfStorage.has(`module.${BROKEN_IDENTITY_KEY}`) &&
+    !tensors.some((t) => t.key === `module.${BROKEN_IDENTITY_KEY}`)
+  ) {
     throw new Error(`the golden checkpoint has no ${BROKEN_IDENTITY_KEY}`);
   }
   const path = join(work, 'broken-identity.pth.tar');
-  writeTorchCheckpoint(path, { tensors, step: checkpoint.step ?? 50000, optimizer: 'empty', folder: 'broken-identity.pth' });
+  writeTorchCheckpoint(path, {
+    tensors,
+    step: checkpoint.step ?? 50000,
+    optimizer: 'empty',
+    folder: 'broken-identity.pth',
+  });
   const dir = join(work, 'broken_identity');
   await exportPackage(path, dir, {
-    ...headOptionsFromManifest(gm), label: 'golden fixture — identity head broken (NaN weights)', untrained: true,
+    ...headOptionsFromManifest(gm),
+    label: 'golden fixture — identity head broken (NaN weights)',
+    untrained: true,
   });
   return { dir, cleanup: () => rm(work, { recursive: true, force: true }) };
 }

@@ -13,7 +13,10 @@ import { REPO_ROOT } from '../models.ts';
 export const GOLDEN_DIR = join(REPO_ROOT, '..', 'shared', 'golden');
 export const FACES_DIR = join(REPO_ROOT, '..', 'shared', 'faces');
 
-export interface ExportedFixture { readonly dir: string; readonly cleanup: () => Promise<void> }
+export interface ExportedFixture {
+  readonly dir: string;
+  readonly cleanup: () => Promise<void>;
+}
 
 export async function exportGoldenFixture(variant = 'faceptor_full'): Promise<ExportedFixture> {
   const src = join(GOLDEN_DIR, variant);
@@ -21,7 +24,9 @@ export async function exportGoldenFixture(variant = 'faceptor_full'): Promise<Ex
   const work = await mkdtemp(join(tmpdir(), 'faceptor-fixture-'));
   const dir = join(work, variant);
   await exportPackage(join(src, 'checkpoint.pth.tar'), dir, {
-    ...headOptionsFromManifest(gm), label: `golden fixture — random weights (${variant})`, untrained: true,
+    ...headOptionsFromManifest(gm),
+    label: `golden fixture — random weights (${variant})`,
+    untrained: true,
   });
   return { dir, cleanup: () => rm(work, { recursive: true, force: true }) };
 }

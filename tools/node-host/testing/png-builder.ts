@@ -25,18 +25,32 @@ function ihdr(width: number, height: number, bitDepth: number, colorType: number
 }
 
 /** A valid PNG of the given rows (filter type 0 each), colour type, bit depth and optional palette. */
-export function makePng(width: number, height: number, colorType: number, bitDepth: number, rows: number[][], plte?: number[]): Buffer {
+export function makePng(
+  width: number,
+  height: number,
+  colorType: number,
+  bitDepth: number,
+  rows: number[][],
+  plte?: number[],
+): Buffer {
   const raw = Buffer.from(rows.flatMap((r) => [0, ...r]));
   return Buffer.concat([
-    SIGNATURE, chunk('IHDR', ihdr(width, height, bitDepth, colorType)),
+    SIGNATURE,
+    chunk('IHDR', ihdr(width, height, bitDepth, colorType)),
     ...(plte ? [chunk('PLTE', Buffer.from(plte))] : []),
-    chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0)),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
   ]);
 }
 
 /** A tiny RGB PNG whose IHDR declares width×height: `zeros` bytes of deflated zeros that a decoder would inflate on. */
 export function makePngBomb(width: number, height: number, zeros = 1 << 20): Buffer {
-  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr(width, height, 8, 2)), chunk('IDAT', deflateSync(Buffer.alloc(zeros))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    SIGNATURE,
+    chunk('IHDR', ihdr(width, height, 8, 2)),
+    chunk('IDAT', deflateSync(Buffer.alloc(zeros))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** PNG signature + an IHDR declaring width×height (RGBA) and nothing else: the header alone must decide. */

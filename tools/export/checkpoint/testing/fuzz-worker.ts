@@ -8,7 +8,11 @@ import { CheckpointError, openCheckpoint } from '../index.ts';
 import { PickleError, unpickle } from '../pickle.ts';
 
 export interface FuzzTensor {
-  key: string; dtype: string; shape: number[]; storageKey: string; storageOffset: number;
+  key: string;
+  dtype: string;
+  shape: number[];
+  storageKey: string;
+  storageOffset: number;
   /** Values, or the CheckpointError code the read ended in. */
   values: Float32Array | null;
   readError: string | null;
@@ -27,8 +31,17 @@ async function run(path: string): Promise<FuzzReply> {
     try {
       const tensors: FuzzTensor[] = [];
       for (const t of c.tensors.values()) {
-        const base = { key: t.key, dtype: t.dtype, shape: t.shape, storageKey: t.storageKey, storageOffset: t.storageOffset };
-        if (!FLOAT.has(t.dtype)) { tensors.push({ ...base, values: null, readError: 'not float' }); continue; }
+        const base = {
+          key: t.key,
+          dtype: t.dtype,
+          shape: t.shape,
+          storageKey: t.storageKey,
+          storageOffset: t.storageOffset,
+        };
+        if (!FLOAT.has(t.dtype)) {
+          tensors.push({ ...base, values: null, readError: 'not float' });
+          continue;
+        }
         try {
           tensors.push({ ...base, values: await t.read(), readError: null });
         } catch (e) {
@@ -42,7 +55,13 @@ async function run(path: string): Promise<FuzzReply> {
     }
   } catch (e) {
     const err = e as Error;
-    return { ok: false, checkpointError: e instanceof CheckpointError, name: err?.name ?? typeof e, code: e instanceof CheckpointError ? e.code : null, message: String(err?.message ?? e) };
+    return {
+      ok: false,
+      checkpointError: e instanceof CheckpointError,
+      name: err?.name ?? typeof e,
+      code: e instanceof CheckpointError ? e.code : null,
+      message: String(err?.message ?? e),
+    };
   }
 }
 
@@ -52,7 +71,12 @@ function runPickle(data: Uint8Array): PickleReply {
     return { ok: true };
   } catch (e) {
     const err = e as Error;
-    return { ok: false, pickleError: e instanceof PickleError, name: err?.name ?? typeof e, message: String(err?.message ?? e) };
+    return {
+      ok: false,
+      pickleError: e instanceof PickleError,
+      name: err?.name ?? typeof e,
+      message: String(err?.message ?? e),
+    };
   }
 }
 
