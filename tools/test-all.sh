@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a Debian machine with Node 20, then runs every test
-# (typecheck, unit/Node tests, browser e2e). This is the README's test command and what CI runs (.ci/run).
+# (typecheck, lint, unit/Node tests, browser e2e). This is the README's test command and what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
