@@ -72,7 +72,12 @@ export function CheckpointExport({ onStored }: { onStored: (choice: ModelChoice)
         <br />
         <small>It is converted here, in this browser (nothing is uploaded), and kept for your next visits.</small>
       </div>
-      <div className="ckpt-options">
+      {/* Folded: the defaults suit most users, and an open form pushed the camera below the fold. */}
+      <details className="ckpt-options ckpt-advanced" data-testid="ckpt-options">
+        <summary>
+          Options: {s.precision}
+          {s.label ? `, “${s.label}”` : ''}
+        </summary>
         <label>
           Precision{' '}
           <select
@@ -99,8 +104,8 @@ export function CheckpointExport({ onStored }: { onStored: (choice: ModelChoice)
             onChange={(e) => s.set({ label: e.target.value })}
           />
         </label>
-        <details className="ckpt-advanced">
-          <summary>Advanced (as the CLI's options)</summary>
+        <div className="ckpt-cli-options">
+          As the CLI&apos;s options:{' '}
           <label>
             ViT heads{' '}
             <input
@@ -132,8 +137,8 @@ export function CheckpointExport({ onStored }: { onStored: (choice: ModelChoice)
             />{' '}
             random/untrained weights
           </label>
-        </details>
-      </div>
+        </div>
+      </details>
       <ExportStatus />
     </div>
   );

@@ -77,9 +77,16 @@ export function ModelPanel() {
       )}
       {!current && <CheckpointExport onStored={(c) => void loader.load(c)} />}
       {!current && <StoredModels onChoose={(c) => void loader.load(c)} />}
-      {!current && state !== 'loading' && <HowToAdd />}
-      {!current && <DropArea onPicked={loadPicked} disabled={load.state === 'loading'} />}
-      <CacheInfo onClear={() => void loader.clearCache()} />
+      {!current && (
+        // The checkpoint is the newcomer's path; the other ways fold, so the camera and photos stay near the top.
+        <details className="model-details" data-testid="model-more">
+          <summary>Other ways to add a model: an exported folder, or `npm run export`</summary>
+          {state !== 'loading' && <HowToAdd />}
+          <DropArea onPicked={loadPicked} disabled={load.state === 'loading'} />
+          <CacheInfo onClear={() => void loader.clearCache()} />
+        </details>
+      )}
+      {current && <CacheInfo onClear={() => void loader.clearCache()} />}
       {current && <TaskControls />}
     </section>
   );
