@@ -33,6 +33,7 @@ import { DEFAULT_TRACKER_OPTIONS, FaceTracker, type TrackedFace, type TrackerOpt
 import { denseRefreshIntervalMs, pickDenseRefresh } from '../core/track/schedule.ts';
 import { applySimilarity, fitSimilarity, type Similarity } from '../core/track/carry.ts';
 import type { FaceDetector } from './detector.ts';
+import { zeroFaceptorTimings } from './faceptor/model.ts';
 import { rescaleFace, type AnalyzeOptions, type FaceAnalysis, type ImageAnalysis } from './analyze.ts';
 import type {
   FaceTaskResults,
@@ -99,18 +100,6 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** Share of a new measurement in the running cost / frame-interval averages. */
 const EMA = 0.3;
 const ema = (prev: number | undefined, v: number) => (prev === undefined ? v : prev + EMA * (v - prev));
-
-const zeroTimings = (): Mutable<FaceptorTimings> => ({
-  alignMs: 0,
-  encoder112Ms: 0,
-  encoder512Ms: 0,
-  taskMs: {},
-  decodeMs: 0,
-  runMs: 0,
-  totalMs: 0,
-  runs: {},
-  readBackBytes: 0,
-});
 
 function addTimings(into: Mutable<FaceptorTimings>, t: FaceptorTimings): void {
   into.alignMs += t.alignMs;
@@ -205,7 +194,7 @@ export class VideoAnalyzer {
       const tasks = model.resolveTasks(taskOptions.tasks ?? 'default');
       const sparse = tasks.filter((n) => TASKS[n].group === 112);
       const denseTasks = tasks.filter((n) => TASKS[n].group === 512);
-      const timings = zeroTimings();
+      const timings: Mutable<FaceptorTimings> = zeroFaceptorTimings();
       const runs: RunCounts = { encoder112: 0, encoder512: 0, tasks: {} };
       // the analysed-image faces the crops are aligned from: the smoothed geometry
       const analysed = tracks.map((tr) => toAnalysed({ box: tr.box, keypoints: tr.keypoints, score: tr.score }));

@@ -65,6 +65,25 @@ const editManifest = async (dir: string, edit: (m: Record<string, unknown>) => u
   await writeFile(path, JSON.stringify(edit(JSON.parse(await readFile(path, 'utf8')))));
 };
 
+/** A textured 96×96 image and one face on it (keypoints in BlazeFace order), for the runs below. */
+const image: RgbaImage = {
+  width: 96,
+  height: 96,
+  data: Uint8Array.from({ length: 96 * 96 * 4 }, (_, i) => (i * 37) % 251),
+};
+const face: Detection = {
+  box: { x: 20, y: 20, width: 50, height: 50 },
+  score: 0.9,
+  keypoints: [
+    [35, 40],
+    [60, 40],
+    [48, 52],
+    [48, 62],
+    [25, 45],
+    [70, 45],
+  ],
+};
+
 describe('model package checks', () => {
   it('the intact package loads, verifies and opens sessions only on use', async () => {
     const backend = countingBackend();
@@ -84,23 +103,6 @@ describe('model package checks', () => {
     };
     const onDisk = await loadFaceptorPackage(noBytes, createNodeBackend());
     const inMemory = await loadFaceptorFolder(fixture.dir, countingBackend()); // no createSessionFromFile: bytes
-    const image: RgbaImage = {
-      width: 96,
-      height: 96,
-      data: Uint8Array.from({ length: 96 * 96 * 4 }, (_, i) => (i * 37) % 251),
-    };
-    const face: Detection = {
-      box: { x: 20, y: 20, width: 50, height: 50 },
-      score: 0.9,
-      keypoints: [
-        [35, 40],
-        [60, 40],
-        [48, 52],
-        [48, 62],
-        [25, 45],
-        [70, 45],
-      ],
-    };
     const tasks = ['age_morph2', 'align_300w', 'recog_ms1mv3'] as const;
     const a = await onDisk.analyzeFaces(image, [face], { tasks: [...tasks] });
     const b = await inMemory.analyzeFaces(image, [face], { tasks: [...tasks] });
@@ -130,23 +132,6 @@ describe('model package checks', () => {
   it("from bytes (the browser's way): weights.bin is dropped once both sessions exist, and read again — checked — only for a new backend", async () => {
     const dir = await copyPackage();
     const model = await loadFaceptorFolder(dir, countingBackend());
-    const image: RgbaImage = {
-      width: 96,
-      height: 96,
-      data: Uint8Array.from({ length: 96 * 96 * 4 }, (_, i) => (i * 37) % 251),
-    };
-    const face: Detection = {
-      box: { x: 20, y: 20, width: 50, height: 50 },
-      score: 0.9,
-      keypoints: [
-        [35, 40],
-        [60, 40],
-        [48, 52],
-        [48, 62],
-        [25, 45],
-        [70, 45],
-      ],
-    };
     const tasks = ['age_morph2', 'align_300w'];
     expect(model.holdsWeightsBytes).toBe(true);
     const a = await model.analyzeFaces(image, [face], { tasks });

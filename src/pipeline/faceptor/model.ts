@@ -80,6 +80,21 @@ function emptyCounts(): RunCounts {
   return { encoder112: 0, encoder512: 0, tasks: {} };
 }
 
+/** All-zero Faceptor timings, filled in as a frame runs (also the video analyser's start for a frame). */
+export function zeroFaceptorTimings(): Timings {
+  return {
+    alignMs: 0,
+    encoder112Ms: 0,
+    encoder512Ms: 0,
+    taskMs: {},
+    decodeMs: 0,
+    runMs: 0,
+    totalMs: 0,
+    runs: {},
+    readBackBytes: 0,
+  };
+}
+
 export class FaceptorModel {
   /** Cumulative graph runs since load (or resetRunCounts). */
   readonly runCounts: RunCounts = emptyCounts();
@@ -243,17 +258,7 @@ export class FaceptorModel {
   ): Promise<FaceptorAnalysis> {
     const start = performance.now();
     const tasks = resolveTasks(opts.tasks ?? 'default', this.available);
-    const t: Timings = {
-      alignMs: 0,
-      encoder112Ms: 0,
-      encoder512Ms: 0,
-      taskMs: {},
-      decodeMs: 0,
-      runMs: 0,
-      totalMs: 0,
-      runs: {},
-      readBackBytes: 0,
-    };
+    const t = zeroFaceptorTimings();
     const runs = emptyCounts();
     const results: Mutable<FaceTaskResults>[] = faces.map(() => ({}));
     if (faces.length > 0 && tasks.length > 0) {
