@@ -5,6 +5,7 @@
  * docs/testing.md §3.
  */
 import { decodeRle } from '../../src/pipeline/faceptor/json.ts';
+import { cosineSimilarity } from '../../src/core/identity/gallery.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -100,17 +101,7 @@ export function compareFaces(actual: Json, reference: Json): TaskDisagreement {
   }
   if (!!actual.identity !== !!reference.identity) d.missing.push('identity');
   else if (reference.identity) {
-    const a: number[] = actual.identity.embedding,
-      r: number[] = reference.identity.embedding;
-    let dot = 0,
-      na = 0,
-      nr = 0;
-    a.forEach((v, i) => {
-      dot += v * r[i];
-      na += v * v;
-      nr += r[i] * r[i];
-    });
-    d.identity = 1 - dot / Math.sqrt(na * nr);
+    d.identity = 1 - cosineSimilarity(actual.identity.embedding, reference.identity.embedding);
   }
   return d;
 }

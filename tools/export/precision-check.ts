@@ -30,6 +30,7 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { FaceptorManifest } from '../../src/core/faceptor/manifest.ts';
 import { parsingLabels } from '../../src/core/faceptor/decode.ts';
+import { cosineSimilarity } from '../../src/core/identity/gallery.ts';
 import { headOptionsFromManifest } from './plan/index.ts';
 import { exportPackage } from './package/export.ts';
 import { fp16KeepsFloat32 } from './package/precision.ts';
@@ -307,17 +308,10 @@ export async function photoFidelity(refDir: string, candDir: string, photos: rea
         if (r.attributes[name] > 0.5 === c.attributes[name] > 0.5) atSame++;
       }
       if (r.identity) {
-        const a: number[] = c.identity.embedding,
-          b: number[] = r.identity.embedding;
-        let dot = 0,
-          na = 0,
-          nb = 0;
-        a.forEach((v, k) => {
-          dot += v * b[k];
-          na += v * v;
-          nb += b[k] * b[k];
-        });
-        f.identityMinCosine = Math.min(f.identityMinCosine, dot / Math.sqrt(na * nb));
+        f.identityMinCosine = Math.min(
+          f.identityMinCosine,
+          cosineSimilarity(c.identity.embedding, r.identity.embedding),
+        );
       }
     }),
   );
