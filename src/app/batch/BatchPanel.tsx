@@ -4,7 +4,7 @@
  * bounded: rows hold a summary and the JSON entry only, the table shows one page of rows, and a photo is decoded
  * for display only when its row's card is opened (its object URL is revoked when the card closes).
  */
-import { useEffect, useMemo, useState, type DragEvent } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useBatch, batchFiles } from '../../state/batch.ts';
 import {
   batchCsv,
@@ -15,6 +15,7 @@ import {
   type SortKey,
 } from '../../state/batch-results.ts';
 import { fromDataTransfer, fromFiles } from '../models/dropped-files.ts';
+import { DropTarget } from '../common/DropTarget.tsx';
 import { FilePickerButton } from '../common/FilePickerButton.tsx';
 import { useBatchQueue } from './useBatchQueue.ts';
 import { useIdentityMatcher } from '../video/Timelines.tsx';
@@ -46,10 +47,8 @@ export function BatchPanel() {
   const pages = Math.max(1, Math.ceil(rows.length / PAGE));
   const shown = rows.slice(page * PAGE, (page + 1) * PAGE);
 
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    e.stopPropagation();
-    void fromDataTransfer(e.dataTransfer).then(({ files, paths }) => addFolder(files, paths));
+  const onDrop = (data: DataTransfer) => {
+    void fromDataTransfer(data).then(({ files, paths }) => addFolder(files, paths));
   };
   const sortBy = (key: SortKey) =>
     useBatch.getState().set({ sort: { key, descending: sort.key === key ? !sort.descending : false } });
@@ -60,15 +59,7 @@ export function BatchPanel() {
         <summary>
           <h2 id="batch-title">Batch folder</h2>
         </summary>
-        <div
-          className="dropzone"
-          data-testid="batch-dropzone"
-          onDragOver={(e) => {
-            e.preventDefault();
-            e.stopPropagation();
-          }}
-          onDrop={onDrop}
-        >
+        <DropTarget testId="batch-dropzone" onDrop={onDrop}>
           <p>Drop a folder of photos here (hundreds are fine), or</p>
           <FilePickerButton
             directory
@@ -81,7 +72,7 @@ export function BatchPanel() {
           >
             choose a folder…
           </FilePickerButton>
-        </div>
+        </DropTarget>
         {items.length > 0 && (
           <>
             <div

@@ -3,13 +3,14 @@
  * the <video> element is just another frame source), or analyse the whole video at a chosen rate with progress
  * and cancel; then per-track timelines under the video (a cursor that seeks) and JSON/CSV exports.
  */
-import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useEngineClient } from '../engine/EngineProvider.tsx';
 import { errorMessage } from '../engine/client.ts';
 import { useEngine } from '../../state/engine.ts';
 import { useLive } from '../../state/live.ts';
 import { isVideoFile, useVideo, VIDEO_RATES } from '../../state/video.ts';
 import { expandFrame, nearestFrame, videoCsv, videoDocumentText } from '../../state/video-results.ts';
+import { DropTarget } from '../common/DropTarget.tsx';
 import { FilePickerButton } from '../common/FilePickerButton.tsx';
 import { OverlayCanvas } from '../overlay/OverlayCanvas.tsx';
 import { LiveOverlay } from '../live/LivePanel.tsx';
@@ -88,12 +89,10 @@ export function VideoPanel() {
   const shown = useMemo(() => (shownFrame ? expandFrame(shownFrame) : null), [shownFrame]);
   const stem = file ? fileStem(file.name) : 'video';
 
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    e.stopPropagation();
-    const f = [...e.dataTransfer.files].find(isVideoFile);
+  const onDrop = (data: DataTransfer) => {
+    const f = [...data.files].find(isVideoFile);
     if (f) useVideo.getState().open(f);
-    else if (e.dataTransfer.files.length)
+    else if (data.files.length)
       useVideo.getState().set({ error: 'That is not a video file (mp4 or webm that this browser can play).' });
   };
 
@@ -103,15 +102,7 @@ export function VideoPanel() {
         <summary>
           <h2 id="video-title">Video file</h2>
         </summary>
-        <div
-          className="dropzone video-drop"
-          data-testid="video-dropzone"
-          onDragOver={(e) => {
-            e.preventDefault();
-            e.stopPropagation();
-          }}
-          onDrop={onDrop}
-        >
+        <DropTarget testId="video-dropzone" className="video-drop" onDrop={onDrop}>
           <p>Drop a video here (mp4 or webm this browser can play), or</p>
           <FilePickerButton
             accept="video/*"
@@ -122,7 +113,7 @@ export function VideoPanel() {
           >
             choose a video…
           </FilePickerButton>
-        </div>
+        </DropTarget>
         {error && (
           <p className="error" role="alert" data-testid="video-error">
             {error}
