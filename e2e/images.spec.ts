@@ -57,7 +57,7 @@ describe('dropped images', () => {
     const reference = await analyzeWithCli(join(FACES, 'astronaut.png'), 'auto');
     expect(reference.faces).toHaveLength(1);
     expect([item.analysis!.width, item.analysis!.height]).toEqual([512, 512]);
-    expect(item.analysis!.detectorModel).toBe('auto'); // photos: both models merged
+    expect(item.analysis!.detector).toBe('auto'); // photos: both models merged
     expect(boxDisagreement(item.analysis!.faces[0].box, reference.faces[0].box)).toBeLessThanOrEqual(0.02);
 
     // The exported JSON is the CLI's schema.

@@ -1,16 +1,14 @@
 /**
- * The contract between the UI thread and the perception worker (reached through comlink).
- * Results are the shared pipeline's types (src/pipeline/analyze.ts), so the app, the CLI and the library agree on
- * every field; video frames add a track id per face.
+ * The contract between the UI thread and the perception worker (reached through comlink): the worker's lifecycle
+ * (engine, model packages, cache). Analysis options and results are the library's one contract (src/options.ts,
+ * src/result.ts), so the app, the CLI and the library agree on every field; camera frames add track fields.
  */
 import type { RgbaImage } from '../src/core/types.ts';
-import type { TaskName } from '../src/core/faceptor/tasks.ts';
-import type { AnalysisTimings, FaceAnalysis } from '../src/pipeline/analyze.ts';
-import type { ModelInfo, RunCounts } from '../src/pipeline/faceptor/types.ts';
+import type { AnalysisOptions } from '../src/options.ts';
+import type { ImageAnalysis, ModelInfo } from '../src/result.ts';
 import type { ProviderName, ProviderPreference } from './ort-web/provider-plan.ts';
 
 export type { ProviderName, ProviderPreference };
-export type DetectorModel = 'front' | 'back' | 'auto';
 
 export interface EngineInit {
   readonly preference: ProviderPreference;
@@ -32,54 +30,6 @@ export interface EngineStatus {
   readonly detectorModels: readonly ('front' | 'back')[];
   /** Non-fatal problems worth showing (e.g. the 256 model failed to load). */
   readonly warnings: readonly string[];
-}
-
-export interface AnalysisOptions {
-  readonly model?: DetectorModel;
-  readonly minScore?: number;
-  readonly maxFaces?: number;
-  /**
-   * Faceptor tasks to run on every face (exact task names the loaded package has; the UI resolves heads).
-   * Absent or empty: detection only. Ignored when no Faceptor model is loaded.
-   */
-  readonly tasks?: readonly TaskName[];
-  /** 512 framing, see AnalyzeFacesOptions.denseCrops. Default 'shared'. */
-  readonly denseCrops?: 'shared' | 'exact';
-  /** Layer-Attention models: also return each task's attention mass per encoder block (only when shown). */
-  readonly layerAttention?: boolean;
-}
-
-/** Per-stage timings (decode/copy, detection pre/run/post, and the Faceptor stages when a model ran). */
-export type StageTimings = AnalysisTimings;
-
-/** One face of a video frame: smoothed box/keypoints, a stable track id, and how old its 512 results are. */
-export interface FrameFace extends FaceAnalysis {
-  /** Stable id while the face stays in view (video only). */
-  readonly trackId?: number;
-  /** Age in ms of the landmarks/parsing shown (0 = computed on this frame; carried from an earlier frame otherwise). */
-  readonly denseAgeMs?: number;
-  /** Carried parsing masks: where a mask pixel belongs now (see TrackedFaceAnalysis.denseTransform). */
-  readonly denseTransform?: readonly [number, number, number, number];
-  /** Smoothed motion of the box centre, source px per ms: the overlay moves the face on between analyses. */
-  readonly velocity?: readonly [number, number];
-}
-
-export interface ImageAnalysis {
-  /** Source-image size in pixels (what the user gave us). */
-  readonly width: number;
-  readonly height: number;
-  /** analysed pixels per source pixel (< 1 when a large image was downscaled before analysis). */
-  readonly scale: number;
-  /** Faces in source-image pixels, with the Faceptor fields of the tasks that ran. */
-  readonly faces: readonly FrameFace[];
-  /** 'auto': both models (and tiles of a large image) merged. */
-  readonly detectorModel: 'front' | 'back' | 'auto';
-  readonly provider: ProviderName;
-  readonly timings: StageTimings;
-  /** The Faceptor model that produced the task fields, and the tasks it ran (absent without a model). */
-  readonly model?: ModelInfo;
-  readonly tasks?: readonly TaskName[];
-  readonly runs?: RunCounts;
 }
 
 /**

@@ -117,19 +117,19 @@ describe('PerceptionEngine with a Faceptor package', () => {
     const f = r.faces[0];
     expect(f.identity!.embedding).toHaveLength(512);
     expect(Math.hypot(...f.identity!.embedding)).toBeCloseTo(1, 5);
-    expect(f.age!.utkface.distribution).toHaveLength(101);
+    expect(f.age!.utkface!.distribution).toHaveLength(101);
     expect(Object.keys(f.attributes!)).toEqual([...CELEBA_ATTRIBUTES]);
-    expect(Object.keys(f.expression!.rafdb.probs)).toHaveLength(7);
-    expect(f.landmarks!['300w'].points).toHaveLength(TASKS.align_300w.outputs);
-    expect(f.landmarks!['300w'].points.every((p) => inside(p, f.box, 0.5))).toBe(true);
-    const mask = f.parsing!.celebam;
+    expect(Object.keys(f.expression!.rafdb!.probs)).toHaveLength(7);
+    expect(f.landmarks!['300w']!.points).toHaveLength(TASKS.align_300w.outputs);
+    expect(f.landmarks!['300w']!.points.every((p) => inside(p, f.box, 0.5))).toBe(true);
+    const mask = f.parsing!.celebam!;
     expect(mask.data).toHaveLength(mask.width * mask.height);
     expect(inside([mask.region.x + mask.region.width / 2, mask.region.y + mask.region.height / 2], f.box, 0.25)).toBe(
       true,
     );
 
-    // no tasks asked → detection only, no model fields
-    const plain = await engine.analyzePixels(photo);
+    // no tasks asked (an empty list; absent means the default heads) → detection only, no model fields
+    const plain = await engine.analyzePixels(photo, { tasks: [] });
     expect(plain.model).toBeUndefined();
     expect(plain.faces[0].age).toBeUndefined();
   });
@@ -139,16 +139,18 @@ describe('PerceptionEngine with a Faceptor package', () => {
       const gone = m.tasks.find((t) => t.name === 'align_300w')!;
       m.tasks = m.tasks.filter((t) => t !== gone); // its graph stays: the decoder serves the other tasks
     });
-    const { engine, server } = rig();
+    const { engine, server, backends } = rig();
     server.mounts.set('http://app.test/models/no-300w/', withoutAlign);
     await engine.init(INIT);
     await engine.loadModel({ kind: 'url', url: 'http://app.test/models/no-300w/' });
     await expect(engine.analyzePixels(photo, { tasks: ['age_utkface', 'align_300w'] })).rejects.toThrow(
       /has no task align_300w \(it has: .*age_utkface/,
     );
-    expect((await engine.analyzePixels(photo, { tasks: ['align_wflw'] })).faces[0].landmarks!.wflw.points).toHaveLength(
-      98,
-    );
+    // a caller's error, not a GPU failure: the engine stays on WebGPU (no fallback to WASM)
+    expect(backends.map((b) => b.provider)).toEqual(['webgpu']);
+    expect(
+      (await engine.analyzePixels(photo, { tasks: ['align_wflw'] })).faces[0].landmarks!.wflw!.points,
+    ).toHaveLength(98);
   });
 
   it('a refused package (corrupt, incomplete, foreign, newer format) names the problem and the previous model keeps working', async () => {
@@ -188,7 +190,7 @@ describe('PerceptionEngine with a Faceptor package', () => {
     }
     const after = await engine.analyzePixels(photo, { tasks: ['age_utkface'] });
     expect(after.model).toEqual(good.info);
-    expect(after.faces[0].age!.utkface.years).toBe(before.faces[0].age!.utkface.years);
+    expect(after.faces[0].age!.utkface!.years).toBe(before.faces[0].age!.utkface!.years);
   });
 
   it('WebGPU device lost mid-run: falls back to WASM, re-binds the model (old sessions released), task fields still come', async () => {
@@ -207,8 +209,8 @@ describe('PerceptionEngine with a Faceptor package', () => {
     expect(onWasm.provider).toBe('wasm');
     expect(listener.mock.calls[0][1]).toMatch(/GPUDevice was lost.*now running on WASM/);
     // same verified package on the new EP: identical outputs (both run on CPU underneath)
-    expect(onWasm.faces[0].age!.utkface.years).toBeCloseTo(onGpu.faces[0].age!.utkface.years, 5);
-    expect(onWasm.faces[0].parsing!.celebam.data).toEqual(onGpu.faces[0].parsing!.celebam.data);
+    expect(onWasm.faces[0].age!.utkface!.years).toBeCloseTo(onGpu.faces[0].age!.utkface!.years, 5);
+    expect(onWasm.faces[0].parsing!.celebam!.data).toEqual(onGpu.faces[0].parsing!.celebam!.data);
     await vi.waitFor(() => expect(gpu.released).toBe(gpu.opened)); // nothing left open on the lost device
     const next = await engine.analyzePixels(photo, { tasks });
     expect(next.provider).toBe('wasm');
@@ -336,12 +338,12 @@ describe('PerceptionEngine with a Faceptor package', () => {
       expect(Math.abs(got.box.x - up(want.box.x))).toBeLessThan(tol);
       expect(Math.abs(got.box.y - up(want.box.y))).toBeLessThan(tol);
       expect(Math.abs(got.box.width - want.box.width * k)).toBeLessThan(tol);
-      const pts = got.landmarks!['300w'].points;
-      want.landmarks!['300w'].points.forEach(([x, y], i) => {
+      const pts = got.landmarks!['300w']!.points;
+      want.landmarks!['300w']!.points.forEach(([x, y], i) => {
         expect(Math.abs(pts[i][0] - up(x))).toBeLessThan(tol);
         expect(Math.abs(pts[i][1] - up(y))).toBeLessThan(tol);
       });
-      expect(got.age!.utkface.distribution).toHaveLength(101);
+      expect(got.age!.utkface!.distribution).toHaveLength(101);
     } finally {
       vi.unstubAllGlobals();
     }
@@ -370,13 +372,13 @@ describe('PerceptionEngine with a Faceptor package', () => {
       expect(close).toHaveBeenCalledTimes(1);
       expect(analyze.mock.calls[0][1]).toMatchObject({
         timestampMs: 5000,
-        model: 'front',
+        detector: 'front',
         sourceSize: { width: photo.width, height: photo.height },
       });
       expect(analyze.mock.calls[0][1].faceptor?.tasks).toEqual(['age_utkface']);
       expect(r.faces).toHaveLength(1);
       expect(typeof r.faces[0].trackId).toBe('number');
-      expect(r.faces[0].age!.utkface.distribution).toHaveLength(101);
+      expect(r.faces[0].age!.utkface!.distribution).toHaveLength(101);
     } finally {
       analyze.mockRestore();
     }

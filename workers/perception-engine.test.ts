@@ -99,7 +99,7 @@ describe('PerceptionEngine', () => {
     expect(notice).toMatch(/now running on WASM/);
     // The fallback result is exactly what the detector gives on a healthy backend.
     const direct = await createFaceDetector(createNodeBackend(), await loadBlazeFaceModels());
-    const expected = await direct.detect(image, { model: 'auto' });
+    const expected = await direct.detect(image, { detector: 'auto' });
     expect(result.faces[0].box.x).toBeCloseTo(expected.faces[0].box.x, 3);
     expect(result.faces[0].box.y).toBeCloseTo(expected.faces[0].box.y, 3);
     expect(result.faces[0].box.width).toBeCloseTo(expected.faces[0].box.width, 3);

@@ -1,32 +1,30 @@
 /**
- * The worker's engine: loads the detector on the best EP, turns frames and files into RGBA, and runs the shared
- * pipeline (analyzeImage for images, VideoAnalyzer for frames) with the loaded Faceptor model. Only runtime glue
- * lives here: EP choice and fallback, model lifecycle (load → verify → swap, re-bind after an EP change), caching.
+ * The worker's engine: a thin host of the library's facade (src/faceptor.ts). It turns frames and files into RGBA
+ * pixels, owns the runtime (EP choice, WebGPU → WASM fallback, one Faceptor per backend) and the model packages
+ * (load → verify → hand to the facade, re-bind after an EP change, the Cache API). Detection, tracking and the
+ * Faceptor tasks are the facade's: `analyze` for photos, `analyzeVideoFrame` for camera frames.
  */
+import type { ImageAnalysis } from '../src/result.ts';
+import type { AnalysisOptions } from '../src/options.ts';
 import type { RgbaImage } from '../src/core/types.ts';
-import type { TaskName } from '../src/core/faceptor/tasks.ts';
-import { analyzeImage, type AnalyzeOptions, type ImageAnalysis as PipelineAnalysis } from '../src/pipeline/analyze.ts';
 import { createFaceDetector, type FaceDetector } from '../src/pipeline/detector.ts';
 import type { FaceptorModel } from '../src/pipeline/faceptor/model.ts';
-import { VideoAnalyzer } from '../src/pipeline/video.ts';
+import { createFaceptor, type Faceptor } from '../src/faceptor.ts';
 import { createOrtWebBackend, type OrtWebBackend } from './ort-web/backend.ts';
 import { fitWithin, MAX_ANALYSIS_SIDE } from './frame-size.ts';
 import { checkImageSize, readImageHeader } from '../src/core/image/header.ts';
 import { compositeOnBlack } from '../src/core/image/alpha.ts';
-import { Lease } from './lease.ts';
 import { browserCaches, clearModelCacheStorage, modelCacheStats, type CacheStorageLike } from './model-cache.ts';
 import { DETECTOR_FILES, fetchModelFile, ModelFileError } from './model-files.ts';
 import { loadModelPackage } from './model-loader.ts';
 import { filesPackageSource, urlPackageSource, type FetchLike } from './model-package-source.ts';
 import { throttleProgress } from './progress-throttle.ts';
-import { CodedError } from '../src/core/errors.ts';
+import { CodedError, errorInfo } from '../src/core/errors.ts';
 import { storedPackageSource } from './stored-package-source.ts';
 import type {
-  AnalysisOptions,
   EngineInit,
   EngineListener,
   EngineStatus,
-  ImageAnalysis,
   ModelCacheInfo,
   ModelLoadProgress,
   ModelSource,
@@ -39,14 +37,17 @@ const HEADER_BYTES = 1 << 20;
 
 interface Loaded {
   readonly backend: OrtWebBackend;
-  readonly detector: FaceDetector;
-  readonly video: VideoAnalyzer;
+  /** The facade on this backend; disposed (after its in-flight analyses) when the backend is replaced. */
+  readonly faceptor: Faceptor;
   readonly status: EngineStatus;
 }
 
-/** The Faceptor model the engine holds, bound to one backend (re-bound when the engine's backend changes). */
+/**
+ * The Faceptor model the engine holds: its latest binding and the backend that binding runs on. The facade of that
+ * backend owns the binding (releases it when replaced or disposed); a new backend gets a re-bound copy.
+ */
 interface HeldModel {
-  readonly lease: Lease<FaceptorModel>;
+  readonly model: FaceptorModel;
   readonly backend: OrtWebBackend;
   readonly status: ModelStatus;
 }
@@ -122,7 +123,7 @@ export class PerceptionEngine implements PerceptionApi {
       ownsBuffer = converted !== null && converted.image.data === this.frameBuffer;
       const { image } = converted ?? this.toRgba(frame);
       const timestampMs = frameTimestampMs(frame);
-      return await this.analyze(image, { width, height }, { model: 'front', ...options }, now() - t0, timestampMs);
+      return await this.analyze(image, { width, height }, options, now() - t0, timestampMs);
     } finally {
       frame.close();
       if (ownsBuffer) this.frameBufferBusy = false;
@@ -193,13 +194,7 @@ export class PerceptionEngine implements PerceptionApi {
       const { image } = this.toRgba(bitmap);
       // The one alpha rule of the app and the CLI (toRgba drew on black already; this makes the rule explicit).
       compositeOnBlack(image.data);
-      return await this.analyze(
-        image,
-        { width: bitmap.width, height: bitmap.height },
-        { model: 'auto', ...options },
-        now() - t0,
-        null,
-      );
+      return await this.analyze(image, { width: bitmap.width, height: bitmap.height }, options, now() - t0, null);
     } finally {
       bitmap.close();
     }
@@ -210,7 +205,7 @@ export class PerceptionEngine implements PerceptionApi {
     const size = fitWithin(image.width, image.height);
     if (size.scale !== 1)
       throw new Error(`analyzePixels takes images up to ${MAX_ANALYSIS_SIDE} px on the long side; downscale first`);
-    return this.analyze(image, { width: image.width, height: image.height }, { model: 'auto', ...options }, 0, null);
+    return this.analyze(image, { width: image.width, height: image.height }, options, 0, null);
   }
 
   /**
@@ -228,40 +223,20 @@ export class PerceptionEngine implements PerceptionApi {
     const loading = this.loading;
     if (!loading) throw this.initError ?? new Error('the engine is not initialised (call init first)');
     const loaded = await loading;
-    const tasks = options.tasks ?? [];
-    const lease = tasks.length > 0 ? this.modelFor(loaded) : null;
-    if (lease) checkTasks(lease.value, tasks);
-    const model = options.model === 'back' && !loaded.status.detectorModels.includes('back') ? 'front' : options.model;
-    const run = (faceptorModel?: FaceptorModel): Promise<PipelineAnalysis> => {
-      const request: AnalyzeOptions = {
-        model,
-        minScore: options.minScore,
-        maxFaces: options.maxFaces,
-        decodeMs,
-        sourceSize: source,
-        ...(faceptorModel && {
-          faceptor: {
-            model: faceptorModel,
-            tasks,
-            denseCrops: options.denseCrops,
-            layerAttention: options.layerAttention,
-          },
-        }),
-      };
-      return timestampMs === null
-        ? analyzeImage(loaded.detector, loaded.backend.provider, image, request)
-        : loaded.video.analyze(image, { ...request, timestampMs });
-    };
+    const faceptor = this.bind(loaded);
+    const call = { ...options, decodeMs, sourceSize: source };
     try {
-      const result = lease ? await lease.use(run) : await run();
-      return { ...result, provider: loaded.status.provider };
+      return timestampMs === null
+        ? await faceptor.analyze(image, call)
+        : await faceptor.analyzeVideoFrame(image, timestampMs, call);
     } catch (err) {
       if (retried) throw err;
       // The engine was replaced while this ran (setting changed, or another call already fell back): use the new one.
       if (this.loading !== loading && this.loading)
         return this.analyze(image, source, options, decodeMs, timestampMs, true);
-      // A WebGPU run that fails (device lost, driver reset) falls back to WASM once; WASM errors are real errors.
-      if (loaded.status.provider !== 'webgpu') throw err;
+      // A WebGPU run that fails (device lost, driver reset) falls back to WASM once; WASM errors are real errors, and
+      // so is anything with a code (a task the model lacks, a bad option): the caller's, whatever the EP.
+      if (loaded.status.provider !== 'webgpu' || errorInfo(err).code !== 'internal') throw err;
       await this.fallBackToWasm(`WebGPU failed while running (${err instanceof Error ? err.message : String(err)})`);
       return this.analyze(image, source, options, decodeMs, timestampMs, true);
     }
@@ -279,24 +254,25 @@ export class PerceptionEngine implements PerceptionApi {
   }
 
   /**
-   * The held model on this backend. After an EP switch or a fallback the model is re-bound (same verified bytes,
-   * no re-read, no re-hash; sessions reopen lazily on the new EP) and the old binding's sessions are released.
+   * The facade of this backend, holding the current model. After an EP switch or a fallback the model is re-bound
+   * (same verified bytes, no re-read, no re-hash; sessions reopen lazily on the new EP); the old binding is released
+   * with the old backend's facade, once its in-flight analyses are done.
    */
-  private modelFor(loaded: Loaded): Lease<FaceptorModel> | null {
+  private bind(loaded: Loaded): Faceptor {
     const held = this.held;
-    if (!held) return null;
-    if (held.backend === loaded.backend) return held.lease;
-    const lease = new Lease(held.lease.value.rebind(loaded.backend));
-    this.held = { ...held, lease, backend: loaded.backend };
-    retireModel(held.lease);
-    return lease;
+    if (held && held.backend !== loaded.backend) {
+      const model = held.model.rebind(loaded.backend);
+      loaded.faceptor.setModel(model);
+      this.held = { ...held, model, backend: loaded.backend };
+    }
+    return loaded.faceptor;
   }
 
   /** Re-binds eagerly once a new backend is up, so the old EP's sessions (GPU memory) go right away. */
   private rebindWhenLoaded(loading: Promise<Loaded>): void {
     loading.then(
       (loaded) => {
-        if (this.loading === loading) this.modelFor(loaded);
+        if (this.loading === loading) this.bind(loaded);
       },
       () => undefined,
     );
@@ -330,19 +306,18 @@ export class PerceptionEngine implements PerceptionApi {
       hasLayerAttention: model.hasLayerAttentionWeights,
       bytes: model.manifest.files.reduce((sum, f) => sum + f.size, 0),
     };
-    const previous = this.held;
-    this.held = { lease: new Lease(model), backend: loaded.backend, status };
-    if (previous) retireModel(previous.lease);
-    await this.resetVideo(); // tracks carry the old model's dense results
+    // The facade releases the previous model once its analyses are done, and resets the tracks (they carry the old
+    // model's 512 results).
+    this.bind(loaded).setModel(model);
+    this.held = { model, backend: loaded.backend, status };
     return status;
   }
 
   unloadModel(): Promise<void> {
     return this.serialised(async () => {
-      const previous = this.held;
       this.held = null;
-      if (previous) retireModel(previous.lease);
-      await this.resetVideo();
+      const loaded = await this.loading?.catch(() => null);
+      loaded?.faceptor.setModel(undefined);
     });
   }
 
@@ -362,7 +337,7 @@ export class PerceptionEngine implements PerceptionApi {
 
   async resetVideo(): Promise<void> {
     const loaded = await this.loading?.catch(() => null);
-    loaded?.video.reset();
+    loaded?.faceptor.resetVideo();
   }
 
   /**
@@ -387,9 +362,9 @@ export class PerceptionEngine implements PerceptionApi {
     this.listener?.(status, `${reason}; now running on WASM`);
   }
 
-  /** Releases a replaced detector's sessions once its in-flight runs are done (the detector waits for them). */
+  /** Releases a replaced backend's facade (detector and model binding) once its in-flight analyses are done. */
   private retire(previous: Promise<Loaded> | null): void {
-    void previous?.then((old) => old.detector.release()).catch(() => undefined);
+    void previous?.then((old) => old.faceptor.dispose()).catch(() => undefined);
   }
 
   private async load(options: EngineInit, forcedReason: string | null): Promise<Loaded> {
@@ -434,7 +409,7 @@ export class PerceptionEngine implements PerceptionApi {
         void this.onDeviceLost(backend, reason);
       });
     }
-    return { backend, detector, video: new VideoAnalyzer(detector, backend.provider), status };
+    return { backend, faceptor: await createFaceptor({ backend, detectorModels: detector }), status };
   }
 
   /** Copies a bitmap into RGBA pixels, downscaling very large images (see frame-size.ts). */
@@ -458,23 +433,5 @@ export class PerceptionEngine implements PerceptionApi {
     ctx.drawImage(bitmap, 0, 0, size.width, size.height);
     const data = ctx.getImageData(0, 0, size.width, size.height).data;
     return { image: { width: size.width, height: size.height, data }, scale: size.scale };
-  }
-}
-
-/** Releases a replaced model's sessions once the analyses using it are done. */
-function retireModel(lease: Lease<FaceptorModel>): void {
-  void lease
-    .idle()
-    .then(() => lease.value.release())
-    .catch(() => undefined);
-}
-
-/** The UI resolves heads against the model it was told about; a task this package lacks is a caller error, said plainly. */
-function checkTasks(model: FaceptorModel, tasks: readonly TaskName[]): void {
-  const missing = tasks.filter((t) => !model.tasks.includes(t));
-  if (missing.length > 0) {
-    throw new Error(
-      `the loaded model (${model.info.label}) has no task ${missing.join(', ')} (it has: ${model.tasks.join(', ')})`,
-    );
   }
 }

@@ -60,7 +60,7 @@ export interface Analysis {
   height: number;
   scale: number;
   provider: string;
-  detectorModel: string;
+  detector: string;
   faces: {
     box: { x: number; y: number; width: number; height: number };
     score: number;

@@ -5,7 +5,7 @@
  * Read-only; the app never depends on it.
  */
 import { toImageEntry } from '../pipeline/analysis-json.ts';
-import type { ImageAnalysis } from '../../workers/perception-api.ts';
+import type { ImageAnalysis } from '../result.ts';
 import { useEngine } from '../state/engine.ts';
 import { useGallery } from '../state/gallery.ts';
 import { useLive } from '../state/live.ts';

@@ -16,7 +16,7 @@ describe('createFaceptor', () => {
     try {
       const image = await loadImageFile(join(FACES, 'astronaut.png'));
       const a = await faceptor.analyze(image);
-      expect(a).toMatchObject({ width: 512, height: 512, scale: 1, detectorModel: 'auto', provider: 'cpu' }); // photo default: both models merged
+      expect(a).toMatchObject({ width: 512, height: 512, scale: 1, detector: 'auto', provider: 'cpu' }); // photo default: both models merged
       expect(a.faces).toHaveLength(1);
       expect(a.faces[0].keypoints).toHaveLength(KEYPOINT_NAMES.length);
       // The face is in the upper middle of the photo (hand-checked: eyes near y ≈ 101, between x ≈ 203 and 245).

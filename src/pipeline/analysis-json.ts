@@ -1,11 +1,10 @@
 /**
  * The JSON document of analysed images, shared by the `analyze` CLI and the app's "Export JSON" so files from either
  * are interchangeable: `{ model?, images: [ { file, width, height, faces: [ { box, score, keypoints, ...tasks } ],
- * tasks?, detectorModel, provider, timings } | { file, error } ] }` (schema in README.md). Pure: no DOM, no Node.
+ * tasks?, detector, provider, timings } | { file, error } ] }` (schema in README.md). Pure: no DOM, no Node.
  */
-import type { FaceAnalysis, ImageAnalysis } from './analyze.ts';
+import type { FaceAnalysis, ImageAnalysis, ModelInfo } from '../result.ts';
 import { faceTaskResultsToJson } from './faceptor/json.ts';
-import type { ModelInfo } from './faceptor/types.ts';
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));
 
@@ -24,7 +23,7 @@ export interface ImageEntryOk {
   readonly faces: FaceJson[];
   /** Faceptor tasks that ran. */
   readonly tasks?: readonly string[];
-  readonly detectorModel: ImageAnalysis['detectorModel'];
+  readonly detector: ImageAnalysis['detector'];
   readonly provider: string;
   readonly timings: ImageAnalysis['timings'];
 }
@@ -43,10 +42,9 @@ export interface AnalysisDocument {
 }
 
 /** The JSON form of one analysis: pixels to 0.01, scores to 1e-4, timings to 1 µs (masks as RLE, see json.ts). */
-export type AnalysisLike = Pick<
-  ImageAnalysis,
-  'width' | 'height' | 'tasks' | 'detectorModel' | 'provider' | 'timings'
-> & { readonly faces: readonly FaceAnalysis[] };
+export type AnalysisLike = Pick<ImageAnalysis, 'width' | 'height' | 'tasks' | 'detector' | 'provider' | 'timings'> & {
+  readonly faces: readonly FaceAnalysis[];
+};
 
 export function toImageEntry(file: string, a: AnalysisLike): ImageEntryOk {
   const t = a.timings;
@@ -62,7 +60,7 @@ export function toImageEntry(file: string, a: AnalysisLike): ImageEntryOk {
       ...faceTaskResultsToJson(f),
     })),
     ...(a.tasks && { tasks: a.tasks }),
-    detectorModel: a.detectorModel,
+    detector: a.detector,
     provider: a.provider,
     timings: {
       decodeMs: ms(t.decodeMs),

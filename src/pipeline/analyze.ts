@@ -1,61 +1,26 @@
 /**
- * One image → the per-image analysis that the CLI, the library and the worker all return: detection, then (when a
- * Faceptor model is given in `options.faceptor`) the enabled Faceptor tasks per face as optional fields.
+ * One still image → its ImageAnalysis (src/result.ts): detection, then (when a Faceptor model is given in
+ * `options.faceptor`) the enabled Faceptor tasks per face as optional fields. The facade (src/faceptor.ts) calls it.
  */
-import type { Box, Detection, Point, RgbaImage } from '../core/types.ts';
-import type { DetectOptions, DetectorModelUsed, FaceDetector } from './detector.ts';
+import type { Box, Point, RgbaImage } from '../core/types.ts';
+import type { DetectOptions, DetectResult, FaceDetector } from './detector.ts';
 import type { FaceptorModel, AnalyzeFacesOptions } from './faceptor/model.ts';
-import type { FaceTaskResults, FaceptorTimings, ModelInfo, ParsingResult, RunCounts } from './faceptor/types.ts';
-import type { TaskName } from '../core/faceptor/tasks.ts';
-
-/** One face. Coordinates in source-image pixels (pixel centres at integers). Task fields only when they ran. */
-export interface FaceAnalysis extends Detection, FaceTaskResults {}
-
-export interface AnalysisTimings {
-  /** Image decode / frame copy into RGBA, measured by the host (0 when the host gave none). */
-  readonly decodeMs: number;
-  readonly preprocessMs: number;
-  /** `session.run` only. */
-  readonly runMs: number;
-  readonly postprocessMs: number;
-  /** decodeMs + everything analyzeImage did. */
-  readonly totalMs: number;
-  /** Faceptor stages (present when a model ran). */
-  readonly faceptor?: FaceptorTimings;
-}
-
-export interface ImageAnalysis {
-  /** Source-image size in pixels. */
-  readonly width: number;
-  readonly height: number;
-  /** Analysed pixels per source pixel (< 1 when the host downscaled a large image before analysis). */
-  readonly scale: number;
-  readonly faces: FaceAnalysis[];
-  /** 'front' / 'back': that model alone; 'auto': both models (and tiles of a large image) merged. */
-  readonly detectorModel: DetectorModelUsed;
-  /** Execution provider that ran the models ('cpu', 'wasm', 'webgpu'). */
-  readonly provider: string;
-  readonly timings: AnalysisTimings;
-  /** The Faceptor model that produced the task fields, and the tasks it ran (absent without a model). */
-  readonly model?: ModelInfo;
-  readonly tasks?: readonly TaskName[];
-  /** Graph runs of this analysis (encoder once per group/framing for all faces, each task once). */
-  readonly runs?: RunCounts;
-}
+import type { SourceInfo } from '../options.ts';
+import type {
+  ExecutionProvider,
+  FaceAnalysis,
+  FaceptorTimings,
+  ImageAnalysis,
+  LandmarkSetResult,
+  ParsingResult,
+} from '../result.ts';
 
 /** Faceptor part of an analysis: the loaded model plus which tasks to run (see AnalyzeFacesOptions). */
 export interface FaceptorRequest extends AnalyzeFacesOptions {
   readonly model: FaceptorModel;
 }
 
-export interface AnalyzeOptions extends DetectOptions {
-  /** Time the host spent decoding the image, reported in timings. */
-  readonly decodeMs?: number;
-  /**
-   * Size of the original image when `image` is a downscaled copy of it: faces are mapped back to the original's
-   * pixels and `scale` reports image.width / source.width.
-   */
-  readonly sourceSize?: { readonly width: number; readonly height: number };
+export interface AnalyzeOptions extends DetectOptions, SourceInfo {
   /** Run Faceptor tasks on every detected face. */
   readonly faceptor?: FaceptorRequest;
 }
@@ -86,8 +51,9 @@ function rescaleParsing(p: ParsingResult, fx: number, fy: number, width: number,
   return { labels: p.labels, region: { x: x0, y: y0, width: w, height: h }, width: w, height: h, data };
 }
 
-const mapRecord = <T, U>(r: Record<string, T> | undefined, f: (v: T) => U): Record<string, U> | undefined =>
-  r && Object.fromEntries(Object.entries(r).map(([k, v]) => [k, f(v)]));
+/** Maps every value of a result record, keeping its closed key type. */
+const mapRecord = <K extends string, T, U>(r: Readonly<Partial<Record<K, T>>>, f: (v: T) => U): Partial<Record<K, U>> =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, f(v as T)])) as Partial<Record<K, U>>;
 
 /** A face with its task fields from analysed to source pixels (see rescalePoint). Also used by video.ts. */
 export function rescaleFace(face: FaceAnalysis, fx: number, fy: number, width: number, height: number): FaceAnalysis {
@@ -97,7 +63,9 @@ export function rescaleFace(face: FaceAnalysis, fx: number, fy: number, width: n
   return {
     ...out,
     ...(face.landmarks && {
-      landmarks: mapRecord(face.landmarks, (s) => ({ points: s.points.map((p) => rescalePoint(p, fx, fy)) })),
+      landmarks: mapRecord(face.landmarks, (s: LandmarkSetResult) => ({
+        points: s.points.map((p) => rescalePoint(p, fx, fy)),
+      })),
     }),
     ...(face.parsing && { parsing: mapRecord(face.parsing, (p) => rescaleParsing(p, fx, fy, width, height)) }),
   };
@@ -105,7 +73,7 @@ export function rescaleFace(face: FaceAnalysis, fx: number, fy: number, width: n
 
 export async function analyzeImage(
   detector: FaceDetector,
-  provider: string,
+  provider: ExecutionProvider,
   image: RgbaImage,
   options: AnalyzeOptions = {},
 ): Promise<ImageAnalysis> {
@@ -129,22 +97,39 @@ export async function analyzeImage(
     faceptorTimings = r.timings;
   }
   const faces = fx === 1 && fy === 1 ? analysed : analysed.map((f) => rescaleFace(f, fx, fy, width, height));
-  const { preprocessMs, runMs, postprocessMs } = result.timings;
+  return assembleAnalysis({ image, width, height, faces, result, provider, decodeMs, start, faceptorTimings, extra });
+}
+
+/** The ImageAnalysis of one image or frame from its parts (shared by analyzeImage and the video mode). */
+export function assembleAnalysis(p: {
+  readonly image: RgbaImage;
+  readonly width: number;
+  readonly height: number;
+  readonly faces: readonly FaceAnalysis[];
+  readonly result: DetectResult;
+  readonly provider: ExecutionProvider;
+  readonly decodeMs: number;
+  /** performance.now() when the analysis began. */
+  readonly start: number;
+  readonly faceptorTimings: FaceptorTimings | undefined;
+  readonly extra: Pick<ImageAnalysis, 'model' | 'tasks' | 'runs'>;
+}): ImageAnalysis {
+  const { preprocessMs, runMs, postprocessMs } = p.result.timings;
   return {
-    width,
-    height,
-    scale: image.width / width,
-    faces,
-    detectorModel: result.model,
-    provider,
+    width: p.width,
+    height: p.height,
+    scale: p.image.width / p.width,
+    faces: p.faces,
+    detector: p.result.detector,
+    provider: p.provider,
     timings: {
-      decodeMs,
+      decodeMs: p.decodeMs,
       preprocessMs,
       runMs,
       postprocessMs,
-      totalMs: decodeMs + performance.now() - start,
-      ...(faceptorTimings && { faceptor: faceptorTimings }),
+      totalMs: p.decodeMs + performance.now() - p.start,
+      ...(p.faceptorTimings && { faceptor: p.faceptorTimings }),
     },
-    ...extra,
+    ...p.extra,
   };
 }

@@ -2,6 +2,7 @@
  * The runtime seam. The pipeline only ever talks to these interfaces; onnxruntime-web (browser worker) and
  * onnxruntime-node (CLI, golden checks, benchmarks) each implement them. Nothing here imports onnxruntime.
  */
+import type { ExecutionProvider } from '../result.ts';
 
 export type TensorType = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'bool';
 
@@ -46,7 +47,7 @@ export interface SessionOptions {
 
 export interface InferenceBackend {
   /** Execution provider actually in use, e.g. 'webgpu', 'wasm', 'cpu'. */
-  readonly provider: string;
+  readonly provider: ExecutionProvider;
   createSession(model: Uint8Array, options?: SessionOptions): Promise<InferenceSession>;
   /**
    * Optional (onnxruntime-node): opens a graph from a file on disk; the runtime reads its external data (weights.bin

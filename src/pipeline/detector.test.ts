@@ -16,7 +16,7 @@ const OUTPUTS = ['Identity:0', 'Identity_1:0', 'Identity_2:0', 'Identity_3:0'];
  */
 function scriptedBackend(log: string[] = []): InferenceBackend {
   return {
-    provider: 'scripted',
+    provider: 'cpu',
     async createSession(model) {
       if (model[0] !== 1 && model[0] !== 2) throw new Error('protobuf parsing failed');
       const kind = model[0] === 1 ? 'front' : 'back';
@@ -73,7 +73,7 @@ describe('createFaceDetector', () => {
     const detector = await createFaceDetector(scriptedBackend(), { front: FRONT, back: BACK });
     // 512×256 into 256: scale 0.5, padY 64. Centre (0.6875, 0.4375)·256 = (176, 112) tensor px
     // → ((176 − 0)/0.5 − 0.5, (112 − 64)/0.5 − 0.5) = (351.5, 95.5); size 0.25·256/0.5 = 128 px.
-    const { faces, model } = await detector.detect(blank(512, 256), { model: 'back' });
+    const { faces, detector: model } = await detector.detect(blank(512, 256), { detector: 'back' });
     expect(model).toBe('back');
     expect(faces).toHaveLength(1);
     expect(faces[0].box).toEqual({ x: 287.5, y: 31.5, width: 128, height: 128 });
@@ -86,7 +86,7 @@ describe('createFaceDetector', () => {
     const detector = await createFaceDetector(scriptedBackend(log), { front: FRONT, back: BACK });
     const r = await detector.detect(blank(512, 256));
     expect(log).toEqual(['front', 'back']); // 512 px long side: no tiles
-    expect(r).toMatchObject({ model: 'auto', passes: 2 });
+    expect(r).toMatchObject({ detector: 'auto', passes: 2 });
     expect(r.faces).toHaveLength(1);
     expect(r.faces[0].box).toEqual({ x: 287.5, y: 31.5, width: 128, height: 128 }); // as the back model alone (hand-computed above)
     expect(r.timings.runMs).toBeGreaterThanOrEqual(8); // two scripted runs of ≥ 5 ms
@@ -123,8 +123,8 @@ describe('createFaceDetector', () => {
     const detector = await createFaceDetector(scriptedBackend(), { front: FRONT });
     expect(detector.models).toEqual(['front']);
     const r = await detector.detect(blank(64, 64));
-    expect(r).toMatchObject({ model: 'front', faces: [] });
-    await expect(detector.detect(blank(64, 64), { model: 'back' })).rejects.toThrow(
+    expect(r).toMatchObject({ detector: 'front', faces: [] });
+    await expect(detector.detect(blank(64, 64), { detector: 'back' })).rejects.toThrow(
       /'back' detector model was not loaded/,
     );
   });
@@ -132,7 +132,7 @@ describe('createFaceDetector', () => {
   it('serialises concurrent detect() calls (overlapping runs would fail)', async () => {
     const log: string[] = [];
     const detector = await createFaceDetector(scriptedBackend(log), { front: FRONT, back: BACK });
-    const results = await Promise.all([1, 2, 3].map(() => detector.detect(blank(32, 32), { model: 'back' })));
+    const results = await Promise.all([1, 2, 3].map(() => detector.detect(blank(32, 32), { detector: 'back' })));
     expect(results.map((r) => r.faces.length)).toEqual([1, 1, 1]);
     expect(log).toHaveLength(3);
   });
@@ -152,12 +152,12 @@ describe('analyzeImage', () => {
   it('maps faces from a downscaled copy back to the source image', async () => {
     const detector = await createFaceDetector(scriptedBackend(), { front: FRONT, back: BACK });
     // The host analysed a half-size copy (512×256) of a 1024×512 image: pixel-centre mapping x' = (x + 0.5)·2 − 0.5.
-    const a = await analyzeImage(detector, 'scripted', blank(512, 256), {
-      model: 'back',
+    const a = await analyzeImage(detector, 'cpu', blank(512, 256), {
+      detector: 'back',
       sourceSize: { width: 1024, height: 512 },
       decodeMs: 3,
     });
-    expect(a).toMatchObject({ width: 1024, height: 512, scale: 0.5, detectorModel: 'back', provider: 'scripted' });
+    expect(a).toMatchObject({ width: 1024, height: 512, scale: 0.5, detector: 'back', provider: 'cpu' });
     expect(a.faces[0].box).toEqual({ x: 575.5, y: 63.5, width: 256, height: 256 });
     expect(a.faces[0].keypoints[0]).toEqual([703.5, 191.5]);
     expect(a.timings.decodeMs).toBe(3);

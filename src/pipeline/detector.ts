@@ -30,14 +30,14 @@ import {
 import { rgbaToLetterboxTensor, validateRgbaImage } from '../core/image/letterbox-tensor.ts';
 import type { InferenceBackend, InferenceSession, TensorData } from './backend.ts';
 import { ModelLoadError } from './errors.ts';
+import type { DetectorChoice } from '../options.ts';
 
 export type { BlazeFaceModel } from '../core/detect/index.ts';
 export { ModelLoadError } from './errors.ts';
 
-export type DetectorModelChoice = BlazeFaceModel | 'auto';
-
+/** The detection part of AnalysisOptions (src/options.ts). */
 export interface DetectOptions {
-  readonly model?: DetectorModelChoice;
+  readonly detector?: DetectorChoice;
   /** Minimum face score in [0, 1]. Default 0.5 (MediaPipe's min_score_thresh). */
   readonly minScore?: number;
   /** Keep at most this many faces (best first). Default: all. */
@@ -54,12 +54,11 @@ export interface DetectTimings {
 }
 
 /** The model whose detections these are; 'auto' = both models (and tiles) merged. */
-export type DetectorModelUsed = BlazeFaceModel | 'auto';
-
 export interface DetectResult {
   /** Faces in source-image pixels, best score first. */
   readonly faces: Detection[];
-  readonly model: DetectorModelUsed;
+  /** The model whose detections these are; 'auto' = both models (and tiles) merged. */
+  readonly detector: DetectorChoice;
   /** Model runs this detection took (whole-image passes + tiles). */
   readonly passes: number;
   readonly timings: DetectTimings;
@@ -116,11 +115,11 @@ async function openModel(
 }
 
 function checkOptions(options: DetectOptions, loaded: readonly BlazeFaceModel[]): void {
-  const { model, minScore, maxFaces } = options;
-  if (model !== undefined && model !== 'auto' && model !== 'front' && model !== 'back') {
-    throw new Error(`Unknown detector model '${String(model)}': use 'front', 'back' or 'auto'`);
+  const { detector, minScore, maxFaces } = options;
+  if (detector !== undefined && detector !== 'auto' && detector !== 'front' && detector !== 'back') {
+    throw new Error(`Unknown detector '${String(detector)}': use 'front', 'back' or 'auto'`);
   }
-  if (model === 'back' && !loaded.includes('back')) throw new Error(`The 'back' detector model was not loaded`);
+  if (detector === 'back' && !loaded.includes('back')) throw new Error(`The 'back' detector model was not loaded`);
   if (minScore !== undefined && !(minScore >= 0 && minScore <= 1))
     throw new Error(`minScore must be in [0, 1], got ${minScore}`);
   if (maxFaces !== undefined && !(Number.isInteger(maxFaces) && maxFaces > 0)) {
@@ -246,14 +245,14 @@ export async function createFaceDetector(backend: InferenceBackend, models: Dete
     if (released) throw new Error('The face detector was released');
     validateRgbaImage(image);
     checkOptions(options, loaded);
-    const choice = options.model ?? 'auto';
+    const choice = options.detector ?? 'auto';
     const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
     const maxFaces = options.maxFaces ?? Infinity;
     if (choice === 'auto' && sessions.has('back')) {
       const r = await photoPasses(image, minScore, maxFaces);
       return {
         faces: r.faces,
-        model: 'auto',
+        detector: 'auto',
         passes: r.passes,
         timings: { preprocessMs: r.preprocessMs, runMs: r.runMs, postprocessMs: r.postprocessMs },
       };
@@ -262,7 +261,7 @@ export async function createFaceDetector(backend: InferenceBackend, models: Dete
     const r = await pass(image, model, minScore, maxFaces);
     return {
       faces: r.faces,
-      model,
+      detector: model,
       passes: 1,
       timings: { preprocessMs: r.preprocessMs, runMs: r.runMs, postprocessMs: r.postprocessMs },
     };

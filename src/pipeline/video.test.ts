@@ -3,13 +3,14 @@
  * exported in setup): what is checked is tracking, smoothing, scheduling and geometry — never what the random
  * model "says". Frames are made from the shared photos by whole-pixel translation, so the true motion is known.
  */
+import type { ImageAnalysis } from '../result.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { RgbaImage } from '../core/types.ts';
 import { createFaceDetector, type FaceDetector } from './detector.ts';
 import { analyzeImage } from './analyze.ts';
 import type { FaceptorModel } from './faceptor/model.ts';
-import { VideoAnalyzer, type VideoAnalysis } from './video.ts';
+import { VideoAnalyzer } from './video.ts';
 import {
   createNodeBackend,
   loadBlazeFaceModels,
@@ -17,6 +18,7 @@ import {
   loadImageFile,
 } from '../../tools/node-host/index.ts';
 import { exportGoldenFixture, FACES_DIR, type ExportedFixture } from '../../tools/node-host/testing/golden-package.ts';
+import { shiftImage as shift } from '../../tools/node-host/testing/shift-image.ts';
 
 let fixture: ExportedFixture;
 let detector: FaceDetector;
@@ -37,20 +39,6 @@ afterAll(async () => {
   await detector?.release();
   await fixture?.cleanup();
 });
-
-/** The image moved by (dx, dy) whole pixels; uncovered pixels repeat the edge. */
-function shift(img: RgbaImage, dx: number, dy: number): RgbaImage {
-  const { width: w, height: h } = img;
-  const data = new Uint8ClampedArray(w * h * 4);
-  for (let y = 0; y < h; y++) {
-    const sy = Math.min(h - 1, Math.max(0, y - dy));
-    for (let x = 0; x < w; x++) {
-      const sx = Math.min(w - 1, Math.max(0, x - dx));
-      data.set(img.data.subarray((sy * w + sx) * 4, (sy * w + sx) * 4 + 4), (y * w + x) * 4);
-    }
-  }
-  return { width: w, height: h, data };
-}
 
 /** Two photos side by side (same height): two faces in one frame. */
 function sideBySide(a: RgbaImage, b: RgbaImage): RgbaImage {
@@ -100,11 +88,11 @@ describe('VideoAnalyzer', () => {
     expect(f.denseAgeMs).toBe(0);
     expect(f.denseTransform).toBeUndefined();
     for (const k of ['x', 'y', 'width', 'height'] as const) expect(f.box[k]).toBeCloseTo(s.box[k], 9);
-    f.landmarks!['300w'].points.forEach(([x, y], i) => {
-      expect(x).toBeCloseTo(s.landmarks!['300w'].points[i][0], 6);
-      expect(y).toBeCloseTo(s.landmarks!['300w'].points[i][1], 6);
+    f.landmarks!['300w']!.points.forEach(([x, y], i) => {
+      expect(x).toBeCloseTo(s.landmarks!['300w']!.points[i][0], 6);
+      expect(y).toBeCloseTo(s.landmarks!['300w']!.points[i][1], 6);
     });
-    expect(f.age!.utkface.years).toBeCloseTo(s.age!.utkface.years, 6);
+    expect(f.age!.utkface!.years).toBeCloseTo(s.age!.utkface!.years, 6);
     expect(v.tasks).toEqual(['age_utkface', 'align_300w']);
     expect(v.runs).toEqual({ encoder112: 1, encoder512: 1, tasks: { age_utkface: 1, align_300w: 1 } });
     // both calls' timings are in the sum
@@ -127,7 +115,7 @@ describe('VideoAnalyzer', () => {
     const pick: Record<string, (f: Face) => number> = {
       'box x': (f) => f.box.x,
       'eye keypoint x': (f) => f.keypoints[0][0],
-      'landmark 30 x': (f) => f.landmarks!['300w'].points[30][0],
+      'landmark 30 x': (f) => f.landmarks!['300w']!.points[30][0],
     };
     const seen: Record<string, number[]> = Object.fromEntries(Object.keys(pick).map((k) => [k, []]));
     // The filters start at the first, shaken value and need a second to settle: detection only for 40 frames
@@ -163,7 +151,7 @@ describe('VideoAnalyzer', () => {
     // 16 px of the detector's 128 input (whole anchor strides), so BlazeFace sees the very same face pixels and
     // its detection moves by exactly 64 px: the truth here is the translation itself.
     const k = 64;
-    let v: VideoAnalysis | undefined;
+    let v: ImageAnalysis | undefined;
     for (let i = 1; i <= 10; i++)
       v = await video.analyze(shift(astronaut, Math.min(i, 4) * 16, 0), { timestampMs: i * 1000, faceptor });
     expect(model.runCounts.encoder512).toBe(1);
@@ -172,14 +160,14 @@ describe('VideoAnalyzer', () => {
     expect(f.denseAgeMs).toBe(10_000);
     f.denseTransform!.forEach((c, i) => expect(c).toBeCloseTo([1, 0, k, 0][i], 1));
     expect(f.box.x - first.box.x).toBeCloseTo(k, 1);
-    const before = first.landmarks!['300w'].points,
-      after = f.landmarks!['300w'].points;
+    const before = first.landmarks!['300w']!.points,
+      after = f.landmarks!['300w']!.points;
     const err = after.map(([x, y], i) => Math.hypot(x - (before[i][0] + k), y - before[i][1]));
     console.log(`carried landmarks after a ${k} px walk: worst error ${Math.max(...err).toFixed(3)} px`);
     expect(Math.max(...err)).toBeLessThan(0.1);
     // the mask itself is the one of the dense pass (same pixels); the transform says where it goes now
-    expect(f.parsing!.lapa.data).toBe(first.parsing!.lapa.data);
-    expect(f.parsing!.lapa.region).toEqual(first.parsing!.lapa.region);
+    expect(f.parsing!.lapa!.data).toBe(first.parsing!.lapa!.data);
+    expect(f.parsing!.lapa!.region).toEqual(first.parsing!.lapa!.region);
   });
 
   it('slow device: the 512 encoder runs less often than the 112 one, at the rate the cost allows', async () => {
@@ -191,7 +179,7 @@ describe('VideoAnalyzer', () => {
       for (let i = 0; i < frames; i++) {
         const v = await video.analyze(grace, { timestampMs: i * 33, faceptor });
         ages.push(v.faces[0].denseAgeMs!);
-        expect(v.faces[0].landmarks!['300w'].points).toHaveLength(68);
+        expect(v.faces[0].landmarks!['300w']!.points).toHaveLength(68);
       }
       return { ...model.runCounts, ages };
     };
@@ -233,11 +221,11 @@ describe('VideoAnalyzer', () => {
     const faceptor = { model, tasks: ['align_300w'] };
     model.resetRunCounts();
     // the faces are small in a 1024-wide frame: the 256 model finds both
-    const v0 = await video.analyze(pair, { timestampMs: 0, faceptor, model: 'back' });
+    const v0 = await video.analyze(pair, { timestampMs: 0, faceptor, detector: 'back' });
     expect(v0.faces.map((f) => f.trackId).sort()).toEqual([1, 2]);
     const withLandmarks0 = v0.faces.filter((f) => f.landmarks);
     expect(withLandmarks0.map((f) => [f.trackId, f.denseAgeMs])).toEqual([[1, 0]]); // oldest id first
-    const v1 = await video.analyze(pair, { timestampMs: 33, faceptor, model: 'back' });
+    const v1 = await video.analyze(pair, { timestampMs: 33, faceptor, detector: 'back' });
     const byId = new Map(v1.faces.map((f) => [f.trackId, f]));
     expect(byId.get(1)!.denseAgeMs).toBe(33);
     expect(byId.get(2)!.denseAgeMs).toBe(0);
@@ -245,7 +233,7 @@ describe('VideoAnalyzer', () => {
     expect(model.runCounts.encoder112).toBe(0);
     // each face's landmarks lie inside its own box
     for (const f of v1.faces) {
-      for (const [x, y] of f.landmarks!['300w'].points) {
+      for (const [x, y] of f.landmarks!['300w']!.points) {
         expect(x).toBeGreaterThan(f.box.x);
         expect(x).toBeLessThan(f.box.x + f.box.width);
         expect(y).toBeGreaterThan(f.box.y);

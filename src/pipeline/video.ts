@@ -33,15 +33,18 @@ import { DEFAULT_TRACKER_OPTIONS, FaceTracker, type TrackedFace, type TrackerOpt
 import { denseRefreshIntervalMs, pickDenseRefresh } from '../core/track/schedule.ts';
 import { applySimilarity, fitSimilarity, type Similarity } from '../core/track/carry.ts';
 import type { FaceDetector } from './detector.ts';
-import { zeroFaceptorTimings } from './faceptor/model.ts';
-import { rescaleFace, type AnalyzeOptions, type FaceAnalysis, type ImageAnalysis } from './analyze.ts';
+import { zeroFaceptorTimings, type RunTally, type TimingsTally } from './faceptor/model.ts';
+import { assembleAnalysis, rescaleFace, type AnalyzeOptions } from './analyze.ts';
 import type {
+  ExecutionProvider,
+  FaceAnalysis,
   FaceTaskResults,
   FaceptorTimings,
+  ImageAnalysis,
   LandmarkSetResult,
   ParsingResult,
   RunCounts,
-} from './faceptor/types.ts';
+} from '../result.ts';
 
 export interface VideoAnalyzerOptions {
   /** Upper share of the frame time the 512 pass may take before it is refreshed less often. Default 0.5. */
@@ -55,24 +58,6 @@ export interface VideoAnalyzerOptions {
    * `performance.now`; tests script it to play a slow or fast device.
    */
   readonly now?: () => number;
-}
-
-export interface TrackedFaceAnalysis extends FaceAnalysis {
-  readonly trackId: number;
-  /** Smoothed motion of the box centre, source px per ms (TrackedFace.velocity). */
-  readonly velocity?: Point;
-  /** ms since this track's landmarks/parsing were computed (0 = this frame). Absent without dense tasks. */
-  readonly denseAgeMs?: number;
-  /**
-   * Motion of the face since its dense pass, for carried parsing masks: a mask pixel at (x, y) belongs at
-   * (a·x − b·y + tx, b·x + a·y + ty) now. Absent when the dense results are fresh (identity). Carried landmarks
-   * are already moved and must not be transformed again.
-   */
-  readonly denseTransform?: readonly [number, number, number, number];
-}
-
-export interface VideoAnalysis extends Omit<ImageAnalysis, 'faces'> {
-  readonly faces: TrackedFaceAnalysis[];
 }
 
 export interface VideoFrameOptions extends AnalyzeOptions {
@@ -95,13 +80,11 @@ interface DenseState {
   readonly taskErrors?: FaceTaskResults['taskErrors'];
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
 /** Share of a new measurement in the running cost / frame-interval averages. */
 const EMA = 0.3;
 const ema = (prev: number | undefined, v: number) => (prev === undefined ? v : prev + EMA * (v - prev));
 
-function addTimings(into: Mutable<FaceptorTimings>, t: FaceptorTimings): void {
+function addTimings(into: TimingsTally, t: FaceptorTimings): void {
   into.alignMs += t.alignMs;
   into.encoder112Ms += t.encoder112Ms;
   into.encoder512Ms += t.encoder512Ms;
@@ -117,7 +100,7 @@ function addTimings(into: Mutable<FaceptorTimings>, t: FaceptorTimings): void {
   into.runs = runs;
 }
 
-function addRuns(into: RunCounts, r: RunCounts): void {
+function addRuns(into: RunTally, r: RunCounts): void {
   into.encoder112 += r.encoder112;
   into.encoder512 += r.encoder512;
   for (const [k, v] of Object.entries(r.tasks) as [TaskName, number][]) into.tasks[k] = (into.tasks[k] ?? 0) + v;
@@ -138,7 +121,7 @@ export class VideoAnalyzer {
 
   constructor(
     private readonly detector: FaceDetector,
-    private readonly provider: string,
+    private readonly provider: ExecutionProvider,
     readonly options: VideoAnalyzerOptions = {},
   ) {
     this.tracker = new FaceTracker({ ...DEFAULT_TRACKER_OPTIONS, ...options.tracker });
@@ -156,7 +139,7 @@ export class VideoAnalyzer {
     );
   }
 
-  async analyze(image: RgbaImage, options: VideoFrameOptions): Promise<VideoAnalysis> {
+  async analyze(image: RgbaImage, options: VideoFrameOptions): Promise<ImageAnalysis> {
     const start = performance.now();
     const { timestampMs: t, decodeMs = 0, sourceSize, faceptor, ...detectOptions } = options;
     const width = sourceSize?.width ?? image.width;
@@ -180,7 +163,7 @@ export class VideoAnalyzer {
     const tracks = live.filter((tr) => tr.detection !== null);
     for (const tr of tracks) if (!this.faceFrames.has(tr.id)) this.faceFrames.set(tr.id, tr.keypoints);
 
-    let faces: TrackedFaceAnalysis[] = tracks.map((tr) => ({
+    let faces: FaceAnalysis[] = tracks.map((tr) => ({
       box: tr.box,
       keypoints: tr.keypoints,
       score: tr.score,
@@ -194,8 +177,8 @@ export class VideoAnalyzer {
       const tasks = model.resolveTasks(taskOptions.tasks ?? 'default');
       const sparse = tasks.filter((n) => TASKS[n].group === 112);
       const denseTasks = tasks.filter((n) => TASKS[n].group === 512);
-      const timings: Mutable<FaceptorTimings> = zeroFaceptorTimings();
-      const runs: RunCounts = { encoder112: 0, encoder512: 0, tasks: {} };
+      const timings = zeroFaceptorTimings();
+      const runs: RunTally = { encoder112: 0, encoder512: 0, tasks: {} };
       // the analysed-image faces the crops are aligned from: the smoothed geometry
       const analysed = tracks.map((tr) => toAnalysed({ box: tr.box, keypoints: tr.keypoints, score: tr.score }));
 
@@ -246,24 +229,18 @@ export class VideoAnalyzer {
       this.dense.clear();
     }
 
-    const { preprocessMs, runMs, postprocessMs } = result.timings;
-    return {
+    return assembleAnalysis({
+      image,
       width,
       height,
-      scale: image.width / width,
       faces,
-      detectorModel: result.model,
+      result,
       provider: this.provider,
-      timings: {
-        decodeMs,
-        preprocessMs,
-        runMs,
-        postprocessMs,
-        totalMs: decodeMs + performance.now() - start,
-        ...(faceptorTimings && { faceptor: faceptorTimings }),
-      },
-      ...extra,
-    };
+      decodeMs,
+      start,
+      faceptorTimings,
+      extra,
+    });
   }
 
   /** Forgets all tracks (new ids from the next frame on) and their dense results. The measured cost stays. */
@@ -299,8 +276,8 @@ export class VideoAnalyzer {
     });
   }
 
-  private compose(tr: TrackedFace, sparse: FaceTaskResults, t: number, wantsDense: boolean): TrackedFaceAnalysis {
-    const base: TrackedFaceAnalysis = {
+  private compose(tr: TrackedFace, sparse: FaceTaskResults, t: number, wantsDense: boolean): FaceAnalysis {
+    const base: FaceAnalysis = {
       box: tr.box,
       keypoints: tr.keypoints,
       score: tr.score,

@@ -7,7 +7,7 @@ function status(tasks: ModelStatus['info']['tasks'], hasLayerAttention = false):
   return {
     info: {
       label: 'm',
-      variant: 'faceptor_full',
+      variant: 'full',
       precision: 'fp32',
       untrained: false,
       sourceFile: 'x.pth.tar',

@@ -2,11 +2,16 @@
  * The Faceptor part of every analysis request, read at call time from the model and task stores, so a task toggled
  * or a model swapped mid-stream applies from the next frame on.
  */
-import type { AnalysisOptions, ModelStatus } from '../../workers/perception-api.ts';
+import type { AnalysisOptions } from '../options.ts';
+import type { TaskName } from '../core/faceptor/tasks.ts';
+import type { ModelStatus } from '../../workers/perception-api.ts';
 import { useModels } from './models.ts';
 import { selectedTasks, useTasks, type TaskSettings } from './tasks.ts';
 
-export type FaceptorOptions = Pick<AnalysisOptions, 'tasks' | 'layerAttention'>;
+/** The task part of a request, as the UI builds it: exact task names (heads resolved), never a preset. */
+export interface FaceptorOptions extends Pick<AnalysisOptions, 'layerAttention'> {
+  readonly tasks: readonly TaskName[];
+}
 
 /** Tasks to run for the loaded model (none without one); the attention chart only when shown and the model has it. */
 export function faceptorOptions(current: ModelStatus | null, settings: TaskSettings): FaceptorOptions {

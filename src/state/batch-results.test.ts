@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ImageAnalysis } from '../../workers/perception-api.ts';
+import type { ImageAnalysis } from '../result.ts';
 import type { ModelJson } from '../pipeline/analysis-json.ts';
 import { batchCsv, batchDocumentText, isImagePath, sortItems, summarise, type BatchItem } from './batch-results.ts';
 
@@ -54,7 +54,7 @@ describe('batch table', () => {
       width: 10,
       height: 10,
       scale: 1,
-      detectorModel: 'auto',
+      detector: 'auto',
       provider: 'wasm',
       timings,
       faces: [

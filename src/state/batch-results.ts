@@ -3,7 +3,7 @@
  * `analyze` CLI (masks run-length encoded) and a one-line summary for the table — never the decoded image or live
  * result objects — so hundreds of photos hold a few MB. Sorting, the summary and the CSV are tested in Node.
  */
-import type { ImageAnalysis } from '../../workers/perception-api.ts';
+import type { ImageAnalysis } from '../result.ts';
 import { toImageEntry, type ImageEntry, type ImageEntryOk, type ModelJson } from '../pipeline/analysis-json.ts';
 import { formatAnalysisDocument } from '../pipeline/analysis-json.ts';
 import { toCsv, type CsvValue } from '../core/export/csv.ts';

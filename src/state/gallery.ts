@@ -3,7 +3,7 @@
  * the others. Per-face Faceptor results live on `analysis.faces` (the worker's ImageAnalysis).
  */
 import { create } from 'zustand';
-import type { ImageAnalysis } from '../../workers/perception-api.ts';
+import type { ImageAnalysis } from '../result.ts';
 import type { ErrorCode } from '../core/errors.ts';
 
 export type GalleryItemState = 'analysing' | 'done' | 'error';

@@ -1,9 +1,9 @@
 /** The webcam demo's state: camera lifecycle, the latest analysed frame, and rates. */
 import { create } from 'zustand';
-import type { ImageAnalysis, StageTimings } from '../../workers/perception-api.ts';
+import type { AnalysisTimings, ImageAnalysis } from '../result.ts';
 
 /** One analysed frame's timings as the UI thread saw them: the worker's stages plus the whole round trip. */
-export interface FrameTimings extends StageTimings {
+export interface FrameTimings extends AnalysisTimings {
   /** createImageBitmap(video) on the UI thread. */
   readonly grabMs: number;
   /** From grabbing the frame to having its result on the UI thread (what one frame costs end to end). */

@@ -13,8 +13,8 @@ describe('initialSettings', () => {
   });
   it('falls back to defaults on garbage in storage', () => {
     expect(
-      initialSettings('', { provider: 'cuda' as never, imageDetector: 'huge' as never, minScore: 7, maxFaces: -2 }),
-    ).toEqual({ provider: 'auto', imageDetector: 'auto', minScore: 0.5, maxFaces: 0, providerFromUrl: false });
+      initialSettings('', { provider: 'cuda' as never, detector: 'huge' as never, minScore: 7, maxFaces: -2 }),
+    ).toEqual({ provider: 'auto', detector: 'auto', minScore: 0.5, maxFaces: 0, providerFromUrl: false });
   });
   it('keeps a stored face limit', () => {
     expect(initialSettings('', { maxFaces: 3, minScore: 0.7 })).toMatchObject({ maxFaces: 3, minScore: 0.7 });

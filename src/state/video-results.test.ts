@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FaceTracker } from '../core/track/tracker.ts';
-import type { FrameFace, ImageAnalysis } from '../../workers/perception-api.ts';
+import type { FaceAnalysis, ImageAnalysis } from '../result.ts';
+import type { AttributeName, ExpressionLabel } from '../core/faceptor/tasks.ts';
 import {
   assignTracks,
   compactFrame,
@@ -16,18 +17,18 @@ import {
 } from './video-results.ts';
 
 const timings = { decodeMs: 0, preprocessMs: 0, runMs: 0, postprocessMs: 0, totalMs: 0 };
-const face = (x: number, extra: Partial<FrameFace> = {}): FrameFace => ({
+const face = (x: number, extra: Partial<FaceAnalysis> = {}): FaceAnalysis => ({
   box: { x, y: 10, width: 50, height: 50 },
   score: 0.9,
   keypoints: [[x + 10, 20]],
   ...extra,
 });
-const analysis = (faces: FrameFace[]): ImageAnalysis => ({
+const analysis = (faces: FaceAnalysis[]): ImageAnalysis => ({
   width: 320,
   height: 240,
   scale: 1,
   faces,
-  detectorModel: 'front',
+  detector: 'front',
   provider: 'wasm',
   timings,
 });
@@ -55,8 +56,13 @@ describe('assignTracks', () => {
   });
 });
 
+// Two labels and one attribute only (a model gives all of them): the exports' columns come from what is present.
+const someAttributes = (a: Partial<Record<AttributeName, number>>) => a as Record<AttributeName, number>;
 const expr = (happy: number) => ({
-  rafdb: { top: happy > 0.5 ? 'Happy' : 'Neutral', probs: { Neutral: 1 - happy, Happy: happy } },
+  rafdb: {
+    top: happy > 0.5 ? ('Happy' as const) : ('Neutral' as const),
+    probs: { Neutral: 1 - happy, Happy: happy } as Record<ExpressionLabel, number>,
+  },
 });
 const frames: VideoFrameResult[] = [
   {
@@ -66,7 +72,7 @@ const frames: VideoFrameResult[] = [
         trackId: 1,
         age: { utkface: { years: 30, distribution: [] } },
         expression: expr(0.2),
-        attributes: { Smiling: 0.1 },
+        attributes: someAttributes({ Smiling: 0.1 }),
         identity: { embedding: [1, 0] },
       }),
     ]),
@@ -80,7 +86,7 @@ const frames: VideoFrameResult[] = [
           trackId: 1,
           age: { utkface: { years: 32.5, distribution: [] } },
           expression: expr(0.75),
-          attributes: { Smiling: 0.9 },
+          attributes: someAttributes({ Smiling: 0.9 }),
           identity: { embedding: [0, 1] },
         }),
       ]),
@@ -155,7 +161,7 @@ describe('compact frames', () => {
     expect(compact.analysis.faces[0].parsing).toBeUndefined();
     // 3 runs a row × 150 rows, a (value, count) pair each in 4 bytes: 3 600 bytes for 30 000
     expect(storedMaskBytes(compact.masks![0]!.celebam)).toBe(3600);
-    expect(Array.from(expandFrame(compact).faces[0].parsing!.celebam.data)).toEqual(Array.from(data));
+    expect(Array.from(expandFrame(compact).faces[0].parsing!.celebam!.data)).toEqual(Array.from(data));
     expect(videoDocumentText('v.webm', [compact])).toBe(videoDocumentText('v.webm', [{ timeMs: 40, analysis: a }]));
   });
   it('a noisy mask (random weights) stays raw: never more bytes than the mask itself', () => {
@@ -165,6 +171,6 @@ describe('compact frames', () => {
     };
     const compact = compactFrame(0, analysis([face(0, { parsing })]));
     expect(storedMaskBytes(compact.masks![0]!.lapa)).toBe(10_000);
-    expect(Array.from(expandFrame(compact).faces[0].parsing!.lapa.data)).toEqual(Array.from(data));
+    expect(Array.from(expandFrame(compact).faces[0].parsing!.lapa!.data)).toEqual(Array.from(data));
   });
 });

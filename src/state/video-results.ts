@@ -7,12 +7,11 @@
  * for the same frame); faces get track ids from the core tracker's association (IoU with motion prediction), not
  * its smoothing, so the exported numbers are per-frame measurements.
  */
-import type { FrameFace, ImageAnalysis } from '../../workers/perception-api.ts';
+import { entryOf, type FaceAnalysis, type ImageAnalysis, type ParsingResult } from '../result.ts';
 import { FaceTracker } from '../core/track/tracker.ts';
 import { formatAnalysisDocument, toImageEntry, type ImageEntry, type ModelJson } from '../pipeline/analysis-json.ts';
 import { toCsv, type CsvValue } from '../core/export/csv.ts';
 import { decodeRle, encodeRle } from '../pipeline/faceptor/json.ts';
-import type { ParsingResult } from '../pipeline/faceptor/types.ts';
 
 /**
  * A parsing mask as a sampled frame keeps it: run-length encoded in 4-byte numbers when that is smaller (trained
@@ -60,7 +59,7 @@ export function compactFrame(timeMs: number, analysis: ImageAnalysis): VideoFram
   const masks = analysis.faces.map(
     (f) => f.parsing && Object.fromEntries(Object.entries(f.parsing).map(([h, p]) => [h, storeMask(p)])),
   );
-  const faces = analysis.faces.map((f): FrameFace => {
+  const faces = analysis.faces.map((f): FaceAnalysis => {
     const { parsing: _, ...rest } = f;
     return rest;
   });
@@ -99,7 +98,7 @@ export function assignTracks(tracker: FaceTracker, analysis: ImageAnalysis, time
   const tracks = tracker.update(analysis.faces, timeMs);
   const idOf = new Map<number, number>();
   for (const t of tracks) if (t.detectionIndex >= 0) idOf.set(t.detectionIndex, t.id);
-  return { ...analysis, faces: analysis.faces.map((f, i): FrameFace => ({ ...f, trackId: idOf.get(i) })) };
+  return { ...analysis, faces: analysis.faces.map((f, i): FaceAnalysis => ({ ...f, trackId: idOf.get(i) })) };
 }
 
 function modelJson(frames: readonly VideoFrameResult[]): ModelJson | undefined {
@@ -181,12 +180,12 @@ export function videoCsv(fileName: string, frames: readonly VideoFrameResult[], 
         r(f.box.width, 2),
         r(f.box.height, 2),
         r(f.score, 4),
-        ...[...ageHeads].map((h) => r(f.age?.[h]?.years, 2)),
+        ...[...ageHeads].map((h) => r(entryOf(f.age, h)?.years, 2)),
         ...[...exprHeads].flatMap(([h, labels]) => [
-          f.expression?.[h]?.top,
-          ...labels.map((l) => r(f.expression?.[h]?.probs[l], 5)),
+          entryOf(f.expression, h)?.top,
+          ...labels.map((l) => r(entryOf(entryOf(f.expression, h)?.probs, l), 5)),
         ]),
-        ...[...attrs].map((a) => r(f.attributes?.[a], 5)),
+        ...[...attrs].map((a) => r(entryOf(f.attributes, a), 5)),
         ...(identity && match ? [id ? (id.accepted ? id.name : 'unknown') : undefined, r(id?.similarity, 4)] : []),
         analysis.model ? analysis.model.untrained : undefined,
       ]);
@@ -239,10 +238,10 @@ export function trackTimelines(
       age: ageValues.some((v) => v !== null) ? { name: 'age', values: ageValues } : null,
       expression: exprLabels.map((label) => ({
         name: label,
-        values: faces.map((f) => first(f?.expression)?.probs[label] ?? null),
+        values: faces.map((f) => entryOf(first(f?.expression)?.probs, label) ?? null),
       })),
       attributes: options.attributes
-        .map((a) => ({ name: a, values: faces.map((f) => f?.attributes?.[a] ?? null) }))
+        .map((a) => ({ name: a, values: faces.map((f) => entryOf(f?.attributes, a) ?? null) }))
         .filter((s) => s.values.some((v) => v !== null)),
       identity: idValues.some((v) => v !== null) ? { name: 'identity', values: idValues } : null,
     };

@@ -3,7 +3,7 @@
  * and a whole-video analysis at a chosen rate with its per-frame results (video-results.ts).
  */
 import { create } from 'zustand';
-import type { ImageAnalysis } from '../../workers/perception-api.ts';
+import type { ImageAnalysis } from '../result.ts';
 import type { VideoFrameResult } from './video-results.ts';
 
 export type VideoAnalysisState = 'idle' | 'running' | 'done' | 'cancelled' | 'error';

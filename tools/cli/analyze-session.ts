@@ -7,13 +7,13 @@
  * Kept apart from analyze.ts, whose module body starts the CLI: a worker thread importing it would start a second CLI.
  */
 import { performance } from 'node:perf_hooks';
-import { createFaceptor, type Faceptor, type DetectorModelChoice } from '../../src/lib/index.ts';
+import { createFaceptor, type Faceptor, type DetectorChoice } from '../../src/lib/index.ts';
 import { toImageEntry, type ImageEntry, type ModelJson } from '../../src/pipeline/analysis-json.ts';
 import { createNodeBackend, folderPackageSource, loadBlazeFaceModels, loadAnalysisImage } from '../node-host/index.ts';
 
 /** What a session needs to analyse like the CLI was asked (structured-clone safe: it is sent to worker threads). */
 export interface SessionSettings {
-  readonly detector: DetectorModelChoice;
+  readonly detector: DetectorChoice;
   readonly minScore?: number;
   readonly maxFaces?: number;
   readonly modelDir?: string;
@@ -71,7 +71,7 @@ export async function analyzeFile(faceptor: Faceptor, file: string, settings: Se
     const { image, source } = await loadAnalysisImage(file);
     const decodeMs = performance.now() - t0;
     const analysis = await faceptor.analyze(image, {
-      model: settings.detector,
+      detector: settings.detector,
       minScore: settings.minScore,
       maxFaces: settings.maxFaces,
       decodeMs,

@@ -24,7 +24,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
-import type { DetectorModelChoice } from '../../src/lib/index.ts';
+import type { DetectorChoice } from '../../src/lib/index.ts';
 import type { ImageEntry } from '../../src/pipeline/analysis-json.ts';
 import { AnalysisWriter, checkJsonOut, openJsonFile, type JsonSink } from './json-output.ts';
 import {
@@ -105,7 +105,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   let resume = false;
   let workers = 1;
   let shard: Shard | undefined;
-  let detector: DetectorModelChoice = 'auto';
+  let detector: DetectorChoice = 'auto';
   let minScore: number | undefined;
   let maxFaces: number | undefined;
   let modelDir: string | undefined;

@@ -45,7 +45,7 @@ import {
   REPO_ROOT,
 } from '../node-host/index.ts';
 import { exportGoldenFixture } from '../node-host/testing/golden-package.ts';
-import type { TaskRequest } from '../../src/pipeline/faceptor/select.ts';
+import type { TaskRequest } from '../../src/options.ts';
 import { TASKS, TASK_NAMES, type TaskName } from '../../src/core/faceptor/tasks.ts';
 import { browserFaceptorBench } from '../../e2e/bench/browser-faceptor.ts';
 import { cliThroughputBench } from './bench-cli.ts';
@@ -121,7 +121,7 @@ const detection: Section = {
           post: number[] = [];
         for (let i = 0; i < iterations + 10; i++) {
           const t0 = performance.now();
-          const r = await detector.detect(c.image, { model });
+          const r = await detector.detect(c.image, { detector: model });
           const total = performance.now() - t0;
           if (i < 10) continue; // warm-up: JIT and ORT's first-run allocations
           runs.push(lastRun);

@@ -24,9 +24,9 @@ console.log('| photo | faces | mode | found | false boxes | runs | run ms |\n|--
 for (const name of Object.keys(GROUP_LAYOUTS) as (keyof typeof GROUP_LAYOUTS)[]) {
   const [w, h] = GROUP_SIZES[name];
   const g = composeGroupPhoto(w, h, GROUP_LAYOUTS[name], photos);
-  const front = await detector.detect(g.image, { model: 'front' });
-  const back = await detector.detect(g.image, { model: 'back' });
-  const auto = await detector.detect(g.image, { model: 'auto' });
+  const front = await detector.detect(g.image, { detector: 'front' });
+  const back = await detector.detect(g.image, { detector: 'back' });
+  const auto = await detector.detect(g.image, { detector: 'auto' });
   // the former 'auto': the 128 model, and the 256 model only when the 128 one found nothing
   const before =
     front.faces.length > 0

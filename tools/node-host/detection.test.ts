@@ -48,7 +48,7 @@ describe('BlazeFace on the shared photos', () => {
     it(`${file}: one face, box around the measured features`, async () => {
       const image = await loadImageFile(join(FACES, file));
       for (const model of ['front', 'back'] as const) {
-        const { faces, model: used } = await detector.detect(image, { model });
+        const { faces, detector: used } = await detector.detect(image, { detector: model });
         expect(used).toBe(model);
         expect(faces, `${model} model`).toHaveLength(1);
         const { box, score, keypoints } = faces[0];
@@ -74,7 +74,7 @@ describe('BlazeFace on the shared photos', () => {
       for (let x = 0; x < w; x++) {
         mirrored.set(image.data.subarray((y * w + x) * 4, (y * w + x) * 4 + 4), (y * w + (w - 1 - x)) * 4);
       }
-    const { faces } = await detector.detect({ width: w, height: h, data: mirrored }, { model: 'front' });
+    const { faces } = await detector.detect({ width: w, height: h, data: mirrored }, { detector: 'front' });
     expect(faces).toHaveLength(1);
     const t = TRUTH['astronaut.png'];
     const flip = ([x, y]: Point): Point => [w - 1 - x, y];
@@ -89,7 +89,7 @@ describe('BlazeFace on the shared photos', () => {
   it('auto merges both models into one face per person', async () => {
     for (const file of Object.keys(TRUTH)) {
       const r = await detector.detect(await loadImageFile(join(FACES, file)));
-      expect(r).toMatchObject({ model: 'auto', passes: 2 });
+      expect(r).toMatchObject({ detector: 'auto', passes: 2 });
       expect(r.faces, file).toHaveLength(1);
       expect(r.timings.runMs).toBeGreaterThan(0);
     }
@@ -123,7 +123,7 @@ describe('two faces side by side', () => {
           (y * W + c.dx) * 4,
         );
     }
-    const { faces } = await detector.detect({ width: W, height: H, data }, { model: 'back' });
+    const { faces } = await detector.detect({ width: W, height: H, data }, { detector: 'back' });
     expect(faces).toHaveLength(2);
     const byX = [...faces].sort((a, b) => a.box.x - b.box.x);
     crops.forEach((c, i) => {
@@ -160,7 +160,7 @@ describe('group photos composed from the shared faces (every face counted by han
 
   it('two photos side by side (1112×600): auto finds both, where the 128 model alone finds one', async () => {
     const g = composeGroupPhoto(1112, 600, GROUP_LAYOUTS.pair, photos);
-    expect(score(g.noses, (await detector.detect(g.image, { model: 'front' })).faces).found).toBe(1); // the old auto stopped here
+    expect(score(g.noses, (await detector.detect(g.image, { detector: 'front' })).faces).found).toBe(1); // the old auto stopped here
     const r = await detector.detect(g.image);
     expect(r.faces).toHaveLength(2);
     expect(score(g.noses, r.faces)).toEqual({ found: 2, extra: 0 });
@@ -172,7 +172,7 @@ describe('group photos composed from the shared faces (every face counted by han
     expect(r.faces).toHaveLength(6);
     expect(score(g.noses, r.faces)).toEqual({ found: 6, extra: 0 });
     // whole-image passes alone miss the small ones (why tiles exist)
-    expect(score(g.noses, (await detector.detect(g.image, { model: 'back' })).faces).found).toBe(2);
+    expect(score(g.noses, (await detector.detect(g.image, { detector: 'back' })).faces).found).toBe(2);
   });
 });
 
@@ -180,7 +180,7 @@ describe('no face, bad input', () => {
   it('a synthetic gradient has no face in any model', async () => {
     const image = gradient(640, 480);
     for (const model of ['front', 'back', 'auto'] as const)
-      expect((await detector.detect(image, { model })).faces).toEqual([]);
+      expect((await detector.detect(image, { detector: model })).faces).toEqual([]);
   });
 
   it('a malformed image or option is a clear error and the detector keeps working', async () => {
@@ -188,7 +188,7 @@ describe('no face, bad input', () => {
       /needs 400 bytes/,
     );
     await expect(detector.detect(gradient(8, 8), { minScore: 2 })).rejects.toThrow(/minScore/);
-    await expect(detector.detect(gradient(8, 8), { model: 'side' as never })).rejects.toThrow(/Unknown detector model/);
+    await expect(detector.detect(gradient(8, 8), { detector: 'side' as never })).rejects.toThrow(/Unknown detector/);
     const image = await loadImageFile(join(FACES, 'astronaut.png'));
     expect((await detector.detect(image)).faces).toHaveLength(1);
   });
@@ -228,7 +228,7 @@ describe('a 12000×12000 image', () => {
     const image: RgbaImage = { width: W, height: W, data: canvas };
 
     const before = process.memoryUsage();
-    const result = await detector.detect(image, { model: 'back' });
+    const result = await detector.detect(image, { detector: 'back' });
     const after = process.memoryUsage();
     // Only the 256×256×3 tensor and model outputs are allocated (well under 16 MB), never per-pixel floats.
     expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(16 * 2 ** 20);

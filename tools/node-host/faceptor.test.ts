@@ -134,7 +134,7 @@ describe('all tasks of the Full fixture on the shared photos', () => {
       for (const task of ['align_300w', 'align_cofw', 'align_wflw', 'align_aflw'] as const) {
         const spec = TASKS[task];
         if (spec.type !== 'align') throw new Error('registry');
-        const pts = f.landmarks![spec.landmarks.set].points;
+        const pts = f.landmarks![spec.landmarks.set]!.points;
         expect(pts).toHaveLength(spec.landmarks.points);
         for (const [x, y] of pts) {
           expect(x).toBeGreaterThan(box.x);
@@ -149,7 +149,7 @@ describe('all tasks of the Full fixture on the shared photos', () => {
         ['celebam', 'parsing_celebam'],
         ['lapa', 'parsing_lapa'],
       ] as const) {
-        const p = f.parsing![head];
+        const p = f.parsing![head]!;
         const spec = TASKS[task];
         expect(p.labels).toEqual(spec.type === 'parsing' ? spec.labels : []);
         expect(p.data).toHaveLength(p.width * p.height);
@@ -251,12 +251,12 @@ describe('run plan: counted session runs', () => {
       const alone = (await model.analyzeFaces(image, [five[i]], { tasks: [...tasks] })).faces[0];
       const got = r.faces[i];
       expect(got.identity!.embedding).toEqual(alone.identity!.embedding.map((v) => expect.closeTo(v, 4)));
-      expect(got.age!.utkface.years).toBeCloseTo(alone.age!.utkface.years, 3);
-      got.landmarks!['300w'].points.forEach(([x, y], j) => {
-        expect(x).toBeCloseTo(alone.landmarks!['300w'].points[j][0], 2);
-        expect(y).toBeCloseTo(alone.landmarks!['300w'].points[j][1], 2);
+      expect(got.age!.utkface!.years).toBeCloseTo(alone.age!.utkface!.years, 3);
+      got.landmarks!['300w']!.points.forEach(([x, y], j) => {
+        expect(x).toBeCloseTo(alone.landmarks!['300w']!.points[j][0], 2);
+        expect(y).toBeCloseTo(alone.landmarks!['300w']!.points[j][1], 2);
       });
-      expect(got.parsing!.celebam.region).toEqual(alone.parsing!.celebam.region);
+      expect(got.parsing!.celebam!.region).toEqual(alone.parsing!.celebam!.region);
     }
     // the default keeps 512 batches small (memory) and 112 batches large
     const d = await model.analyzeFaces(image, five, { tasks: [...tasks] });
@@ -307,15 +307,15 @@ describe('plumbing: pipeline results equal a direct onnxruntime run on the same 
     const lapa = d.get('parsing_lapa/logits_128')!.data;
 
     Array.from(l2Normalize(emb)).forEach((v, i) => expect(r.identity!.embedding[i]).toBeCloseTo(v, 6));
-    expect(r.age!.morph2.years).toBeCloseTo(decodeAge(age).years, 6);
-    softmax(expr).forEach((p, i) => expect(r.expression!.rafdb.probs[EXPRESSION_LABELS[i]]).toBeCloseTo(p, 6));
+    expect(r.age!.morph2!.years).toBeCloseTo(decodeAge(age).years, 6);
+    softmax(expr).forEach((p, i) => expect(r.expression!.rafdb!.probs[EXPRESSION_LABELS[i]]).toBeCloseTo(p, 6));
     const direct = landmarksFromNormalised(lm, 68, c512).image;
     // parsing: the core's full-map decode of the direct logits, mapped into the image
     const mask = labelsToImage(parsingLabels(lapa, 11, 128, 128, 512, 512), c512, image.width, image.height);
-    const p = r.parsing!.lapa;
+    const p = r.parsing!.lapa!;
     expect([p.region.x, p.region.y, p.width, p.height]).toEqual([mask.x, mask.y, mask.width, mask.height]);
     expect(Buffer.from(p.data).equals(Buffer.from(mask.labels))).toBe(true);
-    r.landmarks!['300w'].points.forEach(([x, y], i) => {
+    r.landmarks!['300w']!.points.forEach(([x, y], i) => {
       expect(x).toBeCloseTo(direct[i][0], 4);
       expect(y).toBeCloseTo(direct[i][1], 4);
     });
@@ -333,8 +333,8 @@ describe('library API with a model package', () => {
     const a = await faceptor.analyze(image, { tasks: ['landmarks', 'age'] });
     expect(a.model).toMatchObject({ variant: 'full', untrained: true, precision: 'fp32' });
     expect(a.tasks).toEqual(['age_utkface', 'align_300w']);
-    expect(a.faces[0].landmarks!['300w'].points).toHaveLength(68);
-    expect(a.faces[0].age!.utkface.distribution).toHaveLength(101);
+    expect(a.faces[0].landmarks!['300w']!.points).toHaveLength(68);
+    expect(a.faces[0].age!.utkface!.distribution).toHaveLength(101);
     expect(a.faces[0].parsing).toBeUndefined();
     expect(a.timings.faceptor!.encoder512Ms).toBeGreaterThan(0);
     const plain = await faceptor.analyze(image, { tasks: false });
@@ -353,13 +353,13 @@ describe('library API with a model package', () => {
       sourceSize: { width: 1024, height: 1024 },
     });
     const up = (v: number) => (v + 0.5) * 2 - 0.5;
-    full.faces[0].landmarks!['300w'].points.forEach(([x, y], i) => {
-      const [hx, hy] = half.faces[0].landmarks!['300w'].points[i];
+    full.faces[0].landmarks!['300w']!.points.forEach(([x, y], i) => {
+      const [hx, hy] = half.faces[0].landmarks!['300w']!.points[i];
       expect(x).toBeCloseTo(up(hx), 6);
       expect(y).toBeCloseTo(up(hy), 6);
     });
-    const ph = half.faces[0].parsing!.celebam,
-      pf = full.faces[0].parsing!.celebam;
+    const ph = half.faces[0].parsing!.celebam!,
+      pf = full.faces[0].parsing!.celebam!;
     expect(pf.region.x).toBe(2 * ph.region.x);
     expect(pf.region.y).toBe(2 * ph.region.y);
     expect(pf.width).toBe(2 * ph.width);
@@ -397,12 +397,12 @@ describe('the other variants run through the same pipeline', () => {
         const f = r.faces[0];
         // Base and Naive have no UTKFace head: age falls back to MORPH II
         const ageHead = variant === 'faceptor_layer_attention' ? 'utkface' : 'morph2';
-        expect(f.age![ageHead].distribution).toHaveLength(101);
+        expect(f.age![ageHead]!.distribution).toHaveLength(101);
         expect(f.identity!.embedding).toHaveLength(512);
         expect(Object.keys(f.attributes!)).toHaveLength(40);
-        expect(Object.keys(f.expression!.rafdb.probs)).toHaveLength(7);
-        expect(f.landmarks!['300w'].points).toHaveLength(68);
-        expect(f.parsing!.celebam.labels).toHaveLength(19);
+        expect(Object.keys(f.expression!.rafdb!.probs)).toHaveLength(7);
+        expect(f.landmarks!['300w']!.points).toHaveLength(68);
+        expect(f.parsing!.celebam!.labels).toHaveLength(19);
         // only the Layer-Attention graphs carry cross_attention (Base/Full read one memory level: nothing to chart)
         expect(model.hasLayerAttentionWeights).toBe(variant === 'faceptor_layer_attention');
         await model.release();

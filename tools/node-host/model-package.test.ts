@@ -109,10 +109,10 @@ describe('model package checks', () => {
     // the same maths; the on-disk sessions skip MatMul prepacking, which only reorders float sums
     const [fa, fb] = [a.faces[0], b.faces[0]];
     fa.identity!.embedding.forEach((v, i) => expect(v).toBeCloseTo(fb.identity!.embedding[i], 5));
-    expect(fa.age!.morph2.years).toBeCloseTo(fb.age!.morph2.years, 4);
-    fa.landmarks!['300w'].points.forEach(([x, y], i) => {
-      expect(x).toBeCloseTo(fb.landmarks!['300w'].points[i][0], 3);
-      expect(y).toBeCloseTo(fb.landmarks!['300w'].points[i][1], 3);
+    expect(fa.age!.morph2!.years).toBeCloseTo(fb.age!.morph2!.years, 4);
+    fa.landmarks!['300w']!.points.forEach(([x, y], i) => {
+      expect(x).toBeCloseTo(fb.landmarks!['300w']!.points[i][0], 3);
+      expect(y).toBeCloseTo(fb.landmarks!['300w']!.points[i][1], 3);
     });
     expect(a.timings.runs).toEqual({ 'encoder.onnx': 2, 'decoder.onnx': 2 });
     await onDisk.release();

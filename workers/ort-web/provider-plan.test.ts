@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planProviders, providerFromUrl } from './provider-plan.ts';
+import { planProviders } from './provider-plan.ts';
 
 describe('planProviders', () => {
   it('tries WebGPU alone before WASM when the browser has WebGPU', () => {
@@ -26,16 +26,5 @@ describe('planProviders', () => {
   });
   it('says that a forced WebGPU could not be honoured', () => {
     expect(planProviders('webgpu', false).skippedWebGpuReason).toMatch(/requested/);
-  });
-});
-
-describe('providerFromUrl', () => {
-  it('reads ?ep=', () => {
-    expect(providerFromUrl('?ep=wasm')).toBe('wasm');
-    expect(providerFromUrl('?x=1&ep=webgpu')).toBe('webgpu');
-  });
-  it('ignores unknown or missing values', () => {
-    expect(providerFromUrl('?ep=cuda')).toBeNull();
-    expect(providerFromUrl('')).toBeNull();
   });
 });

@@ -53,9 +53,3 @@ export function planProviders(
   // When WebGPU is forced we still keep WASM as a last resort, but the UI shows that the forced EP failed.
   return { attempts: ['webgpu', 'wasm'], skippedWebGpuReason: null };
 }
-
-/** Reads `?ep=webgpu|wasm` (anything else → null, so the stored setting applies). */
-export function providerFromUrl(search: string): ProviderPreference | null {
-  const ep = new URLSearchParams(search).get('ep');
-  return ep === 'webgpu' || ep === 'wasm' || ep === 'auto' ? ep : null;
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_WASM_THREADS, threadsFromUrl, wasmThreadCount } from './threads.ts';
+import { MAX_WASM_THREADS, wasmThreadCount } from './threads.ts';
 
 describe('wasmThreadCount', () => {
   it('is 1 without cross-origin isolation, whatever the cores (no SharedArrayBuffer)', () => {
@@ -21,23 +21,5 @@ describe('wasmThreadCount', () => {
     expect(wasmThreadCount({ crossOriginIsolated: true, hardwareConcurrency: 8, requested: 1 })).toBe(1);
     expect(wasmThreadCount({ crossOriginIsolated: true, hardwareConcurrency: 2, requested: 4 })).toBe(2);
     expect(wasmThreadCount({ crossOriginIsolated: true, hardwareConcurrency: 8, requested: null })).toBe(4);
-  });
-});
-
-describe('threadsFromUrl', () => {
-  it('reads a positive integer and ignores anything else', () => {
-    expect(threadsFromUrl('?threads=1')).toBe(1);
-    expect(threadsFromUrl('?ep=wasm&threads=2')).toBe(2);
-    for (const bad of [
-      '',
-      '?threads=',
-      '?threads=0',
-      '?threads=-1',
-      '?threads=1.5',
-      '?threads=abc',
-      '?threads=99999',
-    ]) {
-      expect(threadsFromUrl(bad), bad).toBeNull();
-    }
   });
 });

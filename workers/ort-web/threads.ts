@@ -26,10 +26,3 @@ export function wasmThreadCount(env: ThreadEnvironment): number {
       : MAX_WASM_THREADS;
   return Math.max(1, Math.min(cores, MAX_WASM_THREADS, cap));
 }
-
-/** Reads `?threads=N` (a positive integer; anything else → null, so the default applies). */
-export function threadsFromUrl(search: string): number | null {
-  const raw = new URLSearchParams(search).get('threads');
-  if (raw === null || !/^[1-9][0-9]{0,2}$/.test(raw)) return null;
-  return Number(raw);
-}

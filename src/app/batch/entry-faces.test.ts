@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toImageEntry } from '../../pipeline/analysis-json.ts';
-import type { ImageAnalysis } from '../../../workers/perception-api.ts';
+import type { ImageAnalysis } from '../../result.ts';
 import { entryToAnalysis } from './entry-faces.ts';
 
 describe('entryToAnalysis', () => {
@@ -10,7 +10,7 @@ describe('entryToAnalysis', () => {
       width: 20,
       height: 10,
       scale: 1,
-      detectorModel: 'auto',
+      detector: 'auto',
       provider: 'wasm',
       timings: { decodeMs: 0, preprocessMs: 0, runMs: 0, postprocessMs: 0, totalMs: 0 },
       faces: [
@@ -36,9 +36,9 @@ describe('entryToAnalysis', () => {
     expect([back.width, back.height]).toEqual([20, 10]);
     const [f] = back.faces;
     expect(f.box).toEqual(analysis.faces[0].box);
-    expect(Array.from(f.parsing!.celebam.data)).toEqual(Array.from(data));
-    expect(f.parsing!.celebam.region).toEqual({ x: 2, y: 3, width: 3, height: 2 });
-    expect(f.landmarks!['300w'].points).toEqual([[1.25, 2.5]]);
-    expect(f.age!.utkface.years).toBe(41.5);
+    expect(Array.from(f.parsing!.celebam!.data)).toEqual(Array.from(data));
+    expect(f.parsing!.celebam!.region).toEqual({ x: 2, y: 3, width: 3, height: 2 });
+    expect(f.landmarks!['300w']!.points).toEqual([[1.25, 2.5]]);
+    expect(f.age!.utkface!.years).toBe(41.5);
   });
 });

@@ -32,10 +32,10 @@ export function useBatchQueue() {
         }
         const store = useBatch.getState();
         store.update(item.id, { state: 'analysing' });
-        const { imageDetector, minScore, maxFaces } = useSettings.getState();
+        const { detector, minScore, maxFaces } = useSettings.getState();
         try {
           const analysis = await client.api.analyzeImage(file, {
-            model: imageDetector,
+            detector,
             minScore,
             ...(maxFaces > 0 && { maxFaces }),
             ...currentFaceptorOptions(),

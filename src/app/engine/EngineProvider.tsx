@@ -8,7 +8,7 @@ import { useEngine } from '../../state/engine.ts';
 import { useSettings } from '../../state/settings.ts';
 import { createEngineClient, type EngineClient } from './client.ts';
 import { errorInfo } from '../../core/errors.ts';
-import { threadsFromUrl } from '../../../workers/ort-web/threads.ts';
+import { threadsFromUrl } from '../../state/url-params.ts';
 
 let singleton: EngineClient | null = null;
 function engineClient(): EngineClient {

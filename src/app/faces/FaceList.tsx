@@ -1,5 +1,5 @@
 /** One FacePanel per face of an analysis (image or video frame). */
-import type { ImageAnalysis } from '../../../workers/perception-api.ts';
+import type { ImageAnalysis } from '../../result.ts';
 import { FacePanel } from './FacePanel.tsx';
 
 export function FaceList({

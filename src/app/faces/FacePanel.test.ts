@@ -5,7 +5,8 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import type { FrameFace, ImageAnalysis } from '../../../workers/perception-api.ts';
+import type { FaceAnalysis, ImageAnalysis } from '../../result.ts';
+import { attributeProbs, expressionProbs } from '../../result-fixtures.test-util.ts';
 import { memoryKeyValueStore } from '../../state/identity-db.ts';
 import { createIdentityStore } from '../../state/identity.ts';
 import { FaceIdentityView } from './FaceIdentity.tsx';
@@ -14,7 +15,7 @@ import { FaceList } from './FaceList.tsx';
 const detection = { box: { x: 10, y: 20, width: 100, height: 120 }, score: 0.97, keypoints: [] };
 const unit = (i: number, n = 4) => Array.from({ length: n }, (_, k) => (k === i ? 1 : 0));
 
-function render(faces: FrameFace[], untrained = false): string {
+function render(faces: FaceAnalysis[], untrained = false): string {
   const analysis = {
     width: 640,
     height: 480,
@@ -27,9 +28,15 @@ function render(faces: FrameFace[], untrained = false): string {
 
 describe('FaceList / FacePanel', () => {
   it('a 7-way tie highlights no expression as top, and says so', () => {
-    const probs = Object.fromEntries(
-      ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger'].map((l) => [l, 1 / 7]),
-    );
+    const probs = expressionProbs({
+      Neutral: 1 / 7,
+      Happy: 1 / 7,
+      Sad: 1 / 7,
+      Surprise: 1 / 7,
+      Fear: 1 / 7,
+      Disgust: 1 / 7,
+      Anger: 1 / 7,
+    });
     const html = render([{ ...detection, expression: { rafdb: { top: 'Neutral', probs } } }]);
     expect(html).not.toContain('class="face-top"');
     expect(html).toContain('data-top=""');
@@ -61,11 +68,11 @@ describe('FaceList / FacePanel', () => {
 
   it('renders every present field with its state in data-* attributes', () => {
     const distribution = Array.from({ length: 101 }, (_, i) => (i === 30 ? 1 : 0));
-    const face: FrameFace = {
+    const face: FaceAnalysis = {
       ...detection,
       age: { utkface: { years: 30.04, distribution } },
-      expression: { rafdb: { top: 'Happy', probs: { Happy: 0.7, Neutral: 0.2, Sad: 0.1 } } },
-      attributes: { Male: 0.8, Wearing_Hat: 0.55, Smiling: 0.2 },
+      expression: { rafdb: { top: 'Happy', probs: expressionProbs({ Happy: 0.7, Neutral: 0.2, Sad: 0.1 }) } },
+      attributes: attributeProbs({ Male: 0.8, Wearing_Hat: 0.55, Smiling: 0.2 }),
       identity: { embedding: unit(0) },
       layerAttention: { age_utkface: [11, 1, 3, 5, 7, 9].map((block) => ({ block, fraction: 1 / 6 })) },
     };

@@ -2,7 +2,7 @@
  * Everything the Faceptor tasks said about one face. Presentational: it renders the fields present on the face
  * (a section per task that ran) and reads the identity gallery from its store.
  */
-import type { FrameFace } from '../../../workers/perception-api.ts';
+import type { FaceAnalysis } from '../../result.ts';
 import { FaceIdentity } from './FaceIdentity.tsx';
 import { LayerAttentionChart } from './LayerAttentionChart.tsx';
 import { sparklinePath } from './charts.ts';
@@ -15,7 +15,7 @@ const SPARK_W = 101; // one unit per year bin
 const SPARK_H = 18;
 
 export interface FacePanelProps {
-  readonly face: FrameFace;
+  readonly face: FaceAnalysis;
   /** Position in the analysis' face list (0-based), shown 1-based. */
   readonly index: number;
   /** The model has random weights: every value gets the "untrained" tag. */

@@ -3,8 +3,8 @@
  * on each encoder block's features. One small bar chart per task, bars in block order, all on one scale so tasks
  * can be compared.
  */
-import { TASKS, TASK_NAMES, TASK_TYPE_TITLES, type TaskName } from '../../core/faceptor/tasks.ts';
-import type { LayerAttentionShare } from '../../pipeline/faceptor/types.ts';
+import { TASKS, TASK_NAMES, TASK_TYPE_TITLES } from '../../core/faceptor/tasks.ts';
+import type { FaceAnalysis } from '../../result.ts';
 import { barGeometry, sharesByBlock } from './charts.ts';
 import { UntrainedTag } from './Untrained.tsx';
 
@@ -16,7 +16,7 @@ export function LayerAttentionChart({
   shares,
   untrained,
 }: {
-  shares: Partial<Record<TaskName, LayerAttentionShare[]>>;
+  shares: NonNullable<FaceAnalysis['layerAttention']>;
   untrained: boolean;
 }) {
   const tasks = TASK_NAMES.filter((t) => shares[t]?.length);

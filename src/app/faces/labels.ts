@@ -40,7 +40,7 @@ export const ATTRIBUTE_ON = 0.5;
 export function attributesOn(attributes: Readonly<Record<string, number>>): { name: string; p: number }[] {
   const order = TASKS.biattr_celeba.type === 'biattr' ? TASKS.biattr_celeba.labels : [];
   const known = order.filter((n) => n in attributes);
-  const extra = Object.keys(attributes).filter((n) => !order.includes(n));
+  const extra = Object.keys(attributes).filter((n) => !(order as readonly string[]).includes(n));
   return [...known, ...extra]
     .filter((n) => attributes[n] >= ATTRIBUTE_ON)
     .map((name) => ({ name, p: attributes[name] }));

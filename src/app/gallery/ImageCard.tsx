@@ -130,7 +130,7 @@ export const ImageCard = memo(function ImageCard({ item, stale = false, onReanal
             </span>
             <span data-testid="gallery-detector">
               {analysis.provider} · BlazeFace{' '}
-              {analysis.detectorModel === 'auto' ? '128 + 256' : analysis.detectorModel === 'back' ? '256' : '128'}
+              {analysis.detector === 'auto' ? '128 + 256' : analysis.detector === 'back' ? '256' : '128'}
             </span>
             <Timings timings={analysis.timings} />
             <span className="card-exports">

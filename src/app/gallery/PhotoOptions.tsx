@@ -3,18 +3,18 @@
  * apply to the next photos (and the score also to the live camera); cards already shown keep their result.
  */
 import { useSettings } from '../../state/settings.ts';
-import type { DetectorModel } from '../../../workers/perception-api.ts';
+import type { DetectorChoice } from '../../options.ts';
 
 export function PhotoOptions() {
-  const { imageDetector, minScore, maxFaces, set } = useSettings();
+  const { detector, minScore, maxFaces, set } = useSettings();
   return (
     <div className="controls photo-options" data-testid="photo-options">
       <label>
         Photo detector{' '}
         <select
           data-testid="setting-detector"
-          value={imageDetector}
-          onChange={(e) => set({ imageDetector: e.target.value as DetectorModel })}
+          value={detector}
+          onChange={(e) => set({ detector: e.target.value as DetectorChoice })}
         >
           <option value="auto">every face (both models + tiles)</option>
           <option value="front">BlazeFace 128 only (close faces)</option>

@@ -6,7 +6,7 @@
 import { encodeGreyPng } from '../../core/export/png.ts';
 import { labelMapOf } from '../../core/export/label-map.ts';
 import { toPts } from '../../core/export/pts.ts';
-import type { ImageAnalysis } from '../../../workers/perception-api.ts';
+import { entryOf, type ImageAnalysis } from '../../result.ts';
 import type { CardFile } from './card-files.ts';
 
 /** zlib stream through the browser's own DEFLATE (CompressionStream 'deflate' is RFC 1950, what PNG wants). */
@@ -39,11 +39,11 @@ export async function annotatedPng(
 export async function cardFileBlob(analysis: ImageAnalysis, file: CardFile): Promise<Blob> {
   const face = analysis.faces[file.face];
   if (file.kind === 'pts') {
-    const set = face?.landmarks?.[file.head];
+    const set = entryOf(face?.landmarks, file.head);
     if (!set) throw new Error(`face ${file.face + 1} has no ${file.head} landmarks`);
     return new Blob([toPts(set.points)], { type: 'text/plain' });
   }
-  const parsing = face?.parsing?.[file.head];
+  const parsing = entryOf(face?.parsing, file.head);
   if (!parsing) throw new Error(`face ${file.face + 1} has no ${file.head} parsing`);
   const png = await encodeGreyPng(
     analysis.width,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { annotatedFileName, cardFiles, fileStem } from './card-files.ts';
 import { snapshotName } from '../live/snapshot.ts';
-import type { FrameFace } from '../../../workers/perception-api.ts';
+import type { FaceAnalysis } from '../../result.ts';
 
-const face = (extra: Partial<FrameFace>): FrameFace => ({
+const face = (extra: Partial<FaceAnalysis>): FaceAnalysis => ({
   box: { x: 0, y: 0, width: 1, height: 1 },
   score: 1,
   keypoints: [],

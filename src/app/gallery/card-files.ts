@@ -3,7 +3,7 @@
  * head, one `.pts` per face and landmark head. Pure naming/selection (the pixels are made in card-export.ts), so
  * the names are tested without a browser.
  */
-import type { FrameFace } from '../../../workers/perception-api.ts';
+import type { FaceAnalysis } from '../../result.ts';
 
 export function fileStem(imageName: string): string {
   return imageName.replace(/\.[^./\\]+$/, '').replace(/[\\/:*?"<>|]+/g, '_') || 'image';
@@ -21,7 +21,7 @@ export interface CardFile {
  * `untrained`: made by a random-weight model — the names say so (`.untrained.`), since a label map or a .pts file
  * has no room for the banner the app shows, and a file must not pass for a prediction once it leaves the app.
  */
-export function cardFiles(imageName: string, faces: readonly FrameFace[], untrained = false): CardFile[] {
+export function cardFiles(imageName: string, faces: readonly FaceAnalysis[], untrained = false): CardFile[] {
   const stem = fileStem(imageName) + (untrained ? '.untrained' : '');
   return faces.flatMap((f, i) => [
     ...Object.keys(f.parsing ?? {}).map((head) => ({

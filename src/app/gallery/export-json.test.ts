@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeRle } from '../../pipeline/faceptor/json.ts';
-import type { ImageAnalysis } from '../../../workers/perception-api.ts';
+import type { ImageAnalysis } from '../../result.ts';
 import { exportText, jsonFileName, toAnalysisDocument, toAnalyzeJson } from './export-json.ts';
 
 const TIMINGS = { decodeMs: 1, preprocessMs: 1, runMs: 1, postprocessMs: 1, totalMs: 4 };
@@ -23,7 +23,7 @@ describe('toAnalyzeJson', () => {
       width: 800,
       height: 600,
       scale: 0.5,
-      detectorModel: 'back',
+      detector: 'back',
       provider: 'wasm',
       timings: TIMINGS,
       faces: [FACE],
@@ -34,7 +34,7 @@ describe('toAnalyzeJson', () => {
           file: 'me.jpg',
           width: 800,
           height: 600,
-          detectorModel: 'back',
+          detector: 'back',
           provider: 'wasm',
           timings: TIMINGS,
           faces: [{ box: { x: 10, y: 20, width: 100, height: 120 }, score: 0.93, keypoints: FACE.keypoints }],
@@ -49,7 +49,7 @@ describe('toAnalyzeJson', () => {
       width: 64,
       height: 64,
       scale: 1,
-      detectorModel: 'front',
+      detector: 'front',
       provider: 'webgpu',
       timings: TIMINGS,
       tasks: ['age_utkface', 'parsing_lapa'],

@@ -9,7 +9,7 @@ import {
   type ImageEntry,
   type ModelJson,
 } from '../../pipeline/analysis-json.ts';
-import type { ImageAnalysis } from '../../../workers/perception-api.ts';
+import type { ImageAnalysis } from '../../result.ts';
 
 export interface NamedResult {
   readonly name: string;

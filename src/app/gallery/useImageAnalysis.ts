@@ -27,11 +27,11 @@ export function useImageAnalysis(): ImageAnalysisActions {
     (id: string, file: Blob) => {
       chain.current = chain.current.then(async () => {
         if (!useGallery.getState().items.some((it) => it.id === id)) return; // removed while queued
-        const { imageDetector, minScore, maxFaces } = useSettings.getState();
+        const { detector, minScore, maxFaces } = useSettings.getState();
         const request = currentRequestKey();
         try {
           const analysis = await client.api.analyzeImage(file, {
-            model: imageDetector,
+            detector,
             minScore,
             ...(maxFaces > 0 && { maxFaces }),
             ...currentFaceptorOptions(),

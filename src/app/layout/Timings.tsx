@@ -1,9 +1,9 @@
 /** Per-stage timings of one analysis: detection (decode/copy, pre, run, post) and, when a model ran, the Faceptor stages. */
-import type { StageTimings } from '../../../workers/perception-api.ts';
+import type { AnalysisTimings } from '../../result.ts';
 
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
-export function Timings({ timings, testId }: { timings: StageTimings; testId?: string }) {
+export function Timings({ timings, testId }: { timings: AnalysisTimings; testId?: string }) {
   const f = timings.faceptor;
   const tasksMs = f ? Object.values(f.taskMs).reduce((a, b) => a + (b ?? 0), 0) : 0;
   return (

@@ -3,7 +3,7 @@
  * parsing legend and one panel per tracked face.
  */
 import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
-import type { ImageAnalysis } from '../../../workers/perception-api.ts';
+import type { ImageAnalysis } from '../../result.ts';
 import { useEngine } from '../../state/engine.ts';
 import { lastDenseRefreshMs, useLive } from '../../state/live.ts';
 import { OverlayCanvas } from '../overlay/OverlayCanvas.tsx';

@@ -4,7 +4,7 @@
  * builds up. The worker tracks faces across these frames (VideoAnalyzer: smoothing, 512 tasks at a lower rate).
  */
 import * as Comlink from 'comlink';
-import type { ImageAnalysis } from '../../../workers/perception-api.ts';
+import type { ImageAnalysis } from '../../result.ts';
 import type { EngineClient } from '../engine/client.ts';
 import { useEngine } from '../../state/engine.ts';
 import { useSettings } from '../../state/settings.ts';

@@ -2,7 +2,7 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { CELEBAM_PARTS, LAPA_PARTS } from '../../core/faceptor/tasks.ts';
-import type { ParsingResult } from '../../pipeline/faceptor/types.ts';
+import type { ParsingResult } from '../../result.ts';
 import type { OverlayFace } from './overlay-geometry.ts';
 import { ParsingLegend, ParsingLegendView } from './ParsingLegend.tsx';
 

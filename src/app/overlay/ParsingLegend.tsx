@@ -3,6 +3,7 @@
  * focusing) an entry highlights that class in the overlay; the class under the overlay's pointer is marked here.
  * Classes no face shows are dimmed rather than hidden, so the legend keeps its order and size.
  */
+import { entryOf } from '../../result.ts';
 import { TASK_TYPE_TITLES } from '../../core/faceptor/tasks.ts';
 import { useOverlay, type HoveredPart } from '../../state/overlay.ts';
 import { labelCounts } from './mask-bitmaps.ts';
@@ -13,7 +14,7 @@ import './overlay.css';
 function countsFor(faces: readonly OverlayFace[], head: string, classes: number): number[] {
   const total = new Array<number>(classes).fill(0);
   for (const face of faces) {
-    const result = face.parsing?.[head];
+    const result = entryOf(face.parsing, head);
     if (!result) continue;
     labelCounts(result).forEach((n, i) => {
       if (i < classes) total[i] += n;

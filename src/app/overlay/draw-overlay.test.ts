@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CELEBAM_PARTS, TASKS, type ParsingTask } from '../../core/faceptor/tasks.ts';
 import type { Point } from '../../core/types.ts';
-import type { ParsingResult } from '../../pipeline/faceptor/types.ts';
+import type { ParsingResult } from '../../result.ts';
 import { DEFAULT_OVERLAY } from '../../state/overlay.ts';
 import { drawOverlay, type OverlayView } from './draw-overlay.ts';
 import { polylines, recordingContext } from './fake-context.test-util.ts';
@@ -224,7 +224,14 @@ describe('drawOverlay: parsing masks', () => {
     const { ctx } = recordingContext(640, 480);
     const stats = drawOverlay(
       ctx,
-      [{ ...base, parsing: { nonsense: parsing() }, landmarks: { nonsense: { points: numbered(5) } } }],
+      [
+        {
+          ...base,
+          // what a newer worker could send: keys this build's contract does not have
+          parsing: { nonsense: parsing() } as OverlayFace['parsing'],
+          landmarks: { nonsense: { points: numbered(5) } } as OverlayFace['landmarks'],
+        },
+      ],
       VIEW,
       fakeBitmaps().masks,
     );

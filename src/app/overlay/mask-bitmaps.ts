@@ -7,7 +7,7 @@
  * of one analysis (hover, option changes, resizes), not consecutive video frames.
  */
 import { colourLabels } from '../../core/faceptor/decode.ts';
-import type { ParsingResult } from '../../pipeline/faceptor/types.ts';
+import type { ParsingResult } from '../../result.ts';
 
 type Colours = readonly (readonly [number, number, number])[];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CELEBAM_PARTS, LAPA_PARTS, TASKS, type ParsingTask } from '../../core/faceptor/tasks.ts';
-import type { ParsingResult } from '../../pipeline/faceptor/types.ts';
+import type { ParsingResult } from '../../result.ts';
 import { DEFAULT_OVERLAY } from '../../state/overlay.ts';
 import { drawOverlay } from './draw-overlay.ts';
 import { recordingContext } from './fake-context.test-util.ts';
@@ -103,7 +103,7 @@ describe('hitTestParsing', () => {
       createMaskBitmaps(() => ({}) as CanvasImageSource),
     );
     const draw = calls.find((c) => c.op === 'drawImage')!;
-    const result = moved.parsing!.celebam;
+    const result = moved.parsing!.celebam!;
     for (let j = 0; j < 3; j++) {
       for (let i = 0; i < 4; i++) {
         // centre of bitmap pixel (i, j) on the canvas, back in source coordinates (−½)
@@ -153,7 +153,7 @@ describe('extrapolateFaces (video overlay between analyses)', () => {
       [160, 115],
       [260, 115],
     ]);
-    expect(f.landmarks!['300w'].points).toEqual([
+    expect(f.landmarks!['300w']!.points).toEqual([
       [170, 125],
       [250, 126],
     ]);

@@ -4,7 +4,7 @@
  */
 import type { Detection, Point } from '../../core/types.ts';
 import { TASK_NAMES, TASKS, type AlignTask, type ParsingTask, type TaskName } from '../../core/faceptor/tasks.ts';
-import type { FaceTaskResults } from '../../pipeline/faceptor/types.ts';
+import type { FaceTaskResults } from '../../result.ts';
 import { headKey } from '../../pipeline/faceptor/select.ts';
 
 /**
@@ -13,7 +13,7 @@ import { headKey } from '../../pipeline/faceptor/select.ts';
  */
 export type DenseTransform = readonly [a: number, b: number, tx: number, ty: number];
 
-/** What the overlay reads of a face (FrameFace satisfies it). */
+/** What the overlay reads of a face (FaceAnalysis satisfies it). */
 export interface OverlayFace extends Detection, Pick<FaceTaskResults, 'landmarks' | 'parsing'> {
   readonly denseTransform?: DenseTransform;
 }

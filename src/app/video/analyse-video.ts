@@ -89,7 +89,7 @@ export async function analyseWholeVideo(
     const { minScore } = useSettings.getState();
     // the 128 detector, as for the camera (README: video always uses the 128 model)
     const analysis = await client.api.analyzePixels(Comlink.transfer({ width, height, data }, [data.buffer]), {
-      model: 'front',
+      detector: 'front',
       minScore,
       ...currentFaceptorOptions(),
     });

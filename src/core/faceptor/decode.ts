@@ -9,7 +9,13 @@ import type { Point } from '../types.ts';
 import type { CropSpec } from '../align/crops.ts';
 import { applyAffine, invertAffine } from '../align/affine.ts';
 import { cropPointToImage, imagePointToCrop } from '../image/warp.ts';
-import { CELEBA_ATTRIBUTES, EXPRESSION_LABELS, LAYER_ATTENTION_BLOCKS } from './tasks.ts';
+import {
+  CELEBA_ATTRIBUTES,
+  EXPRESSION_LABELS,
+  LAYER_ATTENTION_BLOCKS,
+  type AttributeName,
+  type ExpressionLabel,
+} from './tasks.ts';
 
 /** Any indexable run of numbers: Float32Array, a subarray of a batch, number[]. */
 export type Floats = ArrayLike<number>;
@@ -55,10 +61,10 @@ export function decodeAge(logits: Floats): AgeResult {
 
 export interface ExpressionResult {
   /** Label of the most probable class (the official decode is this arg-max). */
-  readonly top: string;
+  readonly top: ExpressionLabel;
   readonly topIndex: number;
   /** Softmax probability per label, in the registry's (AffectNet) order. */
-  readonly probs: Record<string, number>;
+  readonly probs: Record<ExpressionLabel, number>;
 }
 
 export function softmax(logits: Floats): number[] {
@@ -71,12 +77,15 @@ export function softmax(logits: Floats): number[] {
 }
 
 /** Expression: softmax over the 7 logits with the registry's labels, plus the arg-max. */
-export function decodeExpression(logits: Floats, labels: readonly string[] = EXPRESSION_LABELS): ExpressionResult {
+export function decodeExpression(
+  logits: Floats,
+  labels: readonly ExpressionLabel[] = EXPRESSION_LABELS,
+): ExpressionResult {
   expectLength(logits, labels.length, 'decodeExpression');
   const p = softmax(logits);
   let topIndex = 0;
   for (let i = 1; i < p.length; i++) if (p[i] > p[topIndex]) topIndex = i;
-  const probs: Record<string, number> = {};
+  const probs = {} as Record<ExpressionLabel, number>;
   labels.forEach((name, i) => {
     probs[name] = p[i];
   });
@@ -88,10 +97,10 @@ export function decodeExpression(logits: Floats, labels: readonly string[] = EXP
 /** Attributes: sigmoid probability per CelebA attribute name. */
 export function decodeAttributes(
   logits: Floats,
-  labels: readonly string[] = CELEBA_ATTRIBUTES,
-): Record<string, number> {
+  labels: readonly AttributeName[] = CELEBA_ATTRIBUTES,
+): Record<AttributeName, number> {
   expectLength(logits, labels.length, 'decodeAttributes');
-  const out: Record<string, number> = {};
+  const out = {} as Record<AttributeName, number>;
   labels.forEach((name, i) => {
     if (!Number.isFinite(logits[i])) throw new Error(`decodeAttributes: logit ${i} (${name}) is not a finite number`);
     out[name] = sigmoid(logits[i]);
@@ -100,8 +109,8 @@ export function decodeAttributes(
 }
 
 /** Names of the attributes that are present (official rule: sigmoid > 0.5). */
-export function presentAttributes(probs: Record<string, number>, threshold = 0.5): string[] {
-  return Object.keys(probs).filter((k) => probs[k] > threshold);
+export function presentAttributes(probs: Readonly<Record<AttributeName, number>>, threshold = 0.5): AttributeName[] {
+  return (Object.keys(probs) as AttributeName[]).filter((k) => probs[k] > threshold);
 }
 
 // -------------------------------------------------------------------------------------------------- landmarks

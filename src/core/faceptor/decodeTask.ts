@@ -7,7 +7,7 @@
 import type { DecodedOutputName } from './graph-io.ts';
 import type { Point } from '../types.ts';
 import type { CropSpec } from '../align/crops.ts';
-import { type TaskName, TASKS } from './tasks.ts';
+import { type AttributeName, type ExpressionLabel, type TaskName, TASKS } from './tasks.ts';
 import {
   type Floats,
   decodeAge,
@@ -30,15 +30,15 @@ export type TaskResult =
   | {
       readonly type: 'biattr';
       readonly task: TaskName;
-      readonly probs: Record<string, number>;
-      readonly present: string[];
+      readonly probs: Record<AttributeName, number>;
+      readonly present: AttributeName[];
     }
   | {
       readonly type: 'affect';
       readonly task: TaskName;
-      readonly top: string;
+      readonly top: ExpressionLabel;
       readonly topIndex: number;
-      readonly probs: Record<string, number>;
+      readonly probs: Record<ExpressionLabel, number>;
     }
   | {
       readonly type: 'align';

@@ -25,8 +25,18 @@ export const TASK_NAMES = [
 ] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
+/** The result key of a type's heads: the task name after its type prefix (`align_300w` → '300w'). */
+export type HeadOf<T extends TaskType> = TaskName extends infer N
+  ? N extends `${T}_${infer Head}`
+    ? Head
+    : never
+  : never;
+/** Landmark sets: '300w' (68 points), 'wflw' (98), 'cofw' (29), 'aflw' (19). */
+export type LandmarkSetName = HeadOf<'align'>;
+
 /** Expression classes: all three datasets were remapped to the AffectNet order (docs/model.md §8.4). */
 export const EXPRESSION_LABELS = ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger'] as const;
+export type ExpressionLabel = (typeof EXPRESSION_LABELS)[number];
 
 /** CelebA's 40 binary attributes in the official evaluator's order (docs/model.md §8.3). */
 export const CELEBA_ATTRIBUTES = [
@@ -71,6 +81,7 @@ export const CELEBA_ATTRIBUTES = [
   'Wearing_Necktie',
   'Young',
 ] as const;
+export type AttributeName = (typeof CELEBA_ATTRIBUTES)[number];
 
 /**
  * CelebAMask-HQ parsing classes (19). Display names follow the *subject's* side; the config names in the
@@ -185,7 +196,7 @@ const CONTOURS_98: readonly Contour[] = [
 ];
 
 export interface LandmarkSet {
-  readonly set: '300w' | 'cofw' | 'wflw' | 'aflw';
+  readonly set: LandmarkSetName;
   readonly points: number;
   readonly title: string;
   /** Contour lines where the set defines them (COFW-29 and AFLW-19 are sparse points: none). */
@@ -213,11 +224,11 @@ export interface AgeTask extends TaskBase {
 }
 export interface AttributeTask extends TaskBase {
   readonly type: 'biattr';
-  readonly labels: readonly string[];
+  readonly labels: typeof CELEBA_ATTRIBUTES;
 }
 export interface ExpressionTask extends TaskBase {
   readonly type: 'affect';
-  readonly labels: readonly string[];
+  readonly labels: typeof EXPRESSION_LABELS;
 }
 export interface ParsingTask extends TaskBase {
   readonly type: 'parsing';

@@ -6,7 +6,7 @@
 import type { RawTaskOutput } from '../../core/faceptor/decodeTask.ts';
 import { checkFiniteOutputs, taskFailureMessage } from '../../core/faceptor/task-failure.ts';
 import type { TaskName } from '../../core/faceptor/tasks.ts';
-import type { FaceTaskResults } from './types.ts';
+import type { FaceTaskResults } from '../../result.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

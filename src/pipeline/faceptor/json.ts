@@ -3,7 +3,7 @@
  * to what the outputs can resolve (pixels to 0.01, probabilities to 1e-5); parsing masks are run-length encoded,
  * which shrinks a face's mask from width·height bytes to a few hundred runs.
  */
-import type { FaceTaskResults, ParsingResult } from './types.ts';
+import type { FaceTaskResults, ParsingResult } from '../../result.ts';
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));
 const roundRecord = (r: Record<string, number>, digits: number) =>

@@ -102,7 +102,7 @@ interface Call {
 
 function scripted(calls: Call[], externals: SessionOptions[]): InferenceBackend {
   return {
-    provider: 'scripted',
+    provider: 'cpu',
     async createSession(model, options) {
       externals.push(options ?? {});
       const graph = new TextDecoder().decode(model);
@@ -195,8 +195,8 @@ describe('FaceptorModel (scripted backend)', () => {
     expect(calls[1].data.queries).toEqual([7, 8, 9, 10, 11, 12, 13, 0, 1, 2, 3, 4, 5, 6]);
     expect(calls[1].data.grid_shape).toEqual([0, 4, 7, 7]);
     expect(calls[1].fetches).toEqual(['logits']); // attention weights not asked for → not fetched
-    expect(r.faces.map((f) => f.expression!.rafdb.top)).toEqual(['Happy', 'Sad']); // class n+1
-    expect(r.faces.map((f) => f.expression!.affectnet.top)).toEqual(['Surprise', 'Fear']); // class n+3
+    expect(r.faces.map((f) => f.expression!.rafdb!.top)).toEqual(['Happy', 'Sad']); // class n+1
+    expect(r.faces.map((f) => f.expression!.affectnet!.top)).toEqual(['Surprise', 'Fear']); // class n+3
     expect(r.faces[0].layerAttention).toBeUndefined();
     expect(r.timings.runs).toEqual({ 'encoder.onnx': 1, 'decoder.onnx': 1 });
     expect(r.runs).toEqual({ encoder112: 1, encoder512: 0, tasks: { affect_affectnet: 1, affect_rafdb: 1 } });
@@ -216,7 +216,7 @@ describe('FaceptorModel (scripted backend)', () => {
     const fedDevice: string[] = [];
     const inner = scripted(calls, []);
     const device: InferenceBackend = {
-      provider: 'device',
+      provider: 'webgpu',
       async createSession(model, options) {
         const s = await inner.createSession(model, options);
         return {
@@ -249,7 +249,7 @@ describe('FaceptorModel (scripted backend)', () => {
     const r = await m.analyzeFaces(image, [face(0), face(4)], { tasks: ['affect_rafdb'] });
     expect(fedDevice.sort()).toEqual(['feat_1', 'feat_11']);
     expect(disposed.sort()).toEqual(['feat_1', 'feat_11']);
-    expect(r.faces.map((f) => f.expression!.rafdb.top)).toEqual(['Happy', 'Sad']);
+    expect(r.faces.map((f) => f.expression!.rafdb!.top)).toEqual(['Happy', 'Sad']);
     expect(r.timings.readBackBytes).toBe(2 * 7 * 4); // only the decoder's logits [2, 7] came back
     // on a CPU backend everything that came back counts: the features [2, 49, 4] twice plus the logits
     const cpu = await model([], []).analyzeFaces(image, [face(0), face(4)], { tasks: ['affect_rafdb'] });

@@ -17,6 +17,8 @@
  * the weights as bytes (the browser) copy what each session uses, so once every graph has its session the model
  * drops its own copy of weights.bin (held-weights.ts): the weights are then held once, by the runtime.
  */
+import type { TaskRequest } from '../../options.ts';
+import type { FaceTaskResults, FaceptorTimings, LayerAttentionShare, ModelInfo, RunCounts } from '../../result.ts';
 import type { Detection, RgbaImage } from '../../core/types.ts';
 import type { FaceptorManifest, GroupFeeds, HeadGraph, TaskGraph } from '../../core/faceptor/manifest.ts';
 import { DECODED_OUTPUTS, TASK_OUTPUT } from '../../core/faceptor/graph-io.ts';
@@ -38,15 +40,8 @@ import { ModelPackageError } from './errors.ts';
 import { HeldWeights } from './held-weights.ts';
 import { parsingMaskInImage } from './parsing.ts';
 import { decodeIsolated } from './isolate.ts';
-import { headKey, resolveTasks, type TaskRequest } from './select.ts';
-import type {
-  FaceTaskResults,
-  FaceptorAnalysis,
-  FaceptorTimings,
-  LayerAttentionShare,
-  ModelInfo,
-  RunCounts,
-} from './types.ts';
+import { headKey, resolveTasks } from './select.ts';
+import type { FaceptorAnalysis } from './types.ts';
 
 export interface AnalyzeFacesOptions {
   /** Which tasks: 'default' (one head per type), 'all', or names/types (see select.ts). Default 'default'. */
@@ -74,14 +69,25 @@ export const MAX_FACES_PER_RUN: Readonly<Record<InputGroup, number>> = { 112: 32
 export const CROSS_ATTENTION_OUTPUT = TASK_OUTPUT.crossAttention;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type Timings = Mutable<FaceptorTimings> & { runs: Record<string, number> };
+/** FaceptorTimings being added up (the contract's timings are readonly). */
+export type TimingsTally = Mutable<FaceptorTimings> & {
+  taskMs: Partial<Record<TaskName, number>>;
+  runs: Record<string, number>;
+};
 
-function emptyCounts(): RunCounts {
+/** RunCounts being added up (the contract's RunCounts is readonly). */
+export interface RunTally {
+  encoder112: number;
+  encoder512: number;
+  tasks: Partial<Record<TaskName, number>>;
+}
+
+function emptyCounts(): RunTally {
   return { encoder112: 0, encoder512: 0, tasks: {} };
 }
 
 /** All-zero Faceptor timings, filled in as a frame runs (also the video analyser's start for a frame). */
-export function zeroFaceptorTimings(): Timings {
+export function zeroFaceptorTimings(): TimingsTally {
   return {
     alignMs: 0,
     encoder112Ms: 0,
@@ -97,7 +103,7 @@ export function zeroFaceptorTimings(): Timings {
 
 export class FaceptorModel {
   /** Cumulative graph runs since load (or resetRunCounts). */
-  readonly runCounts: RunCounts = emptyCounts();
+  readonly runCounts: RunTally = emptyCounts();
   private readonly sessions = new Map<string, Promise<InferenceSession>>();
   private readonly constCache = new Map<string, Record<string, TensorData>>();
   private readonly available: readonly TaskName[];
@@ -311,7 +317,7 @@ export class FaceptorModel {
     file: string,
     feeds: Record<string, TensorData>,
     fetches: readonly string[] | undefined,
-    t: Timings,
+    t: TimingsTally,
   ) {
     const session = await this.session(file);
     const r0 = performance.now();
@@ -371,8 +377,8 @@ export class FaceptorModel {
     crops: readonly CropSpec[],
     image: RgbaImage,
     opts: AnalyzeFacesOptions,
-    t: Timings,
-    runs: RunCounts,
+    t: TimingsTally,
+    runs: RunTally,
     results: Mutable<FaceTaskResults>[],
   ): Promise<void> {
     const count = (file: string) => {
@@ -410,8 +416,8 @@ export class FaceptorModel {
     crops: readonly CropSpec[],
     image: RgbaImage,
     opts: AnalyzeFacesOptions,
-    t: Timings,
-    runs: RunCounts,
+    t: TimingsTally,
+    runs: RunTally,
     results: Mutable<FaceTaskResults>[],
   ): Promise<void> {
     for (const head of heads) {

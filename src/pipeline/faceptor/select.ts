@@ -32,11 +32,7 @@ const PREFERENCE: Readonly<Record<TaskType, readonly TaskName[]>> = {
   recog: ['recog_ms1mv3'],
 };
 
-/**
- * A request: `'default'` (one head per type), `'all'` (every head), or a list mixing task names
- * (`age_morph2`), types/aliases (`landmarks` → that type's default head) and the presets.
- */
-export type TaskRequest = 'default' | 'all' | readonly string[];
+import type { TaskRequest } from '../../options.ts';
 
 export class TaskSelectionError extends Error {
   override readonly name = 'TaskSelectionError';
