@@ -88,7 +88,7 @@ describe('the packed npm package', () => {
       `
       import { createFaceptor, createNodeBackend, faceTaskResultsToJson, folderPackageSource, loadBlazeFaceModels, loadImageFile } from 'faceptor-web';
       const faceptor = await createFaceptor({ backend: createNodeBackend(), detectorModels: await loadBlazeFaceModels(), model: folderPackageSource(process.argv[3]) });
-      const r = await faceptor.analyze(await loadImageFile(process.argv[2]), { model: 'front', tasks: ['age', 'landmarks'] });
+      const r = await faceptor.analyze(await loadImageFile(process.argv[2]), { detector: 'front', tasks: ['age', 'landmarks'] });
       console.log(JSON.stringify(r.faces.map((f) => ({ box: f.box, ...faceTaskResultsToJson(f) }))));
       await faceptor.dispose();
     `,
