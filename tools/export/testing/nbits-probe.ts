@@ -2,7 +2,7 @@
  * MatMulNBits probe (issue 11): one `com.microsoft.MatMulNBits` node (Y = X·W, X [M, K], W [K, N] block-quantized by
  * the exporter's own quant.ts) run in Debian Chromium on onnxruntime-web's WebGPU EP (SwiftShader here) and/or WASM,
  * compared with a float64 product of the dequantized weights; prints the worst difference, three run times and any
- * node ORT placed on the CPU EP. It shows which bits/block sizes WebGPU runs, and how fast, without a whole package:
+ * node ORT placed on the CPU EP; each line starts PASS or FAIL (browser tolerance), exit code 1 on a FAIL. It shows which bits/block sizes WebGPU runs, and how fast, without a whole package:
  *
  *   npx tsx tools/export/testing/nbits-probe.ts [M,K,N (default 256,768,768)] [webgpu,wasm]
  *   PROBE_CASES='[[8,32],[8,64],[4,32]]' npx tsx tools/export/testing/nbits-probe.ts 64,768,768 webgpu
@@ -13,8 +13,10 @@ import { join, extname } from 'node:path';
 import { chromium } from 'playwright-core';
 import { Graph } from '../onnx/graph.ts';
 import { quantizeBlockwise } from '../onnx/quant.ts';
+import { BROWSER_TOLERANCE } from './browser-check.ts';
 
 const [M, K, N] = (process.argv[2] ?? '256,768,768').split(',').map(Number);
+let failed = false;
 const ORT = join(import.meta.dirname, '../../../node_modules/onnxruntime-web/dist');
 let seed = 7;
 const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
@@ -93,13 +95,15 @@ const browser = await chromium.launch({
 });
 try {
   for (const ep of (process.argv[3] ?? 'webgpu,wasm').split(',')) {
+    // One page per EP: ORT's 27 MB wasm is compiled once, each case gets its own session.
+    const page = await browser.newPage();
+    const cpu: string[] = [];
+    page.on('console', (m) => {
+      if (/placed on \[CPUExecutionProvider\]/.test(m.text())) cpu.push(m.text().slice(0, 200));
+    });
+    await page.goto(url);
     for (const [name, c] of Object.entries(cases)) {
-      const page = await browser.newPage();
-      const cpu: string[] = [];
-      page.on('console', (m) => {
-        if (/placed on \[CPUExecutionProvider\]/.test(m.text())) cpu.push(m.text().slice(0, 200));
-      });
-      await page.goto(url);
+      cpu.length = 0;
       const r = await page.evaluate(
         async ({ model, weights, x, ep, M, K, bundle }) => {
           const ort = await import(bundle); // the native WebGPU EP bundle (it also serves WASM), as the app uses
@@ -137,13 +141,18 @@ try {
         worst = Math.max(worst, Math.abs(r.y[i] - c.ref[i]));
         amax = Math.max(amax, Math.abs(c.ref[i]));
       }
+      // The documented browser tolerance (browser-check.ts); a wrong dequantization is off by O(|ref|), not 1e-3.
+      const ok =
+        worst <= BROWSER_TOLERANCE.abs + BROWSER_TOLERANCE.rel * amax && cpu.length === 0 && r.y.length === M * N;
+      if (!ok) failed = true;
       console.log(
-        `${ep} ${name} M${M} K${K} N${N}: max|y-ref| ${worst.toExponential(2)} (|ref| max ${amax.toFixed(2)}), runs ms ${r.times.map((t) => t.toFixed(0)).join('/')}, CPU placements ${cpu.length} ${JSON.stringify(cpu)}`,
+        `${ok ? 'PASS' : 'FAIL'} ${ep} ${name} M${M} K${K} N${N}: max|y-ref| ${worst.toExponential(2)} (|ref| max ${amax.toFixed(2)}), runs ms ${r.times.map((t) => t.toFixed(0)).join('/')}, CPU placements ${cpu.length} ${JSON.stringify(cpu)}`,
       );
-      await page.close();
     }
+    await page.close();
   }
 } finally {
   await browser.close();
   server.close();
 }
+if (failed) process.exitCode = 1;
