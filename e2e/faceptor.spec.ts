@@ -24,6 +24,7 @@ import {
   type PackageDefect,
 } from './support/model-fixture.ts';
 import { analyzeWithCli } from './support/node-reference.ts';
+import { formatBytes } from '../src/app/models/format.ts';
 import { exportBrokenIdentityFixture } from '../tools/node-host/testing/broken-head-package.ts';
 import { compareFaces } from './support/parity.ts';
 import { FACES } from './support/paths.ts';
@@ -589,7 +590,7 @@ describe('refused model packages', () => {
     }
   });
 
-  it('keeps the running model when a dropped folder is refused', async () => {
+  it('keeps the running model when a dropped folder is refused; a folder of two precisions offers both', async () => {
     const bad = makeBadPackage(fixture.dir, tmp.dir, 'hash-mismatch');
     const context = await browser.newContext();
     await servePackages(context, [{ name: 'e2e-full', dir: fixture.dir }]);
@@ -601,6 +602,45 @@ describe('refused model packages', () => {
     await expect(page.textContent('[data-testid="model-provenance"]')).resolves.toBe(before);
     const item = await dropAndWait(page, 'astronaut.png', 'image/png');
     for (const field of TASK_FIELDS) expect(item.analysis.faces[0], field).toHaveProperty(field);
+
+    // A folder holding two packages (one checkpoint at fp32 and q8): both offered, none loaded until one is picked.
+    const q8 = await exportGoldenFixture('faceptor_full', 'q8');
+    try {
+      const models = join(tmp.dir, 'models');
+      cpSync(fixture.dir, join(models, 'full-fp32'), { recursive: true });
+      cpSync(q8.dir, join(models, 'full-q8'), { recursive: true });
+      await page.setInputFiles('[data-testid="model-pick"]', models);
+      await page.waitForSelector('[data-testid="model-drop-choices"]', { timeout: 30_000 });
+      const offered = await page.$$eval('[data-testid="model-dropped"] option', (os) =>
+        os.map((o) => ({
+          key: (o as HTMLOptionElement).value,
+          precision: o.getAttribute('data-precision'),
+          text: o.textContent,
+        })),
+      );
+      expect(offered.map((o) => o.precision)).toEqual(['fp32', 'q8']);
+      const weightsBytes = (dir: string) => {
+        const m = JSON.parse(readFileSync(join(dir, 'faceptor.json'), 'utf8'));
+        return m.files.find((f: { path: string }) => f.path === m.weights).size as number;
+      };
+      expect(weightsBytes(q8.dir)).toBeLessThan(0.5 * weightsBytes(fixture.dir));
+      expect(offered[0]!.text).toContain(`fp32, ${formatBytes(weightsBytes(fixture.dir))}`);
+      expect(offered[1]!.text).toContain(`q8, ${formatBytes(weightsBytes(q8.dir))}) — dropped folder models/full-q8`);
+      await expect(page.textContent('[data-testid="model-provenance"]')).resolves.toBe(before); // nothing loaded yet
+      await page.selectOption('[data-testid="model-select"]', offered[1]!.key);
+      // the provenance sits in the folded details: attached, not necessarily visible
+      await page.waitForSelector('[data-testid="model-provenance"][data-precision="q8"]', {
+        state: 'attached',
+        timeout: 60_000,
+      });
+      expect(await page.$('[data-testid="model-drop-choices"]')).toBeNull(); // chosen: the hint goes
+      await expect(page.getAttribute('[data-testid="model-provenance"]', 'data-origin')).resolves.toBe(
+        'dropped folder full-q8',
+      );
+      expect(await page.isVisible('[data-testid="model-error"]')).toBe(false);
+    } finally {
+      await q8.cleanup();
+    }
     await context.close();
   });
 });

@@ -44,4 +44,22 @@ describe('golden Full fixture in the browser', () => {
       expect(run.status, out).toBe(0);
     }, 900_000);
   }
+
+  // A whole q8 package on SwiftShader takes minutes, so the suite checks the op itself: one MatMulNBits node at 8 and
+  // 4 bits in blocks of 32 (what the exporter writes) on WebGPU against a float64 product (nbits-probe.ts).
+  it('runs MatMulNBits at 8 and 4 bits, blocks of 32, on webgpu (one node vs float64)', () => {
+    const run = spawnSync(
+      process.execPath,
+      ['node_modules/tsx/dist/cli.mjs', 'tools/export/testing/nbits-probe.ts', '16,256,256', 'webgpu'],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        timeout: 110_000,
+        env: { ...process.env, PROBE_CASES: '[[8,32],[4,32]]' },
+      },
+    );
+    const out = `${run.stdout}\n${run.stderr}`;
+    expect(out.match(/^PASS webgpu q(8|4)b32 /gm), out).toHaveLength(2);
+    expect(run.status, out).toBe(0);
+  }, 120_000);
 });

@@ -11,6 +11,7 @@ import type { ModelIndex, ModelIndexEntry } from '../core/faceptor/manifest.ts';
 import { errorInfo, type ErrorCode } from '../core/errors.ts';
 import type { ModelCacheInfo, ModelLoadProgress, ModelSource, ModelStatus } from '../../workers/perception-api.ts';
 import { listStored, opfsRoot, type StoredPackage } from '../../workers/browser-export/opfs-store.ts';
+import type { DroppedPackage, PackageSummary } from '../app/models/dropped-packages.ts';
 
 export type ModelListing =
   | { readonly state: 'loading' }
@@ -27,7 +28,14 @@ export type ModelChoice =
       readonly source: ModelSource;
     }
   | { readonly kind: 'url'; readonly key: string; readonly title: string; readonly source: ModelSource }
-  | { readonly kind: 'files'; readonly key: string; readonly title: string; readonly source: ModelSource }
+  | {
+      readonly kind: 'files';
+      readonly key: string;
+      readonly title: string;
+      readonly source: ModelSource;
+      /** One of several packages in one drop: the drop's name (they form one picker group) and its manifest's text. */
+      readonly drop?: { readonly name: string; readonly summary: PackageSummary | null };
+    }
   | {
       readonly kind: 'stored';
       readonly key: string;
@@ -58,6 +66,8 @@ export interface ModelsState {
   readonly listing: ModelListing;
   /** Packages exported in this browser (OPFS), newest first; read with the listing. */
   readonly stored: readonly StoredPackage[];
+  /** The packages of the last drop that held several (offered in the picker until another such drop). */
+  readonly dropped: readonly ModelChoice[];
   /** Absolute URL of index.json; listed packages' folders resolve against it. */
   readonly indexUrl: string;
   /** Package folder from `?model=` (absolute), or null. */
@@ -78,6 +88,8 @@ interface ModelsStore extends ModelsState {
   refresh(fetchImpl?: typeof fetch): Promise<void>;
   /** Re-reads the packages stored in this browser (after an export or a delete). */
   refreshStored(): Promise<void>;
+  /** A drop held several packages: offer them (they replace the previous drop's), load none. */
+  offerDropped(choices: readonly ModelChoice[]): void;
   /** Loads a choice (loads run one after another); resolves true when it became the current model. */
   loadChoice(api: ModelApi, choice: ModelChoice): Promise<boolean>;
   /** The start-up load: `?model=`, else the last listed package used, else the first listed. Once per page. */
@@ -116,18 +128,26 @@ export interface PickerGroup {
 }
 
 function groupKey(c: ModelChoice): string | null {
+  if (c.kind === 'files') return c.drop ? `drop:${c.drop.name}` : null;
   if (c.kind === 'listed') return c.entry.sourceSha256 ? `${c.entry.variant}:${c.entry.sourceSha256}` : null;
   if (c.kind === 'stored') return `${c.stored.variant}:${c.stored.sourceSha256}`;
   return null;
 }
 
 const PRECISION_ORDER = ['fp32', 'fp16', 'q8', 'q4'];
-const precisionOf = (c: ModelChoice) =>
-  c.kind === 'listed' ? c.entry.precision : c.kind === 'stored' ? c.stored.precision : '';
+export const precisionOf = (c: ModelChoice): string =>
+  c.kind === 'listed'
+    ? c.entry.precision
+    : c.kind === 'stored'
+      ? c.stored.precision
+      : c.kind === 'files'
+        ? (c.drop?.summary?.precision ?? '')
+        : '';
 
 /**
  * Packages of one checkpoint (same variant and source sha256), listed or stored in this browser, are one group with
- * its precisions in order fp32 → q4; the group is titled by the first one's label. Order of first appearance kept.
+ * its precisions in order fp32 → q4; the group is titled by the first one's label. The packages of one drop are one
+ * group too, titled by the drop. Order of first appearance kept.
  */
 export function pickerGroups(choices: readonly ModelChoice[]): PickerGroup[] {
   const groups: { key: string | null; choices: ModelChoice[] }[] = [];
@@ -141,7 +161,9 @@ export function pickerGroups(choices: readonly ModelChoice[]): PickerGroup[] {
     const sorted = [...g.choices].sort(
       (a, b) => PRECISION_ORDER.indexOf(precisionOf(a)) - PRECISION_ORDER.indexOf(precisionOf(b)),
     );
-    return { title: g.choices.length > 1 ? g.choices[0]!.title : null, choices: sorted };
+    const first = g.choices[0]!;
+    const title = first.kind === 'files' && first.drop ? `dropped folder ${first.drop.name}` : first.title;
+    return { title: g.choices.length > 1 ? title : null, choices: sorted };
   });
 }
 
@@ -205,6 +227,17 @@ export function filesChoice(name: string, files: readonly File[], paths?: readon
     title: `dropped folder ${name}`,
     source: { kind: 'files', files, name, ...(paths ? { paths } : {}) },
   };
+}
+
+/** The choices for a drop holding several packages (one per package folder). */
+export function droppedChoices(dropName: string, packages: readonly DroppedPackage[]): ModelChoice[] {
+  return packages.map(({ folder, picked, summary }) => ({
+    kind: 'files',
+    key: `files:${dropName}/${folder}`,
+    title: folder ? `dropped folder ${folder.slice(0, -1)}` : 'dropped files',
+    source: { kind: 'files', files: picked.files, name: picked.name, paths: picked.paths },
+    drop: { name: dropName, summary },
+  }));
 }
 
 /** What to load on start: `?model=` first, else the last listed package used (if still listed), else the first. */
@@ -301,6 +334,7 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
   return create<ModelsStore>()((set, get) => ({
     listing: { state: 'loading' },
     stored: [],
+    dropped: [],
     indexUrl: deps.indexUrl,
     urlModel,
     lastListed: readLastListed(deps.storage),
@@ -332,6 +366,10 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
       } catch {
         set({ stored: [] });
       }
+    },
+
+    offerDropped(choices) {
+      set({ dropped: choices });
     },
 
     loadChoice(api, choice) {

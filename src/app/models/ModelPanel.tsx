@@ -6,10 +6,12 @@
 import { useState, type DragEvent } from 'react';
 import { OFFICIAL_CHECKPOINT_URL, VARIANT_TITLES } from '../../core/faceptor/tasks.ts';
 import {
+  droppedChoices,
   filesChoice,
   listedChoice,
   noticeState,
   pickerGroups,
+  precisionOf,
   storedChoice,
   untrainedLabel,
   useModels,
@@ -17,6 +19,7 @@ import {
 } from '../../state/models.ts';
 import type { ModelStatus } from '../../../workers/perception-api.ts';
 import { fromDataTransfer, fromFiles, type PickedPackage } from './dropped-files.ts';
+import { droppedPackages } from './dropped-packages.ts';
 import { formatBytes, shortHash } from './format.ts';
 import { TaskControls } from './TaskControls.tsx';
 import { CheckpointExport } from './CheckpointExport.tsx';
@@ -36,8 +39,12 @@ export function ModelPanel() {
   const untrained = untrainedLabel(models);
   const { current, load } = models;
 
-  const loadPicked = (picked: PickedPackage) => {
-    if (picked.files.length) void loader.load(filesChoice(picked.name, picked.files, picked.paths));
+  const loadPicked = async (picked: PickedPackage) => {
+    if (!picked.files.length) return;
+    // Several packages in one folder (e.g. one checkpoint at several precisions): offer them, load none yet.
+    const several = await droppedPackages(picked);
+    if (several) models.offerDropped(droppedChoices(picked.name, several));
+    else void loader.load(filesChoice(picked.name, picked.files, picked.paths));
   };
 
   return (
@@ -48,6 +55,11 @@ export function ModelPanel() {
         </p>
       )}
       <ModelPicker onChoose={(c) => void loader.load(c)} />
+      {models.dropped.length > 0 && !models.dropped.some((c) => c.key === models.currentChoice?.key) && (
+        <p className="model-drop-choices" role="status" data-testid="model-drop-choices">
+          The dropped folder holds {models.dropped.length} model packages: choose one in the Faceptor model list above.
+        </p>
+      )}
       {load.state === 'loading' && <LoadProgress />}
       {load.state === 'error' && (
         <p className="model-error" role="alert" data-testid="model-error" data-code={load.code}>
@@ -67,7 +79,7 @@ export function ModelPanel() {
           <Provenance status={current} />
           <CheckpointExport onStored={(c) => void loader.load(c)} />
           <StoredModels onChoose={(c) => void loader.load(c)} />
-          <DropArea onPicked={loadPicked} disabled={load.state === 'loading'} />
+          <DropArea onPicked={(p) => void loadPicked(p)} disabled={load.state === 'loading'} />
         </details>
       )}
       {state === 'none' && (
@@ -82,7 +94,7 @@ export function ModelPanel() {
         <details className="model-details" data-testid="model-more">
           <summary>Other ways to add a model: an exported folder, or `npm run export`</summary>
           {state !== 'loading' && <HowToAdd />}
-          <DropArea onPicked={loadPicked} disabled={load.state === 'loading'} />
+          <DropArea onPicked={(p) => void loadPicked(p)} disabled={load.state === 'loading'} />
           <CacheInfo onClear={() => void loader.clearCache()} />
         </details>
       )}
@@ -113,9 +125,11 @@ function ModelPicker({ onChoose }: { onChoose: (choice: ModelChoice) => void }) 
   const currentChoice = useModels((s) => s.currentChoice);
   const load = useModels((s) => s.load);
   const stored = useModels((s) => s.stored);
+  const dropped = useModels((s) => s.dropped);
   const listed = [
     ...(listing.state === 'found' ? listing.packages.map((p) => listedChoice(p, indexUrl)) : []),
     ...stored.map(storedChoice),
+    ...dropped,
   ];
   const shown = load.state === 'loading' ? load.choice : currentChoice;
   const extra = [currentChoice, shown].filter(
@@ -146,8 +160,8 @@ function ModelPicker({ onChoose }: { onChoose: (choice: ModelChoice) => void }) 
           ) : (
             <optgroup
               key={g.choices[0]!.key}
-              label={`${g.title} — ${g.choices.length} precisions`}
-              data-testid="model-precisions"
+              label={`${g.title} — ${g.choices.length} ${g.choices[0]!.kind === 'files' ? 'packages' : 'precisions'}`}
+              data-testid={g.choices[0]!.kind === 'files' ? 'model-dropped' : 'model-precisions'}
             >
               {g.choices.map((c) => (
                 <ChoiceOption key={c.key} choice={c} />
@@ -163,16 +177,16 @@ function ModelPicker({ onChoose }: { onChoose: (choice: ModelChoice) => void }) 
 /** One package in the picker: label, variant, precision and its download (weights) size when known. */
 function ChoiceOption({ choice: c }: { choice: ModelChoice }) {
   const size = (bytes: number | undefined) => (bytes === undefined ? '' : `, ${formatBytes(bytes)}`);
+  const dropped = c.kind === 'files' ? c.drop?.summary : undefined;
   return (
-    <option
-      value={c.key}
-      data-precision={c.kind === 'listed' ? c.entry.precision : c.kind === 'stored' ? c.stored.precision : undefined}
-    >
+    <option value={c.key} data-precision={precisionOf(c) || undefined}>
       {c.kind === 'listed'
         ? `${c.entry.label} (${variantTitle(c.entry.variant)}, ${c.entry.precision}${size(c.entry.weightsBytes)})${c.entry.untrained ? ' — untrained' : ''}`
         : c.kind === 'stored'
           ? `${c.stored.label} (${variantTitle(c.stored.variant)}, ${c.stored.precision}${size(c.stored.weightsBytes)}) — stored in this browser${c.stored.untrained ? ' — untrained' : ''}`
-          : c.title}
+          : dropped
+            ? `${dropped.label} (${variantTitle(dropped.variant)}, ${dropped.precision}${size(dropped.weightsBytes)}) — ${c.title}${dropped.untrained ? ' — untrained' : ''}`
+            : c.title}
     </option>
   );
 }

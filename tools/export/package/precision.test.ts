@@ -56,7 +56,7 @@ describe('q8/q4 packages (golden Full fixture, onnxruntime-node)', () => {
 
   it('run MatMulNBits on the MatMul weights and stay near the fp32 package', async () => {
     const gm = JSON.parse(readFileSync(join(FULL, 'manifest.json'), 'utf8'));
-    const out: Record<string, { results: Map<string, Tensor>; size: number; encoder: string }> = {};
+    const out: Record<string, { results: Map<string, Tensor>; size: number; encoder: string; fused: string }> = {};
     for (const precision of ['fp32', 'q8', 'q4'] as const) {
       const dir = join(work, precision);
       const { manifest } = await exportPackage(join(FULL, 'checkpoint.pth.tar'), dir, {
@@ -68,11 +68,14 @@ describe('q8/q4 packages (golden Full fixture, onnxruntime-node)', () => {
         results: await runOnGoldenInputs(dir, manifest, FULL),
         size: manifest.files.find((f) => f.path === manifest.weights)!.size,
         encoder: readFileSync(join(dir, manifest.encoder.file)).toString('latin1'),
+        fused: manifest.fused.join('; '),
       };
     }
     expect(out.fp32.encoder).not.toContain('MatMulNBits');
     for (const precision of ['q8', 'q4'] as const) {
       expect(out[precision].encoder).toContain('MatMulNBits');
+      // Blocks of 32: the only size onnxruntime's WebGPU EP runs with its tiled kernel (weight-store.ts QUANT).
+      expect(out[precision].fused).toMatch(/\(block 32,/);
       let landmark = 0,
         cosine = 1;
       for (const [name, ref] of out.fp32.results) {

@@ -13,11 +13,15 @@ import type { Precision } from '../../../src/core/faceptor/manifest.ts';
 export type { Precision };
 
 /**
- * q8/q4: MatMul weights quantized block-wise for MatMulNBits. Block sizes keep weights.bin within the targets
- * (≤ 0.30× / ≤ 0.20× fp32 at real size: per value 8+32/64 = 8.5 bits, 4+32/32 = 5 bits, plus what stays half).
+ * q8/q4: MatMul weights quantized block-wise for MatMulNBits, both in blocks of 32: onnxruntime's WebGPU EP runs
+ * MatMulNBits with a tiled kernel only when block_size == 32 (and M ≥ 4: every MatMul here has ≥ 49 rows); any other
+ * block size takes its one-row-at-a-time kernel, which re-reads the whole weight matrix per row — measured in Debian
+ * Chromium (SwiftShader), one 64×768·768×768 MatMulNBits: 8-bit blocks of 64 ~6 s, of 32 ~0.2–0.3 s, 4-bit/32 ~0.2 s
+ * (tools/export/testing/nbits-probe.ts); on WASM the block size barely matters. Per value 8+32/32 = 9 bits and
+ * 4+32/32 = 5 bits, plus what stays half: weights.bin ≈ 0.304× / 0.188× fp32 at real size (docs in README).
  */
 export const QUANT: Record<'q8' | 'q4', { readonly bits: QuantBits; readonly block: number }> = {
-  q8: { bits: 8, block: 64 },
+  q8: { bits: 8, block: 32 },
   q4: { bits: 4, block: 32 },
 };
 

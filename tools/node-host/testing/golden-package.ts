@@ -18,7 +18,11 @@ export interface ExportedFixture {
   readonly cleanup: () => Promise<void>;
 }
 
-export async function exportGoldenFixture(variant = 'faceptor_full'): Promise<ExportedFixture> {
+/** `precision` (default fp32): e.g. a q8 copy beside the fp32 one for the picker's precision choices. */
+export async function exportGoldenFixture(
+  variant = 'faceptor_full',
+  precision: 'fp32' | 'fp16' | 'q8' | 'q4' = 'fp32',
+): Promise<ExportedFixture> {
   const src = join(GOLDEN_DIR, variant);
   const gm = JSON.parse(await readFile(join(src, 'manifest.json'), 'utf8'));
   const work = await mkdtemp(join(tmpdir(), 'faceptor-fixture-'));
@@ -27,6 +31,7 @@ export async function exportGoldenFixture(variant = 'faceptor_full'): Promise<Ex
     ...headOptionsFromManifest(gm),
     label: `golden fixture — random weights (${variant})`,
     untrained: true,
+    ...(precision === 'fp32' ? {} : { precision }),
   });
   return { dir, cleanup: () => rm(work, { recursive: true, force: true }) };
 }
