@@ -10,7 +10,10 @@ import {
   type BrowserExportOptions,
   type BrowserExportResult,
   type ExportProgress,
+  type SourceHasher,
 } from './browser-export/export-job.ts';
+import { ExportCancelled } from './browser-export/blob-file.ts';
+import type { HashWorkerApi } from './browser-export/hash.worker.ts';
 import { opfsRoot } from './browser-export/opfs-store.ts';
 
 export interface ExportWorkerApi {
@@ -24,6 +27,47 @@ export interface ExportWorkerApi {
 }
 
 let running: AbortController | null = null;
+
+/**
+ * The checkpoint's sha256 in a worker of its own (a nested dedicated worker), so it runs on a second core beside
+ * the conversion: measured, it is as long as the conversion itself (docs/benchmarks.md). Null where this browser
+ * cannot start a worker from a worker: the export then hashes after converting, in this worker.
+ */
+function workerHasher(): SourceHasher | null {
+  if (typeof Worker === 'undefined') return null;
+  return (file, { signal, onProgress }) => {
+    if (signal.aborted) return Promise.reject(new ExportCancelled());
+    const worker = new Worker(new URL('./browser-export/hash.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'checkpoint-sha256',
+    });
+    const hasher = Comlink.wrap<HashWorkerApi>(worker);
+    return new Promise<string>((resolve, reject) => {
+      const stop = () => {
+        worker.terminate();
+        reject(new ExportCancelled());
+      };
+      signal.addEventListener('abort', stop, { once: true });
+      worker.addEventListener('error', (e) => {
+        signal.removeEventListener('abort', stop);
+        worker.terminate();
+        reject(new Error(`the checkpoint could not be hashed: ${e.message || 'worker failed'}`));
+      });
+      hasher.sha256(file, Comlink.proxy(onProgress)).then(
+        (digest) => {
+          signal.removeEventListener('abort', stop);
+          worker.terminate();
+          resolve(digest);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', stop);
+          worker.terminate();
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
+  };
+}
 
 const api: ExportWorkerApi = {
   async exportCheckpoint(file, options, onProgress) {
@@ -40,6 +84,7 @@ const api: ExportWorkerApi = {
       return await exportInBrowser(file, options, {
         root,
         signal: controller.signal,
+        sourceHasher: workerHasher() ?? undefined,
         async free() {
           const e = await navigator.storage?.estimate?.();
           return e && typeof e.quota === 'number' ? Math.max(0, e.quota - (e.usage ?? 0)) : null;

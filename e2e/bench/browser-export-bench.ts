@@ -90,6 +90,12 @@ async function main(): Promise<void> {
       const engine = await waitForEngine(page);
       if (engine.error) throw new Error(engine.error);
       process.stderr.write(`engine ready (${engine.status?.provider}); exporting…\n`);
+      // The options sit in folded <details> (the model panel keeps the camera in view).
+      await page.evaluate(() =>
+        document.querySelectorAll('details').forEach((d) => {
+          d.open = true;
+        }),
+      );
       await page.selectOption('[data-testid="ckpt-precision"]', precision);
       const idle = rendererRss();
       let peak = idle;
@@ -142,6 +148,7 @@ async function main(): Promise<void> {
         await done.getAttribute('data-id'),
       );
       const same = JSON.stringify(files) === JSON.stringify(cli.manifest.files);
+      const timings = JSON.parse((await done.getAttribute('data-timings')) ?? '{}') as Record<string, number | boolean>;
       console.log(
         `browser     ${seconds.toFixed(1)} s (${(seconds / cli.seconds).toFixed(2)} × node); renderer RSS idle ${mb(idle)}, peak ${mb(peak)} (+${mb(peak - idle)}; ${(peak / pkg).toFixed(2)} × package, ${((peak - idle) / pkg).toFixed(2)} × above idle)`,
       );
@@ -155,6 +162,16 @@ async function main(): Promise<void> {
           .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
           .join(', ')}; done ${seconds.toFixed(1)} s`,
       );
+      const sec = (k: string) => `${(Number(timings[k] ?? 0) / 1000).toFixed(1)} s`;
+      const inner =
+        Number(timings.convertMs ?? 0) -
+        ['readMs', 'writeMs', 'outputHashMs'].reduce((a, k) => a + Number(timings[k] ?? 0), 0);
+      console.log(
+        `worker      total ${sec('totalMs')}: open ${sec('openMs')}, convert ${sec('convertMs')} (awaiting slices ${sec('readMs')}, ` +
+          `OPFS writes ${sec('writeMs')}, output sha256 ${sec('outputHashMs')}, parse/CRC/fp16/graphs ${(inner / 1000).toFixed(1)} s), ` +
+          `checkpoint sha256 ${sec('sourceHashMs')} (${timings.concurrentHash ? 'own worker, beside conversion' : 'after conversion'}; waited ${sec('sourceHashWaitMs')}), commit ${sec('commitMs')}`,
+      );
+      console.log(`load        ${execFileSync('uptime', { encoding: 'utf8' }).trim()}`);
       console.log(
         `bytes       ${same ? 'identical to the CLI export (every file size and sha256)' : 'DIFFERENT from the CLI export'}`,
       );

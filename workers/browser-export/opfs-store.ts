@@ -192,7 +192,12 @@ export async function beginPackage(
   root: DirHandleLike,
   id: string,
   hasher: () => Hasher | Promise<Hasher>,
-  context: { needed: number; free: () => Promise<number | null> },
+  context: {
+    needed: number;
+    free: () => Promise<number | null>;
+    /** Milliseconds each synchronous write took (the export's profile). */
+    onWriteTime?: (ms: number) => void;
+  },
 ): Promise<PendingPackage> {
   if (!isPackageId(id)) throw new Error(`internal: bad package id ${id}`);
   const parent = await packagesDir(root, true);
@@ -221,6 +226,7 @@ export async function beginPackage(
       const h = await hasher();
       const file = hashingFile(
         (bytes) => {
+          const t = performance.now();
           let done = 0;
           while (done < bytes.length) {
             let n: number;
@@ -237,6 +243,7 @@ export async function beginPackage(
           }
           at += bytes.length;
           written += bytes.length;
+          context.onWriteTime?.(performance.now() - t);
         },
         () => {
           handle.flush();

@@ -182,7 +182,7 @@ function ExportStatus() {
   if (job.state === 'cancelled')
     return <p data-testid="ckpt-cancelled">Export of {job.file} cancelled: nothing was stored.</p>;
   return (
-    <p data-testid="ckpt-done" data-id={job.result.stored.id}>
+    <p data-testid="ckpt-done" data-id={job.result.stored.id} data-timings={JSON.stringify(job.result.timings)}>
       Exported {job.file}: {job.result.stored.label}, {formatBytes(job.result.stored.bytes)}, stored in this browser.
       {job.result.warnings.map((w) => (
         <span key={w} className="model-error">
