@@ -15,6 +15,8 @@ import {
 import { ExportCancelled } from './browser-export/blob-file.ts';
 import type { HashWorkerApi } from './browser-export/hash.worker.ts';
 import { opfsRoot } from './browser-export/opfs-store.ts';
+import { fastCrc32 } from './browser-export/hashers.ts';
+import { useNativeCrc32 } from '../tools/export/checkpoint/zip.ts';
 
 export interface ExportWorkerApi {
   exportCheckpoint(
@@ -79,6 +81,8 @@ const api: ExportWorkerApi = {
       );
     const controller = new AbortController();
     running = controller;
+    // The zip reader checks every tensor record's CRC-32: WebAssembly's, here, as the CLI uses zlib's.
+    useNativeCrc32(await fastCrc32());
     let last = 0;
     try {
       return await exportInBrowser(file, options, {
