@@ -64,7 +64,8 @@ function workerHasher(): SourceHasher | null {
         (e: unknown) => {
           signal.removeEventListener('abort', stop);
           worker.terminate();
-          reject(e instanceof Error ? e : new Error(String(e)));
+          const why = e instanceof Error ? e.message : String(e);
+          reject(new Error(`the checkpoint could not be hashed: ${why}`));
         },
       );
     });
