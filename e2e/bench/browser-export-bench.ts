@@ -210,7 +210,26 @@ async function main(): Promise<void> {
             () => undefined,
           );
       }, 250);
+      // Threads are sampled during the export too: the export's workers end with it, and a thread that ended is
+      // gone from /proc (its time stays in its process's total, not under its name).
       const threadsBefore = chromiumThreadCpu();
+      const threadsSeen = new Map(threadsBefore);
+      const processCpu = () => {
+        let total = 0;
+        for (const pid of new Set([...chromiumThreadCpu().keys()].map((k) => k.split('/')[0]))) {
+          try {
+            const f = statFields(`/proc/${pid}/stat`);
+            total += (Number(f[12]) + Number(f[13])) / TICK;
+          } catch {
+            /* ended */
+          }
+        }
+        return total;
+      };
+      const cpuAtStart = processCpu();
+      const threadSampler = setInterval(() => {
+        for (const [k, v] of chromiumThreadCpu()) threadsSeen.set(k, v);
+      }, 1000);
       await page.setInputFiles('[data-testid="ckpt-pick"]', ckpt);
       const done = await Promise.race([
         page.waitForSelector('[data-testid="ckpt-done"], [data-testid="ckpt-error"]', {
@@ -220,11 +239,14 @@ async function main(): Promise<void> {
         stalled,
       ]).finally(() => clearInterval(sampler));
       const seconds = (performance.now() - t0) / 1000;
-      const threadCpu = [...chromiumThreadCpu()]
+      clearInterval(threadSampler);
+      for (const [k, v] of chromiumThreadCpu()) threadsSeen.set(k, v);
+      const threadCpu = [...threadsSeen]
         .map(([k, v]) => ({ name: v.name, seconds: v.seconds - (threadsBefore.get(k)?.seconds ?? 0) }))
         .filter((t) => t.seconds > 0.05)
         .sort((a, b) => b.seconds - a.seconds);
-      const browserCpu = threadCpu.reduce((a, t) => a + t.seconds, 0);
+      // Processes' totals (they include ended threads); processes that ended during the export are not counted.
+      const browserCpu = processCpu() - cpuAtStart;
       if (problems.length) process.stderr.write(`page problems: ${problems.join('; ')}\n`);
       if ((await done.getAttribute('data-testid')) !== 'ckpt-done')
         throw new Error(`browser export failed: ${await done.textContent()}`);
