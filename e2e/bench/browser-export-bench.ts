@@ -287,7 +287,7 @@ async function main(): Promise<void> {
         `cpu         browser ${browserCpu.toFixed(1)} s in all (${(browserCpu / nodeCpu).toFixed(2)} × node's ${nodeCpu.toFixed(1)} s); busiest threads: ${threadCpu
           .slice(0, 5)
           .map((t) => `${t.name} ${t.seconds.toFixed(1)} s`)
-          .join(', ')} — wall time on an idle 2-core machine ≈ the busiest thread`,
+          .join(', ')} — on an idle machine with a core per busy thread, wall time ≈ the busiest thread`,
       );
       console.log(`load        ${execFileSync('uptime', { encoding: 'utf8' }).trim()}`);
       console.log(
