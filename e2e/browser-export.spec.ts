@@ -161,6 +161,15 @@ afterAll(async () => {
 
 describe('exporting a checkpoint in the browser', () => {
   it("stores packages whose files and sha256s are the CLI's, for the four fixtures and four precisions", async () => {
+    // Before any choice: the precision this device runs best (devicePrecision: fp16 on WASM), said to be so.
+    await page.evaluate(() =>
+      document.querySelectorAll('details').forEach((d) => {
+        d.open = true;
+      }),
+    );
+    expect(await page.inputValue('[data-testid="ckpt-precision"]')).toBe('fp16');
+    expect(await page.getAttribute('[data-testid="ckpt-precision"]', 'data-default')).toBe('fp16');
+    expect(await page.textContent('[data-testid="ckpt-options"] summary')).toContain('best for this device');
     for (const c of CASES) {
       const ckpt = join(GOLDEN_DIR, c.variant, 'checkpoint.pth.tar');
       const heads = headOptionsFromManifest(
@@ -176,6 +185,9 @@ describe('exporting a checkpoint in the browser', () => {
       await giveCheckpoint(page, ckpt, 'checkpoint.pth.tar', c.via);
       const outcome = await exportOutcome(page);
       expect(outcome, c.variant).toMatchObject({ state: 'done' });
+      // The checkpoint's sha256 ran in its own worker, beside the conversion (the production build's nested worker).
+      const timings = JSON.parse((await page.getAttribute('[data-testid="ckpt-done"]', 'data-timings')) ?? '{}');
+      expect(timings.concurrentHash, c.variant).toBe(true);
       const after = await readOpfs(page);
       const added = after.names.filter((n) => !before.names.includes(n));
       expect(added, c.variant).toHaveLength(1); // one package, no partial folder left

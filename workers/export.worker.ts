@@ -10,8 +10,13 @@ import {
   type BrowserExportOptions,
   type BrowserExportResult,
   type ExportProgress,
+  type SourceHasher,
 } from './browser-export/export-job.ts';
+import { ExportCancelled, hashBlob } from './browser-export/blob-file.ts';
+import type { HashWorkerApi } from './browser-export/hash.worker.ts';
 import { opfsRoot } from './browser-export/opfs-store.ts';
+import { fastCrc32, fastSha256 } from './browser-export/hashers.ts';
+import { useNativeCrc32 } from '../tools/export/checkpoint/zip.ts';
 
 export interface ExportWorkerApi {
   exportCheckpoint(
@@ -25,6 +30,63 @@ export interface ExportWorkerApi {
 
 let running: AbortController | null = null;
 
+/**
+ * The checkpoint's sha256 in a worker of its own (a nested dedicated worker), so it runs on a second core beside
+ * the conversion: measured, it is as long as the conversion itself (docs/benchmarks.md §5). Where this browser
+ * cannot start a worker from a worker, or the hash worker's script does not load, the hash runs here instead (as
+ * before: slower, the same digest). Null where there is no Worker at all: the export then hashes after converting.
+ */
+function workerHasher(): SourceHasher | null {
+  if (typeof Worker === 'undefined') return null;
+  const here: SourceHasher = async (file, { signal, onProgress }) =>
+    hashBlob(file, await fastSha256(), { signal, onProgress });
+  return (file, { signal, onProgress }) => {
+    if (signal.aborted) return Promise.reject(new ExportCancelled());
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL('./browser-export/hash.worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'checkpoint-sha256',
+      });
+    } catch {
+      return here(file, { signal, onProgress });
+    }
+    const hasher = Comlink.wrap<HashWorkerApi>(worker);
+    let started = false;
+    return new Promise<string>((resolve, reject) => {
+      const stop = () => {
+        worker.terminate();
+        reject(new ExportCancelled());
+      };
+      signal.addEventListener('abort', stop, { once: true });
+      worker.addEventListener('error', (e) => {
+        signal.removeEventListener('abort', stop);
+        worker.terminate();
+        // Before any progress this is the worker failing to start (its script did not load): hash here instead.
+        if (!started) resolve(here(file, { signal, onProgress }));
+        else reject(new Error(`the checkpoint could not be hashed: ${e.message || 'worker failed'}`));
+      });
+      const progress = (done: number, total: number) => {
+        started = true;
+        onProgress(done, total);
+      };
+      hasher.sha256(file, Comlink.proxy(progress)).then(
+        (digest) => {
+          signal.removeEventListener('abort', stop);
+          worker.terminate();
+          resolve(digest);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', stop);
+          worker.terminate();
+          const why = e instanceof Error ? e.message : String(e);
+          reject(new Error(`the checkpoint could not be hashed: ${why}`));
+        },
+      );
+    });
+  };
+}
+
 const api: ExportWorkerApi = {
   async exportCheckpoint(file, options, onProgress) {
     if (running) throw new Error('an export is already running');
@@ -35,11 +97,14 @@ const api: ExportWorkerApi = {
       );
     const controller = new AbortController();
     running = controller;
+    // The zip reader checks every tensor record's CRC-32: WebAssembly's, here, as the CLI uses zlib's.
+    useNativeCrc32(await fastCrc32());
     let last = 0;
     try {
       return await exportInBrowser(file, options, {
         root,
         signal: controller.signal,
+        sourceHasher: workerHasher() ?? undefined,
         async free() {
           const e = await navigator.storage?.estimate?.();
           return e && typeof e.quota === 'number' ? Math.max(0, e.quota - (e.usage ?? 0)) : null;

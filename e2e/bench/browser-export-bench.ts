@@ -10,7 +10,8 @@
  * A benchmark, not a test: it prints numbers and never fails on them.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeTorchCheckpoint, type TensorSpec } from '../../tools/export/testing/torch-writer.ts';
 import { launch, openPage, waitForEngine } from '../support/browser.ts';
@@ -31,6 +32,59 @@ function rendererRss(): number {
   for (const line of out.split('\n'))
     if (/chrom/.test(line) && line.includes('--type=renderer')) kb += Number(line.trim().split(/\s+/)[0]) || 0;
   return kb * 1024;
+}
+
+/**
+ * CPU seconds, which the load of this shared machine disturbs much less than wall time: the CLI child's (this
+ * process's waited-for children, /proc/self/stat cutime+cstime) and every thread of the Chromium this bench
+ * launched (its process tree under this process), by thread, so the two workers of the export can be told apart.
+ */
+const TICK = 100; // USER_HZ: clock ticks per second in /proc (100 on Linux)
+function statFields(path: string): string[] {
+  const text = readFileSync(path, 'utf8');
+  return [
+    text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
+    ...text.slice(text.lastIndexOf(')') + 2).split(' '),
+  ];
+}
+function childrenCpu(): number {
+  const f = statFields('/proc/self/stat'); // [comm, state(3), …]: field n is at index n − 2
+  return (Number(f[14]) + Number(f[15])) / TICK;
+}
+function chromiumThreadCpu(): Map<string, { name: string; seconds: number }> {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const tree = new Set<number>([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, ppid] of rows)
+      if (tree.has(ppid) && !tree.has(pid)) {
+        tree.add(pid);
+        grew = true;
+      }
+  }
+  tree.delete(process.pid);
+  const out = new Map<string, { name: string; seconds: number }>();
+  for (const pid of tree) {
+    let tids: string[] = [];
+    try {
+      if (!/chrom/.test(readFileSync(`/proc/${pid}/comm`, 'utf8'))) continue;
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const f = statFields(`/proc/${pid}/task/${tid}/stat`);
+        out.set(`${pid}/${tid}`, { name: f[0]!, seconds: (Number(f[12]) + Number(f[13])) / TICK });
+      } catch {
+        /* the thread ended */
+      }
+    }
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -57,6 +111,7 @@ async function main(): Promise<void> {
     });
     console.log(`checkpoint  ${mb(size)} (${variant}, synthetic, AdamW state)`);
 
+    const cpuBefore = childrenCpu();
     const node = spawnSync(
       process.execPath,
       [
@@ -76,20 +131,27 @@ async function main(): Promise<void> {
       maxRssBytes: number;
       manifest: { files: { path: string; size: number; sha256: string }[] };
     };
+    const nodeCpu = childrenCpu() - cpuBefore;
     const pkg = cli.manifest.files.reduce((s, f) => s + f.size, 0);
     console.log(
-      `node        ${cli.seconds.toFixed(1)} s, peak RSS ${mb(cli.maxRssBytes)}; package ${mb(pkg)} (${precision})`,
+      `node        ${cli.seconds.toFixed(1)} s (CPU ${nodeCpu.toFixed(1)} s, the child process), peak RSS ${mb(cli.maxRssBytes)}; package ${mb(pkg)} (${precision})`,
     );
 
     const browser = await launch();
     try {
       const { page, problems } = await openPage(await browser.newContext(), `${server.url}?ep=wasm`);
       page.on('console', (m) => {
-        if (m.type() === 'error') process.stderr.write(`page: ${m.text()}\n`);
+        if (m.type() === 'error' || m.type() === 'warning') process.stderr.write(`page: ${m.text()}\n`);
       });
       const engine = await waitForEngine(page);
       if (engine.error) throw new Error(engine.error);
       process.stderr.write(`engine ready (${engine.status?.provider}); exporting…\n`);
+      // The options sit in folded <details> (the model panel keeps the camera in view).
+      await page.evaluate(() =>
+        document.querySelectorAll('details').forEach((d) => {
+          d.open = true;
+        }),
+      );
       await page.selectOption('[data-testid="ckpt-precision"]', precision);
       const idle = rendererRss();
       let peak = idle;
@@ -97,38 +159,94 @@ async function main(): Promise<void> {
       const phases: Record<string, number> = {};
       const phasePeak: Record<string, number> = {};
       let phase = 'start';
+      // Progress every 5 s, and a stall watchdog: two early runs stopped with no trace. If the progress element
+      // does not change for STALL_S the run fails with where it stood (phase, bytes, page problems, console).
+      const STALL_S = 90;
+      let lastState = '';
+      let lastChange = performance.now();
+      let lastLog = 0;
+      let stallFail: (e: Error) => void = () => undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        stallFail = reject;
+      });
       const sampler = setInterval(() => {
         const rss = rendererRss();
         peak = Math.max(peak, rss);
         phasePeak[phase] = Math.max(phasePeak[phase] ?? 0, rss);
-        if (Math.round((performance.now() - t0) / 250) % 20 === 0) {
-          void page
-            .evaluate(() => {
-              const e = document.querySelector('[data-testid="ckpt-progress"]');
-              return e
-                ? `${e.getAttribute('data-phase')} ${e.getAttribute('data-done')}/${e.getAttribute('data-total')}`
-                : 'no progress element';
-            })
-            .then(
-              (t) => process.stderr.write(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: ${t}\n`),
-              () => undefined,
-            );
-        }
-        void page.getAttribute('[data-testid="ckpt-progress"]', 'data-phase', { timeout: 200 }).then(
-          (ph) => {
-            if (ph && !(ph in phases)) phases[ph] = (performance.now() - t0) / 1000;
-            if (ph) phase = ph;
-          },
-          () => undefined,
-        );
+        void page
+          .evaluate(() => {
+            const e = document.querySelector('[data-testid="ckpt-progress"]');
+            return e
+              ? `${e.getAttribute('data-phase')} ${e.getAttribute('data-done')}/${e.getAttribute('data-total')}`
+              : (document
+                  .querySelector('[data-testid="ckpt-done"], [data-testid="ckpt-error"]')
+                  ?.getAttribute('data-testid') ?? 'no progress element');
+          })
+          .then(
+            (state) => {
+              const now = performance.now();
+              const ph = state.split(' ')[0]!;
+              if (['reading', 'converting', 'hashing', 'storing'].includes(ph)) {
+                if (!(ph in phases)) phases[ph] = (now - t0) / 1000;
+                phase = ph;
+              }
+              if (state !== lastState) {
+                lastState = state;
+                lastChange = now;
+              }
+              if (now - lastLog > 5000) {
+                lastLog = now;
+                process.stderr.write(
+                  `  ${((now - t0) / 1000).toFixed(0)} s: ${state} (load ${loadavg()[0]!.toFixed(1)})\n`,
+                );
+              }
+              if (now - lastChange > STALL_S * 1000)
+                stallFail(
+                  new Error(
+                    `export stalled: no progress for ${STALL_S} s at "${state}" (${((now - t0) / 1000).toFixed(0)} s in); page problems: ${problems.join('; ') || 'none'}`,
+                  ),
+                );
+            },
+            () => undefined,
+          );
       }, 250);
+      // Threads are sampled during the export too: the export's workers end with it, and a thread that ended is
+      // gone from /proc (its time stays in its process's total, not under its name).
+      const threadsBefore = chromiumThreadCpu();
+      const threadsSeen = new Map(threadsBefore);
+      const processCpu = () => {
+        let total = 0;
+        for (const pid of new Set([...chromiumThreadCpu().keys()].map((k) => k.split('/')[0]))) {
+          try {
+            const f = statFields(`/proc/${pid}/stat`);
+            total += (Number(f[12]) + Number(f[13])) / TICK;
+          } catch {
+            /* ended */
+          }
+        }
+        return total;
+      };
+      const cpuAtStart = processCpu();
+      const threadSampler = setInterval(() => {
+        for (const [k, v] of chromiumThreadCpu()) threadsSeen.set(k, v);
+      }, 1000);
       await page.setInputFiles('[data-testid="ckpt-pick"]', ckpt);
-      const done = await page.waitForSelector('[data-testid="ckpt-done"], [data-testid="ckpt-error"]', {
-        state: 'attached',
-        timeout: 1_800_000,
-      });
+      const done = await Promise.race([
+        page.waitForSelector('[data-testid="ckpt-done"], [data-testid="ckpt-error"]', {
+          state: 'attached',
+          timeout: 1_800_000,
+        }),
+        stalled,
+      ]).finally(() => clearInterval(sampler));
       const seconds = (performance.now() - t0) / 1000;
-      clearInterval(sampler);
+      clearInterval(threadSampler);
+      for (const [k, v] of chromiumThreadCpu()) threadsSeen.set(k, v);
+      const threadCpu = [...threadsSeen]
+        .map(([k, v]) => ({ name: v.name, seconds: v.seconds - (threadsBefore.get(k)?.seconds ?? 0) }))
+        .filter((t) => t.seconds > 0.05)
+        .sort((a, b) => b.seconds - a.seconds);
+      // Processes' totals (they include ended threads); processes that ended during the export are not counted.
+      const browserCpu = processCpu() - cpuAtStart;
       if (problems.length) process.stderr.write(`page problems: ${problems.join('; ')}\n`);
       if ((await done.getAttribute('data-testid')) !== 'ckpt-done')
         throw new Error(`browser export failed: ${await done.textContent()}`);
@@ -142,6 +260,7 @@ async function main(): Promise<void> {
         await done.getAttribute('data-id'),
       );
       const same = JSON.stringify(files) === JSON.stringify(cli.manifest.files);
+      const timings = JSON.parse((await done.getAttribute('data-timings')) ?? '{}') as Record<string, number | boolean>;
       console.log(
         `browser     ${seconds.toFixed(1)} s (${(seconds / cli.seconds).toFixed(2)} × node); renderer RSS idle ${mb(idle)}, peak ${mb(peak)} (+${mb(peak - idle)}; ${(peak / pkg).toFixed(2)} × package, ${((peak - idle) / pkg).toFixed(2)} × above idle)`,
       );
@@ -155,6 +274,22 @@ async function main(): Promise<void> {
           .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
           .join(', ')}; done ${seconds.toFixed(1)} s`,
       );
+      const sec = (k: string) => `${(Number(timings[k] ?? 0) / 1000).toFixed(1)} s`;
+      const inner =
+        Number(timings.convertMs ?? 0) -
+        ['readMs', 'writeMs', 'outputHashMs'].reduce((a, k) => a + Number(timings[k] ?? 0), 0);
+      console.log(
+        `worker      total ${sec('totalMs')}: open ${sec('openMs')}, convert ${sec('convertMs')} (awaiting slices ${sec('readMs')}, ` +
+          `OPFS writes ${sec('writeMs')}, output sha256 ${sec('outputHashMs')}, parse/CRC/fp16/graphs ${(inner / 1000).toFixed(1)} s), ` +
+          `checkpoint sha256 ${sec('sourceHashMs')} (${timings.concurrentHash ? 'own worker, beside conversion' : 'after conversion'}; waited ${sec('sourceHashWaitMs')}), commit ${sec('commitMs')}`,
+      );
+      console.log(
+        `cpu         browser ${browserCpu.toFixed(1)} s in all (${(browserCpu / nodeCpu).toFixed(2)} × node's ${nodeCpu.toFixed(1)} s); busiest threads: ${threadCpu
+          .slice(0, 5)
+          .map((t) => `${t.name} ${t.seconds.toFixed(1)} s`)
+          .join(', ')} — on an idle machine with a core per busy thread, wall time ≈ the busiest thread`,
+      );
+      console.log(`load        ${execFileSync('uptime', { encoding: 'utf8' }).trim()}`);
       console.log(
         `bytes       ${same ? 'identical to the CLI export (every file size and sha256)' : 'DIFFERENT from the CLI export'}`,
       );

@@ -5,6 +5,7 @@
  */
 import { create } from 'zustand';
 import type { Precision } from '../core/faceptor/manifest.ts';
+import type { EngineStatus } from '../../workers/perception-api.ts';
 import type {
   BrowserExportOptions,
   BrowserExportResult,
@@ -30,15 +31,36 @@ export type ExportJob =
   | { readonly state: 'cancelled'; readonly file: string }
   | { readonly state: 'done'; readonly file: string; readonly result: BrowserExportResult };
 
+/** What the precision default is decided from: the perception engine's report (null while it starts). */
+export type EngineFacts = Pick<EngineStatus, 'provider' | 'wasmThreads' | 'shaderF16'> | null;
+
 /**
- * fp16 by default: half of fp32's storage and download, results equal to fp32 on what users see (README's table:
- * identity cosine 1.0000, same expression/attributes, landmarks within 0.05 % of the eye distance), and every
- * device runs it (float32 maths from half storage).
+ * The precision an export gets unless the user picks one: the precision this device runs best. From what the
+ * engine reports, the answer is fp16 on every engine, for these reasons (docs/benchmarks.md, README "Exporter"):
+ * - WebGPU, with or without `shader-f16`: the package's half weights are Cast to float32 on load and all maths is
+ *   float32, so fp16 runs like fp32 at half the download and storage; its results equal fp32's on what users see
+ *   (README fidelity table: identity cosine 1.0000, same expression/attributes, landmarks within 0.05 % of the eye
+ *   distance). fp32 would only double the download; q8/q4 change results (q8: 92 % of parsing labels agree).
+ * - WASM (any thread count): fp16 loads as float32 too. q8 was weighed: it is 0.29× fp32's size and was 1.2× faster
+ *   on CPU (onnxruntime-node, 1 thread — within that measurement's ±30 % noise, and never measured in WASM), but it
+ *   visibly changes parsing (92 % labels agree) and moves landmarks (0.19 % mean, 0.48 % max of the eye distance).
+ *   An unproven speed-up does not buy a visible change in results, so WASM gets fp16 as well.
+ * - Engine not ready yet: fp16 (what both engines take).
+ * When a measurement in the browser shows q8 clearly faster on WASM, this is the one place to change.
  */
-export const DEFAULT_PRECISION: Precision = 'fp16';
+export function devicePrecision(engine: EngineFacts): { precision: Precision; why: string } {
+  if (!engine) return { precision: 'fp16', why: 'runs on WebGPU and WASM alike, half of fp32’s size' };
+  if (engine.provider === 'webgpu')
+    return {
+      precision: 'fp16',
+      why: `best for WebGPU${engine.shaderF16 ? ' (shader-f16 available; maths stays float32)' : ''}: half of fp32’s size, same results`,
+    };
+  return { precision: 'fp16', why: 'best for WASM: half of fp32’s size, same results (q8 would change parsing)' };
+}
 
 export interface CheckpointExportState {
-  readonly precision: Precision;
+  /** The user's explicit choice; null: the device's default (devicePrecision), decided when an export starts. */
+  readonly precision: Precision | null;
   readonly label: string;
   /** The CLI's --vit-heads / --decoder-heads / --untrained (advanced; empty = the CLI's defaults). */
   readonly vitHeads: string;
@@ -48,8 +70,11 @@ export interface CheckpointExportState {
   set(
     patch: Partial<Pick<CheckpointExportState, 'precision' | 'label' | 'vitHeads' | 'decoderHeads' | 'untrained'>>,
   ): void;
-  /** Runs one export; resolves with the result, or null when refused or cancelled (the message is in `job`). */
-  start(runner: ExportRunner, file: File): Promise<BrowserExportResult | null>;
+  /**
+   * Runs one export with the user's precision, or else the one `engine` runs best; resolves with the result, or
+   * null when refused or cancelled (the message is in `job`).
+   */
+  start(runner: ExportRunner, file: File, engine?: EngineFacts): Promise<BrowserExportResult | null>;
   cancel(): void;
   dismiss(): void;
 }
@@ -69,7 +94,7 @@ function messageOf(err: unknown): string {
 export function createCheckpointExportStore() {
   let runner: ExportRunner | null = null;
   return create<CheckpointExportState>()((set, get) => ({
-    precision: DEFAULT_PRECISION,
+    precision: null,
     label: '',
     vitHeads: '',
     decoderHeads: '',
@@ -77,12 +102,12 @@ export function createCheckpointExportStore() {
     job: { state: 'idle' },
     set: (patch) => set(patch),
 
-    async start(r, file) {
+    async start(r, file, engine = null) {
       if (get().job.state === 'running') return null;
       runner = r;
       const s = get();
       const options: BrowserExportOptions = {
-        precision: s.precision,
+        precision: s.precision ?? devicePrecision(engine).precision,
         label: s.label.trim() || undefined,
         untrained: s.untrained,
         vitHeads: positive(s.vitHeads),

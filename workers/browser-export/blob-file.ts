@@ -28,11 +28,21 @@ const SMALL = 1 << 20;
 
 export function blobFile(
   blob: Blob,
-  options: { signal?: AbortSignal; onRead?: (bytesRead: number) => void } = {},
+  options: {
+    signal?: AbortSignal;
+    onRead?: (bytesRead: number) => void;
+    /** Milliseconds each read awaited the browser (the export's profile). */
+    onReadTime?: (ms: number) => void;
+  } = {},
 ): BlobFile {
   let bytesRead = 0;
   let window: { start: number; bytes: Uint8Array } | null = null;
-  const fetchBytes = async (start: number, end: number) => new Uint8Array(await blob.slice(start, end).arrayBuffer());
+  const fetchBytes = async (start: number, end: number) => {
+    const t = performance.now();
+    const bytes = new Uint8Array(await blob.slice(start, end).arrayBuffer());
+    options.onReadTime?.(performance.now() - t);
+    return bytes;
+  };
   return {
     get bytesRead() {
       return bytesRead;

@@ -13,9 +13,10 @@ import { exportPackage } from '../../tools/export/package/export.ts';
 import { headOptionsFromManifest } from '../../tools/export/plan/index.ts';
 import { GOLDEN_DIR } from '../../tools/node-host/testing/golden-package.ts';
 import { memoryOpfs, type MemoryOpfs } from '../testing/memory-opfs.ts';
-import { exportInBrowser, type BrowserExportOptions } from './export-job.ts';
+import { exportInBrowser, type BrowserExportOptions, type SourceHasher } from './export-job.ts';
 import { listStored, PACKAGES_DIR, StorageFullError, type DirHandleLike } from './opfs-store.ts';
-import { ExportCancelled } from './blob-file.ts';
+import { ExportCancelled, hashBlob } from './blob-file.ts';
+import { fastSha256 } from './hashers.ts';
 
 const VARIANT = 'faceptor_base';
 const CKPT = join(GOLDEN_DIR, VARIANT, 'checkpoint.pth.tar');
@@ -126,5 +127,56 @@ describe('exportInBrowser', () => {
     });
     await expect(run).rejects.toBeInstanceOf(ExportCancelled);
     expect(await folderNames(fs.root)).toEqual([]);
+  });
+
+  it('hashes the checkpoint through a SourceHasher beside conversion: same sha256, stopped when the export ends early', async () => {
+    const fs = memoryOpfs();
+    const signals: AbortSignal[] = [];
+    // A stand-in for the hash worker: hashes on this thread, asynchronously, reporting progress.
+    const sourceHasher: SourceHasher = async (blob, { signal, onProgress }) => {
+      signals.push(signal);
+      return hashBlob(blob, await fastSha256(), { signal, onProgress });
+    };
+    const phases: string[] = [];
+    const r = await exportInBrowser(file, options, {
+      root: fs.root,
+      free: async () => null,
+      sourceHasher,
+      onProgress: (p) => {
+        if (phases.at(-1) !== p.phase) phases.push(p.phase);
+      },
+    });
+    expect(r.stored.sourceSha256).toBe(
+      createHash('sha256')
+        .update(await readFile(CKPT))
+        .digest('hex'),
+    );
+    expect(r.timings.concurrentHash).toBe(true);
+    expect(phases).toEqual(['reading', 'converting', 'hashing', 'storing']);
+    expect(signals).toHaveLength(1);
+
+    // Cancelled mid-conversion: the hasher is told to stop, and nothing is stored.
+    const controller = new AbortController();
+    const run = exportInBrowser(file, options, {
+      root: fs.root,
+      free: async () => null,
+      sourceHasher,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.phase === 'converting' && p.done > 0) controller.abort();
+      },
+    });
+    await expect(run).rejects.toBeInstanceOf(ExportCancelled);
+    expect(signals[1]?.aborted).toBe(true);
+    expect(await folderNames(fs.root)).toEqual([r.stored.id]);
+
+    // A hasher that fails fails the export with its message; nothing more is stored.
+    const failing: SourceHasher = async () => {
+      throw new Error('the checkpoint could not be hashed: NotReadableError');
+    };
+    await expect(
+      exportInBrowser(file, options, { root: fs.root, free: async () => null, sourceHasher: failing }),
+    ).rejects.toThrow('the checkpoint could not be hashed: NotReadableError');
+    expect(await folderNames(fs.root)).toEqual([r.stored.id]);
   });
 });

@@ -6,7 +6,8 @@
  */
 import { useState, type DragEvent } from 'react';
 import { PRECISIONS, type Precision } from '../../core/faceptor/manifest.ts';
-import { useCheckpointExport } from '../../state/checkpoint-export.ts';
+import { devicePrecision, useCheckpointExport } from '../../state/checkpoint-export.ts';
+import { useEngine } from '../../state/engine.ts';
 import { storedChoice, useModels, type ModelChoice } from '../../state/models.ts';
 import { FilePickerButton } from '../common/FilePickerButton.tsx';
 import { workerExportRunner } from './export-runner.ts';
@@ -14,7 +15,7 @@ import { formatBytes } from './format.ts';
 
 const PRECISION_NOTES: Record<Precision, string> = {
   fp32: 'fp32 — largest, the reference',
-  fp16: 'fp16 — half the size, same results (recommended)',
+  fp16: 'fp16 — half the size, same results',
   q8: 'q8 — ~0.3× the size, small differences',
   q4: 'q4 — ~0.2× the size, landmarks/parsing degrade',
 };
@@ -28,12 +29,16 @@ const PHASES: Record<string, string> = {
 
 export function CheckpointExport({ onStored }: { onStored: (choice: ModelChoice) => void }) {
   const s = useCheckpointExport();
+  const engine = useEngine((e) => e.status);
+  // The user's choice wins; until there is one, the precision this device runs best (the engine's report).
+  const auto = devicePrecision(engine);
+  const precision = s.precision ?? auto.precision;
   const [over, setOver] = useState(false);
   const running = s.job.state === 'running';
 
   const start = async (file: File | undefined) => {
     if (!file || useCheckpointExport.getState().job.state === 'running') return;
-    const result = await useCheckpointExport.getState().start(workerExportRunner(), file);
+    const result = await useCheckpointExport.getState().start(workerExportRunner(), file, useEngine.getState().status);
     await useModels.getState().refreshStored();
     if (result) onStored(storedChoice(result.stored));
   };
@@ -75,20 +80,24 @@ export function CheckpointExport({ onStored }: { onStored: (choice: ModelChoice)
       {/* Folded: the defaults suit most users, and an open form pushed the camera below the fold. */}
       <details className="ckpt-options ckpt-advanced" data-testid="ckpt-options">
         <summary>
-          Options: {s.precision}
+          Options: {precision}
+          {s.precision ? '' : ' (best for this device)'}
           {s.label ? `, “${s.label}”` : ''}
         </summary>
         <label>
           Precision{' '}
           <select
             data-testid="ckpt-precision"
-            value={s.precision}
+            data-default={auto.precision}
+            value={precision}
             disabled={running}
+            title={`Default: ${auto.precision}, ${auto.why}`}
             onChange={(e) => s.set({ precision: e.target.value as Precision })}
           >
             {PRECISIONS.map((p) => (
               <option key={p} value={p}>
                 {PRECISION_NOTES[p]}
+                {p === auto.precision ? ' (recommended for this device)' : ''}
               </option>
             ))}
           </select>
@@ -182,7 +191,7 @@ function ExportStatus() {
   if (job.state === 'cancelled')
     return <p data-testid="ckpt-cancelled">Export of {job.file} cancelled: nothing was stored.</p>;
   return (
-    <p data-testid="ckpt-done" data-id={job.result.stored.id}>
+    <p data-testid="ckpt-done" data-id={job.result.stored.id} data-timings={JSON.stringify(job.result.timings)}>
       Exported {job.file}: {job.result.stored.label}, {formatBytes(job.result.stored.bytes)}, stored in this browser.
       {job.result.warnings.map((w) => (
         <span key={w} className="model-error">
