@@ -4,30 +4,10 @@ const u32 = new Uint32Array(f32.buffer);
 
 export function floatToHalfBits(value: number): number {
   f32[0] = value;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // Inf / NaN
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00; // overflow
-  if (e <= 0) {
-    if (e < -10) return sign; // underflows to zero
-    mant |= 0x800000; // implicit leading one
-    const shift = 14 - e;
-    const half = 1 << (shift - 1);
-    let h = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    if (rem > half || (rem === half && h & 1)) h++;
-    return sign | h;
-  }
-  let h = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++; // may carry into the exponent: still correct
-  return sign | h;
+  return bitsToHalf(u32[0]!);
 }
 
-/** The bits of a float32 → IEEE half bits, as floatToHalfBits (the same rounding, written on the bits). */
+/** The bits of a float32 → IEEE half bits (the one implementation; floatToHalfBits and toHalf's rare cases call it). */
 function bitsToHalf(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
