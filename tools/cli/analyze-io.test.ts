@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
-import { main, type CliIo } from './analyze.ts';
+import { main } from './analyze.ts';
+import { captureIo } from './capture-io.test-util.ts';
 import { AnalysisWriter } from './json-output.ts';
 import { escapeForTerminal, escapeJsonForTerminal, escapeLinesForTerminal } from './terminal-text.ts';
 import { formatAnalysisDocument, type ImageEntry } from '../../src/pipeline/analysis-json.ts';
@@ -22,21 +23,6 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const FACES = join(ROOT, '..', 'shared', 'faces');
 const GRACE = join(FACES, 'grace_hopper.jpg');
 const ASTRONAUT = join(FACES, 'astronaut.png');
-
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [],
-    stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (t) => {
-      stdout.push(t);
-    },
-    err: (t) => {
-      stderr.push(t);
-    },
-  };
-}
 
 const work = mkdtempSync(join(tmpdir(), 'faceptor-cli-io-'));
 
@@ -52,7 +38,7 @@ describe('outputs are checked before any work (item 17)', () => {
       [`${work}/./photo.jpg`, 'it is one of the input images'],
       [link, `it is the same file as the input image ${photo}`],
     ] as const) {
-      const io = capture();
+      const io = captureIo();
       const t0 = performance.now();
       expect(await main([photo, ASTRONAUT, '--json', out], io)).toBe(1);
       expect(performance.now() - t0).toBeLessThan(2000); // no model loaded, no image analysed
@@ -70,7 +56,7 @@ describe('outputs are checked before any work (item 17)', () => {
       [work, 'it is a folder'],
       [notes, 'the file exists and is not an analyze JSON file: refusing to overwrite it'],
     ] as const) {
-      const io = capture();
+      const io = captureIo();
       expect(await main([GRACE, '--json', out], io)).toBe(1);
       expect(io.stderr.join('')).toContain(why);
       expect(io.stdout).toEqual([]);
@@ -81,7 +67,7 @@ describe('outputs are checked before any work (item 17)', () => {
   it('an earlier analyze JSON is replaced', async () => {
     const out = join(work, 'again.json');
     writeFileSync(out, '{\n  "images": []\n}\n');
-    expect(await main([GRACE, '--json', out], capture())).toBe(0);
+    expect(await main([GRACE, '--json', out], captureIo())).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).images).toHaveLength(1);
   });
 });
@@ -111,7 +97,7 @@ describe('--json is written image by image (item 5)', () => {
 
   it('each image is written before the next is analysed; aborting keeps a valid JSON with the images done (exit 130)', async () => {
     const stop = new AbortController();
-    const io = capture();
+    const io = captureIo();
     io.out = (t) => {
       io.stdout.push(t);
       if (t.includes('"faces"')) stop.abort(); // the first image's entry is out: interrupt now
@@ -189,7 +175,7 @@ describe('images decoded like the app (items 9, 18)', () => {
   it('a photo larger than 4096 px is analysed from a scaled decode and answered in source pixels', async () => {
     const big = join(work, 'grace-x10.jpg');
     await sharp(GRACE).resize(5120, 6000, { kernel: 'cubic' }).jpeg({ quality: 92 }).toFile(big);
-    const io = capture();
+    const io = captureIo();
     expect(await main([GRACE, big], io)).toBe(0);
     const [small, large] = JSON.parse(io.stdout.join('')).images;
     expect([large.width, large.height]).toEqual([5120, 6000]);
@@ -206,7 +192,7 @@ describe('images decoded like the app (items 9, 18)', () => {
     for (let i = 3; i < png.data.length; i += 4) png.data[i] = 0;
     const file = join(work, 'transparent.png');
     writeFileSync(file, PNG.sync.write(png));
-    const io = capture();
+    const io = captureIo();
     expect(await main([ASTRONAUT, file], io)).toBe(0);
     const [opaque, transparent] = JSON.parse(io.stdout.join('')).images;
     expect(opaque.faces).toHaveLength(1); // the same pixels, opaque: the face is there
@@ -239,7 +225,7 @@ describe('terminal escapes from files are shown, not sent (item 14)', () => {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
     manifest.label = 'random weights\x1b[2K\x1b[1A\x9b2K\u202e';
     writeFileSync(manifestPath, JSON.stringify(manifest));
-    const io = capture();
+    const io = captureIo();
     expect(await main(['--model', dir, '--tasks', 'age', GRACE], io)).toBe(0);
     const err = io.stderr.join('');
     expect(err).toContain('warning: random weights\\x1b[2K\\x1b[1A\\x9b2K\\u202e is an UNTRAINED model');

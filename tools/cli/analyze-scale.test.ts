@@ -9,7 +9,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, type CliIo } from './analyze.ts';
+import { main } from './analyze.ts';
+import { captureIo } from './capture-io.test-util.ts';
 import { runOrdered } from './run-ordered.ts';
 import { createWorkerPool } from './analyze-pool.ts';
 import { pathToFileURL } from 'node:url';
@@ -173,23 +174,6 @@ describe('analyze <folder> --jsonl, --workers, --resume', () => {
   }, 300_000);
 });
 
-function capture(tty = false): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [],
-    stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (t) => {
-      stdout.push(t);
-    },
-    err: (t) => {
-      stderr.push(t);
-    },
-    errIsTTY: tty,
-    errColumns: 100,
-  };
-}
-
 describe('--jsonl refuses what it must not touch (checked before any work)', () => {
   const work = mkdtempSync(join(tmpdir(), 'faceptor-scale-refuse-'));
   const grace = join(FACES, 'grace_hopper.jpg');
@@ -197,27 +181,27 @@ describe('--jsonl refuses what it must not touch (checked before any work)', () 
   it('a file analyze did not write, an earlier run without --resume, or a resume with other settings: exit 1, file untouched', async () => {
     const notes = join(work, 'notes.jsonl');
     writeFileSync(notes, '{"my":"data"}\n');
-    let io = capture();
+    let io = captureIo();
     expect(await main([grace, '--jsonl', notes], io)).toBe(1);
     expect(io.stderr.join('')).toContain('not an analyze JSONL file, refusing to touch it');
     expect(readFileSync(notes, 'utf8')).toBe('{"my":"data"}\n');
 
     const out = join(work, 'run.jsonl');
-    expect(await main([grace, '--jsonl', out], capture())).toBe(0);
+    expect(await main([grace, '--jsonl', out], captureIo())).toBe(0);
     const written = readFileSync(out, 'utf8');
-    io = capture();
+    io = captureIo();
     expect(await main([grace, '--jsonl', out], io)).toBe(1);
     expect(io.stderr.join('')).toContain('it holds 1 result(s) of an earlier run: add --resume to continue it');
-    io = capture();
+    io = captureIo();
     expect(await main([grace, '--jsonl', out, '--resume', '--min-score', '0.7'], io)).toBe(1);
     expect(io.stderr.join('')).toContain('cannot resume');
     expect(io.stderr.join('')).toContain('minScore null, this run has 0.7');
-    io = capture();
+    io = captureIo();
     expect(await main([grace, '--jsonl', out, '--resume', '--shard', '0/1'], io)).toBe(1);
     // another model (here: a model where there was none) is refused once the model is loaded
     const fixture = await exportGoldenFixture('faceptor_base');
     try {
-      io = capture();
+      io = captureIo();
       expect(await main([grace, '--jsonl', out, '--resume', '--model', fixture.dir], io)).toBe(1);
       expect(io.stderr.join('')).toMatch(/cannot resume .*it was written with no model, this run has golden fixture/);
     } finally {
@@ -230,7 +214,7 @@ describe('--jsonl refuses what it must not touch (checked before any work)', () 
       headerOnly,
       written.slice(0, written.indexOf('\n') + 1).replace('"detector":"auto"', '"detector":"front"'),
     );
-    expect(await main([grace, '--jsonl', headerOnly], capture())).toBe(0);
+    expect(await main([grace, '--jsonl', headerOnly], captureIo())).toBe(0);
     const anew = readFileSync(headerOnly, 'utf8').split('\n');
     expect(anew).toHaveLength(3); // header, one image, and the final newline
     expect(anew[0]).toBe(written.split('\n')[0]);
@@ -244,7 +228,7 @@ describe('--jsonl refuses what it must not touch (checked before any work)', () 
       [[grace, '--workers', '0'], '--workers must be an integer'],
       [[grace, '--shard', '2/2'], '--shard must be i/n'],
     ] as const) {
-      const io = capture();
+      const io = captureIo();
       expect(await main([...args], io)).toBe(2);
       expect(io.stderr.join('')).toContain(why);
     }
@@ -255,7 +239,7 @@ describe('progress on stderr', () => {
   const files = PHOTOS.map((p) => join(FACES, p));
 
   it('a terminal gets one bar redrawn in place, left as a finished line', async () => {
-    const io = capture(true);
+    const io = captureIo(true);
     expect(await main([...files, '--format', 'jsonl'], io)).toBe(0);
     const err = io.stderr.join('');
     expect(err).toMatch(/\r\x1b\[2K\[#+\] 3\/3 100% · [\d.]+ img\/s · 0 failed · done\n/);
@@ -271,7 +255,7 @@ describe('progress on stderr', () => {
   }, 60_000);
 
   it('elsewhere (a log), plain lines, one per interval, no carriage returns', async () => {
-    const io = capture(false);
+    const io = captureIo(false);
     expect(await main(files, io, { progressIntervalMs: 0 })).toBe(0);
     const err = io.stderr.join('');
     expect(err).not.toContain('\r');
