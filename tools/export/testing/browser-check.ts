@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch } from '../../../e2e/support/browser.ts';
 import { compareWithGolden, type Comparison, type Tensor, type Tolerance } from '../package/golden.ts';
 import { exportPackage } from '../package/export.ts';
 import { headOptionsFromManifest } from '../plan/index.ts';
@@ -92,18 +92,7 @@ export async function browserCheck(
     '/pkg/': join(work, 'pkg'),
     '/golden/': dirname(resolve(goldenDir)),
   });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--enable-unsafe-webgpu',
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  const browser = await launch({ webgpu: true });
   try {
     const { manifest } = await exportPackage(join(goldenDir, 'checkpoint.pth.tar'), join(work, 'pkg'), {
       ...headOptionsFromManifest(gm),

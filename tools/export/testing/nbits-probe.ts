@@ -10,7 +10,7 @@
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join, extname } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch } from '../../../e2e/support/browser.ts';
 import { Graph } from '../onnx/graph.ts';
 import { quantizeBlockwise } from '../onnx/quant.ts';
 import { BROWSER_TOLERANCE } from './browser-check.ts';
@@ -81,18 +81,7 @@ const server = createServer(async (req, res) => {
 });
 await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
 const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--enable-unsafe-webgpu',
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-  ],
-});
+const browser = await launch({ webgpu: true });
 try {
   for (const ep of (process.argv[3] ?? 'webgpu,wasm').split(',')) {
     // One page per EP: ORT's 27 MB wasm is compiled once, each case gets its own session.
