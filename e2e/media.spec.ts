@@ -17,7 +17,7 @@ import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropFiles, hookState, launch, openPage, waitForEngine } from './support/browser.ts';
-import { makeFakeCamera, tempDir } from './support/fixtures.ts';
+import { makeFakeCamera, makeMovingFaceVideo, tempDir } from './support/fixtures.ts';
 import { exportGoldenFixture, servePackages, type ExportedFixture } from './support/model-fixture.ts';
 import { compareFaces } from './support/parity.ts';
 import { boxDisagreement } from './support/node-reference.ts';
@@ -43,34 +43,6 @@ const ffmpeg = (args: string[]) =>
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-
-/** Grey 640×480 at 10 fps, Grace Hopper's photo (320 px high) sliding right at 40 px/s; VP9 in WebM (no patents, Chromium plays it). */
-function makeVideo(dir: string): string {
-  const out = join(dir, 'moving-face.webm');
-  ffmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    `color=c=gray:s=640x480:d=${VIDEO.seconds}:r=${VIDEO.fps}`,
-    '-loop',
-    '1',
-    '-i',
-    join(FACES, 'grace_hopper.jpg'),
-    '-filter_complex',
-    '[1]scale=-2:320[f];[0][f]overlay=x=60+40*t:y=80:shortest=1,format=yuv420p',
-    '-c:v',
-    'libvpx-vp9',
-    '-b:v',
-    '0',
-    '-crf',
-    '20',
-    '-deadline',
-    'realtime',
-    '-an',
-    out,
-  ]);
-  return out;
-}
 
 /** The CLI on many files at once (one model load), as a user would run it. */
 async function cliOn(files: string[]): Promise<any[]> {
@@ -104,7 +76,7 @@ beforeAll(async () => {
   tmp = tempDir('faceptor-media-');
   fixture = await exportGoldenFixture('faceptor_full');
   const camera = makeFakeCamera(join(FACES, 'grace_hopper.jpg'), tmp.dir);
-  video = makeVideo(tmp.dir);
+  video = makeMovingFaceVideo(join(FACES, 'grace_hopper.jpg'), tmp.dir, VIDEO);
   server = await startPreview();
   browser = await launch({ fakeCameraY4m: camera.y4m });
   const context = await browser.newContext({ acceptDownloads: true });

@@ -34,3 +34,34 @@ export function makeHugeJpeg(photo: string, dir: string, side = 12000): string {
   ffmpeg(['-i', photo, '-vf', `scale=${side}:${side}:flags=bilinear`, '-q:v', '8', '-frames:v', '1', out]);
   return out;
 }
+
+/**
+ * Grey 640×480 at `fps`, Grace Hopper's photo (320 px high) sliding right at 40 px/s for `seconds`; VP9 in WebM (no
+ * patents, Chromium plays it). The face's true motion is known, so tracks and boxes can be checked against it.
+ */
+export function makeMovingFaceVideo(photo: string, dir: string, options: { seconds: number; fps: number }): string {
+  const out = join(dir, 'moving-face.webm');
+  ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=gray:s=640x480:d=${options.seconds}:r=${options.fps}`,
+    '-loop',
+    '1',
+    '-i',
+    photo,
+    '-filter_complex',
+    '[1]scale=-2:320[f];[0][f]overlay=x=60+40*t:y=80:shortest=1,format=yuv420p',
+    '-c:v',
+    'libvpx-vp9',
+    '-b:v',
+    '0',
+    '-crf',
+    '20',
+    '-deadline',
+    'realtime',
+    '-an',
+    out,
+  ]);
+  return out;
+}
