@@ -63,11 +63,17 @@ export function CheckpointExport({ onStored }: { onStored: (choice: ModelChoice)
         if (outcome.state === 'recorded') void afterRecorded(r.stored.id, loading, onStored);
         else void useModels.getState().refreshStored();
       });
-    await useModels.getState().refreshStored();
-    if (result) {
-      loading = onStored(storedChoice(result.stored));
-      await loading;
+    if (!result) {
+      await useModels.getState().refreshStored();
+      return;
     }
+    loading = (async () => {
+      await useModels.getState().refreshStored();
+      // The listing's entry: it has the digest already when the hash ended meanwhile (small checkpoints).
+      const fresh = useModels.getState().stored.find((p) => p.id === result.stored.id);
+      await onStored(storedChoice(fresh ?? result.stored));
+    })();
+    await loading;
   };
   const onDrop = (e: DragEvent) => {
     e.preventDefault(); // the page-wide image drop leaves a handled drop alone
