@@ -40,7 +40,10 @@ async function afterRecorded(id: string, loading: Promise<unknown>, load: (c: Mo
   const models = useModels.getState();
   await models.refreshStored();
   const p = useModels.getState().stored.find((q) => q.id === id);
-  if (p && p.sourceSha256 && useModels.getState().currentChoice?.key === `stored:${id}`) await load(storedChoice(p));
+  const { currentChoice, load: last } = useModels.getState();
+  // Also after a failed load of it: the manifest's swap may have raced the loader's read of the old file.
+  const failed = last.state === 'error' && last.choice.key === `stored:${id}`;
+  if (p && p.sourceSha256 && (currentChoice?.key === `stored:${id}` || failed)) await load(storedChoice(p));
 }
 
 export function CheckpointExport({ onStored }: { onStored: (choice: ModelChoice) => Promise<unknown> }) {
