@@ -259,6 +259,5 @@ describe('exportInBrowser', () => {
     await expect(run).rejects.toBeInstanceOf(ExportCancelled);
     expect(signals[1]?.aborted).toBe(true);
     expect(await folderNames(fs.root)).toEqual([r.stored.id]);
-
   });
 });
