@@ -298,7 +298,6 @@ export async function exportInBrowser(
     const commitStart = performance.now();
     await target.commit();
     pending = null;
-    committed = true;
     timings.commitMs = performance.now() - commitStart;
     progress('storing', 1, 1);
     const stored = (await listStored(host.root)).find((p) => p.id === target.id);
@@ -313,13 +312,14 @@ export async function exportInBrowser(
       signal: hashStop.signal,
       done: () => host.signal?.removeEventListener('abort', stopHash),
     });
+    committed = true; // from here the provenance phase owns the hash and the abort listener
     return { stored, warnings, timings: { ...timings }, provenance };
   } finally {
     if (!committed) {
       stopHash();
       host.signal?.removeEventListener('abort', stopHash);
       await ckpt.close();
-      if (pending) await pending.discard();
+      if (pending) await pending.discard(); // null once committed: a stored package is never removed here
     }
   }
 }
