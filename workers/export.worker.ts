@@ -10,6 +10,7 @@ import {
   type BrowserExportOptions,
   type BrowserExportResult,
   type ExportProgress,
+  type ProvenanceOutcome,
   type SourceHasher,
 } from './browser-export/export-job.ts';
 import { ExportCancelled, hashBlob } from './browser-export/blob-file.ts';
@@ -18,15 +19,34 @@ import { opfsRoot } from './browser-export/opfs-store.ts';
 import { fastCrc32, fastSha256 } from './browser-export/hashers.ts';
 import { useNativeCrc32 } from '../tools/export/checkpoint/zip.ts';
 
+/** The provenance phase as the page sees it: bytes of the checkpoint hashed, then how it ended. */
+export type ProvenanceReport =
+  { readonly state: 'hashing'; readonly done: number; readonly total: number } | ProvenanceOutcome;
+
 export interface ExportWorkerApi {
+  /**
+   * Resolves as soon as the package is stored (listed, loadable), with "" as its sha256 unless already known; the
+   * checkpoint is hashed afterwards (beside the conversion where there is a spare core) and `onProvenance` reports
+   * it: progress, then the outcome (always called last, once). Keep the worker until then.
+   */
   exportCheckpoint(
     file: File,
     options: BrowserExportOptions,
     onProgress?: (p: ExportProgress) => void,
+    onProvenance?: (p: ProvenanceReport) => void,
   ): Promise<BrowserExportResult>;
-  /** Stops the running export at its next read; it then removes its folder and rejects with "export cancelled". */
+  /**
+   * Before the commit: stops the export at its next read; it removes its folder and rejects with "export
+   * cancelled". After it: stops the hash; the package stays, without its sha256 (the outcome says so).
+   */
   cancel(): void;
 }
+
+/**
+ * Hashing beside the conversion needs a core of its own: measured on 2 cores, the concurrent hash made the
+ * conversion 2.3× slower (docs/benchmarks.md §5). With fewer than 4 the hash runs after the commit instead.
+ */
+export const CONCURRENT_HASH_MIN_CORES = 4;
 
 let running: AbortController | null = null;
 
@@ -88,7 +108,7 @@ function workerHasher(): SourceHasher | null {
 }
 
 const api: ExportWorkerApi = {
-  async exportCheckpoint(file, options, onProgress) {
+  async exportCheckpoint(file, options, onProgress, onProvenance) {
     if (running) throw new Error('an export is already running');
     const root = await opfsRoot();
     if (!root)
@@ -100,11 +120,13 @@ const api: ExportWorkerApi = {
     // The zip reader checks every tensor record's CRC-32: WebAssembly's, here, as the CLI uses zlib's.
     useNativeCrc32(await fastCrc32());
     let last = 0;
+    let lastHash = 0;
+    const cores = navigator.hardwareConcurrency ?? 1;
     try {
-      return await exportInBrowser(file, options, {
+      const job = await exportInBrowser(file, options, {
         root,
         signal: controller.signal,
-        sourceHasher: workerHasher() ?? undefined,
+        sourceHasher: (cores >= CONCURRENT_HASH_MIN_CORES && workerHasher()) || undefined,
         async free() {
           const e = await navigator.storage?.estimate?.();
           return e && typeof e.quota === 'number' ? Math.max(0, e.quota - (e.usage ?? 0)) : null;
@@ -117,9 +139,23 @@ const api: ExportWorkerApi = {
             onProgress?.(p);
           }
         },
+        onHashProgress(done, total) {
+          const now = performance.now();
+          if (done === total || done === 0 || now - lastHash > 100) {
+            lastHash = now;
+            onProvenance?.({ state: 'hashing', done, total });
+          }
+        },
       });
-    } finally {
-      running = null;
+      // Still "running" until the provenance phase ends: a cancel then stops the hash, a second export waits.
+      void job.provenance.then((outcome) => {
+        if (running === controller) running = null;
+        onProvenance?.(outcome);
+      });
+      return { stored: job.stored, warnings: job.warnings, timings: job.timings }; // a Promise cannot be posted
+    } catch (e) {
+      if (running === controller) running = null;
+      throw e;
     }
   },
   cancel() {

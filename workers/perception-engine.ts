@@ -301,7 +301,10 @@ export class PerceptionEngine implements PerceptionApi {
         source.kind === 'url'
           ? source.url
           : source.kind === 'stored'
-            ? `exported in this browser from ${source.sourceFile}, sha256 ${source.sourceSha256.slice(0, 12)}…`
+            ? source.sourceSha256
+              ? `exported in this browser from ${source.sourceFile}, sha256 ${source.sourceSha256.slice(0, 12)}…`
+              : // Names the folder: with no sha256 yet, the origin is what tells two such packages apart.
+                `exported in this browser from ${source.sourceFile}, sha256 not recorded (stored as ${source.id})`
             : `dropped folder ${source.name}`,
       hasLayerAttention: model.hasLayerAttentionWeights,
       bytes: model.manifest.files.reduce((sum, f) => sum + f.size, 0),

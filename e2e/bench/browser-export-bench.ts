@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     const cli = JSON.parse(node.stdout.trim().split('\n').pop()!) as {
       seconds: number;
       maxRssBytes: number;
-      manifest: { files: { path: string; size: number; sha256: string }[] };
+      manifest: { files: { path: string; size: number; sha256: string }[]; provenance: { sourceSha256: string } };
     };
     const nodeCpu = childrenCpu() - cpuBefore;
     const pkg = cli.manifest.files.reduce((s, f) => s + f.size, 0);
@@ -176,17 +176,20 @@ async function main(): Promise<void> {
         void page
           .evaluate(() => {
             const e = document.querySelector('[data-testid="ckpt-progress"]');
+            const h = document.querySelector('[data-testid="ckpt-provenance"][data-state="hashing"]');
             return e
               ? `${e.getAttribute('data-phase')} ${e.getAttribute('data-done')}/${e.getAttribute('data-total')}`
-              : (document
-                  .querySelector('[data-testid="ckpt-done"], [data-testid="ckpt-error"]')
-                  ?.getAttribute('data-testid') ?? 'no progress element');
+              : h
+                ? `hashing ${h.getAttribute('data-done')}/${h.getAttribute('data-total')}`
+                : (document
+                    .querySelector('[data-testid="ckpt-done"], [data-testid="ckpt-error"]')
+                    ?.getAttribute('data-testid') ?? 'no progress element');
           })
           .then(
             (state) => {
               const now = performance.now();
               const ph = state.split(' ')[0]!;
-              if (['reading', 'converting', 'hashing', 'storing'].includes(ph)) {
+              if (['reading', 'converting', 'storing', 'hashing'].includes(ph)) {
                 if (!(ph in phases)) phases[ph] = (now - t0) / 1000;
                 phase = ph;
               }
@@ -231,14 +234,30 @@ async function main(): Promise<void> {
         for (const [k, v] of chromiumThreadCpu()) threadsSeen.set(k, v);
       }, 1000);
       await page.setInputFiles('[data-testid="ckpt-pick"]', ckpt);
+      // Two ends: the package stored (usable: issue 13's target), then the checkpoint's sha256 recorded after it.
       const done = await Promise.race([
         page.waitForSelector('[data-testid="ckpt-done"], [data-testid="ckpt-error"]', {
           state: 'attached',
           timeout: 1_800_000,
         }),
         stalled,
-      ]).finally(() => clearInterval(sampler));
+      ]).catch((e: unknown) => {
+        clearInterval(sampler);
+        throw e;
+      });
       const seconds = (performance.now() - t0) / 1000;
+      const storedPeak = peak;
+      const provenanceEl =
+        (await done.getAttribute('data-testid')) === 'ckpt-done'
+          ? await Promise.race([
+              page.waitForSelector(
+                '[data-testid="ckpt-provenance"][data-state="recorded"], [data-testid="ckpt-provenance"][data-state="failed"]',
+                { state: 'attached', timeout: 1_800_000 },
+              ),
+              stalled,
+            ]).finally(() => clearInterval(sampler))
+          : (clearInterval(sampler), null);
+      const provenanceSeconds = (performance.now() - t0) / 1000;
       clearInterval(threadSampler);
       for (const [k, v] of chromiumThreadCpu()) threadsSeen.set(k, v);
       const threadCpu = [...threadsSeen]
@@ -250,19 +269,34 @@ async function main(): Promise<void> {
       if (problems.length) process.stderr.write(`page problems: ${problems.join('; ')}\n`);
       if ((await done.getAttribute('data-testid')) !== 'ckpt-done')
         throw new Error(`browser export failed: ${await done.textContent()}`);
-      const files = await page.evaluate(
+      const stored = await page.evaluate(
         async (id) => {
           const dir = await (
             await (await navigator.storage.getDirectory()).getDirectoryHandle('faceptor-packages')
           ).getDirectoryHandle(id!);
-          return JSON.parse(await (await (await dir.getFileHandle('faceptor.json')).getFile()).text()).files as unknown;
+          return JSON.parse(await (await (await dir.getFileHandle('faceptor.json')).getFile()).text()) as {
+            files: unknown;
+            provenance: { sourceSha256: string };
+          };
         },
         await done.getAttribute('data-id'),
       );
-      const same = JSON.stringify(files) === JSON.stringify(cli.manifest.files);
-      const timings = JSON.parse((await done.getAttribute('data-timings')) ?? '{}') as Record<string, number | boolean>;
+      const same =
+        JSON.stringify(stored.files) === JSON.stringify(cli.manifest.files) &&
+        stored.provenance.sourceSha256 === cli.manifest.provenance.sourceSha256;
+      const recordedTimings = JSON.parse((await provenanceEl?.getAttribute('data-timings')) ?? 'null') as Record<
+        string,
+        number | boolean
+      > | null;
+      const timings =
+        recordedTimings ??
+        (JSON.parse((await done.getAttribute('data-timings')) ?? '{}') as Record<string, number | boolean>);
       console.log(
-        `browser     ${seconds.toFixed(1)} s (${(seconds / cli.seconds).toFixed(2)} × node); renderer RSS idle ${mb(idle)}, peak ${mb(peak)} (+${mb(peak - idle)}; ${(peak / pkg).toFixed(2)} × package, ${((peak - idle) / pkg).toFixed(2)} × above idle)`,
+        `browser     stored (usable) at ${seconds.toFixed(1)} s (${(seconds / cli.seconds).toFixed(2)} × node: issue 13's target); ` +
+          `sha256 ${(await provenanceEl?.getAttribute('data-state')) ?? 'not'} at ${provenanceSeconds.toFixed(1)} s (${(provenanceSeconds / cli.seconds).toFixed(2)} × node)`,
+      );
+      console.log(
+        `memory      renderer RSS idle ${mb(idle)}, peak ${mb(peak)} (+${mb(peak - idle)}; ${(peak / pkg).toFixed(2)} × package, ${((peak - idle) / pkg).toFixed(2)} × above idle); up to the stored package +${mb(storedPeak - idle)}`,
       );
       console.log(
         `peak/phase  ${Object.entries(phasePeak)
@@ -272,16 +306,16 @@ async function main(): Promise<void> {
       console.log(
         `phases      started at ${Object.entries(phases)
           .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
-          .join(', ')}; done ${seconds.toFixed(1)} s`,
+          .join(', ')}; stored ${seconds.toFixed(1)} s; sha256 recorded ${provenanceSeconds.toFixed(1)} s`,
       );
       const sec = (k: string) => `${(Number(timings[k] ?? 0) / 1000).toFixed(1)} s`;
       const inner =
         Number(timings.convertMs ?? 0) -
         ['readMs', 'writeMs', 'outputHashMs'].reduce((a, k) => a + Number(timings[k] ?? 0), 0);
       console.log(
-        `worker      total ${sec('totalMs')}: open ${sec('openMs')}, convert ${sec('convertMs')} (awaiting slices ${sec('readMs')}, ` +
+        `worker      stored ${sec('storedMs')}, sha256 recorded ${sec('provenanceMs')}: open ${sec('openMs')}, convert ${sec('convertMs')} (awaiting slices ${sec('readMs')}, ` +
           `OPFS writes ${sec('writeMs')}, output sha256 ${sec('outputHashMs')}, parse/CRC/fp16/graphs ${(inner / 1000).toFixed(1)} s), ` +
-          `checkpoint sha256 ${sec('sourceHashMs')} (${timings.concurrentHash ? 'own worker, beside conversion' : 'after conversion'}; waited ${sec('sourceHashWaitMs')}), commit ${sec('commitMs')}`,
+          `commit ${sec('commitMs')}; checkpoint sha256 ${sec('sourceHashMs')} (${timings.concurrentHash ? 'own worker, beside conversion' : 'after the commit'}; ${sec('sourceHashWaitMs')} after the commit), manifest rewrite ${sec('recordMs')}`,
       );
       console.log(
         `cpu         browser ${browserCpu.toFixed(1)} s in all (${(browserCpu / nodeCpu).toFixed(2)} × node's ${nodeCpu.toFixed(1)} s); busiest threads: ${threadCpu
@@ -291,7 +325,7 @@ async function main(): Promise<void> {
       );
       console.log(`load        ${execFileSync('uptime', { encoding: 'utf8' }).trim()}`);
       console.log(
-        `bytes       ${same ? 'identical to the CLI export (every file size and sha256)' : 'DIFFERENT from the CLI export'}`,
+        `bytes       ${same ? 'identical to the CLI export (every file size and sha256, and the checkpoint sha256)' : 'DIFFERENT from the CLI export'}`,
       );
     } finally {
       await browser.close();

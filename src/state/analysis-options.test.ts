@@ -57,4 +57,15 @@ describe('requestKey (is a photo card out of date?)', () => {
     expect(key(DEFAULT_TASKS, { ...model, info: { ...model.info, sourceSha256: '1'.repeat(64) } })).not.toBe(key());
     expect(key(DEFAULT_TASKS, null)).not.toBe(key());
   });
+  it('tells apart two packages whose checkpoint sha256 is not recorded yet (""), by where they were loaded from', () => {
+    const pending = (origin: string): ModelStatus => ({ ...model, origin, info: { ...model.info, sourceSha256: '' } });
+    expect(key(DEFAULT_TASKS, pending('stored as full-fp16-a'))).not.toBe(
+      key(DEFAULT_TASKS, pending('stored as full-fp16-b')),
+    );
+    expect(key(DEFAULT_TASKS, pending('stored as full-fp16-a'))).toBe(
+      key(DEFAULT_TASKS, pending('stored as full-fp16-a')),
+    );
+    // once recorded, the digest is the key again (the origin does not matter)
+    expect(key(DEFAULT_TASKS, { ...model, origin: 'elsewhere' })).toBe(key());
+  });
 });

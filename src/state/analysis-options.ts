@@ -4,6 +4,7 @@
  */
 import type { AnalysisOptions } from '../options.ts';
 import type { TaskName } from '../core/faceptor/tasks.ts';
+import { modelIdentityKey } from '../core/faceptor/manifest.ts';
 import type { ModelStatus } from '../../workers/perception-api.ts';
 import { useModels } from './models.ts';
 import { selectedTasks, useTasks, type TaskSettings } from './tasks.ts';
@@ -25,12 +26,14 @@ export function faceptorOptions(current: ModelStatus | null, settings: TaskSetti
 /**
  * Identifies what an analysis's task results depend on: the model (by its source checkpoint and precision) and the
  * tasks asked for. A photo card whose key differs from the current one shows results of other tasks or another
- * model, and offers to analyse again.
+ * model, and offers to analyse again. A package whose checkpoint sha256 is not recorded yet ("") is told apart by
+ * where it was loaded from (a stored package's origin names its folder), never by "" alone.
  */
 export function requestKey(current: ModelStatus | null, options: FaceptorOptions): string {
   if (!current) return 'no model';
   const tasks = [...(options.tasks ?? [])].sort().join(',');
-  return `${current.info.sourceSha256}|${current.info.precision}|${current.info.label}|${tasks}|${options.layerAttention ? 'la' : ''}`;
+  const model = modelIdentityKey(current.info.sourceSha256) ?? `unrecorded:${current.origin}`;
+  return `${model}|${current.info.precision}|${current.info.label}|${tasks}|${options.layerAttention ? 'la' : ''}`;
 }
 
 export function currentRequestKey(): string {

@@ -10,12 +10,39 @@ import type {
   BrowserExportOptions,
   BrowserExportResult,
   ExportProgress,
+  ExportTimings,
 } from '../../workers/browser-export/export-job.ts';
 
 export type { ExportProgress };
 
+/** The provenance phase's report (what export.worker.ts sends; timings absent when the page made the outcome). */
+export type ProvenanceEvent =
+  | { readonly state: 'hashing'; readonly done: number; readonly total: number }
+  | { readonly state: 'recorded'; readonly sha256: string; readonly timings?: ExportTimings }
+  | {
+      readonly state: 'failed';
+      readonly message: string;
+      readonly cancelled: boolean;
+      readonly timings?: ExportTimings;
+    };
+
+/** The checkpoint's sha256 of a stored export: being hashed, recorded in its manifest, or not recorded. */
+export type ProvenanceState =
+  | { readonly state: 'hashing'; readonly done: number; readonly total: number; readonly cancelling: boolean }
+  | { readonly state: 'recorded'; readonly sha256: string; readonly timings: ExportTimings | null }
+  | { readonly state: 'failed'; readonly message: string; readonly cancelled: boolean };
+
 export interface ExportRunner {
-  run(file: File, options: BrowserExportOptions, onProgress: (p: ExportProgress) => void): Promise<BrowserExportResult>;
+  /**
+   * Resolves when the package is stored; then `onProvenance` reports the checkpoint's hash (progress, then one
+   * final 'recorded' or 'failed'). `cancel()` before the commit cancels the export, after it the hash.
+   */
+  run(
+    file: File,
+    options: BrowserExportOptions,
+    onProgress: (p: ExportProgress) => void,
+    onProvenance?: (p: ProvenanceEvent) => void,
+  ): Promise<BrowserExportResult>;
   cancel(): void;
 }
 
@@ -29,7 +56,16 @@ export type ExportJob =
     }
   | { readonly state: 'error'; readonly file: string; readonly message: string }
   | { readonly state: 'cancelled'; readonly file: string }
-  | { readonly state: 'done'; readonly file: string; readonly result: BrowserExportResult };
+  | {
+      readonly state: 'done';
+      readonly file: string;
+      readonly result: BrowserExportResult;
+      /** The package is stored and usable; its checkpoint sha256 is recorded after (see export-job.ts). */
+      readonly provenance: ProvenanceState;
+    };
+
+/** True while a stored export's checkpoint is still being hashed (the worker is kept; cancel stops the hash). */
+export const isHashing = (job: ExportJob): boolean => job.state === 'done' && job.provenance.state === 'hashing';
 
 /** What the precision default is decided from: the perception engine's report (null while it starts). */
 export type EngineFacts = Pick<EngineStatus, 'provider' | 'wasmThreads' | 'shaderF16'> | null;
@@ -71,10 +107,20 @@ export interface CheckpointExportState {
     patch: Partial<Pick<CheckpointExportState, 'precision' | 'label' | 'vitHeads' | 'decoderHeads' | 'untrained'>>,
   ): void;
   /**
-   * Runs one export with the user's precision, or else the one `engine` runs best; resolves with the result, or
-   * null when refused or cancelled (the message is in `job`).
+   * Runs one export with the user's precision, or else the one `engine` runs best; resolves with the result as
+   * soon as the package is stored, or null when refused or cancelled (the message is in `job`). The provenance
+   * phase goes on in `job.provenance`; `onProvenanceEnd` is called once when it ends (recorded or failed).
    */
-  start(runner: ExportRunner, file: File, engine?: EngineFacts): Promise<BrowserExportResult | null>;
+  start(
+    runner: ExportRunner,
+    file: File,
+    engine?: EngineFacts,
+    onProvenanceEnd?: (
+      result: BrowserExportResult,
+      outcome: Extract<ProvenanceState, { state: 'recorded' | 'failed' }>,
+    ) => void,
+  ): Promise<BrowserExportResult | null>;
+  /** Cancels a running export, or the hash of a stored one (which stays, without its sha256). */
   cancel(): void;
   dismiss(): void;
 }
@@ -102,8 +148,8 @@ export function createCheckpointExportStore() {
     job: { state: 'idle' },
     set: (patch) => set(patch),
 
-    async start(r, file, engine = null) {
-      if (get().job.state === 'running') return null;
+    async start(r, file, engine = null, onProvenanceEnd) {
+      if (get().job.state === 'running' || isHashing(get().job)) return null;
       runner = r;
       const s = get();
       const options: BrowserExportOptions = {
@@ -114,14 +160,57 @@ export function createCheckpointExportStore() {
         decoderHeads: positive(s.decoderHeads),
       };
       set({ job: { state: 'running', file: file.name, progress: null, cancelling: false } });
+      // Provenance events may come before the result is handled here: the last one is kept until then.
+      let result: BrowserExportResult | null = null;
+      let early: ProvenanceEvent | null = null;
+      let ended = false;
+      const apply = (e: ProvenanceEvent) => {
+        const job = get().job;
+        if (!result || job.state !== 'done' || job.result !== result || ended) return;
+        if (e.state === 'hashing') {
+          const cancelling = job.provenance.state === 'hashing' && job.provenance.cancelling;
+          set({ job: { ...job, provenance: { state: 'hashing', done: e.done, total: e.total, cancelling } } });
+          return;
+        }
+        ended = true;
+        runner = null;
+        const outcome =
+          e.state === 'recorded'
+            ? ({ state: 'recorded', sha256: e.sha256, timings: e.timings ?? null } as const)
+            : ({ state: 'failed', message: e.message, cancelled: e.cancelled } as const);
+        set({ job: { ...job, provenance: outcome } });
+        onProvenanceEnd?.(result, outcome);
+      };
       try {
-        const result = await r.run(file, options, (progress) => {
-          const job = get().job;
-          if (job.state === 'running') set({ job: { ...job, progress } });
+        result = await r.run(
+          file,
+          options,
+          (progress) => {
+            const job = get().job;
+            if (job.state === 'running') set({ job: { ...job, progress } });
+          },
+          (e) => {
+            if (result) apply(e);
+            else if (e.state !== 'hashing' || !early || early.state === 'hashing') early = e;
+          },
+        );
+        const sha = result.stored.sourceSha256;
+        set({
+          job: {
+            state: 'done',
+            file: file.name,
+            result,
+            provenance: sha
+              ? { state: 'recorded', sha256: sha, timings: null }
+              : { state: 'hashing', done: 0, total: 0, cancelling: false },
+          },
         });
-        set({ job: { state: 'done', file: file.name, result } });
+        if (sha) ended = true; // recorded in the stored manifest already: nothing more to wait for
+        if (early) apply(early);
+        if (ended && sha) runner = null;
         return result;
       } catch (err) {
+        runner = null;
         const job = get().job;
         const cancelled = job.state === 'running' && job.cancelling;
         set({
@@ -130,20 +219,23 @@ export function createCheckpointExportStore() {
             : { state: 'error', file: file.name, message: messageOf(err) },
         });
         return null;
-      } finally {
-        runner = null;
       }
     },
 
     cancel() {
       const job = get().job;
+      if (job.state === 'done' && job.provenance.state === 'hashing' && runner) {
+        set({ job: { ...job, provenance: { ...job.provenance, cancelling: true } } });
+        runner.cancel();
+        return;
+      }
       if (job.state !== 'running' || !runner) return;
       set({ job: { ...job, cancelling: true } });
       runner.cancel();
     },
 
     dismiss: () => {
-      if (get().job.state !== 'running') set({ job: { state: 'idle' } });
+      if (get().job.state !== 'running' && !isHashing(get().job)) set({ job: { state: 'idle' } });
     },
   }));
 }

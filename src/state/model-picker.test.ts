@@ -53,6 +53,26 @@ describe('model picker groups', () => {
     ]);
   });
 
+  it('never groups stored packages whose checkpoint sha256 is not recorded yet ("")', () => {
+    const pending = (id: string, precision: 'fp16' | 'q8'): StoredPackage => ({
+      id,
+      label: id,
+      variant: 'full',
+      precision,
+      untrained: false,
+      sourceFile: 'ckpt.pth.tar',
+      sourceSha256: '',
+      exportedAt: '2026-12-01T00:00:00Z',
+      bytes: 1,
+      weightsBytes: 1,
+    });
+    const groups = pickerGroups([storedChoice(pending('a', 'fp16')), storedChoice(pending('b', 'q8'))]);
+    expect(groups.map((g) => [g.title, g.choices.map((c) => c.key)])).toEqual([
+      [null, ['stored:a']],
+      [null, ['stored:b']],
+    ]);
+  });
+
   it('keeps well-formed sizes and hashes from index.json and drops malformed ones', () => {
     const parsed = parseModelIndex({
       format: 'faceptor-web-model-index',

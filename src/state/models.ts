@@ -7,7 +7,7 @@
  * `current` as it was — the worker keeps the previous model, so the page must keep saying so.
  */
 import { create, type StoreApi, type UseBoundStore } from 'zustand';
-import type { ModelIndex, ModelIndexEntry } from '../core/faceptor/manifest.ts';
+import { modelIdentityKey, type ModelIndex, type ModelIndexEntry } from '../core/faceptor/manifest.ts';
 import { errorInfo, type ErrorCode } from '../core/errors.ts';
 import type { ModelCacheInfo, ModelLoadProgress, ModelSource, ModelStatus } from '../../workers/perception-api.ts';
 import { listStored, opfsRoot, type StoredPackage } from '../../workers/browser-export/opfs-store.ts';
@@ -130,7 +130,9 @@ export interface PickerGroup {
 function groupKey(c: ModelChoice): string | null {
   if (c.kind === 'files') return c.drop ? `drop:${c.drop.name}` : null;
   if (c.kind === 'listed') return c.entry.sourceSha256 ? `${c.entry.variant}:${c.entry.sourceSha256}` : null;
-  if (c.kind === 'stored') return `${c.stored.variant}:${c.stored.sourceSha256}`;
+  // A stored package whose sha256 is not recorded yet ("") is alone: "" would group unrelated checkpoints.
+  if (c.kind === 'stored')
+    return modelIdentityKey(c.stored.sourceSha256) ? `${c.stored.variant}:${c.stored.sourceSha256}` : null;
   return null;
 }
 

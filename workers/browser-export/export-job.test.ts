@@ -14,7 +14,8 @@ import { headOptionsFromManifest } from '../../tools/export/plan/index.ts';
 import { GOLDEN_DIR } from '../../tools/node-host/testing/golden-package.ts';
 import { memoryOpfs, type MemoryOpfs } from '../testing/memory-opfs.ts';
 import { exportInBrowser, type BrowserExportOptions, type SourceHasher } from './export-job.ts';
-import { listStored, PACKAGES_DIR, StorageFullError, type DirHandleLike } from './opfs-store.ts';
+import { listStored, PACKAGES_DIR, recordSourceSha256, StorageFullError, type DirHandleLike } from './opfs-store.ts';
+import { parseManifest } from '../../src/core/faceptor/manifest.ts';
 import { ExportCancelled, hashBlob } from './blob-file.ts';
 import { fastSha256 } from './hashers.ts';
 
@@ -24,6 +25,16 @@ let work: string;
 let file: File;
 let options: BrowserExportOptions;
 let cliFiles: unknown;
+let cliManifestText: string;
+let ckptSha: string;
+
+/** The stored faceptor.json of package `id`, as text. */
+async function manifestText(fs: MemoryOpfs, id: string): Promise<string> {
+  const dir = await (await fs.root.getDirectoryHandle(PACKAGES_DIR)).getDirectoryHandle(id);
+  return (await (await dir.getFileHandle('faceptor.json')).getFile()).text();
+}
+/** The manifest text with its export time blanked (the one field that differs between two exports). */
+const timeless = (text: string) => text.replace(/"exportedAt": "[^"]*"/, '"exportedAt": "T"');
 
 async function folderNames(root: DirHandleLike): Promise<string[]> {
   const dir = await root.getDirectoryHandle(PACKAGES_DIR, { create: true });
@@ -49,38 +60,120 @@ beforeAll(async () => {
   options = { precision: 'fp16', ...heads, untrained: true };
   cliFiles = (await exportPackage(CKPT, join(work, 'cli'), { ...heads, precision: 'fp16', untrained: true })).manifest
     .files;
+  cliManifestText = await readFile(join(work, 'cli', 'faceptor.json'), 'utf8');
   file = new File([await readFile(CKPT)], 'checkpoint.pth.tar');
+  ckptSha = createHash('sha256')
+    .update(await readFile(CKPT))
+    .digest('hex');
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
 describe('exportInBrowser', () => {
-  it("stores the CLI's package (same files, sizes, sha256s) and lists it with its provenance", async () => {
+  it("stores the CLI's package first, then records the checkpoint's sha256: the final manifest is the CLI's", async () => {
     const fs = memoryOpfs();
     const phases = new Set<string>();
+    const hashed: number[] = [];
     const r = await exportInBrowser(file, options, {
       root: fs.root,
       free: async () => null,
       onProgress: (p) => phases.add(p.phase),
+      onHashProgress: (d) => hashed.push(d),
     });
-    const dir = await (await fs.root.getDirectoryHandle(PACKAGES_DIR)).getDirectoryHandle(r.stored.id);
-    const manifest = JSON.parse(await (await (await dir.getFileHandle('faceptor.json')).getFile()).text());
-    expect(manifest.files).toEqual(cliFiles);
-    expect([...phases]).toEqual(['reading', 'converting', 'hashing', 'storing']);
+    // At the commit: stored, listed and complete, with "" (not recorded yet) and nothing hashed so far.
+    const atCommit = JSON.parse(await manifestText(fs, r.stored.id));
+    expect(atCommit.files).toEqual(cliFiles);
+    expect(atCommit.provenance.sourceSha256).toBe('');
+    expect(parseManifest(atCommit).provenance.sourceSha256).toBe('');
+    expect([...phases]).toEqual(['reading', 'converting', 'storing']);
+    expect(hashed).toEqual([]);
     expect(await listStored(fs.root)).toEqual([r.stored]);
     expect(r.stored).toMatchObject({
       sourceFile: 'checkpoint.pth.tar',
+      sourceSha256: '',
       variant: 'base',
       precision: 'fp16',
       untrained: true,
     });
-    expect(r.stored.sourceSha256).toBe(
-      createHash('sha256')
-        .update(await readFile(CKPT))
-        .digest('hex'),
-    );
+    expect(r.timings.storedMs).toBeGreaterThan(0);
+    expect(r.timings.provenanceMs).toBe(0);
+    expect(r.timings.concurrentHash).toBe(false);
+
+    const outcome = await r.provenance;
+    expect(outcome).toMatchObject({ state: 'recorded', sha256: ckptSha });
+    expect(hashed.at(-1)).toBe(file.size);
+    expect(outcome.timings.provenanceMs).toBeGreaterThanOrEqual(outcome.timings.storedMs);
+    // Rewritten in place with the digest, byte for byte the text the CLI writes (but for the export time).
+    expect(timeless(await manifestText(fs, r.stored.id))).toBe(timeless(cliManifestText));
+    expect((await listStored(fs.root))[0]).toEqual({ ...r.stored, sourceSha256: ckptSha });
     expect(await folderNames(fs.root)).toEqual([r.stored.id]);
+  });
+
+  it('the package is committed before the hash ends; a failed or cancelled hash keeps it, complete, with ""', async () => {
+    const fs = memoryOpfs();
+    // A hasher held until released: the export must not wait for it.
+    let release!: (digest: string) => void;
+    const held: SourceHasher = () => new Promise<string>((resolve) => (release = resolve));
+    const r = await exportInBrowser(file, options, { root: fs.root, free: async () => null, sourceHasher: held });
+    expect(r.timings.concurrentHash).toBe(true);
+    expect((await listStored(fs.root)).map((p) => [p.id, p.sourceSha256])).toEqual([[r.stored.id, '']]);
+    release(ckptSha);
+    expect(await r.provenance).toMatchObject({ state: 'recorded', sha256: ckptSha });
+    expect(JSON.parse(await manifestText(fs, r.stored.id)).provenance.sourceSha256).toBe(ckptSha);
+
+    // The hasher fails: the package stays, listed, its manifest valid with "", and the outcome says so.
+    const failing: SourceHasher = async () => {
+      throw new Error('NotReadableError');
+    };
+    const f = await exportInBrowser(file, options, { root: fs.root, free: async () => null, sourceHasher: failing });
+    const failed = await f.provenance;
+    expect(failed).toMatchObject({ state: 'failed', cancelled: false });
+    expect(failed.state === 'failed' && failed.message).toBe(
+      "the checkpoint's sha256 was not recorded (NotReadableError); the package is stored and runs without it",
+    );
+    const kept = await manifestText(fs, f.stored.id);
+    expect(parseManifest(JSON.parse(kept)).provenance.sourceSha256).toBe('');
+    expect(JSON.parse(kept).files).toEqual(cliFiles);
+
+    // The swap of the rewritten manifest fails (crash, quota): the old manifest stays whole, with "".
+    fs.failNextClose = new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    const q = await exportInBrowser(file, options, { root: fs.root, free: async () => null });
+    const before = await manifestText(fs, q.stored.id);
+    expect(await q.provenance).toMatchObject({ state: 'failed', cancelled: false });
+    expect(await manifestText(fs, q.stored.id)).toBe(before);
+
+    // Cancelled while hashing after the commit: the hash stops, the package stays with "".
+    const controller = new AbortController();
+    const c = await exportInBrowser(file, options, {
+      root: fs.root,
+      free: async () => null,
+      signal: controller.signal,
+      onHashProgress: () => controller.abort(),
+    });
+    const stopped = await c.provenance;
+    expect(stopped).toMatchObject({ state: 'failed', cancelled: true });
+    expect(stopped.state === 'failed' && stopped.message).toMatch(/the hash was cancelled\); the package is stored/);
+    expect(parseManifest(JSON.parse(await manifestText(fs, c.stored.id))).provenance.sourceSha256).toBe('');
+    expect((await listStored(fs.root)).map((p) => p.id).sort()).toEqual(
+      [r.stored.id, f.stored.id, q.stored.id, c.stored.id].sort(),
+    );
+    expect(await folderNames(fs.root)).toEqual([r.stored.id, f.stored.id, q.stored.id, c.stored.id].sort());
+  });
+
+  it('records the sha256 only into a manifest this exporter wrote with "" (never over another digest or text)', async () => {
+    const fs = memoryOpfs();
+    const r = await exportInBrowser(file, options, { root: fs.root, free: async () => null });
+    await r.provenance;
+    await expect(recordSourceSha256(fs.root, r.stored.id, 'b'.repeat(64))).rejects.toThrow(
+      'already records another checkpoint sha256',
+    );
+    await recordSourceSha256(fs.root, r.stored.id, ckptSha); // the same digest again: nothing to do
+    const dir = await (await fs.root.getDirectoryHandle(PACKAGES_DIR)).getDirectoryHandle(r.stored.id);
+    const w = await (await dir.getFileHandle('faceptor.json')).createWritable!();
+    await w.write(new TextEncoder().encode(JSON.stringify({ provenance: { sourceSha256: '' } })));
+    await w.close();
+    await expect(recordSourceSha256(fs.root, r.stored.id, ckptSha)).rejects.toThrow('is not the one this export wrote');
   });
 
   it('refuses a package that does not fit before writing, saying how much it needs and how much is free', async () => {
@@ -146,13 +239,10 @@ describe('exportInBrowser', () => {
         if (phases.at(-1) !== p.phase) phases.push(p.phase);
       },
     });
-    expect(r.stored.sourceSha256).toBe(
-      createHash('sha256')
-        .update(await readFile(CKPT))
-        .digest('hex'),
-    );
+    expect(await r.provenance).toMatchObject({ state: 'recorded', sha256: ckptSha });
+    expect((await listStored(fs.root))[0]?.sourceSha256).toBe(ckptSha);
     expect(r.timings.concurrentHash).toBe(true);
-    expect(phases).toEqual(['reading', 'converting', 'hashing', 'storing']);
+    expect(phases).toEqual(['reading', 'converting', 'storing']);
     expect(signals).toHaveLength(1);
 
     // Cancelled mid-conversion: the hasher is told to stop, and nothing is stored.
@@ -168,15 +258,6 @@ describe('exportInBrowser', () => {
     });
     await expect(run).rejects.toBeInstanceOf(ExportCancelled);
     expect(signals[1]?.aborted).toBe(true);
-    expect(await folderNames(fs.root)).toEqual([r.stored.id]);
-
-    // A hasher that fails fails the export with its message; nothing more is stored.
-    const failing: SourceHasher = async () => {
-      throw new Error('the checkpoint could not be hashed: NotReadableError');
-    };
-    await expect(
-      exportInBrowser(file, options, { root: fs.root, free: async () => null, sourceHasher: failing }),
-    ).rejects.toThrow('the checkpoint could not be hashed: NotReadableError');
     expect(await folderNames(fs.root)).toEqual([r.stored.id]);
   });
 });

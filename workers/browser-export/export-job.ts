@@ -4,8 +4,15 @@
  * (export.worker.ts): the page and the perception worker (and its current model) keep running meanwhile.
  *
  * Phases: reading (zip directory, data.pkl, plan) → converting (tensors read, folded and written; progress = tensor
- * bytes read) → hashing (sha256 of the whole checkpoint, for the provenance) → storing (the folder is made visible).
- * Anything the CLI refuses is refused here with the same message; a refused or cancelled export removes its folder.
+ * bytes read) → storing (the folder is made visible). The export then resolves: the package is stored, listed and
+ * loadable. Anything the CLI refuses is refused here with the same message; a refused or cancelled export removes
+ * its folder.
+ *
+ * Store first, hash after: the checkpoint's sha256 is provenance (`provenance.sourceSha256`), not needed to run the
+ * model, and in WebAssembly it costs more than the whole conversion (1.7 GB at ~160 MiB/s; browsers have no
+ * streaming SHA-256). So the manifest is stored with "" (not recorded yet) unless the digest is already known, and
+ * the digest is written into it afterwards (`provenance`, opfs-store.ts recordSourceSha256: atomic, the CLI's
+ * text). A failure or a cancel in that phase keeps the package, complete and usable, with "".
  */
 import { openCheckpointFrom } from '../../tools/export/checkpoint/checkpoint.ts';
 import { planExport, type ExportPlan } from '../../tools/export/plan/plan.ts';
@@ -15,9 +22,11 @@ import type { Checkpoint } from '../../tools/export/checkpoint/checkpoint.ts';
 import type { Hasher } from '../../tools/export/package/sink.ts';
 import { blobFile, hashBlob, ExportCancelled } from './blob-file.ts';
 import { fastSha256 } from './hashers.ts';
+import { SHA256_NOT_RECORDED } from '../../src/core/faceptor/manifest.ts';
 import {
   beginPackage,
   listStored,
+  recordSourceSha256,
   StorageFullError,
   storageFullMessage,
   type DirHandleLike,
@@ -25,7 +34,7 @@ import {
   type StoredPackage,
 } from './opfs-store.ts';
 
-export type ExportPhase = 'reading' | 'converting' | 'hashing' | 'storing';
+export type ExportPhase = 'reading' | 'converting' | 'storing';
 
 export interface ExportProgress {
   readonly phase: ExportPhase;
@@ -61,8 +70,10 @@ export type SourceHasher = (
  * overlap in wall time only where said: `sourceHashMs` runs beside conversion when a SourceHasher is given.
  */
 export interface ExportTimings {
-  /** Whole export, from the first read to the stored folder. */
-  totalMs: number;
+  /** From the first read to the stored, listed package (what issue 13's target measures). */
+  storedMs: number;
+  /** From the first read to the sha256 recorded in the stored manifest; 0 until then (or when it failed). */
+  provenanceMs: number;
   /** Zip directory, data.pkl, plan and quota check (phase "reading"). */
   openMs: number;
   /** writePackage up to the manifest: tensor reads, fp16 conversion, graphs, output sha256s, writes. */
@@ -75,29 +86,61 @@ export interface ExportTimings {
   outputHashMs: number;
   /** The checkpoint's sha256, from its start to its result (beside conversion when hashed in another worker). */
   sourceHashMs: number;
-  /** Time spent waiting for the checkpoint's sha256 after conversion was done. */
+  /** Time from the stored package to the checkpoint's sha256 (hashing after the commit, or waiting for it). */
   sourceHashWaitMs: number;
   /** Moving the finished folder into place. */
   commitMs: number;
+  /** Rewriting the stored faceptor.json with the digest. */
+  recordMs: number;
   /** True when the checkpoint was hashed in another worker, concurrently with conversion. */
   concurrentHash: boolean;
 }
 
 export interface ExportHost {
   readonly root: DirHandleLike;
-  /** Hash the checkpoint concurrently elsewhere (a worker); absent: hashed here after conversion, as the CLI. */
+  /**
+   * Hash the checkpoint concurrently elsewhere (a worker, beside conversion: only worth it with a spare core);
+   * absent: hashed here once the package is stored.
+   */
   readonly sourceHasher?: SourceHasher;
   /** Bytes this origin may still store (quota − usage), or null when unknown. */
   free(): Promise<number | null>;
   readonly signal?: AbortSignal;
   onProgress?(progress: ExportProgress): void;
+  /** Bytes of the checkpoint hashed (the provenance phase; also while converting when hashed beside it). */
+  onHashProgress?(done: number, total: number): void;
   onWarning?(message: string): void;
 }
 
 export interface BrowserExportResult {
+  /** The stored package; its `sourceSha256` is "" until `provenance` says it is recorded (or already the digest). */
   readonly stored: StoredPackage;
   readonly warnings: readonly string[];
+  /** At the commit: `provenanceMs` is 0 unless the digest was known already. */
   readonly timings: ExportTimings;
+}
+
+/** How the provenance phase ended. The package stays stored, complete and usable, either way. */
+export type ProvenanceOutcome =
+  | { readonly state: 'recorded'; readonly sha256: string; readonly timings: ExportTimings }
+  | {
+      readonly state: 'failed';
+      /** Says that the package is kept without its sha256, and why. */
+      readonly message: string;
+      readonly cancelled: boolean;
+      readonly timings: ExportTimings;
+    };
+
+export interface BrowserExportJob extends BrowserExportResult {
+  /** Settles (never rejects) once the checkpoint's sha256 is written into the stored manifest, or could not be. */
+  readonly provenance: Promise<ProvenanceOutcome>;
+}
+
+/** The message of a provenance phase that did not end with the digest recorded. */
+export function provenanceFailure(cancelled: boolean, why?: string): string {
+  return cancelled
+    ? "the checkpoint's sha256 was not recorded (the hash was cancelled); the package is stored and runs without it"
+    : `the checkpoint's sha256 was not recorded (${why ?? 'unknown error'}); the package is stored and runs without it`;
 }
 
 /** Bytes per stored value by precision (weights.bin at real size: fp16 0.5×, q8 ≤ 0.30×, q4 ≤ 0.20× of fp32). */
@@ -136,11 +179,12 @@ export async function exportInBrowser(
   file: File,
   options: BrowserExportOptions,
   host: ExportHost,
-): Promise<BrowserExportResult> {
+): Promise<BrowserExportJob> {
   const precision = checkPrecision(options.precision);
   const t0 = performance.now();
   const timings: ExportTimings = {
-    totalMs: 0,
+    storedMs: 0,
+    provenanceMs: 0,
     openMs: 0,
     convertMs: 0,
     readMs: 0,
@@ -149,6 +193,7 @@ export async function exportInBrowser(
     sourceHashMs: 0,
     sourceHashWaitMs: 0,
     commitMs: 0,
+    recordMs: 0,
     concurrentHash: false,
   };
   const warnings: string[] = [];
@@ -160,10 +205,12 @@ export async function exportInBrowser(
   const cancelled = () => {
     if (host.signal?.aborted) throw new ExportCancelled();
   };
-  // Stops a concurrent checkpoint hash when this export ends early (refused, failed, cancelled).
+  // Stops a concurrent checkpoint hash when this export ends early (refused, failed, cancelled); after the commit
+  // the hash goes on until it ends or `host.signal` is aborted.
   const hashStop = new AbortController();
   const stopHash = () => hashStop.abort();
   host.signal?.addEventListener('abort', stopHash);
+  let committed = false;
 
   progress('reading', 0, file.size);
   // Interrupted exports of earlier visits: removed before this one starts (the CLI does the same per folder).
@@ -180,6 +227,7 @@ export async function exportInBrowser(
   const ckpt = await openCheckpointFrom(reader, file.name, file.size);
   let pending: PendingPackage | null = null;
   let sourceHash: Promise<string> | null = null;
+  let digestNow: string | null = null;
   try {
     const plan = planExport(ckpt.tensors, { vitHeads: options.vitHeads, decoderHeads: options.decoderHeads });
     cancelled();
@@ -194,26 +242,18 @@ export async function exportInBrowser(
     }
     base = reader.bytesRead;
     timings.openMs = performance.now() - t0;
-    // The checkpoint's sha256 (1–2 GB) costs as much as the conversion: with a hasher elsewhere it starts now and
-    // runs on the other core. Its progress is shown once conversion is done (the bar shows one phase at a time).
-    let hashed = 0;
-    let converting = true;
+    // With a hasher elsewhere (a spare core) the checkpoint's sha256 starts now, beside the conversion.
     const hashStart = performance.now();
     if (host.sourceHasher) {
       timings.concurrentHash = true;
       sourceHash = host
-        .sourceHasher(file, {
-          signal: hashStop.signal,
-          onProgress: (d) => {
-            hashed = d;
-            if (!converting) progress('hashing', d, file.size);
-          },
-        })
+        .sourceHasher(file, { signal: hashStop.signal, onProgress: (d, t) => host.onHashProgress?.(d, t) })
         .then((digest) => {
           timings.sourceHashMs = performance.now() - hashStart;
+          digestNow = digest;
           return digest;
         });
-      sourceHash.catch(() => undefined); // awaited below; a failure before then is not unhandled
+      sourceHash.catch(() => undefined); // awaited after the commit; a failure before then is not unhandled
     }
     progress('converting', 0, total);
     const convertStart = performance.now();
@@ -231,24 +271,10 @@ export async function exportInBrowser(
           sink: target.sink,
           sourceName: file.name,
           sourceSize: file.size,
+          // Never waited for: the digest when the concurrent hash is done already, else "" (recorded later).
           sourceSha256: async () => {
             timings.convertMs = performance.now() - convertStart;
-            converting = false;
-            const waitStart = performance.now();
-            let digest: string;
-            if (sourceHash) {
-              progress('hashing', hashed, file.size);
-              digest = await sourceHash;
-            } else {
-              digest = await hashBlob(file, await fastSha256(), {
-                signal: host.signal,
-                onProgress: (d, t) => progress('hashing', d, t),
-              });
-              timings.sourceHashMs = performance.now() - waitStart;
-            }
-            timings.sourceHashWaitMs = performance.now() - waitStart;
-            progress('hashing', file.size, file.size);
-            return digest;
+            return digestNow ?? SHA256_NOT_RECORDED;
           },
           label: async (fallback) => fallback,
         },
@@ -276,12 +302,71 @@ export async function exportInBrowser(
     progress('storing', 1, 1);
     const stored = (await listStored(host.root)).find((p) => p.id === target.id);
     if (!stored) throw new Error('the package was written but cannot be read back from storage');
-    timings.totalMs = performance.now() - t0;
-    return { stored, warnings, timings };
+    timings.storedMs = performance.now() - t0;
+    if (stored.sourceSha256) timings.provenanceMs = timings.storedMs;
+    await ckpt.close(); // the hash reads `file` itself
+    const provenance = recordProvenance(file, stored, host, {
+      t0,
+      timings,
+      sourceHash,
+      signal: hashStop.signal,
+      done: () => host.signal?.removeEventListener('abort', stopHash),
+    });
+    committed = true; // from here the provenance phase owns the hash and the abort listener
+    return { stored, warnings, timings: { ...timings }, provenance };
   } finally {
-    stopHash();
-    host.signal?.removeEventListener('abort', stopHash);
-    await ckpt.close();
-    if (pending) await pending.discard();
+    if (!committed) {
+      stopHash();
+      host.signal?.removeEventListener('abort', stopHash);
+      await ckpt.close();
+      if (pending) await pending.discard(); // null once committed: a stored package is never removed here
+    }
+  }
+}
+
+/**
+ * The provenance phase, after the commit: the checkpoint's sha256 (the concurrent hash's result, or hashed here
+ * now), then written into the stored manifest. Never rejects: the package is already stored and stays so.
+ */
+async function recordProvenance(
+  file: File,
+  stored: StoredPackage,
+  host: ExportHost,
+  ctx: {
+    t0: number;
+    timings: ExportTimings;
+    sourceHash: Promise<string> | null;
+    signal: AbortSignal;
+    done: () => void;
+  },
+): Promise<ProvenanceOutcome> {
+  const { timings } = ctx;
+  const start = performance.now();
+  try {
+    let digest = stored.sourceSha256;
+    if (!digest) {
+      if (ctx.sourceHash) digest = await ctx.sourceHash;
+      else {
+        if (ctx.signal.aborted) throw new ExportCancelled();
+        digest = await hashBlob(file, await fastSha256(), {
+          signal: ctx.signal,
+          onProgress: (d, t) => host.onHashProgress?.(d, t),
+        });
+        timings.sourceHashMs = performance.now() - start;
+      }
+      timings.sourceHashWaitMs = performance.now() - start;
+      const recordStart = performance.now();
+      await recordSourceSha256(host.root, stored.id, digest);
+      timings.recordMs = performance.now() - recordStart;
+    }
+    host.onHashProgress?.(file.size, file.size);
+    timings.provenanceMs = performance.now() - ctx.t0;
+    return { state: 'recorded', sha256: digest, timings: { ...timings } };
+  } catch (e) {
+    const cancelled = e instanceof ExportCancelled || ctx.signal.aborted;
+    const why = e instanceof Error ? e.message : String(e);
+    return { state: 'failed', cancelled, message: provenanceFailure(cancelled, why), timings: { ...timings } };
+  } finally {
+    ctx.done();
   }
 }

@@ -11,7 +11,12 @@
  *
  * The handles are typed by the few members used (like model-cache.ts), so Node tests can pass an in-memory fake.
  */
-import { MANIFEST_FILE, type FaceptorManifest, type Precision } from '../../src/core/faceptor/manifest.ts';
+import {
+  MANIFEST_FILE,
+  SHA256_NOT_RECORDED,
+  type FaceptorManifest,
+  type Precision,
+} from '../../src/core/faceptor/manifest.ts';
 import type { Variant } from '../../src/core/faceptor/tasks.ts';
 import { hashingFile, type Hasher, type PackageSink, type SinkFile } from '../../tools/export/package/sink.ts';
 
@@ -25,11 +30,22 @@ export interface SyncHandleLike {
   flush(): void;
   close(): void;
 }
+/**
+ * FileSystemWritableFileStream's members used here. Writes go to a swap file that replaces the file on `close()`
+ * (and is dropped on `abort()` or when the worker dies): the file is either the old bytes or the new ones, never
+ * half. Exposed to dedicated workers (Chromium 86+, OPFS included).
+ */
+export interface WritableLike {
+  write(data: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+  abort(): Promise<void>;
+}
 export interface FileHandleLike {
   readonly kind: 'file';
   readonly name: string;
   getFile(): Promise<File>;
   createSyncAccessHandle?(): Promise<SyncHandleLike>;
+  createWritable?(): Promise<WritableLike>;
   move?(dir: DirHandleLike, name?: string): Promise<void>;
 }
 export interface DirHandleLike {
@@ -61,6 +77,7 @@ export interface StoredPackage {
   readonly precision: Precision;
   readonly untrained: boolean;
   readonly sourceFile: string;
+  /** "" while not recorded (SHA256_NOT_RECORDED): stored before the checkpoint was hashed. */
   readonly sourceSha256: string;
   readonly exportedAt: string;
   /** Bytes of all its files (from the manifest). */
@@ -153,6 +170,42 @@ export async function deleteStored(root: DirHandleLike | null, id: string): Prom
   const dir = root && (await packagesDir(root, false));
   if (!dir) return;
   await dir.removeEntry(id, { recursive: true });
+}
+
+/**
+ * Writes the checkpoint's sha256 into a stored package's `faceptor.json`, whose `provenance.sourceSha256` was stored
+ * as "" (not recorded yet: the page stores the package before hashing the checkpoint, see export-job.ts). Writes
+ * the text `writePackage` would have written with the digest (`JSON.stringify(m, null, 2) + '\n'`), so the final
+ * manifest is the CLI's; refuses a manifest that is not exactly what this exporter wrote, or that already holds
+ * another digest. Atomic (createWritable: a swap file replaces the old one on close): an interrupted write leaves
+ * the package as it was — complete, with "".
+ */
+export async function recordSourceSha256(root: DirHandleLike, id: string, sha256: string): Promise<void> {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`internal: not a sha256: '${sha256}'`);
+  const dir = await storedPackageDir(root, id);
+  const handle = await dir.getFileHandle(MANIFEST_FILE);
+  const text = await (await handle.getFile()).text();
+  let m: FaceptorManifest;
+  try {
+    m = JSON.parse(text) as FaceptorManifest;
+  } catch {
+    throw new Error(`the stored manifest of ${id} is not JSON`);
+  }
+  if (!m?.provenance || JSON.stringify(m, null, 2) + '\n' !== text)
+    throw new Error(`the stored manifest of ${id} is not the one this export wrote`);
+  if (m.provenance.sourceSha256 === sha256) return;
+  if (m.provenance.sourceSha256 !== SHA256_NOT_RECORDED)
+    throw new Error(`the stored manifest of ${id} already records another checkpoint sha256`);
+  const next: FaceptorManifest = { ...m, provenance: { ...m.provenance, sourceSha256: sha256 } };
+  if (!handle.createWritable) throw new Error('this browser cannot rewrite a stored file (no createWritable)');
+  const out = await handle.createWritable();
+  try {
+    await out.write(new TextEncoder().encode(JSON.stringify(next, null, 2) + '\n'));
+  } catch (e) {
+    await out.abort().catch(() => undefined);
+    throw e;
+  }
+  await out.close();
 }
 
 /** Thrown when the browser refuses to store more (the message says how much was needed). */

@@ -2,12 +2,20 @@
  * Test-only in-memory origin-private file system with the members browser-export/opfs-store.ts uses, and a byte
  * budget: a write beyond it throws a QuotaExceededError DOMException, as a browser's sync access handle does.
  */
-import type { DirHandleLike, FileHandleLike, SyncHandleLike } from '../browser-export/opfs-store.ts';
+import type { DirHandleLike, FileHandleLike, SyncHandleLike, WritableLike } from '../browser-export/opfs-store.ts';
 
 export interface MemoryOpfs {
   readonly root: DirHandleLike;
+  /** Set: the next writable stream's close() throws this (a crash or quota error at the swap). */
+  failNextClose: Error | null;
   used(): number;
   budget: number;
+}
+
+interface Fs {
+  used: number;
+  budget: number;
+  failNextClose: Error | null;
 }
 
 class MemFile implements FileHandleLike {
@@ -17,10 +25,42 @@ class MemFile implements FileHandleLike {
   constructor(
     public name: string,
     public parent: MemDir,
-    private readonly fs: { used: number; budget: number },
+    private readonly fs: Fs,
   ) {}
   async getFile(): Promise<File> {
     return new File([this.bytes.slice()], this.name);
+  }
+  /** As the browser's: written into a swap buffer that replaces the file on close (atomic); abort drops it. */
+  async createWritable(): Promise<WritableLike> {
+    if (this.locked) throw new DOMException('locked', 'NoModificationAllowedError');
+    const parts: Uint8Array[] = [];
+    let open = true;
+    return {
+      write: async (data) => {
+        if (!open) throw new TypeError('closed');
+        parts.push(data.slice());
+      },
+      abort: async () => {
+        open = false;
+      },
+      close: async () => {
+        if (!open) throw new TypeError('closed');
+        open = false;
+        const fail = this.fs.failNextClose;
+        this.fs.failNextClose = null;
+        if (fail) throw fail;
+        const next = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+        let at = 0;
+        for (const p of parts) {
+          next.set(p, at);
+          at += p.length;
+        }
+        if (this.fs.used - this.bytes.length + next.length > this.fs.budget)
+          throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        this.fs.used += next.length - this.bytes.length;
+        this.bytes = next;
+      },
+    };
   }
   async createSyncAccessHandle(): Promise<SyncHandleLike> {
     if (this.locked) throw new DOMException('locked', 'NoModificationAllowedError');
@@ -55,7 +95,7 @@ class MemDir implements DirHandleLike {
   constructor(
     public name: string,
     public parent: MemDir | null,
-    private readonly fs: { used: number; budget: number },
+    private readonly fs: Fs,
   ) {}
   async getDirectoryHandle(name: string, options?: { create?: boolean }): Promise<DirHandleLike> {
     const e = this.entries.get(name);
@@ -101,10 +141,16 @@ function sizeOf(e: MemDir | MemFile): number {
 }
 
 export function memoryOpfs(budget = Number.POSITIVE_INFINITY): MemoryOpfs {
-  const fs = { used: 0, budget };
+  const fs: Fs = { used: 0, budget, failNextClose: null };
   const root = new MemDir('', null, fs);
   return {
     root,
+    get failNextClose() {
+      return fs.failNextClose;
+    },
+    set failNextClose(e: Error | null) {
+      fs.failNextClose = e;
+    },
     used: () => fs.used,
     get budget() {
       return fs.budget;

@@ -3,12 +3,13 @@
  * that adds this face's embedding to a person (existing name → another sample; new name → new person).
  */
 import { useId, useState } from 'react';
-import { samplesOfModel, type EmbeddingModel, type Gallery } from '../../core/identity/index.ts';
+import { NO_IDENTITY_KEY, samplesOfModel, type EmbeddingModel, type Gallery } from '../../core/identity/index.ts';
+import { modelIdentityKey } from '../../core/faceptor/manifest.ts';
 import { embeddingMismatch, matchEmbedding, useIdentity, type IdentityState } from '../../state/identity.ts';
 import { useModels } from '../../state/models.ts';
 import { UntrainedTag } from './Untrained.tsx';
 
-type MatchState = 'match' | 'unknown' | 'empty' | 'mismatch' | 'other-model';
+type MatchState = 'match' | 'unknown' | 'empty' | 'mismatch' | 'other-model' | 'no-key';
 
 export function FaceIdentity({ embedding, untrained }: { embedding: readonly number[]; untrained: boolean }) {
   const gallery = useIdentity((s) => s.gallery);
@@ -53,17 +54,21 @@ export function FaceIdentityView({
 
   const mismatch = embeddingMismatch(gallery, embedding.length);
   const modelId = model?.id;
+  // A model whose checkpoint sha256 is not recorded yet ("") has no identity key: nothing to match, no enrolment.
+  const noKey = model !== null && modelIdentityKey(modelId) === null;
   const match = matchEmbedding(gallery, threshold, embedding, modelId);
   const comparable = gallery.people.filter((p) => samplesOfModel(p, modelId) > 0).length;
-  const state: MatchState = mismatch
-    ? 'mismatch'
-    : gallery.people.length === 0
-      ? 'empty'
-      : comparable === 0
-        ? 'other-model'
-        : match?.accepted
-          ? 'match'
-          : 'unknown';
+  const state: MatchState = noKey
+    ? 'no-key'
+    : mismatch
+      ? 'mismatch'
+      : gallery.people.length === 0
+        ? 'empty'
+        : comparable === 0
+          ? 'other-model'
+          : match?.accepted
+            ? 'match'
+            : 'unknown';
   const otherModels = [...new Set(gallery.people.flatMap((p) => p.models))]
     .filter((m) => m !== modelId)
     .map((m) => (m === null ? 'an unknown model' : (gallery.modelLabels[m] ?? 'another model')));
@@ -117,6 +122,11 @@ export function FaceIdentityView({
             embeddings cannot be compared with this one. Enrol again here.
           </span>
         )}
+        {state === 'no-key' && (
+          <span className="face-warn" data-testid="face-identity-no-key">
+            No matching or enrolment yet: {NO_IDENTITY_KEY}.
+          </span>
+        )}
         {state === 'mismatch' && (
           <span className="face-warn" data-testid="face-identity-mismatch">
             No match possible: {mismatch}. Export and clear the gallery to enrol with this model.
@@ -150,8 +160,12 @@ export function FaceIdentityView({
         <button
           type="submit"
           data-testid="face-enrol"
-          disabled={!name.trim() || !!mismatch}
-          title="Add this face to the gallery: an existing name gets another sample, a new name a new person"
+          disabled={!name.trim() || !!mismatch || noKey}
+          title={
+            noKey
+              ? NO_IDENTITY_KEY
+              : 'Add this face to the gallery: an existing name gets another sample, a new name a new person'
+          }
         >
           Enrol…
         </button>

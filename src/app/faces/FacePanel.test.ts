@@ -138,5 +138,14 @@ describe('FaceList / FacePanel', () => {
     expect(html).toMatch(/No one is enrolled with this model yet.*enrolled\s*with Model one/);
     store.getState().enrol('Ada', unit(1), two);
     expect(store.getState().gallery.people[0].models).toEqual(['sha-one', 'sha-two']);
+    // a stored package whose checkpoint sha256 is not recorded yet: no match, enrolment refused with the reason
+    const pending = view({ id: '', label: 'pending' });
+    expect(pending).toContain('data-match="" data-state="no-key"');
+    expect(pending).toContain('data-testid="face-identity-no-key"');
+    expect(pending).toMatch(/data-testid="face-enrol" disabled=""/);
+    expect(() => store.getState().enrol('Ada', unit(0), { id: '', label: 'pending' })).toThrow(
+      /checkpoint sha256 is not recorded yet/,
+    );
+    expect(store.getState().gallery.people[0].models).toEqual(['sha-one', 'sha-two']);
   });
 });

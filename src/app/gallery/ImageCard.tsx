@@ -2,6 +2,7 @@
  * One analysed image: the photo with its overlay and parsing legend, face count, downscale note, timings, one panel
  * per face (with a Faceptor model), JSON export.
  */
+import { modelIdentityKey } from '../../core/faceptor/manifest.ts';
 import { memo, useRef, useState } from 'react';
 import { useGallery, type GalleryItem } from '../../state/gallery.ts';
 import { OverlayCanvas } from '../overlay/OverlayCanvas.tsx';
@@ -59,7 +60,7 @@ export const ImageCard = memo(function ImageCard({ item, stale = false, onReanal
     useCompare.getState().pick({
       key: `${item.id}#${i}`,
       label: `${item.name} · face ${i + 1}`,
-      embeddings: [{ vector: f.identity.embedding, model: analysis.model?.sourceSha256 ?? null }],
+      embeddings: [{ vector: f.identity.embedding, model: modelIdentityKey(analysis.model?.sourceSha256) }],
       crop: img && img.complete && img.naturalWidth > 0 ? alignedCropUrl(img, f.keypoints) : null,
       untrained: analysis.model?.untrained === true,
     });

@@ -2,6 +2,7 @@
  * The identity gallery manager: who is enrolled (with sample counts), rename, delete, export/import as JSON and
  * the match threshold. Everything lives in this browser's IndexedDB; nothing is uploaded.
  */
+import { modelIdentityKey } from '../../core/faceptor/manifest.ts';
 import { useEffect, useState } from 'react';
 import { DEFAULT_MATCH_THRESHOLD, samplesOfModel, type Person } from '../../core/identity/index.ts';
 import { useModels } from '../../state/models.ts';
@@ -167,6 +168,8 @@ function PersonRow({ person }: { person: Person }) {
         {person.samples.length} {person.samples.length === 1 ? 'sample' : 'samples'}
         {current &&
           (() => {
+            if (!modelIdentityKey(current.sourceSha256))
+              return " (not compared: this model's sha256 is not recorded yet)";
             const other = person.samples.length - samplesOfModel(person, current.sourceSha256);
             return other > 0 ? ` (${other} from another model, not compared)` : '';
           })()}

@@ -6,12 +6,17 @@
  */
 import { useState, type DragEvent } from 'react';
 import { PRECISIONS, type Precision } from '../../core/faceptor/manifest.ts';
-import { devicePrecision, useCheckpointExport } from '../../state/checkpoint-export.ts';
+import {
+  devicePrecision,
+  isHashing,
+  useCheckpointExport,
+  type ProvenanceState,
+} from '../../state/checkpoint-export.ts';
 import { useEngine } from '../../state/engine.ts';
 import { storedChoice, useModels, type ModelChoice } from '../../state/models.ts';
 import { FilePickerButton } from '../common/FilePickerButton.tsx';
 import { workerExportRunner } from './export-runner.ts';
-import { formatBytes } from './format.ts';
+import { formatBytes, shortHash } from './format.ts';
 
 const PRECISION_NOTES: Record<Precision, string> = {
   fp32: 'fp32 — largest, the reference',
@@ -23,24 +28,55 @@ const PRECISION_NOTES: Record<Precision, string> = {
 const PHASES: Record<string, string> = {
   reading: 'reading the checkpoint',
   converting: 'converting the weights',
-  hashing: 'hashing the checkpoint (sha256)',
   storing: 'storing the package in this browser',
 };
 
-export function CheckpointExport({ onStored }: { onStored: (choice: ModelChoice) => void }) {
+/**
+ * The digest is in the stored manifest now: the listing is read again and, where the model running (or being
+ * loaded) is that package, it is loaded again, so its info and new results carry the digest (its identity key).
+ */
+async function afterRecorded(id: string, loading: Promise<unknown>, load: (c: ModelChoice) => Promise<unknown>) {
+  await loading.catch(() => undefined);
+  const models = useModels.getState();
+  await models.refreshStored();
+  const p = useModels.getState().stored.find((q) => q.id === id);
+  const { currentChoice, load: last } = useModels.getState();
+  // Also after a failed load of it: the manifest's swap may have raced the loader's read of the old file.
+  const failed = last.state === 'error' && last.choice.key === `stored:${id}`;
+  if (p && p.sourceSha256 && (currentChoice?.key === `stored:${id}` || failed)) await load(storedChoice(p));
+}
+
+export function CheckpointExport({ onStored }: { onStored: (choice: ModelChoice) => Promise<unknown> }) {
   const s = useCheckpointExport();
   const engine = useEngine((e) => e.status);
   // The user's choice wins; until there is one, the precision this device runs best (the engine's report).
   const auto = devicePrecision(engine);
   const precision = s.precision ?? auto.precision;
   const [over, setOver] = useState(false);
-  const running = s.job.state === 'running';
+  const running = s.job.state === 'running' || isHashing(s.job);
 
   const start = async (file: File | undefined) => {
-    if (!file || useCheckpointExport.getState().job.state === 'running') return;
-    const result = await useCheckpointExport.getState().start(workerExportRunner(), file, useEngine.getState().status);
-    await useModels.getState().refreshStored();
-    if (result) onStored(storedChoice(result.stored));
+    const job = useCheckpointExport.getState().job;
+    if (!file || job.state === 'running' || isHashing(job)) return;
+    // The model is loaded as soon as it is stored; the checkpoint's sha256 comes after (afterRecorded).
+    let loading: Promise<unknown> = Promise.resolve();
+    const result = await useCheckpointExport
+      .getState()
+      .start(workerExportRunner(), file, useEngine.getState().status, (r, outcome) => {
+        if (outcome.state === 'recorded') void afterRecorded(r.stored.id, loading, onStored);
+        else void useModels.getState().refreshStored();
+      });
+    if (!result) {
+      await useModels.getState().refreshStored();
+      return;
+    }
+    loading = (async () => {
+      await useModels.getState().refreshStored();
+      // The listing's entry: it has the digest already when the hash ended meanwhile (small checkpoints).
+      const fresh = useModels.getState().stored.find((p) => p.id === result.stored.id);
+      await onStored(storedChoice(fresh ?? result.stored));
+    })();
+    await loading;
   };
   const onDrop = (e: DragEvent) => {
     e.preventDefault(); // the page-wide image drop leaves a handled drop alone
@@ -191,14 +227,64 @@ function ExportStatus() {
   if (job.state === 'cancelled')
     return <p data-testid="ckpt-cancelled">Export of {job.file} cancelled: nothing was stored.</p>;
   return (
-    <p data-testid="ckpt-done" data-id={job.result.stored.id} data-timings={JSON.stringify(job.result.timings)}>
-      Exported {job.file}: {job.result.stored.label}, {formatBytes(job.result.stored.bytes)}, stored in this browser.
-      {job.result.warnings.map((w) => (
-        <span key={w} className="model-error">
-          {' '}
-          Warning: {w}
-        </span>
-      ))}
+    <div data-testid="ckpt-done" data-id={job.result.stored.id} data-timings={JSON.stringify(job.result.timings)}>
+      <p>
+        Exported {job.file}: {job.result.stored.label}, {formatBytes(job.result.stored.bytes)}, stored in this browser.
+        {job.result.warnings.map((w) => (
+          <span key={w} className="model-error">
+            {' '}
+            Warning: {w}
+          </span>
+        ))}
+      </p>
+      <ProvenanceStatus provenance={job.provenance} onCancel={cancel} />
+    </div>
+  );
+}
+
+/** The checkpoint's sha256 after the package is stored: progress (with cancel), recorded, or not recorded. */
+function ProvenanceStatus({ provenance: p, onCancel }: { provenance: ProvenanceState; onCancel: () => void }) {
+  const common = {
+    'data-testid': 'ckpt-provenance',
+    'data-state': p.state,
+  };
+  if (p.state === 'hashing') {
+    const pct = p.total > 0 ? Math.floor((100 * p.done) / p.total) : 0;
+    return (
+      <p
+        className="model-progress"
+        role="status"
+        aria-live="polite"
+        {...common}
+        data-done={p.done}
+        data-total={p.total}
+      >
+        <progress max={p.total || 1} value={p.total ? p.done : undefined} />
+        <span>
+          The model is ready; recording the checkpoint&apos;s sha256: {pct} %{p.cancelling && ' — cancelling…'}
+        </span>{' '}
+        <button
+          type="button"
+          data-testid="ckpt-hash-cancel"
+          onClick={onCancel}
+          disabled={p.cancelling}
+          title="The package stays stored and usable, without its checkpoint sha256 (its provenance)"
+        >
+          Stop hashing
+        </button>
+      </p>
+    );
+  }
+  if (p.state === 'recorded')
+    return (
+      <p {...common} data-sha256={p.sha256} data-timings={p.timings ? JSON.stringify(p.timings) : undefined}>
+        Checkpoint sha256 <code title={p.sha256}>{shortHash(p.sha256)}…</code> recorded.
+      </p>
+    );
+  return (
+    <p className="model-error" {...common} data-cancelled={String(p.cancelled)}>
+      {p.message}. Without the digest the model has no provenance and cannot enrol faces in the gallery; export it again
+      to record it.
     </p>
   );
 }

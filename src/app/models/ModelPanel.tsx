@@ -77,7 +77,7 @@ export function ModelPanel() {
         <details className="model-details" data-testid="model-details">
           <summary>{current.info.label} — details, add another model</summary>
           <Provenance status={current} />
-          <CheckpointExport onStored={(c) => void loader.load(c)} />
+          <CheckpointExport onStored={(c) => loader.load(c)} />
           <StoredModels onChoose={(c) => void loader.load(c)} />
           <DropArea onPicked={(p) => void loadPicked(p)} disabled={load.state === 'loading'} />
         </details>
@@ -87,7 +87,7 @@ export function ModelPanel() {
           <strong>No Faceptor model installed.</strong> Face detection (BlazeFace) works meanwhile.
         </p>
       )}
-      {!current && <CheckpointExport onStored={(c) => void loader.load(c)} />}
+      {!current && <CheckpointExport onStored={(c) => loader.load(c)} />}
       {!current && <StoredModels onChoose={(c) => void loader.load(c)} />}
       {!current && (
         // The checkpoint is the newcomer's path; the other ways fold, so the camera and photos stay near the top.
@@ -239,7 +239,12 @@ function Provenance({ status }: { status: ModelStatus }) {
       </dd>
       <dt>Source</dt>
       <dd>
-        {info.sourceFile} <code title={info.sourceSha256}>{shortHash(info.sourceSha256)}</code>
+        {info.sourceFile}{' '}
+        {info.sourceSha256 ? (
+          <code title={info.sourceSha256}>{shortHash(info.sourceSha256)}</code>
+        ) : (
+          <span data-testid="model-sha256-missing">sha256 not recorded yet</span>
+        )}
         {info.step !== null && `, step ${info.step}`}
       </dd>
       <dt>Exporter</dt>

@@ -6,6 +6,33 @@ import { useEffect, useState } from 'react';
 import { useModels, storedChoice, type ModelChoice } from '../../state/models.ts';
 import { deleteStored, opfsRoot } from '../../../workers/browser-export/opfs-store.ts';
 import { formatBytes, shortHash } from './format.ts';
+import { useCheckpointExport } from '../../state/checkpoint-export.ts';
+import type { StoredPackage } from '../../../workers/browser-export/opfs-store.ts';
+
+/** The checkpoint's sha256 of a stored package; "" is being recorded (this export) or was never recorded. */
+function Sha256({ pkg }: { pkg: StoredPackage }) {
+  const job = useCheckpointExport((s) => s.job);
+  if (pkg.sourceSha256)
+    return (
+      <>
+        sha256 <code title={pkg.sourceSha256}>{shortHash(pkg.sourceSha256)}…</code>
+      </>
+    );
+  const here = job.state === 'done' && job.result.stored.id === pkg.id ? job.provenance : null;
+  if (here?.state === 'hashing')
+    return (
+      <span data-testid="stored-sha256" data-state="hashing">
+        recording the checkpoint&apos;s sha256: {here.total ? Math.floor((100 * here.done) / here.total) : 0} %
+      </span>
+    );
+  if (here?.state === 'recorded') return <span data-testid="stored-sha256">sha256 recorded</span>;
+  return (
+    <span data-testid="stored-sha256" data-state="missing" title="It has no provenance digest and cannot enrol faces">
+      sha256 not recorded (
+      {here?.state === 'failed' && !here.cancelled ? here.message : 'the page closed or the hash was cancelled'})
+    </span>
+  );
+}
 
 interface StorageUse {
   readonly usage: number;
@@ -81,7 +108,7 @@ export function StoredModels({ onChoose }: { onChoose: (choice: ModelChoice) => 
               {p.label}
             </button>{' '}
             — {p.variant}, {p.precision}, {formatBytes(p.bytes)} (weights {formatBytes(p.weightsBytes)}); exported in
-            this browser from {p.sourceFile}, sha256 <code title={p.sourceSha256}>{shortHash(p.sourceSha256)}…</code>{' '}
+            this browser from {p.sourceFile}, <Sha256 pkg={p} />{' '}
             <button type="button" data-testid="stored-delete" onClick={() => void remove(p.id, p.label)}>
               Delete
             </button>

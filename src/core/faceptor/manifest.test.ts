@@ -1,6 +1,13 @@
 /** parseManifest: accepts a well-formed package description and names what is wrong otherwise. */
 import { describe, expect, it } from 'vitest';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, ManifestError, packagePathProblem, parseManifest } from './manifest.ts';
+import {
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  ManifestError,
+  modelIdentityKey,
+  packagePathProblem,
+  parseManifest,
+} from './manifest.ts';
 
 const HASH = 'a'.repeat(64);
 function sample(): Record<string, unknown> {
@@ -117,6 +124,24 @@ describe('parseManifest', () => {
     expect(() => parseManifest({ ...sample(), precision: 'int8' })).toThrow(
       /precision must be one of fp32, fp16, q8, q4/,
     );
+  });
+  it('takes a source sha256 of 64 lower-case hex digits or "" (not recorded yet), nothing else', () => {
+    const withSha = (v: unknown) => {
+      const m = sample();
+      (m.provenance as Record<string, unknown>).sourceSha256 = v;
+      return m;
+    };
+    expect(parseManifest(withSha('')).provenance.sourceSha256).toBe('');
+    expect(parseManifest(withSha(HASH)).provenance.sourceSha256).toBe(HASH);
+    for (const bad of ['A'.repeat(64), 'a'.repeat(63), ' ', 'pending', 42, null])
+      expect(() => parseManifest(withSha(bad)), String(bad)).toThrow(
+        /provenance: field 'sourceSha256' must be 64 lower-case hex digits or "" \(not recorded\)/,
+      );
+  });
+  it('a source sha256 not recorded yet is no identity key', () => {
+    expect(modelIdentityKey('')).toBeNull();
+    expect(modelIdentityKey(undefined)).toBeNull();
+    expect(modelIdentityKey(HASH)).toBe(HASH);
   });
   it('checks consistency: task names, groups, encoder outputs and listed files', () => {
     const unknownTask = sample();

@@ -104,9 +104,23 @@ export interface PackageFile {
   readonly sha256: string;
 }
 
+/**
+ * `provenance.sourceSha256` while it is not recorded yet: the page stores a package as soon as conversion ends and
+ * hashes the 1–2 GB checkpoint afterwards (workers/browser-export/export-job.ts), then rewrites the manifest with
+ * the digest. A package whose page closed (or whose hash was cancelled) first keeps "" for good: it is complete and
+ * runs, but has no provenance digest and no identity key (see `modelIdentityKey`).
+ */
+export const SHA256_NOT_RECORDED = '';
+
+/** The source checkpoint's sha256 as the identity key of a model's embeddings; null while it is not recorded. */
+export function modelIdentityKey(sourceSha256: string | undefined): string | null {
+  return sourceSha256 && sourceSha256 !== SHA256_NOT_RECORDED ? sourceSha256 : null;
+}
+
 export interface Provenance {
   readonly sourceFile: string;
   readonly sourceSize: number;
+  /** 64 lower-case hex digits, or SHA256_NOT_RECORDED (""): not recorded (yet). */
   readonly sourceSha256: string;
   /** Training step stored in the checkpoint, when present. */
   readonly step: number | null;
@@ -169,6 +183,8 @@ function field<T>(o: Obj, key: string, where: string, check: (v: unknown) => v i
 }
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isSourceSha = (v: unknown): v is string =>
+  typeof v === 'string' && (v === SHA256_NOT_RECORDED || /^[0-9a-f]{64}$/.test(v));
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isArr = (v: unknown): v is unknown[] => Array.isArray(v);
 
@@ -279,7 +295,7 @@ export function parseManifest(json: unknown): FaceptorManifest {
   const provenance: Provenance = {
     sourceFile: field(p, 'sourceFile', 'provenance', isStr, 'a string'),
     sourceSize: field(p, 'sourceSize', 'provenance', isNum, 'a number'),
-    sourceSha256: field(p, 'sourceSha256', 'provenance', isStr, 'a string'),
+    sourceSha256: field(p, 'sourceSha256', 'provenance', isSourceSha, '64 lower-case hex digits or "" (not recorded)'),
     step: p.step === null ? null : field(p, 'step', 'provenance', isNum, 'a number or null'),
     exporter: field(p, 'exporter', 'provenance', isStr, 'a string'),
     exporterVersion: field(p, 'exporterVersion', 'provenance', isStr, 'a string'),

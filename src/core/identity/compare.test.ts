@@ -33,6 +33,10 @@ describe('compareSides', () => {
     expect(compareSides([{ vector: [1, 0], model: null }], [{ vector: [1, 0], model: null }], 0.3)).toMatchObject({
       ok: false,
     });
+    // "" (checkpoint sha256 not recorded yet) names no model: two such faces may come from different checkpoints
+    expect(compareSides([{ vector: [1, 0], model: '' }], [{ vector: [1, 0], model: '' }], 0.3)).toMatchObject({
+      ok: false,
+    });
     expect(compareSides([{ vector: [1, 0], model: m }], [{ vector: [1, 0, 0], model: m }], 0.3)).toMatchObject({
       ok: false,
       reason: expect.stringMatching(/differ in size/),

@@ -9,7 +9,7 @@ import type { Floats } from '../faceptor/decode.ts';
 
 export interface SideEmbedding {
   readonly vector: Floats;
-  /** The model that made it (checkpoint sha256); null = unknown, comparable with nothing. */
+  /** The model that made it (checkpoint sha256); null or "" (not recorded) = unknown, comparable with nothing. */
   readonly model: string | null;
 }
 
@@ -24,7 +24,7 @@ export function compareSides(a: readonly SideEmbedding[], b: readonly SideEmbedd
   let pairs = 0;
   for (const x of a) {
     for (const y of b) {
-      if (x.model === null || x.model !== y.model) continue;
+      if (!x.model || x.model !== y.model) continue; // "": no identity key, like null
       if (x.vector.length !== y.vector.length)
         return { ok: false, reason: `the embeddings differ in size (${x.vector.length} vs ${y.vector.length})` };
       let s: number;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  NO_IDENTITY_KEY,
   DEFAULT_MATCH_THRESHOLD,
   EMPTY_GALLERY,
   GalleryImportError,
@@ -153,6 +154,21 @@ describe('samples are tied to the model that made them', () => {
     // with model two the same vector is compared with Ada's model-two sample (basis 2) and Bob's: cosine 0 for both
     expect(rankPeople(g, basis(0), 'sha-two').map((r) => r.similarity)).toEqual([0, 0]);
     expect(matchFace(g, basis(0), 0.35, 'sha-three')).toBeNull(); // nobody enrolled with this model
+  });
+
+  it('a model whose checkpoint sha256 is not recorded yet ("") is no identity key: no enrolment, no match', () => {
+    const pending = { id: '', label: 'exported here, sha256 pending' };
+    expect(() =>
+      enrol(EMPTY_GALLERY, { id: 'a', name: 'Ada', embedding: basis(0), createdAt: 1, model: pending }),
+    ).toThrow(NO_IDENTITY_KEY);
+    const g = tagged();
+    expect(() => enrol(g, { id: 'c', name: 'Cy', embedding: basis(3), createdAt: 4, model: pending })).toThrow(
+      /checkpoint sha256 is not recorded yet/,
+    );
+    // "" is not "any model": Ada's samples (basis 0 of model one) are not compared with it
+    expect(rankPeople(g, basis(0), '')).toEqual([]);
+    expect(matchFace(g, basis(0), 0.35, '')).toBeNull();
+    expect(rankPeople(g, basis(0))).not.toEqual([]); // without a model (legacy callers) every sample counts
   });
 
   it('round-trips the models through JSON; a version-1 file reads as unknown models, matched by no model', () => {

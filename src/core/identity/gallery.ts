@@ -4,6 +4,7 @@
  * a NEW gallery and never mutates its input, so a failed import (it throws) leaves the caller's gallery as it was.
  * Storage (IndexedDB) lives elsewhere; this module only knows values.
  */
+import { modelIdentityKey } from '../faceptor/manifest.ts';
 import { l2Normalize, type Floats } from '../faceptor/decode.ts';
 import type { ErrorCode } from '../errors.ts';
 
@@ -55,6 +56,11 @@ export interface Gallery {
   readonly modelLabels: Readonly<Record<string, string>>;
 }
 
+/** Why a face of a model without an identity key (checkpoint sha256 not recorded) is neither enrolled nor matched. */
+export const NO_IDENTITY_KEY =
+  "this model's checkpoint sha256 is not recorded yet, and it is what tells whose embeddings are comparable: " +
+  'enrol once it is recorded (the page records it after storing an export), or export the checkpoint again';
+
 /** The model that made an embedding: its checkpoint's sha256 and its label. */
 export interface EmbeddingModel {
   readonly id: string;
@@ -102,6 +108,9 @@ export function enrol(
   entry: { id: string; name: string; embedding: Floats; createdAt: number; model?: EmbeddingModel | null },
 ): Gallery {
   if (typeof entry.id !== 'string' || !entry.id) throw new Error('enrol: a person id is required');
+  // "" (a stored package whose checkpoint sha256 is not recorded yet) names no model: two such packages would
+  // share it and their embeddings would mix. Such a sample could not be told apart later, so none is taken.
+  if (entry.model && modelIdentityKey(entry.model.id) === null) throw new Error(NO_IDENTITY_KEY);
   checkSize(gallery, entry.embedding);
   const sample = l2Normalize(entry.embedding);
   const model = entry.model?.id ?? null;
@@ -219,7 +228,8 @@ export interface GalleryMatch extends PersonScore {
  * between them means nothing); people without such a sample are not ranked.
  */
 export function rankPeople(gallery: Gallery, embedding: Floats, model?: string): PersonScore[] {
-  if (gallery.people.length === 0) return [];
+  // A model without an identity key ("") has no samples: nothing is compared (not every sample).
+  if (gallery.people.length === 0 || (model !== undefined && modelIdentityKey(model) === null)) return [];
   checkSize(gallery, embedding);
   const q = l2Normalize(embedding);
   const scores = gallery.people.flatMap((p) => {
