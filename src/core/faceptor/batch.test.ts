@@ -90,6 +90,15 @@ describe('constFeedTensors', () => {
     expect([...(viaRead.pos.data as Float32Array)]).toEqual(want);
   });
 
+  it('reads a float32 feed at its offset from a Node Buffer too (Buffer#slice is a view, not a copy)', () => {
+    const weights = Buffer.alloc(64 + 8);
+    weights.writeFloatLE(7, 0);
+    weights.writeFloatLE(1.5, 64);
+    weights.writeFloatLE(-2, 68);
+    const t = constFeedTensors([{ name: 'pos', type: 'float32', dims: [2], offset: 64, length: 8 }], weights);
+    expect([...(t.pos.data as Float32Array)]).toEqual([1.5, -2]);
+  });
+
   it('refuses a feed whose byte length does not match its dims and stored type', () => {
     const weights = new Uint8Array(128);
     // 6 halves are 12 bytes: 24 would be float32's size, read as half it would misplace every value.

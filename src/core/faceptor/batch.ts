@@ -152,8 +152,8 @@ export function constFeedTensors(
       bytes = weights.subarray(offset, offset + length);
     }
     if (bytes.byteLength !== length) throw new Error(`feed ${f.name}: read ${bytes.byteLength} of ${length} bytes`);
-    const data =
-      f.type === 'float16' ? halfBytesToFloat32(bytes) : new Float32Array(bytes.slice().buffer, 0, numel);
+    // float32: copied into a buffer of its own (`new Uint8Array(view)` copies; a Node Buffer's `slice` would not).
+    const data = f.type === 'float16' ? halfBytesToFloat32(bytes) : new Float32Array(new Uint8Array(bytes).buffer);
     out[f.name] = { type: 'float32', dims: f.dims, data };
   }
   return out;

@@ -19,7 +19,8 @@ export function halfToFloat(h: number): number {
  * buffer) → a new Float32Array. Throws on an odd byte count (a length that is not whole halves is a corrupt feed).
  */
 export function halfBytesToFloat32(bytes: Uint8Array): Float32Array {
-  if (bytes.byteLength % 2 !== 0) throw new Error(`half data of ${bytes.byteLength} bytes is not a whole number of values`);
+  if (bytes.byteLength % 2 !== 0)
+    throw new Error(`half data of ${bytes.byteLength} bytes is not a whole number of values`);
   const n = bytes.byteLength / 2;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(n);

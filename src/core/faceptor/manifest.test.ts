@@ -272,9 +272,10 @@ describe('parseManifest: how constant feeds are stored (issue 11)', () => {
   it('refuses a feed type it does not know, naming it', () => {
     for (const type of ['bfloat16', 'float64', 'uint8', 'FLOAT16'])
       expect(() => parseManifest(withPos({ type }))).toThrow(
-        new RegExp(`encoder.groups\\[0\\].feeds\\[0\\]: type '${type}' is not a known feed type \\(float32, float16 or int64\\)`),
+        new RegExp(
+          `encoder.groups\\[0\\].feeds\\[0\\]: type '${type}' is not a known feed type \\(float32, float16 or int64\\)`,
+        ),
       );
     expect(() => parseManifest(withPos({ type: 16 }))).toThrow(/field 'type' must be a string/);
   });
 });
-
