@@ -18,7 +18,8 @@ export type { Precision };
  * block size takes its one-row-at-a-time kernel, which re-reads the whole weight matrix per row — measured in Debian
  * Chromium (SwiftShader), one 64×768·768×768 MatMulNBits: 8-bit blocks of 64 ~6 s, of 32 ~0.2–0.3 s, 4-bit/32 ~0.2 s
  * (tools/export/testing/nbits-probe.ts); on WASM the block size barely matters. Per value 8+32/32 = 9 bits and
- * 4+32/32 = 5 bits, plus what stays half: weights.bin ≈ 0.304× / 0.188× fp32 at real size (docs in README).
+ * 4+32/32 = 5 bits, plus what stays half (other matrices and, since issue 11, the host-fed tables): weights.bin
+ * 0.298× / 0.182× fp32 at real size (docs in README).
  */
 export const QUANT: Record<'q8' | 'q4', { readonly bits: QuantBits; readonly block: number }> = {
   q8: { bits: 8, block: 32 },
@@ -86,7 +87,7 @@ export class SinkWeightStore {
     // `feed`: constants the host feeds as inputs (position tables, soft-argmax tables) — never quantized; float32,
     // except in q8/q4 packages, where they are stored half (manifest feed type `float16`) and the host converts them
     // to float32 on load: the 512 position table alone is 3 MB as float32, and without it q8 misses its 0.30 × fp32
-    // target (0.304 ×). fp16 packages keep them float32 (their size target is met; their golden bounds were
+    // target (0.304 ×; 0.298 × with them half). fp16 packages keep them float32 (their size target is met; their golden bounds were
     // measured with float32 tables).
     const quantized = this.precision === 'q8' || this.precision === 'q4';
     const q = quantized ? QUANT[this.precision as 'q8' | 'q4'] : null;
