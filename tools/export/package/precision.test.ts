@@ -59,6 +59,11 @@ describe('fp16 storage plan (measured at real size, precision.ts)', () => {
       expect(ref.length, precision).toBe(2 * 64 * (dtype === 'float16' ? 2 : 4));
       // A MatMul-weight id is still never quantized when it is fed by the host.
       expect((await store.put('w^T', mm, { feed: true })).quant, precision).toBeUndefined();
+      // A table half cannot hold (|v| > 65504 would become ±Inf) stays float32.
+      const big = async () => ({ data: Float32Array.of(1, -70000), dims: [2] });
+      expect((await store.put('big', big, { feed: true })).dtype, precision).toBe('float32');
+      const edge = async () => ({ data: Float32Array.of(1, -65504), dims: [2] });
+      expect((await store.put('edge', edge, { feed: true })).dtype, precision).toBe(dtype);
     }
   });
 });

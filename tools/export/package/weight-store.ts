@@ -38,6 +38,14 @@ const DRY_RUN_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b
 /** Every tensor starts on a 64-byte boundary: friendly to mmap and to typed-array views in the browser. */
 const ALIGN = 64;
 
+/** Largest finite IEEE half. */
+const HALF_MAX = 65504;
+/** True when every value is finite and rounds to a finite half (beyond 65520 rounds to Inf; 65504 is safe). */
+function fitsHalf(data: Float32Array): boolean {
+  for (let i = 0; i < data.length; i++) if (!(Math.abs(data[i]) <= HALF_MAX)) return false;
+  return true;
+}
+
 /** The manifest entry of a host-fed constant stored by `put(…, { feed: true })`: its stored type is the ref's. */
 export function storedFeed(name: string, ref: ExternalRef): ConstFeed {
   if (ref.dtype === 'uint8' || ref.quant) throw new Error(`internal: feed ${name} was stored quantized`);
@@ -85,10 +93,11 @@ export class SinkWeightStore {
     // fp16 halves the matrices; vectors (biases, norm scales, embeddings' 1-D rows) stay float32: they are a
     // negligible share of the bytes and feed additive/scale paths where rounding shows directly in the output.
     // `feed`: constants the host feeds as inputs (position tables, soft-argmax tables) — never quantized; float32,
-    // except in q8/q4 packages, where they are stored half (manifest feed type `float16`) and the host converts them
-    // to float32 on load: the 512 position table alone is 3 MB as float32, and without it q8 misses its 0.30 × fp32
-    // target (0.304 ×; 0.298 × with them half). fp16 packages keep them float32 (their size target is met; their golden bounds were
-    // measured with float32 tables).
+    // except in q8/q4 packages, where they are stored half (manifest feed type `float16`) and the host converts
+    // them to float32 on load: the 512 position table alone is 3 MB as float32, and with it float32 q8 misses its
+    // 0.30 × fp32 target (0.304 ×; 0.298 × with the tables half). A table with a value beyond half's range stays
+    // float32 (half would turn it into ±Inf). fp16 packages keep them float32: measured, half tables would save
+    // 2 % and their golden bounds were chosen with float32 tables (docs/model.md §10).
     const quantized = this.precision === 'q8' || this.precision === 'q4';
     const q = quantized ? QUANT[this.precision as 'q8' | 'q4'] : null;
     // q8/q4: the MatMul weights, except those the fp16 plan keeps (they stay half: their rounding matters most).
@@ -123,7 +132,7 @@ export class SinkWeightStore {
     }
     // fp16 halves the matrices except those its plan keeps float32; q8/q4 store every other matrix half.
     const half = opts.feed
-      ? quantized
+      ? quantized && fitsHalf(data)
       : dims.length > 1 && (this.precision === 'fp16' ? !this.keepFloat32(id) : quantized);
     const bytes = half
       ? new Uint8Array(toHalf(data).buffer)
