@@ -67,4 +67,49 @@ describe('constFeedTensors', () => {
       constFeedTensors([{ name: 'x', type: 'float32', dims: [4], offset: 64, length: 16 }], weights),
     ).toThrow(/beyond the end/);
   });
+
+  it('converts half-stored (float16) feeds to float32 tensors on load (issue 11: q8/q4 position tables)', () => {
+    // 1, −2, the half nearest 1/3, −63.5, the largest finite half, the smallest subnormal
+    const bits = [0x3c00, 0xc000, 0x3555, 0xd3f0, 0x7bff, 0x0001];
+    const weights = new Uint8Array(64 + bits.length * 2);
+    bits.forEach((b, i) => new DataView(weights.buffer).setUint16(64 + i * 2, b, true));
+    const want = [1, -2, 0.333251953125, -63.5, 65504, 2 ** -24];
+    const feed = { name: 'pos', type: 'float16' as const, dims: [1, 2, 3], offset: 64, length: 12 };
+    const t = constFeedTensors([feed], weights);
+    expect(t.pos.type).toBe('float32');
+    expect(t.pos.dims).toEqual([1, 2, 3]);
+    expect(t.pos.data).toBeInstanceOf(Float32Array);
+    expect([...(t.pos.data as Float32Array)]).toEqual(want);
+    // The host callback form (Node reads the feed's bytes from disk; they may sit at an odd offset of a buffer).
+    const odd = new Uint8Array(13);
+    odd.set(weights.subarray(64), 1);
+    const viaRead = constFeedTensors([feed], (offset, length) => {
+      expect([offset, length]).toEqual([64, 12]);
+      return odd.subarray(1);
+    });
+    expect([...(viaRead.pos.data as Float32Array)]).toEqual(want);
+  });
+
+  it('reads a float32 feed at its offset from a Node Buffer too (Buffer#slice is a view, not a copy)', () => {
+    const weights = Buffer.alloc(64 + 8);
+    weights.writeFloatLE(7, 0);
+    weights.writeFloatLE(1.5, 64);
+    weights.writeFloatLE(-2, 68);
+    const t = constFeedTensors([{ name: 'pos', type: 'float32', dims: [2], offset: 64, length: 8 }], weights);
+    expect([...(t.pos.data as Float32Array)]).toEqual([1.5, -2]);
+  });
+
+  it('refuses a feed whose byte length does not match its dims and stored type', () => {
+    const weights = new Uint8Array(128);
+    // 6 halves are 12 bytes: 24 would be float32's size, read as half it would misplace every value.
+    expect(() =>
+      constFeedTensors([{ name: 'pos', type: 'float16', dims: [6], offset: 64, length: 24 }], weights),
+    ).toThrow(/24 bytes do not hold 6 float16 values/);
+    expect(() =>
+      constFeedTensors([{ name: 'pos', type: 'float32', dims: [6], offset: 64, length: 12 }], weights),
+    ).toThrow(/12 bytes do not hold 6 float32 values/);
+    expect(() =>
+      constFeedTensors([{ name: 'pos', type: 'float16', dims: [6], offset: 64, length: 12 }], () => new Uint8Array(10)),
+    ).toThrow(/read 10 of 12 bytes/);
+  });
 });

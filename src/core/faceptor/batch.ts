@@ -7,6 +7,8 @@
  */
 
 import { DECODER_IO, TASK_OUTPUT } from './graph-io.ts';
+import { halfBytesToFloat32 } from './half.ts';
+import { FEED_BYTES, type ConstFeedType } from './manifest.ts';
 
 export { DECODER_IO };
 
@@ -109,7 +111,11 @@ export function taskPart(
   return { axis: from === TASK_OUTPUT.crossAttention ? 2 : 1, start: rows.start, count: rows.count };
 }
 
-/** A constant feed as a tensor: float32 values read from the weights file (copied: the offset may be unaligned in its buffer), or inline int64. */
+/**
+ * A constant feed as a tensor, as the graph takes it: float32 values read from the weights file (copied: the offset
+ * may be unaligned in its buffer), half-stored values (`float16`) converted to float32 here — the one place every
+ * host (Node, the browser worker, the export checks) converts them —, or inline int64.
+ */
 export interface ConstTensor {
   readonly type: 'float32' | 'int64';
   readonly dims: readonly number[];
@@ -119,7 +125,7 @@ export interface ConstTensor {
 export function constFeedTensors(
   feeds: readonly {
     name: string;
-    type: 'float32' | 'int64';
+    type: ConstFeedType;
     dims: readonly number[];
     offset?: number;
     length?: number;
@@ -134,14 +140,21 @@ export function constFeedTensors(
       continue;
     }
     const { offset = 0, length = 0 } = f;
+    const numel = f.dims.reduce((a, b) => a * b, 1);
+    // The manifest parser checks this too; a feed built elsewhere (tests, tools) must not be read with a wrong size.
+    if (length !== numel * FEED_BYTES[f.type])
+      throw new Error(`feed ${f.name}: ${length} bytes do not hold ${numel} ${f.type} values`);
     let bytes: Uint8Array;
-    if (typeof weights === 'function') bytes = weights(offset, length).slice();
+    if (typeof weights === 'function') bytes = weights(offset, length);
     else {
       if (offset + length > weights.byteLength)
         throw new Error(`feed ${f.name} lies beyond the end of the weights file`);
-      bytes = weights.slice(offset, offset + length);
+      bytes = weights.subarray(offset, offset + length);
     }
-    out[f.name] = { type: 'float32', dims: f.dims, data: new Float32Array(bytes.buffer, 0, length / 4) };
+    if (bytes.byteLength !== length) throw new Error(`feed ${f.name}: read ${bytes.byteLength} of ${length} bytes`);
+    // float32: copied into a buffer of its own (`new Uint8Array(view)` copies; a Node Buffer's `slice` would not).
+    const data = f.type === 'float16' ? halfBytesToFloat32(bytes) : new Float32Array(new Uint8Array(bytes).buffer);
+    out[f.name] = { type: 'float32', dims: f.dims, data };
   }
   return out;
 }

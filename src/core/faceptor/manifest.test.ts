@@ -263,3 +263,44 @@ describe('packagePathProblem (issue 9, item 6)', () => {
     for (const [path, why] of cases) expect(packagePathProblem(path), path).toMatch(why);
   });
 });
+
+describe('parseManifest: how constant feeds are stored (issue 11)', () => {
+  type Feeds = { encoder: { groups: { feeds: Record<string, unknown>[] }[] } };
+  const withPos = (patch: Record<string, unknown>) => {
+    const m = sample();
+    const f = (m as unknown as Feeds).encoder.groups[0].feeds[0];
+    Object.assign(f, patch);
+    return m;
+  };
+  it('accepts a half-stored feed (float16: 2 bytes a value, fed as float32) and keeps the stored type', () => {
+    const m = parseManifest(withPos({ type: 'float16', offset: 66, length: 50 * 64 * 2 }));
+    expect(m.encoder.groups[0].feeds[0]).toEqual({
+      name: 'pos',
+      type: 'float16',
+      dims: [1, 50, 64],
+      offset: 66,
+      length: 6400,
+    });
+  });
+  it('still accepts a package written before half feeds (float32 position table)', () => {
+    expect(parseManifest(sample()).encoder.groups[0].feeds[0].type).toBe('float32');
+  });
+  it('checks a half feed’s length, alignment and extent against its dims and the weights file', () => {
+    expect(() => parseManifest(withPos({ type: 'float16' }))).toThrow(
+      /2-byte aligned and 6400 bytes \(float16\)/, // float32's 12800 bytes would be read as 6400 wrong values
+    );
+    expect(() => parseManifest(withPos({ type: 'float16', offset: 65, length: 6400 }))).toThrow(/2-byte aligned/);
+    expect(() => parseManifest(withPos({ type: 'float16', offset: 64 + 6402, length: 6400 }))).toThrow(
+      /feed pos lies beyond the end of weights.bin/,
+    );
+  });
+  it('refuses a feed type it does not know, naming it', () => {
+    for (const type of ['bfloat16', 'float64', 'uint8', 'FLOAT16'])
+      expect(() => parseManifest(withPos({ type }))).toThrow(
+        new RegExp(
+          `encoder.groups\\[0\\].feeds\\[0\\]: type '${type}' is not a known feed type \\(float32, float16 or int64\\)`,
+        ),
+      );
+    expect(() => parseManifest(withPos({ type: 16 }))).toThrow(/field 'type' must be a string/);
+  });
+});

@@ -40,17 +40,25 @@ export interface TensorIO {
 
 /**
  * A constant input the host feeds for one input group (it depends only on the input size: the ViT position table,
- * the decoder's key positions, grid shapes). float32 values live in the weights file at `offset` (`length` bytes,
- * always float32, 4-byte aligned); small int64 values are inline in `values`.
+ * the decoder's key positions, grid shapes). It is always fed as float32 or int64; `type` says how it is stored:
+ * - `float32`: float32 values in the weights file at `offset` (`length` = 4 bytes a value, 4-byte aligned);
+ * - `float16`: IEEE half values in the weights file (`length` = 2 bytes a value, 2-byte aligned) that the host
+ *   converts to float32 on load (q8/q4 packages: the 512 position table alone is 3 MB as float32);
+ * - `int64`: small values inline in `values`.
  */
 export interface ConstFeed {
   readonly name: string;
-  readonly type: 'float32' | 'int64';
+  readonly type: ConstFeedType;
   readonly dims: readonly number[];
   readonly offset?: number;
   readonly length?: number;
   readonly values?: readonly number[];
 }
+
+/** How a constant feed is stored (see ConstFeed); `float16` is fed as float32. */
+export type ConstFeedType = 'float32' | 'float16' | 'int64';
+/** Bytes per stored value of a feed kept in the weights file. */
+export const FEED_BYTES: Readonly<Record<'float32' | 'float16', number>> = { float32: 4, float16: 2 };
 
 /** The constant feeds of a graph for one input group it serves. */
 export interface GroupFeeds {
@@ -413,7 +421,7 @@ export function parseManifest(json: unknown): FaceptorManifest {
     ...heads.map((h) => [`head graph ${h.name}`, h.groups] as const),
   ] as const) {
     for (const f of g.flatMap((x) => x.feeds)) {
-      if (f.type === 'float32' && f.offset! + f.length! > weightsSize)
+      if (f.type !== 'int64' && f.offset! + f.length! > weightsSize)
         throw new ManifestError(`${where}: feed ${f.name} lies beyond the end of ${weights}`);
     }
   }
@@ -458,7 +466,7 @@ function parseGroups(o: Obj, where: string): GroupFeeds[] {
   });
 }
 
-/** A constant feed: float32 in the weights file (offset/length checked against dims) or int64 values inline. */
+/** A constant feed: float32 or half in the weights file (offset/length checked against dims) or int64 values inline. */
 function parseFeed(f: unknown, w: string): ConstFeed {
   if (!isObj(f)) throw new ManifestError(`${w}: must be an object`);
   const name = field(f, 'name', w, isStr, 'a string');
@@ -472,11 +480,15 @@ function parseFeed(f: unknown, w: string): ConstFeed {
       throw new ManifestError(`${w}: values must be ${numel} integers`);
     return { name, type, dims: dims as number[], values: values as number[] };
   }
-  if (type !== 'float32') throw new ManifestError(`${w}: type must be float32 or int64`);
+  if (type !== 'float32' && type !== 'float16')
+    throw new ManifestError(
+      `${w}: type '${type}' is not a known feed type (float32, float16 or int64): a newer exporter may have written it`,
+    );
+  const size = FEED_BYTES[type];
   const offset = field(f, 'offset', w, isNonNegInt, 'a whole number');
   const length = field(f, 'length', w, isNonNegInt, 'a whole number');
-  if (offset % 4 !== 0 || length !== numel * 4)
-    throw new ManifestError(`${w}: offset/length must be 4-byte aligned and ${numel * 4} bytes`);
+  if (offset % size !== 0 || length !== numel * size)
+    throw new ManifestError(`${w}: offset/length must be ${size}-byte aligned and ${numel * size} bytes (${type})`);
   return { name, type, dims: dims as number[], offset, length };
 }
 

@@ -320,6 +320,64 @@ describe('FaceptorModel (scripted backend)', () => {
     expect(kept.holdsWeightsBytes).toBe(true);
   });
 
+  it('feeds half-stored (float16) constants as float32, from held weights that are then dropped (a q8/q4 package in the browser)', async () => {
+    // The browser's path: weights.bin bytes held in memory (HeldWeights), not on disk.
+    const half = {
+      ...manifest,
+      precision: 'q8',
+      encoder: {
+        ...manifest.encoder,
+        groups: [{ group: 112, feeds: [{ name: 'pos', type: 'float16', dims: [1, 50, 4], offset: 64, length: 400 }] }],
+      },
+      heads: [
+        {
+          ...manifest.heads[0],
+          groups: [
+            {
+              group: 112,
+              feeds: [
+                { name: 'memory_pos', type: 'float16', dims: [1, 98, 4], offset: 1024, length: 98 * 8 },
+                { name: 'grid_shape', type: 'int64', dims: [4], values: [0, 4, 7, 7] },
+              ],
+            },
+          ],
+        },
+      ],
+    } as unknown as FaceptorManifest;
+    const weightsBytes = () => {
+      const w = new Uint8Array(1024 + 98 * 8);
+      const v = new DataView(w.buffer);
+      v.setUint16(64, 0x3400, true); // pos[0] = 0.25
+      v.setUint16(66, 0xc000, true); // pos[1] = −2
+      v.setUint16(1024 + 98 * 8 - 2, 0x3555, true); // memory_pos[391] = the half nearest 1/3
+      return w;
+    };
+    const bytes = (x: string) => new TextEncoder().encode(x);
+    const calls: Call[] = [];
+    const m = new FaceptorModel(
+      half,
+      new Map([
+        ['weights.bin', weightsBytes()],
+        ['encoder.onnx', bytes('encoder')],
+        ['decoder.onnx', bytes('decoder')],
+      ]),
+      scripted(calls, []),
+      'half-feed package',
+      undefined,
+      new HeldWeights(weightsBytes(), async () => weightsBytes()),
+    );
+    const r = await m.analyzeFaces(image, [face(0)], { tasks: ['affect_rafdb'] });
+    expect(r.faces[0].expression!.rafdb!.top).toBe('Happy');
+    await new Promise((res) => setTimeout(res, 0));
+    expect(m.holdsWeightsBytes).toBe(false);
+    const [enc, dec] = calls;
+    expect(enc.feeds.pos).toEqual([1, 50, 4]);
+    expect(enc.data.pos.slice(0, 3)).toEqual([0.25, -2, 0]);
+    expect(enc.data.pos).toHaveLength(200);
+    expect(dec.data.memory_pos).toHaveLength(392);
+    expect(dec.data.memory_pos[391]).toBe(0.333251953125);
+  });
+
   it('errors: a task the package lacks (names what exists), a face that cannot be aligned (names the face), use after release()', async () => {
     const m = model([], []);
     await expect(m.analyzeFaces(image, [face(0)], { tasks: ['landmarks'] })).rejects.toThrow(

@@ -352,7 +352,7 @@ export class FaceptorModel {
     const key = `${file}@${feeds.group}`;
     let c = this.constCache.get(key);
     if (!c) {
-      const needsWeights = !this.onDisk && feeds.feeds.some((f) => f.type === 'float32');
+      const needsWeights = !this.onDisk && feeds.feeds.some((f) => f.type !== 'int64');
       const weights = needsWeights && this.weights ? await this.weights.get() : undefined;
       const fed = this.onDisk?.feedBytes;
       c = constFeedTensors(

@@ -29,7 +29,7 @@ export const POS_INPUT = 'pos';
 
 export interface EncoderBuild {
   readonly graph: Graph;
-  /** The `pos` table per input size (float32 in weights.bin), fed by the host. */
+  /** The `pos` table per input size (in weights.bin: float32, half in q8/q4 packages), fed by the host. */
   readonly posTables: ReadonlyMap<number, ExternalRef>;
 }
 
@@ -54,7 +54,7 @@ export async function buildEncoder(P: Params, spec: EncoderSpec): Promise<Encode
           for (let c = 0; c < C; c++) table[c] += cls[c];
           return { data: table, dims: [1, 1 + S * S, C] };
         },
-        { float32: true },
+        { feed: true },
       ),
     );
   }

@@ -13,8 +13,8 @@ import { Graph } from '../onnx/graph.ts';
 import { TASKS, type InputGroup, type TaskName } from '../../../src/core/faceptor/tasks.ts';
 import { DECODER_IO, TASK_OUTPUT } from '../../../src/core/faceptor/graph-io.ts';
 import type { ConstFeed } from '../../../src/core/faceptor/manifest.ts';
-import type { ExternalRef } from '../onnx/graph.ts';
 import { featName } from './encoder.ts';
+import { storedFeed } from '../package/weight-store.ts';
 import { recognitionHead, softArgmax, softArgmaxTables } from './heads-common.ts';
 import { layerNorm, linear, multiheadAttention, multiheadAttentionWithWeights } from './layers.ts';
 import type { Params } from './params.ts';
@@ -72,13 +72,7 @@ export interface HeadsBuild {
   readonly taskOutputs: ReadonlyMap<TaskName, TaskOutput[]>;
 }
 
-const floatFeed = (name: string, ref: ExternalRef): ConstFeed => ({
-  name,
-  type: 'float32',
-  dims: [...ref.dims],
-  offset: ref.offset,
-  length: ref.length,
-});
+const floatFeed = storedFeed;
 const intFeed = (name: string, values: number[]): ConstFeed => ({ name, type: 'int64', dims: [values.length], values });
 
 export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Promise<HeadsBuild> {
@@ -139,7 +133,7 @@ export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Pr
         for (let j = 0; j < spec.levels.length; j++) data.set(await anchorPositions(P, S, D, j), j * S * S * D);
         return { data, dims: [1, spec.levels.length * S * S, D] };
       },
-      { float32: true },
+      { feed: true },
     );
     groupFeeds.get(group)!.push(floatFeed(FEED.memoryPos, ref));
     if (spec.crossAttention)
@@ -184,7 +178,7 @@ export async function buildFaceptorHeads(P: Params, spec: FaceptorHeadsSpec): Pr
         H = 4 * S;
       const t = softArgmaxTables(H);
       const put = (name: string, data: Float32Array, dims: number[]) =>
-        P.store.put(`softargmax@${H}.${name}`, async () => ({ data, dims }), { float32: true });
+        P.store.put(`softargmax@${H}.${name}`, async () => ({ data, dims }), { feed: true });
       groupFeeds
         .get(group)!
         .push(

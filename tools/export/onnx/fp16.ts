@@ -66,12 +66,5 @@ export function toHalf(data: Float32Array, native: Float16ArrayLike | undefined 
   return out;
 }
 
-/** IEEE half bits → float32 value, exact (subnormals, infinities and NaN included). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
+/** half → float32 lives in the pure core (hosts convert half-stored feeds with it); re-exported for the tools. */
+export { halfToFloat } from '../../../src/core/faceptor/half.ts';

@@ -8,6 +8,8 @@ import { exportPackage } from './export.ts';
 import type { Tensor } from './run-package.ts';
 import { fp16KeepsFloat32 } from './precision.ts';
 import { WeightStore } from './weights.ts';
+import { constFeedTensors } from '../../../src/core/faceptor/batch.ts';
+import type { FaceptorManifest } from '../../../src/core/faceptor/manifest.ts';
 
 describe('fp16 storage plan (measured at real size, precision.ts)', () => {
   it('keeps the decoder attention, input projections, queries and the patch embedding float32', () => {
@@ -40,6 +42,30 @@ describe('fp16 storage plan (measured at real size, precision.ts)', () => {
     const fp32 = new WeightStore(null, 'fp32', () => false);
     expect((await fp32.put('half', m)).dtype).toBe('float32');
   });
+  it('stores host-fed constants (feed) half only in q8/q4 packages, never quantized (issue 11)', async () => {
+    // A [1, T, C]-shaped table like the position table: C = 64 would be a quantizable width for a MatMul weight.
+    const table = async () => ({ data: new Float32Array(2 * 64).fill(0.1), dims: [1, 2, 64] });
+    const mm = async () => ({ data: new Float32Array(64 * 64).fill(0.1), dims: [64, 64] });
+    for (const [precision, dtype] of [
+      ['fp32', 'float32'],
+      ['fp16', 'float32'],
+      ['q8', 'float16'],
+      ['q4', 'float16'],
+    ] as const) {
+      const store = new WeightStore(null, precision, () => false);
+      const ref = await store.put('pos', table, { feed: true });
+      expect(ref.dtype, precision).toBe(dtype);
+      expect(ref.quant, precision).toBeUndefined();
+      expect(ref.length, precision).toBe(2 * 64 * (dtype === 'float16' ? 2 : 4));
+      // A MatMul-weight id is still never quantized when it is fed by the host.
+      expect((await store.put('w^T', mm, { feed: true })).quant, precision).toBeUndefined();
+      // A table half cannot hold (|v| > 65504 would become ±Inf) stays float32.
+      const big = async () => ({ data: Float32Array.of(1, -70000), dims: [2] });
+      expect((await store.put('big', big, { feed: true })).dtype, precision).toBe('float32');
+      const edge = async () => ({ data: Float32Array.of(1, -65504), dims: [2] });
+      expect((await store.put('edge', edge, { feed: true })).dtype, precision).toBe(dtype);
+    }
+  });
 });
 
 describe('q8/q4 packages (golden Full fixture, onnxruntime-node)', () => {
@@ -56,7 +82,17 @@ describe('q8/q4 packages (golden Full fixture, onnxruntime-node)', () => {
 
   it('run MatMulNBits on the MatMul weights and stay near the fp32 package', async () => {
     const gm = JSON.parse(readFileSync(join(FULL, 'manifest.json'), 'utf8'));
-    const out: Record<string, { results: Map<string, Tensor>; size: number; encoder: string; fused: string }> = {};
+    const out: Record<
+      string,
+      {
+        results: Map<string, Tensor>;
+        size: number;
+        encoder: string;
+        fused: string;
+        manifest: FaceptorManifest;
+        weights: Uint8Array;
+      }
+    > = {};
     for (const precision of ['fp32', 'q8', 'q4'] as const) {
       const dir = join(work, precision);
       const { manifest } = await exportPackage(join(FULL, 'checkpoint.pth.tar'), dir, {
@@ -69,6 +105,8 @@ describe('q8/q4 packages (golden Full fixture, onnxruntime-node)', () => {
         size: manifest.files.find((f) => f.path === manifest.weights)!.size,
         encoder: readFileSync(join(dir, manifest.encoder.file)).toString('latin1'),
         fused: manifest.fused.join('; '),
+        manifest,
+        weights: readFileSync(join(dir, manifest.weights)),
       };
     }
     expect(out.fp32.encoder).not.toContain('MatMulNBits');
@@ -100,6 +138,41 @@ describe('q8/q4 packages (golden Full fixture, onnxruntime-node)', () => {
       expect(landmark, `${precision} landmarks`).toBeLessThanOrEqual(BOUNDS[precision].landmark);
       expect(landmark, `${precision} landmarks differ at all`).toBeGreaterThan(0);
       expect(cosine, `${precision} identity cosine`).toBeGreaterThanOrEqual(BOUNDS[precision].cosine);
+    }
+    // Host-fed constants (position tables, key positions, soft-argmax tables): float32 in fp32 packages, half in
+    // q8/q4 (issue 11); fed as float32 either way, the half ones within half's rounding of the float32 values.
+    const feedsOf = (p: string) => {
+      const m = out[p].manifest;
+      return [m.encoder, ...m.heads].flatMap((g) =>
+        g.groups.map((gr) => ({ key: `${g.file}@${gr.group}`, feeds: gr.feeds })),
+      );
+    };
+    const ref = feedsOf('fp32');
+    expect(ref.flatMap((g) => g.feeds.map((f) => f.type))).not.toContain('float16');
+    for (const precision of ['q8', 'q4'] as const) {
+      const got = feedsOf(precision);
+      expect(got.map((g) => g.key)).toEqual(ref.map((g) => g.key));
+      let floatFeeds = 0;
+      got.forEach((g, i) => {
+        const want = constFeedTensors(ref[i].feeds, out.fp32.weights);
+        const have = constFeedTensors(g.feeds, out[precision].weights);
+        for (const f of g.feeds) {
+          if (f.type === 'int64') continue;
+          floatFeeds++;
+          expect(f.type, `${precision} ${g.key} ${f.name}`).toBe('float16');
+          expect(have[f.name].type).toBe('float32');
+          const a = have[f.name].data as Float32Array,
+            b = want[f.name].data as Float32Array;
+          expect(a.length).toBe(b.length);
+          // Round to nearest half: relative error ≤ 2⁻¹¹ for normals, absolute ≤ 2⁻²⁵ below 2⁻¹⁴.
+          b.forEach((v, k) =>
+            expect(Math.abs(a[k] - v), `${f.name}[${k}]`).toBeLessThanOrEqual(
+              Math.max(Math.abs(v) * 2 ** -11, 2 ** -25),
+            ),
+          );
+        }
+      });
+      expect(floatFeeds, precision).toBeGreaterThanOrEqual(2); // at least the two position tables
     }
     expect(out.q4.size).toBeLessThan(out.q8.size);
     expect(out.q8.size).toBeLessThan(0.45 * out.fp32.size);

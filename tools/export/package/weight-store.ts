@@ -8,7 +8,7 @@ import type { ExternalRef } from '../onnx/graph.ts';
 import { toHalf } from '../onnx/fp16.ts';
 import { quantizeBlockwise, type QuantBits } from '../onnx/quant.ts';
 import type { SinkFile } from './sink.ts';
-import type { Precision } from '../../../src/core/faceptor/manifest.ts';
+import type { ConstFeed, Precision } from '../../../src/core/faceptor/manifest.ts';
 
 export type { Precision };
 
@@ -18,7 +18,8 @@ export type { Precision };
  * block size takes its one-row-at-a-time kernel, which re-reads the whole weight matrix per row — measured in Debian
  * Chromium (SwiftShader), one 64×768·768×768 MatMulNBits: 8-bit blocks of 64 ~6 s, of 32 ~0.2–0.3 s, 4-bit/32 ~0.2 s
  * (tools/export/testing/nbits-probe.ts); on WASM the block size barely matters. Per value 8+32/32 = 9 bits and
- * 4+32/32 = 5 bits, plus what stays half: weights.bin ≈ 0.304× / 0.188× fp32 at real size (docs in README).
+ * 4+32/32 = 5 bits, plus what stays half (other matrices and, since issue 11, the host-fed tables): weights.bin
+ * 0.298× / 0.182× fp32 at real size (docs in README).
  */
 export const QUANT: Record<'q8' | 'q4', { readonly bits: QuantBits; readonly block: number }> = {
   q8: { bits: 8, block: 32 },
@@ -36,6 +37,20 @@ export const WEIGHTS_FILE = 'weights.bin';
 const DRY_RUN_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 /** Every tensor starts on a 64-byte boundary: friendly to mmap and to typed-array views in the browser. */
 const ALIGN = 64;
+
+/** Largest finite IEEE half. */
+const HALF_MAX = 65504;
+/** True when every value is finite and rounds to a finite half (beyond 65520 rounds to Inf; 65504 is safe). */
+function fitsHalf(data: Float32Array): boolean {
+  for (let i = 0; i < data.length; i++) if (!(Math.abs(data[i]) <= HALF_MAX)) return false;
+  return true;
+}
+
+/** The manifest entry of a host-fed constant stored by `put(…, { feed: true })`: its stored type is the ref's. */
+export function storedFeed(name: string, ref: ExternalRef): ConstFeed {
+  if (ref.dtype === 'uint8' || ref.quant) throw new Error(`internal: feed ${name} was stored quantized`);
+  return { name, type: ref.dtype, dims: [...ref.dims], offset: ref.offset, length: ref.length };
+}
 
 export class SinkWeightStore {
   private file: SinkFile | null;
@@ -68,7 +83,7 @@ export class SinkWeightStore {
   async put(
     id: string,
     produce: () => Promise<{ data: Float32Array; dims: readonly number[] }>,
-    opts: { float32?: boolean } = {},
+    opts: { feed?: boolean } = {},
   ): Promise<ExternalRef> {
     const known = this.refs.get(id);
     if (known) return known;
@@ -77,14 +92,19 @@ export class SinkWeightStore {
     if (numel !== data.length) throw new Error(`internal: tensor ${id} has ${data.length} values for dims [${dims}]`);
     // fp16 halves the matrices; vectors (biases, norm scales, embeddings' 1-D rows) stay float32: they are a
     // negligible share of the bytes and feed additive/scale paths where rounding shows directly in the output.
-    // `float32`: constants the host feeds as inputs (position tables, …) are read as float32 by the pipeline.
+    // `feed`: constants the host feeds as inputs (position tables, soft-argmax tables) — never quantized; float32,
+    // except in q8/q4 packages, where they are stored half (manifest feed type `float16`) and the host converts
+    // them to float32 on load: the 512 position table alone is 3 MB as float32, and with it float32 q8 misses its
+    // 0.30 × fp32 target (0.304 ×; 0.298 × with the tables half). A table with a value beyond half's range stays
+    // float32 (half would turn it into ±Inf). fp16 packages keep them float32: measured, half tables would save
+    // 2 % and their golden bounds were chosen with float32 tables (docs/model.md §10).
     const quantized = this.precision === 'q8' || this.precision === 'q4';
     const q = quantized ? QUANT[this.precision as 'q8' | 'q4'] : null;
     // q8/q4: the MatMul weights, except those the fp16 plan keeps (they stay half: their rounding matters most).
     if (
       q &&
       dims.length === 2 &&
-      !opts.float32 &&
+      !opts.feed &&
       MATMUL_WEIGHT.test(id) &&
       !this.keepFloat32(id) &&
       dims[0] % q.block === 0 &&
@@ -111,7 +131,9 @@ export class SinkWeightStore {
       return ref;
     }
     // fp16 halves the matrices except those its plan keeps float32; q8/q4 store every other matrix half.
-    const half = dims.length > 1 && !opts.float32 && (this.precision === 'fp16' ? !this.keepFloat32(id) : quantized);
+    const half = opts.feed
+      ? quantized && fitsHalf(data)
+      : dims.length > 1 && (this.precision === 'fp16' ? !this.keepFloat32(id) : quantized);
     const bytes = half
       ? new Uint8Array(toHalf(data).buffer)
       : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

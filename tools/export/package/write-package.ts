@@ -32,7 +32,7 @@ import { buildFaceptorHeads, type HeadsBuild } from '../graphs/faceptor.ts';
 import { buildNaiveHeads } from '../graphs/naive.ts';
 import { Params, type TensorSource } from '../graphs/params.ts';
 import { fp16KeepsFloat32 } from './precision.ts';
-import { QUANT, WEIGHTS_FILE, SinkWeightStore, type Precision } from './weight-store.ts';
+import { QUANT, WEIGHTS_FILE, SinkWeightStore, storedFeed, type Precision } from './weight-store.ts';
 import type { PackageSink } from './sink.ts';
 
 export const EXPORTER = 'faceptor-web exporter';
@@ -277,7 +277,7 @@ export async function buildPackageGraphs(
       const ref = enc.posTables.get(group)!;
       return {
         group,
-        feeds: [{ name: POS_INPUT, type: 'float32', dims: [...ref.dims], offset: ref.offset, length: ref.length }],
+        feeds: [storedFeed(POS_INPUT, ref)],
       };
     }),
   };
@@ -353,7 +353,7 @@ function describeFusions(ops: Set<string>, precision: Precision): string[] {
     );
   if (precision === 'q8' || precision === 'q4') {
     out.push(
-      `MatMul weights block-quantized to ${QUANT[precision].bits} bits (block ${QUANT[precision].block}, symmetric, float32 scales) and run by com.microsoft.MatMulNBits; other matrices float16; activations float32`,
+      `MatMul weights block-quantized to ${QUANT[precision].bits} bits (block ${QUANT[precision].block}, symmetric, float32 scales) and run by com.microsoft.MatMulNBits; other matrices and the host-fed constant tables float16 (the host converts the tables to float32 on load); activations float32`,
     );
   }
   return out;
