@@ -77,7 +77,7 @@ export type EngineFacts = Pick<EngineStatus, 'provider' | 'wasmThreads' | 'shade
  *   float32, so fp16 runs like fp32 at half the download and storage; its results equal fp32's on what users see
  *   (README fidelity table: identity cosine 1.0000, same expression/attributes, landmarks within 0.05 % of the eye
  *   distance). fp32 would only double the download; q8/q4 change results (q8: 92 % of parsing labels agree).
- * - WASM (any thread count): fp16 loads as float32 too. q8 was weighed: it is 0.29× fp32's size and was 1.2× faster
+ * - WASM (any thread count): fp16 loads as float32 too. q8 was weighed: it is 0.30× fp32’s size and was 1.2× faster
  *   on CPU (onnxruntime-node, 1 thread — within that measurement's ±30 % noise, and never measured in WASM), but it
  *   visibly changes parsing (92 % labels agree) and moves landmarks (0.19 % mean, 0.48 % max of the eye distance).
  *   An unproven speed-up does not buy a visible change in results, so WASM gets fp16 as well.
