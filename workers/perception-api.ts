@@ -110,6 +110,13 @@ export interface PerceptionApi {
    * model in place.
    */
   loadModel(source: ModelSource, onProgress?: (progress: ModelLoadProgress) => void): Promise<ModelStatus>;
+  /**
+   * The checkpoint sha256 of a package stored in this browser, recorded after it was loaded (the page stores an
+   * export before hashing its checkpoint): when the current model is that stored package, its info and new results
+   * carry the digest from now on, with no reload. Resolves with the updated status, or null when the current model
+   * is another one (nothing changes).
+   */
+  recordSourceSha256(storedId: string, sha256: string): Promise<ModelStatus | null>;
   /** Drops the current model (detection keeps working). */
   unloadModel(): Promise<void>;
   /** What the model cache holds, and clearing it (the current model stays loaded in memory). */

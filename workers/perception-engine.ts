@@ -50,6 +50,17 @@ interface HeldModel {
   readonly model: FaceptorModel;
   readonly backend: OrtWebBackend;
   readonly status: ModelStatus;
+  readonly source: ModelSource;
+}
+
+/** What the status bar and model panel say of where a model came from. */
+function originOf(source: ModelSource): string {
+  if (source.kind === 'url') return source.url;
+  if (source.kind === 'files') return `dropped folder ${source.name}`;
+  return source.sourceSha256
+    ? `exported in this browser from ${source.sourceFile}, sha256 ${source.sourceSha256.slice(0, 12)}…`
+    : // Names the folder: with no sha256 yet, the origin is what tells two such packages apart.
+      `exported in this browser from ${source.sourceFile}, sha256 not recorded (stored as ${source.id})`;
 }
 
 const now = () => performance.now();
@@ -297,23 +308,28 @@ export class PerceptionEngine implements PerceptionApi {
     const model = await loadModelPackage(packageSource, loaded.backend, onProgress && throttleProgress(onProgress));
     const status: ModelStatus = {
       info: model.info,
-      origin:
-        source.kind === 'url'
-          ? source.url
-          : source.kind === 'stored'
-            ? source.sourceSha256
-              ? `exported in this browser from ${source.sourceFile}, sha256 ${source.sourceSha256.slice(0, 12)}…`
-              : // Names the folder: with no sha256 yet, the origin is what tells two such packages apart.
-                `exported in this browser from ${source.sourceFile}, sha256 not recorded (stored as ${source.id})`
-            : `dropped folder ${source.name}`,
+      origin: originOf(source),
       hasLayerAttention: model.hasLayerAttentionWeights,
       bytes: model.manifest.files.reduce((sum, f) => sum + f.size, 0),
     };
     // The facade releases the previous model once its analyses are done, and resets the tracks (they carry the old
     // model's 512 results).
     this.bind(loaded).setModel(model);
-    this.held = { model, backend: loaded.backend, status };
+    this.held = { model, backend: loaded.backend, status, source };
     return status;
+  }
+
+  recordSourceSha256(storedId: string, sha256: string): Promise<ModelStatus | null> {
+    // After the loads asked before it: the model it patches is then the one the page shows.
+    return this.serialised(async () => {
+      const held = this.held;
+      if (!held || held.source.kind !== 'stored' || held.source.id !== storedId) return null;
+      held.model.recordSourceSha256(sha256);
+      const source: ModelSource = { ...held.source, sourceSha256: sha256 };
+      const status: ModelStatus = { ...held.status, info: held.model.info, origin: originOf(source) };
+      this.held = { ...held, status, source };
+      return status;
+    });
   }
 
   unloadModel(): Promise<void> {

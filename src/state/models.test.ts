@@ -8,12 +8,14 @@ import {
   packageUrlFromParam,
   parseModelIndex,
   startupChoice,
+  storedChoice,
   untrainedLabel,
   useModels,
   type ModelApi,
 } from './models.ts';
 import type { ModelLoadProgress, ModelSource, ModelStatus } from '../../workers/perception-api.ts';
 import type { ModelIndexEntry } from '../core/faceptor/manifest.ts';
+import type { StoredPackage } from '../../workers/browser-export/opfs-store.ts';
 
 const entry = {
   name: 'full',
@@ -95,6 +97,9 @@ function fakeApi(refuse: readonly string[] = []) {
       onProgress?.({ loaded: 10, total: 100, file: 'faceptor.json', fromCache: true });
       if (refuse.includes(url)) throw new Error(`package ${url} is corrupt: file x does not match its sha256`);
       return statusFor(url, url.includes('fixture'));
+    },
+    async recordSourceSha256() {
+      return null;
     },
     async modelCacheInfo() {
       return { entries: 2, bytes: 2048 };
@@ -266,6 +271,101 @@ describe('model loading', () => {
       'end https://example.org/app/models/fixture/',
     ]);
     expect(store.getState().current?.origin).toBe('https://example.org/app/models/fixture/');
+  });
+});
+
+describe('a stored package whose checkpoint sha256 is recorded after it was loaded', () => {
+  const DIGEST = 'ab'.repeat(32);
+  const pkg = (id: string, sourceSha256: string): StoredPackage => ({
+    id,
+    label: `exported ${id}`,
+    variant: 'full',
+    precision: 'fp16',
+    untrained: true,
+    sourceFile: 'checkpoint.pth.tar',
+    sourceSha256,
+    exportedAt: '2026-12-02T00:00:00.000Z',
+    bytes: 1000,
+    weightsBytes: 900,
+  });
+
+  /** A worker stand-in holding stored packages by id, with the sha256 each was loaded with. */
+  function storedApi(failFirstLoad = false) {
+    const calls: string[] = [];
+    let failed = !failFirstLoad;
+    const api: ModelApi = {
+      ...fakeApi().api,
+      async loadModel(source) {
+        if (source.kind !== 'stored') throw new Error('only stored sources here');
+        calls.push(`load ${source.id} ${source.sourceSha256 || '""'}`);
+        if (!failed) {
+          failed = true;
+          throw new Error('the manifest changed while it was read');
+        }
+        return {
+          ...statusFor(`stored:${source.id}`),
+          info: { ...statusFor('x').info, sourceSha256: source.sourceSha256 },
+        };
+      },
+      async recordSourceSha256(storedId, sha256) {
+        calls.push(`record ${storedId} ${sha256}`);
+        return { ...statusFor(`stored:${storedId}`), info: { ...statusFor('x').info, sourceSha256: sha256 } };
+      },
+    };
+    return { api, calls };
+  }
+
+  it('the current model takes the digest in place (no reload), and the listing shows it', async () => {
+    let listed = [pkg('p1', '')];
+    const store = createModelsStore({
+      indexUrl: INDEX_URL,
+      search: '',
+      pageUrl: PAGE_URL,
+      listStored: async () => listed,
+    });
+    const { api, calls } = storedApi();
+    await store.getState().refreshStored();
+    expect(await store.getState().loadChoice(api, storedChoice(store.getState().stored[0]!))).toBe(true);
+    expect(store.getState().current?.info.sourceSha256).toBe('');
+    listed = [pkg('p1', DIGEST)]; // the export worker rewrote the manifest
+    await store.getState().recordProvenance(api, 'p1');
+    expect(calls).toEqual(['load p1 ""', `record p1 ${DIGEST}`]);
+    expect(store.getState().current?.info.sourceSha256).toBe(DIGEST);
+    expect(store.getState().stored[0]?.sourceSha256).toBe(DIGEST);
+    const choice = store.getState().currentChoice;
+    expect(choice?.kind === 'stored' ? choice.stored.sourceSha256 : null).toBe(DIGEST);
+  });
+
+  it('another current model is left alone; a load of the package that failed meanwhile is retried', async () => {
+    const listed = [pkg('p1', DIGEST), pkg('p2', '')];
+    const store = createModelsStore({
+      indexUrl: INDEX_URL,
+      search: '',
+      pageUrl: PAGE_URL,
+      listStored: async () => listed,
+    });
+    const { api, calls } = storedApi(true);
+    await store.getState().refreshStored();
+    // p2 runs; p1's hash is recorded: nothing to patch.
+    await store.getState().loadChoice(api, storedChoice(listed[1]!)); // fails once (the stand-in's first load)
+    await store.getState().loadChoice(api, storedChoice(listed[1]!));
+    calls.length = 0;
+    await store.getState().recordProvenance(api, 'p1');
+    expect(calls).toEqual([]);
+    expect(store.getState().current?.info.sourceSha256).toBe('');
+    // p1's own load failed (its manifest was swapped while read): it is loaded again, with the digest.
+    const again = storedApi(true);
+    const store2 = createModelsStore({
+      indexUrl: INDEX_URL,
+      search: '',
+      pageUrl: PAGE_URL,
+      listStored: async () => listed,
+    });
+    await store2.getState().refreshStored();
+    expect(await store2.getState().loadChoice(again.api, storedChoice(pkg('p1', '')))).toBe(false);
+    await store2.getState().recordProvenance(again.api, 'p1');
+    expect(again.calls).toEqual(['load p1 ""', `load p1 ${DIGEST}`]);
+    expect(store2.getState().current?.info.sourceSha256).toBe(DIGEST);
   });
 });
 

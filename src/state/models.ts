@@ -58,6 +58,7 @@ export type ModelLoad =
 /** The worker calls the UI needs, with plain callbacks (the hook wraps them for comlink). */
 export interface ModelApi {
   loadModel(source: ModelSource, onProgress?: (progress: ModelLoadProgress) => void): Promise<ModelStatus>;
+  recordSourceSha256(storedId: string, sha256: string): Promise<ModelStatus | null>;
   modelCacheInfo(): Promise<ModelCacheInfo>;
   clearModelCache(): Promise<ModelCacheInfo>;
 }
@@ -92,6 +93,13 @@ interface ModelsStore extends ModelsState {
   offerDropped(choices: readonly ModelChoice[]): void;
   /** Loads a choice (loads run one after another); resolves true when it became the current model. */
   loadChoice(api: ModelApi, choice: ModelChoice): Promise<boolean>;
+  /**
+   * A stored package's checkpoint sha256 was written into its manifest after it was stored (and maybe loaded):
+   * re-reads the stored list, and where the current model is that package, the worker's model takes the digest in
+   * place (no reload: at real size that would re-read and re-open ~200 MB). A load of it that failed meanwhile (the
+   * manifest's swap raced the loader's read) is retried.
+   */
+  recordProvenance(api: ModelApi, storedId: string): Promise<void>;
   /** The start-up load: `?model=`, else the last listed package used, else the first listed. Once per page. */
   autoLoad(api: ModelApi): Promise<void>;
   refreshCache(api: ModelApi): Promise<void>;
@@ -403,6 +411,24 @@ export function createModelsStore(deps: ModelsDeps): UseBoundStore<StoreApi<Mode
       const result = queue.then(run);
       queue = result.catch(() => undefined);
       return result;
+    },
+
+    async recordProvenance(api, storedId) {
+      await get().refreshStored();
+      const p = get().stored.find((q) => q.id === storedId);
+      if (!p || !modelIdentityKey(p.sourceSha256)) return;
+      const key = `stored:${storedId}`;
+      // Queued after the loads asked before it, so `current` is settled when it runs.
+      const run = async () => {
+        if (get().currentChoice?.key !== key) return;
+        const status = await api.recordSourceSha256(storedId, p.sourceSha256);
+        if (status && get().currentChoice?.key === key) set({ current: status, currentChoice: storedChoice(p) });
+      };
+      const result = queue.then(run);
+      queue = result.catch(() => undefined);
+      await result;
+      const load = get().load;
+      if (load.state === 'error' && load.choice.key === key) await get().loadChoice(api, storedChoice(p));
     },
 
     async autoLoad(api) {

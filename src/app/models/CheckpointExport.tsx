@@ -31,22 +31,15 @@ const PHASES: Record<string, string> = {
   storing: 'storing the package in this browser',
 };
 
-/**
- * The digest is in the stored manifest now: the listing is read again and, where the model running (or being
- * loaded) is that package, it is loaded again, so its info and new results carry the digest (its identity key).
- */
-async function afterRecorded(id: string, loading: Promise<unknown>, load: (c: ModelChoice) => Promise<unknown>) {
-  await loading.catch(() => undefined);
-  const models = useModels.getState();
-  await models.refreshStored();
-  const p = useModels.getState().stored.find((q) => q.id === id);
-  const { currentChoice, load: last } = useModels.getState();
-  // Also after a failed load of it: the manifest's swap may have raced the loader's read of the old file.
-  const failed = last.state === 'error' && last.choice.key === `stored:${id}`;
-  if (p && p.sourceSha256 && (currentChoice?.key === `stored:${id}` || failed)) await load(storedChoice(p));
-}
-
-export function CheckpointExport({ onStored }: { onStored: (choice: ModelChoice) => Promise<unknown> }) {
+export function CheckpointExport({
+  onStored,
+  onRecorded,
+}: {
+  /** Loads the stored package (as soon as it is stored, before its checkpoint sha256 is recorded). */
+  onStored: (choice: ModelChoice) => Promise<unknown>;
+  /** Its checkpoint sha256 is now in its manifest: the listing and, where it runs, the model take it in place. */
+  onRecorded: (storedId: string) => Promise<unknown>;
+}) {
   const s = useCheckpointExport();
   const engine = useEngine((e) => e.status);
   // The user's choice wins; until there is one, the precision this device runs best (the engine's report).
@@ -58,12 +51,13 @@ export function CheckpointExport({ onStored }: { onStored: (choice: ModelChoice)
   const start = async (file: File | undefined) => {
     const job = useCheckpointExport.getState().job;
     if (!file || job.state === 'running' || isHashing(job)) return;
-    // The model is loaded as soon as it is stored; the checkpoint's sha256 comes after (afterRecorded).
+    // The model is loaded as soon as it is stored; the checkpoint's sha256 comes after (onRecorded, once the load
+    // was asked for: the store runs it after that load).
     let loading: Promise<unknown> = Promise.resolve();
     const result = await useCheckpointExport
       .getState()
       .start(workerExportRunner(), file, useEngine.getState().status, (r, outcome) => {
-        if (outcome.state === 'recorded') void afterRecorded(r.stored.id, loading, onStored);
+        if (outcome.state === 'recorded') void loading.catch(() => undefined).then(() => onRecorded(r.stored.id));
         else void useModels.getState().refreshStored();
       });
     if (!result) {

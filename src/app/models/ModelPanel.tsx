@@ -77,7 +77,7 @@ export function ModelPanel() {
         <details className="model-details" data-testid="model-details">
           <summary>{current.info.label} — details, add another model</summary>
           <Provenance status={current} />
-          <CheckpointExport onStored={(c) => loader.load(c)} />
+          <CheckpointExport onStored={(c) => loader.load(c)} onRecorded={(id) => loader.recordProvenance(id)} />
           <StoredModels onChoose={(c) => void loader.load(c)} />
           <DropArea onPicked={(p) => void loadPicked(p)} disabled={load.state === 'loading'} />
         </details>
@@ -87,7 +87,9 @@ export function ModelPanel() {
           <strong>No Faceptor model installed.</strong> Face detection (BlazeFace) works meanwhile.
         </p>
       )}
-      {!current && <CheckpointExport onStored={(c) => loader.load(c)} />}
+      {!current && (
+        <CheckpointExport onStored={(c) => loader.load(c)} onRecorded={(id) => loader.recordProvenance(id)} />
+      )}
       {!current && <StoredModels onChoose={(c) => void loader.load(c)} />}
       {!current && (
         // The checkpoint is the newcomer's path; the other ways fold, so the camera and photos stay near the top.

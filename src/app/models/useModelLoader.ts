@@ -11,6 +11,8 @@ import { useModels, type ModelApi, type ModelChoice } from '../../state/models.t
 export interface ModelLoader {
   /** Loads a choice; false when the worker refused it (the error is in the store, the previous model stays). */
   load(choice: ModelChoice): Promise<boolean>;
+  /** A stored package's checkpoint sha256 is now in its manifest (see the store's recordProvenance). */
+  recordProvenance(storedId: string): Promise<void>;
   clearCache(): Promise<void>;
 }
 
@@ -40,8 +42,12 @@ export function useModelLoader(): ModelLoader {
     },
     [api],
   );
+  const recordProvenance = useCallback(
+    (storedId: string) => useModels.getState().recordProvenance(api, storedId),
+    [api],
+  );
   const clearCache = useCallback(() => useModels.getState().clearCache(api), [api]);
-  return useMemo(() => ({ load, clearCache }), [load, clearCache]);
+  return useMemo(() => ({ load, recordProvenance, clearCache }), [load, recordProvenance, clearCache]);
 }
 
 function useModelApi(): ModelApi {
@@ -49,6 +55,7 @@ function useModelApi(): ModelApi {
   return useMemo<ModelApi>(
     () => ({
       loadModel: (source, onProgress) => client.api.loadModel(source, onProgress && Comlink.proxy(onProgress)),
+      recordSourceSha256: (storedId, sha256) => client.api.recordSourceSha256(storedId, sha256),
       modelCacheInfo: () => client.api.modelCacheInfo(),
       clearModelCache: () => client.api.clearModelCache(),
     }),

@@ -161,16 +161,19 @@ const face = (dx: number): Detection => ({
   ],
 });
 
-function model(calls: Call[], externals: SessionOptions[]) {
+function packageFiles(): Map<string, Uint8Array> {
   const bytes = (s: string) => new TextEncoder().encode(s);
   const weights = new Uint8Array(1024 + 98 * 16);
   new DataView(weights.buffer).setFloat32(64, 0.25, true); // pos[0] (the class row's first value)
-  const files = new Map([
+  return new Map([
     ['weights.bin', weights],
     ['encoder.onnx', bytes('encoder')],
     ['decoder.onnx', bytes('decoder')],
   ]);
-  return new FaceptorModel(manifest, files, scripted(calls, externals), 'scripted package');
+}
+
+function model(calls: Call[], externals: SessionOptions[]) {
+  return new FaceptorModel(manifest, packageFiles(), scripted(calls, externals), 'scripted package');
 }
 
 describe('FaceptorModel (scripted backend)', () => {
@@ -376,6 +379,29 @@ describe('FaceptorModel (scripted backend)', () => {
     expect(enc.data.pos).toHaveLength(200);
     expect(dec.data.memory_pos).toHaveLength(392);
     expect(dec.data.memory_pos[391]).toBe(0.333251953125);
+  });
+
+  it('takes the checkpoint sha256 recorded after loading ("" → digest) into its info and its rebinds; nothing else', async () => {
+    const calls: Call[] = [];
+    const pending = new FaceptorModel(
+      { ...manifest, provenance: { ...manifest.provenance, sourceSha256: '' } },
+      packageFiles(),
+      scripted(calls, []),
+      'stored package',
+    );
+    expect(pending.info.sourceSha256).toBe('');
+    expect(() => pending.recordSourceSha256('not a digest')).toThrow(/not a sha256/);
+    const digest = 'c0'.repeat(32);
+    pending.recordSourceSha256(digest);
+    expect(pending.info.sourceSha256).toBe(digest);
+    expect(pending.manifest.provenance.sourceSha256).toBe(digest);
+    expect(pending.rebind(scripted(calls, [])).info.sourceSha256).toBe(digest);
+    const r = await pending.analyzeFaces(image, [face(0)], { tasks: ['affect_rafdb'] });
+    expect(r.faces).toHaveLength(1);
+    pending.recordSourceSha256(digest); // the same digest again: nothing changes
+    // A recorded digest is never replaced, and a package loaded with one never takes another.
+    expect(() => pending.recordSourceSha256('d1'.repeat(32))).toThrow(/already records another/);
+    expect(() => model([], []).recordSourceSha256(digest)).toThrow(/already records another/);
   });
 
   it('errors: a task the package lacks (names what exists), a face that cannot be aligned (names the face), use after release()', async () => {

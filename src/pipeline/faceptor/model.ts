@@ -20,7 +20,13 @@
 import type { TaskRequest } from '../../options.ts';
 import type { FaceTaskResults, FaceptorTimings, LayerAttentionShare, ModelInfo, RunCounts } from '../../result.ts';
 import type { Detection, RgbaImage } from '../../core/types.ts';
-import type { FaceptorManifest, GroupFeeds, HeadGraph, TaskGraph } from '../../core/faceptor/manifest.ts';
+import {
+  SHA256_NOT_RECORDED,
+  type FaceptorManifest,
+  type GroupFeeds,
+  type HeadGraph,
+  type TaskGraph,
+} from '../../core/faceptor/manifest.ts';
 import { DECODED_OUTPUTS, TASK_OUTPUT } from '../../core/faceptor/graph-io.ts';
 import {
   DECODER_IO,
@@ -113,8 +119,14 @@ export class FaceptorModel {
   /** weights.bin when the runtime takes bytes; null when the package stays `onDisk`. */
   private readonly weights: HeldWeights | null;
 
+  /** The package's manifest; only its provenance digest may change after loading (recordSourceSha256). */
+  get manifest(): FaceptorManifest {
+    return this.verifiedManifest;
+  }
+  private verifiedManifest: FaceptorManifest;
+
   constructor(
-    readonly manifest: FaceptorManifest,
+    manifest: FaceptorManifest,
     /** Verified file bytes by package path (graphs and the weights file); empty when the package stays `onDisk`. */
     files: ReadonlyMap<string, Uint8Array>,
     private readonly backend: InferenceBackend,
@@ -134,6 +146,7 @@ export class FaceptorModel {
      */
     weights?: HeldWeights,
   ) {
+    this.verifiedManifest = manifest;
     this.available = manifest.tasks.map((t) => t.name);
     this.graphFiles = new Map([...files].filter(([path]) => path !== manifest.weights));
     const bytes = files.get(manifest.weights);
@@ -154,6 +167,21 @@ export class FaceptorModel {
       this.onDisk,
       this.weights ?? undefined,
     );
+  }
+
+  /**
+   * The checkpoint's sha256 recorded after loading: a package stored in the browser before its checkpoint was
+   * hashed (provenance.sourceSha256 "", see manifest.ts SHA256_NOT_RECORDED) gets it here once the page has written
+   * it into the stored manifest, so results carry it (the identity key) without reloading the model. Only "" → a
+   * digest: any other change of a loaded model's provenance is refused.
+   */
+  recordSourceSha256(sha256: string): void {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`internal: not a sha256: '${sha256}'`);
+    const provenance = this.verifiedManifest.provenance;
+    if (provenance.sourceSha256 === sha256) return;
+    if (provenance.sourceSha256 !== SHA256_NOT_RECORDED)
+      throw new Error('this model already records another checkpoint sha256');
+    this.verifiedManifest = { ...this.verifiedManifest, provenance: { ...provenance, sourceSha256: sha256 } };
   }
 
   get provider(): string {
