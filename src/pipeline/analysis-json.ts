@@ -106,7 +106,11 @@ export const analysisDocumentParts = {
     return `{${modelPart}\n  "images": [`;
   },
   entry(entry: ImageEntry, index: number): string {
-    return `${index === 0 ? '' : ','}\n    ${collapseNumberArrays(JSON.stringify(entry, null, 2)).replace(/\n/g, '\n    ')}`;
+    return `${index === 0 ? '' : ','}\n    ${analysisDocumentParts.entryBody(entry)}`;
+  },
+  /** The entry's own text, indented for its place in `images` (what `entry` puts after the separator). */
+  entryBody(entry: ImageEntry): string {
+    return collapseNumberArrays(JSON.stringify(entry, null, 2)).replace(/\n/g, '\n    ');
   },
   tail(count: number): string {
     return count === 0 ? ']\n}\n' : '\n  ]\n}\n';

@@ -15,6 +15,8 @@ import sharp from 'sharp';
 import { main } from './analyze.ts';
 import { captureIo } from './capture-io.test-util.ts';
 import { AnalysisWriter } from './json-output.ts';
+import { writeEntry } from './written-entry.ts';
+import { entryLine } from './jsonl-output.ts';
 import { escapeForTerminal, escapeJsonForTerminal, escapeLinesForTerminal } from './terminal-text.ts';
 import { formatAnalysisDocument, type ImageEntry } from '../../src/pipeline/analysis-json.ts';
 import { exportGoldenFixture, type ExportedFixture } from '../node-host/testing/golden-package.ts';
@@ -89,6 +91,21 @@ describe('--json is written image by image (item 5)', () => {
     await writer.end();
     expect(writes).toHaveLength(5);
     expect(writes.join('')).toBe(formatAnalysisDocument({ model, images: [0, 1, 2].map(entry) }));
+    // entries formatted where they were analysed (a worker thread: written-entry.ts) make the very same text
+    const fromWorkers: string[] = [];
+    const second = new AnalysisWriter({
+      write: async (t) => {
+        fromWorkers.push(t);
+      },
+      close: async () => undefined,
+    });
+    await second.begin(model);
+    for (let i = 0; i < 3; i++) await second.addText(writeEntry(entry(i), 'json').text);
+    await second.end();
+    expect(fromWorkers).toEqual(writes);
+    const ok: ImageEntry = { file: 'ok.jpg', width: 4, height: 3, faces: [] } as unknown as ImageEntry;
+    expect(writeEntry(ok, 'jsonl')).toEqual({ file: 'ok.jpg', faces: 0, text: entryLine(ok) });
+    expect(writeEntry(entry(7), 'jsonl')).toEqual({ file: 'f7.jpg', error: 'bad 7', text: entryLine(entry(7)) });
     // a run cut after two images: the prefix plus the tail is the two-image document
     expect(writes.slice(0, 3).join('') + '\n  ]\n}\n').toBe(
       formatAnalysisDocument({ model, images: [entry(0), entry(1)] }),

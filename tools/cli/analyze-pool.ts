@@ -10,45 +10,51 @@
 import { Worker } from 'node:worker_threads';
 import { analyzeFile, openSession, SessionOpenError, type SessionSettings } from './analyze-session.ts';
 import type { FromWorker, ToWorker } from './analyze-worker.ts';
-import type { ImageEntry, ModelJson } from '../../src/pipeline/analysis-json.ts';
+import type { ModelJson } from '../../src/pipeline/analysis-json.ts';
+import { writeEntry, type OutputFormat, type WrittenEntry } from './written-entry.ts';
 
 export interface Analyzer {
   readonly model?: ModelJson;
   /** How many images it analyses at once. */
   readonly concurrency: number;
-  /** Never rejects for a bad image (that is an `{ file, error }` entry). */
-  analyze(file: string): Promise<ImageEntry>;
+  /**
+   * The image's entry, already as `format`'s text (written-entry.ts: made in the worker thread that analysed it).
+   * Never rejects for a bad image (that is an entry with `error`).
+   */
+  analyze(file: string): Promise<WrittenEntry>;
   close(): Promise<void>;
 }
 
-export async function createInProcessAnalyzer(settings: SessionSettings): Promise<Analyzer> {
+export async function createInProcessAnalyzer(settings: SessionSettings, format: OutputFormat): Promise<Analyzer> {
   const { faceptor, model } = await openSession(settings);
   return {
     model,
     concurrency: 1,
-    analyze: (file) => analyzeFile(faceptor, file, settings),
+    analyze: async (file) => writeEntry(await analyzeFile(faceptor, file, settings), format),
     close: () => faceptor.dispose(),
   };
 }
 
 interface Slot {
   readonly worker: Worker;
-  job?: { readonly id: number; readonly file: string; readonly resolve: (e: ImageEntry) => void };
+  job?: { readonly id: number; readonly file: string; readonly resolve: (e: WrittenEntry) => void };
   dead: boolean;
 }
 
 /**
- * `workerUrl`: the worker script (default: analyze-worker-boot.mjs, a plain .mjs entry that registers the TypeScript
- * loader in the thread); tests pass a stand-in speaking the same messages to exercise a dying worker.
+ * `format`: the output's, in which workers return each entry's text. `workerUrl`: the worker script (default:
+ * analyze-worker-boot.mjs, a plain .mjs entry that registers the TypeScript loader in the thread); tests pass a
+ * stand-in speaking the same messages to exercise a dying worker.
  */
 export async function createWorkerPool(
   settings: SessionSettings,
   count: number,
+  format: OutputFormat,
   workerUrl = new URL('./analyze-worker-boot.mjs', import.meta.url),
 ): Promise<Analyzer> {
   const url = workerUrl;
   const slots: Slot[] = [];
-  const waiting: { file: string; resolve: (e: ImageEntry) => void; reject: (e: Error) => void }[] = [];
+  const waiting: { file: string; resolve: (e: WrittenEntry) => void; reject: (e: Error) => void }[] = [];
   let nextId = 0;
   let closing = false;
 
@@ -57,7 +63,7 @@ export async function createWorkerPool(
       if (slot.dead || slot.job || waiting.length === 0) continue;
       const w = waiting.shift()!;
       slot.job = { id: nextId++, file: w.file, resolve: w.resolve };
-      slot.worker.postMessage({ type: 'analyze', id: slot.job.id, file: w.file } satisfies ToWorker);
+      slot.worker.postMessage({ type: 'analyze', id: slot.job.id, file: w.file, format } satisfies ToWorker);
     }
     if (slots.every((s) => s.dead))
       for (const w of waiting.splice(0)) w.reject(new Error('every analyze worker thread stopped'));
@@ -79,7 +85,7 @@ export async function createWorkerPool(
             else if (m.type === 'result' && slot.job?.id === m.id) {
               const { resolve: done } = slot.job;
               slot.job = undefined;
-              done(m.entry);
+              done(m.result);
               dispatch();
             }
           });
@@ -92,7 +98,7 @@ export async function createWorkerPool(
             if (slot.job) {
               const { file, resolve: done } = slot.job;
               slot.job = undefined;
-              done({ file, error: `${file}: the worker thread analysing it stopped (${why})` });
+              done(writeEntry({ file, error: `${file}: the worker thread analysing it stopped (${why})` }, format));
             }
             if (ready && !closing) dispatch();
           };
@@ -112,7 +118,7 @@ export async function createWorkerPool(
     model: (opened[0] as PromiseFulfilledResult<{ model?: ModelJson }>).value.model,
     concurrency: count,
     analyze: (file) =>
-      new Promise<ImageEntry>((resolve, reject) => {
+      new Promise<WrittenEntry>((resolve, reject) => {
         waiting.push({ file, resolve, reject });
         dispatch();
       }),
@@ -131,6 +137,10 @@ export async function createWorkerPool(
   };
 }
 
-export async function createAnalyzer(settings: SessionSettings, workers: number): Promise<Analyzer> {
-  return workers > 1 ? createWorkerPool(settings, workers) : createInProcessAnalyzer(settings);
+export async function createAnalyzer(
+  settings: SessionSettings,
+  workers: number,
+  format: OutputFormat,
+): Promise<Analyzer> {
+  return workers > 1 ? createWorkerPool(settings, workers, format) : createInProcessAnalyzer(settings, format);
 }

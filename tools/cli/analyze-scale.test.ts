@@ -13,6 +13,7 @@ import { main } from './analyze.ts';
 import { captureIo } from './capture-io.test-util.ts';
 import { runOrdered } from './run-ordered.ts';
 import { createWorkerPool } from './analyze-pool.ts';
+import { entryLine } from './jsonl-output.ts';
 import { pathToFileURL } from 'node:url';
 import { exportGoldenFixture, type ExportedFixture } from '../node-host/testing/golden-package.ts';
 
@@ -322,20 +323,21 @@ describe('worker pool', () => {
       parentPort.on('message', (m) => {
         if (m.type === 'close') return parentPort.close();
         if (m.file.startsWith('crash')) process.exit(3);
-        setTimeout(() => parentPort.postMessage({ type: 'result', id: m.id, entry: { file: m.file, width: 1, height: 1, faces: [] } }), 20);
+        setTimeout(() => parentPort.postMessage({ type: 'result', id: m.id, result: { file: m.file, faces: 0, text: m.format + ' ' + m.file + '\\n' } }), 20);
       });`,
     );
     const pool = await createWorkerPool(
       { detector: 'auto', tasks: ['default'], denseCrops: 'shared' },
       2,
+      'jsonl',
       pathToFileURL(script),
     );
     const results = await Promise.all(['a.jpg', 'crash-1.jpg', 'b.jpg', 'c.jpg', 'd.jpg'].map((f) => pool.analyze(f)));
-    expect(results[1]).toEqual({
-      file: 'crash-1.jpg',
-      error: 'crash-1.jpg: the worker thread analysing it stopped (exit code 3)',
-    });
+    const error = 'crash-1.jpg: the worker thread analysing it stopped (exit code 3)';
+    // the failed image's entry is written in the output's format like any other
+    expect(results[1]).toEqual({ file: 'crash-1.jpg', error, text: entryLine({ file: 'crash-1.jpg', error }) });
     expect(results.filter((r) => 'faces' in r).map((r) => r.file)).toEqual(['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg']);
+    expect(results[0].text).toBe('jsonl a.jpg\n'); // the format reaches the worker, its text comes back as written
     expect(await pool.analyze('crash-2.jpg')).toMatchObject({ error: expect.stringContaining('stopped') });
     await expect(pool.analyze('e.jpg')).rejects.toThrow('every analyze worker thread stopped');
     await pool.close();

@@ -9,7 +9,13 @@
 import { performance } from 'node:perf_hooks';
 import { createFaceptor, type Faceptor, type DetectorChoice } from '../../src/lib/index.ts';
 import { toImageEntry, type ImageEntry, type ModelJson } from '../../src/pipeline/analysis-json.ts';
-import { createNodeBackend, folderPackageSource, loadBlazeFaceModels, loadAnalysisImage } from '../node-host/index.ts';
+import {
+  createNodeBackend,
+  decodeOnOneThread,
+  folderPackageSource,
+  loadBlazeFaceModels,
+  loadAnalysisImage,
+} from '../node-host/index.ts';
 
 /** What a session needs to analyse like the CLI was asked (structured-clone safe: it is sent to worker threads). */
 export interface SessionSettings {
@@ -39,6 +45,7 @@ export interface AnalyzeSession {
 }
 
 export async function openSession(settings: SessionSettings): Promise<AnalyzeSession> {
+  decodeOnOneThread(); // one image at a time per session: one core per session, the decode included
   let faceptor: Faceptor;
   try {
     faceptor = await createFaceptor({

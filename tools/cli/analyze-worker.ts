@@ -1,20 +1,23 @@
 /**
  * A worker thread of `analyze --workers N` (analyze-pool.ts): opens its own session (own ORT sessions, one
- * intra-op thread) from `workerData`, then answers one `analyze` message at a time with the image's entry.
+ * intra-op thread) from `workerData`, then answers one `analyze` message at a time with the image's entry, already
+ * as the output's text (written-entry.ts: the formatting runs here, in parallel, not on the main thread).
  *
- * Messages in: { type: 'analyze', id, file } | { type: 'close' }.
- * Messages out: { type: 'ready', model? } | { type: 'open-failed', message, exitCode } | { type: 'result', id, entry }.
+ * Messages in: { type: 'analyze', id, file, format } | { type: 'close' }.
+ * Messages out: { type: 'ready', model? } | { type: 'open-failed', message, exitCode } | { type: 'result', id, result }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeFile, openSession, SessionOpenError, type SessionSettings } from './analyze-session.ts';
-import type { ImageEntry, ModelJson } from '../../src/pipeline/analysis-json.ts';
+import type { ModelJson } from '../../src/pipeline/analysis-json.ts';
+import { writeEntry, type OutputFormat, type WrittenEntry } from './written-entry.ts';
 
 export type ToWorker =
-  { readonly type: 'analyze'; readonly id: number; readonly file: string } | { readonly type: 'close' };
+  | { readonly type: 'analyze'; readonly id: number; readonly file: string; readonly format: OutputFormat }
+  | { readonly type: 'close' };
 export type FromWorker =
   | { readonly type: 'ready'; readonly model?: ModelJson }
   | { readonly type: 'open-failed'; readonly message: string; readonly exitCode: 1 | 2 }
-  | { readonly type: 'result'; readonly id: number; readonly entry: ImageEntry };
+  | { readonly type: 'result'; readonly id: number; readonly result: WrittenEntry };
 
 const port = parentPort;
 if (port) {
@@ -30,7 +33,11 @@ if (port) {
           return;
         }
         queue = queue.then(async () =>
-          post({ type: 'result', id: m.id, entry: await analyzeFile(session.faceptor, m.file, settings) }),
+          post({
+            type: 'result',
+            id: m.id,
+            result: writeEntry(await analyzeFile(session.faceptor, m.file, settings), m.format),
+          }),
         );
       });
       post({ type: 'ready', model: session.model });

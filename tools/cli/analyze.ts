@@ -25,17 +25,9 @@
 import { pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import type { DetectorChoice } from '../../src/lib/index.ts';
-import type { ImageEntry } from '../../src/pipeline/analysis-json.ts';
+import type { WrittenEntry } from './written-entry.ts';
 import { AnalysisWriter, checkJsonOut, openJsonFile, type JsonSink } from './json-output.ts';
-import {
-  entryLine,
-  headerLine,
-  openJsonl,
-  resumeMismatch,
-  runSettings,
-  scanJsonl,
-  type JsonlScan,
-} from './jsonl-output.ts';
+import { headerLine, openJsonl, resumeMismatch, runSettings, scanJsonl, type JsonlScan } from './jsonl-output.ts';
 import { expandInputs, InputError, parseShard, selectShard, type InputFile, type Shard } from './inputs.ts';
 import { createAnalyzer, type Analyzer } from './analyze-pool.ts';
 import { SessionOpenError, type SessionSettings } from './analyze-session.ts';
@@ -229,7 +221,7 @@ const defaultIo: CliIo = {
 
 /** Where results go: the JSON document (file or stdout) or JSON Lines (file or stdout), one entry at a time. */
 interface ResultSink {
-  add(entry: ImageEntry): Promise<void>;
+  add(entry: WrittenEntry): Promise<void>;
   /** Completes the document (JSON's closing brackets) and closes the file. */
   end(): Promise<void>;
   close(): Promise<void>;
@@ -312,7 +304,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
   if (scan.kind === 'ours' && (await refuseResume(resumeMismatch(scan.header, { settings: settingsLine })))) return 1;
   let analyzer: Analyzer;
   try {
-    analyzer = await createAnalyzer(settings, Math.min(options.workers, Math.max(1, inputs.length)));
+    analyzer = await createAnalyzer(settings, Math.min(options.workers, Math.max(1, inputs.length)), options.format);
   } catch (e) {
     if (e instanceof SessionOpenError && e.exitCode === 2) return usage(e.message);
     err((e as Error).message);
@@ -360,15 +352,15 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, hooks
       (f) => analyzer.analyze(f.path),
       async (entry) => {
         await sink.add(entry);
-        if ('error' in entry) {
+        if (entry.error !== undefined) {
           failed++;
           progress.log(io.err, `analyze: ${escapeForTerminal(entry.error)}\n`);
           if (outFile) progress.log(io.out, escapeForTerminal(`${entry.file}: error: ${entry.error}`) + '\n');
         } else {
           ok++;
-          if (outFile) progress.log(io.out, escapeForTerminal(`${entry.file}: ${entry.faces.length} face(s)`) + '\n');
+          if (outFile) progress.log(io.out, escapeForTerminal(`${entry.file}: ${entry.faces ?? 0} face(s)`) + '\n');
         }
-        progress.tick(!('error' in entry));
+        progress.tick(entry.error === undefined);
       },
     );
     interrupted = started < todo.length;
@@ -425,12 +417,12 @@ async function openSink(
     const file = options.jsonlOut
       ? await openJsonl(options.jsonlOut, header, scan.kind === 'ours' ? scan.completeBytes : undefined)
       : (await stdout.write(header), stdout);
-    return { add: (e) => file.write(entryLine(e)), end: async () => undefined, close: () => file.close() };
+    return { add: (e) => file.write(e.text), end: async () => undefined, close: () => file.close() };
   }
   const file = options.jsonOut ? await openJsonFile(options.jsonOut) : stdout;
   const writer = new AnalysisWriter(file);
   await writer.begin(model);
-  return { add: (e) => writer.add(e), end: () => writer.end(), close: () => file.close() };
+  return { add: (e) => writer.addText(e.text), end: () => writer.end(), close: () => file.close() };
 }
 
 // Run as a program only from the main thread: a worker thread sees the same process.argv[1].

@@ -14,6 +14,15 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 
+/**
+ * How the CLI is started (package.json's `analyze` script, examples/k8s/Dockerfile): V8's garbage collector on the
+ * thread that allocates. Its parallel and concurrent helper threads only pay off with idle cores; an analysing CLI
+ * keeps its cores busy (one session thread per worker), so they competed with the workers and cost CPU in
+ * synchronisation — measured, 40 photos, interleaved: 17.4–19.6 CPU s with 2 workers against 18.8–21.3 without, and
+ * 17.9–18.6 against 18.7–19.8 with 1 worker.
+ */
+export const CLI_NODE_FLAGS = ['--single-threaded-gc'];
+
 export interface CliBenchOptions {
   readonly repoRoot: string;
   readonly facesDir: string;
@@ -69,6 +78,7 @@ export async function cliThroughputBench(o: CliBenchOptions): Promise<CliBenchRo
         const r = spawnSync(
           process.execPath,
           [
+            ...CLI_NODE_FLAGS,
             '--import',
             'tsx',
             'tools/cli/analyze.ts',

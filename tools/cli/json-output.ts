@@ -97,6 +97,11 @@ export class AnalysisWriter {
     return this.sink.write(escapeJsonForTerminal(analysisDocumentParts.entry(entry, this.count++)));
   }
 
+  /** An entry already formatted (written-entry.ts: `entryBody`, escaped): the same text `add` writes. */
+  addText(body: string): Promise<void> {
+    return this.sink.write(`${this.count++ === 0 ? '' : ','}\n    ${body}`);
+  }
+
   end(): Promise<void> {
     return this.sink.write(analysisDocumentParts.tail(this.count));
   }

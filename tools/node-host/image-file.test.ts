@@ -30,6 +30,24 @@ describe('decodeImageBytes (PNG colour types → 8-bit RGBA)', () => {
     const img = decodeImageBytes(makePng(1, 1, 2, 16, [[0xff, 0xff, 0x00, 0x00, 0x80, 0x80]]));
     expect(pixels(img)).toEqual([255, 0, 128, 255]);
   });
+  it('the same colour types through a file (loadImageFile: libvips) give the same RGBA', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faceptor-png-types-'));
+    const cases: [Uint8Array, number[]][] = [
+      [makePng(2, 1, 0, 8, [[0, 200]]), [0, 0, 0, 255, 200, 200, 200, 255]],
+      [makePng(2, 1, 4, 8, [[10, 20, 30, 40]]), [1, 1, 1, 255, 5, 5, 5, 255]],
+      [
+        makePng(3, 1, 3, 8, [[2, 0, 1]], [255, 0, 0, 0, 255, 0, 0, 0, 255]),
+        [0, 0, 255, 255, 255, 0, 0, 255, 0, 255, 0, 255],
+      ],
+      [makePng(1, 1, 2, 16, [[0xff, 0xff, 0x00, 0x00, 0x80, 0x80]]), [255, 0, 128, 255]],
+    ];
+    for (const [i, [png, want]] of cases.entries()) {
+      const file = join(dir, `type-${i}.png`);
+      writeFileSync(file, png);
+      expect(pixels(await loadImageFile(file)), file).toEqual(want);
+      expect(pixels(decodeImageBytes(png)), file).toEqual(want);
+    }
+  });
   it('the shared grey photo decodes to R = G = B', async () => {
     const img = await loadImageFile(join(import.meta.dirname, '../../../shared/faces/camera.png'));
     expect([img.width, img.height]).toEqual([512, 512]);
@@ -73,7 +91,7 @@ describe('bad image files get a clear error naming the file', () => {
 });
 
 describe('JPEG EXIF orientation (as browsers show it)', () => {
-  it('a 32×16 JPEG stored sideways with Orientation 6 decodes upright: 16×32, its left half on top', () => {
+  it('a 32×16 JPEG stored sideways with Orientation 6 decodes upright: 16×32, its left half on top', async () => {
     const w = 32,
       h = 16;
     const rgba = new Uint8Array(w * h * 4);
@@ -85,6 +103,14 @@ describe('JPEG EXIF orientation (as browsers show it)', () => {
     const payload = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
     const app1 = [0xff, 0xe1, 0, payload.length + 2, ...payload];
     const rotated = Uint8Array.from([...plain.subarray(0, 2), ...app1, ...plain.subarray(2)]);
+
+    const dir = mkdtempSync(join(tmpdir(), 'faceptor-exif-'));
+    writeFileSync(join(dir, 'rotated.jpg'), rotated);
+    const fromFile = await loadImageFile(join(dir, 'rotated.jpg')); // libvips, as the CLI decodes files
+    expect([fromFile.width, fromFile.height]).toEqual([16, 32]);
+    const filePx = (x: number, y: number) => [...fromFile.data.subarray((y * 16 + x) * 4, (y * 16 + x) * 4 + 3)];
+    expect(filePx(8, 4)[0]).toBeGreaterThan(150); // red on top
+    expect(filePx(8, 27)[2]).toBeGreaterThan(150); // blue below
 
     const asStored = decodeImageBytes(plain);
     expect([asStored.width, asStored.height]).toEqual([32, 16]);

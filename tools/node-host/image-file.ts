@@ -3,11 +3,14 @@
  * not its name, and the declared size from its header BEFORE any decoding (src/core/image/header.ts: the same
  * limit and message as the app's worker), so an image bomb is refused without allocating its pixels.
  *
- * - `loadImageFile` / `decodeImageBytes`: full resolution. PNG via pngjs (grey, grey+alpha, palette and 16-bit are
- *   all expanded to 8-bit RGBA), JPEG via jpeg-js with explicit memory/resolution limits.
- * - `loadAnalysisImage` (the CLI): what the app analyses. Images whose long side fits MAX_ANALYSIS_SIDE decode as
- *   above; larger ones (a 12000×12000 photo) are decoded *scaled* by sharp (libvips: JPEG shrink-on-load and
- *   line-by-line PNG decoding, so memory stays near the output size), and results map back to source pixels.
+ * - `loadImageFile` / `loadAnalysisImage` (files: the CLI, tests, benchmarks) decode with sharp (libvips over
+ *   libjpeg-turbo and libspng/libpng): the same JPEG decoder as Chromium, so the CLI sees the pixels the app sees
+ *   (measured: bit-identical RGBA to Chromium's createImageBitmap on the shared photos, where jpeg-js differed by up
+ *   to 46 levels), at a fraction of the CPU of the pure-JS decoders (the CLI's `--workers` throughput, issue 15).
+ *   `loadAnalysisImage` decodes images whose long side exceeds MAX_ANALYSIS_SIDE *scaled* (JPEG shrink-on-load,
+ *   line-by-line PNG decoding: memory stays near the output size), and results map back to source pixels.
+ * - `decodeImageBytes` (bytes already in memory, synchronous): pngjs / jpeg-js with explicit memory/resolution
+ *   limits. Grey, grey+alpha, palette and 16-bit PNGs are expanded to 8-bit RGBA by both paths.
  *
  * Transparent pixels follow the one alpha rule of both hosts (src/core/image/alpha.ts: composited on black).
  */
@@ -96,14 +99,10 @@ async function readImageBytes(path: string): Promise<Buffer> {
   }
 }
 
-/**
- * Full resolution. Images whose long side exceeds MAX_ANALYSIS_SIDE are decoded by sharp (RGBA output only, where
- * jpeg-js would need ~2.4 GB of working memory for a 12000×12000 photo); smaller ones by pngjs/jpeg-js.
- */
+/** Full resolution, EXIF rotation applied (JPEG), transparent pixels on black; decoded by libvips (see above). */
 export async function loadImageFile(path: string): Promise<RgbaImage> {
   const bytes = await readImageBytes(path);
   const header = checkedHeader(bytes, path);
-  if (Math.max(header.width, header.height) <= MAX_ANALYSIS_SIDE) return decodeImageBytes(bytes, path);
   return decodeWithSharp(bytes, header, path, orientedSize(bytes, header));
 }
 
@@ -116,10 +115,13 @@ function orientedSize(
   return rotated ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
 }
 
-/** libvips decode to `size` (scaled on load where the format allows), RGBA, the shared alpha rule applied. */
+/**
+ * libvips decode to `size` (scaled on load where the format allows; not resized when `size` is the image's own),
+ * 8-bit sRGB RGBA, the shared alpha rule applied.
+ */
 async function decodeWithSharp(
   bytes: Uint8Array,
-  header: { format: 'png' | 'jpeg' },
+  header: { format: 'png' | 'jpeg'; width: number; height: number },
   path: string,
   size: { width: number; height: number },
 ): Promise<RgbaImage> {
@@ -127,14 +129,23 @@ async function decodeWithSharp(
     let pipeline = sharp(bytes, { limitInputPixels: MAX_MEGAPIXELS * 1e6, sequentialRead: true, failOn: 'error' });
     // JPEG: EXIF rotation as browsers (and decodeImageBytes) apply it; PNG: as stored, like decodeImageBytes.
     if (header.format === 'jpeg') pipeline = pipeline.autoOrient();
+    const oriented = orientedSize(bytes, header);
+    if (size.width !== oriented.width || size.height !== oriented.height)
+      pipeline = pipeline.resize(size.width, size.height, { fit: 'fill' });
+    // sRGB: grey (and grey+alpha) PNGs come out as RGB(A), 16-bit ones as 8-bit, like pngjs and the browser
     const { data, info } = await pipeline
-      .resize(size.width, size.height, { fit: 'fill' })
+      .toColourspace('srgb')
       .ensureAlpha()
-      .raw()
+      .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
-    if (info.width !== size.width || info.height !== size.height || info.channels !== 4) {
+    if (
+      info.width !== size.width ||
+      info.height !== size.height ||
+      info.channels !== 4 ||
+      data.byteLength !== size.width * size.height * 4
+    ) {
       throw new Error(
-        `decoder returned ${info.width}×${info.height}×${info.channels}, expected ${size.width}×${size.height}×4`,
+        `decoder returned ${info.width}×${info.height}×${info.channels} (${data.byteLength} bytes), expected ${size.width}×${size.height}×4`,
       );
     }
     const rgba = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -147,6 +158,17 @@ async function decodeWithSharp(
       { cause: err },
     );
   }
+}
+
+/**
+ * For the CLI: one libvips thread per decode and no libvips operation cache. Each analysing thread decodes one
+ * image at a time, so one core per worker is all a decode should take (libvips' default, one thread per core, would
+ * let `--workers 1` borrow the second core and `--workers N` oversubscribe); the cache only keeps memory, as no file
+ * is decoded twice. Process-wide (libvips is shared by all worker threads); idempotent.
+ */
+export function decodeOnOneThread(): void {
+  sharp.concurrency(1);
+  sharp.cache(false);
 }
 
 /** An image as analysed: maybe a downscaled copy, plus the size of the original (results are in its pixels). */
@@ -162,10 +184,6 @@ export interface AnalysisImage {
 export async function loadAnalysisImage(path: string, maxSide = MAX_ANALYSIS_SIDE): Promise<AnalysisImage> {
   const bytes = await readImageBytes(path);
   const header = checkedHeader(bytes, path);
-  if (Math.max(header.width, header.height) <= maxSide) {
-    const image = decodeImageBytes(bytes, path);
-    return { image, source: { width: image.width, height: image.height } };
-  }
   const source = orientedSize(bytes, header);
   const size = fitWithin(source.width, source.height, maxSide);
   return { image: await decodeWithSharp(bytes, header, path, size), source };

@@ -2,6 +2,7 @@ export { createNodeBackend, type NodeBackendOptions } from './backend.ts';
 export {
   loadImageFile,
   loadAnalysisImage,
+  decodeOnOneThread,
   decodeImageBytes,
   sniffImageFormat,
   ImageFileError,
