@@ -253,7 +253,7 @@ function Provenance({ status }: { status: ModelStatus }) {
       <dd>{info.exporterVersion}</dd>
       <dt>Package</dt>
       <dd>
-        {info.tasks.length} tasks, {formatBytes(status.bytes)} — from {status.origin}
+        {info.tasks.length} tasks, {formatBytes(status.bytes)} — {status.origin}
       </dd>
     </dl>
   );
