@@ -9,29 +9,22 @@
  * every second with `ps` over the browser's process tree — shared pages count in each process, so the "all" column
  * over-counts a little; compare before/after with the same harness only.
  */
-import { rmSync, symlinkSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { launch, openPage, waitForEngine } from '../support/browser.ts';
+import { join } from 'node:path';
+import { launch } from '../support/browser.ts';
 import { makeFakeCamera, tempDir } from '../support/fixtures.ts';
-import { FACES, REPO_ROOT } from '../support/paths.ts';
+import { FACES } from '../support/paths.ts';
 import { startPreview } from '../support/preview.ts';
+import { benchArg, linkPackage, openWithPackage } from './app-with-package.ts';
 import { browserPid, sample, type Kind } from './process-memory.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
 async function main(): Promise<void> {
-  const modelDir = arg('model', '');
+  const modelDir = benchArg('model', '');
   if (!modelDir)
     throw new Error('usage: browser-memory.ts --model <package dir> [--ep wasm|webgpu] [--threads N] [--seconds 60]');
-  const ep = arg('ep', 'wasm');
-  const threads = arg('threads', '');
-  const seconds = Number(arg('seconds', '60'));
-  const served = join(REPO_ROOT, 'dist', 'models', 'memory-bench-package');
-  rmSync(served, { force: true, recursive: true });
-  symlinkSync(resolve(modelDir), served, 'dir'); // before the server starts: it lists dist/ once
+  const ep = benchArg('ep', 'wasm');
+  const threads = benchArg('threads', '');
+  const seconds = Number(benchArg('seconds', '60'));
+  const unlink = linkPackage(modelDir, 'memory-bench-package');
   const tmp = tempDir('faceptor-memory-');
   const camera = makeFakeCamera(join(FACES, 'grace_hopper.jpg'), tmp.dir);
   const server = await startPreview();
@@ -46,14 +39,10 @@ async function main(): Promise<void> {
       peak.all = Math.max(peak.all, s.renderer + s.gpu + s.browser + s.other);
     };
     timer = setInterval(take, 1000);
-    const context = await browser.newContext();
-    const t0 = performance.now();
-    const query = `?ep=${ep}${threads ? `&threads=${threads}` : ''}&model=${encodeURIComponent(`${server.url}models/memory-bench-package/`)}`;
-    const { page, problems } = await openPage(context, `${server.url}${query}`);
-    const engine = await waitForEngine(page);
-    if (engine.error) throw new Error(engine.error);
-    await page.waitForSelector('[data-testid="model-notice"][data-state="loaded"]', { timeout: 600_000 });
-    const loadedS = (performance.now() - t0) / 1000;
+    const { page, problems, status, loadedS } = await openWithPackage(browser, server.url, 'memory-bench-package', {
+      ep,
+      threads,
+    });
     take();
     const afterLoad = { ...peak };
     await page.click('[data-testid="camera-start"]');
@@ -66,7 +55,6 @@ async function main(): Promise<void> {
           window as unknown as { __faceptor: { state(): { live: { framesAnalysed: number; error: string | null } } } }
         ).__faceptor.state().live,
     );
-    const status = engine.status as { provider: string; wasmThreads?: number } | null;
     console.log(
       `package ${modelDir}; ${status?.provider} ${status?.wasmThreads ?? '?'} thread(s); model loaded in ${loadedS.toFixed(1)} s; ${live.framesAnalysed} frames in ${seconds} s${live.error ? `; camera error: ${live.error}` : ''}${problems.length ? `; page problems: ${problems.join(' | ')}` : ''}`,
     );
@@ -84,7 +72,7 @@ async function main(): Promise<void> {
     if (timer) clearInterval(timer);
     await browser.close();
     await server.stop();
-    rmSync(served, { force: true });
+    unlink();
     tmp.remove();
   }
 }

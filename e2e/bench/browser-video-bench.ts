@@ -14,18 +14,13 @@
  *    the 512 tasks refreshed by their measured cost): results per second and how many carried a fresh 512 result.
  * Peak RSS of the renderer (page + workers) is sampled every 500 ms throughout.
  */
-import { rmSync, symlinkSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { hookState, launch, openPage, waitForEngine } from '../support/browser.ts';
+import { join } from 'node:path';
+import { hookState, launch } from '../support/browser.ts';
 import { makeMovingFaceVideo, tempDir } from '../support/fixtures.ts';
-import { FACES, REPO_ROOT } from '../support/paths.ts';
+import { FACES } from '../support/paths.ts';
 import { startPreview } from '../support/preview.ts';
+import { benchArg, linkPackage, openWithPackage } from './app-with-package.ts';
 import { browserPid, sample } from './process-memory.ts';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 
 interface FrameSummary {
   readonly timeMs: number;
@@ -37,17 +32,15 @@ interface FrameSummary {
 }
 
 async function main(): Promise<void> {
-  const modelDir = arg('model', '');
+  const modelDir = benchArg('model', '');
   if (!modelDir)
     throw new Error('usage: browser-video-bench.ts --model <package dir> [--ep wasm|webgpu] [--threads N]');
-  const ep = arg('ep', 'wasm');
-  const threads = arg('threads', '');
-  const seconds = Number(arg('seconds', '6'));
-  const rate = arg('rate', '2');
-  const playSeconds = Number(arg('play-seconds', '60'));
-  const served = join(REPO_ROOT, 'dist', 'models', 'video-bench-package');
-  rmSync(served, { force: true, recursive: true });
-  symlinkSync(resolve(modelDir), served, 'dir'); // before the server starts: it lists dist/ once
+  const ep = benchArg('ep', 'wasm');
+  const threads = benchArg('threads', '');
+  const seconds = Number(benchArg('seconds', '6'));
+  const rate = benchArg('rate', '2');
+  const playSeconds = Number(benchArg('play-seconds', '60'));
+  const unlink = linkPackage(modelDir, 'video-bench-package');
   const tmp = tempDir('faceptor-video-bench-');
   // At most 8 s: the face (40 px/s) stays wholly in the frame; playing loops it.
   const video = makeMovingFaceVideo(join(FACES, 'grace_hopper.jpg'), tmp.dir, {
@@ -62,16 +55,11 @@ async function main(): Promise<void> {
     const root = browserPid();
     const take = () => (peakRenderer = Math.max(peakRenderer, sample(root).renderer));
     timer = setInterval(take, 500);
-    const context = await browser.newContext();
-    const t0 = performance.now();
-    const query = `?ep=${ep}${threads ? `&threads=${threads}` : ''}&model=${encodeURIComponent(`${server.url}models/video-bench-package/`)}`;
-    const { page, problems } = await openPage(context, `${server.url}${query}`);
-    const engine = await waitForEngine(page);
-    if (engine.error) throw new Error(engine.error);
-    await page.waitForSelector('[data-testid="model-notice"][data-state="loaded"]', { timeout: 600_000 });
-    const loadedS = (performance.now() - t0) / 1000;
+    const { page, problems, status, loadedS } = await openWithPackage(browser, server.url, 'video-bench-package', {
+      ep,
+      threads,
+    });
     const afterLoad = take();
-    const status = engine.status as { provider: string; wasmThreads?: number } | null;
     console.log(
       `package ${modelDir}; ${status?.provider} ${status?.wasmThreads ?? '?'} thread(s); model loaded in ${loadedS.toFixed(1)} s; renderer ${afterLoad.toFixed(0)} MiB after load`,
     );
@@ -182,7 +170,7 @@ async function main(): Promise<void> {
     if (timer) clearInterval(timer);
     await browser.close();
     await server.stop();
-    rmSync(served, { force: true });
+    unlink();
     tmp.remove();
   }
 }
