@@ -342,30 +342,41 @@ export async function entryDataOffset(reader: CountingReader, entry: ZipEntry): 
   if (entry.localHeaderOffset + 30 > reader.size) {
     throw new CheckpointError('truncated', reader.file, `record ${entry.name} lies beyond the end of the file`);
   }
+  const nameLen = new TextEncoder().encode(entry.name).length;
+  const headLen = Math.min(30 + nameLen, reader.size - entry.localHeaderOffset);
+  return localDataOffset(await reader.readAt(entry.localHeaderOffset, headLen), entry, reader.file, reader.size);
+}
+
+/**
+ * The checks of {@link entryDataOffset} on bytes already read from the entry's local header on (`raw` starts at
+ * `localHeaderOffset`; a whole record read in one go, header and payload, is checked the same way).
+ */
+export function localDataOffset(raw: Uint8Array, entry: ZipEntry, file: string, size: number): number {
   const name = new TextEncoder().encode(entry.name);
-  const headLen = Math.min(30 + name.length, reader.size - entry.localHeaderOffset);
-  const raw = await reader.readAt(entry.localHeaderOffset, headLen);
-  const h = new DataView(raw.buffer);
+  const headLen = raw.length;
+  if (headLen < 30)
+    throw new CheckpointError('truncated', file, `record ${entry.name} lies beyond the end of the file`);
+  const h = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   if (h.getUint32(0, true) !== SIG_LOCAL) {
-    throw new CheckpointError('truncated', reader.file, `local header of ${entry.name} is damaged`);
+    throw new CheckpointError('truncated', file, `local header of ${entry.name} is damaged`);
   }
   // The local header names the record too: a different name there is a second, disagreeing directory.
   const localNameLen = h.getUint16(26, true);
   if (localNameLen !== name.length || headLen < 30 + name.length || !name.every((b, i) => raw[30 + i] === b)) {
-    throw new CheckpointError('ambiguous_zip', reader.file, `local header of ${entry.name} names another record`);
+    throw new CheckpointError('ambiguous_zip', file, `local header of ${entry.name} names another record`);
   }
   const start = entry.localHeaderOffset + 30 + localNameLen + h.getUint16(28, true);
-  if (start + entry.compressedSize > reader.size) {
+  if (start + entry.compressedSize > size) {
     throw new CheckpointError(
       'truncated',
-      reader.file,
-      `record ${entry.name} ends beyond the end of the file (${reader.size} bytes)`,
+      file,
+      `record ${entry.name} ends beyond the end of the file (${size} bytes)`,
     );
   }
   if (start + entry.compressedSize > entry.limit) {
     throw new CheckpointError(
       'ambiguous_zip',
-      reader.file,
+      file,
       `record ${entry.name} runs into the next record or the central directory`,
     );
   }
