@@ -1,7 +1,12 @@
 /** The checkpoint reader's Blob adapter: every read returns the file's own bytes, from the window or not. */
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { openCheckpoint } from '../../tools/export/checkpoint/index.ts';
+import { openCheckpointFrom } from '../../tools/export/checkpoint/checkpoint.ts';
 import { blobFile, ExportCancelled, hashBlob } from './blob-file.ts';
+
+const GOLDEN_FULL = '/work/shared/golden/faceptor_full/checkpoint.pth.tar';
 
 describe('blobFile', () => {
   it('returns exactly the bytes asked for at any position and size, across window edges and at the end', async () => {
@@ -36,6 +41,104 @@ describe('blobFile', () => {
     await expect(f.read(new Uint8Array(10), 0, 10, 10)).rejects.toBeInstanceOf(ExportCancelled);
   });
 });
+
+/** A Blob that counts its slices (each one a round trip to the browser's file reader). */
+function countingBlob(data: Uint8Array<ArrayBuffer>): { blob: Blob; slices: () => number } {
+  const real = new Blob([data]);
+  let n = 0;
+  const blob = {
+    size: real.size,
+    slice: (start?: number, end?: number) => {
+      n++;
+      return real.slice(start, end);
+    },
+  } as unknown as Blob;
+  return { blob, slices: () => n };
+}
+
+describe('blobFile with overlapping reads (the checkpoint read-ahead)', () => {
+  it('small reads issued together within one window share its slice, and each gets its own bytes', async () => {
+    const data = Uint8Array.from({ length: 6 << 20 }, (_, i) => (i * 31) & 0xff);
+    const { blob, slices } = countingBlob(data);
+    const f = blobFile(blob);
+    const at = [0, 1000, 70_000, 2 << 20, (4 << 20) - 100];
+    const outs = at.map(() => new Uint8Array(100));
+    await Promise.all(at.map((pos, i) => f.read(outs[i]!, 0, 100, pos)));
+    at.forEach((pos, i) => expect(outs[i], `${pos}`).toEqual(data.subarray(pos, pos + 100)));
+    expect(slices()).toBe(1);
+  });
+
+  it('a failed window is not kept: the read that failed reports it, the next one reads again', async () => {
+    const data = new Uint8Array(1000).fill(7);
+    let fail = true;
+    const real = new Blob([data]);
+    const blob = {
+      size: real.size,
+      slice: (s?: number, e?: number) =>
+        fail
+          ? ({ arrayBuffer: () => Promise.reject(new Error('NotReadableError')) } as unknown as Blob)
+          : real.slice(s, e),
+    } as unknown as Blob;
+    const f = blobFile(blob);
+    await expect(f.read(new Uint8Array(10), 0, 10, 0)).rejects.toThrow('NotReadableError');
+    fail = false;
+    const out = new Uint8Array(10);
+    await f.read(out, 0, 10, 0);
+    expect(out).toEqual(data.subarray(0, 10));
+  });
+});
+
+describe.skipIf(!existsSync(GOLDEN_FULL))('checkpoint read-ahead over a Blob (the browser export path)', () => {
+  it('every tensor equals the direct read of the file (same bytes at every offset)', async () => {
+    const bytes = new Uint8Array(readFileSync(GOLDEN_FULL));
+    const direct = await openCheckpoint(GOLDEN_FULL);
+    const ahead = await openCheckpointFrom(blobFile(new Blob([bytes])), 'checkpoint.pth.tar', bytes.length);
+    const keys = [...ahead.tensors.keys()];
+    ahead.readAhead(keys, { maxBytes: 256 << 10, maxReads: 4 });
+    // The exporter's order is not the file's: read the keys in a scrambled order.
+    const order = keys.map((k, i) => [k, (i * 7919) % keys.length] as const).sort((a, b) => a[1] - b[1]);
+    let compared = 0;
+    for (const [k] of order) {
+      const t = direct.tensors.get(k)!;
+      if (!['float32', 'float16', 'float64', 'bfloat16'].includes(t.dtype)) continue;
+      const [got, want] = [await ahead.tensors.get(k)!.read(), await t.read()];
+      const same = Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer));
+      expect(same && got.length === want.length, k).toBe(true);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(300);
+    const stats = ahead.readAheadStats()!;
+    expect(stats.taken).toBeGreaterThan(0);
+    expect(stats.peakBytes).toBeLessThanOrEqual(Math.max(256 << 10, maxRecord(ahead)));
+    expect(stats.peakReads).toBeLessThanOrEqual(4);
+    await direct.close();
+    await ahead.close();
+  });
+
+  it('a cancel stops the read-ahead: no slice after the loads in flight, and reads fail as cancelled', async () => {
+    const bytes = new Uint8Array(readFileSync(GOLDEN_FULL));
+    const { blob, slices } = countingBlob(bytes);
+    const c = new AbortController();
+    const ck = await openCheckpointFrom(blobFile(blob, { signal: c.signal }), 'checkpoint.pth.tar', bytes.length);
+    const keys = [...ck.tensors.keys()].filter((k) => ck.tensors.get(k)!.dtype === 'float32');
+    ck.readAhead(keys, { maxBytes: 64 << 10, maxReads: 2 });
+    await ck.tensors.get(keys[0]!)!.read();
+    c.abort();
+    await new Promise((r) => setTimeout(r, 50));
+    const after = slices();
+    await expect(ck.tensors.get(keys[keys.length - 1]!)!.read()).rejects.toBeInstanceOf(ExportCancelled);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(slices()).toBe(after);
+    await ck.close();
+  });
+});
+
+/** The largest record a tensor of `ck` is (one such may load alone, over the byte bound). */
+function maxRecord(ck: Awaited<ReturnType<typeof openCheckpoint>>): number {
+  let max = 0;
+  for (const t of ck.tensors.values()) max = Math.max(max, t.numel * 4);
+  return max;
+}
 
 describe('hashBlob', () => {
   const bytes = Uint8Array.from({ length: 3_000_000 }, (_, i) => (i * 7919) % 251);
