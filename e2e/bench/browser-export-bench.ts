@@ -319,7 +319,7 @@ async function main(): Promise<void> {
       );
       const ra = timings.readAhead as Record<string, number> | null | undefined;
       console.log(
-        `read-ahead  ${ra ? `${ra.started} records read ahead, ${ra.taken} taken, ${ra.missed} read directly (asked for before they were started); at most ${mb(ra.peakBytes!)} / ${ra.peakReads} slices outstanding` : 'none'}`,
+        `read-ahead  ${ra ? `${ra.started} records read ahead, ${ra.taken} taken, ${ra.rereads} re-read from the recent small records, ${ra.missed} read directly (asked for again, or before they were started); at most ${mb(ra.peakBytes!)} / ${ra.peakReads} slices outstanding` : 'none'}`,
       );
       console.log(
         `cpu         browser ${browserCpu.toFixed(1)} s in all (${(browserCpu / nodeCpu).toFixed(2)} × node's ${nodeCpu.toFixed(1)} s); busiest threads: ${threadCpu

@@ -11,6 +11,11 @@ import { CheckpointError } from './errors.ts';
  */
 export interface RandomAccessFile {
   read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  /**
+   * Optional: a read the caller has sized itself (a whole record, read ahead), to be done as asked, without any
+   * buffering or read-ahead of the file's own (the browser's Blob reader has a window for small reads).
+   */
+  readExact?(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
   close(): Promise<void>;
 }
 
@@ -108,13 +113,15 @@ export class CountingReader {
   ) {}
 
   /** Reads exactly `length` bytes at `position` into `target` (or a new buffer); a short file is a truncation. */
-  async readAt(position: number, length: number, target?: Uint8Array): Promise<Uint8Array> {
+  async readAt(position: number, length: number, target?: Uint8Array, exact = false): Promise<Uint8Array> {
     const out = target ?? new Uint8Array(length);
+    const fh = this.fh;
+    const read = exact && fh.readExact ? fh.readExact.bind(fh) : fh.read.bind(fh);
     let done = 0;
     while (done < length) {
       // One read call is capped at 2 GiB by Node; loop for larger records and short reads.
       const chunk = Math.min(length - done, 1 << 30);
-      const { bytesRead } = await this.fh.read(out, done, chunk, position + done);
+      const { bytesRead } = await read(out, done, chunk, position + done);
       this.reads++;
       if (bytesRead === 0) {
         throw new CheckpointError(
