@@ -1,6 +1,10 @@
 /** The checkpoint reader's Blob adapter: every read returns the file's own bytes, from the window or not. */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { statePickle, type FakeTensor } from '../../tools/export/checkpoint/testing/pickle-writer.ts';
+import { writeZip, type ZipInput } from '../../tools/export/checkpoint/testing/zip-writer.ts';
 import { describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../../tools/export/checkpoint/index.ts';
 import { openCheckpointFrom } from '../../tools/export/checkpoint/checkpoint.ts';
@@ -185,5 +189,75 @@ describe('hashBlob', () => {
     await expect(hashBlob(dead, nodeHasher(), { stallMs: 50 })).rejects.toThrow(
       'reading the file stalled at byte 0 of 3000000',
     );
+  });
+});
+
+describe.skipIf(!existsSync(GOLDEN_FULL))('read-ahead over a Blob: bytes that cross from the browser', () => {
+  it('each record read ahead is one exact slice (no 4 MiB window behind a small record)', async () => {
+    // Small records between large ones, as in a ViT block (norms and biases between the matrices).
+    const dir = mkdtempSync(join(tmpdir(), 'blob-ahead-'));
+    try {
+      const tensors: FakeTensor[] = [];
+      const records: ZipInput[] = [];
+      for (let i = 0; i < 8; i++) {
+        const n = i % 2 ? 400_000 : 16;
+        tensors.push({
+          key: `t${i}`,
+          storageType: 'FloatStorage',
+          storageKey: `${i}`,
+          numel: n,
+          shape: [n],
+          stride: [1],
+        });
+        records.push({ name: `a/data/${i}`, data: new Uint8Array(new Float32Array(n).fill(i).buffer) });
+      }
+      const path = join(dir, 'a.pth.tar');
+      await writeZip(path, [{ name: 'a/data.pkl', data: statePickle(tensors) }, ...records]);
+      const bytes = new Uint8Array(readFileSync(path));
+      const real = new Blob([bytes]);
+      let sliced = 0;
+      const blob = {
+        size: real.size,
+        slice: (s: number, e: number) => {
+          sliced += e - s;
+          return real.slice(s, e);
+        },
+      } as unknown as Blob;
+      const ck = await openCheckpointFrom(blobFile(blob), 'a.pth.tar', bytes.length);
+      const afterOpen = sliced;
+      ck.readAhead(tensors.map((t) => t.key));
+      let payload = 0;
+      for (const t of tensors) {
+        const v = await ck.tensors.get(t.key)!.read();
+        expect(v.every((x) => x === Number(t.key.slice(1)))).toBe(true);
+        payload += v.byteLength;
+      }
+      expect(ck.readAheadStats()).toMatchObject({ taken: 8, missed: 0 });
+      // Per record at most 63 bytes before its local header, and the header with its name.
+      expect(sliced - afterOpen).toBeLessThanOrEqual(payload + 8 * (63 + 30 + 12));
+      await ck.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a small record read again right after (q, k, v of one in_proj) is served from a copy, not the file', async () => {
+    const bytes = new Uint8Array(readFileSync(GOLDEN_FULL));
+    const { blob, slices } = countingBlob(bytes);
+    const ck = await openCheckpointFrom(blobFile(blob), 'checkpoint.pth.tar', bytes.length);
+    const key = [...ck.tensors.keys()].find((k) => k.endsWith('self_attn.in_proj_weight'))!;
+    ck.readAhead([key]);
+    const first = await ck.tensors.get(key)!.read();
+    const expected = first.slice();
+    first.fill(NaN); // a caller may change the array it was given
+    const n = slices();
+    const second = await ck.tensors.get(key)!.read();
+    const third = await ck.tensors.get(key)!.read();
+    expect(slices()).toBe(n);
+    expect(second).toEqual(expected);
+    expect(third).toEqual(expected);
+    expect(second.buffer).not.toBe(third.buffer);
+    expect(ck.readAheadStats()).toMatchObject({ taken: 1, rereads: 2, missed: 0 });
+    await ck.close();
   });
 });
