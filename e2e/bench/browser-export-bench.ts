@@ -286,11 +286,11 @@ async function main(): Promise<void> {
         stored.provenance.sourceSha256 === cli.manifest.provenance.sourceSha256;
       const recordedTimings = JSON.parse((await provenanceEl?.getAttribute('data-timings')) ?? 'null') as Record<
         string,
-        number | boolean
+        number | boolean | object
       > | null;
       const timings =
         recordedTimings ??
-        (JSON.parse((await done.getAttribute('data-timings')) ?? '{}') as Record<string, number | boolean>);
+        (JSON.parse((await done.getAttribute('data-timings')) ?? '{}') as Record<string, number | boolean | object>);
       console.log(
         `browser     stored (usable) at ${seconds.toFixed(1)} s (${(seconds / cli.seconds).toFixed(2)} × node: issue 13's target); ` +
           `sha256 ${(await provenanceEl?.getAttribute('data-state')) ?? 'not'} at ${provenanceSeconds.toFixed(1)} s (${(provenanceSeconds / cli.seconds).toFixed(2)} × node)`,
@@ -316,6 +316,10 @@ async function main(): Promise<void> {
         `worker      stored ${sec('storedMs')}, sha256 recorded ${sec('provenanceMs')}: open ${sec('openMs')}, convert ${sec('convertMs')} (awaiting slices ${sec('readMs')}, ` +
           `OPFS writes ${sec('writeMs')}, output sha256 ${sec('outputHashMs')}, parse/CRC/fp16/graphs ${(inner / 1000).toFixed(1)} s), ` +
           `commit ${sec('commitMs')}; checkpoint sha256 ${sec('sourceHashMs')} (${timings.concurrentHash ? 'own worker, beside conversion' : 'after the commit'}; ${sec('sourceHashWaitMs')} after the commit), manifest rewrite ${sec('recordMs')}`,
+      );
+      const ra = timings.readAhead as Record<string, number> | null | undefined;
+      console.log(
+        `read-ahead  ${ra ? `${ra.started} records read ahead, ${ra.taken} taken, ${ra.rereads} re-read from the recent small records, ${ra.missed} read directly (asked for again, or before they were started); at most ${mb(ra.peakBytes!)} / ${ra.peakReads} slices outstanding` : 'none'}`,
       );
       console.log(
         `cpu         browser ${browserCpu.toFixed(1)} s in all (${(browserCpu / nodeCpu).toFixed(2)} × node's ${nodeCpu.toFixed(1)} s); busiest threads: ${threadCpu

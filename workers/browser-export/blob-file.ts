@@ -21,7 +21,8 @@ export interface BlobFile extends RandomAccessFile {
  * Small reads (a record's 30-byte local header, then its tensor right behind it; the many small tensors) are
  * served from one read-ahead window: each `slice().arrayBuffer()` is a round trip to the browser's file reader,
  * and a real checkpoint has thousands of them. Large reads go straight to the Blob. The window is bounded, so
- * memory stays that of one tensor plus 4 MiB.
+ * memory stays that of the reads in flight plus 4 MiB. Reads may overlap (the checkpoint's read-ahead): the window
+ * is a promise, so small reads that fall in a window still loading share that one slice.
  */
 const WINDOW = 4 << 20;
 const SMALL = 1 << 20;
@@ -31,43 +32,48 @@ export function blobFile(
   options: {
     signal?: AbortSignal;
     onRead?: (bytesRead: number) => void;
-    /** Milliseconds each read awaited the browser (the export's profile). */
-    onReadTime?: (ms: number) => void;
   } = {},
 ): BlobFile {
   let bytesRead = 0;
-  let window: { start: number; bytes: Uint8Array } | null = null;
-  const fetchBytes = async (start: number, end: number) => {
-    const t = performance.now();
-    const bytes = new Uint8Array(await blob.slice(start, end).arrayBuffer());
-    options.onReadTime?.(performance.now() - t);
-    return bytes;
+  let window: { start: number; end: number; bytes: Promise<Uint8Array> } | null = null;
+  const fetchBytes = async (start: number, end: number) => new Uint8Array(await blob.slice(start, end).arrayBuffer());
+  const read = async (buffer: Uint8Array, offset: number, length: number, position: number, exact: boolean) => {
+    if (options.signal?.aborted) throw new ExportCancelled();
+    // Past the end: 0 bytes, which the reader reports as a truncated file (as a short read from a FileHandle).
+    const end = Math.min(blob.size, position + length);
+    if (position >= end) return { bytesRead: 0 };
+    let bytes: Uint8Array;
+    if (exact || end - position > SMALL) {
+      bytes = await fetchBytes(position, end);
+      if (options.signal?.aborted) throw new ExportCancelled();
+    } else {
+      if (!window || position < window.start || end > window.end) {
+        const wEnd = Math.min(blob.size, position + WINDOW);
+        const w = { start: position, end: wEnd, bytes: fetchBytes(position, wEnd) };
+        // A failed window is not kept: the next read tries again (and this one reports the error).
+        w.bytes.catch(() => {
+          if (window === w) window = null;
+        });
+        window = w;
+      }
+      const w = window;
+      const all = await w.bytes;
+      if (options.signal?.aborted) throw new ExportCancelled();
+      bytes = all.subarray(position - w.start, end - w.start);
+    }
+    buffer.set(bytes, offset);
+    bytesRead += bytes.length;
+    options.onRead?.(bytesRead);
+    return { bytesRead: bytes.length };
   };
   return {
     get bytesRead() {
       return bytesRead;
     },
-    async read(buffer, offset, length, position) {
-      if (options.signal?.aborted) throw new ExportCancelled();
-      // Past the end: 0 bytes, which the reader reports as a truncated file (as a short read from a FileHandle).
-      const end = Math.min(blob.size, position + length);
-      if (position >= end) return { bytesRead: 0 };
-      let bytes: Uint8Array;
-      if (end - position > SMALL) {
-        bytes = await fetchBytes(position, end);
-        if (options.signal?.aborted) throw new ExportCancelled();
-      } else {
-        if (!window || position < window.start || end > window.start + window.bytes.length) {
-          window = { start: position, bytes: await fetchBytes(position, Math.min(blob.size, position + WINDOW)) };
-          if (options.signal?.aborted) throw new ExportCancelled();
-        }
-        bytes = window.bytes.subarray(position - window.start, end - window.start);
-      }
-      buffer.set(bytes, offset);
-      bytesRead += bytes.length;
-      options.onRead?.(bytesRead);
-      return { bytesRead: bytes.length };
-    },
+    read: (buffer, offset, length, position) => read(buffer, offset, length, position, false),
+    // The checkpoint's read-ahead sizes its reads itself (a whole record): a small record must not pull in a
+    // 4 MiB window (measured: windows behind small records read ahead doubled the bytes crossing from the browser).
+    readExact: (buffer, offset, length, position) => read(buffer, offset, length, position, true),
     async close() {
       window = null;
     },

@@ -9,11 +9,13 @@ import {
   CountingReader,
   checkCrc,
   entryDataOffset,
+  localDataOffset,
   readZipDirectory,
   type RandomAccessFile,
   type ZipEntry,
 } from './zip.ts';
 import { halfToFloat } from '../onnx/fp16.ts';
+import { ReadAhead, type ReadAheadOptions, type ReadAheadStats } from './read-ahead.ts';
 
 export type TensorDtype = StorageDtype;
 
@@ -41,8 +43,20 @@ export interface Checkpoint {
   readonly topLevelKeys: string[];
   /** state_dict entries, keys with a leading `module.` stripped, in file order. */
   readonly tensors: Map<string, TensorRef>;
-  /** Bytes and read calls made on the file so far (zip directory, data.pkl and tensor reads). */
-  readStats(): { bytesRead: number; reads: number };
+  /**
+   * Bytes and read calls made on the file so far (zip directory, data.pkl and tensor reads), and the milliseconds
+   * tensor reads spent awaiting the file (their bytes, read ahead or not; the browser's export profile).
+   */
+  readStats(): { bytesRead: number; reads: number; waitMs: number };
+  /**
+   * Starts reading these tensors' records ahead, in this order (bounded: see read-ahead.ts), so that each
+   * `read()` finds its bytes already there. For readers whose reads answer asynchronously elsewhere (the browser's
+   * Blob slices); a guess about the order that turns out wrong costs a direct read, never other bytes. Only
+   * tensors that are their whole storage record are read ahead (a view reads only its part, as before). Once.
+   */
+  readAhead(keys: Iterable<string>, options?: ReadAheadOptions): void;
+  /** Hits and misses of the read-ahead, and re-reads served from its recent small records (null without one). */
+  readAheadStats(): (ReadAheadStats & { rereads: number }) | null;
   close(): Promise<void>;
 }
 
@@ -177,6 +191,34 @@ async function readCheckpoint(
     return p;
   };
   let closed = false;
+  let ahead: ReadAhead<Uint8Array> | null = null;
+  let waitMs = 0;
+  /**
+   * Small records just taken from the read-ahead, kept for the re-reads that follow (one in_proj is read for each
+   * of q, k and v; a position table once per input size): measured at real size, 114 of 447 tensor reads. A copy
+   * each (a caller may change the array it was given), at most RECENT records of at most RECENT_BYTES.
+   */
+  const recent = new Map<string, Uint8Array>();
+  let rereads = 0;
+  /** Tensors that may be read ahead (contiguous floats that are their whole record), by key. */
+  const wholeRecords = new Map<string, ZipEntry>();
+  /**
+   * One read of a whole record, its local header and payload together (half the round trips of a header read then
+   * a payload read). It starts on a 64-byte boundary: torch aligns payloads to 64 bytes, so a float32 payload can
+   * be viewed in place. Never past where the payload can end (the header's 16-bit extra field at most).
+   */
+  const loadRecord = async (entry: ZipEntry): Promise<Uint8Array> => {
+    const lho = entry.localHeaderOffset;
+    const from = lho - (lho % 64);
+    const nameLen = new TextEncoder().encode(entry.name).length;
+    const end = Math.min(entry.limit, size, lho + 30 + nameLen + 0xffff + entry.compressedSize);
+    if (lho + 30 > end)
+      throw new CheckpointError('truncated', path, `record ${entry.name} lies beyond the end of the file`);
+    const raw = await reader.readAt(from, end - from, undefined, true);
+    const start = localDataOffset(raw.subarray(lho - from), entry, path, size);
+    if (!dataOffsets.has(entry.name)) dataOffsets.set(entry.name, Promise.resolve(start));
+    return raw.subarray(start - from, start - from + entry.size);
+  };
 
   const tensors = new Map<string, TensorRef>();
   for (const [rawKey, value] of stateDict.items) {
@@ -215,6 +257,8 @@ async function readCheckpoint(
       );
     }
     const dtype = storage.dtype;
+    const isFloat = dtype === 'float32' || dtype === 'float16' || dtype === 'float64' || dtype === 'bfloat16';
+    if (contiguous && isFloat && storageOffset === 0 && numel * elem === entry.size) wholeRecords.set(key, entry);
     tensors.set(key, {
       key,
       dtype,
@@ -238,18 +282,46 @@ async function readCheckpoint(
             `tensor ${key} has dtype ${dtype}; only floating-point tensors can be read as float32`,
           );
         }
-        const pos = (await dataOffset(entry)) + storageOffset * elem;
         // A tensor that is its whole storage record (nearly all) is checked against the record's CRC-32 for free;
         // views and aliases read part of a record and are not.
         const whole = storageOffset === 0 && numel * elem === entry.size;
-        if (dtype === 'float32') {
-          const out = new Float32Array(numel);
-          const bytes = await reader.readAt(pos, numel * 4, new Uint8Array(out.buffer));
-          if (whole) checkCrc(entry, bytes, path);
-          return out;
+        const again = recent.get(entry.name);
+        const early = again ? undefined : ahead?.take(entry.name);
+        let raw: Uint8Array;
+        const waitStart = performance.now();
+        if (early || again) {
+          let record: Uint8Array;
+          if (again) {
+            record = again.slice();
+            rereads++;
+          } else {
+            record = await early!;
+            waitMs += performance.now() - waitStart;
+            if (record.length <= RECENT_BYTES) {
+              recent.set(entry.name, record.slice());
+              if (recent.size > RECENT) recent.delete(recent.keys().next().value!);
+            }
+          }
+          if (closed) throw new CheckpointError('closed', path, `checkpoint is closed; cannot read ${key}`);
+          raw = record.subarray(storageOffset * elem, (storageOffset + numel) * elem);
+          if (whole) checkCrc(entry, raw, path);
+          if (dtype === 'float32')
+            return raw.byteOffset % 4 === 0
+              ? new Float32Array(raw.buffer, raw.byteOffset, numel)
+              : new Float32Array(raw.slice().buffer);
+        } else {
+          const pos = (await dataOffset(entry)) + storageOffset * elem;
+          if (dtype === 'float32') {
+            const out = new Float32Array(numel);
+            const bytes = await reader.readAt(pos, numel * 4, new Uint8Array(out.buffer));
+            waitMs += performance.now() - waitStart;
+            if (whole) checkCrc(entry, bytes, path);
+            return out;
+          }
+          raw = await reader.readAt(pos, numel * elem);
+          waitMs += performance.now() - waitStart;
+          if (whole) checkCrc(entry, raw, path);
         }
-        const raw = await reader.readAt(pos, numel * elem);
-        if (whole) checkCrc(entry, raw, path);
         const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
         const out = new Float32Array(numel);
         if (dtype === 'float64') for (let i = 0; i < numel; i++) out[i] = view.getFloat64(i * 8, true);
@@ -267,14 +339,30 @@ async function readCheckpoint(
     step,
     topLevelKeys,
     tensors,
-    readStats: () => ({ bytesRead: reader.bytesRead, reads: reader.reads }),
+    readStats: () => ({ bytesRead: reader.bytesRead, reads: reader.reads, waitMs }),
+    readAhead(keys, options) {
+      if (closed || ahead) return;
+      const items = [];
+      for (const key of keys) {
+        const entry = wholeRecords.get(key);
+        if (entry) items.push({ id: entry.name, bytes: entry.size, load: () => loadRecord(entry) });
+      }
+      ahead = new ReadAhead(items, options);
+    },
+    readAheadStats: () => (ahead ? { ...ahead.stats, rereads } : null),
     async close() {
       if (closed) return;
       closed = true;
+      ahead?.stop();
+      recent.clear();
       await reader.fh.close();
     },
   };
 }
+
+/** The read-ahead's cache of recent small records (see `recent`). */
+const RECENT = 4;
+const RECENT_BYTES = 1 << 20;
 
 const bfScratch = new DataView(new ArrayBuffer(4));
 /** bfloat16 is the top half of a float32. */

@@ -11,6 +11,11 @@ import { CheckpointError } from './errors.ts';
  */
 export interface RandomAccessFile {
   read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  /**
+   * Optional: a read the caller has sized itself (a whole record, read ahead), to be done as asked, without any
+   * buffering or read-ahead of the file's own (the browser's Blob reader has a window for small reads).
+   */
+  readExact?(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
   close(): Promise<void>;
 }
 
@@ -108,13 +113,15 @@ export class CountingReader {
   ) {}
 
   /** Reads exactly `length` bytes at `position` into `target` (or a new buffer); a short file is a truncation. */
-  async readAt(position: number, length: number, target?: Uint8Array): Promise<Uint8Array> {
+  async readAt(position: number, length: number, target?: Uint8Array, exact = false): Promise<Uint8Array> {
     const out = target ?? new Uint8Array(length);
+    const fh = this.fh;
+    const read = exact && fh.readExact ? fh.readExact.bind(fh) : fh.read.bind(fh);
     let done = 0;
     while (done < length) {
       // One read call is capped at 2 GiB by Node; loop for larger records and short reads.
       const chunk = Math.min(length - done, 1 << 30);
-      const { bytesRead } = await this.fh.read(out, done, chunk, position + done);
+      const { bytesRead } = await read(out, done, chunk, position + done);
       this.reads++;
       if (bytesRead === 0) {
         throw new CheckpointError(
@@ -342,30 +349,41 @@ export async function entryDataOffset(reader: CountingReader, entry: ZipEntry): 
   if (entry.localHeaderOffset + 30 > reader.size) {
     throw new CheckpointError('truncated', reader.file, `record ${entry.name} lies beyond the end of the file`);
   }
+  const nameLen = new TextEncoder().encode(entry.name).length;
+  const headLen = Math.min(30 + nameLen, reader.size - entry.localHeaderOffset);
+  return localDataOffset(await reader.readAt(entry.localHeaderOffset, headLen), entry, reader.file, reader.size);
+}
+
+/**
+ * The checks of {@link entryDataOffset} on bytes already read from the entry's local header on (`raw` starts at
+ * `localHeaderOffset`; a whole record read in one go, header and payload, is checked the same way).
+ */
+export function localDataOffset(raw: Uint8Array, entry: ZipEntry, file: string, size: number): number {
   const name = new TextEncoder().encode(entry.name);
-  const headLen = Math.min(30 + name.length, reader.size - entry.localHeaderOffset);
-  const raw = await reader.readAt(entry.localHeaderOffset, headLen);
-  const h = new DataView(raw.buffer);
+  const headLen = raw.length;
+  if (headLen < 30)
+    throw new CheckpointError('truncated', file, `record ${entry.name} lies beyond the end of the file`);
+  const h = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   if (h.getUint32(0, true) !== SIG_LOCAL) {
-    throw new CheckpointError('truncated', reader.file, `local header of ${entry.name} is damaged`);
+    throw new CheckpointError('truncated', file, `local header of ${entry.name} is damaged`);
   }
   // The local header names the record too: a different name there is a second, disagreeing directory.
   const localNameLen = h.getUint16(26, true);
   if (localNameLen !== name.length || headLen < 30 + name.length || !name.every((b, i) => raw[30 + i] === b)) {
-    throw new CheckpointError('ambiguous_zip', reader.file, `local header of ${entry.name} names another record`);
+    throw new CheckpointError('ambiguous_zip', file, `local header of ${entry.name} names another record`);
   }
   const start = entry.localHeaderOffset + 30 + localNameLen + h.getUint16(28, true);
-  if (start + entry.compressedSize > reader.size) {
+  if (start + entry.compressedSize > size) {
     throw new CheckpointError(
       'truncated',
-      reader.file,
-      `record ${entry.name} ends beyond the end of the file (${reader.size} bytes)`,
+      file,
+      `record ${entry.name} ends beyond the end of the file (${size} bytes)`,
     );
   }
   if (start + entry.compressedSize > entry.limit) {
     throw new CheckpointError(
       'ambiguous_zip',
-      reader.file,
+      file,
       `record ${entry.name} runs into the next record or the central directory`,
     );
   }
