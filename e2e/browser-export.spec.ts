@@ -216,6 +216,8 @@ describe('exporting a checkpoint in the browser', () => {
       const cores = await page.evaluate(() => navigator.hardwareConcurrency);
       expect(timings.concurrentHash, `${c.variant}, ${cores} cores`).toBe(cores >= 4);
       expect(timings.storedMs).toBeGreaterThan(0);
+      // The package's files were written and hashed by the writer worker (not the fallback on the export's thread).
+      expect(timings.writerThread, c.variant).toBe(true);
       // The manifests are compared once the digest is recorded (then the next export may start).
       const recorded = await page.waitForSelector('[data-testid="ckpt-provenance"][data-state="recorded"]', {
         state: 'attached',

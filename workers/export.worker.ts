@@ -16,6 +16,8 @@ import {
 import { ExportCancelled, hashBlob } from './browser-export/blob-file.ts';
 import type { HashWorkerApi } from './browser-export/hash.worker.ts';
 import { opfsRoot } from './browser-export/opfs-store.ts';
+import { FileWriterClient } from './browser-export/file-writer-client.ts';
+import type { FromWriter } from './browser-export/file-writer-host.ts';
 import { fastCrc32, fastSha256 } from './browser-export/hashers.ts';
 import { useNativeCrc32 } from '../tools/export/checkpoint/zip.ts';
 
@@ -107,6 +109,33 @@ function workerHasher(): SourceHasher | null {
   };
 }
 
+/**
+ * The writer worker for one export's files (a nested dedicated worker): they are written into OPFS and hashed
+ * there, beside the conversion (docs/benchmarks.md §5). Where this browser cannot start a worker from a worker, the
+ * export writes them itself.
+ */
+function startFileWriter(): FileWriterClient | undefined {
+  if (typeof Worker === 'undefined') return undefined;
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('./browser-export/file-writer.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'package-writer',
+    });
+  } catch {
+    return undefined;
+  }
+  return new FileWriterClient({
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    listen(onMessage, onError) {
+      worker.addEventListener('message', (e: MessageEvent<FromWriter>) => onMessage(e.data));
+      worker.addEventListener('error', (e) => onError(e.message || 'the worker failed'));
+      worker.addEventListener('messageerror', () => onError('a message could not be read'));
+    },
+    terminate: () => worker.terminate(),
+  });
+}
+
 const api: ExportWorkerApi = {
   async exportCheckpoint(file, options, onProgress, onProvenance) {
     if (running) throw new Error('an export is already running');
@@ -127,6 +156,7 @@ const api: ExportWorkerApi = {
         root,
         signal: controller.signal,
         sourceHasher: (cores >= CONCURRENT_HASH_MIN_CORES && workerHasher()) || undefined,
+        startFileWriter,
         async free() {
           const e = await navigator.storage?.estimate?.();
           return e && typeof e.quota === 'number' ? Math.max(0, e.quota - (e.usage ?? 0)) : null;

@@ -18,6 +18,7 @@ import { listStored, PACKAGES_DIR, recordSourceSha256, StorageFullError, type Di
 import { parseManifest } from '../../src/core/faceptor/manifest.ts';
 import { ExportCancelled, hashBlob } from './blob-file.ts';
 import { fastSha256 } from './hashers.ts';
+import { inProcessWriter } from '../testing/in-process-writer.ts';
 
 const VARIANT = 'faceptor_base';
 const CKPT = join(GOLDEN_DIR, VARIANT, 'checkpoint.pth.tar');
@@ -259,5 +260,57 @@ describe('exportInBrowser', () => {
     await expect(run).rejects.toBeInstanceOf(ExportCancelled);
     expect(signals[1]?.aborted).toBe(true);
     expect(await folderNames(fs.root)).toEqual([r.stored.id]);
+  });
+
+  it("with the writer worker: the CLI's bytes; a quota error or a cancel leaves no partial folder; one that does not start is not needed", async () => {
+    const fs = memoryOpfs();
+    const writers: ReturnType<typeof inProcessWriter>[] = [];
+    const startFileWriter = () => {
+      const w = inProcessWriter();
+      writers.push(w);
+      return w.client;
+    };
+    const r = await exportInBrowser(file, options, { root: fs.root, free: async () => null, startFileWriter });
+    expect(r.timings.writerThread).toBe(true);
+    expect(JSON.parse(await manifestText(fs, r.stored.id)).files).toEqual(cliFiles);
+    expect(await r.provenance).toMatchObject({ state: 'recorded', sha256: ckptSha });
+    expect(timeless(await manifestText(fs, r.stored.id))).toBe(timeless(cliManifestText));
+
+    // The storage fills up while the writer thread writes weights.bin: refused, nothing partial left behind.
+    const before = await snapshot(fs);
+    fs.budget = fs.used() + 200_000;
+    const err = await exportInBrowser(file, options, {
+      root: fs.root,
+      free: async () => fs.budget - fs.used(),
+      startFileWriter,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StorageFullError);
+    expect((err as Error).message).toMatch(/needs about \d+ MB, the browser grants this page \d+ MB more/);
+    expect(await snapshot(fs)).toEqual(before);
+    fs.budget = Number.POSITIVE_INFINITY;
+
+    // Cancelled mid-conversion, with chunks still on their way to the writer.
+    const controller = new AbortController();
+    const run = exportInBrowser(file, options, {
+      root: fs.root,
+      free: async () => null,
+      signal: controller.signal,
+      startFileWriter,
+      onProgress: (p) => {
+        if (p.phase === 'converting' && p.done > 0) controller.abort();
+      },
+    });
+    await expect(run).rejects.toBeInstanceOf(ExportCancelled);
+    expect(await folderNames(fs.root)).toEqual([r.stored.id]);
+
+    // A writer worker that fails to start: the export writes on its own thread, the same bytes.
+    const n = await exportInBrowser(file, options, {
+      root: fs.root,
+      free: async () => null,
+      startFileWriter: () => inProcessWriter({ start: 'fails' }).client,
+    });
+    expect(n.timings.writerThread).toBe(false);
+    expect(JSON.parse(await manifestText(fs, n.stored.id)).files).toEqual(cliFiles);
+    expect(writers).toHaveLength(3);
   });
 });

@@ -20,7 +20,7 @@ import { checkPrecision, writePackage } from '../../tools/export/package/write-p
 import type { Precision } from '../../tools/export/package/weight-store.ts';
 import type { Checkpoint } from '../../tools/export/checkpoint/checkpoint.ts';
 import type { ReadAheadOptions, ReadAheadStats } from '../../tools/export/checkpoint/read-ahead.ts';
-import type { Hasher } from '../../tools/export/package/sink.ts';
+import type { FileWriterClient } from './file-writer-client.ts';
 import { blobFile, hashBlob, ExportCancelled } from './blob-file.ts';
 import { fastSha256 } from './hashers.ts';
 import { SHA256_NOT_RECORDED } from '../../src/core/faceptor/manifest.ts';
@@ -83,10 +83,12 @@ export interface ExportTimings {
   readMs: number;
   /** The tensor read-ahead: loads started, hits, misses (read directly), peak bytes / reads outstanding. */
   readAhead: ReadAheadStats | null;
-  /** Of convertMs: synchronous OPFS writes. */
+  /** OPFS writes of the package's files: on the writer thread beside the conversion (`writerThread`), else of convertMs. */
   writeMs: number;
-  /** Of convertMs: sha256 of the package's files while they are written. */
+  /** sha256 of the package's files while they are written: where `writeMs` is. */
   outputHashMs: number;
+  /** True when the package's files were written and hashed by the writer worker (file-writer.worker.ts). */
+  writerThread: boolean;
   /** The checkpoint's sha256, from its start to its result (beside conversion when hashed in another worker). */
   sourceHashMs: number;
   /** Time from the stored package to the checkpoint's sha256 (hashing after the commit, or waiting for it). */
@@ -106,6 +108,11 @@ export interface ExportHost {
    * absent: hashed here once the package is stored.
    */
   readonly sourceHasher?: SourceHasher;
+  /**
+   * Starts the writer worker for this export's files (file-writer.worker.ts): they are then written and hashed on
+   * another thread, beside the conversion. Absent, or a writer that does not start: written on this thread.
+   */
+  startFileWriter?(): FileWriterClient | undefined;
   /** Bytes this origin may still store (quota − usage), or null when unknown. */
   free(): Promise<number | null>;
   readonly signal?: AbortSignal;
@@ -169,21 +176,6 @@ function newId(variant: string, precision: string): string {
     .replace(/[^a-z0-9_-]/g, '-');
 }
 
-/** A hasher whose `update` time is added to `t.outputHashMs` (the profile of the benchmark). */
-function timedHasher(make: () => Promise<Hasher>, t: ExportTimings): () => Promise<Hasher> {
-  return async () => {
-    const h = await make();
-    return {
-      update(d: Uint8Array) {
-        const s = performance.now();
-        h.update(d);
-        t.outputHashMs += performance.now() - s;
-      },
-      digest: () => h.digest(),
-    };
-  };
-}
-
 export async function exportInBrowser(
   file: File,
   options: BrowserExportOptions,
@@ -200,6 +192,7 @@ export async function exportInBrowser(
     readAhead: null,
     writeMs: 0,
     outputHashMs: 0,
+    writerThread: false,
     sourceHashMs: 0,
     sourceHashWaitMs: 0,
     commitMs: 0,
@@ -235,6 +228,8 @@ export async function exportInBrowser(
   });
   const ckpt = await openCheckpointFrom(reader, file.name, file.size);
   let pending: PendingPackage | null = null;
+  // Started now: the worker loads while the plan is made and the quota checked.
+  let writer: FileWriterClient | null = host.startFileWriter?.() ?? null;
   let sourceHash: Promise<string> | null = null;
   let digestNow: string | null = null;
   try {
@@ -273,10 +268,19 @@ export async function exportInBrowser(
       READ_AHEAD,
     );
     const convertStart = performance.now();
-    pending = await beginPackage(host.root, newId(plan.variant, precision), timedHasher(fastSha256, timings), {
+    if (writer && !(await writer.ready)) {
+      writer.dispose();
+      writer = null;
+    }
+    timings.writerThread = writer !== null;
+    pending = await beginPackage(host.root, newId(plan.variant, precision), fastSha256, {
       needed,
       free: () => host.free(),
-      onWriteTime: (ms) => (timings.writeMs += ms),
+      writer: writer ?? undefined,
+      onFileTimes: (writeMs, hashMs) => {
+        timings.writeMs += writeMs;
+        timings.outputHashMs += hashMs;
+      },
     });
     const target = pending;
     try {
@@ -316,6 +320,7 @@ export async function exportInBrowser(
     const commitStart = performance.now();
     await target.commit();
     pending = null;
+    writer?.dispose();
     timings.commitMs = performance.now() - commitStart;
     progress('storing', 1, 1);
     const stored = (await listStored(host.root)).find((p) => p.id === target.id);
@@ -338,6 +343,7 @@ export async function exportInBrowser(
       host.signal?.removeEventListener('abort', stopHash);
       await ckpt.close();
       if (pending) await pending.discard(); // null once committed: a stored package is never removed here
+      writer?.dispose();
     }
   }
 }

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { memoryOpfs } from '../testing/memory-opfs.ts';
 import { Sha256 } from '../../tools/export/package/sha256.ts';
-import { beginPackage, PACKAGES_DIR, StorageFullError, WRITE_BUFFER, type DirHandleLike } from './opfs-store.ts';
+import { beginPackage, PACKAGES_DIR, StorageFullError, type DirHandleLike } from './opfs-store.ts';
+import { WRITE_BUFFER } from './opfs-file-writer.ts';
 
 /** Counts the sync-handle writes reaching the (in-memory) file system. */
 function counting(root: DirHandleLike, writes: number[]): DirHandleLike {
@@ -69,7 +70,7 @@ describe('beginPackage (OPFS writer)', () => {
     const file = await pending.sink.create('weights.bin');
     const all = pieces();
     for (const p of all) file.write(p);
-    const { size, sha256 } = file.close();
+    const { size, sha256 } = await file.close();
     const expected = Buffer.concat(all);
     expect(size).toBe(expected.length);
     expect(sha256).toBe(createHash('sha256').update(expected).digest('hex'));
@@ -90,7 +91,7 @@ describe('beginPackage (OPFS writer)', () => {
     const full = await pending.sink.create('a.onnx');
     full.write(new Uint8Array(4000)); // buffered: no error yet
     expect(writes).toEqual([]);
-    expect(() => full.close()).toThrow(StorageFullError);
+    await expect(full.close()).rejects.toThrow(StorageFullError);
     const aborted = await pending.sink.create('b.onnx');
     aborted.write(new Uint8Array(10));
     aborted.abort();

@@ -18,15 +18,16 @@ import {
   type Precision,
 } from '../../src/core/faceptor/manifest.ts';
 import type { Variant } from '../../src/core/faceptor/tasks.ts';
-import { hashingFile, type Hasher, type PackageSink, type SinkFile } from '../../tools/export/package/sink.ts';
+import type { Hasher, PackageSink, SinkFile } from '../../tools/export/package/sink.ts';
+import type { FileWriterClient } from './file-writer-client.ts';
+import { isQuotaError, opfsFileWriter } from './opfs-file-writer.ts';
 
 export const PACKAGES_DIR = 'faceptor-packages';
 const PARTIAL_PREFIX = '.partial-';
-/** Bytes gathered before one OPFS write (see beginPackage). Memory: one such buffer per open file. */
-export const WRITE_BUFFER = 8 << 20;
-
 export interface SyncHandleLike {
   write(buffer: Uint8Array, options?: { at?: number }): number;
+  /** Sets the file's size (grows it with zeros, or cuts it). */
+  truncate?(size: number): void;
   flush(): void;
   close(): void;
 }
@@ -216,9 +217,6 @@ export class StorageFullError extends Error {
   }
 }
 
-const isQuotaError = (e: unknown) =>
-  e instanceof Error && (e.name === 'QuotaExceededError' || /quota/i.test(e.message));
-
 export const mb = (n: number) => `${Math.max(0, n / 2 ** 20).toFixed(0)} MB`;
 
 /** The message for a package that does not fit; says how much is needed and that nothing stored was lost. */
@@ -237,8 +235,6 @@ export function storageFullMessage(needed: number, free: number | null): string 
 export interface PendingPackage {
   readonly id: string;
   readonly sink: PackageSink;
-  /** Bytes written so far (all files). */
-  written(): number;
   commit(): Promise<void>;
   discard(): Promise<void>;
 }
@@ -250,8 +246,13 @@ export async function beginPackage(
   context: {
     needed: number;
     free: () => Promise<number | null>;
-    /** Milliseconds each synchronous write took (the export's profile). */
-    onWriteTime?: (ms: number) => void;
+    /**
+     * The writer worker (file-writer-client.ts): files are written and hashed there, beside the conversion.
+     * Absent: on this thread, with `hasher`.
+     */
+    writer?: FileWriterClient;
+    /** Milliseconds one file's writes and hash took, when it is closed (the export's profile). */
+    onFileTimes?: (writeMs: number, hashMs: number) => void;
   },
 ): Promise<PendingPackage> {
   if (!isPackageId(id)) throw new Error(`internal: bad package id ${id}`);
@@ -261,95 +262,66 @@ export async function beginPackage(
   const tmpName = `${PARTIAL_PREFIX}${id}`;
   const tmp = await parent.getDirectoryHandle(tmpName, { create: true });
   const open: SinkFile[] = [];
-  let written = 0;
   const full = async (e: unknown) =>
     new StorageFullError(
       storageFullMessage(context.needed, await context.free().catch(() => null)) + ` (${(e as Error).message})`,
     );
+  // Synchronous paths cannot ask how much is free: the export says it when it reports the error.
+  const toError = (message: string, quota: boolean) =>
+    quota ? new StorageFullError(`${storageFullMessage(context.needed, null)} (${message})`) : new Error(message);
+  const onHere = async (fh: FileHandleLike): Promise<SinkFile> => {
+    if (!fh.createSyncAccessHandle)
+      throw new Error('this browser cannot write files from a worker (no FileSystemSyncAccessHandle)');
+    let handle: SyncHandleLike;
+    try {
+      handle = await fh.createSyncAccessHandle();
+    } catch (e) {
+      throw isQuotaError(e) ? await full(e) : e;
+    }
+    const w = opfsFileWriter(handle, await hasher());
+    const mapped = <T>(f: () => T): T => {
+      try {
+        return f();
+      } catch (e) {
+        throw e instanceof Error ? toError(e.message, isQuotaError(e)) : e;
+      }
+    };
+    let ended = false;
+    return {
+      write: (bytes) => mapped(() => w.write(bytes)),
+      async close() {
+        ended = true;
+        const r = mapped(() => w.finish());
+        context.onFileTimes?.(w.writeMs, w.hashMs);
+        return r;
+      },
+      abort() {
+        if (!ended) w.abandon(); // a failed package is removed: its buffered tail need not be written
+        ended = true;
+      },
+    };
+  };
   const sink: PackageSink = {
     async create(path) {
       const fh = await tmp.getFileHandle(path, { create: true });
-      if (!fh.createSyncAccessHandle)
-        throw new Error('this browser cannot write files from a worker (no FileSystemSyncAccessHandle)');
-      let handle: SyncHandleLike;
-      try {
-        handle = await fh.createSyncAccessHandle();
-      } catch (e) {
-        throw isQuotaError(e) ? await full(e) : e;
-      }
-      let at = 0;
-      const h = await hasher();
-      const writeOut = (bytes: Uint8Array) => {
-        const t = performance.now();
-        let done = 0;
-        while (done < bytes.length) {
-          let n: number;
-          try {
-            n = handle.write(done === 0 ? bytes : bytes.subarray(done), { at: at + done });
-          } catch (e) {
-            // Synchronous: the async message is made by the caller (see quotaError below).
-            if (isQuotaError(e))
-              throw new StorageFullError(storageFullMessage(context.needed, null) + ` (${(e as Error).message})`);
-            throw e;
-          }
-          if (n <= 0) throw new StorageFullError(storageFullMessage(context.needed, null));
-          done += n;
-        }
-        at += bytes.length;
-        written += bytes.length;
-        context.onWriteTime?.(performance.now() - t);
-      };
-      // Writes are gathered into WRITE_BUFFER-sized ones: the weight store writes every tensor and every alignment
-      // pad on its own (thousands of writes), and each write that grows an OPFS file costs the browser a quota
-      // round trip — measured, 6.7 s of a 30 s real-size export went to writes of 210 MiB.
-      let buffer: Uint8Array | null = null;
-      let fill = 0;
-      const flushBuffer = () => {
-        if (buffer && fill > 0) writeOut(buffer.subarray(0, fill));
-        fill = 0;
-      };
-      let aborted = false;
-      const file = hashingFile(
-        (bytes) => {
-          if (bytes.length >= WRITE_BUFFER) {
-            flushBuffer();
-            writeOut(bytes);
-            return;
-          }
-          if (fill + bytes.length > WRITE_BUFFER) flushBuffer();
-          buffer ??= new Uint8Array(WRITE_BUFFER);
-          buffer.set(bytes, fill);
-          fill += bytes.length;
-        },
-        () => {
-          try {
-            if (!aborted) flushBuffer();
-            handle.flush();
-          } finally {
-            buffer = null;
-            handle.close();
-          }
-        },
-        h,
-      );
-      const abort = file.abort.bind(file);
-      file.abort = () => {
-        aborted = true; // a failed package is removed: its buffered tail need not be written
-        abort();
-      };
+      const file = context.writer
+        ? context.writer.open(fh, { toError, onClosed: context.onFileTimes })
+        : await onHere(fh);
       open.push(file);
       return file;
     },
   };
-  const closeAll = () => {
+  // Files are closed (and, with the writer worker, released there) before the folder is moved or removed: the
+  // browser refuses to move or remove a file that a sync access handle holds open.
+  const closeAll = async () => {
     for (const f of open.splice(0)) f.abort();
+    await context.writer?.settle();
   };
   return {
     id,
     sink,
-    written: () => written,
     async commit() {
-      closeAll();
+      await closeAll();
       if (tmp.move) {
         await tmp.move(parent, id);
         return;
@@ -367,7 +339,7 @@ export async function beginPackage(
       await parent.removeEntry(tmpName, { recursive: true }).catch(() => undefined);
     },
     async discard() {
-      closeAll();
+      await closeAll();
       await parent.removeEntry(tmpName, { recursive: true }).catch(() => undefined);
     },
   };

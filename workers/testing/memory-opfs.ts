@@ -81,6 +81,15 @@ class MemFile implements FileHandleLike {
         this.bytes.set(buffer, at);
         return buffer.length;
       },
+      truncate: (size) => {
+        const grow = size - this.bytes.length;
+        if (grow > 0 && this.fs.used + grow > this.fs.budget)
+          throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        const b = new Uint8Array(size);
+        b.set(this.bytes.subarray(0, Math.min(size, this.bytes.length)));
+        this.bytes = b;
+        this.fs.used += grow;
+      },
       flush: () => undefined,
       close: () => {
         this.locked = false;
@@ -119,6 +128,8 @@ class MemDir implements DirHandleLike {
     if (!e) throw new DOMException(`${name} not found`, 'NotFoundError');
     if (e instanceof MemDir && e.entries.size && !options?.recursive)
       throw new DOMException('not empty', 'InvalidModificationError');
+    // As the browser: a file a sync access handle holds open cannot be removed (nor a folder holding one).
+    if (holdsLocked(e)) throw new DOMException('a file is open', 'NoModificationAllowedError');
     this.fs.used -= sizeOf(e);
     this.entries.delete(name);
   }
@@ -127,6 +138,7 @@ class MemDir implements DirHandleLike {
   }
   async move(dir: DirHandleLike, name?: string): Promise<void> {
     const to = dir as MemDir;
+    if (holdsLocked(this)) throw new DOMException('a file is open', 'NoModificationAllowedError');
     const newName = name ?? this.name;
     if (to.entries.has(newName)) throw new DOMException('exists', 'InvalidModificationError');
     this.parent?.entries.delete(this.name);
@@ -134,6 +146,10 @@ class MemDir implements DirHandleLike {
     this.parent = to;
     to.entries.set(newName, this);
   }
+}
+
+function holdsLocked(e: MemDir | MemFile): boolean {
+  return e instanceof MemFile ? e.locked : [...e.entries.values()].some(holdsLocked);
 }
 
 function sizeOf(e: MemDir | MemFile): number {

@@ -268,7 +268,7 @@ describe('real-size checkpoints (full_size_keys.json, no weights)', () => {
           fileCount.push(file);
         },
       );
-      store.close();
+      await store.close();
       expect([...read].sort()).toEqual(inference.sort());
       // one encoder, then one decoder graph (Faceptor) or one graph per task type (Naive)
       expect(fileCount.length).toBe(

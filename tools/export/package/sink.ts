@@ -4,7 +4,9 @@
  * and hashed while they are written: no second pass over a GB-sized weights file.
  *
  * `write` is synchronous on purpose: the weight store lays tensors out at offsets it computes itself, so no other
- * write may slip in between (Node: writeSync; the browser: FileSystemSyncAccessHandle, in a worker).
+ * write may slip in between (Node: writeSync; the browser: FileSystemSyncAccessHandle, in a worker, or an ordered
+ * message to the worker that writes — see workers/browser-export/file-writer-client.ts). `close` is asynchronous
+ * because that writer may be on another thread: the size and sha256 come back from there.
  */
 export interface Hasher {
   update(data: Uint8Array): unknown;
@@ -13,9 +15,16 @@ export interface Hasher {
 }
 
 export interface SinkFile {
+  /** Appends `bytes` (the caller may reuse them once this returns). */
   write(bytes: Uint8Array): void;
+  /**
+   * Where writes are done elsewhere (another thread): resolves once few enough are still pending, so a fast
+   * producer cannot pile up memory; rejects with the writer's error (e.g. the storage is full). Absent: writes are
+   * done when `write` returns.
+   */
+  drain?(): Promise<void>;
   /** Flushes and closes; the size and sha256 of everything written. */
-  close(): { size: number; sha256: string };
+  close(): Promise<{ size: number; sha256: string }>;
   /** Closes without a result (the export failed or was cancelled); the caller removes the package. */
   abort(): void;
 }
@@ -35,7 +44,7 @@ export function hashingFile(writeAll: (bytes: Uint8Array) => void, closeFile: ()
       hasher.update(bytes);
       size += bytes.length;
     },
-    close() {
+    async close() {
       if (open) {
         open = false;
         closeFile();

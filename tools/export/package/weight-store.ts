@@ -128,6 +128,7 @@ export class SinkWeightStore {
       };
       this.values += numel;
       this.refs.set(id, ref);
+      await this.file?.drain?.();
       return ref;
     }
     // fp16 halves the matrices except those its plan keeps float32; q8/q4 store every other matrix half.
@@ -148,6 +149,7 @@ export class SinkWeightStore {
     this.write(bytes);
     this.values += numel;
     this.refs.set(id, ref);
+    await this.file?.drain?.();
     return ref;
   }
 
@@ -162,10 +164,10 @@ export class SinkWeightStore {
   }
 
   /** Closes the file and returns its sha256 (computed while writing: no second pass over a GB-sized file). */
-  close(): { size: number; sha256: string } {
+  async close(): Promise<{ size: number; sha256: string }> {
     const file = this.file;
     this.file = null;
-    if (file) return { size: this.offset, sha256: file.close().sha256 };
+    if (file) return { size: this.offset, sha256: (await file.close()).sha256 };
     return { size: this.offset, sha256: DRY_RUN_SHA256 };
   }
 

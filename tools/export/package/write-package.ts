@@ -170,11 +170,11 @@ export async function writePackage(
   const out = await target.sink.create(MANIFEST_FILE);
   try {
     out.write(new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'));
+    await out.close();
   } catch (e) {
     out.abort();
     throw e;
   }
-  out.close();
   return { manifest, nodeCounts: built.nodeCounts, nonFinite };
 }
 
@@ -211,16 +211,16 @@ async function writeGraphs(
       const out = await sink.create(file);
       try {
         out.write(g.toBytes(producer));
+        written.push({ path: file, ...(await out.close()) });
       } catch (e) {
         out.abort();
         throw e;
       }
-      written.push({ path: file, ...out.close() });
       files.push(file);
       options.onProgress?.(done, total, file);
     });
     const parameters = store.values;
-    const weights = store.close();
+    const weights = await store.close();
     closed = true;
     return {
       ...graphs,
