@@ -298,6 +298,32 @@ async function main(): Promise<void> {
       console.log(
         `memory      renderer RSS idle ${mb(idle)}, peak ${mb(peak)} (+${mb(peak - idle)}; ${(peak / pkg).toFixed(2)} × package, ${((peak - idle) / pkg).toFixed(2)} × above idle); up to the stored package +${mb(storedPeak - idle)}`,
       );
+      // The page loads the stored model as soon as it is stored, so the peak while hashing also holds that load (the
+      // loader's transient: the weights' bytes and the ORT session's copy). What stays above idle once the export's
+      // workers have ended is the loaded model's.
+      const loadedModel = provenanceEl
+        ? await page
+            .waitForFunction(
+              () =>
+                /exported in this browser/.test(
+                  document.querySelector('[data-testid="model-provenance"]')?.getAttribute('data-origin') ?? '',
+                ),
+              null,
+              { timeout: 600_000 },
+            )
+            .then(() => true)
+            .catch(() => false)
+        : false;
+      if (loadedModel) {
+        await new Promise((r) => setTimeout(r, 3000));
+        let loaded = 0;
+        for (let i = 0; i < 4; i++, await new Promise((r) => setTimeout(r, 500)))
+          loaded = Math.max(loaded, rendererRss());
+        console.log(
+          `after       the stored model loaded, the export's workers ended: +${mb(loaded - idle)} above idle (the loaded model); ` +
+            "the peak while hashing includes that model's load",
+        );
+      }
       console.log(
         `peak/phase  ${Object.entries(phasePeak)
           .map(([k, v]) => `${k} +${mb(v - idle)}`)

@@ -77,7 +77,10 @@ export interface ExportTimings {
   provenanceMs: number;
   /** Zip directory, data.pkl, plan and quota check (phase "reading"). */
   openMs: number;
-  /** writePackage up to the manifest: tensor reads, fp16 conversion, graphs, output sha256s, writes. */
+  /**
+   * writePackage up to the manifest: tensor reads, fp16 conversion, graphs, and handing the bytes to the writer
+   * (with the writer worker: posting them, and waiting on `drain` when it is behind; without: the writes and hashes).
+   */
   convertMs: number;
   /** Of convertMs: tensor reads awaiting the file's slices (what the read-ahead did not hide). */
   readMs: number;
