@@ -18,6 +18,12 @@ import { WRITE_BUFFER } from './opfs-file-writer.ts';
 export const MAX_PENDING = 4 * WRITE_BUFFER;
 /** A writer worker that has not said "ready" by then is taken as not starting (its script failed to load, say). */
 export const WRITER_START_MS = 20_000;
+/**
+ * How long `settle()` waits for the worker to let go of its files. A worker that stopped answering (and never said
+ * so) must not hold the export forever: the folder it may still hold is then left behind, and the next export
+ * removes it (listStored's clean-up of `.partial-*` folders).
+ */
+export const SETTLE_MS = 30_000;
 
 /** The worker as the client uses it (a dedicated Worker; a fake in Node tests). */
 export interface WriterChannel {
@@ -161,7 +167,9 @@ export class FileWriterClient {
       }
       waits.push(new Promise((resolve) => f.onSettled.push(resolve)));
     }
-    await Promise.all(waits);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.all(waits), new Promise<void>((resolve) => (timer = setTimeout(resolve, SETTLE_MS)))]);
+    clearTimeout(timer);
   }
 
   /** Ends the worker (its handles close with it). */

@@ -210,4 +210,23 @@ describe('opfsFileWriter', () => {
       expect(calls.writes).toBeLessThanOrEqual(Math.ceil(expected.length / WRITE_BUFFER) + 4);
     }
   });
+
+  it('near the quota, a step ahead that does not fit is skipped: bytes that fit are still written', async () => {
+    const fs = memoryOpfs(20 << 20); // room for 12 MiB of data, not for the 64 MiB step ahead
+    const dir = await fs.root.getDirectoryHandle('d', { create: true });
+    const fh = await dir.getFileHandle('weights.bin', { create: true });
+    const w = opfsFileWriter(await fh.createSyncAccessHandle!(), new Sha256());
+    const data = new Uint8Array(12 << 20).map((_, i) => i & 255);
+    w.write(data);
+    expect(w.finish().size).toBe(data.length);
+    expect(Buffer.from(await (await fh.getFile()).arrayBuffer()).equals(Buffer.from(data))).toBe(true);
+    // Bytes that do not fit still fail, as a quota error.
+    const more = opfsFileWriter(
+      await (
+        await dir.getFileHandle('b', { create: true })
+      ).createSyncAccessHandle!(),
+      new Sha256(),
+    );
+    expect(() => more.write(new Uint8Array(WRITE_BUFFER + 1))).toThrow('The quota has been exceeded.');
+  });
 });

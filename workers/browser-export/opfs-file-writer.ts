@@ -33,6 +33,7 @@ export interface OpfsFileWriter {
 export function opfsFileWriter(handle: SyncHandleLike, hasher: Hasher): OpfsFileWriter {
   let at = 0; // bytes on disk (in order)
   let allocated = 0; // the file's size as grown ahead
+  let growAhead = true;
   let size = 0; // bytes written through `write`
   let buffer: Uint8Array | null = null;
   let fill = 0;
@@ -50,9 +51,16 @@ export function opfsFileWriter(handle: SyncHandleLike, hasher: Hasher): OpfsFile
   const writeOut = (bytes: Uint8Array) =>
     timed(() => {
       const end = at + bytes.length;
-      if (end > allocated && handle.truncate) {
-        handle.truncate(end + GROW_AHEAD);
-        allocated = end + GROW_AHEAD;
+      if (end > allocated && growAhead && handle.truncate) {
+        try {
+          handle.truncate(end + GROW_AHEAD);
+          allocated = end + GROW_AHEAD;
+        } catch (e) {
+          // Near the quota the step ahead may not fit where the bytes themselves still do: grow by writing from here
+          // on (the write says whether they fit).
+          if (!isQuotaError(e)) throw e;
+          growAhead = false;
+        }
       }
       let done = 0;
       while (done < bytes.length) {
