@@ -128,8 +128,11 @@ async function main(): Promise<void> {
       v.loop = true;
       return v.play();
     });
-    const seen = new Map<number, { fresh512: boolean; faces: number; totalMs: number }>();
+    const seen = new Map<number, { fresh512: boolean; faces: number; totalMs: number; landmarks: boolean }>();
     const playStart = performance.now();
+    // When the overlay first showed the face, and first with its landmarks (s after pressing play).
+    let firstFace: number | null = null;
+    let firstLandmarks: number | null = null;
     while (performance.now() - playStart < playSeconds * 1000) {
       const latest = await page.evaluate(() => {
         const v = (
@@ -138,7 +141,11 @@ async function main(): Promise<void> {
               state(): {
                 video: {
                   latestAt: number;
-                  latest: { faces: unknown[]; totalMs: number; runs: { encoder512: number } | null } | null;
+                  latest: {
+                    faces: { tasks: string[] }[];
+                    totalMs: number;
+                    runs: { encoder512: number } | null;
+                  } | null;
                 };
               };
             };
@@ -149,11 +156,17 @@ async function main(): Promise<void> {
               at: v.latestAt,
               faces: v.latest.faces.length,
               fresh512: (v.latest.runs?.encoder512 ?? 0) > 0,
+              landmarks: v.latest.faces.some((f) => f.tasks.includes('landmarks')),
               totalMs: v.latest.totalMs,
             }
           : null;
       });
-      if (latest && !seen.has(latest.at)) seen.set(latest.at, latest);
+      if (latest && !seen.has(latest.at)) {
+        seen.set(latest.at, latest);
+        const now = (performance.now() - playStart) / 1000;
+        if (latest.faces > 0) firstFace ??= now;
+        if (latest.landmarks) firstLandmarks ??= now;
+      }
       await page.waitForTimeout(50);
     }
     await page.evaluate(() => (document.querySelector('[data-testid="video-player"]') as HTMLVideoElement).pause());
@@ -163,6 +176,9 @@ async function main(): Promise<void> {
       `playing ${playSeconds} s with the overlay (looped): ${played.length} result(s) with the face shown (${(played.length / playSeconds).toFixed(2)}/s; ${empty} without a face), ` +
         `${played.filter((p) => p.fresh512).length} with a fresh 512 pass; analysis ${(mean(played.map((p) => p.totalMs)) / 1000).toFixed(2)} s per shown result ` +
         `(112-only ${(mean(played.filter((p) => !p.fresh512).map((p) => p.totalMs)) / 1000).toFixed(2)} s)`,
+    );
+    console.log(
+      `first result with the face ${firstFace?.toFixed(1) ?? '—'} s after play; first with its landmarks ${firstLandmarks?.toFixed(1) ?? '—'} s`,
     );
     console.log(`renderer peak RSS ${peakRenderer.toFixed(0)} MiB (after load ${afterLoad.toFixed(0)} MiB)`);
     if (problems.length) console.log(`page problems: ${problems.join(' | ')}`);

@@ -73,17 +73,28 @@ const scriptedCost = (ms: number) => {
 };
 
 describe('VideoAnalyzer', () => {
-  it('first frame equals the still-image analysis (smoothing starts at the measurement), also on a downscaled frame', async () => {
+  it('first frames equal the still-image analysis (smoothing starts at the measurement), also on a downscaled frame', async () => {
     const small = half(grace);
     const sourceSize = { width: grace.width, height: grace.height };
     const faceptor = { model, tasks: ['align_300w', 'age_utkface'] };
     const still = await analyzeImage(detector, 'cpu', small, { faceptor, sourceSize });
     const video = new VideoAnalyzer(detector, 'cpu', { now: scriptedCost(1) });
-    const v = await video.analyze(small, { timestampMs: 0, faceptor, sourceSize });
-    expect([v.width, v.height, v.scale]).toEqual([still.width, still.height, 0.5]);
+    const [s] = still.faces;
+    // The frame that finds the face: the 112 tasks only (the 512 pass's cost is not known yet, so it waits a frame).
+    const v0 = await video.analyze(small, { timestampMs: 0, faceptor, sourceSize });
+    expect([v0.width, v0.height, v0.scale]).toEqual([still.width, still.height, 0.5]);
+    expect(v0.faces).toHaveLength(1);
+    expect(v0.faces[0].trackId).toBe(1);
+    expect(v0.faces[0].landmarks).toBeUndefined();
+    expect(v0.faces[0].denseAgeMs).toBeUndefined();
+    expect(v0.faces[0].age!.utkface!.years).toBeCloseTo(s.age!.utkface!.years, 6);
+    expect(v0.tasks).toEqual(['age_utkface', 'align_300w']);
+    expect(v0.runs).toEqual({ encoder112: 1, encoder512: 0, tasks: { age_utkface: 1 } });
+    expect(v0.timings.faceptor!.encoder512Ms).toBe(0);
+    // The next frame (the same picture) brings its landmarks: the still image's, as the first measurement.
+    const v = await video.analyze(small, { timestampMs: 33, faceptor, sourceSize });
     expect(v.faces).toHaveLength(1);
-    const [f] = v.faces,
-      [s] = still.faces;
+    const [f] = v.faces;
     expect(f.trackId).toBe(1);
     expect(f.denseAgeMs).toBe(0);
     expect(f.denseTransform).toBeUndefined();
@@ -146,14 +157,16 @@ describe('VideoAnalyzer', () => {
     const video = new VideoAnalyzer(detector, 'cpu', { now: scriptedCost(10_000) });
     const faceptor = { model, tasks: ['align_300w', 'parsing_lapa'] };
     model.resetRunCounts();
-    const first = (await video.analyze(astronaut, { timestampMs: 0, faceptor })).faces[0];
+    // the frame that finds the face has no 512 pass yet; the next one has it
+    expect((await video.analyze(astronaut, { timestampMs: 0, faceptor })).faces[0].landmarks).toBeUndefined();
+    const first = (await video.analyze(astronaut, { timestampMs: 1000, faceptor })).faces[0];
     // The face walks 64 px right in 16 px steps (a jump of 64 would be a new face), then stays. 64 source px are
     // 16 px of the detector's 128 input (whole anchor strides), so BlazeFace sees the very same face pixels and
     // its detection moves by exactly 64 px: the truth here is the translation itself.
     const k = 64;
     let v: ImageAnalysis | undefined;
     for (let i = 1; i <= 10; i++)
-      v = await video.analyze(shift(astronaut, Math.min(i, 4) * 16, 0), { timestampMs: i * 1000, faceptor });
+      v = await video.analyze(shift(astronaut, Math.min(i, 4) * 16, 0), { timestampMs: (i + 1) * 1000, faceptor });
     expect(model.runCounts.encoder512).toBe(1);
     const f = v!.faces[0];
     expect(f.trackId).toBe(first.trackId);
@@ -178,23 +191,24 @@ describe('VideoAnalyzer', () => {
       const ages: number[] = [];
       for (let i = 0; i < frames; i++) {
         const v = await video.analyze(grace, { timestampMs: i * 33, faceptor });
-        ages.push(v.faces[0].denseAgeMs!);
-        expect(v.faces[0].landmarks!['300w']!.points).toHaveLength(68);
+        ages.push(v.faces[0].denseAgeMs ?? -1);
+        // the frame that finds the face: no 512 pass yet (its cost is not known); from the next one on, landmarks
+        expect(v.faces[0].landmarks?.['300w']?.points.length ?? 0).toBe(i === 0 ? 0 : 68);
       }
       return { ...model.runCounts, ages };
     };
-    // 100 ms per pass, share 0.5 → a refresh every 200 ms = every 7th frame at 33 ms: frames 0, 7, 14, 21, 28
+    // 100 ms per pass, share 0.5 → a refresh every 200 ms = every 7th frame at 33 ms: frames 1, 8, 15, 22, 29
     const slow = await run(100);
     expect(slow.encoder112).toBe(30);
     expect(slow.encoder512).toBe(5);
-    expect(slow.ages.slice(0, 9)).toEqual([0, 33, 66, 99, 132, 165, 198, 0, 33]);
-    // share 0.25 → every 400 ms: frames 0, 13, 26
+    expect(slow.ages.slice(0, 10)).toEqual([-1, 0, 33, 66, 99, 132, 165, 198, 0, 33]);
+    // share 0.25 → every 400 ms: frames 1, 14, 27
     expect((await run(100, 0.25)).encoder512).toBe(3);
-    // 10 ms per pass fits the frame: every frame
+    // 10 ms per pass fits the frame: every frame from the second on
     const fast = await run(10, undefined, 8);
     expect(fast.encoder112).toBe(8);
-    expect(fast.encoder512).toBe(8);
-    expect(fast.ages.every((a) => a === 0)).toBe(true);
+    expect(fast.encoder512).toBe(7);
+    expect(fast.ages.slice(1).every((a) => a === 0)).toBe(true);
   });
 
   it('no dense tasks: the 512 encoder never runs and faces carry no dense fields', async () => {
@@ -215,7 +229,7 @@ describe('VideoAnalyzer', () => {
     expect(model.runCounts.encoder512).toBe(0);
   });
 
-  it('two new faces: one 512 pass per frame (maxDensePerFrame 1), the other face gets its pass next frame', async () => {
+  it('two new faces: no 512 pass on the frame that finds them, then one per frame (maxDensePerFrame 1)', async () => {
     const pair = sideBySide(astronaut, grace);
     const video = new VideoAnalyzer(detector, 'cpu', { now: scriptedCost(10_000) });
     const faceptor = { model, tasks: ['align_300w'] };
@@ -223,16 +237,18 @@ describe('VideoAnalyzer', () => {
     // the faces are small in a 1024-wide frame: the 256 model finds both
     const v0 = await video.analyze(pair, { timestampMs: 0, faceptor, detector: 'back' });
     expect(v0.faces.map((f) => f.trackId).sort()).toEqual([1, 2]);
-    const withLandmarks0 = v0.faces.filter((f) => f.landmarks);
-    expect(withLandmarks0.map((f) => [f.trackId, f.denseAgeMs])).toEqual([[1, 0]]); // oldest id first
+    expect(v0.faces.filter((f) => f.landmarks)).toEqual([]);
     const v1 = await video.analyze(pair, { timestampMs: 33, faceptor, detector: 'back' });
-    const byId = new Map(v1.faces.map((f) => [f.trackId, f]));
+    const withLandmarks1 = v1.faces.filter((f) => f.landmarks);
+    expect(withLandmarks1.map((f) => [f.trackId, f.denseAgeMs])).toEqual([[1, 0]]); // oldest id first
+    const v2 = await video.analyze(pair, { timestampMs: 66, faceptor, detector: 'back' });
+    const byId = new Map(v2.faces.map((f) => [f.trackId, f]));
     expect(byId.get(1)!.denseAgeMs).toBe(33);
     expect(byId.get(2)!.denseAgeMs).toBe(0);
     expect(model.runCounts.encoder512).toBe(2);
     expect(model.runCounts.encoder112).toBe(0);
     // each face's landmarks lie inside its own box
-    for (const f of v1.faces) {
+    for (const f of v2.faces) {
       for (const [x, y] of f.landmarks!['300w']!.points) {
         expect(x).toBeGreaterThan(f.box.x);
         expect(x).toBeLessThan(f.box.x + f.box.width);
@@ -249,13 +265,33 @@ describe('VideoAnalyzer', () => {
     for (let i = 0; i < 3; i++)
       expect((await video.analyze(grace, { timestampMs: i * 33, faceptor })).faces[0].trackId).toBe(1);
     expect((await video.analyze(blank, { timestampMs: 99, faceptor })).faces).toEqual([]);
-    // back within the tracker's coasting window: same track, its carried landmarks still there
+    // back within the tracker's coasting window: same track, its carried landmarks (of the pass at 33) still there
     const back = (await video.analyze(grace, { timestampMs: 132, faceptor })).faces[0];
     expect(back.trackId).toBe(1);
-    expect(back.denseAgeMs).toBe(132);
+    expect(back.denseAgeMs).toBe(99);
     video.reset();
     const after = (await video.analyze(grace, { timestampMs: 165, faceptor })).faces[0];
     expect(after.trackId).toBe(2);
-    expect(after.denseAgeMs).toBe(0);
+    expect(after.landmarks).toBeUndefined(); // a new track: its first pass comes with the next frame
+    expect((await video.analyze(grace, { timestampMs: 198, faceptor })).faces[0].denseAgeMs).toBe(0);
+  });
+
+  it('where the 512 pass fits every frame, a face that appears later gets its landmarks on its first frame', async () => {
+    const pair = sideBySide(astronaut, grace);
+    const alone = sideBySide(astronaut, {
+      width: grace.width,
+      height: grace.height,
+      data: new Uint8ClampedArray(grace.width * grace.height * 4).fill(128),
+    });
+    const video = new VideoAnalyzer(detector, 'cpu', { now: scriptedCost(1) });
+    const faceptor = { model, tasks: ['align_300w'] };
+    for (let i = 0; i < 3; i++) {
+      const v = await video.analyze(alone, { timestampMs: i * 33, faceptor, detector: 'back' });
+      expect(v.faces.map((f) => [f.trackId, !!f.landmarks])).toEqual([[1, i > 0]]);
+    }
+    const v = await video.analyze(pair, { timestampMs: 99, faceptor, detector: 'back' });
+    const byId = new Map(v.faces.map((f) => [f.trackId, f]));
+    expect([...byId.keys()].sort()).toEqual([1, 2]);
+    expect(byId.get(2)!.denseAgeMs).toBe(0); // the new face, at once: the pass is known to be cheap
   });
 });

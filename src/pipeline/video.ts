@@ -12,7 +12,9 @@
  * 2. Faceptor crops are aligned from the SMOOTHED keypoints, so a still face gives still crops and still outputs.
  *    The 112 tasks run for all faces every frame (one batch). The 512 tasks run only for the tracks
  *    `pickDenseRefresh` picks (new tracks first, then round-robin), at most `maxDensePerFrame` per frame, each
- *    track no more often than `denseRefreshIntervalMs` allows for the measured cost.
+ *    track no more often than `denseRefreshIntervalMs` allows for the measured cost. A track's first 512 pass
+ *    is on the frame after the one that found the face, unless the 512 pass is known to fit every frame: the
+ *    face's 112 results are not held back by the slow pass.
  * 3. Tracks not refreshed carry their last landmarks and parsing: landmarks are moved by the similarity between
  *    the keypoints of the dense pass and the current ones; parsing masks keep their pixels and get
  *    `denseTransform` (the same similarity) for the overlay to draw them where the face is now.
@@ -161,7 +163,9 @@ export class VideoAnalyzer {
     const live = this.tracker.update(result.faces.map(toSource), t);
     this.forgetVanished(live);
     const tracks = live.filter((tr) => tr.detection !== null);
-    for (const tr of tracks) if (!this.faceFrames.has(tr.id)) this.faceFrames.set(tr.id, tr.keypoints);
+    // Tracks first seen on this frame (a face that just appeared, or every face after reset()).
+    const fresh = new Set(tracks.filter((tr) => !this.faceFrames.has(tr.id)).map((tr) => tr.id));
+    for (const tr of tracks) if (fresh.has(tr.id)) this.faceFrames.set(tr.id, tr.keypoints);
 
     let faces: FaceAnalysis[] = tracks.map((tr) => ({
       box: tr.box,
@@ -194,9 +198,14 @@ export class VideoAnalyzer {
         const request = `${denseTasks.join(',')}|${taskOptions.denseCrops ?? 'shared'}|${!!taskOptions.layerAttention}`;
         for (const [id, s] of this.dense) if (s.request !== request) this.dense.delete(id);
         const last = new Map([...this.dense].map(([id, s]) => [id, s.timeMs]));
+        // A new face's first 512 pass waits one frame wherever that pass is slow, or not measured yet: the frame
+        // that finds the face then returns after the 112 pass alone (box, age, expression… in ~1 s at real size on
+        // a CPU, where both passes took ~10 s), and its landmarks and mask follow on the next frame. A device that
+        // runs the 512 pass on every frame loses nothing but that one frame for a face's first landmarks.
+        const deferFresh = this.denseCostMs === undefined || this.denseIntervalMs(tracks.length) > 0;
         const refresh = new Set(
           pickDenseRefresh(
-            tracks.map((tr) => tr.id),
+            tracks.map((tr) => tr.id).filter((id) => !(deferFresh && fresh.has(id))),
             last,
             t,
             {

@@ -78,7 +78,8 @@ describe('a task with non-finite outputs fails alone', () => {
         expect(r.faces).toHaveLength(1);
         const f = r.faces[0];
         expect(f.age?.morph2?.years).toBeGreaterThan(0);
-        expect(f.landmarks?.['300w']?.points).toHaveLength(68);
+        // the landmarks from the second frame on (a new face's 512 pass waits one frame)
+        expect(f.landmarks?.['300w']?.points.length ?? 0).toBe(t === 0 ? 0 : 68);
         expect(f.identity).toBeUndefined();
         expect(Object.keys(f.taskErrors ?? {})).toEqual(['recog_ms1mv3']);
       }
