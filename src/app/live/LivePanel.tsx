@@ -14,6 +14,7 @@ import { Timings } from '../layout/Timings.tsx';
 import { useCamera } from './useCamera.ts';
 import { useModels } from '../../state/models.ts';
 import { useTasks } from '../../state/tasks.ts';
+import { TASKS } from '../../core/faceptor/tasks.ts';
 import { faceptorOptions } from '../../state/analysis-options.ts';
 import { useImageAnalysis } from '../gallery/useImageAnalysis.ts';
 import { errorMessage } from '../engine/client.ts';
@@ -65,6 +66,10 @@ export function LivePanel() {
   const pending =
     !!latest?.model && requested !== null && [...(latest.tasks ?? [])].sort().join() !== [...requested].sort().join();
   const oldest = Math.max(0, ...(latest?.faces.map((f) => f.denseAgeMs ?? 0) ?? [0]));
+  // Faces still without landmarks and parsing although they were asked for: a face that has just appeared gets its
+  // 512 pass on a later frame (src/pipeline/video.ts), ~10 s later at real size on a CPU.
+  const denseAsked = latest?.tasks?.some((n) => TASKS[n].group === 512) ?? false;
+  const awaitingDense = denseAsked ? (latest?.faces.filter((f) => f.denseAgeMs === undefined).length ?? 0) : 0;
   const refreshMs = lastDenseRefreshMs(recentTimings);
   const addPhotos = useImageAnalysis().add;
   const [snapshotError, setSnapshotError] = useState<string | null>(null);
@@ -167,6 +172,17 @@ export function LivePanel() {
             {pending && (
               <span className="note" role="status" data-testid="live-pending">
                 applying the new task choice (opening its heads)…
+              </span>
+            )}
+            {awaitingDense > 0 && (
+              <span
+                className="note"
+                data-testid="live-dense-pending"
+                data-faces={awaitingDense}
+                title="Landmarks and parsing cost much more than the other tasks: a face that has just appeared is shown with its other results first"
+              >
+                landmarks and parsing of {awaitingDense === 1 ? 'the new face' : `${awaitingDense} new faces`} come with
+                a later frame…
               </span>
             )}
             {oldest >= 1000 && (
