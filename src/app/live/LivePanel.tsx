@@ -179,10 +179,10 @@ export function LivePanel() {
                 className="note"
                 data-testid="live-dense-pending"
                 data-faces={awaitingDense}
-                title="Landmarks and parsing cost much more than the other tasks: a face that has just appeared is shown with its other results first"
+                title="Landmarks and parsing cost much more than the other tasks: a face that has just appeared, or one still waiting its turn for that pass, is shown with its other results first"
               >
-                landmarks and parsing of {awaitingDense === 1 ? 'the new face' : `${awaitingDense} new faces`} come with
-                a later frame…
+                landmarks and parsing of {awaitingDense === 1 ? 'a face' : `${awaitingDense} faces`} come with a later
+                frame…
               </span>
             )}
             {oldest >= 1000 && (
