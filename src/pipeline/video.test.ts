@@ -130,13 +130,15 @@ describe('VideoAnalyzer', () => {
     };
     const seen: Record<string, number[]> = Object.fromEntries(Object.keys(pick).map((k) => [k, []]));
     // The filters start at the first, shaken value and need a second to settle: detection only for 40 frames
-    // (cheap), then 14 frames with landmarks, measured after the landmark filter's own 6 frames of settling.
+    // (cheap), then 14 frames with tasks (landmarks from the second), measured after the landmark filter's own 6
+    // frames of settling.
     for (let i = 0; i < 54; i++) {
       const withTasks = i >= 40;
       const v = await video.analyze(frames[i % 2], { timestampMs: (i * 1000) / 30, ...(withTasks && { faceptor }) });
       expect(v.faces.map((f) => f.trackId)).toEqual([1]);
-      if (withTasks) expect(v.faces[0].denseAgeMs).toBe(0);
-      if (i >= 46) for (const k in pick) seen[k].push(pick[k](v.faces[0]));
+      // the first frame with tasks runs the 112 pass alone (the 512 pass's cost is not known yet), then every frame both
+      if (withTasks) expect(v.faces[0].denseAgeMs).toBe(i === 40 ? undefined : 0);
+      if (i >= 47) for (const k in pick) seen[k].push(pick[k](v.faces[0]));
     }
     // jitter = mean frame-to-frame movement
     const jitter = (xs: number[]) => xs.slice(1).reduce((a, x, i) => a + Math.abs(x - xs[i]), 0) / (xs.length - 1);

@@ -13,8 +13,8 @@
  *    The 112 tasks run for all faces every frame (one batch). The 512 tasks run only for the tracks
  *    `pickDenseRefresh` picks (new tracks first, then round-robin), at most `maxDensePerFrame` per frame, each
  *    track no more often than `denseRefreshIntervalMs` allows for the measured cost. A track's first 512 pass
- *    is on the frame after the one that found the face, unless the 512 pass is known to fit every frame: the
- *    face's 112 results are not held back by the slow pass.
+ *    is on the frame after the first one with Faceptor tasks for it (the face just appeared, or the model just
+ *    arrived), unless the 512 pass is known to fit every frame: the face's 112 results are not held back by it.
  * 3. Tracks not refreshed carry their last landmarks and parsing: landmarks are moved by the similarity between
  *    the keypoints of the dense pass and the current ones; parsing masks keep their pixels and get
  *    `denseTransform` (the same similarity) for the overlay to draw them where the face is now.
@@ -116,6 +116,8 @@ export class VideoAnalyzer {
   /** Keypoints of each track's first frame: the face frame its landmarks are smoothed in. */
   private readonly faceFrames = new Map<number, readonly Point[]>();
   private readonly dense = new Map<number, DenseState>();
+  /** Tracks that have had a frame with Faceptor tasks (a new one's first 512 pass may wait a frame). */
+  private readonly analysedTracks = new Set<number>();
   /** Measured 512 cost per face and frame interval (running averages, ms). */
   private denseCostMs: number | undefined;
   private frameIntervalMs: number | undefined;
@@ -163,9 +165,10 @@ export class VideoAnalyzer {
     const live = this.tracker.update(result.faces.map(toSource), t);
     this.forgetVanished(live);
     const tracks = live.filter((tr) => tr.detection !== null);
-    // Tracks first seen on this frame (a face that just appeared, or every face after reset()).
-    const fresh = new Set(tracks.filter((tr) => !this.faceFrames.has(tr.id)).map((tr) => tr.id));
-    for (const tr of tracks) if (fresh.has(tr.id)) this.faceFrames.set(tr.id, tr.keypoints);
+    for (const tr of tracks) if (!this.faceFrames.has(tr.id)) this.faceFrames.set(tr.id, tr.keypoints);
+    // Tracks no Faceptor pass has seen yet: a face that just appeared, every face after reset(), or the faces
+    // already tracked when the model (or the first task) arrives.
+    const fresh = new Set(tracks.filter((tr) => !this.analysedTracks.has(tr.id)).map((tr) => tr.id));
 
     let faces: FaceAnalysis[] = tracks.map((tr) => ({
       box: tr.box,
@@ -233,6 +236,7 @@ export class VideoAnalyzer {
       if (denseTasks.length === 0) this.dense.clear();
       faces = tracks.map((tr, i) => this.compose(tr, sparseResults[i], t, denseTasks.length > 0));
       extra = { model: model.info, tasks, runs };
+      if (tasks.length > 0) for (const tr of tracks) this.analysedTracks.add(tr.id);
       faceptorTimings = timings;
     } else {
       this.dense.clear();
@@ -257,6 +261,7 @@ export class VideoAnalyzer {
     this.tracker.reset();
     this.dense.clear();
     this.faceFrames.clear();
+    this.analysedTracks.clear();
     this.lastTimestampMs = undefined;
     this.frameIntervalMs = undefined;
   }
@@ -265,6 +270,7 @@ export class VideoAnalyzer {
     const ids = new Set(live.map((tr) => tr.id));
     for (const id of [...this.dense.keys()]) if (!ids.has(id)) this.dense.delete(id);
     for (const id of [...this.faceFrames.keys()]) if (!ids.has(id)) this.faceFrames.delete(id);
+    for (const id of [...this.analysedTracks]) if (!ids.has(id)) this.analysedTracks.delete(id);
   }
 
   /** Keeps a fresh 512 result (source pixels): landmarks smoothed in the track's face frame. */
